@@ -1,0 +1,182 @@
+// Settings are read and validated here, once, and handed down; nothing else reads process.env.
+// Every problem is collected and reported together, by setting name only: values are never printed.
+import { apiBaseUrlFor, apiScopeFor, authorityHostFor, CLOUDS, type Cloud } from './clouds';
+import type { ApiBackend } from './defender/types';
+import { ConfigError } from './errors';
+
+export interface RateLimitWindow {
+  limit: number;
+  windowMs: number;
+}
+
+export interface AppConfig {
+  tenantId: string;
+  clientId: string;
+  keyVaultUrl: string;
+  clientSecretName: string;
+  api: ApiBackend;
+  cloud: Cloud;
+  /** Client id of a user-assigned managed identity; undefined means system-assigned. */
+  managedIdentityClientId: string | undefined;
+  authorityHost: string;
+  /** True when AUTHORITY_HOST points somewhere other than the cloud's login host (sandbox, private authority). */
+  customAuthority: boolean;
+  apiBaseUrl: string;
+  apiScope: string;
+  keyVaultChallengeVerification: boolean;
+  /** Extra CA certificate file trusted by every outbound client (the sandbox's generated CA). */
+  tlsCaFile: string | undefined;
+  secretCacheTtlMs: number;
+  requestTimeoutMs: number;
+  huntingTimeoutMs: number;
+  maxRetries: number;
+  maxRetryAfterMs: number;
+  rateLimits: { hunting: RateLimitWindow[]; incidents: RateLimitWindow[] };
+}
+
+export type Env = Record<string, string | undefined>;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Every setting the code reads, for the sample settings file, the docs and the deployment template check. */
+export const SETTINGS = [
+  'TENANT_ID',
+  'CLIENT_ID',
+  'KEY_VAULT_URL',
+  'CLIENT_SECRET_NAME',
+  'DEFENDER_API',
+  'DEFENDER_CLOUD',
+  'MANAGED_IDENTITY_CLIENT_ID',
+  'AUTHORITY_HOST',
+  'DEFENDER_API_BASE_URL',
+  'KEY_VAULT_CHALLENGE_VERIFICATION',
+  'TLS_CA_FILE',
+  'SECRET_CACHE_TTL_SECONDS',
+  'REQUEST_TIMEOUT_SECONDS',
+  'HUNTING_TIMEOUT_SECONDS',
+  'MAX_RETRIES',
+  'MAX_RETRY_AFTER_SECONDS',
+  'RATE_LIMIT_WINDOW_SCALE',
+] as const;
+
+export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
+  const problems: string[] = [];
+  const text = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+  };
+  const required = (name: string): string => {
+    const v = text(name);
+    if (v === undefined) problems.push(`${name} is required`);
+    return v ?? '';
+  };
+  const guid = (name: string, optional = false): string | undefined => {
+    const v = optional ? text(name) : required(name);
+    if (v && !GUID.test(v)) problems.push(`${name} must be a GUID`);
+    return v || undefined;
+  };
+  const httpsUrl = (name: string, optional: boolean): string | undefined => {
+    const v = optional ? text(name) : required(name);
+    if (!v) return undefined;
+    try {
+      const u = new URL(v);
+      if (u.protocol !== 'https:') problems.push(`${name} must be an https:// URL`);
+      return v.replace(/\/+$/, '');
+    } catch {
+      problems.push(`${name} must be a URL`);
+      return undefined;
+    }
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const v = text(name)?.toLowerCase();
+    if (v === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(v)) return v as T;
+    problems.push(`${name} must be one of: ${allowed.join(', ')}`);
+    return fallback;
+  };
+  const number = (name: string, fallback: number, min: number, max: number): number => {
+    const v = text(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min || n > max) {
+      problems.push(`${name} must be a number from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const v = text(name)?.toLowerCase();
+    if (v === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(v)) return true;
+    if (['false', '0', 'no'].includes(v)) return false;
+    problems.push(`${name} must be true or false`);
+    return fallback;
+  };
+
+  const tenantId = guid('TENANT_ID') ?? '';
+  const clientId = guid('CLIENT_ID') ?? '';
+  const keyVaultUrl = httpsUrl('KEY_VAULT_URL', false) ?? '';
+  const clientSecretName = required('CLIENT_SECRET_NAME');
+  if (clientSecretName && !/^[0-9a-zA-Z-]{1,127}$/.test(clientSecretName)) {
+    problems.push('CLIENT_SECRET_NAME must be 1-127 letters, digits or dashes (a Key Vault secret name)');
+  }
+  const api = oneOf<ApiBackend>('DEFENDER_API', ['graph', 'legacy'], 'graph');
+  const cloud = oneOf<Cloud>('DEFENDER_CLOUD', CLOUDS, 'public');
+  const managedIdentityClientId = guid('MANAGED_IDENTITY_CLIENT_ID', true);
+  const authorityOverride = httpsUrl('AUTHORITY_HOST', true);
+  const apiBaseOverride = httpsUrl('DEFENDER_API_BASE_URL', true);
+  const keyVaultChallengeVerification = bool('KEY_VAULT_CHALLENGE_VERIFICATION', true);
+  const tlsCaFile = text('TLS_CA_FILE');
+  const secretCacheTtlMs = number('SECRET_CACHE_TTL_SECONDS', 8 * 3600, 0, 7 * 24 * 3600) * 1000;
+  const requestTimeoutMs = number('REQUEST_TIMEOUT_SECONDS', 30, 1, 600) * 1000;
+  // The documented per-request hunting cap is 200 s (3 minutes on newer pages): wait a little longer than that.
+  const huntingTimeoutMs = number('HUNTING_TIMEOUT_SECONDS', 210, 1, 600) * 1000;
+  const maxRetries = number('MAX_RETRIES', 3, 0, 10);
+  const maxRetryAfterMs = number('MAX_RETRY_AFTER_SECONDS', 60, 0, 900) * 1000;
+  const scale = number('RATE_LIMIT_WINDOW_SCALE', 1, 0.001, 1);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const minute = 60_000 * scale;
+  const hour = 3_600_000 * scale;
+  const authorityHost = authorityOverride ?? authorityHostFor(cloud);
+  return Object.freeze({
+    tenantId,
+    clientId,
+    keyVaultUrl,
+    clientSecretName,
+    api,
+    cloud,
+    managedIdentityClientId,
+    authorityHost,
+    customAuthority: authorityOverride !== undefined && authorityOverride !== authorityHostFor(cloud),
+    apiBaseUrl: apiBaseOverride ?? apiBaseUrlFor(cloud, api),
+    apiScope: apiScopeFor(cloud, api),
+    keyVaultChallengeVerification,
+    tlsCaFile,
+    secretCacheTtlMs,
+    requestTimeoutMs,
+    huntingTimeoutMs,
+    maxRetries,
+    maxRetryAfterMs,
+    // Documented quotas (defender-api.md §1.2, §1.3): hunting 45/min and 1,500/hour; incidents 50/min and 1,500/hour.
+    rateLimits: {
+      hunting: [
+        { limit: 45, windowMs: minute },
+        { limit: 1500, windowMs: hour },
+      ],
+      incidents: [
+        { limit: 50, windowMs: minute },
+        { limit: 1500, windowMs: hour },
+      ],
+    },
+  });
+}
+
+let cached: Readonly<AppConfig> | undefined;
+
+/** Memoised; called on first invocation, not at import, so a bad setting never breaks function indexing. */
+export function getConfig(): Readonly<AppConfig> {
+  cached ??= loadConfig();
+  return cached;
+}

@@ -1,0 +1,127 @@
+// Domain types shared by both backends (Graph security API and the legacy Defender XDR API).
+// Values are camelCase (Graph's style); each backend maps them to and from its own wire form.
+
+export type ApiBackend = 'graph' | 'legacy';
+
+export const INCIDENT_STATUSES = ['active', 'inProgress', 'resolved', 'redirected', 'awaitingAction'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number] | 'unknown';
+
+export const SEVERITIES = ['informational', 'low', 'medium', 'high'] as const;
+export type Severity = (typeof SEVERITIES)[number] | 'unknown';
+
+export const CLASSIFICATIONS = ['truePositive', 'informationalExpectedActivity', 'falsePositive'] as const;
+export type Classification = (typeof CLASSIFICATIONS)[number] | 'unknown';
+
+export const DETERMINATIONS = [
+  'multiStagedAttack',
+  'maliciousUserActivity',
+  'compromisedAccount',
+  'malware',
+  'phishing',
+  'unwantedSoftware',
+  'securityTesting',
+  'lineOfBusinessApplication',
+  'confirmedActivity',
+  'clean',
+  'insufficientData',
+  'other',
+] as const;
+export type Determination = (typeof DETERMINATIONS)[number] | 'apt' | 'securityPersonnel' | 'unknown';
+
+export interface IncidentComment {
+  comment: string;
+  createdBy: string | null;
+  createdDateTime: string | null;
+}
+
+export interface Incident {
+  /** Graph `id` / legacy `incidentId`, always as a string. */
+  id: string;
+  displayName: string;
+  status: IncidentStatus;
+  severity: Severity;
+  classification: Classification;
+  determination: Determination;
+  assignedTo: string | null;
+  /** Graph `customTags` / legacy `tags`. */
+  tags: string[];
+  /** Graph `systemTags`; empty on the legacy API. */
+  systemTags: string[];
+  createdDateTime: string;
+  lastUpdateDateTime: string;
+  webUrl: string | null;
+  redirectIncidentId: string | null;
+  description: string | null;
+  comments: IncidentComment[];
+}
+
+export interface IncidentFilter {
+  status?: IncidentStatus | IncidentStatus[];
+  severity?: Severity | Severity[];
+  assignedTo?: string;
+  createdSince?: Date | string;
+  updatedSince?: Date | string;
+  /** Stop after this many incidents (default: all). */
+  limit?: number;
+}
+
+export interface TagChange {
+  add?: string[];
+  remove?: string[];
+  /** Replace the whole list (cannot be combined with add/remove). */
+  replace?: string[];
+}
+
+export interface IncidentUpdate {
+  status?: 'active' | 'inProgress' | 'resolved' | 'redirected';
+  /** An empty string unassigns. */
+  assignedTo?: string;
+  classification?: (typeof CLASSIFICATIONS)[number];
+  determination?: (typeof DETERMINATIONS)[number];
+  tags?: TagChange;
+  /** A comment added to the incident (Graph: the comments endpoint; legacy: the PATCH `comment` field). */
+  comment?: string;
+  /** Graph only. */
+  severity?: (typeof SEVERITIES)[number];
+  /** Graph only. */
+  displayName?: string;
+  /** Graph only. */
+  description?: string;
+  /** Graph only. */
+  summary?: string;
+  /** Graph only. */
+  resolvingComment?: string;
+}
+
+export interface HuntingColumn {
+  name: string;
+  type: string;
+}
+
+export interface HuntingResult {
+  schema: HuntingColumn[];
+  rows: Record<string, unknown>[];
+  /** Legacy API only: the `Stats` object as sent. */
+  stats?: Record<string, unknown>;
+}
+
+export interface HuntingOptions {
+  /** ISO-8601 duration or interval (Graph `Timespan`). On the legacy API it is applied by the caller's query. */
+  timespan?: string;
+  signal?: AbortSignal;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** One interface, two backends. */
+export interface DefenderClient {
+  readonly backend: ApiBackend;
+  runHuntingQuery(query: string, options?: HuntingOptions): Promise<HuntingResult>;
+  listIncidents(filter?: IncidentFilter, options?: CallOptions): AsyncIterable<Incident>;
+  getIncident(id: string, options?: CallOptions): Promise<Incident>;
+  /** Applies the update and returns the incident as the API returned it afterwards. */
+  updateIncident(id: string, update: IncidentUpdate, options?: CallOptions): Promise<Incident>;
+  addComment(id: string, comment: string, options?: CallOptions): Promise<void>;
+}

@@ -1,0 +1,135 @@
+// Typed errors: raised where a failure happens, turned into HTTP answers or log lines only at the edge (functions/).
+// None of them ever carries a secret, a token or an Authorization header.
+
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'SECRET_UNAVAILABLE'
+  | 'AUTH_FAILED'
+  | 'DEFENDER_HTTP'
+  | 'DEFENDER_THROTTLED'
+  | 'DEFENDER_UNAVAILABLE'
+  | 'NOT_FOUND'
+  | 'FORBIDDEN'
+  | 'INPUT_INVALID'
+  | 'STEP_FAILED';
+
+export interface AppErrorOptions {
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Settings are missing or malformed. Lists setting names, never their values. */
+export class ConfigError extends AppError {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.problems = problems;
+  }
+}
+
+/** Reading the client secret from Key Vault failed. */
+export class SecretError extends AppError {
+  readonly status: number | undefined;
+  readonly vaultUrl: string;
+  readonly secretName: string;
+  constructor(message: string, details: { vaultUrl: string; secretName: string; status?: number }, options: AppErrorOptions = {}) {
+    super('SECRET_UNAVAILABLE', message, options);
+    this.vaultUrl = details.vaultUrl;
+    this.secretName = details.secretName;
+    this.status = details.status;
+  }
+}
+
+/** Entra ID refused to issue a token (parsed OAuth error, as identity's AuthenticationError). */
+export class AuthError extends AppError {
+  readonly error: string | undefined;
+  readonly errorCodes: readonly number[];
+  readonly correlationId: string | undefined;
+  constructor(
+    message: string,
+    details: { error?: string; errorCodes?: readonly number[]; correlationId?: string } = {},
+    options: AppErrorOptions = {},
+  ) {
+    super('AUTH_FAILED', message, options);
+    this.error = details.error;
+    this.errorCodes = details.errorCodes ?? [];
+    this.correlationId = details.correlationId;
+  }
+}
+
+export interface DefenderErrorDetails {
+  status: number | undefined;
+  method: string;
+  /** Path and query only: never the host's credentials, never a token. */
+  path: string;
+  apiCode?: string | undefined;
+  requestId?: string | undefined;
+  /** Milliseconds the server asked us to wait (429/503), when it said. */
+  retryAfterMs?: number | undefined;
+  /** A short, redacted excerpt of the response body (at most 2 KB). */
+  bodyExcerpt?: string | undefined;
+}
+
+/** A Defender / Graph API call failed. Message in ky style: "Defender API PATCH /security/incidents/1 failed: 404 NotFound: ...". */
+export class DefenderApiError extends AppError {
+  readonly status: number | undefined;
+  readonly method: string;
+  readonly path: string;
+  readonly apiCode: string | undefined;
+  readonly requestId: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly bodyExcerpt: string | undefined;
+  constructor(message: string, details: DefenderErrorDetails, options: AppErrorOptions = {}) {
+    super(codeForStatus(details.status), message, options);
+    this.status = details.status;
+    this.method = details.method;
+    this.path = details.path;
+    this.apiCode = details.apiCode;
+    this.requestId = details.requestId;
+    this.retryAfterMs = details.retryAfterMs;
+    this.bodyExcerpt = details.bodyExcerpt;
+  }
+}
+
+function codeForStatus(status: number | undefined): ErrorCode {
+  if (status === 429) return 'DEFENDER_THROTTLED';
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 403) return 'FORBIDDEN';
+  if (status === undefined || status >= 500) return 'DEFENDER_UNAVAILABLE';
+  return 'DEFENDER_HTTP';
+}
+
+/** Caller input is wrong. `field` names the offending field (JSON path style, e.g. "patch.determination"). */
+export class InputError extends AppError {
+  readonly field: string;
+  constructor(field: string, message: string, options: AppErrorOptions = {}) {
+    super('INPUT_INVALID', message, options);
+    this.field = field;
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  if (e instanceof AppError) return true;
+  // Cross-realm or duplicated-module errors: trust the shape.
+  return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && /Error$/.test(e.name) && 'code' in e;
+}
+
+/** Normalise anything thrown into an Error (as @azure/functions' ensureErrorType does). */
+export function toError(e: unknown): Error {
+  if (e instanceof Error) return e;
+  let text: string;
+  try {
+    text = typeof e === 'string' ? e : JSON.stringify(e);
+  } catch {
+    text = String(e);
+  }
+  return new Error(text);
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../shared/config';
+import { ConfigError } from '../../shared/errors';
+
+const base = {
+  TENANT_ID: '11111111-2222-3333-4444-555555555555',
+  CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+  KEY_VAULT_URL: 'https://riposte-kv.vault.azure.net/',
+  CLIENT_SECRET_NAME: 'defender-client-secret',
+};
+
+describe('loadConfig', () => {
+  it('defaults to the Graph API in the public cloud', () => {
+    const c = loadConfig(base);
+    assert.equal(c.api, 'graph');
+    assert.equal(c.cloud, 'public');
+    assert.equal(c.apiBaseUrl, 'https://graph.microsoft.com/v1.0');
+    assert.equal(c.apiScope, 'https://graph.microsoft.com/.default');
+    assert.equal(c.authorityHost, 'https://login.microsoftonline.com');
+    assert.equal(c.keyVaultUrl, 'https://riposte-kv.vault.azure.net');
+    assert.equal(c.customAuthority, false);
+    assert.deepEqual(c.rateLimits.incidents[0], { limit: 50, windowMs: 60_000 });
+  });
+
+  it('maps each cloud and backend to its hosts and scope', () => {
+    const legacyHigh = loadConfig({ ...base, DEFENDER_API: 'legacy', DEFENDER_CLOUD: 'gcc-high' });
+    assert.equal(legacyHigh.apiBaseUrl, 'https://api-gov.security.microsoft.us');
+    assert.equal(legacyHigh.apiScope, 'https://api-gov.security.microsoft.us/.default');
+    assert.equal(legacyHigh.authorityHost, 'https://login.microsoftonline.us');
+    const dod = loadConfig({ ...base, DEFENDER_CLOUD: 'DoD' });
+    assert.equal(dod.apiBaseUrl, 'https://dod-graph.microsoft.us/v1.0');
+    const gcc = loadConfig({ ...base, DEFENDER_API: 'legacy', DEFENDER_CLOUD: 'gcc' });
+    assert.equal(gcc.apiBaseUrl, 'https://api-gcc.security.microsoft.us');
+    assert.equal(gcc.authorityHost, 'https://login.microsoftonline.com');
+  });
+
+  it('keeps the real scope when the hosts are overridden (sandbox)', () => {
+    const c = loadConfig({
+      ...base,
+      AUTHORITY_HOST: 'https://127.0.0.1:8443',
+      DEFENDER_API_BASE_URL: 'https://127.0.0.1:8443/v1.0',
+      KEY_VAULT_CHALLENGE_VERIFICATION: 'false',
+    });
+    assert.equal(c.customAuthority, true);
+    assert.equal(c.apiBaseUrl, 'https://127.0.0.1:8443/v1.0');
+    assert.equal(c.apiScope, 'https://graph.microsoft.com/.default');
+    assert.equal(c.keyVaultChallengeVerification, false);
+  });
+
+  it('names every problem at once and never echoes a value', () => {
+    const secretLooking = 'not-a-guid-Xy9~supersecret';
+    assert.throws(
+      () =>
+        loadConfig({
+          TENANT_ID: secretLooking,
+          KEY_VAULT_URL: 'http://kv.example',
+          DEFENDER_API: 'soap',
+          DEFENDER_CLOUD: 'mars',
+          MAX_RETRIES: '-1',
+        }),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.deepEqual(e.problems, [
+          'TENANT_ID must be a GUID',
+          'CLIENT_ID is required',
+          'KEY_VAULT_URL must be an https:// URL',
+          'CLIENT_SECRET_NAME is required',
+          'DEFENDER_API must be one of: graph, legacy',
+          'DEFENDER_CLOUD must be one of: public, gcc, gcc-high, dod',
+          'MAX_RETRIES must be a number from 0 to 10',
+        ]);
+        assert.ok(!e.message.includes(secretLooking));
+        return true;
+      },
+    );
+  });
+
+  it('scales rate-limit windows for tests and benchmarks', () => {
+    const c = loadConfig({ ...base, RATE_LIMIT_WINDOW_SCALE: '0.1' });
+    assert.deepEqual(c.rateLimits.hunting, [
+      { limit: 45, windowMs: 6000 },
+      { limit: 1500, windowMs: 360000 },
+    ]);
+  });
+});
