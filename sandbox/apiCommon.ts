@@ -1,0 +1,188 @@
+// What the Graph and legacy APIs share: their error envelopes, bearer-token checks (audience, tenant, revocation),
+// application-role checks, quotas, and injected-fault replies.
+import { randomBytes } from 'node:crypto';
+import type { FaultSpec } from './faults';
+import { formatSeconds } from './faults';
+import { json, type Reply, type SandboxRequest } from './httpUtil';
+import { checkBearer, type TokenClaims } from './jwt';
+import { formatTimeSpan, quotaWindows } from './rateLimiter';
+import { canonicalResource, GRAPH_RESOURCE, LEGACY_RESOURCE } from './resources';
+import type { Route } from './router';
+import type { ApiFamily, SandboxState } from './state';
+
+export type ApiName = 'graph' | 'legacy';
+
+const GRAPH_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+const LEGACY_CONTENT_TYPE = 'application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8';
+
+/** Per-request tracking id in the legacy API's `|xxxxxxxx-xxxxxxxxxxxxxxxx.` form. */
+function legacyTarget(): string {
+  return `|${randomBytes(4).toString('hex')}-${randomBytes(8).toString('hex')}.`;
+}
+
+function graphHeaders(state: SandboxState, req: SandboxRequest): Record<string, string> {
+  return {
+    'request-id': req.requestId,
+    'client-request-id': req.clientRequestId ?? req.requestId,
+    'x-ms-ags-diagnostic': JSON.stringify({ ServerInfo: { DataCenter: 'Sandbox', Slice: 'E', Ring: '0', ScaleUnit: '000', RoleInstance: state.url } }),
+  };
+}
+
+export function apiOk(state: SandboxState, api: ApiName, req: SandboxRequest, body: unknown, status = 200): Reply {
+  return api === 'graph'
+    ? json(status, body, { ...graphHeaders(state, req), 'content-type': GRAPH_CONTENT_TYPE, 'odata-version': '4.0' })
+    : json(status, body, { 'content-type': LEGACY_CONTENT_TYPE, 'odata-version': '4.0' });
+}
+
+/** Graph `{error:{code,message,innerError:{date,request-id,client-request-id}}}` or legacy `{error:{code,message,target}}`. */
+export function apiError(
+  state: SandboxState,
+  api: ApiName,
+  req: SandboxRequest,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): Reply {
+  if (api === 'graph') {
+    const innerError = {
+      date: state.now().toISOString().slice(0, 19),
+      'request-id': req.requestId,
+      'client-request-id': req.clientRequestId ?? req.requestId,
+    };
+    return json(status, { error: { code, message, innerError } }, { ...graphHeaders(state, req), ...headers });
+  }
+  return json(status, { error: { code, message, target: legacyTarget() } }, headers);
+}
+
+const REQUIRED_ROLES: Record<ApiName, Record<ApiFamily, string[]>> = {
+  graph: {
+    hunting: ['ThreatHunting.Read.All'],
+    incidentsList: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'],
+    incidentsGet: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'],
+    incidentsUpdate: ['SecurityIncident.ReadWrite.All'],
+    comments: ['SecurityIncident.ReadWrite.All'],
+  },
+  legacy: {
+    hunting: ['AdvancedHunting.Read.All'],
+    incidentsList: ['Incident.Read.All', 'Incident.ReadWrite.All'],
+    incidentsGet: ['Incident.Read.All', 'Incident.ReadWrite.All'],
+    incidentsUpdate: ['Incident.ReadWrite.All'],
+    comments: ['Incident.ReadWrite.All'],
+  },
+};
+
+const UNAUTHORIZED_TEXT: Record<string, string> = {
+  missing: 'Access token is empty.',
+  malformed: 'Access token validation failure. The token is not a well-formed JWT.',
+  signature: 'Access token validation failure. Invalid signature.',
+  expired: 'Lifetime validation failed, the token is expired.',
+  notYetValid: 'Lifetime validation failed, the token is not yet valid.',
+  revoked: 'Access token validation failure. The token has been revoked.',
+  audience: 'Access token validation failure. Invalid audience.',
+  tenant: 'Access token validation failure. Invalid issuer or tenant.',
+};
+
+function unauthorized(state: SandboxState, api: ApiName, req: SandboxRequest, problem: string): Reply {
+  const text = UNAUTHORIZED_TEXT[problem] ?? 'Access token validation failure.';
+  if (api === 'graph') {
+    return apiError(state, api, req, 401, 'InvalidAuthenticationToken', text, {
+      'www-authenticate': `Bearer realm="", authorization_uri="${state.url}/${state.tenantId}/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`,
+    });
+  }
+  return apiError(state, api, req, 401, 'Unauthorized', `Unauthorized request - reason of failure: ${text}`);
+}
+
+export type Guarded = { ok: true; claims: TokenClaims } | { ok: false; reply: Reply };
+
+/** Token (401), application roles (403) and quota (429) checks, in that order; a passing call uses quota. */
+export function guard(state: SandboxState, api: ApiName, req: SandboxRequest, family: ApiFamily): Guarded {
+  const auth = req.headers.authorization;
+  const check = checkBearer(state.key, Array.isArray(auth) ? auth[0] : auth, state.nowSeconds(), state.isRevoked);
+  if (!check.ok) return { ok: false, reply: unauthorized(state, api, req, check.problem) };
+  const expected = api === 'graph' ? GRAPH_RESOURCE : LEGACY_RESOURCE;
+  if (canonicalResource(String(check.claims.aud)) !== expected) return { ok: false, reply: unauthorized(state, api, req, 'audience') };
+  if (check.claims.tid !== state.tenantId) return { ok: false, reply: unauthorized(state, api, req, 'tenant') };
+
+  const required = REQUIRED_ROLES[api][family];
+  const have = Array.isArray(check.claims.roles) ? check.claims.roles : [];
+  if (!required.some((r) => have.includes(r))) {
+    const message = `Missing application roles. API required roles: ${required.join(',')}, application roles: ${have.join(',')}.`;
+    return { ok: false, reply: apiError(state, api, req, 403, 'Forbidden', message) };
+  }
+
+  if (state.rateLimitsOn) {
+    const decision = state.limiter.take(quotaWindows(api, family));
+    if (!decision.ok) {
+      state.counters.throttled += 1;
+      const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+      const message =
+        api === 'graph'
+          ? `Too many requests. Try again in ${seconds} seconds.`
+          : `API calls quota exceeded! maximum allowed ${decision.window.limit} per ${formatTimeSpan(decision.scaledWindowMs)}`;
+      return { ok: false, reply: apiError(state, api, req, 429, 'TooManyRequests', message, { 'retry-after': String(seconds) }) };
+    }
+  }
+  return { ok: true, claims: check.claims };
+}
+
+const FAULT_CODES: Record<number, { graph: [string, string]; legacy: [string, string] }> = {
+  500: { graph: ['UnknownError', ''], legacy: ['InternalServerError', 'An internal server error occurred.'] },
+  502: { graph: ['BadGateway', 'Bad gateway.'], legacy: ['BadGateway', 'Bad gateway.'] },
+  503: {
+    graph: ['ServiceUnavailable', 'The service is temporarily unavailable. Try again later.'],
+    legacy: ['ServiceUnavailable', 'The service is temporarily unavailable. Try again later.'],
+  },
+  504: { graph: ['GatewayTimeout', 'The request timed out.'], legacy: ['GatewayTimeout', 'The request timed out.'] },
+};
+
+const PER_MINUTE: Record<ApiFamily, number> = { hunting: 45, incidentsList: 50, incidentsGet: 100, incidentsUpdate: 50, comments: 50 };
+
+/** The reply for an injected fault with a status, shaped like the API's own errors. */
+export function apiFaultReply(state: SandboxState, api: ApiName, req: SandboxRequest, family: ApiFamily, spec: FaultSpec): Reply {
+  const status = spec.status ?? 500;
+  const headers: Record<string, string> = {};
+  const bodyOnly = status === 429 && spec.retryAfterInBodyOnly === true;
+  if (spec.retryAfterSeconds !== undefined && !bodyOnly && (status === 429 || status === 503)) {
+    headers['retry-after'] = String(Math.max(0, Math.ceil(spec.retryAfterSeconds)));
+  }
+  if (status === 429) {
+    const hint = bodyOnly ? ` Try again in ${formatSeconds(spec.retryAfterSeconds ?? 1)} seconds.` : '';
+    const message =
+      api === 'graph'
+        ? `Too many requests.${hint}`
+        : `API calls quota exceeded! maximum allowed ${PER_MINUTE[family]} per 00:01:00${bodyOnly ? '.' + hint : ''}`;
+    return apiError(state, api, req, 429, 'TooManyRequests', message, headers);
+  }
+  const [code, message] = FAULT_CODES[status]?.[api] ?? (status >= 500 ? ['InternalServerError', 'Injected fault.'] : ['BadRequest', 'Injected fault.']);
+  return apiError(state, api, req, status, code, message, headers);
+}
+
+/** A Graph or legacy API route: counts the call, guards it (401/403/429), answers faults in the API's own shape. */
+export function apiRoute(
+  state: SandboxState,
+  api: ApiName,
+  family: ApiFamily,
+  methods: string[],
+  pattern: RegExp,
+  handler: (req: SandboxRequest, params: string[], claims: TokenClaims) => Reply,
+): Route {
+  return {
+    methods,
+    pattern,
+    family,
+    api,
+    target: family === 'hunting' ? 'hunting' : 'incidents',
+    count: () => void (state.counters.api[family] += 1),
+    faultReply: (req, spec) => apiFaultReply(state, api, req, family, spec),
+    handle: (req, params) => {
+      const g = guard(state, api, req, family);
+      return g.ok ? handler(req, params, g.claims) : g.reply;
+    },
+  };
+}
+
+/** Who an update is attributed to (Graph `lastModifiedBy` style). */
+export function actorOf(claims: TokenClaims): string {
+  return `API-App:${claims.appid}`;
+}

@@ -1,0 +1,99 @@
+// `npm run sandbox`: runs the sandbox standalone on fixed ports and prints where everything is and the settings that
+// point Riposte at it. Flags: --port, --mi-port (or SANDBOX_PORT / SANDBOX_MI_PORT), --data-dir, --api graph|legacy,
+// --rate-limit-scale, --no-rate-limits, --no-seed. The CA is kept in the data dir across restarts.
+import { parseArgs } from 'node:util';
+import { startSandbox } from './index';
+
+const USAGE = `Usage: npm run sandbox -- [--port 8443] [--mi-port 8081] [--data-dir .data/sandbox] [--api graph|legacy]
+                         [--rate-limit-scale 1] [--no-rate-limits] [--no-seed]`;
+
+function port(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number (0-65535), got '${value}'`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      'mi-port': { type: 'string' },
+      'data-dir': { type: 'string' },
+      api: { type: 'string' },
+      'rate-limit-scale': { type: 'string' },
+      'no-rate-limits': { type: 'boolean' },
+      'no-seed': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const api = values.api ?? 'graph';
+  if (api !== 'graph' && api !== 'legacy') throw new Error(`--api must be graph or legacy, got '${api}'`);
+  const scale = values['rate-limit-scale'] === undefined ? 1 : Number(values['rate-limit-scale']);
+  if (!(scale > 0)) throw new Error('--rate-limit-scale must be a number greater than 0');
+
+  const sandbox = await startSandbox({
+    port: port(values.port ?? process.env.SANDBOX_PORT, 8443, '--port'),
+    miPort: port(values['mi-port'] ?? process.env.SANDBOX_MI_PORT, 8081, '--mi-port'),
+    dataDir: values['data-dir'] ?? '.data/sandbox',
+    rateLimitScale: scale,
+    rateLimits: !values['no-rate-limits'],
+    seed: !values['no-seed'],
+    persistCa: true,
+  });
+  const settings = sandbox.settings(api);
+  const row = (label: string, value: string): string => `  ${label.padEnd(30)} ${value}`;
+  console.log(
+    [
+      'Riposte sandbox: an offline Microsoft cloud on 127.0.0.1 (nothing here talks to Microsoft)',
+      '',
+      row('Entra ID (authority host)', `${sandbox.authorityHost}/${sandbox.tenantId}/v2.0/.well-known/openid-configuration`),
+      row('Key Vault', `${sandbox.vaultUrl}/secrets/${sandbox.secretName}`),
+      row('Graph security API', `${sandbox.graphBaseUrl}/security/incidents, /security/runHuntingQuery`),
+      row('Legacy Defender XDR API', `${sandbox.legacyBaseUrl}/api/incidents, /api/advancedhunting/run`),
+      row('Managed identity (App Service)', `${sandbox.identityEndpoint} (needs x-identity-header)`),
+      row('CA certificate', `${sandbox.caFile} (e.g. curl --cacert ${sandbox.caFile})`),
+      row('Tenant / client id', `${sandbox.tenantId} / ${sandbox.clientId}`),
+      row('Rate limits', values['no-rate-limits'] ? 'off' : `on, windows x ${scale}`),
+      '',
+      `Settings for Riposte (DEFENDER_API=${api}; use --api ${api === 'graph' ? 'legacy' : 'graph'} for the other backend):`,
+      '',
+      ...Object.entries(settings).map(([k, v]) => `${k}=${v}`),
+      '',
+      'As local.settings.json:',
+      '',
+      JSON.stringify({ IsEncrypted: false, Values: settings }, null, 2),
+      '',
+      'The client secret lives only in the sandbox Key Vault; Riposte reads it with the managed identity above.',
+      'Press Ctrl-C to stop.',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the sandbox...`);
+    sandbox.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        console.error(e);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((e: unknown) => {
+  const message = e instanceof Error ? e.message : String(e);
+  console.error(`sandbox: ${message}`);
+  if ((e as { code?: string }).code === 'EADDRINUSE') console.error('A port is in use: pick others with --port / --mi-port.');
+  console.error(USAGE);
+  process.exit(1);
+});

@@ -1,0 +1,288 @@
+// The offline Microsoft cloud sandbox: Entra ID, the App Service managed-identity endpoint, Key Vault, the Graph
+// security API and the legacy Defender XDR API, over TLS on 127.0.0.1 with a CA generated at start.
+// It shares no code with shared/: it is the other side of the wire.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { entraRoutes } from './entra';
+import type { FaultSpec } from './faults';
+import { graphRoutes } from './graphApi';
+import type { HuntingTables } from './hunting';
+import type { StoredIncident } from './incidents/model';
+import { IncidentStore } from './incidents/store';
+import { createSigningKey } from './jwt';
+import { keyVaultRoutes } from './keyVault';
+import { createSeedTables, SEED_ALERT_IDS, type KqlTable } from './kql';
+import { legacyRoutes } from './legacyApi';
+import { managedIdentityRoutes } from './managedIdentity';
+import { DEFAULT_ROLES } from './resources';
+import { newClientSecret } from './secrets';
+import { createSeedIncidents } from './seed/incidents';
+import { SANDBOX_CLIENT_ID, SANDBOX_SECRET_NAME, SANDBOX_TENANT_ID } from './seed/entities';
+import { createDispatcher } from './server';
+import { SandboxState, zeroCounters, type Counters, type RequestLogEntry } from './state';
+import { createTlsMaterial } from './tls';
+
+export type { FaultSpec, FaultTarget } from './faults';
+export type { StoredIncident, StoredAlert, StoredEvidence, StoredComment } from './incidents/model';
+export type { Counters, RequestLogEntry } from './state';
+
+export interface SandboxOptions {
+  /** HTTPS port, 0 = random (default 0). */
+  port?: number;
+  /** Plain-http managed-identity port, 0 = random (default 0). */
+  miPort?: number;
+  /** Where ca.crt is written (default: a fresh temp dir, removed on close). */
+  dataDir?: string;
+  /** Clock for tokens, timestamps and data (default () => new Date()). Quota windows use real elapsed time. */
+  now?: () => Date;
+  /** Multiplies every rate-limit window (1 = real: 60 s / 1 h); 0.05 makes 3-second "minutes". */
+  rateLimitScale?: number;
+  /** Enforce quotas (default true). */
+  rateLimits?: boolean;
+  /** Access token lifetime (default 3599). */
+  tokenLifetimeSeconds?: number;
+  /** Load seed incidents and hunting tables (default true). */
+  seed?: boolean;
+  /** Keep the CA across restarts: reuse `ca.crt` + `ca.key` in dataDir if present, and write `ca.key` (standalone mode). */
+  persistCa?: boolean;
+}
+
+export interface SandboxControl {
+  /** The app's valid client secret (also stored in Key Vault under secretName). */
+  currentSecret(): string;
+  /** New secret: Entra accepts only the new one (old → 7000215); Key Vault gets a new version. */
+  rotateSecret(): string;
+  /** Entra changes; Key Vault still holds the old value. */
+  rotateSecretInEntraOnly(): string;
+  /** Entra answers 7000222 for the current secret. */
+  expireSecret(): void;
+  /** Key Vault: disabled → 403 Forbidden/SecretDisabled. */
+  setSecretEnabled(enabled: boolean): void;
+  /** Key Vault: 404 SecretNotFound. */
+  deleteSecret(): void;
+  /** Roles put in future tokens (each API's token gets that API's roles). */
+  setRoles(roles: string[]): void;
+  /** Every token issued so far is now rejected with 401. */
+  revokeTokens(): void;
+  setRateLimits(on: boolean): void;
+  /** Legacy `/api/incidents` emits `@odata.nextLink` (default off: UNCONFIRMED that the real API sends it). */
+  setLegacyNextLink(on: boolean): void;
+  /** Adds a fault; several may be active, the first matching one applies. */
+  injectFaults(f: FaultSpec): void;
+  clearFaults(): void;
+  counters(): Counters;
+  resetCounters(): void;
+  /** Request log (no headers, no bodies, credential-like query parameters redacted). */
+  requests(): RequestLogEntry[];
+  /** Current state, newest first (copies). */
+  incidents(): ReadonlyArray<StoredIncident>;
+  incident(id: string | number): StoredIncident | undefined;
+  addIncident(partial?: Partial<StoredIncident>): StoredIncident;
+  setHuntingTables(tables: Map<string, KqlTable>): void;
+  /** Back to seed state: secrets, roles, revocations, incidents, tables, quotas, faults, counters and log. */
+  reset(): void;
+}
+
+export interface Sandbox {
+  /** https://127.0.0.1:PORT: Entra, Key Vault (/secrets), Graph (/v1.0) and legacy (/api), routed by path. */
+  readonly url: string;
+  readonly authorityHost: string;
+  readonly vaultUrl: string;
+  readonly graphBaseUrl: string;
+  readonly legacyBaseUrl: string;
+  /** http://127.0.0.1:MIPORT/msi/token (App Service MI protocol, api-version 2019-08-01). */
+  readonly identityEndpoint: string;
+  readonly identityHeader: string;
+  readonly caPem: string;
+  readonly caFile: string;
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly secretName: string;
+  /** Env settings that point Riposte at this sandbox. */
+  settings(api?: 'graph' | 'legacy'): Record<string, string>;
+  readonly control: SandboxControl;
+  close(): Promise<void>;
+}
+
+/** Client id of the Function App's system-assigned managed identity in the sandbox. */
+export const SYSTEM_IDENTITY_CLIENT_ID = '2b7c4e91-6d0a-4f3b-9e58-c1a7d2f4b608';
+
+function listen(server: http.Server, port: number): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolvePort((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((done) => {
+    server.close(() => done());
+    server.closeAllConnections();
+  });
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const now = options.now ?? (() => new Date());
+  const seed = options.seed ?? true;
+  const scale = options.rateLimitScale ?? 1;
+  if (!(scale > 0)) throw new RangeError('rateLimitScale must be greater than 0');
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ? resolve(options.dataDir) : mkdtempSync(join(tmpdir(), 'riposte-sandbox-'));
+  mkdirSync(dataDir, { recursive: true });
+
+  const [tls, key] = await Promise.all([
+    createTlsMaterial(now(), options.persistCa ? dataDir : undefined),
+    createSigningKey(),
+  ]);
+  const caFile = join(dataDir, 'ca.crt');
+  writeFileSync(caFile, tls.caPem);
+  if (options.persistCa) writeFileSync(join(dataDir, 'ca.key'), tls.caKeyPem, { mode: 0o600 });
+
+  const seedIncidents = (): StoredIncident[] => (seed ? createSeedIncidents(now(), SEED_ALERT_IDS) : []);
+  const seedTables = (): HuntingTables => (seed ? createSeedTables(now()) : new Map());
+  const initialSecret = newClientSecret();
+  const state = new SandboxState({
+    tenantId: SANDBOX_TENANT_ID,
+    clientId: SANDBOX_CLIENT_ID,
+    secretName: SANDBOX_SECRET_NAME,
+    systemIdentityClientId: SYSTEM_IDENTITY_CLIENT_ID,
+    identityHeader: randomBytes(16).toString('hex'),
+    now,
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
+    rateLimitScale: scale,
+    rateLimits: options.rateLimits ?? true,
+    key,
+    initialSecret,
+    incidents: new IncidentStore(seedIncidents()),
+    huntingTables: seedTables(),
+  });
+  const initialVersion = state.vault.set(state.secretName, initialSecret, state.nowSeconds()).version;
+
+  const main = createDispatcher(
+    state,
+    [...entraRoutes(state), ...keyVaultRoutes(state), ...graphRoutes(state), ...legacyRoutes(state)],
+    () => state.url,
+  );
+  let miOrigin = '';
+  const mi = createDispatcher(state, managedIdentityRoutes(state), () => miOrigin);
+  const httpsServer = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => main.handle(req, res));
+  const miServer = http.createServer((req, res) => mi.handle(req, res));
+  const port = await listen(httpsServer, options.port ?? 0);
+  let miPort: number;
+  try {
+    miPort = await listen(miServer, options.miPort ?? 0);
+  } catch (e) {
+    await closeServer(httpsServer);
+    throw e;
+  }
+  const url = `https://127.0.0.1:${port}`;
+  state.url = url;
+  miOrigin = `http://127.0.0.1:${miPort}`;
+  const identityEndpoint = `${miOrigin}/msi/token`;
+
+  const control: SandboxControl = {
+    currentSecret: () => state.app.current(),
+    rotateSecret: () => {
+      const value = state.app.rotate();
+      state.vault.set(state.secretName, value, state.nowSeconds());
+      return value;
+    },
+    rotateSecretInEntraOnly: () => state.app.rotate(),
+    expireSecret: () => state.app.expire(),
+    setSecretEnabled: (enabled) => {
+      state.vault.setEnabled(state.secretName, enabled, state.nowSeconds());
+    },
+    deleteSecret: () => {
+      state.vault.delete(state.secretName);
+    },
+    setRoles: (roles) => {
+      state.roles = [...roles];
+    },
+    revokeTokens: () => state.revokeAll(),
+    setRateLimits: (on) => {
+      state.rateLimitsOn = on;
+    },
+    setLegacyNextLink: (on) => {
+      state.legacyNextLink = on;
+    },
+    injectFaults: (f) => state.faults.add(f),
+    clearFaults: () => state.faults.clear(),
+    counters: () => structuredClone(state.counters),
+    resetCounters: () => {
+      state.counters = zeroCounters();
+    },
+    requests: () => state.log.map((e) => ({ ...e })),
+    incidents: () => state.incidents.list().map((i) => structuredClone(i)),
+    incident: (id) => {
+      const found = state.incidents.get(Number(id));
+      return found ? structuredClone(found) : undefined;
+    },
+    addIncident: (partial = {}) => structuredClone(state.incidents.add(partial, now())),
+    setHuntingTables: (tables) => {
+      state.huntingTables = tables;
+    },
+    reset: () => {
+      state.app.restore(initialSecret);
+      state.vault.clear();
+      state.vault.set(state.secretName, initialSecret, state.nowSeconds(), { version: initialVersion });
+      state.roles = [...DEFAULT_ROLES];
+      state.clearRevocations();
+      state.faults.clear();
+      state.limiter.reset();
+      state.rateLimitsOn = options.rateLimits ?? true;
+      state.legacyNextLink = false;
+      state.incidents.replaceAll(seedIncidents());
+      state.huntingTables = seedTables();
+      state.counters = zeroCounters();
+      state.log = [];
+    },
+  };
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    authorityHost: url,
+    vaultUrl: url,
+    graphBaseUrl: `${url}/v1.0`,
+    legacyBaseUrl: url,
+    identityEndpoint,
+    identityHeader: state.identityHeader,
+    caPem: tls.caPem,
+    caFile,
+    tenantId: state.tenantId,
+    clientId: state.clientId,
+    secretName: state.secretName,
+    settings: (api = 'graph') => ({
+      TENANT_ID: state.tenantId,
+      CLIENT_ID: state.clientId,
+      KEY_VAULT_URL: url,
+      CLIENT_SECRET_NAME: state.secretName,
+      DEFENDER_API: api,
+      AUTHORITY_HOST: url,
+      DEFENDER_API_BASE_URL: api === 'graph' ? `${url}/v1.0` : url,
+      KEY_VAULT_CHALLENGE_VERIFICATION: 'false',
+      TLS_CA_FILE: caFile,
+      IDENTITY_ENDPOINT: identityEndpoint,
+      IDENTITY_HEADER: state.identityHeader,
+      RATE_LIMIT_WINDOW_SCALE: String(scale),
+    }),
+    control,
+    close: () => {
+      closing ??= (async () => {
+        main.shutdown();
+        mi.shutdown();
+        await Promise.all([closeServer(httpsServer), closeServer(miServer)]);
+        if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+      })();
+      return closing;
+    },
+  };
+}

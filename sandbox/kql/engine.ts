@@ -1,0 +1,100 @@
+// runKql / checkKqlSyntax: parse with Kusto.Language, convert to the engine's AST, compile against the context's
+// tables, run, and serialise values the way the hunting API returns them.
+import { constant } from './compiled';
+import { datetimeFromDate, formatTimespan } from './datetime';
+import { compileExpr, isTabular, type QueryEnv } from './expressions';
+import { parseKusto } from './kustoParser';
+import { compileTabular, memoPlan, type TimeWindow } from './operators';
+import { convertQuery } from './syntaxToAst';
+import { KqlError, type KqlColumn, type KqlContext, type KqlResult, type KqlType } from './types';
+import type { Row } from './values';
+
+export const DEFAULT_MAX_ROWS = 100_000;
+
+function syntaxMessage(offset: number, message: string): string {
+  return `Syntax error at offset ${offset}: ${message}`;
+}
+
+/** Checks syntax only (no schema): the first parser error, with its offset. */
+export function checkKqlSyntax(query: string): { ok: true } | { ok: false; message: string; offset: number } {
+  const { error } = parseKusto(query);
+  return error ? { ok: false, message: syntaxMessage(error.offset, error.message), offset: error.offset } : { ok: true };
+}
+
+function toCanonical(d: Date, what: string): string {
+  const text = datetimeFromDate(d);
+  if (text === null) throw new TypeError(`KqlContext.${what} is not a valid date`);
+  return text;
+}
+
+/**
+ * Runs a query over the context's tables.
+ * @throws {KqlError} 'syntax' for parser errors, 'semantic' for unknown names and type errors, 'unsupported' for
+ * operators and functions outside the sandbox's subset.
+ */
+export function runKql(query: string, ctx: KqlContext): KqlResult {
+  const parsed = parseKusto(query);
+  if (parsed.error) throw new KqlError('syntax', syntaxMessage(parsed.error.offset, parsed.error.message), parsed.error.offset);
+  const statements = convertQuery(parsed.root);
+
+  const window: TimeWindow | undefined = ctx.timeWindow && {
+    start: toCanonical(ctx.timeWindow.start, 'timeWindow.start'),
+    end: toCanonical(ctx.timeWindow.end, 'timeWindow.end'),
+  };
+  const env: QueryEnv = {
+    now: toCanonical(ctx.now, 'now'),
+    tables: ctx.tables,
+    lets: new Map(),
+    nextColumnNumber: 1,
+    compileTabular: (expr, nextOperator) => compileTabular(expr, env, window, nextOperator),
+  };
+
+  let result: { columns: KqlColumn[]; rows(): Row[] } | undefined;
+  for (const statement of statements) {
+    if (statement.k === 'let') {
+      if (isTabular(statement.value, null, env)) {
+        env.lets.set(statement.name, { kind: 'tabular', plan: memoPlan(env.compileTabular(statement.value, null)) });
+      } else {
+        const compiled = compileExpr(statement.value, { columns: new Map(), operator: null }, env);
+        env.lets.set(statement.name, { kind: 'scalar', compiled: constant(compiled.type, compiled.ev({})) });
+      }
+    } else {
+      if (result) throw new KqlError('unsupported', 'The sandbox does not support more than one query statement', statement.pos);
+      result = env.compileTabular(statement.body, null);
+    }
+  }
+  if (!result) throw new KqlError('semantic', 'The query has no tabular expression to return (only let statements)', query.length);
+
+  const maxRows = ctx.maxRows ?? DEFAULT_MAX_ROWS;
+  const rows = result.rows();
+  const truncated = rows.length > maxRows;
+  const kept = truncated ? rows.slice(0, Math.max(0, maxRows)) : rows;
+  const columns = result.columns.map((c) => ({ name: c.name, type: c.type }));
+  return { columns, rows: serializeRows(columns, kept), truncated };
+}
+
+/** Copies result rows into fresh objects holding only the result columns, in wire form. Each copy starts as a
+ * spread of one template with every key, so V8 allocates it at full size once instead of growing it key by key
+ * (growing 100k wide rows is what made `take 100000` GC-bound). */
+function serializeRows(columns: readonly KqlColumn[], rows: readonly Row[]): Row[] {
+  const converters = columns.map((c) => outputConverter(c.type));
+  const body = columns.map((c, i) => `${JSON.stringify(c.name)}: f[${i}](r[${JSON.stringify(c.name)}])`).join(',');
+  const copy = new Function('f', 'r', `return {${body}};`) as (f: unknown[], r: Row) => Row;
+  const out = new Array<Row>(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = copy(converters, rows[i] as Row);
+  return out;
+}
+
+/** The wire form of a value: datetimes as 7-digit ISO text, timespans as `d.hh:mm:ss`, '' for empty strings. */
+function outputConverter(type: KqlType): (v: unknown) => unknown {
+  switch (type) {
+    case 'string':
+      return (v) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : String(v));
+    case 'timespan':
+      return (v) => (typeof v === 'number' ? formatTimespan(v) : null);
+    case 'real':
+      return (v) => (typeof v !== 'number' ? null : Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity');
+    default:
+      return (v) => (v === undefined ? null : v);
+  }
+}

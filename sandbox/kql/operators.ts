@@ -1,0 +1,405 @@
+// Tabular expressions: table scans (with the time window), tabular lets, print, and the pipe operators.
+import { AGGREGATES, type Accumulator, type CompiledAggregate } from './aggregates';
+import { operatorName, type Expr, type NamePattern, type QueryOp } from './ast';
+import type { Evaluator } from './compiled';
+import { isCanonicalDatetime, normalizeDatetime, parseTimespanText } from './datetime';
+import {
+  compileExpr,
+  expressionResultName,
+  semanticError,
+  type Plan,
+  type QueryEnv,
+  type Scope,
+} from './expressions';
+import { ProjectionBuilder, type ProjectedColumn } from './projection';
+import { KqlError, type KqlColumn, type KqlTable, type KqlType } from './types';
+import { compareNonNull, compositeKey, isNullValue, toBool, toLong, valueKey, type Row } from './values';
+
+/** Caches a plan's rows so a tabular let used twice is computed once. */
+export function memoPlan(plan: Plan): Plan {
+  let rows: Row[] | undefined;
+  return { columns: plan.columns, rows: () => (rows ??= plan.rows()) };
+}
+
+export interface TimeWindow {
+  start: string;
+  end: string;
+}
+
+/** Reads a table: rows outside the time window (on a datetime `Timestamp` column) are dropped, and stored datetimes
+ * (Date or ISO text) and timespans (text) are converted to the engine's representation. Rows that need no
+ * conversion are passed through without copying. */
+function scanTable(table: KqlTable, window: TimeWindow | undefined): Plan {
+  const columns = table.columns.map((c) => ({ name: c.name, type: c.type }));
+  const datetimeColumns = columns.filter((c) => c.type === 'datetime').map((c) => c.name);
+  const timespanColumns = columns.filter((c) => c.type === 'timespan').map((c) => c.name);
+  const filterOn = window && columns.some((c) => c.name === 'Timestamp' && c.type === 'datetime') ? window : undefined;
+  return {
+    columns,
+    rows: () => {
+      const out: Row[] = [];
+      for (const source of table.rows) {
+        let row = source;
+        for (const name of datetimeColumns) {
+          const v = row[name];
+          if (v === null || v === undefined || (typeof v === 'string' && isCanonicalDatetime(v))) continue;
+          if (row === source) row = { ...source };
+          row[name] = normalizeDatetime(v);
+        }
+        for (const name of timespanColumns) {
+          const v = row[name];
+          if (typeof v !== 'string') continue;
+          if (row === source) row = { ...source };
+          row[name] = parseTimespanText(v);
+        }
+        if (filterOn) {
+          const ts = row['Timestamp'] as string | null | undefined;
+          if (ts === null || ts === undefined || ts < filterOn.start || ts > filterOn.end) continue;
+        }
+        out.push(row);
+      }
+      return out;
+    },
+  };
+}
+
+export function compileTabular(expr: Expr, env: QueryEnv, window: TimeWindow | undefined, nextOperator: string | null): Plan {
+  switch (expr.k) {
+    case 'name': {
+      const bound = env.lets.get(expr.name);
+      if (bound?.kind === 'tabular') return bound.plan;
+      if (bound?.kind === 'scalar') {
+        throw semanticError({ columns: new Map(), operator: nextOperator }, `'${expr.name}' is a scalar value, not a table`, expr.pos);
+      }
+      const table = env.tables.get(expr.name);
+      if (!table) {
+        throw semanticError(
+          { columns: new Map(), operator: nextOperator },
+          `Failed to resolve table or column expression named '${expr.name}'`,
+          expr.pos,
+        );
+      }
+      return scanTable(table, window);
+    }
+    case 'paren':
+      return compileTabular(expr.expr, env, window, nextOperator);
+    case 'materialize':
+      return memoPlan(compileTabular(expr.query, env, window, nextOperator));
+    case 'pipe': {
+      const input = compileTabular(expr.input, env, window, operatorName(expr.op));
+      return applyOperator(input, expr.op, env);
+    }
+    case 'print':
+      return print(expr.exprs, env);
+    default:
+      throw new KqlError('semantic', 'A tabular expression was expected (a table, a tabular let, or a query)', expr.pos);
+  }
+}
+
+function scopeOf(columns: readonly KqlColumn[], operator: string): Scope {
+  return { columns: new Map(columns.map((c) => [c.name, c.type])), operator };
+}
+
+function defaultColumnName(env: QueryEnv, taken: (name: string) => boolean): string {
+  let name = `Column${env.nextColumnNumber++}`;
+  while (taken(name) || env.lets.has(name)) name = `Column${env.nextColumnNumber++}`;
+  return name;
+}
+
+function duplicate(scope: Scope, name: string, pos: number): KqlError {
+  return semanticError(scope, `A column with the name '${name}' is already declared.`, pos);
+}
+
+function project(rows: Row[], columns: readonly ProjectedColumn[]): Row[] {
+  return rows.map((row) => {
+    const out: Row = {};
+    for (const c of columns) out[c.name] = c.ev(row);
+    return out;
+  });
+}
+
+function columnsOf(builder: ProjectionBuilder): KqlColumn[] {
+  return builder.columns.map((c) => ({ name: c.name, type: c.type }));
+}
+
+/** Adds the project/distinct/summarize-by style column for one expression. */
+function addProjected(builder: ProjectionBuilder, e: Expr, scope: Scope, env: QueryEnv): void {
+  if (e.k === 'star') throw semanticError(scope, "'*' is not allowed here", e.pos);
+  if (e.k === 'assign') {
+    const c = compileExpr(e.expr, scope, env);
+    if (!builder.declare(e.name, c.type, c.ev)) throw duplicate(scope, e.name, e.pos);
+    return;
+  }
+  const c = compileExpr(e, scope, env);
+  if (e.k === 'name') {
+    if (!builder.declare(e.name, c.type, c.ev)) throw duplicate(scope, e.name, e.pos);
+    return;
+  }
+  const name = expressionResultName(e, scope, env, null) ?? defaultColumnName(env, (n) => builder.has(n));
+  builder.add(name, c.type, c.ev);
+}
+
+function matcher(pattern: string): (name: string) => boolean {
+  if (!pattern.includes('*')) return (name) => name === pattern;
+  const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return (name) => regex.test(name);
+}
+
+function matchColumns(columns: readonly KqlColumn[], patterns: NamePattern[], scope: Scope): Set<string> {
+  const selected = new Set<string>();
+  for (const p of patterns) {
+    const matches = columns.filter((c) => matcher(p.pattern)(c.name));
+    if (matches.length === 0 && !p.pattern.includes('*')) {
+      throw semanticError(scope, `Failed to resolve scalar expression named '${p.pattern}'`, p.pos);
+    }
+    for (const c of matches) selected.add(c.name);
+  }
+  return selected;
+}
+
+function constantCount(e: Expr, scope: Scope, env: QueryEnv): number {
+  const c = compileExpr(e, scope, env);
+  const n = c.constant ? toLong(c.ev({}), c.type) : null;
+  if (n === null) throw semanticError(scope, 'The row count must be a constant number', e.pos);
+  return Math.max(0, n);
+}
+
+interface SortKey {
+  ev: Evaluator;
+  type: KqlType;
+  desc: boolean;
+  nullsFirst: boolean;
+}
+
+function sortKey(e: Expr, scope: Scope, env: QueryEnv): SortKey {
+  const inner = e.k === 'ordered' ? e.expr : e;
+  const desc = e.k === 'ordered' ? (e.desc ?? true) : true; // Kusto sorts descending unless told otherwise
+  const nullsFirst = e.k === 'ordered' && e.nullsFirst !== undefined ? e.nullsFirst : !desc;
+  const c = compileExpr(inner, scope, env);
+  return { ev: c.ev, type: c.type, desc, nullsFirst };
+}
+
+function sortRows(rows: Row[], keys: SortKey[]): Row[] {
+  const decorated = rows.map((row) => ({ row, values: keys.map((k) => k.ev(row)) }));
+  decorated.sort((a, b) => {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as SortKey;
+      const x = a.values[i];
+      const y = b.values[i];
+      const xNull = isNullValue(x, k.type);
+      const yNull = isNullValue(y, k.type);
+      if (xNull || yNull) {
+        if (xNull && yNull) continue;
+        return xNull === k.nullsFirst ? -1 : 1;
+      }
+      const c = compareNonNull(x, y, k.type);
+      if (c !== 0) return k.desc ? -c : c;
+    }
+    return 0;
+  });
+  return decorated.map((d) => d.row);
+}
+
+function applyOperator(input: Plan, op: QueryOp, env: QueryEnv): Plan {
+  const scope = scopeOf(input.columns, operatorName(op));
+  switch (op.k) {
+    case 'where': {
+      const c = compileExpr(op.condition, scope, env);
+      if (c.type !== 'bool' && c.type !== 'dynamic') {
+        throw semanticError(scope, `The filter expression must be of type bool, not ${c.type}`, op.condition.pos);
+      }
+      const ev = c.ev;
+      return { columns: input.columns, rows: () => input.rows().filter((row) => toBool(ev(row)) === true) };
+    }
+    case 'project': {
+      const builder = new ProjectionBuilder();
+      for (const e of op.exprs) addProjected(builder, e, scope, env);
+      return { columns: columnsOf(builder), rows: () => project(input.rows(), builder.columns) };
+    }
+    case 'extend':
+      return extend(input, op.exprs, scope, env);
+    case 'project-away': {
+      const away = matchColumns(input.columns, op.names, scope);
+      const columns = input.columns.filter((c) => !away.has(c.name));
+      return { columns, rows: () => project(input.rows(), columns.map((c) => ({ ...c, ev: (row: Row) => row[c.name] }))) };
+    }
+    case 'project-reorder': {
+      const first = [...matchColumns(input.columns, op.names, scope)];
+      const columns = [
+        ...first.map((n) => input.columns.find((c) => c.name === n) as KqlColumn),
+        ...input.columns.filter((c) => !first.includes(c.name)),
+      ];
+      return { columns, rows: () => project(input.rows(), columns.map((c) => ({ ...c, ev: (row: Row) => row[c.name] }))) };
+    }
+    case 'project-rename': {
+      const renames = new Map<string, string>();
+      for (const r of op.renames) {
+        if (!scope.columns.has(r.from)) throw semanticError(scope, `Failed to resolve scalar expression named '${r.from}'`, r.pos);
+        renames.set(r.from, r.to);
+      }
+      const targets = new Set(renames.values());
+      const projected = input.columns
+        .filter((c) => renames.has(c.name) || !targets.has(c.name))
+        .map((c) => ({ name: renames.get(c.name) ?? c.name, type: c.type, ev: (row: Row) => row[c.name] }));
+      return { columns: projected.map(({ name, type }) => ({ name, type })), rows: () => project(input.rows(), projected) };
+    }
+    case 'summarize':
+      return summarize(input, op.aggregates, op.by, scope, env);
+    case 'sort': {
+      const keys = op.keys.map((k) => sortKey(k, scope, env));
+      return { columns: input.columns, rows: () => sortRows(input.rows(), keys) };
+    }
+    case 'take': {
+      const n = constantCount(op.count, scope, env);
+      return { columns: input.columns, rows: () => input.rows().slice(0, n) };
+    }
+    case 'top': {
+      const n = constantCount(op.count, scope, env);
+      const key = sortKey(op.key, scope, env);
+      return { columns: input.columns, rows: () => sortRows(input.rows(), [key]).slice(0, n) };
+    }
+    case 'distinct': {
+      const builder = new ProjectionBuilder();
+      if (op.exprs.length === 1 && op.exprs[0]?.k === 'star') {
+        for (const c of input.columns) builder.add(c.name, c.type, (row) => row[c.name] ?? null);
+      } else {
+        for (const e of op.exprs) addProjected(builder, e, scope, env);
+      }
+      return {
+        columns: columnsOf(builder),
+        rows: () => {
+          const seen = new Set<string>();
+          const out: Row[] = [];
+          for (const row of project(input.rows(), builder.columns)) {
+            const key = compositeKey(builder.columns.map((c) => row[c.name]));
+            if (seen.has(key)) continue;
+            seen.add(key);
+            out.push(row);
+          }
+          return out;
+        },
+      };
+    }
+    case 'count':
+      return { columns: [{ name: 'Count', type: 'long' }], rows: () => [{ Count: input.rows().length }] };
+  }
+}
+
+function extend(input: Plan, exprs: Expr[], scope: Scope, env: QueryEnv): Plan {
+  const builder = new ProjectionBuilder();
+  for (const c of input.columns) builder.add(c.name, c.type, (row) => row[c.name]);
+  // Later expressions of one extend may use columns defined by earlier ones.
+  const columns = new Map(scope.columns);
+  const innerScope: Scope = { columns, operator: scope.operator };
+  const steps: { name: string; ev: Evaluator }[] = [];
+  for (const e of exprs) {
+    if (e.k === 'star') throw semanticError(scope, "'*' is not allowed here", e.pos);
+    let name: string;
+    let compiled;
+    if (e.k === 'assign') {
+      compiled = compileExpr(e.expr, innerScope, env);
+      if (!builder.declare(e.name, compiled.type, compiled.ev, true)) throw duplicate(scope, e.name, e.pos);
+      name = e.name;
+    } else {
+      compiled = compileExpr(e, innerScope, env);
+      const base = expressionResultName(e, innerScope, env, null) ?? defaultColumnName(env, (n) => builder.has(n));
+      name = builder.add(base, compiled.type, compiled.ev, e.k !== 'name');
+    }
+    columns.set(name, compiled.type);
+    steps.push({ name, ev: compiled.ev });
+  }
+  return {
+    columns: columnsOf(builder),
+    rows: () =>
+      input.rows().map((row) => {
+        const out: Row = { ...row };
+        for (const s of steps) out[s.name] = s.ev(out);
+        return out;
+      }),
+  };
+}
+
+function summarize(input: Plan, aggregateExprs: Expr[], byExprs: Expr[], scope: Scope, env: QueryEnv): Plan {
+  const builder = new ProjectionBuilder();
+  for (const e of byExprs) addProjected(builder, e, scope, env);
+  const byColumns = [...builder.columns];
+  const aggregates: { compiled: CompiledAggregate; names: string[] }[] = [];
+  for (const e of aggregateExprs) {
+    const call = e.k === 'assign' ? e.expr : e;
+    if (call.k !== 'call' || !AGGREGATES[call.name]) {
+      const what = call.k === 'call' ? `'${call.name}' is not an aggregation function` : 'expected an aggregation function call';
+      throw semanticError(scope, `Summarize: ${what}`, call.pos);
+    }
+    const def = AGGREGATES[call.name];
+    if (!def) throw semanticError(scope, `Unknown aggregation function '${call.name}'`, call.pos);
+    if (call.args.length < def.minArgs || call.args.length > def.maxArgs) {
+      throw semanticError(scope, `${call.name}(): wrong number of arguments (${call.args.length})`, call.pos);
+    }
+    const compiled = def.compile(call.name, call.args, {
+      compile: (x) => compileExpr(x, scope, env),
+      resultName: (x, d) => expressionResultName(x, scope, env, d),
+      inputColumns: input.columns,
+      byColumnNames: new Set(byColumns.map((c) => c.name)),
+      fail: (message) => {
+        throw semanticError(scope, message, call.pos);
+      },
+    });
+    const noValue: Evaluator = () => null;
+    let names: string[];
+    if (e.k === 'assign') {
+      if (compiled.outputs.length !== 1) throw semanticError(scope, `'${call.name}' returns several columns and cannot be assigned one name`, e.pos);
+      if (!builder.declare(e.name, (compiled.outputs[0] as { type: KqlType }).type, noValue)) throw duplicate(scope, e.name, e.pos);
+      names = [e.name];
+    } else {
+      names = compiled.outputs.map((o) => builder.add(o.name, o.type, noValue));
+    }
+    aggregates.push({ compiled, names });
+  }
+  const byEvs = byColumns.map((c) => c.ev);
+  const byNames = byColumns.map((c) => c.name);
+  return {
+    columns: columnsOf(builder),
+    rows: () => {
+      const groups = new Map<unknown, { keys: unknown[]; accumulators: Accumulator[] }>();
+      const start = () => aggregates.map((a) => a.compiled.create());
+      for (const row of input.rows()) {
+        const keys = byEvs.map((ev) => ev(row));
+        const key = keys.length === 1 ? valueKey(keys[0]) : compositeKey(keys);
+        let group = groups.get(key);
+        if (!group) {
+          group = { keys, accumulators: start() };
+          groups.set(key, group);
+        }
+        for (const acc of group.accumulators) acc.add(row);
+      }
+      // Without `by`, summarize always yields one row (count() of nothing is 0).
+      if (groups.size === 0 && byEvs.length === 0) groups.set('', { keys: [], accumulators: start() });
+      const out: Row[] = [];
+      for (const { keys, accumulators } of groups.values()) {
+        const row: Row = {};
+        byNames.forEach((name, i) => (row[name] = keys[i]));
+        aggregates.forEach((a, i) => {
+          const results = (accumulators[i] as Accumulator).results();
+          a.names.forEach((name, j) => (row[name] = results[j]));
+        });
+        out.push(row);
+      }
+      return out;
+    },
+  };
+}
+
+function print(exprs: Expr[], env: QueryEnv): Plan {
+  const scope: Scope = { columns: new Map(), operator: 'print' };
+  const builder = new ProjectionBuilder();
+  exprs.forEach((e, i) => {
+    if (e.k === 'assign') {
+      const c = compileExpr(e.expr, scope, env);
+      if (!builder.declare(e.name, c.type, c.ev)) throw duplicate(scope, e.name, e.pos);
+      return;
+    }
+    const c = compileExpr(e, scope, env);
+    builder.add(expressionResultName(e, scope, env, null) ?? `print_${i}`, c.type, c.ev);
+  });
+  return { columns: columnsOf(builder), rows: () => project([{}], builder.columns) };
+}

@@ -1,0 +1,159 @@
+// Everything the emulated services share: the clock, the signing key, secrets, roles, revocation, quotas, faults,
+// counters and the request log. Route modules read and change it; the public control API wraps it.
+import { randomUUID } from 'node:crypto';
+import { FaultInjector } from './faults';
+import type { HuntingTables } from './hunting';
+import { IncidentStore } from './incidents/store';
+import { signJwt, type SigningKey, type TokenClaims } from './jwt';
+import { SlidingWindowLimiter, type QuotaFamily } from './rateLimiter';
+import { DEFAULT_ROLES } from './resources';
+import { AppCredential, VaultStore } from './secrets';
+
+export type ApiFamily = QuotaFamily;
+export const API_FAMILIES: readonly ApiFamily[] = ['hunting', 'incidentsList', 'incidentsGet', 'incidentsUpdate', 'comments'];
+
+export interface Counters {
+  tokenRequests: number;
+  discoveryRequests: number;
+  miTokenRequests: number;
+  /** Which managed identity asked: 'system' or the user-assigned client_id, with counts. */
+  miIdentities: Record<string, number>;
+  keyVaultReads: number;
+  keyVaultChallenges: number;
+  api: Record<ApiFamily, number>;
+  throttled: number;
+  faulted: number;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  /** Path and query, with any credential-like query parameter redacted. */
+  path: string;
+  /** 0 when the connection was reset (outage fault) or the client went away. */
+  status: number;
+  family: string;
+  /** Sandbox clock, ms since the epoch. */
+  at: number;
+  api?: 'graph' | 'legacy';
+  /** Managed identity used (MI requests): 'system' or the client_id. */
+  identity?: string;
+}
+
+export function zeroCounters(): Counters {
+  return {
+    tokenRequests: 0,
+    discoveryRequests: 0,
+    miTokenRequests: 0,
+    miIdentities: {},
+    keyVaultReads: 0,
+    keyVaultChallenges: 0,
+    api: { hunting: 0, incidentsList: 0, incidentsGet: 0, incidentsUpdate: 0, comments: 0 },
+    throttled: 0,
+    faulted: 0,
+  };
+}
+
+export interface StateInit {
+  tenantId: string;
+  clientId: string;
+  secretName: string;
+  systemIdentityClientId: string;
+  identityHeader: string;
+  now: () => Date;
+  tokenLifetimeSeconds: number;
+  rateLimitScale: number;
+  rateLimits: boolean;
+  key: SigningKey;
+  initialSecret: string;
+  incidents: IncidentStore;
+  huntingTables: HuntingTables;
+}
+
+export class SandboxState {
+  url = '';
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly secretName: string;
+  readonly systemIdentityClientId: string;
+  readonly identityHeader: string;
+  readonly now: () => Date;
+  readonly tokenLifetimeSeconds: number;
+  readonly rateLimitScale: number;
+  readonly key: SigningKey;
+  readonly app: AppCredential;
+  readonly vault = new VaultStore();
+  readonly faults = new FaultInjector();
+  readonly limiter: SlidingWindowLimiter;
+  readonly incidents: IncidentStore;
+  huntingTables: HuntingTables;
+  rateLimitsOn: boolean;
+  legacyNextLink = false;
+  roles: string[] = [...DEFAULT_ROLES];
+  counters: Counters = zeroCounters();
+  log: RequestLogEntry[] = [];
+  private readonly issued = new Set<string>();
+  private readonly revoked = new Set<string>();
+
+  constructor(init: StateInit) {
+    this.tenantId = init.tenantId;
+    this.clientId = init.clientId;
+    this.secretName = init.secretName;
+    this.systemIdentityClientId = init.systemIdentityClientId;
+    this.identityHeader = init.identityHeader;
+    this.now = init.now;
+    this.tokenLifetimeSeconds = init.tokenLifetimeSeconds;
+    this.rateLimitScale = init.rateLimitScale;
+    this.rateLimitsOn = init.rateLimits;
+    this.key = init.key;
+    this.app = new AppCredential(init.initialSecret);
+    this.limiter = new SlidingWindowLimiter(init.rateLimitScale);
+    this.incidents = init.incidents;
+    this.huntingTables = init.huntingTables;
+  }
+
+  nowSeconds(): number {
+    return Math.floor(this.now().getTime() / 1000);
+  }
+
+  /** The issuer every sandbox token carries; equals the discovery document's `issuer`. */
+  issuer(): string {
+    return `${this.url}/${this.tenantId}/v2.0`;
+  }
+
+  /** Signs an access token for `aud`; remembers its id so revokeTokens() can reject it later. */
+  mintToken(aud: string, appId: string, objectId: string, roles: string[], extra: Record<string, unknown> = {}) {
+    const iat = this.nowSeconds();
+    const exp = iat + this.tokenLifetimeSeconds;
+    const jti = randomUUID();
+    const claims: TokenClaims = {
+      aud,
+      iss: this.issuer(),
+      iat,
+      nbf: iat,
+      exp,
+      tid: this.tenantId,
+      appid: appId,
+      azp: appId,
+      oid: objectId,
+      sub: objectId,
+      idtyp: 'app',
+      ver: '2.0',
+      ...(roles.length > 0 ? { roles } : {}),
+      jti,
+      ...extra,
+    };
+    this.issued.add(jti);
+    return { token: signJwt(this.key, claims), expiresOn: exp, claims };
+  }
+
+  revokeAll(): void {
+    for (const jti of this.issued) this.revoked.add(jti);
+    this.issued.clear();
+  }
+
+  isRevoked = (jti: string): boolean => this.revoked.has(jti);
+
+  clearRevocations(): void {
+    this.revoked.clear();
+  }
+}

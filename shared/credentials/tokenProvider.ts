@@ -1,0 +1,269 @@
+// App-only tokens for the Defender / Graph API from the client secret in Key Vault. ClientSecretCredential (MSAL)
+// caches and refreshes the token; this module adds what MSAL cannot know: where the secret comes from, so a
+// rotated secret heals itself (re-read Key Vault once), and errors that say what to fix.
+import { AuthError } from '../errors';
+import { redact, silentLogger, type Logger } from '../logger';
+import type { SecretProvider } from './secretProvider';
+
+/** The part of @azure/core-auth's TokenCredential used here. */
+export interface TokenCredentialLike {
+  getToken(scopes: string | string[], options?: object): Promise<{ token: string; expiresOnTimestamp: number } | null>;
+}
+
+/** Builds a credential for one secret value (default: ClientSecretCredential, loaded lazily). */
+export type CredentialFactory = (secret: string) => TokenCredentialLike;
+
+export interface TokenProvider {
+  /** A valid access token for the API scope. */
+  getToken(): Promise<string>;
+  /** Drops the cached credential (after the API answered 401) so the next getToken requests a new token. */
+  invalidate(): void;
+  /** Credentials built so far (each one costs a discovery and a token request). */
+  readonly credentialsBuilt: number;
+}
+
+export interface CreateTokenProviderOptions {
+  tenantId: string;
+  clientId: string;
+  authorityHost: string;
+  /** True for any authority but the cloud's own login host: instance discovery would call login.microsoftonline.com. */
+  disableInstanceDiscovery: boolean;
+  scope: string;
+  secrets: SecretProvider;
+  /** Extra ClientSecretCredential options (tlsOptions with the sandbox CA, retryOptions…). */
+  credentialOptions?: Record<string, unknown>;
+  logger?: Logger;
+  createCredential?: CredentialFactory;
+}
+
+/** What an Entra ID token failure said, from whichever form the SDK surfaced it in. */
+export interface TokenErrorInfo {
+  error: string | undefined;
+  errorCodes: number[];
+  correlationId: string | undefined;
+  description: string | undefined;
+}
+
+interface ErrorLike {
+  name?: string;
+  message?: string;
+  cause?: unknown;
+  errorResponse?: {
+    error?: string;
+    errorDescription?: string;
+    error_codes?: number[];
+    errorCodes?: number[];
+    correlationId?: string;
+  };
+  errorCode?: string;
+  errorNo?: string | number;
+  correlationId?: string;
+  errorMessage?: string;
+}
+
+const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
+/**
+ * Reads the OAuth error from: the MSAL ServerError in `cause` (identity ≥ 4.14: errorCode, errorNo, correlationId),
+ * an identity AuthenticationError's `errorResponse`, or the message text
+ * ("invalid_client: Error(s): 7000215 - Timestamp: … - Description: AADSTS7000215: … - Correlation ID: … - Trace ID: …").
+ */
+export function parseTokenError(err: unknown): TokenErrorInfo {
+  const e = (err ?? {}) as ErrorLike;
+  const cause = (e.cause ?? {}) as ErrorLike;
+  const codes = new Set<number>();
+  const addCodes = (v: unknown): void => {
+    for (const part of String(v ?? '').split(/[^\d]+/)) if (part) codes.add(Number(part));
+  };
+  let error: string | undefined;
+  let correlationId: string | undefined;
+  let description: string | undefined;
+  if (typeof cause.errorCode === 'string' && cause.errorCode) {
+    error = cause.errorCode;
+    addCodes(cause.errorNo);
+    correlationId = cause.correlationId || undefined;
+    description = cause.errorMessage;
+  }
+  if (e.errorResponse) {
+    error ??= e.errorResponse.error;
+    addCodes((e.errorResponse.errorCodes ?? e.errorResponse.error_codes ?? []).join(','));
+    correlationId ??= e.errorResponse.correlationId;
+    description ??= e.errorResponse.errorDescription;
+  }
+  const text = [e.message, cause.message, description].filter((t) => typeof t === 'string').join('\n');
+  const head = /(?:^|\s)([a-z_]+): Error\(s\): ([\d, ]+) -/.exec(text);
+  if (head) {
+    error ??= head[1];
+    addCodes(head[2]);
+  }
+  for (const m of text.matchAll(/AADSTS(\d+)/g)) codes.add(Number(m[1]));
+  const corr = /Correlation ID: ([0-9a-f-]{36})/i.exec(text);
+  if (corr) correlationId ??= corr[1];
+  if (!error) {
+    const known =
+      /\b(invalid_client|unauthorized_client|invalid_request|invalid_scope|invalid_grant|invalid_resource|endpoints_resolution_error|temporarily_unavailable)\b/.exec(
+        text,
+      );
+    if (known) error = known[1];
+  }
+  if (description === undefined) {
+    const d = /Description: (.*?)(?: - Correlation ID:|\r?\n|$)/.exec(text);
+    description = d?.[1];
+  }
+  if (correlationId !== undefined && !GUID.test(correlationId)) correlationId = undefined;
+  return { error, errorCodes: [...codes], correlationId, description: description ? redact(description) : undefined };
+}
+
+/** AADSTS7000215 (wrong value) and 7000222 (expired): the secret itself is rejected, so a re-read may heal it. */
+export function isSecretRejected(info: TokenErrorInfo): boolean {
+  return info.errorCodes.includes(7000215) || info.errorCodes.includes(7000222);
+}
+
+function sanitisedCause(err: unknown): Error {
+  const e = (err ?? {}) as ErrorLike;
+  const cause = new Error(redact(String(e.message ?? err).split('\n')[0] ?? '').slice(0, 500));
+  cause.name = e.name ?? 'Error';
+  return cause;
+}
+
+/** @throws {AuthError} from getToken(), naming the app, the Key Vault secret and what to do. */
+export function createTokenProvider(options: CreateTokenProviderOptions): TokenProvider {
+  const { tenantId, clientId, authorityHost, scope, secrets } = options;
+  const logger = options.logger ?? silentLogger;
+  const secretRef = `Key Vault secret '${secrets.secretName}' in ${secrets.vaultUrl}`;
+  const createCredential: CredentialFactory =
+    options.createCredential ??
+    ((secret) => {
+      // Loaded on first use: @azure/identity is heavy and most cold starts of other functions never need it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { ClientSecretCredential } = require('@azure/identity') as typeof import('@azure/identity');
+      return new ClientSecretCredential(tenantId, clientId, secret, {
+        ...options.credentialOptions,
+        authorityHost,
+        disableInstanceDiscovery: options.disableInstanceDiscovery,
+      });
+    });
+
+  let current: { secret: string; credential: TokenCredentialLike } | undefined;
+  let inFlight: Promise<string> | undefined;
+  let built = 0;
+
+  const credentialFor = (secret: string): TokenCredentialLike => {
+    if (current?.secret !== secret) {
+      // One credential per secret value: MSAL's token cache lives inside it.
+      current = { secret, credential: createCredential(secret) };
+      built++;
+    }
+    return current.credential;
+  };
+
+  const tokenFrom = async (credential: TokenCredentialLike): Promise<string> => {
+    const t = await credential.getToken(scope);
+    if (!t?.token) throw new AuthError(`Entra ID returned no access token for app ${clientId} and scope ${scope}`);
+    return t.token;
+  };
+
+  const toAuthError = (err: unknown, info: TokenErrorInfo): AuthError => {
+    if (err instanceof AuthError) return err;
+    const codes = info.errorCodes;
+    const corr = info.correlationId ? ` (correlation id ${info.correlationId})` : '';
+    const has = (c: number): boolean => codes.includes(c);
+    let message: string;
+    if (has(700016)) {
+      message = `Application ${clientId} was not found in tenant ${tenantId} (AADSTS700016): check CLIENT_ID and TENANT_ID, and that the app registration exists in that tenant and cloud`;
+    } else if (has(90002) || has(900023)) {
+      message = `Tenant ${tenantId} was not found at ${authorityHost} (AADSTS${has(90002) ? 90002 : 900023}): check TENANT_ID and DEFENDER_CLOUD (or AUTHORITY_HOST)`;
+    } else if (has(70011)) {
+      message = `Entra ID rejected the scope ${scope} (AADSTS70011): check DEFENDER_API and DEFENDER_CLOUD`;
+    } else if (has(500011)) {
+      message = `The API resource for ${scope} is not in tenant ${tenantId} (AADSTS500011): the tenant has no Defender / Graph service principal for it, or DEFENDER_CLOUD is wrong`;
+    } else if (has(7000112)) {
+      message = `Application ${clientId} is disabled in tenant ${tenantId} (AADSTS7000112): enable the app registration's service principal`;
+    } else if (
+      info.error === 'endpoints_resolution_error' ||
+      (err as ErrorLike)?.name === 'CredentialUnavailableError'
+    ) {
+      message = `Could not reach the Entra ID authority ${authorityHost} for tenant ${tenantId}: check AUTHORITY_HOST / DEFENDER_CLOUD, the network path, and that its TLS certificate is trusted (TLS_CA_FILE)`;
+    } else {
+      const what = [info.error, ...codes.map((c) => `AADSTS${c}`)].filter(Boolean).join(' ');
+      const detail = info.description ?? sanitisedCause(err).message;
+      message = `Entra ID refused a token for app ${clientId} in tenant ${tenantId}${what ? ` (${what})` : ''}: ${detail}`;
+    }
+    return new AuthError(
+      redact(message + corr),
+      {
+        ...(info.error ? { error: info.error } : {}),
+        errorCodes: codes,
+        ...(info.correlationId ? { correlationId: info.correlationId } : {}),
+      },
+      { cause: sanitisedCause(err) },
+    );
+  };
+
+  const rejectedSecretError = (err: unknown, info: TokenErrorInfo, reRead: 'unchanged' | 'changed'): AuthError => {
+    const corr = info.correlationId ? ` (correlation id ${info.correlationId})` : '';
+    const afterReRead =
+      reRead === 'unchanged'
+        ? 'It was re-read from Key Vault and is unchanged.'
+        : 'It was re-read from Key Vault and the new value is rejected too.';
+    const message = info.errorCodes.includes(7000222)
+      ? `The client secret of app ${clientId} has expired (AADSTS7000222): create a new client secret for the app registration and store its value in ${secretRef}. ${afterReRead}`
+      : `Entra ID rejects the client secret of app ${clientId} (AADSTS7000215): the value of ${secretRef} is not a valid client secret for this app. ${afterReRead} Put the client secret's VALUE, not its secret ID, into that Key Vault secret; if the secret was rotated in Entra ID, store the new value there.`;
+    return new AuthError(
+      message + corr,
+      {
+        error: info.error ?? 'invalid_client',
+        errorCodes: info.errorCodes,
+        ...(info.correlationId ? { correlationId: info.correlationId } : {}),
+      },
+      { cause: sanitisedCause(err) },
+    );
+  };
+
+  const acquire = async (): Promise<string> => {
+    const secret = await secrets.get();
+    let first: unknown;
+    try {
+      return await tokenFrom(credentialFor(secret));
+    } catch (err) {
+      first = err;
+    }
+    const info = parseTokenError(first);
+    if (!isSecretRejected(info)) throw toAuthError(first, info);
+    // The secret was rotated (or expired): Key Vault may already hold the new value. Read it once and retry.
+    logger.warn('[tokenProvider] client secret rejected, re-reading it from Key Vault', {
+      errorCodes: info.errorCodes,
+      secretName: secrets.secretName,
+    });
+    const fresh = await secrets.refresh();
+    if (fresh === secret) throw rejectedSecretError(first, info, 'unchanged');
+    try {
+      const token = await tokenFrom(credentialFor(fresh));
+      logger.info('[tokenProvider] new client secret from Key Vault accepted', { secretName: secrets.secretName });
+      return token;
+    } catch (err) {
+      const again = parseTokenError(err);
+      throw isSecretRejected(again) ? rejectedSecretError(err, again, 'changed') : toAuthError(err, again);
+    }
+  };
+
+  return {
+    getToken(): Promise<string> {
+      // Concurrent callers share one acquisition: one token request, and at most one Key Vault re-read.
+      if (inFlight) return inFlight;
+      const p = acquire();
+      inFlight = p;
+      p.then(
+        () => (inFlight === p ? (inFlight = undefined) : undefined),
+        () => (inFlight === p ? (inFlight = undefined) : undefined),
+      );
+      return p;
+    },
+    invalidate(): void {
+      current = undefined;
+    },
+    get credentialsBuilt() {
+      return built;
+    },
+  };
+}

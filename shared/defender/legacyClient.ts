@@ -1,0 +1,132 @@
+// DefenderClient over the legacy Defender XDR API (api.security.microsoft.com, retiring 2027-02-01):
+// /api/advancedhunting/run and /api/incidents (defender-api.md §1).
+import { InputError } from '../errors';
+import { silentLogger } from '../logger';
+import { classificationToWire, determinationToWire, statusToWire } from './enums';
+import { checkQuery, incidentPath, type BackendClientOptions } from './backendCommon';
+import { buildIncidentQuery, normaliseFilter } from './incidentQuery';
+import { mapHuntingResult, mapLegacyIncident } from './mapIncident';
+import { paginate, type ODataPage } from './paging';
+import { applyTagChange, sameTags } from './tags';
+import type {
+  CallOptions,
+  DefenderClient,
+  HuntingOptions,
+  HuntingResult,
+  Incident,
+  IncidentFilter,
+  IncidentUpdate,
+} from './types';
+import { validateUpdate } from './validateUpdate';
+
+/** `$top` is capped at 100 on /api/incidents (api-list-incidents.md). */
+export const LEGACY_INCIDENT_PAGE_SIZE = 100;
+
+export function createLegacyClient(options: BackendClientOptions): DefenderClient {
+  const { http, huntingTimeoutMs } = options;
+  const logger = options.logger ?? silentLogger;
+  // incidentId is a long on this API.
+  const path = (id: string): string => incidentPath('/api/incidents', id, true);
+
+  async function getIncident(id: string, call: CallOptions = {}): Promise<Incident> {
+    const wire = await http.request<unknown>({
+      method: 'GET',
+      path: path(id),
+      family: 'incidents',
+      signal: call.signal,
+    });
+    return mapLegacyIncident(wire);
+  }
+
+  async function patch(id: string, body: Record<string, unknown>, call: CallOptions): Promise<Incident> {
+    const wire = await http.request<unknown>({
+      method: 'PATCH',
+      path: path(id),
+      data: body,
+      family: 'incidents',
+      signal: call.signal,
+      // A PATCH that only sets fields is safe to repeat; one carrying `comment` appends to comments[] each time,
+      // so it retries only when the request certainly never reached the API.
+      idempotent: body.comment === undefined,
+    });
+    return mapLegacyIncident(wire);
+  }
+
+  return {
+    backend: 'legacy',
+
+    async runHuntingQuery(query: string, opts: HuntingOptions = {}): Promise<HuntingResult> {
+      const q = checkQuery(query);
+      if (opts.timespan !== undefined) {
+        // The legacy API has no Timespan parameter. Rewriting the query (prepending a Timestamp filter) breaks on
+        // `let`, `union`, joins and tables without Timestamp, so the caller must put the time range in the KQL.
+        throw new InputError(
+          'timespan',
+          'timespan is not supported by the legacy Defender API: put the time range in the query (e.g. | where Timestamp > ago(7d)) or use DEFENDER_API=graph',
+        );
+      }
+      // A hunting POST is a read, so retrying it is safe.
+      const wire = await http.request<unknown>({
+        method: 'POST',
+        path: '/api/advancedhunting/run',
+        data: { Query: q },
+        family: 'hunting',
+        timeoutMs: huntingTimeoutMs,
+        signal: opts.signal,
+      });
+      const result = mapHuntingResult(wire);
+      logger.debug('[legacyClient] hunting query done', { rowCount: result.rows.length });
+      return result;
+    },
+
+    async *listIncidents(filter: IncidentFilter = {}, call: CallOptions = {}): AsyncIterable<Incident> {
+      const f = normaliseFilter(filter);
+      const q = buildIncidentQuery(f, 'legacy');
+      let yielded = 0;
+      const pages = paginate<unknown>({
+        path: '/api/incidents',
+        params: { $filter: q.filter },
+        pageSize: LEGACY_INCIDENT_PAGE_SIZE,
+        baseURL: http.baseURL,
+        idOf: (w) => mapLegacyIncident(w).id,
+        fetchPage: (req) =>
+          http.request<ODataPage<unknown>>({ method: 'GET', ...req, family: 'incidents', signal: call.signal }),
+      });
+      for await (const wire of pages) {
+        const incident = mapLegacyIncident(wire);
+        if (!q.matches(incident)) continue;
+        yield incident;
+        if (f.limit !== undefined && ++yielded >= f.limit) return;
+      }
+    },
+
+    getIncident,
+
+    async updateIncident(id: string, update: IncidentUpdate, call: CallOptions = {}): Promise<Incident> {
+      const u = validateUpdate(update, 'legacy');
+      path(id);
+      const body: Record<string, unknown> = {};
+      if (u.status) body.status = statusToWire(u.status, 'legacy');
+      if (u.assignedTo !== undefined) body.assignedTo = u.assignedTo;
+      if (u.classification) body.classification = classificationToWire(u.classification, 'legacy');
+      if (u.determination) body.determination = determinationToWire(u.determination, 'legacy');
+      if (u.comment !== undefined) body.comment = u.comment;
+      let current: Incident | undefined;
+      if (u.tags) {
+        // Whether legacy `tags` replaces or merges is undocumented; sending the whole merged list is right either way
+        // for add, and is the only way a remove can work.
+        current = u.tags.replace ? undefined : await getIncident(id, call);
+        const tags = applyTagChange(current?.tags ?? [], u.tags);
+        if (!current || !sameTags(current.tags, tags) || Object.keys(body).length > 0) body.tags = tags;
+      }
+      if (Object.keys(body).length === 0 && current) return current;
+      return patch(id, body, call);
+    },
+
+    async addComment(id: string, comment: string, call: CallOptions = {}): Promise<void> {
+      if (typeof comment !== 'string' || comment.trim() === '')
+        throw new InputError('comment', 'comment must not be empty');
+      await patch(id, { comment }, call);
+    },
+  };
+}

@@ -1,0 +1,84 @@
+// Finishes writes that an earlier attempt claimed but did not complete (the process died between "pending" and
+// "done"). Steps alone cannot always do this: the write changed the incident, so the incident may no longer match
+// the step that chose it (a stale incident that was just updated is no longer stale). Each pending record carries
+// its intent; replay re-reads the incident, sends what still differs, adds the comment unless its marker is
+// already there, and marks the write done. Only this attempt's own writes, or writes whose lease has ended, are
+// replayed, so a live run is never raced.
+import type { DefenderClient, IncidentComment, IncidentUpdate } from '../defender/types';
+import type { Logger } from '../logger';
+import type { StepChange } from '../steps/types';
+import { computePatch, toClientUpdate } from '../steps/updateIncident';
+import type { StateStore, WriteRecord } from '../state/types';
+import { markerIdOf } from './writeGuard';
+
+export interface ReplayOptions {
+  state: StateStore;
+  defender: DefenderClient;
+  workflow: string;
+  owner: string;
+  runId: string;
+  now: () => Date;
+  leaseMs: number;
+  hasMarker: (comments: readonly IncidentComment[], markerId: string) => boolean;
+  logger: Logger;
+  signal: AbortSignal | undefined;
+}
+
+interface Intent {
+  update?: IncidentUpdate;
+  comment?: string;
+}
+
+function parseIntent(json: string | undefined): Intent | undefined {
+  if (!json) return undefined;
+  try {
+    const v = JSON.parse(json) as unknown;
+    return v && typeof v === 'object' ? (v as Intent) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** @returns the changes made (or found already made) while finishing pending writes. */
+export async function replayPendingWrites(o: ReplayOptions): Promise<StepChange[]> {
+  const changes: StepChange[] = [];
+  for (const { record, version } of await o.state.listPendingWrites(o.workflow)) {
+    const now = o.now();
+    if (record.owner !== o.owner && Date.parse(record.leaseUntil) > now.getTime()) continue;
+    const intent = parseIntent(record.intent);
+    if (!intent) continue;
+    const claimed: WriteRecord = {
+      ...record,
+      owner: o.owner,
+      runId: o.runId,
+      leaseUntil: new Date(now.getTime() + o.leaseMs).toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    const v = await o.state.replaceWrite(o.workflow, claimed, version);
+    if (v === undefined) continue;
+    const call = o.signal ? { signal: o.signal } : {};
+    const incident = await o.defender.getIncident(record.incidentId, call);
+    const patch = intent.update ? computePatch(incident, intent.update) : {};
+    if (Object.keys(patch).length > 0) await o.defender.updateIncident(record.incidentId, toClientUpdate(patch), call);
+    const addComment = intent.comment !== undefined && !o.hasMarker(incident.comments, markerIdOf(record.key));
+    if (addComment && intent.comment !== undefined)
+      await o.defender.addComment(record.incidentId, intent.comment, call);
+    const done: WriteRecord = { ...claimed, state: 'done', updatedAt: o.now().toISOString() };
+    delete done.intent;
+    await o.state.replaceWrite(o.workflow, done, v);
+    const nothing = Object.keys(patch).length === 0 && !addComment;
+    changes.push({
+      incidentId: record.incidentId,
+      patch,
+      ...(addComment ? { comment: intent.comment } : {}),
+      outcome: nothing ? 'alreadyDone' : 'applied',
+    });
+    o.logger.info('[engine] pending write finished', {
+      workflow: o.workflow,
+      runId: o.runId,
+      incidentId: record.incidentId,
+      outcome: nothing ? 'alreadyDone' : 'applied',
+    });
+  }
+  return changes;
+}

@@ -1,0 +1,55 @@
+// What a run returns: enough to audit it (every step's status, counts and changes) and nothing sensitive (no
+// hunting rows, no tokens). The same object is the HTTP answer, the CLI output and what the timer logs.
+import type { StepChange } from '../steps/types';
+import type { TimeWindow } from '../state/types';
+import type { TriggerKind } from '../workflows/types';
+
+export type RunStatus = 'succeeded' | 'failed' | 'stopped' | 'throttled';
+export type StepStatus = 'succeeded' | 'skipped' | 'failed' | 'dryRun';
+
+export interface StepErrorInfo {
+  code: string;
+  message: string;
+  /** The input field at fault, e.g. "input.determination". */
+  field?: string;
+}
+
+export interface StepReport {
+  id: string;
+  kind: string;
+  /** Where it is declared, e.g. "steps[2] (eachIncident).input.steps[0] (tag)". */
+  path: string;
+  /** The enclosing forEach/if step, for nested steps. */
+  parent?: string;
+  /** Aggregated over executions: failed if any failed, else dryRun/succeeded if any ran, else skipped. */
+  status: StepStatus;
+  /** How many times it ran (once per forEach item for nested steps). */
+  executions: number;
+  durationMs: number;
+  counts: Record<string, number>;
+  changes: StepChange[];
+  /** The first error (further ones are counted in counts.errors). */
+  error?: StepErrorInfo;
+}
+
+export interface RunReport {
+  runId: string;
+  workflow: string;
+  trigger: TriggerKind;
+  dryRun: boolean;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** Scheduled runs: the window covered; `resumed` when it is an unfinished run's window covered again. */
+  window?: TimeWindow & { resumed: boolean };
+  /** Set when a stop step ended the run. */
+  stopReason?: string;
+  /** Set when the run failed or was throttled. */
+  error?: StepErrorInfo;
+  /** Milliseconds the API asked us to wait (throttled runs). */
+  retryAfterMs?: number;
+  /** Writes an interrupted earlier attempt had started, finished by this run before its steps ran. */
+  resumedWrites?: StepChange[];
+  steps: StepReport[];
+}

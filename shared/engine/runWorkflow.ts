@@ -1,0 +1,464 @@
+// The engine: runs one workflow for any trigger (timer, HTTP, webhook, queue, CLI) and returns a RunReport.
+// - Input is checked against the workflow's declaration first (InputError naming the field).
+// - Scheduled runs get a window from the watermark; it advances only when the run succeeds (or stops on purpose).
+// - Dry run (per call, global, or per workflow): read steps run, write steps compute their exact PATCH and change
+//   nothing (no API writes, no state writes).
+// - Every write goes through a WriteGuard (idempotency key in Table storage), so re-runs and resumed runs add
+//   nothing twice. DEFENDER_THROTTLED ends the run as 'throttled' at once and leaves the watermark where it was.
+// - Logs carry ids, statuses and counts; never rows, inputs or comment texts.
+import { randomUUID } from 'node:crypto';
+import type { DefenderClient, IncidentComment } from '../defender/types';
+import { DefenderApiError, InputError, isAppError, toError } from '../errors';
+import { silentLogger, type Logger } from '../logger';
+import type { QueryLibrary } from '../queries/types';
+import { ACTIONS, WRITE_KINDS } from '../steps';
+import { DEFAULT_MARKER_TEXT, hasMarker, markComment } from '../steps/marker';
+import type { StepChange, StepRuntime } from '../steps/types';
+import type { StateStore } from '../state/types';
+import { evaluateValue, ExpressionError, type EvalContext } from '../workflows/expressions';
+import { validateRunInput } from '../workflows/runInput';
+import type { ActionStep, ForEachStep, IfStep, Step, StopStep, TriggerKind, Workflow } from '../workflows/types';
+import type { RunReport, RunStatus, StepErrorInfo, StepReport } from './runReport';
+import { DEFAULT_WINDOW, planWindow, type PlannedWindow, type WindowDefaults } from './window';
+import { replayPendingWrites } from './replayWrites';
+import { createWriteGuard } from './writeGuard';
+
+export interface RunOptions {
+  trigger: TriggerKind;
+  /** The trigger input, checked against the workflow's `input:` declaration. */
+  input?: unknown;
+  /** Run dry for this call (also forced by EngineDeps.dryRun and by the workflow's own `dryRun: true`). */
+  dryRun?: boolean;
+  runId?: string;
+  /** A webhook delivery id or a caller's key: writes are keyed by it, so a redelivery changes nothing. */
+  idempotencyKey?: string;
+  /** Scheduled workflows use their watermark window on timer runs; set this to use it for another trigger too. */
+  useWindow?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface EngineDeps {
+  defender: DefenderClient;
+  queries: QueryLibrary;
+  state: StateStore;
+  logger?: Logger;
+  now?: () => Date;
+  /** Word in comment markers (default "riposte"). */
+  markerText?: string;
+  /** Global dry-run switch (configuration). */
+  dryRun?: boolean;
+  /** Defaults for scheduled windows; a workflow's `window:` block overrides them. */
+  window?: Partial<WindowDefaults>;
+  /** How long a pending write blocks other runs before they may take it over (default 10 minutes). */
+  leaseMs?: number;
+}
+
+const DEFAULT_LEASE_MS = 10 * 60_000;
+
+/** Ends a run early: a stop step, a failing step with onError 'fail', or throttling. */
+class RunHalt extends Error {
+  constructor(
+    readonly status: Exclude<RunStatus, 'succeeded'>,
+    readonly info?: StepErrorInfo,
+    readonly retryAfterMs?: number,
+  ) {
+    super(status);
+  }
+}
+
+/** A failure already written to the step's report (a forEach whose item failed). */
+class RecordedFailure extends Error {
+  constructor(readonly info: StepErrorInfo) {
+    super(info.message);
+  }
+}
+
+function errorInfo(e: unknown): StepErrorInfo {
+  const err = toError(e);
+  if (err instanceof InputError) return { code: err.code, message: err.message, field: `input.${err.field}` };
+  if (err instanceof ExpressionError) return { code: 'INPUT_INVALID', message: err.message };
+  if (isAppError(err)) return { code: err.code, message: err.message };
+  return { code: 'STEP_FAILED', message: err.message };
+}
+
+const isThrottled = (e: unknown): e is DefenderApiError => isAppError(e) && e.code === 'DEFENDER_THROTTLED';
+
+function truthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  return Boolean(v);
+}
+
+/** Every step, in declaration order, flattened with its parent, so the report lists steps that never ran too. */
+function flatten(steps: Step[], parent: string | undefined, out: StepReport[]): StepReport[] {
+  for (const s of steps) {
+    out.push({
+      id: s.id,
+      kind: s.kind,
+      path: s.path,
+      ...(parent ? { parent } : {}),
+      status: 'skipped',
+      executions: 0,
+      durationMs: 0,
+      counts: {},
+      changes: [],
+    });
+    if (s.kind === 'forEach') flatten(s.steps, s.id, out);
+    if (s.kind === 'if') flatten([...s.then, ...s.else], s.id, out);
+  }
+  return out;
+}
+
+/** Serialises work per key (tag merges are read-modify-write; two forEach items may hit one incident). */
+function createKeyedLock(): <T>(key: string, fn: () => Promise<T>) => Promise<T> {
+  const tails = new Map<string, Promise<void>>();
+  return async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const previous = tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => mine);
+    tails.set(key, tail);
+    await previous;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (tails.get(key) === tail) tails.delete(key);
+    }
+  };
+}
+
+/**
+ * Runs a loaded workflow.
+ * @throws {InputError} when the input does not match the workflow's declaration (nothing has run then).
+ * @returns the run report; step failures and throttling are reported in it, not thrown.
+ */
+export async function runWorkflow(workflow: Workflow, options: RunOptions, deps: EngineDeps): Promise<RunReport> {
+  const clock = deps.now ?? ((): Date => new Date());
+  const logger = deps.logger ?? silentLogger;
+  const markerText = deps.markerText ?? DEFAULT_MARKER_TEXT;
+  const runId = options.runId ?? randomUUID();
+  const started = clock();
+  const dryRun = options.dryRun === true || deps.dryRun === true || workflow.dryRun;
+  const input = validateRunInput(workflow, options.input);
+
+  const windowed =
+    workflow.triggers.schedule !== undefined && (options.trigger === 'timer' || options.useWindow === true);
+  let window: PlannedWindow | undefined;
+  if (windowed) {
+    const settings: WindowDefaults = {
+      ingestionDelayMs:
+        workflow.window.ingestionDelayMs ?? deps.window?.ingestionDelayMs ?? DEFAULT_WINDOW.ingestionDelayMs,
+      initialLookbackMs:
+        workflow.window.initialLookbackMs ?? deps.window?.initialLookbackMs ?? DEFAULT_WINDOW.initialLookbackMs,
+      maxWindowMs: workflow.window.maxWindowMs ?? deps.window?.maxWindowMs ?? DEFAULT_WINDOW.maxWindowMs,
+    };
+    window = planWindow(await deps.state.getWatermark(workflow.name), started, runId, settings);
+    if (!dryRun && !window.resumed) {
+      await deps.state.beginWindow(workflow.name, {
+        runId,
+        start: window.start,
+        end: window.end,
+        startedAt: window.startedAt,
+      });
+    }
+  }
+  // The attempt that owns pending writes: stable across a crash and its resumption.
+  const owner = window
+    ? `w:${window.runId}`
+    : options.idempotencyKey !== undefined
+      ? `d:${options.idempotencyKey}`
+      : `r:${runId}`;
+  const evalNow = window?.resumed ? new Date(window.startedAt) : started;
+
+  const logProps = { runId, workflow: workflow.name, trigger: options.trigger, dryRun };
+  logger.info('[engine] run started', {
+    ...logProps,
+    ...(window ? { window: { start: window.start, end: window.end, resumed: window.resumed } } : {}),
+  });
+
+  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+  const markerFns = {
+    markComment: (text: string, id: string): string => markComment(text, id, markerText),
+    hasMarker: (comments: readonly IncidentComment[], id: string): boolean => hasMarker(comments, id, markerText),
+  };
+  const reports = flatten(workflow.steps, undefined, []);
+  const reportOf = new Map(reports.map((r) => [r.id, r]));
+  const lock = createKeyedLock();
+  const evalBase: Omit<EvalContext, 'steps'> = {
+    input,
+    workflow: { name: workflow.name },
+    run: {
+      id: runId,
+      trigger: options.trigger,
+      dryRun,
+      ...(window ? { window: { start: window.start, end: window.end } } : {}),
+    },
+    now: evalNow,
+  };
+  let halt: RunHalt | undefined;
+  let stopReason: string | undefined;
+
+  function record(
+    step: Step,
+    outcome: {
+      status: StepReport['status'];
+      ms: number;
+      counts?: Record<string, number>;
+      changes?: StepChange[];
+      error?: StepErrorInfo;
+    },
+  ): void {
+    const r = reportOf.get(step.id);
+    if (!r) return;
+    r.executions++;
+    r.durationMs += outcome.ms;
+    for (const [k, v] of Object.entries(outcome.counts ?? {})) r.counts[k] = (r.counts[k] ?? 0) + v;
+    r.changes.push(...(outcome.changes ?? []));
+    const rank = { skipped: 0, succeeded: 1, dryRun: 2, failed: 3 } as const;
+    if (rank[outcome.status] > rank[r.status]) r.status = outcome.status;
+    if (outcome.error) {
+      if (r.error) r.counts.errors = (r.counts.errors ?? 1) + 1;
+      else r.error = outcome.error;
+    }
+  }
+
+  /** Runs a list of steps; returns true when one of them failed and was allowed to continue. */
+  async function runList(
+    steps: Step[],
+    scope: Record<string, unknown>,
+    item: { item: unknown; index: number } | undefined,
+  ): Promise<boolean> {
+    let anyFailed = false;
+    for (const step of steps) {
+      if (halt) return anyFailed;
+      const ctx: EvalContext = { ...evalBase, steps: scope, ...(item ?? {}) };
+      const t0 = Date.now();
+      try {
+        if (step.when && !truthy(await step.when.evaluate(ctx))) {
+          record(step, { status: 'skipped', ms: Date.now() - t0 });
+          continue;
+        }
+        anyFailed = (await runStep(step, ctx, scope, t0)) || anyFailed;
+      } catch (e) {
+        if (e instanceof RunHalt) throw e;
+        const info = e instanceof RecordedFailure ? e.info : errorInfo(e);
+        if (!(e instanceof RecordedFailure)) record(step, { status: 'failed', ms: Date.now() - t0, error: info });
+        if (isThrottled(e)) throw new RunHalt('throttled', info, e.retryAfterMs);
+        logger.warn('[engine] step failed', { ...logProps, step: step.id, code: info.code, message: info.message });
+        if (step.onError === 'fail') {
+          // Nested failures already name their own path; prefix only the step where the failure happened.
+          throw new RunHalt(
+            'failed',
+            e instanceof RecordedFailure ? info : { ...info, message: `${step.path}: ${info.message}` },
+          );
+        }
+        scope[step.id] = { failed: true, error: { code: info.code, message: info.message } };
+        anyFailed = true;
+      }
+    }
+    return anyFailed;
+  }
+
+  async function runStep(step: Step, ctx: EvalContext, scope: Record<string, unknown>, t0: number): Promise<boolean> {
+    switch (step.kind) {
+      case 'forEach':
+        return runForEach(step, ctx, scope, t0);
+      case 'if':
+        return runIf(step, ctx, scope, t0);
+      case 'stop':
+        return runStop(step, ctx, t0);
+      default:
+        await runAction(step, ctx, scope, t0);
+        return false;
+    }
+  }
+
+  async function runAction(
+    step: ActionStep,
+    ctx: EvalContext,
+    scope: Record<string, unknown>,
+    t0: number,
+  ): Promise<void> {
+    const action = ACTIONS[step.kind];
+    const parsed = action.parse(await evaluateValue(step.input, ctx), deps.defender.backend);
+    const runtime: StepRuntime = {
+      defender: deps.defender,
+      queries: deps.queries,
+      logger,
+      workflow: workflow.name,
+      stepId: step.id,
+      dryRun,
+      window: window ? { start: window.start, end: window.end } : undefined,
+      writes: createWriteGuard({
+        state: deps.state,
+        workflow: workflow.name,
+        stepId: step.id,
+        runId,
+        owner,
+        idempotencyKey: options.idempotencyKey,
+        now: clock,
+        leaseMs,
+      }),
+      ...markerFns,
+      withIncidentLock: lock,
+      signal: options.signal,
+    };
+    const result = await action.run(parsed, runtime);
+    scope[step.id] = result.output;
+    const status = dryRun && WRITE_KINDS.has(step.kind) ? 'dryRun' : 'succeeded';
+    record(step, { status, ms: Date.now() - t0, counts: result.counts, changes: result.changes });
+  }
+
+  async function runForEach(
+    step: ForEachStep,
+    ctx: EvalContext,
+    scope: Record<string, unknown>,
+    t0: number,
+  ): Promise<boolean> {
+    const raw = await step.items.evaluate(ctx);
+    // JSONata turns a one-element result into the element itself: treat any non-list as a list of one.
+    const items = raw === undefined || raw === null ? [] : Array.isArray(raw) ? raw : [raw];
+    const counts = { items: items.length, succeeded: 0, failed: 0 };
+    let next = 0;
+    let itemHalt: RunHalt | undefined;
+    const worker = async (): Promise<void> => {
+      while (!halt && !itemHalt && next < items.length) {
+        const index = next++;
+        // Each item sees the outer steps plus its own: items never read each other's outputs.
+        const itemScope = { ...scope };
+        try {
+          const failed = await runList(step.steps, itemScope, { item: items[index], index });
+          if (failed) counts.failed++;
+          else counts.succeeded++;
+        } catch (e) {
+          counts.failed++;
+          if (!(e instanceof RunHalt)) throw e;
+          // Throttling and stop end the whole run; a failed item ends this loop (its onError decides the rest).
+          if (e.status === 'failed') itemHalt = itemHalt ?? e;
+          else halt = halt ?? e;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(step.concurrency, items.length) }, worker));
+    const output = {
+      count: items.length,
+      succeeded: counts.succeeded,
+      failed: counts.failed,
+      skipped: items.length - counts.succeeded - counts.failed,
+    };
+    scope[step.id] = output;
+    if (halt) {
+      record(step, {
+        status: halt.status === 'throttled' ? 'failed' : 'succeeded',
+        ms: Date.now() - t0,
+        counts: { ...counts, skipped: output.skipped },
+      });
+      throw halt;
+    }
+    if (itemHalt) {
+      const info = itemHalt.info ?? { code: 'STEP_FAILED', message: 'an item failed' };
+      record(step, {
+        status: 'failed',
+        ms: Date.now() - t0,
+        counts: { ...counts, skipped: output.skipped },
+        error: info,
+      });
+      throw new RecordedFailure(info);
+    }
+    record(step, { status: 'succeeded', ms: Date.now() - t0, counts: { ...counts, skipped: 0 } });
+    return counts.failed > 0;
+  }
+
+  async function runIf(step: IfStep, ctx: EvalContext, scope: Record<string, unknown>, t0: number): Promise<boolean> {
+    const branch = truthy(await step.condition.evaluate(ctx)) ? 'then' : step.else.length > 0 ? 'else' : 'none';
+    scope[step.id] = { branch };
+    record(step, { status: 'succeeded', ms: Date.now() - t0, counts: { [branch]: 1 } });
+    if (branch === 'none') return false;
+    return runList(
+      branch === 'then' ? step.then : step.else,
+      scope,
+      ctx.item !== undefined || ctx.index !== undefined ? { item: ctx.item, index: ctx.index ?? 0 } : undefined,
+    );
+  }
+
+  async function runStop(step: StopStep, ctx: EvalContext, t0: number): Promise<never> {
+    const reason = await evaluateValue(step.reason, ctx);
+    stopReason = typeof reason === 'string' ? reason : JSON.stringify(reason);
+    record(step, { status: 'succeeded', ms: Date.now() - t0 });
+    throw new RunHalt('stopped');
+  }
+
+  let status: RunStatus = 'succeeded';
+  let runError: StepErrorInfo | undefined;
+  let retryAfterMs: number | undefined;
+  let replayed: StepChange[] = [];
+  try {
+    // Writes an earlier attempt left half done are finished first (never in a dry run: that would write).
+    if (!dryRun) {
+      try {
+        replayed = await replayPendingWrites({
+          state: deps.state,
+          defender: deps.defender,
+          workflow: workflow.name,
+          owner,
+          runId,
+          now: clock,
+          leaseMs,
+          hasMarker: markerFns.hasMarker,
+          logger,
+          signal: options.signal,
+        });
+      } catch (e) {
+        const info = errorInfo(e);
+        throw new RunHalt(
+          isThrottled(e) ? 'throttled' : 'failed',
+          { ...info, message: `finishing pending writes: ${info.message}` },
+          isThrottled(e) ? e.retryAfterMs : undefined,
+        );
+      }
+    }
+    await runList(workflow.steps, {}, undefined);
+    if (halt) throw halt;
+  } catch (e) {
+    if (!(e instanceof RunHalt)) {
+      // Only a bug gets here: step failures arrive as RunHalt.
+      status = 'failed';
+      runError = errorInfo(e);
+    } else {
+      status = e.status;
+      runError = e.info;
+      retryAfterMs = e.retryAfterMs;
+    }
+  }
+
+  // The window is done when the run did everything it meant to: success, or a deliberate stop.
+  if (window && !dryRun && (status === 'succeeded' || status === 'stopped')) {
+    await deps.state.completeWindow(workflow.name, window.runId, window.end);
+  }
+  const finished = clock();
+  const report: RunReport = {
+    runId,
+    workflow: workflow.name,
+    trigger: options.trigger,
+    dryRun,
+    status,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: finished.getTime() - started.getTime(),
+    ...(window ? { window: { start: window.start, end: window.end, resumed: window.resumed } } : {}),
+    ...(stopReason !== undefined ? { stopReason } : {}),
+    ...(runError ? { error: runError } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    ...(replayed.length > 0 ? { resumedWrites: replayed } : {}),
+    steps: reports,
+  };
+  const log = status === 'succeeded' || status === 'stopped' ? logger.info : logger.warn;
+  log.call(logger, '[engine] run finished', {
+    ...logProps,
+    status,
+    durationMs: report.durationMs,
+    steps: reports.map((r) => ({ id: r.id, status: r.status, executions: r.executions, counts: r.counts })),
+    ...(runError ? { error: { code: runError.code, message: runError.message } } : {}),
+  });
+  return report;
+}

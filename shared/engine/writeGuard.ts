@@ -1,0 +1,120 @@
+// Idempotency for writes, over the StateStore. Each write has a key:
+// - a finding (no delivery key): "<workflow>/<incidentId>/<hash of the requested change>", so the same change to
+//   the same incident is made once, whichever run finds it;
+// - a delivery (webhook or caller idempotency key): "<workflow>/d/<key>/<stepId>/<incidentId>", so a redelivery
+//   changes nothing even if its texts hold times.
+// Protocol: pending (claimed, with a lease) → call the API → done. A re-run skips done writes. A pending write is
+// taken over by the same attempt (the resumed window or delivery) at once, by anyone else only after its lease
+// expires; the step then checks whether the earlier attempt already made the change (comment markers).
+import { createHash } from 'node:crypto';
+import { AppError } from '../errors';
+import type { StateStore, Version, WriteRecord } from '../state/types';
+import type { PreparedWrite, WriteGuard } from '../steps/types';
+
+export interface WriteGuardOptions {
+  state: StateStore;
+  workflow: string;
+  stepId: string;
+  runId: string;
+  /** Identifies this attempt across restarts: the window's run id, "d:<delivery key>", or the run id. */
+  owner: string;
+  idempotencyKey: string | undefined;
+  now: () => Date;
+  leaseMs: number;
+}
+
+/** Stable JSON: object keys sorted, so equal changes hash equally. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+const MAX_INTENT_CHARS = 30_000;
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+/** @returns the key of a write (see the file comment for the two forms). */
+export function writeKey(
+  o: { workflow: string; stepId: string; idempotencyKey: string | undefined },
+  incidentId: string,
+  intent: unknown,
+): string {
+  if (o.idempotencyKey !== undefined) return `${o.workflow}/d/${o.idempotencyKey}/${o.stepId}/${incidentId}`;
+  return `${o.workflow}/${incidentId}/${sha256(canonicalJson(intent)).slice(0, 32)}`;
+}
+
+/** The 8 hex digits in a write's comment marker. */
+export const markerIdOf = (key: string): string => sha256(key).slice(0, 8);
+
+export function createWriteGuard(o: WriteGuardOptions): WriteGuard {
+  return {
+    async prepare(incidentId, intent): Promise<PreparedWrite> {
+      const key = writeKey(o, incidentId, intent);
+      const markerId = markerIdOf(key);
+      let current = await o.state.getWrite(o.workflow, key);
+      let version: Version | undefined;
+      let intentJson: string | undefined;
+      const record = (state: WriteRecord['state']): WriteRecord => {
+        const now = o.now();
+        return {
+          key,
+          state,
+          owner: o.owner,
+          runId: o.runId,
+          incidentId,
+          leaseUntil: new Date(now.getTime() + o.leaseMs).toISOString(),
+          updatedAt: now.toISOString(),
+          // Only a pending write needs it; a done record stays small.
+          ...(state === 'pending' && intentJson !== undefined ? { intent: intentJson } : {}),
+        };
+      };
+      return {
+        key,
+        markerId,
+        done: current?.record.state === 'done',
+        pending: current?.record.state === 'pending',
+        async claim(replay): Promise<'fresh' | 'resumed' | 'done'> {
+          const json = replay ? JSON.stringify(replay) : undefined;
+          // A Table string property holds 64 KiB (32 K UTF-16 characters); a larger intent is not kept for replay.
+          intentJson = json !== undefined && json.length <= MAX_INTENT_CHARS ? json : undefined;
+          // Three rounds are enough: each lost race means someone else changed the record, and we re-read it.
+          for (let round = 0; round < 3; round++) {
+            if (!current) {
+              version = await o.state.createWrite(o.workflow, record('pending'));
+              if (version !== undefined) return 'fresh';
+            } else {
+              const r = current.record;
+              if (r.state === 'done') return 'done';
+              const leaseOver = Date.parse(r.leaseUntil) <= o.now().getTime();
+              if (r.owner !== o.owner && !leaseOver) {
+                throw new AppError(
+                  'STEP_FAILED',
+                  `another run (${r.runId}) is applying this change to incident ${incidentId}; it is retried by the next run once that run finishes or its lease ends at ${r.leaseUntil}`,
+                );
+              }
+              version = await o.state.replaceWrite(o.workflow, record('pending'), current.version);
+              if (version !== undefined) return 'resumed';
+            }
+            current = await o.state.getWrite(o.workflow, key);
+          }
+          throw new AppError('STEP_FAILED', `the write to incident ${incidentId} kept changing under concurrent runs`);
+        },
+        async complete(): Promise<void> {
+          if (version !== undefined && (await o.state.replaceWrite(o.workflow, record('done'), version)) !== undefined)
+            return;
+          // The lease ran out and another attempt took the record over; the change is made either way.
+          const latest = await o.state.getWrite(o.workflow, key);
+          if (latest?.record.state === 'done') return;
+          if (latest) await o.state.replaceWrite(o.workflow, record('done'), latest.version);
+          else await o.state.createWrite(o.workflow, record('done'));
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,55 @@
+// In-memory StateStore for unit tests and dry local runs: same semantics as the Table store (insert-if-absent,
+// compare-and-swap by version, watermark never moves backwards), nothing survives the process.
+import type { PendingWindow, StateStore, Version, WatermarkState, WriteRecord } from './types';
+
+export interface MemoryStateStore extends StateStore {
+  /** Every write record, for assertions. */
+  writes(): WriteRecord[];
+}
+
+/** @returns a fresh, empty store. */
+export function createMemoryStateStore(): MemoryStateStore {
+  const marks = new Map<string, { watermark: string | undefined; pending: PendingWindow | undefined }>();
+  const writes = new Map<string, { record: WriteRecord; version: number }>();
+  let counter = 0;
+  const id = (workflow: string, key: string): string => `${workflow}\u0000${key}`;
+
+  return {
+    async getWatermark(workflow): Promise<WatermarkState> {
+      const m = marks.get(workflow);
+      return { workflow, watermark: m?.watermark, pending: m?.pending ? { ...m.pending } : undefined };
+    },
+    async beginWindow(workflow, pending): Promise<void> {
+      const m = marks.get(workflow) ?? { watermark: undefined, pending: undefined };
+      marks.set(workflow, { ...m, pending: { ...pending } });
+    },
+    async completeWindow(workflow, runId, end): Promise<void> {
+      const m = marks.get(workflow) ?? { watermark: undefined, pending: undefined };
+      const watermark = m.watermark !== undefined && Date.parse(m.watermark) > Date.parse(end) ? m.watermark : end;
+      marks.set(workflow, { watermark, pending: m.pending?.runId === runId ? undefined : m.pending });
+    },
+    async getWrite(workflow, key): Promise<{ record: WriteRecord; version: Version } | undefined> {
+      const w = writes.get(id(workflow, key));
+      return w ? { record: { ...w.record }, version: String(w.version) } : undefined;
+    },
+    async listPendingWrites(workflow): Promise<{ record: WriteRecord; version: Version }[]> {
+      return [...writes.entries()]
+        .filter(([k, w]) => k.startsWith(`${workflow}\u0000`) && w.record.state === 'pending')
+        .map(([, w]) => ({ record: { ...w.record }, version: String(w.version) }));
+    },
+    async createWrite(workflow, record): Promise<Version | undefined> {
+      const k = id(workflow, record.key);
+      if (writes.has(k)) return undefined;
+      writes.set(k, { record: { ...record }, version: ++counter });
+      return String(counter);
+    },
+    async replaceWrite(workflow, record, version): Promise<Version | undefined> {
+      const k = id(workflow, record.key);
+      const w = writes.get(k);
+      if (!w || String(w.version) !== version) return undefined;
+      writes.set(k, { record: { ...record }, version: ++counter });
+      return String(counter);
+    },
+    writes: () => [...writes.values()].map((w) => ({ ...w.record })),
+  };
+}

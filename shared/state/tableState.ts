@@ -1,0 +1,212 @@
+// StateStore on Azure Table storage (Azurite locally). Two tables, created on first use:
+// - <prefix>Watermarks: PartitionKey "workflow", RowKey = workflow name; the last completed window end and the
+//   window of a run in flight.
+// - <prefix>Writes: PartitionKey = workflow name, RowKey = sha256 of the write key (keys hold "/" and arbitrary ids,
+//   which RowKey forbids); the readable key is kept as a property.
+// Concurrency: inserts fail on an existing key (409) and replacements carry the ETag (412 when it changed), so two
+// runs can never both believe they own the same write.
+import { createHash } from 'node:crypto';
+import { odata, TableClient, type TableEntityResult } from '@azure/data-tables';
+import type { PendingWindow, StateStore, Version, WatermarkState, WriteRecord, WriteState } from './types';
+
+export interface CreateTableStateStoreOptions {
+  /** Table name prefix (letters and digits only). Default "Riposte". */
+  tablePrefix?: string;
+  /** Azurite and other http endpoints need this; real accounts use https. Default: true when the endpoint is http. */
+  allowInsecureConnection?: boolean;
+}
+
+interface WatermarkEntity {
+  watermark?: string;
+  pendingRunId?: string;
+  pendingStart?: string;
+  pendingEnd?: string;
+  pendingStartedAt?: string;
+}
+
+interface WriteEntity {
+  key: string;
+  state: string;
+  owner: string;
+  runId: string;
+  incidentId: string;
+  leaseUntil: string;
+  updatedAt: string;
+  intent?: string;
+}
+
+const WATERMARK_PARTITION = 'workflow';
+
+/** The SDK would send undefined properties as nulls; leave them out. */
+const defined = (r: WriteRecord): Record<string, string> =>
+  Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as Record<string, string>;
+
+function toRecord(e: TableEntityResult<WriteEntity>): WriteRecord {
+  return {
+    key: e.key,
+    state: e.state as WriteState,
+    owner: e.owner,
+    runId: e.runId,
+    incidentId: e.incidentId,
+    leaseUntil: e.leaseUntil,
+    updatedAt: e.updatedAt,
+    ...(e.intent ? { intent: e.intent } : {}),
+  };
+}
+
+function statusOf(e: unknown): number | undefined {
+  const s = (e as { statusCode?: unknown } | null)?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+// RowKey forbids / \ # ? and control characters; workflow names are already restricted, this is belt and braces.
+const safeKey = (s: string): string => encodeURIComponent(s);
+const rowKeyFor = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+/**
+ * @param connectionString - a storage connection string (Azurite: the explicit form with TableEndpoint).
+ * @returns a StateStore whose tables are created on the first call.
+ */
+export function createTableStateStore(
+  connectionString: string,
+  options: CreateTableStateStoreOptions = {},
+): StateStore {
+  const prefix = options.tablePrefix ?? 'Riposte';
+  if (!/^[A-Za-z][A-Za-z0-9]{0,40}$/.test(prefix))
+    throw new Error('tablePrefix must be letters and digits, starting with a letter');
+  const insecure =
+    options.allowInsecureConnection ??
+    /TableEndpoint=http:|UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;/i.test(connectionString);
+  const marks = TableClient.fromConnectionString(connectionString, `${prefix}Watermarks`, {
+    allowInsecureConnection: insecure,
+  });
+  const writes = TableClient.fromConnectionString(connectionString, `${prefix}Writes`, {
+    allowInsecureConnection: insecure,
+  });
+
+  // Created once per process; a failed creation is retried on the next call rather than cached.
+  const ready = new Map<TableClient, Promise<void>>();
+  const ensure = async (client: TableClient): Promise<TableClient> => {
+    let p = ready.get(client);
+    if (!p) {
+      p = client.createTable();
+      ready.set(client, p);
+      p.catch(() => ready.delete(client));
+    }
+    await p;
+    return client;
+  };
+
+  async function readMark(workflow: string): Promise<{ entity: WatermarkEntity; etag: string } | undefined> {
+    try {
+      const e = await (await ensure(marks)).getEntity<WatermarkEntity>(WATERMARK_PARTITION, safeKey(workflow));
+      return { entity: e, etag: e.etag };
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Read-modify-write with the ETag, retried when another writer got in between. */
+  async function updateMark(workflow: string, change: (current: WatermarkEntity) => WatermarkEntity): Promise<void> {
+    const client = await ensure(marks);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await readMark(workflow);
+      const next = change(current?.entity ?? {});
+      const entity = {
+        partitionKey: WATERMARK_PARTITION,
+        rowKey: safeKey(workflow),
+        watermark: next.watermark ?? '',
+        pendingRunId: next.pendingRunId ?? '',
+        pendingStart: next.pendingStart ?? '',
+        pendingEnd: next.pendingEnd ?? '',
+        pendingStartedAt: next.pendingStartedAt ?? '',
+      };
+      try {
+        if (current) await client.updateEntity(entity, 'Replace', { etag: current.etag });
+        else await client.createEntity(entity);
+        return;
+      } catch (err) {
+        const status = statusOf(err);
+        if (status !== 412 && status !== 409) throw err;
+      }
+    }
+    throw new Error(`Watermark of workflow '${workflow}' kept changing under concurrent updates`);
+  }
+
+  const blankToUndefined = (s: string | undefined): string | undefined => (s ? s : undefined);
+
+  return {
+    async getWatermark(workflow): Promise<WatermarkState> {
+      const e = (await readMark(workflow))?.entity;
+      const pending: PendingWindow | undefined =
+        e?.pendingRunId && e.pendingStart && e.pendingEnd
+          ? { runId: e.pendingRunId, start: e.pendingStart, end: e.pendingEnd, startedAt: e.pendingStartedAt ?? '' }
+          : undefined;
+      return { workflow, watermark: blankToUndefined(e?.watermark), pending };
+    },
+    async beginWindow(workflow, pending): Promise<void> {
+      await updateMark(workflow, (cur) => ({
+        watermark: blankToUndefined(cur.watermark),
+        pendingRunId: pending.runId,
+        pendingStart: pending.start,
+        pendingEnd: pending.end,
+        pendingStartedAt: pending.startedAt,
+      }));
+    },
+    async completeWindow(workflow, runId, end): Promise<void> {
+      await updateMark(workflow, (cur) => {
+        const old = blankToUndefined(cur.watermark);
+        const watermark = old !== undefined && Date.parse(old) > Date.parse(end) ? old : end;
+        return cur.pendingRunId === runId ? { watermark } : { ...cur, watermark };
+      });
+    },
+    async getWrite(workflow, key): Promise<{ record: WriteRecord; version: Version } | undefined> {
+      try {
+        const e: TableEntityResult<WriteEntity> = await (
+          await ensure(writes)
+        ).getEntity<WriteEntity>(safeKey(workflow), rowKeyFor(key));
+        return { record: toRecord(e), version: e.etag };
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined;
+        throw err;
+      }
+    },
+    async listPendingWrites(workflow): Promise<{ record: WriteRecord; version: Version }[]> {
+      const client = await ensure(writes);
+      const out: { record: WriteRecord; version: Version }[] = [];
+      const pages = client.listEntities<WriteEntity>({
+        queryOptions: { filter: odata`PartitionKey eq ${safeKey(workflow)} and state eq 'pending'` },
+      });
+      for await (const e of pages) out.push({ record: toRecord(e), version: e.etag });
+      return out;
+    },
+    async createWrite(workflow, record): Promise<Version | undefined> {
+      try {
+        const res = await (
+          await ensure(writes)
+        ).createEntity({ partitionKey: safeKey(workflow), rowKey: rowKeyFor(record.key), ...defined(record) });
+        return res.etag ?? '*';
+      } catch (err) {
+        if (statusOf(err) === 409) return undefined;
+        throw err;
+      }
+    },
+    async replaceWrite(workflow, record, version): Promise<Version | undefined> {
+      try {
+        const res = await (
+          await ensure(writes)
+        ).updateEntity(
+          { partitionKey: safeKey(workflow), rowKey: rowKeyFor(record.key), ...defined(record) },
+          'Replace',
+          { etag: version },
+        );
+        return res.etag ?? '*';
+      } catch (err) {
+        const status = statusOf(err);
+        if (status === 412 || status === 404) return undefined;
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// comment: adds a comment, at most once per incident and distinct text (or per delivery). Adding a comment is not
+// idempotent, so a write that an earlier attempt left pending is checked against the incident's comments (by the
+// marker id) before the comment is added again.
+import { InputError } from '../errors';
+import { expectObject, incidentIdOf } from './common';
+import type { ActionModule, StepChange, StepResult, StepRuntime } from './types';
+
+export interface CommentInput {
+  incidentId: string;
+  text: string;
+}
+
+function parse(value: unknown): CommentInput {
+  const obj = expectObject(value, ['incidentId', 'text']);
+  const incidentId = incidentIdOf(obj.incidentId);
+  if (typeof obj.text !== 'string' || obj.text.trim() === '')
+    throw new InputError('text', 'text must be a non-empty string');
+  return { incidentId, text: obj.text };
+}
+
+async function run(input: CommentInput, rt: StepRuntime): Promise<StepResult> {
+  const { incidentId } = input;
+  const counts = { comments: 0, alreadyDone: 0, wouldComment: 0 };
+  const result = (change: StepChange): StepResult => ({
+    output: { incidentId, outcome: change.outcome },
+    counts,
+    changes: [change],
+  });
+  const write = await rt.writes.prepare(incidentId, { kind: 'comment', text: input.text });
+  const text = rt.markComment(input.text, write.markerId);
+  if (write.done) {
+    counts.alreadyDone++;
+    return result({ incidentId, patch: {}, outcome: 'alreadyDone' });
+  }
+  return rt.withIncidentLock(incidentId, async () => {
+    const call = rt.signal ? { signal: rt.signal } : {};
+    const claim = rt.dryRun ? (write.pending ? 'resumed' : 'fresh') : await write.claim({ comment: text });
+    if (claim === 'done') {
+      counts.alreadyDone++;
+      return result({ incidentId, patch: {}, outcome: 'alreadyDone' });
+    }
+    // Only a write an earlier attempt left pending needs the extra read.
+    if (
+      claim === 'resumed' &&
+      rt.hasMarker((await rt.defender.getIncident(incidentId, call)).comments, write.markerId)
+    ) {
+      if (!rt.dryRun) await write.complete();
+      counts.alreadyDone++;
+      return result({ incidentId, patch: {}, outcome: 'alreadyDone' });
+    }
+    if (rt.dryRun) {
+      counts.wouldComment++;
+      return result({ incidentId, patch: {}, comment: text, outcome: 'wouldApply' });
+    }
+    await rt.defender.addComment(incidentId, text, call);
+    await write.complete();
+    counts.comments++;
+    return result({ incidentId, patch: {}, comment: text, outcome: 'applied' });
+  });
+}
+
+export const comment: ActionModule<CommentInput> = { parse, run };

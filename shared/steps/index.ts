@@ -1,0 +1,22 @@
+// Step kind → module. Control kinds (forEach, if, stop) are part of the engine, not modules.
+import type { ActionKind } from '../workflows/types';
+import { comment } from './comment';
+import { getIncident } from './getIncident';
+import { hunt } from './hunt';
+import { listIncidents } from './listIncidents';
+import type { ActionModule } from './types';
+import { updateIncident } from './updateIncident';
+
+export const ACTIONS: Readonly<Record<ActionKind, ActionModule<unknown>>> = {
+  hunt: hunt as ActionModule<unknown>,
+  listIncidents: listIncidents as ActionModule<unknown>,
+  getIncident: getIncident as ActionModule<unknown>,
+  updateIncident: updateIncident as ActionModule<unknown>,
+  comment: comment as ActionModule<unknown>,
+};
+
+/** Kinds that change incidents: skipped in dry run, guarded by idempotency keys. */
+export const WRITE_KINDS: ReadonlySet<ActionKind> = new Set(['updateIncident', 'comment']);
+
+export type { ActionModule, StepChange, StepResult, StepRuntime, WriteGuard, PreparedWrite } from './types';
+export { isRiposteComment, markComment, DEFAULT_MARKER_TEXT } from './marker';

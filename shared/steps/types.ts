@@ -1,0 +1,93 @@
+// The contract between the engine and the step modules. A step module checks its input once at load (where the
+// values are literal) and again at run time (after templates are evaluated), then does one kind of work.
+import type { DefenderClient, IncidentComment, IncidentUpdate } from '../defender/types';
+import type { Logger } from '../logger';
+import type { QueryLibrary } from '../queries/types';
+import type { TimeWindow } from '../state/types';
+import type { CompiledValue } from '../workflows/expressions';
+
+/** What a write step did, or would do, to one incident. `patch` holds only the fields sent, tags as the full list. */
+export interface StepChange {
+  incidentId: string;
+  patch: Record<string, unknown>;
+  /** The comment text as written to the incident (marker included). */
+  comment?: string;
+  /** applied: sent now. wouldApply: dry run. alreadyDone: an earlier run made it. unchanged: the incident already matched. */
+  outcome: 'applied' | 'wouldApply' | 'alreadyDone' | 'unchanged';
+}
+
+export interface StepResult {
+  /** What later steps read as $steps.<id>. Kept in memory only: never logged (hunting rows stay out of logs). */
+  output: unknown;
+  counts: Record<string, number>;
+  changes: StepChange[];
+}
+
+/** Everything needed to make one write at most once. Implemented by the engine over the StateStore. */
+export interface WriteGuard {
+  /**
+   * @param incidentId - the incident written to.
+   * @param intent - the requested change (hashed into the key for findings; JSON-serialisable).
+   * @returns the write's key, its 8-hex marker id and whether it was already completed.
+   */
+  prepare(incidentId: string, intent: unknown): Promise<PreparedWrite>;
+}
+
+export interface PreparedWrite {
+  key: string;
+  /** Short hash of the key, written into comment markers: "[riposte:ab12cd34]". */
+  markerId: string;
+  /** An earlier run completed this write. */
+  done: boolean;
+  /** An earlier attempt started this write and may or may not have made it. */
+  pending: boolean;
+  /**
+   * Takes ownership of the write (state pending).
+   * @returns 'fresh' for a first attempt, 'resumed' when an earlier attempt may have gone part way (check before
+   *   repeating a non-idempotent call), 'done' when another run finished it meanwhile.
+   * @throws {AppError} STEP_FAILED when another live run holds it.
+   */
+  claim(replay?: ReplayableWrite): Promise<'fresh' | 'resumed' | 'done'>;
+  /** Marks the write complete; re-runs skip it from now on. */
+  complete(): Promise<void>;
+}
+
+/** What a later attempt needs to finish a write on its own: the update (tags as add/remove) and the marked comment. */
+export interface ReplayableWrite {
+  update?: IncidentUpdate;
+  comment?: string;
+}
+
+export interface StepRuntime {
+  defender: DefenderClient;
+  queries: QueryLibrary;
+  logger: Logger;
+  workflow: string;
+  stepId: string;
+  dryRun: boolean;
+  /** The scheduled run's window, if any. */
+  window: TimeWindow | undefined;
+  writes: WriteGuard;
+  /** Appends Riposte's marker (" — [riposte:<id>]") to a comment. */
+  markComment(text: string, markerId: string): string;
+  /** True when one of the comments carries the marker of this write. */
+  hasMarker(comments: readonly IncidentComment[], markerId: string): boolean;
+  /** Serialises writes to one incident within a run (tag merges are read-modify-write). */
+  withIncidentLock<T>(incidentId: string, fn: () => Promise<T>): Promise<T>;
+  signal: AbortSignal | undefined;
+}
+
+export interface LoadCheckContext {
+  queries: QueryLibrary;
+}
+
+/** Reports a load-time problem at a path relative to the step's `input` ('' for input itself, '.query', '.params.x'). */
+export type Report = (relPath: string, message: string) => void;
+
+export interface ActionModule<I> {
+  /** Load-time checks beyond the JSON Schema (query names, parameter types, enum combinations of literal values). */
+  check?(input: CompiledValue, ctx: LoadCheckContext, report: Report): void;
+  /** Run-time validation of the evaluated input. @throws {InputError} naming the field (relative to input). */
+  parse(value: unknown, backend: DefenderClient['backend']): I;
+  run(input: I, rt: StepRuntime): Promise<StepResult>;
+}

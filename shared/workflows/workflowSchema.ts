@@ -1,0 +1,344 @@
+// The workflow file's JSON Schema, built here once and published as schemas/workflow.schema.json (a test keeps the
+// two identical; `npx tsx shared/workflows/writeSchema.ts` regenerates the file). Draft-07 because editors'
+// YAML language servers support it best; `discriminator` (ajv, OpenAPI style) picks the step branch by `kind` so an
+// error names the one kind that was meant rather than every kind that did not match.
+import { CLASSIFICATIONS, DETERMINATIONS, INCIDENT_STATUSES, SEVERITIES } from '../defender/types';
+
+export const STEP_KINDS = [
+  'hunt',
+  'listIncidents',
+  'getIncident',
+  'updateIncident',
+  'comment',
+  'forEach',
+  'if',
+  'stop',
+] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+export const WEBHOOK_SOURCES = ['servicenow', 'jira', 'generic'] as const;
+export const INPUT_TYPES = ['string', 'integer', 'number', 'boolean', 'array', 'object'] as const;
+export const SETTABLE_STATUSES = ['active', 'inProgress', 'resolved', 'redirected'] as const;
+export const MAX_CONCURRENCY = 16;
+export const DEFAULT_CONCURRENCY = 4;
+
+export const NAME_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
+export const STEP_ID_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
+/** Input field names follow the same rule as step ids. */
+export const INPUT_NAME_PATTERN = STEP_ID_PATTERN;
+export const TEMPLATE_PATTERN = '\\$\\{';
+export const DURATION_PATTERN = '^P(?!$)(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$';
+
+/** Human wording for the schema's patterns, used in error messages instead of the regex. */
+export const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
+  [NAME_PATTERN]: 'must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit',
+  [STEP_ID_PATTERN]:
+    'must be 1-64 letters, digits or underscores, not starting with a digit (it is referenced as $steps.<id> or $input.<name>)',
+  [TEMPLATE_PATTERN]: 'must be a ${ … } template',
+  [DURATION_PATTERN]: "must be an ISO-8601 duration in days, hours, minutes or seconds, e.g. 'PT5M' or 'P1D'",
+};
+
+const TEMPLATE_HELP =
+  'Values can be computed with ${ … } templates holding a JSONata expression (https://jsonata.org). A value that is ' +
+  "exactly one template keeps the result's type (list, number, object); otherwise the results are inserted as text. " +
+  'Available: $input (the trigger input), $steps.<id> (outputs of earlier steps), $item and $index (inside forEach), ' +
+  '$workflow (name), $run (id, trigger, dryRun, window.start, window.end) and $now(). Write $${ for a literal ${.';
+const EXPRESSION_HELP =
+  'A JSONata expression (https://jsonata.org), written bare or as ${ … }. Available: $input, $steps.<id> (earlier steps), ' +
+  '$item and $index (inside forEach), $workflow, $run and $now(). $eval is not allowed.';
+
+type Schema = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/definitions/${name}` });
+const expressionField = (description: string): Schema => ({
+  type: 'string',
+  minLength: 1,
+  description: `${description} ${EXPRESSION_HELP}`,
+});
+// The template branch is inlined rather than a $ref so that error paths stay inside the anyOf (see loadWorkflow).
+const templateSchema = (): Schema => ({ type: 'string', pattern: TEMPLATE_PATTERN, description: TEMPLATE_HELP });
+const orTemplate = (schema: Schema, description: string): Schema => ({
+  description,
+  anyOf: [schema, templateSchema()],
+});
+
+function stepBranch(kind: StepKind, description: string, input: Schema | undefined): Schema {
+  const properties: Record<string, Schema> = {
+    id: ref('stepId'),
+    kind: { const: kind, description },
+    description: { type: 'string', description: 'What the step is for (shown in reviews and run reports).' },
+    if: expressionField('Run the step only when this is true; otherwise it is reported as skipped.'),
+    onError: {
+      enum: ['fail', 'continue'],
+      default: 'fail',
+      description: "'fail' (default) ends the run when the step fails; 'continue' records the failure and goes on.",
+    },
+  };
+  const required = ['id', 'kind'];
+  if (input) {
+    properties.input = input;
+    required.push('input');
+  }
+  return { type: 'object', additionalProperties: false, required, properties };
+}
+
+const incidentId = orTemplate(
+  { type: ['string', 'integer'] },
+  'The incident id (Graph id / legacy incidentId), usually a template such as ${ $item.id }.',
+);
+
+const enumOrTemplate = (values: readonly string[], description: string): Schema =>
+  orTemplate({ enum: [...values] }, description);
+
+const tagList: Schema = orTemplate(
+  { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+  'Tags as a list, or a template that yields a list.',
+);
+
+/** @returns the published JSON Schema for workflow files. */
+export function buildWorkflowSchema(): Schema {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://riposte.dev/schemas/workflow.schema.json',
+    title: 'Riposte workflow',
+    description:
+      'A declarative automated response for Microsoft Defender XDR: triggers, an optional input declaration and steps that ' +
+      'run in order. Every value is checked when the file is loaded; a workflow that does not validate never runs.',
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'triggers', 'steps'],
+    properties: {
+      $schema: { type: 'string', description: 'Path or URL of this schema, for editors.' },
+      name: {
+        type: 'string',
+        pattern: NAME_PATTERN,
+        description: 'Unique workflow name (lowercase, digits, dashes); keys its state and run reports.',
+      },
+      description: { type: 'string', description: 'What the workflow does and why.' },
+      dryRun: {
+        type: 'boolean',
+        default: false,
+        description:
+          'Always run dry: read steps run, write steps only report the change they would make. For trying a new workflow.',
+      },
+      triggers: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        description: 'What starts the workflow. Every trigger runs the same engine and steps.',
+        properties: {
+          schedule: {
+            type: 'string',
+            description:
+              "NCRONTAB with 6 fields '{second} {minute} {hour} {day} {month} {day-of-week}' in UTC, e.g. '0 */15 * * * *'. " +
+              'Scheduled runs cover the time window since the last successful run ($run.window).',
+          },
+          http: {
+            type: 'boolean',
+            description: 'Callable over HTTP (the run endpoint, Logic Apps) with the declared input.',
+          },
+          webhook: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['sources'],
+            description: 'Run on webhook deliveries from these ticketing sources (mapped to the declared input).',
+            properties: {
+              sources: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...WEBHOOK_SOURCES] } },
+            },
+          },
+        },
+      },
+      input: {
+        type: 'object',
+        description: 'The input the workflow accepts ($input), checked before any step runs.',
+        propertyNames: { pattern: INPUT_NAME_PATTERN },
+        additionalProperties: ref('inputField'),
+      },
+      window: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'Scheduled runs only: how the hunting window since the last successful run is computed.',
+        properties: {
+          ingestionDelay: {
+            type: 'string',
+            pattern: DURATION_PATTERN,
+            description: 'Leave this much of the recent past for the next run (late-arriving events). Default PT5M.',
+          },
+          initialLookback: {
+            type: 'string',
+            pattern: DURATION_PATTERN,
+            description: 'Window length of the very first run. Default PT1H.',
+          },
+          maxWindow: {
+            type: 'string',
+            pattern: DURATION_PATTERN,
+            description:
+              'Longest window per run; after an outage runs catch up in windows of this size. Default P1D (hunting keeps 30 days).',
+          },
+        },
+      },
+      steps: ref('stepList'),
+    },
+    definitions: {
+      stepId: {
+        type: 'string',
+        pattern: STEP_ID_PATTERN,
+        description: 'Unique step id in this workflow; later steps read its output as $steps.<id>.',
+      },
+      inputField: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type'],
+        properties: {
+          type: { enum: [...INPUT_TYPES], description: 'JSON type of the value.' },
+          required: { type: 'boolean', default: false },
+          default: { description: 'Used when the caller leaves the field out.' },
+          enum: { type: 'array', minItems: 1, description: 'The only values accepted.' },
+          minimum: { type: 'number' },
+          maximum: { type: 'number' },
+          description: { type: 'string' },
+        },
+      },
+      stepList: { type: 'array', minItems: 1, items: ref('step'), description: 'Steps, run in order.' },
+      step: {
+        type: 'object',
+        required: ['id', 'kind'],
+        properties: { kind: { type: 'string' } },
+        discriminator: { propertyName: 'kind' },
+        oneOf: STEP_KINDS.map((k) => ref(`${k}Step`)),
+      },
+      huntStep: stepBranch('hunt', 'Run a named query from the query library. Output: { rowCount, columns, rows }.', {
+        type: 'object',
+        additionalProperties: false,
+        required: ['query'],
+        properties: {
+          query: {
+            type: 'string',
+            minLength: 1,
+            description: 'Name of a query in queries/ (a literal name, checked at load).',
+          },
+          params: {
+            type: 'object',
+            description: 'Values for the query parameters, literal or templates (e.g. ${ $run.window.start }).',
+            additionalProperties: true,
+          },
+          timespan: {
+            type: 'string',
+            description:
+              "ISO-8601 duration or interval for the Graph Timespan, e.g. 'P1D'. Scheduled runs default to their window 'start/end'.",
+          },
+        },
+      }),
+      listIncidentsStep: stepBranch('listIncidents', 'List incidents. Output: { count, incidents }.', {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          status: orTemplate(
+            {
+              anyOf: [
+                { enum: [...INCIDENT_STATUSES] },
+                { type: 'array', minItems: 1, items: { enum: [...INCIDENT_STATUSES] } },
+              ],
+            },
+            'One status or a list.',
+          ),
+          severity: orTemplate(
+            { anyOf: [{ enum: [...SEVERITIES] }, { type: 'array', minItems: 1, items: { enum: [...SEVERITIES] } }] },
+            'One severity or a list.',
+          ),
+          assignedTo: { type: 'string', description: 'Only incidents assigned to this user.' },
+          createdSince: { type: 'string', description: 'ISO date-time (or template): created after this.' },
+          updatedSince: { type: 'string', description: 'ISO date-time (or template): last updated after this.' },
+          updatedBefore: {
+            type: 'string',
+            description: 'ISO date-time (or template): last updated before this (filtered by Riposte).',
+          },
+          limit: orTemplate({ type: 'integer', minimum: 1 }, 'Stop after this many incidents.'),
+        },
+      }),
+      getIncidentStep: stepBranch('getIncident', 'Read one incident. Output: the incident.', {
+        type: 'object',
+        additionalProperties: false,
+        required: ['incidentId'],
+        properties: { incidentId },
+      }),
+      updateIncidentStep: stepBranch(
+        'updateIncident',
+        'Change an incident: only fields that differ are sent; tags are merged into the current list. Output: { incidentId, patch, outcome }.',
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['incidentId'],
+          properties: {
+            incidentId,
+            status: enumOrTemplate(SETTABLE_STATUSES, 'New status.'),
+            assignedTo: { type: 'string', description: 'User (UPN) or queue to assign to; an empty string unassigns.' },
+            classification: enumOrTemplate(CLASSIFICATIONS, 'Classification (set together with determination).'),
+            determination: enumOrTemplate(DETERMINATIONS, 'Determination; must fit the classification.'),
+            severity: enumOrTemplate(SEVERITIES, 'Severity (Graph API only).'),
+            tags: {
+              type: 'object',
+              additionalProperties: false,
+              minProperties: 1,
+              description: 'Tags to add to and remove from the current list.',
+              properties: { add: tagList, remove: tagList },
+            },
+            comment: { type: 'string', minLength: 1, description: 'A comment to add (Riposte appends its marker).' },
+          },
+        },
+      ),
+      commentStep: stepBranch(
+        'comment',
+        'Add a comment to an incident (once per distinct text). Output: { incidentId, outcome }.',
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['incidentId', 'text'],
+          properties: {
+            incidentId,
+            text: {
+              type: 'string',
+              minLength: 1,
+              description: 'Comment text; Riposte appends a short marker so it can recognise its own comments.',
+            },
+          },
+        },
+      ),
+      forEachStep: stepBranch(
+        'forEach',
+        'Run steps once per item of a list. Output: { count, succeeded, failed, skipped }.',
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['items', 'steps'],
+          properties: {
+            items: expressionField('The list, e.g. $steps.list.incidents.'),
+            concurrency: {
+              type: 'integer',
+              minimum: 1,
+              maximum: MAX_CONCURRENCY,
+              default: DEFAULT_CONCURRENCY,
+              description: `Items processed at the same time (default ${DEFAULT_CONCURRENCY}, at most ${MAX_CONCURRENCY}).`,
+            },
+            steps: ref('stepList'),
+          },
+        },
+      ),
+      ifStep: stepBranch('if', 'Run one of two step lists. Output: { branch }.', {
+        type: 'object',
+        additionalProperties: false,
+        required: ['condition', 'then'],
+        properties: {
+          condition: expressionField("Chooses 'then' when true."),
+          then: ref('stepList'),
+          else: ref('stepList'),
+        },
+      }),
+      stopStep: stepBranch('stop', 'End the run early, successfully, with status stopped.', {
+        type: 'object',
+        additionalProperties: false,
+        required: ['reason'],
+        properties: { reason: { type: 'string', minLength: 1, description: 'Why the run stops (text or template).' } },
+      }),
+    },
+  };
+}

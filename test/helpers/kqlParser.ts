@@ -1,0 +1,208 @@
+// Test-only access to Microsoft's Kusto.Language parser (npm @kusto/language-service-next, a Bridge.NET build that
+// defines the global `Kusto.Language`). Loaded lazily once per process (~0.3 s). Never used by shared/.
+import { createRequire } from 'node:module';
+
+export interface KqlDiagnostic {
+  message: string;
+  start: number;
+  length: number;
+  severity: string;
+}
+
+/** A decoded literal value: string, number (int/real/bool as boolean), bigint (long, timespan ticks), Date, list. */
+export type KqlValue = string | number | boolean | bigint | Date | null | KqlValue[] | { ticks: bigint };
+
+export interface LetLiteral {
+  name: string;
+  /** SyntaxKind name of the bound expression, e.g. StringLiteralExpression, DynamicExpression. */
+  kind: string;
+  /** The parser's decoded value; undefined when the expression is not a literal form this helper knows. */
+  value: KqlValue | undefined;
+  /** The expression's source text. */
+  text: string;
+}
+
+/** A column list in Kusto schema syntax, e.g. `(Timestamp:datetime, DeviceName:string)`. */
+export interface KqlTableSchema {
+  name: string;
+  columns: string;
+}
+
+interface Node {
+  Kind: number;
+  IsToken: boolean;
+  ChildCount: number;
+  TextStart: number;
+  End: number;
+  LiteralValue?: unknown;
+  GetChild(i: number): Node | null;
+  [k: string]: unknown;
+}
+interface List<T> {
+  Count: number;
+  getItem(i: number): T;
+}
+interface Code {
+  Syntax: Node;
+  GetDiagnostics(): List<{ Message: string; Start: number; Length: number; Severity: string }>;
+}
+interface Language {
+  KustoCode: { Parse(text: string): Code; ParseAndAnalyze(text: string, globals: unknown): Code };
+  GlobalState: { Default: { WithDatabase(db: unknown): unknown; GetFunction(n: string): unknown; GetAggregate(n: string): unknown } };
+  Symbols: { TableSymbol: { $ctor7: new (name: string, columns: string, description: null) => unknown }; DatabaseSymbol: { ctor: new (name: string, tables: unknown[]) => unknown } };
+  Syntax: { SyntaxKind: Record<string, unknown>; SyntaxFacts: { Keywords: unknown } };
+}
+
+let language: Language | undefined;
+let kindNames: Map<number, string> | undefined;
+
+function kusto(): Language {
+  if (!language) {
+    const req = createRequire(__filename);
+    req('@kusto/language-service-next/bridge.min.js');
+    req('@kusto/language-service-next/Kusto.Language.Bridge.min.js');
+    language = (globalThis as unknown as { Kusto: { Language: Language } }).Kusto.Language;
+    kindNames = new Map();
+    for (const [name, value] of Object.entries(language.Syntax.SyntaxKind)) {
+      if (typeof value === 'number') kindNames.set(value, name);
+    }
+  }
+  return language;
+}
+
+function kindOf(node: Node): string {
+  kusto();
+  return kindNames?.get(node.Kind) ?? `Kind${node.Kind}`;
+}
+
+function toList(list: List<{ Message: string; Start: number; Length: number; Severity: string }>): KqlDiagnostic[] {
+  const out: KqlDiagnostic[] = [];
+  for (let i = 0; i < list.Count; i++) {
+    const d = list.getItem(i);
+    out.push({ message: d.Message, start: d.Start, length: d.Length, severity: d.Severity });
+  }
+  return out;
+}
+
+/** Syntax diagnostics (no schema); empty means the text parses. */
+export function kqlDiagnostics(text: string): KqlDiagnostic[] {
+  return toList(kusto().KustoCode.Parse(text).GetDiagnostics());
+}
+
+const globalsCache = new Map<string, unknown>();
+
+/** Diagnostics with the given tables in scope: unknown tables, columns, functions and type errors are reported. */
+export function kqlSemanticDiagnostics(text: string, tables: readonly KqlTableSchema[]): KqlDiagnostic[] {
+  const K = kusto();
+  const key = tables.map((t) => t.name).join(',');
+  let globals = globalsCache.get(key);
+  if (!globals) {
+    const symbols = tables.map((t) => new K.Symbols.TableSymbol.$ctor7(t.name, t.columns, null));
+    globals = K.GlobalState.Default.WithDatabase(new K.Symbols.DatabaseSymbol.ctor('hunting', symbols));
+    globalsCache.set(key, globals);
+  }
+  return toList(K.KustoCode.ParseAndAnalyze(text, globals).GetDiagnostics());
+}
+
+/** Number of statements (`let`s plus the query) at the top level. */
+export function kqlStatementCount(text: string): number {
+  return parseKql(text).statementCount;
+}
+
+/** Bridge.NET boxes ints, reals, bools and dates as `{ v }`, and longs as System.Int64 objects. */
+function unbox(value: unknown): unknown {
+  if (value !== null && typeof value === 'object') {
+    const o = value as { $boxed?: boolean; v?: unknown; T?: { $$name?: string } };
+    if (o.$boxed) return o.v;
+    if (o.T?.$$name === 'System.Int64') return BigInt(String(value));
+  }
+  return value;
+}
+
+function decode(expr: Node): KqlValue | undefined {
+  switch (kindOf(expr)) {
+    case 'StringLiteralExpression':
+      return expr.LiteralValue as string;
+    case 'LongLiteralExpression': {
+      const v = unbox(expr.LiteralValue);
+      return typeof v === 'number' ? BigInt(v) : (v as bigint);
+    }
+    case 'IntLiteralExpression':
+    case 'RealLiteralExpression':
+    case 'BooleanLiteralExpression':
+    case 'DateTimeLiteralExpression':
+      return unbox(expr.LiteralValue) as KqlValue;
+    case 'TimespanLiteralExpression': {
+      const v = expr.LiteralValue as { ticks: unknown } | null;
+      return v === null ? null : { ticks: BigInt(String(v.ticks)) };
+    }
+    case 'UnaryMinusExpression': {
+      const inner = decode(expr['Expression'] as Node);
+      if (typeof inner === 'bigint') return -inner;
+      if (typeof inner === 'number') return -inner;
+      return undefined;
+    }
+    case 'DynamicExpression': {
+      const json = expr['Expression'] as Node;
+      if (kindOf(json) !== 'JsonArrayExpression') return undefined;
+      const values = json['Values'] as List<{ Element: Node }>;
+      const out: KqlValue[] = [];
+      for (let i = 0; i < values.Count; i++) {
+        const item = decode(values.getItem(i).Element);
+        if (item === undefined) return undefined;
+        out.push(item);
+      }
+      return out;
+    }
+    default:
+      return undefined;
+  }
+}
+
+export interface ParsedKql {
+  diagnostics: KqlDiagnostic[];
+  /** Number of top-level statements (`let`s plus the query). */
+  statementCount: number;
+  /** Every top-level `let name = <expr>;`, with the parser's decoded value of its literal. */
+  lets: LetLiteral[];
+}
+
+/** Parses once (syntax only) and reports diagnostics, statements and `let` literals. */
+export function parseKql(text: string): ParsedKql {
+  const code = kusto().KustoCode.Parse(text);
+  const statements = code.Syntax['Statements'] as List<{ Element: Node }>;
+  const lets: LetLiteral[] = [];
+  for (let i = 0; i < statements.Count; i++) {
+    const s = statements.getItem(i).Element;
+    if (kindOf(s) !== 'LetStatement') continue;
+    const expr = s['Expression'] as Node;
+    const name = (s['Name'] as { SimpleName: string }).SimpleName;
+    lets.push({ name, kind: kindOf(expr), value: decode(expr), text: text.slice(expr.TextStart, expr.End) });
+  }
+  return { diagnostics: toList(code.GetDiagnostics()), statementCount: statements.Count, lets };
+}
+
+/** Every top-level `let name = <expr>;` with the parser's decoded value of its literal. */
+export function kqlLetLiterals(text: string): LetLiteral[] {
+  return parseKql(text).lets;
+}
+
+/** Identifier-shaped keywords of the language (SyntaxFacts.Keywords). */
+export function kqlKeywords(): string[] {
+  const K = kusto();
+  const enumerable = K.Syntax.SyntaxFacts.Keywords as { [k: string]: () => { moveNext(): boolean; Current: string } };
+  const getEnumerator = Object.keys(Object.getPrototypeOf(enumerable) ?? {})
+    .concat(Object.keys(enumerable))
+    .find((k) => /GetEnumerator$/.test(k));
+  if (!getEnumerator) throw new Error('Kusto.Language: SyntaxFacts.Keywords has no enumerator');
+  const it = (enumerable[getEnumerator] as () => { moveNext(): boolean; Current: string }).call(enumerable);
+  const out: string[] = [];
+  while (it.moveNext()) out.push(it.Current);
+  return out;
+}
+
+/** True when Kusto knows `name` as a scalar or aggregate function. */
+export function isKqlFunction(name: string): boolean {
+  const state = kusto().GlobalState.Default;
+  return state.GetFunction(name) !== null || state.GetAggregate(name) !== null;
+}

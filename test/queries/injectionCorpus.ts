@@ -1,0 +1,120 @@
+// KQL injection corpus: values an attacker could place in an incident entity, webhook field or HTTP body that ends
+// up bound into a hunting query. `rejected` payloads must fail as InputError (see encodeKqlLiteral); all others must
+// bind to a literal that decodes to exactly the payload, with the query text around it unchanged.
+
+export interface InjectionPayload {
+  name: string;
+  payload: string;
+  /** Refused by policy rather than encoded (NUL, unpaired surrogates). */
+  rejected?: true;
+}
+
+const allC0ExceptNul = Array.from({ length: 31 }, (_, i) => String.fromCharCode(i + 1)).join('');
+
+export const injectionCorpus: readonly InjectionPayload[] = [
+  // Quotes and escapes
+  { name: 'double quote', payload: '"' },
+  { name: 'single quote', payload: "'" },
+  { name: 'backslash', payload: '\\' },
+  { name: 'backslash double quote', payload: '\\"' },
+  { name: 'double backslash double quote', payload: '\\\\"' },
+  { name: 'backslash single quote', payload: "\\'" },
+  { name: 'trailing backslash', payload: 'abc\\' },
+  { name: 'triple double quote', payload: '"""' },
+  { name: 'mixed quotes', payload: `' " ' "` },
+  { name: 'escaped-looking text \\n', payload: '\\n' },
+  { name: 'escaped-looking text \\u0041', payload: '\\u0041' },
+  { name: 'escaped-looking text \\U0001F600', payload: '\\U0001F600' },
+  { name: 'escaped-looking text \\x41', payload: '\\x41' },
+  { name: 'octal-looking text', payload: '\\101\\7' },
+  // Breaking out of the literal
+  { name: 'close double quote, new statement', payload: '"; DeviceInfo | take 1 //' },
+  { name: 'close single quote and paren', payload: "') | take 1 //" },
+  { name: 'close double quote and paren', payload: '") | take 1 //' },
+  { name: 'or-true in double quotes', payload: 'x" or 1==1 or "' },
+  { name: 'or-true in single quotes', payload: "x' or 1==1 or '" },
+  { name: 'SQL classic', payload: "' OR '1'='1" },
+  { name: 'close dynamic list', payload: '"]); DeviceInfo | take 1; print (["' },
+  { name: 'close list with newline', payload: '"])\n| take 1 //' },
+  // Line breaks and control characters
+  { name: 'LF', payload: '\n' },
+  { name: 'CR', payload: '\r' },
+  { name: 'CRLF', payload: '\r\n' },
+  { name: 'LF then a new query', payload: 'a\nDeviceProcessEvents | take 1' },
+  { name: 'CRLF then pipe', payload: '\r\n| take 1' },
+  { name: 'tab', payload: 'a\tb' },
+  { name: 'vertical tab and form feed', payload: '\u000b\u000c' },
+  { name: 'backspace and bell', payload: '\b\u0007' },
+  { name: 'every C0 control but NUL', payload: allC0ExceptNul },
+  { name: 'DEL', payload: '\u007f' },
+  { name: 'NEL (U+0085)', payload: 'a\u0085| take 1' },
+  { name: 'ANSI escape sequence', payload: '\u001b[31mred\u001b[0m' },
+  { name: 'LINE SEPARATOR', payload: '\u2028' },
+  { name: 'PARAGRAPH SEPARATOR', payload: '\u2029' },
+  { name: 'LINE SEPARATOR then pipe', payload: '\u2028| take 1' },
+  // KQL syntax
+  { name: 'pipe', payload: '|' },
+  { name: 'pipe take', payload: '| take 1' },
+  { name: 'comment', payload: '//' },
+  { name: 'comment with text', payload: '// comment' },
+  { name: 'semicolon', payload: ';' },
+  { name: 'semicolon and control command', payload: ';\n.drop table DeviceProcessEvents' },
+  { name: 'block comment end', payload: '*/' },
+  { name: 'block comment', payload: '/* comment */' },
+  { name: 'triple backticks', payload: '```' },
+  { name: 'multi-line literal', payload: '```\nmulti\n```' },
+  { name: 'tilde fence', payload: '~~~' },
+  { name: 'verbatim double', payload: '@"' },
+  { name: 'verbatim single', payload: "@'" },
+  { name: 'verbatim with doubled quote', payload: '@"x""y"' },
+  { name: 'obfuscated single', payload: "h'secret'" },
+  { name: 'obfuscated double', payload: 'h"' },
+  { name: 'obfuscated verbatim', payload: 'H@"x"' },
+  { name: 'let statement', payload: 'let x = 1;' },
+  { name: 'redefine a parameter', payload: 'let lookback = 3650d;' },
+  { name: 'dynamic literal', payload: 'dynamic(["a"])' },
+  { name: 'datetime literal', payload: 'datetime(2020-01-01)' },
+  { name: 'render', payload: '| render timechart' },
+  { name: 'externaldata', payload: 'externaldata(x:string)[@"https://evil.example/x"]' },
+  { name: 'bracketed name', payload: "['col']" },
+  { name: 'join placeholder', payload: '$left.x' },
+  { name: 'header fence', payload: '\n// ---\n' },
+  // Keywords and template syntax
+  { name: 'keyword let', payload: 'let' },
+  { name: 'keyword where', payload: 'where' },
+  { name: 'keyword union', payload: 'union' },
+  { name: 'keywords and/or/not', payload: 'and or not' },
+  { name: 'null true false', payload: 'null true false' },
+  { name: 'JS template', payload: '${lookback}' },
+  { name: 'mustache template', payload: '{{lookback}}' },
+  { name: 'format string', payload: '%s%n%x' },
+  { name: 'JSON object', payload: '{"a": "b\\"c"}' },
+  { name: 'URL-encoded quote and LF', payload: '%22%0a' },
+  { name: 'HTML entity quote', payload: '&#34;&quot;' },
+  // Unicode
+  { name: 'RTL override', payload: 'abc\u202Edef' },
+  { name: 'bidi isolates', payload: '\u2066\u2067\u2068\u2069' },
+  { name: 'zero-width characters', payload: 'a\u200Bb\u200Cc\u200Dd\uFEFFe' },
+  { name: 'emoji', payload: '😀' },
+  { name: 'ZWJ family emoji', payload: '👨‍👩‍👧‍👦' },
+  { name: 'flag emoji', payload: '🇺🇸' },
+  { name: 'combining marks', payload: 'e\u0301 Z\u0336\u0335\u0334' },
+  { name: 'CJK', payload: '攻撃者' },
+  { name: 'Hebrew', payload: 'שלום' },
+  { name: 'full-width and smart quotes', payload: '＂＇“”‘’' },
+  { name: 'non-characters', payload: '\uFFFE\uFFFF' },
+  { name: 'astral private use', payload: '\u{10FFFF}\u{F0000}' },
+  // Sizes
+  { name: 'empty string', payload: '' },
+  { name: 'spaces only', payload: '   ' },
+  { name: 'long string (4096)', payload: 'A'.repeat(4096) },
+  { name: 'many quotes', payload: '"'.repeat(2000) },
+  { name: 'many backslashes', payload: '\\'.repeat(3000) },
+  { name: 'long mixed', payload: `"\\'\n|;//`.repeat(500) },
+  // Refused by policy
+  { name: 'NUL', payload: '\u0000', rejected: true },
+  { name: 'NUL inside', payload: 'abc\u0000" | take 1', rejected: true },
+  { name: 'lone high surrogate', payload: 'a\uD800b', rejected: true },
+  { name: 'lone low surrogate', payload: '\uDC00', rejected: true },
+  { name: 'reversed surrogate pair', payload: '\uDE00\uD83D', rejected: true },
+];

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  fixture,
+  fixtureJson,
+  inputError,
+  NOW_S,
+  parseEvent,
+  parseIgnored,
+  shippedMapping,
+  standardDelivery,
+  variant,
+} from './helpers';
+
+type Json = Record<string, unknown>;
+const resolved = (): Json => fixtureJson('servicenow-incident-resolved.json');
+const snow = (body: Json | Buffer, id = '9d385017c611228701d22104cc95c371.7') => standardDelivery('servicenow', body, { id });
+
+describe('parseDelivery: ServiceNow', () => {
+  it('incident resolved with close_code and a work note → the exact event (only changed_fields applied)', async () => {
+    const event = parseEvent(snow(fixture('servicenow-incident-resolved.json')), await shippedMapping('servicenow'));
+    assert.deepEqual(event, {
+      source: 'servicenow',
+      deliveryId: '9d385017c611228701d22104cc95c371.7',
+      eventId: 'servicenow:9d385017c611228701d22104cc95c371:7',
+      ticketId: 'INC0010001',
+      incidentId: '1234',
+      occurredAt: '2024-11-25T14:01:40.000Z',
+      actor: 'ana.analyst',
+      update: {
+        status: 'resolved',
+        classification: 'informationalExpectedActivity',
+        determination: 'confirmedActivity',
+        comment: '[INC0010001] Caller confirmed travel to Lisbon.\nNo further action.',
+      },
+      echo: false,
+    });
+  });
+
+  it('SIR closed as false positive, no changed_fields → every mapped field, newest work note only', async () => {
+    const event = parseEvent(snow(fixture('servicenow-sir-closed.json'), 'sir-46d4.12'), await shippedMapping('servicenow'));
+    assert.deepEqual(event, {
+      source: 'servicenow',
+      deliveryId: 'sir-46d4.12',
+      eventId: 'servicenow:46d44e3fa9fe198101c3e7c1b2e0f3a8:12',
+      ticketId: 'SIR0010005',
+      incidentId: '5678',
+      occurredAt: '2024-11-26T09:15:00.000Z',
+      actor: 'bo.responder',
+      update: {
+        status: 'resolved',
+        classification: 'falsePositive',
+        determination: 'other',
+        assignedTo: '',
+        comment: '[SIR0010005] Scanner traffic from the red team range.',
+      },
+      echo: false,
+    });
+  });
+
+  it('state 3 is On Hold for an incident but Closed for a SIR; Canceled carries its own verdict', async () => {
+    const m = await shippedMapping('servicenow');
+    const body = resolved();
+    body.changed_fields = ['state'];
+    body.state = '3';
+    assert.deepEqual(parseEvent(snow(body), m).update, { status: 'inProgress' });
+    body.state = '8';
+    body.close_code = '';
+    assert.deepEqual(parseEvent(snow(body), m).update, {
+      status: 'resolved',
+      classification: 'falsePositive',
+      determination: 'other',
+    });
+    body.state = { value: '6', display_value: 'Resolved' }; // Table API with sysparm_display_value=all
+    body.close_code = { value: 'threat MITIGATED', display_value: 'Threat mitigated' };
+    assert.deepEqual(parseEvent(snow(body), m).update, {
+      status: 'resolved',
+      classification: 'truePositive',
+      determination: 'other',
+    });
+  });
+
+  it('a reopened record keeps its close_code but is not re-classified', async () => {
+    const body = resolved();
+    body.state = '2';
+    body.changed_fields = ['state', 'close_code'];
+    assert.deepEqual(parseEvent(snow(body), await shippedMapping('servicenow')).update, { status: 'inProgress' });
+  });
+
+  it('assignee from nested or flat (Table API) dot-walked fields, through the users map, or unassigned', async () => {
+    const m = await shippedMapping('servicenow');
+    const body = resolved();
+    body.changed_fields = 'assigned_to'; // comma-separated text is accepted too
+    assert.deepEqual(parseEvent(snow(body), m).update, { assignedTo: 'ana@contoso.com' });
+    delete body.assigned_to;
+    body['assigned_to.email'] = 'bo@contoso.com';
+    assert.deepEqual(parseEvent(snow(body), m).update, { assignedTo: 'bo@contoso.com' });
+    delete body['assigned_to.email'];
+    body.assigned_to = { email: '', user_name: 'carl.c' };
+    const mapped = variant('servicenow', (raw) => {
+      (raw.assignee as Json).users = { 'Carl.C': 'carl@contoso.com' };
+    });
+    assert.deepEqual(parseEvent(snow(body), mapped).update, { assignedTo: 'carl@contoso.com' });
+    body.assigned_to = '';
+    assert.deepEqual(parseEvent(snow(body), m).update, { assignedTo: '' });
+  });
+
+  it('journals: both fields joined, header lines removed, nothing when unchanged', async () => {
+    const m = await shippedMapping('servicenow');
+    const body = resolved();
+    body.changed_fields = 'work_notes, comments';
+    body.comments = '2024-11-25 14:02:00 - Ana Analyst (Additional comments)\nWe reset your password.';
+    assert.equal(
+      parseEvent(snow(body), m).update.comment,
+      '[INC0010001] Caller confirmed travel to Lisbon.\nNo further action.\n\nWe reset your password.',
+    );
+    body.work_notes = 'plain note without a header';
+    body.comments = '';
+    assert.equal(parseEvent(snow(body), m).update.comment, '[INC0010001] plain note without a header');
+    body.changed_fields = ['short_description'];
+    assert.equal(parseIgnored(snow(body), m), 'no mapped field of INC0010001 changed');
+  });
+
+  it('echo: updates by the integration user or notes carrying the riposte marker', async () => {
+    const m = await shippedMapping('servicenow');
+    const body = resolved();
+    body.sys_updated_by = 'SVC-Riposte';
+    assert.equal(parseEvent(snow(body), m).echo, true);
+    body.sys_updated_by = 'ana.analyst';
+    body.work_notes = '2024-11-25 14:01:40 - Riposte (Work notes)\nDefender: device isolated [riposte:1234:a1]';
+    const e = parseEvent(snow(body), m);
+    assert.equal(e.echo, true);
+    assert.equal(e.actor, 'ana.analyst');
+  });
+
+  it('records not linked to Defender and unmapped states are ignored with the reason', async () => {
+    const m = await shippedMapping('servicenow');
+    const body = resolved();
+    body.correlation_display = 'Splunk ES';
+    assert.equal(parseIgnored(snow(body), m), 'ServiceNow record INC0010001 is not linked to a Defender incident');
+    const odd = resolved();
+    odd.changed_fields = ['state'];
+    odd.state = '42';
+    assert.equal(
+      parseIgnored(snow(odd), m),
+      'status "42" at body.state is not mapped in mappings/servicenow.yaml; status left unchanged',
+    );
+  });
+
+  it('occurredAt falls back to webhook-timestamp; eventId to webhook-id', async () => {
+    const m = await shippedMapping('servicenow');
+    const body = resolved();
+    delete body.sys_updated_on;
+    delete body.sys_mod_count;
+    const e = parseEvent(standardDelivery('servicenow', body, { id: 'abc.1', timestamp: NOW_S - 2 }), m);
+    assert.equal(e.occurredAt, new Date((NOW_S - 2) * 1000).toISOString());
+    assert.equal(e.eventId, 'servicenow:abc.1');
+  });
+
+  it('refuses malformed records with the field named', async () => {
+    const m = await shippedMapping('servicenow');
+    const cases: [(b: Json) => void, string, string?][] = [
+      [
+        (b) => (b.correlation_id = 'INC-1234'),
+        'body.correlation_id',
+        'body.correlation_id must be a Defender incident id (digits only), got "INC-1234"',
+      ],
+      [(b) => delete b.number, 'body.number', 'body.number (the ticket number) is required, at most 100 characters'],
+      [(b) => (b.changed_fields = 7), 'body.changed_fields', 'body.changed_fields must be a list of field names'],
+      [(b) => (b.changed_fields = ['state', 1]), 'body.changed_fields'],
+      [
+        (b) => (b.sys_updated_on = '2024-02-30 10:00:00'),
+        'body.sys_updated_on',
+        'body.sys_updated_on must be a date-time such as 2024-11-25 14:01:40 (UTC) or ISO 8601',
+      ],
+      [(b) => (b.state = ['6']), 'body.state'],
+      [(b) => (b.work_notes = { text: 'x' }), 'body.work_notes'],
+    ];
+    for (const [change, field, message] of cases) {
+      const body = resolved();
+      change(body);
+      const e = inputError(() => parseEvent(snow(body), m));
+      assert.equal(e.field, field);
+      if (message) assert.equal(e.message, message);
+    }
+    const noId = standardDelivery('servicenow', resolved(), { headers: { 'webhook-id': undefined } });
+    assert.equal(inputError(() => parseEvent(noId, m)).field, 'headers.webhook-id');
+  });
+});
