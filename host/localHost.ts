@@ -43,6 +43,8 @@ export interface LocalHostOptions {
   /** Fire timers on their schedule (default true). */
   timers?: boolean;
   logger?: (line: string) => void;
+  /** Request body cap; default 100 MB, the host's limit. */
+  maxRequestBytes?: number;
   /** Base directory for relative entries (default process.cwd()). */
   cwd?: string;
 }
@@ -208,6 +210,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       keys: { functionKey, masterKey },
       invoker,
       log,
+      ...(options.maxRequestBytes !== undefined ? { maxRequestBytes: options.maxRequestBytes } : {}),
       admin: {
         invokeNonHttp(name, input) {
           const timer = timers.get(name);

@@ -47,6 +47,7 @@ export class TimerRunner {
   start(): void {
     if (this.#started) return;
     this.#started = true;
+    this.#nextOccurrence = this.#o.schedule.next(new Date());
     this.#loop = this.#run();
   }
 

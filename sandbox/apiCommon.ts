@@ -12,7 +12,8 @@ import type { ApiFamily, SandboxState } from './state';
 
 export type ApiName = 'graph' | 'legacy';
 
-const GRAPH_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+const GRAPH_CONTENT_TYPE =
+  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 const LEGACY_CONTENT_TYPE = 'application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8';
 
 /** Per-request tracking id in the legacy API's `|xxxxxxxx-xxxxxxxxxxxxxxxx.` form. */
@@ -24,7 +25,9 @@ function graphHeaders(state: SandboxState, req: SandboxRequest): Record<string, 
   return {
     'request-id': req.requestId,
     'client-request-id': req.clientRequestId ?? req.requestId,
-    'x-ms-ags-diagnostic': JSON.stringify({ ServerInfo: { DataCenter: 'Sandbox', Slice: 'E', Ring: '0', ScaleUnit: '000', RoleInstance: state.url } }),
+    'x-ms-ags-diagnostic': JSON.stringify({
+      ServerInfo: { DataCenter: 'Sandbox', Slice: 'E', Ring: '0', ScaleUnit: '000', RoleInstance: state.url },
+    }),
   };
 }
 
@@ -101,7 +104,8 @@ export function guard(state: SandboxState, api: ApiName, req: SandboxRequest, fa
   const check = checkBearer(state.key, Array.isArray(auth) ? auth[0] : auth, state.nowSeconds(), state.isRevoked);
   if (!check.ok) return { ok: false, reply: unauthorized(state, api, req, check.problem) };
   const expected = api === 'graph' ? GRAPH_RESOURCE : LEGACY_RESOURCE;
-  if (canonicalResource(String(check.claims.aud)) !== expected) return { ok: false, reply: unauthorized(state, api, req, 'audience') };
+  if (canonicalResource(String(check.claims.aud)) !== expected)
+    return { ok: false, reply: unauthorized(state, api, req, 'audience') };
   if (check.claims.tid !== state.tenantId) return { ok: false, reply: unauthorized(state, api, req, 'tenant') };
 
   const required = REQUIRED_ROLES[api][family];
@@ -120,7 +124,10 @@ export function guard(state: SandboxState, api: ApiName, req: SandboxRequest, fa
         api === 'graph'
           ? `Too many requests. Try again in ${seconds} seconds.`
           : `API calls quota exceeded! maximum allowed ${decision.window.limit} per ${formatTimeSpan(decision.scaledWindowMs)}`;
-      return { ok: false, reply: apiError(state, api, req, 429, 'TooManyRequests', message, { 'retry-after': String(seconds) }) };
+      return {
+        ok: false,
+        reply: apiError(state, api, req, 429, 'TooManyRequests', message, { 'retry-after': String(seconds) }),
+      };
     }
   }
   return { ok: true, claims: check.claims };
@@ -136,10 +143,22 @@ const FAULT_CODES: Record<number, { graph: [string, string]; legacy: [string, st
   504: { graph: ['GatewayTimeout', 'The request timed out.'], legacy: ['GatewayTimeout', 'The request timed out.'] },
 };
 
-const PER_MINUTE: Record<ApiFamily, number> = { hunting: 45, incidentsList: 50, incidentsGet: 100, incidentsUpdate: 50, comments: 50 };
+const PER_MINUTE: Record<ApiFamily, number> = {
+  hunting: 45,
+  incidentsList: 50,
+  incidentsGet: 100,
+  incidentsUpdate: 50,
+  comments: 50,
+};
 
 /** The reply for an injected fault with a status, shaped like the API's own errors. */
-export function apiFaultReply(state: SandboxState, api: ApiName, req: SandboxRequest, family: ApiFamily, spec: FaultSpec): Reply {
+export function apiFaultReply(
+  state: SandboxState,
+  api: ApiName,
+  req: SandboxRequest,
+  family: ApiFamily,
+  spec: FaultSpec,
+): Reply {
   const status = spec.status ?? 500;
   const headers: Record<string, string> = {};
   const bodyOnly = status === 429 && spec.retryAfterInBodyOnly === true;
@@ -154,7 +173,9 @@ export function apiFaultReply(state: SandboxState, api: ApiName, req: SandboxReq
         : `API calls quota exceeded! maximum allowed ${PER_MINUTE[family]} per 00:01:00${bodyOnly ? '.' + hint : ''}`;
     return apiError(state, api, req, 429, 'TooManyRequests', message, headers);
   }
-  const [code, message] = FAULT_CODES[status]?.[api] ?? (status >= 500 ? ['InternalServerError', 'Injected fault.'] : ['BadRequest', 'Injected fault.']);
+  const [code, message] =
+    FAULT_CODES[status]?.[api] ??
+    (status >= 500 ? ['InternalServerError', 'Injected fault.'] : ['BadRequest', 'Injected fault.']);
   return apiError(state, api, req, status, code, message, headers);
 }
 

@@ -10,7 +10,8 @@ const USAGE = `Usage: npm run sandbox -- [--port 8443] [--mi-port 8081] [--data-
 function port(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number (0-65535), got '${value}'`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`${name} must be a port number (0-65535), got '${value}'`);
   return n;
 }
 
@@ -51,7 +52,10 @@ async function main(): Promise<void> {
     [
       'Riposte sandbox: an offline Microsoft cloud on 127.0.0.1 (nothing here talks to Microsoft)',
       '',
-      row('Entra ID (authority host)', `${sandbox.authorityHost}/${sandbox.tenantId}/v2.0/.well-known/openid-configuration`),
+      row(
+        'Entra ID (authority host)',
+        `${sandbox.authorityHost}/${sandbox.tenantId}/v2.0/.well-known/openid-configuration`,
+      ),
       row('Key Vault', `${sandbox.vaultUrl}/secrets/${sandbox.secretName}`),
       row('Graph security API', `${sandbox.graphBaseUrl}/security/incidents, /security/runHuntingQuery`),
       row('Legacy Defender XDR API', `${sandbox.legacyBaseUrl}/api/incidents, /api/advancedhunting/run`),
@@ -93,7 +97,8 @@ async function main(): Promise<void> {
 main().catch((e: unknown) => {
   const message = e instanceof Error ? e.message : String(e);
   console.error(`sandbox: ${message}`);
-  if ((e as { code?: string }).code === 'EADDRINUSE') console.error('A port is in use: pick others with --port / --mi-port.');
+  if ((e as { code?: string }).code === 'EADDRINUSE')
+    console.error('A port is in use: pick others with --port / --mi-port.');
   console.error(USAGE);
   process.exit(1);
 });

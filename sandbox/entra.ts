@@ -14,11 +14,21 @@ const DNS_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9
 export const APP_OBJECT_ID = '0c5b7a3e-9f21-4d6e-8a4b-2e7f1c9d3a56';
 
 function aadTimestamp(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** An Entra error body: `error`, `error_description` (AADSTS text + trace lines), `error_codes`, ids, `error_uri`. */
-export function aadError(state: SandboxState, req: SandboxRequest, status: number, error: string, code: number, message: string): Reply {
+export function aadError(
+  state: SandboxState,
+  req: SandboxRequest,
+  status: number,
+  error: string,
+  code: number,
+  message: string,
+): Reply {
   const timestamp = aadTimestamp(state.now());
   const correlationId = req.clientRequestId ?? randomUUID();
   return json(
@@ -58,7 +68,14 @@ function tenantProblem(state: SandboxState, req: SandboxRequest, tenant: string,
       `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
     );
   }
-  return aadError(state, req, 400, 'invalid_request', 900023, `Specified tenant identifier '${tenant}' is neither a valid DNS name, nor a valid external domain.`);
+  return aadError(
+    state,
+    req,
+    400,
+    'invalid_request',
+    900023,
+    `Specified tenant identifier '${tenant}' is neither a valid DNS name, nor a valid external domain.`,
+  );
 }
 
 function discovery(state: SandboxState, tenant: string): Record<string, unknown> {
@@ -108,7 +125,14 @@ function token(state: SandboxState, req: SandboxRequest, tenant: string, v2: boo
   if (bad) return bad;
   const form = formBody(req);
   const missing = (p: string): Reply =>
-    aadError(state, req, 400, 'invalid_request', 900144, `The request body must contain the following parameter: '${p}'.`);
+    aadError(
+      state,
+      req,
+      400,
+      'invalid_request',
+      900144,
+      `The request body must contain the following parameter: '${p}'.`,
+    );
 
   const grant = form.get('grant_type');
   if (!grant) return missing('grant_type');
@@ -116,7 +140,14 @@ function token(state: SandboxState, req: SandboxRequest, tenant: string, v2: boo
     return aadError(state, req, 400, 'invalid_request', 901002, "The 'resource' request parameter is not supported.");
   }
   if (grant !== 'client_credentials') {
-    return aadError(state, req, 400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grant}'.`);
+    return aadError(
+      state,
+      req,
+      400,
+      'unsupported_grant_type',
+      70003,
+      `The app requested an unsupported grant type '${grant}'.`,
+    );
   }
   const { clientId, secret } = clientAuth(req, form);
   if (!clientId) return missing('client_id');
@@ -165,10 +196,24 @@ function token(state: SandboxState, req: SandboxRequest, tenant: string, v2: boo
   }
 
   if (form.has('client_assertion')) {
-    return aadError(state, req, 401, 'invalid_client', 700027, 'Client assertion failed signature validation. The sandbox app has no certificate credentials.');
+    return aadError(
+      state,
+      req,
+      401,
+      'invalid_client',
+      700027,
+      'Client assertion failed signature validation. The sandbox app has no certificate credentials.',
+    );
   }
   if (!secret) {
-    return aadError(state, req, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    return aadError(
+      state,
+      req,
+      401,
+      'invalid_client',
+      7000218,
+      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    );
   }
   const verdict = state.app.check(secret);
   if (verdict === 'wrong') {
@@ -195,7 +240,11 @@ function token(state: SandboxState, req: SandboxRequest, tenant: string, v2: boo
   const minted = state.mintToken(canonical, state.clientId, APP_OBJECT_ID, rolesFor(canonical, state.roles));
   const lifetime = state.tokenLifetimeSeconds;
   if (v2) {
-    return json(200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: minted.token }, noCache(req));
+    return json(
+      200,
+      { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: minted.token },
+      noCache(req),
+    );
   }
   // v1 answers with numbers as strings (defender-api.md §4).
   return json(
@@ -215,8 +264,16 @@ function token(state: SandboxState, req: SandboxRequest, tenant: string, v2: boo
 
 export function entraRoutes(state: SandboxState): Route[] {
   const entraFault = (req: SandboxRequest, spec: { status?: number; retryAfterSeconds?: number }): Reply => {
-    const reply = aadError(state, req, spec.status ?? 503, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.');
-    if (spec.retryAfterSeconds !== undefined) reply.headers = { ...reply.headers, 'retry-after': String(Math.ceil(spec.retryAfterSeconds)) };
+    const reply = aadError(
+      state,
+      req,
+      spec.status ?? 503,
+      'temporarily_unavailable',
+      90033,
+      'A transient error has occurred. Please try again.',
+    );
+    if (spec.retryAfterSeconds !== undefined)
+      reply.headers = { ...reply.headers, 'retry-after': String(Math.ceil(spec.retryAfterSeconds)) };
     return reply;
   };
   return [
@@ -228,7 +285,8 @@ export function entraRoutes(state: SandboxState): Route[] {
       count: () => void (state.counters.discoveryRequests += 1),
       faultReply: entraFault,
       handle: (req, [tenant = '']) =>
-        tenantProblem(state, req, tenant, 'invalid_tenant') ?? json(200, discovery(state, tenant), { 'cache-control': 'max-age=86400, private' }),
+        tenantProblem(state, req, tenant, 'invalid_tenant') ??
+        json(200, discovery(state, tenant), { 'cache-control': 'max-age=86400, private' }),
     },
     {
       methods: ['GET'],

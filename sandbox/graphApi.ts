@@ -3,7 +3,15 @@ import { actorOf, apiError, apiOk, apiRoute } from './apiCommon';
 import { DEFAULT_TIMESPAN_MS, parseTimespan } from './timespan';
 import { runHunting } from './hunting';
 import { isPlainObject, jsonBody, type Reply, type SandboxRequest } from './httpUtil';
-import { CLASSIFICATIONS, graphEnum, parseClassification, parseDetermination, parseSeverity, parseStatus, SEVERITIES } from './incidents/enums';
+import {
+  CLASSIFICATIONS,
+  graphEnum,
+  parseClassification,
+  parseDetermination,
+  parseSeverity,
+  parseStatus,
+  SEVERITIES,
+} from './incidents/enums';
 import { graphComment, graphIncident } from './incidents/graphView';
 import type { StoredIncident } from './incidents/model';
 import { applyChange, checkDetermination, type IncidentChange } from './incidents/update';
@@ -61,7 +69,10 @@ function parseShape(q: URLSearchParams): Shape | string {
   const expandRaw = q.get('$expand');
   let expand = false;
   if (expandRaw !== null) {
-    for (const part of expandRaw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const part of expandRaw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       if (part.toLowerCase() !== 'alerts') return `Parsing OData Select and Expand failed: ${noSuchProperty(part)}`;
       expand = true;
     }
@@ -70,7 +81,10 @@ function parseShape(q: URLSearchParams): Shape | string {
   let select: string[] | undefined;
   if (selectRaw !== null) {
     select = [];
-    for (const part of selectRaw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const part of selectRaw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const prop = INCIDENT_PROPERTIES.find((p) => p.toLowerCase() === part.toLowerCase());
       if (!prop) return `Parsing OData Select and Expand failed: ${noSuchProperty(part)}`;
       select.push(prop);
@@ -103,11 +117,14 @@ function findIncident(state: SandboxState, id: string): StoredIncident | undefin
 function hunting(state: SandboxState, req: SandboxRequest): Reply {
   const body = jsonBody(req);
   if (body instanceof Error) return badRequest(state, req, `Unable to read JSON request payload. ${body.message}`);
-  if (!isPlainObject(body)) return badRequest(state, req, "The request body must be a JSON object with a 'Query' string.");
+  if (!isPlainObject(body))
+    return badRequest(state, req, "The request body must be a JSON object with a 'Query' string.");
   // Graph binds action parameters case-insensitively (a lowercase "query" is seen accepted, GD #1446).
-  const param = (name: string): unknown => body[Object.keys(body).find((k) => k.toLowerCase() === name.toLowerCase()) ?? ''];
+  const param = (name: string): unknown =>
+    body[Object.keys(body).find((k) => k.toLowerCase() === name.toLowerCase()) ?? ''];
   const query = param('Query');
-  if (typeof query !== 'string' || query.trim() === '') return badRequest(state, req, "The parameter 'Query' is missing or empty.");
+  if (typeof query !== 'string' || query.trim() === '')
+    return badRequest(state, req, "The parameter 'Query' is missing or empty.");
   const now = state.now();
   const timespan = param('Timespan');
   let window = { start: new Date(now.getTime() - DEFAULT_TIMESPAN_MS), end: now };
@@ -135,7 +152,11 @@ function list(state: SandboxState, req: SandboxRequest): Reply {
   const q = req.url.searchParams;
   for (const k of q.keys()) {
     if (k.startsWith('$') && !ALLOWED_OPTIONS.has(k)) {
-      return badRequest(state, req, `Query option '${k}' is not allowed. Allowed query options: ${[...ALLOWED_OPTIONS].join(', ')}.`);
+      return badRequest(
+        state,
+        req,
+        `Query option '${k}' is not allowed. Allowed query options: ${[...ALLOWED_OPTIONS].join(', ')}.`,
+      );
     }
   }
   const paging = parsePaging(q, MAX_TOP);
@@ -147,12 +168,22 @@ function list(state: SandboxState, req: SandboxRequest): Reply {
     return badRequest(state, req, `'${countRaw}' is not a valid count option.`);
   }
   const filtered = applyFilter(state.incidents.list(), q.get('$filter'), GRAPH_FILTER);
-  if (!filtered.ok) return badRequest(state, req, filtered.message);
+  if (!filtered.ok) {
+    const message = filtered.message.startsWith('Invalid filter clause')
+      ? filtered.message
+      : `Invalid filter clause: ${filtered.message}`;
+    return badRequest(state, req, message);
+  }
   let items = filtered.items;
   const orderby = q.get('$orderby');
   if (orderby !== null) {
     const m = /^\s*(createdDateTime|lastUpdateDateTime)(?:\s+(asc|desc))?\s*$/i.exec(orderby);
-    if (!m) return badRequest(state, req, `The $orderby '${orderby}' is not supported; order by createdDateTime or lastUpdateDateTime.`);
+    if (!m)
+      return badRequest(
+        state,
+        req,
+        `The $orderby '${orderby}' is not supported; order by createdDateTime or lastUpdateDateTime.`,
+      );
     const key = m[1]?.toLowerCase() === 'createddatetime' ? 'createdDateTime' : 'lastUpdateDateTime';
     const dir = m[2]?.toLowerCase() === 'desc' ? -1 : 1;
     items = [...items].sort((a, b) => dir * (Date.parse(a[key]) - Date.parse(b[key])) || dir * (a.id - b.id));
@@ -217,7 +248,20 @@ function graphChange(body: Record<string, unknown>): IncidentChange | string {
       case 'determination': {
         const d = text === undefined ? undefined : parseDetermination(text);
         if (!d) {
-          return invalidValue(key, value, ['multiStagedAttack', 'maliciousUserActivity', 'compromisedAccount', 'malware', 'phishing', 'unwantedSoftware', 'securityTesting', 'lineOfBusinessApplication', 'confirmedActivity', 'notMalicious', 'notEnoughDataToValidate', 'other']);
+          return invalidValue(key, value, [
+            'multiStagedAttack',
+            'maliciousUserActivity',
+            'compromisedAccount',
+            'malware',
+            'phishing',
+            'unwantedSoftware',
+            'securityTesting',
+            'lineOfBusinessApplication',
+            'confirmedActivity',
+            'notMalicious',
+            'notEnoughDataToValidate',
+            'other',
+          ]);
         }
         change.determination = d;
         break;
@@ -229,14 +273,16 @@ function graphChange(body: Record<string, unknown>): IncidentChange | string {
         change.customTags = value as string[];
         break;
       case 'displayName':
-        if (text === undefined || text.trim() === '') return `Invalid value for property 'displayName': expected a non-empty string.`;
+        if (text === undefined || text.trim() === '')
+          return `Invalid value for property 'displayName': expected a non-empty string.`;
         change.displayName = text;
         break;
       case 'assignedTo':
       case 'description':
       case 'summary':
       case 'resolvingComment':
-        if (value !== null && text === undefined) return `Invalid value for property '${key}': expected a string or null.`;
+        if (value !== null && text === undefined)
+          return `Invalid value for property '${key}': expected a string or null.`;
         change[key] = value as string | null;
         break;
     }
@@ -249,10 +295,14 @@ function update(state: SandboxState, req: SandboxRequest, id: string, by: string
   if (!incident) return notFound(state, req, id);
   const body = jsonBody(req);
   if (body instanceof Error) return badRequest(state, req, `Unable to read JSON request payload. ${body.message}`);
-  if (!isPlainObject(body)) return badRequest(state, req, 'The request body must be a JSON object (microsoft.graph.security.incident).');
+  if (!isPlainObject(body))
+    return badRequest(state, req, 'The request body must be a JSON object (microsoft.graph.security.incident).');
   const change = graphChange(body);
   if (typeof change === 'string') return badRequest(state, req, change);
-  const conflict = checkDetermination(incident, change, { classification: (c) => c, determination: graphEnum.determination });
+  const conflict = checkDetermination(incident, change, {
+    classification: (c) => c,
+    determination: graphEnum.determination,
+  });
   if (conflict) return badRequest(state, req, conflict);
   applyChange(incident, change, by, state.now());
   return apiOk(state, 'graph', req, {
@@ -266,10 +316,15 @@ function addComment(state: SandboxState, req: SandboxRequest, id: string, by: st
   if (!incident) return notFound(state, req, id);
   const body = jsonBody(req);
   if (body instanceof Error) return badRequest(state, req, `Unable to read JSON request payload. ${body.message}`);
-  if (!isPlainObject(body)) return badRequest(state, req, "The request body must be a JSON object with a 'comment' string.");
+  if (!isPlainObject(body))
+    return badRequest(state, req, "The request body must be a JSON object with a 'comment' string.");
   for (const key of Object.keys(body)) {
     if (key !== '@odata.type' && key !== 'comment') {
-      return badRequest(state, req, `The property '${key}' does not exist on type 'microsoft.graph.security.alertComment'.`);
+      return badRequest(
+        state,
+        req,
+        `The property '${key}' does not exist on type 'microsoft.graph.security.alertComment'.`,
+      );
     }
   }
   if (typeof body.comment !== 'string' || body.comment.trim() === '') {
@@ -284,18 +339,33 @@ function addComment(state: SandboxState, req: SandboxRequest, id: string, by: st
 
 export function graphRoutes(state: SandboxState): Route[] {
   return [
-    apiRoute(state, 'graph', 'hunting', ['POST'], /^\/v1\.0\/security\/(?:microsoft\.graph\.security\.)?runHuntingQuery\/?$/i, (req) =>
-      hunting(state, req),
+    apiRoute(
+      state,
+      'graph',
+      'hunting',
+      ['POST'],
+      /^\/v1\.0\/security\/(?:microsoft\.graph\.security\.)?runHuntingQuery\/?$/i,
+      (req) => hunting(state, req),
     ),
     apiRoute(state, 'graph', 'incidentsList', ['GET'], /^\/v1\.0\/security\/incidents\/?$/i, (req) => list(state, req)),
     apiRoute(state, 'graph', 'incidentsGet', ['GET'], /^\/v1\.0\/security\/incidents\/([^/]+)\/?$/i, (req, [id = '']) =>
       get(state, req, id),
     ),
-    apiRoute(state, 'graph', 'incidentsUpdate', ['PATCH'], /^\/v1\.0\/security\/incidents\/([^/]+)\/?$/i, (req, [id = ''], claims) =>
-      update(state, req, id, actorOf(claims)),
+    apiRoute(
+      state,
+      'graph',
+      'incidentsUpdate',
+      ['PATCH'],
+      /^\/v1\.0\/security\/incidents\/([^/]+)\/?$/i,
+      (req, [id = ''], claims) => update(state, req, id, actorOf(claims)),
     ),
-    apiRoute(state, 'graph', 'comments', ['POST'], /^\/v1\.0\/security\/incidents\/([^/]+)\/comments\/?$/i, (req, [id = ''], claims) =>
-      addComment(state, req, id, actorOf(claims)),
+    apiRoute(
+      state,
+      'graph',
+      'comments',
+      ['POST'],
+      /^\/v1\.0\/security\/incidents\/([^/]+)\/comments\/?$/i,
+      (req, [id = ''], claims) => addComment(state, req, id, actorOf(claims)),
     ),
   ];
 }

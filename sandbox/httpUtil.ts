@@ -42,7 +42,8 @@ export async function readRequest(raw: IncomingMessage, origin: string): Promise
   }
   const url = new URL(raw.url ?? '/', origin);
   const header = raw.headers['client-request-id'];
-  const clientRequestId = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('client-request-id') ?? undefined;
+  const clientRequestId =
+    (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('client-request-id') ?? undefined;
   return {
     method: (raw.method ?? 'GET').toUpperCase(),
     url,

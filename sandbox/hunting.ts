@@ -7,7 +7,13 @@ export type HuntingTables = Map<string, KqlTable>;
 export const MAX_HUNTING_ROWS = 100_000;
 
 export type HuntingOutcome =
-  | { ok: true; schema: { name: string; type: string }[]; rows: Record<string, unknown>[]; truncated: boolean; elapsedMs: number }
+  | {
+      ok: true;
+      schema: { name: string; type: string }[];
+      rows: Record<string, unknown>[];
+      truncated: boolean;
+      elapsedMs: number;
+    }
   | { ok: false; kind: 'syntax' | 'semantic' | 'unsupported'; message: string };
 
 function isKqlError(e: unknown): e is Error & { kind: 'syntax' | 'semantic' | 'unsupported' } {

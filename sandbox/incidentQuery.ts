@@ -20,7 +20,11 @@ export const GRAPH_FILTER: FilterSchema<StoredIncident> = {
 
 export const LEGACY_FILTER: FilterSchema<StoredIncident> = {
   properties: {
-    status: { kind: 'enum', get: (i) => (i.status === 'awaitingAction' ? 'active' : i.status), parse: (v) => parseStatus(v) },
+    status: {
+      kind: 'enum',
+      get: (i) => (i.status === 'awaitingAction' ? 'active' : i.status),
+      parse: (v) => parseStatus(v),
+    },
     assignedTo: { kind: 'string', get: (i) => i.assignedTo },
     createdTime: { kind: 'datetime', get: (i) => i.createdDateTime },
     lastUpdateTime: { kind: 'datetime', get: (i) => i.lastUpdateDateTime },
@@ -47,7 +51,10 @@ export function parsePaging(q: URLSearchParams, maxTop: number): Paging {
     const t = nonNegativeInt('$top', rawTop);
     if (typeof t === 'string') return { ok: false, message: t };
     if (t > maxTop) {
-      return { ok: false, message: `The limit of '${maxTop}' for Top query has been exceeded. The value from the incoming request is '${t}'.` };
+      return {
+        ok: false,
+        message: `The limit of '${maxTop}' for Top query has been exceeded. The value from the incoming request is '${t}'.`,
+      };
     }
     top = t;
   }
@@ -61,7 +68,11 @@ export function parsePaging(q: URLSearchParams, maxTop: number): Paging {
 
 export type Filtered = { ok: true; items: StoredIncident[] } | { ok: false; message: string };
 
-export function applyFilter(items: StoredIncident[], filter: string | null, schema: FilterSchema<StoredIncident>): Filtered {
+export function applyFilter(
+  items: StoredIncident[],
+  filter: string | null,
+  schema: FilterSchema<StoredIncident>,
+): Filtered {
   if (filter === null || filter.trim() === '') return { ok: true, items };
   try {
     const predicate = compileFilter(parseFilter(filter), schema);

@@ -2,7 +2,7 @@
 // security API and the legacy Defender XDR API, over TLS on 127.0.0.1 with a CA generated at start.
 // It shares no code with shared/: it is the other side of the wire.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -48,7 +48,10 @@ export interface SandboxOptions {
   tokenLifetimeSeconds?: number;
   /** Load seed incidents and hunting tables (default true). */
   seed?: boolean;
-  /** Keep the CA across restarts: reuse `ca.crt` + `ca.key` in dataDir if present, and write `ca.key` (standalone mode). */
+  /**
+   * Standalone mode: keep the CA (`ca.crt` + `ca.key`) and the managed-identity header (`identity-header`) in dataDir
+   * across restarts, so a Riposte configured once keeps working.
+   */
   persistCa?: boolean;
 }
 
@@ -122,6 +125,17 @@ function listen(server: http.Server, port: number): Promise<number> {
   });
 }
 
+/** A random value kept in `file` (created on first use). */
+function persistedValue(file: string): string {
+  if (existsSync(file)) {
+    const value = readFileSync(file, 'utf8').trim();
+    if (/^[0-9a-f]{32}$/.test(value)) return value;
+  }
+  const value = randomBytes(16).toString('hex');
+  writeFileSync(file, value, { mode: 0o600 });
+  return value;
+}
+
 function closeServer(server: http.Server): Promise<void> {
   return new Promise((done) => {
     server.close(() => done());
@@ -149,12 +163,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const seedIncidents = (): StoredIncident[] => (seed ? createSeedIncidents(now(), SEED_ALERT_IDS) : []);
   const seedTables = (): HuntingTables => (seed ? createSeedTables(now()) : new Map());
   const initialSecret = newClientSecret();
+  const identityHeader = options.persistCa
+    ? persistedValue(join(dataDir, 'identity-header'))
+    : randomBytes(16).toString('hex');
   const state = new SandboxState({
     tenantId: SANDBOX_TENANT_ID,
     clientId: SANDBOX_CLIENT_ID,
     secretName: SANDBOX_SECRET_NAME,
     systemIdentityClientId: SYSTEM_IDENTITY_CLIENT_ID,
-    identityHeader: randomBytes(16).toString('hex'),
+    identityHeader,
     now,
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
     rateLimitScale: scale,

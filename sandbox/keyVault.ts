@@ -19,7 +19,14 @@ function kvHeaders(req: SandboxRequest): Record<string, string> {
   };
 }
 
-function kvError(req: SandboxRequest, status: number, code: string, message: string, inner?: string, extra: Record<string, string> = {}): Reply {
+function kvError(
+  req: SandboxRequest,
+  status: number,
+  code: string,
+  message: string,
+  inner?: string,
+  extra: Record<string, string> = {},
+): Reply {
   const error: Record<string, unknown> = { code, message };
   if (inner) error.innererror = { code: inner };
   return json(status, { error }, { ...kvHeaders(req), ...extra });
@@ -45,10 +52,18 @@ function authenticate(state: SandboxState, req: SandboxRequest): Reply | undefin
   const check = checkBearer(state.key, header(req, 'authorization'), state.nowSeconds(), state.isRevoked);
   if (!check.ok) return challenge(state, req, PROBLEM_TEXT[check.problem] ?? 'Unauthorized.');
   if (canonicalResource(String(check.claims.aud)) !== VAULT_RESOURCE) {
-    return challenge(state, req, `AKV10022: Invalid audience. Expected ${VAULT_RESOURCE}, found: ${String(check.claims.aud)}.`);
+    return challenge(
+      state,
+      req,
+      `AKV10022: Invalid audience. Expected ${VAULT_RESOURCE}, found: ${String(check.claims.aud)}.`,
+    );
   }
   if (check.claims.tid !== state.tenantId) {
-    return challenge(state, req, `AKV10032: Invalid issuer. Expected one of https://sts.windows.net/${state.tenantId}/, found ${String(check.claims.iss)}.`);
+    return challenge(
+      state,
+      req,
+      `AKV10032: Invalid issuer. Expected one of https://sts.windows.net/${state.tenantId}/, found ${String(check.claims.iss)}.`,
+    );
   }
   return undefined;
 }
@@ -93,10 +108,20 @@ function preamble(state: SandboxState, req: SandboxRequest, name?: string): Repl
   const unauthorized = authenticate(state, req);
   if (unauthorized) return unauthorized;
   if (!req.url.searchParams.get('api-version')) {
-    return kvError(req, 400, 'BadParameter', 'The request URI contains an invalid or missing api-version query parameter.');
+    return kvError(
+      req,
+      400,
+      'BadParameter',
+      'The request URI contains an invalid or missing api-version query parameter.',
+    );
   }
   if (name !== undefined && !NAME.test(name)) {
-    return kvError(req, 400, 'BadParameter', `The secret name '${name}' is invalid: use 1-127 letters, digits or dashes.`);
+    return kvError(
+      req,
+      400,
+      'BadParameter',
+      `The secret name '${name}' is invalid: use 1-127 letters, digits or dashes.`,
+    );
   }
   return undefined;
 }
@@ -106,7 +131,8 @@ function getSecret(state: SandboxState, req: SandboxRequest, name: string, versi
   if (early) return early;
   const v = version ? state.vault.version(name, version) : state.vault.latest(name);
   if (!v) return notFound(req, version ? `${name}/${version}` : name);
-  if (!v.enabled) return kvError(req, 403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', 'SecretDisabled');
+  if (!v.enabled)
+    return kvError(req, 403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', 'SecretDisabled');
   state.counters.keyVaultReads += 1;
   return json(200, bundle(state, name, v), kvHeaders(req));
 }
@@ -130,7 +156,15 @@ function listSecrets(state: SandboxState, req: SandboxRequest): Reply {
   if (early) return early;
   const value = state.vault.names().flatMap((name) => {
     const v = state.vault.latest(name);
-    return v ? [{ id: secretId(state, name), attributes: attributes(v), ...(v.contentType !== undefined ? { contentType: v.contentType } : {}) }] : [];
+    return v
+      ? [
+          {
+            id: secretId(state, name),
+            attributes: attributes(v),
+            ...(v.contentType !== undefined ? { contentType: v.contentType } : {}),
+          },
+        ]
+      : [];
   });
   return json(200, { value, nextLink: null }, kvHeaders(req));
 }
@@ -143,7 +177,9 @@ function setSecret(state: SandboxState, req: SandboxRequest, name: string): Repl
     return kvError(req, 400, 'BadParameter', "The request body must be a JSON object with a string 'value'.");
   }
   const attrs = isPlainObject(body.attributes) ? body.attributes : {};
-  const tags = isPlainObject(body.tags) ? (Object.fromEntries(Object.entries(body.tags).map(([k, v]) => [k, String(v)])) as Record<string, string>) : undefined;
+  const tags = isPlainObject(body.tags)
+    ? (Object.fromEntries(Object.entries(body.tags).map(([k, v]) => [k, String(v)])) as Record<string, string>)
+    : undefined;
   const v = state.vault.set(name, body.value, state.nowSeconds(), {
     contentType: typeof body.contentType === 'string' ? body.contentType : undefined,
     tags,
@@ -159,11 +195,15 @@ export function keyVaultRoutes(state: SandboxState): Route[] {
     const status = spec.status ?? 500;
     const [code, message] =
       status === 429
-        ? ['Throttled', 'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached']
+        ? [
+            'Throttled',
+            'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached',
+          ]
         : status === 503
           ? ['ServiceUnavailable', 'The service is temporarily unavailable.']
           : ['InternalServerError', 'An internal server error occurred.'];
-    const extra: Record<string, string> = spec.retryAfterSeconds !== undefined ? { 'retry-after': String(Math.ceil(spec.retryAfterSeconds)) } : {};
+    const extra: Record<string, string> =
+      spec.retryAfterSeconds !== undefined ? { 'retry-after': String(Math.ceil(spec.retryAfterSeconds)) } : {};
     return kvError(req, status, code, message, undefined, extra);
   };
   const route = (methods: string[], pattern: RegExp, handle: Route['handle']): Route => ({
@@ -177,7 +217,9 @@ export function keyVaultRoutes(state: SandboxState): Route[] {
   return [
     route(['GET'], /^\/secrets\/?$/, (req) => listSecrets(state, req)),
     route(['GET'], /^\/secrets\/([^/]+)\/versions\/?$/, (req, [name = '']) => listVersions(state, req, name)),
-    route(['GET'], /^\/secrets\/([^/]+)(?:\/([^/]*))?\/?$/, (req, [name = '', version = '']) => getSecret(state, req, name, version)),
+    route(['GET'], /^\/secrets\/([^/]+)(?:\/([^/]*))?\/?$/, (req, [name = '', version = '']) =>
+      getSecret(state, req, name, version),
+    ),
     route(['PUT'], /^\/secrets\/([^/]+)\/?$/, (req, [name = '']) => setSecret(state, req, name)),
   ];
 }

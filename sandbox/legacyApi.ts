@@ -32,7 +32,10 @@ function hunting(state: SandboxState, req: SandboxRequest): Reply {
   }
   const now = state.now();
   // The legacy API only sees the last 30 days.
-  const outcome = runHunting(query, state.huntingTables, now, { start: new Date(now.getTime() - DEFAULT_TIMESPAN_MS), end: now });
+  const outcome = runHunting(query, state.huntingTables, now, {
+    start: new Date(now.getTime() - DEFAULT_TIMESPAN_MS),
+    end: now,
+  });
   if (!outcome.ok) return apiError(state, 'legacy', req, 400, 'BadRequest', outcome.message);
   const seconds = outcome.elapsedMs / 1000;
   const cpu = `00:00:${seconds.toFixed(7).padStart(10, '0')}`;
@@ -41,7 +44,10 @@ function hunting(state: SandboxState, req: SandboxRequest): Reply {
     Stats: {
       ExecutionTime: Math.round(seconds * 10_000) / 10_000,
       resource_usage: {
-        cache: { memory: { hits: outcome.rows.length, misses: 0, total: outcome.rows.length }, disk: { hits: 0, misses: 0, total: 0 } },
+        cache: {
+          memory: { hits: outcome.rows.length, misses: 0, total: outcome.rows.length },
+          disk: { hits: 0, misses: 0, total: 0 },
+        },
         cpu: { user: cpu, kernel: '00:00:00', 'total cpu': cpu },
         memory: { peak_per_node: 16_777_216 + size },
       },
@@ -56,14 +62,23 @@ function list(state: SandboxState, req: SandboxRequest): Reply {
   const q = req.url.searchParams;
   for (const k of q.keys()) {
     if (k.startsWith('$') && !ALLOWED_OPTIONS.has(k)) {
-      return apiError(state, 'legacy', req, 400, 'ODataError', `Invalid OData URI query: Query option '${k}' is not allowed.`);
+      return apiError(
+        state,
+        'legacy',
+        req,
+        400,
+        'ODataError',
+        `Invalid OData URI query: Query option '${k}' is not allowed.`,
+      );
     }
   }
   const paging = parsePaging(q, MAX_TOP);
   if (!paging.ok) return apiError(state, 'legacy', req, 400, 'BadRequest', paging.message);
   const filtered = applyFilter(state.incidents.list(), q.get('$filter'), LEGACY_FILTER);
   if (!filtered.ok) {
-    const message = filtered.message.startsWith('Invalid OData URI query') ? filtered.message : `Invalid OData URI query: ${filtered.message}`;
+    const message = filtered.message.startsWith('Invalid OData URI query')
+      ? filtered.message
+      : `Invalid OData URI query: ${filtered.message}`;
     return apiError(state, 'legacy', req, 400, 'ODataError', message);
   }
   const pageSize = paging.top ?? MAX_TOP;
@@ -99,20 +114,35 @@ function legacyChange(body: Record<string, unknown>): IncidentChange | string {
     switch (key) {
       case 'status': {
         const s = text === undefined ? undefined : parseStatus(text);
-        if (!s || s === 'awaitingAction') return invalid(key, value, ['Active', 'InProgress', 'Resolved', 'Redirected']);
+        if (!s || s === 'awaitingAction')
+          return invalid(key, value, ['Active', 'InProgress', 'Resolved', 'Redirected']);
         change.status = s;
         break;
       }
       case 'classification': {
         const c = text === undefined ? undefined : parseClassification(text);
-        if (!c || c === 'unknown') return invalid(key, value, ['TruePositive', 'InformationalExpectedActivity', 'FalsePositive']);
+        if (!c || c === 'unknown')
+          return invalid(key, value, ['TruePositive', 'InformationalExpectedActivity', 'FalsePositive']);
         change.classification = c;
         break;
       }
       case 'determination': {
         const d = text === undefined ? undefined : parseDetermination(text);
         if (!d || d === 'unknown') {
-          return invalid(key, value, ['MultiStagedAttack', 'MaliciousUserActivity', 'CompromisedAccount', 'Malware', 'Phishing', 'UnwantedSoftware', 'SecurityTesting', 'LineOfBusinessApplication', 'ConfirmedActivity', 'Clean', 'NoEnoughDataToValidate', 'Other']);
+          return invalid(key, value, [
+            'MultiStagedAttack',
+            'MaliciousUserActivity',
+            'CompromisedAccount',
+            'Malware',
+            'Phishing',
+            'UnwantedSoftware',
+            'SecurityTesting',
+            'LineOfBusinessApplication',
+            'ConfirmedActivity',
+            'Clean',
+            'NoEnoughDataToValidate',
+            'Other',
+          ]);
         }
         change.determination = d;
         break;
@@ -122,7 +152,8 @@ function legacyChange(body: Record<string, unknown>): IncidentChange | string {
         change.assignedTo = text ?? null;
         break;
       case 'tags':
-        if (!Array.isArray(value) || !value.every((t) => typeof t === 'string')) return `Invalid value for property 'tags': expected an array of strings.`;
+        if (!Array.isArray(value) || !value.every((t) => typeof t === 'string'))
+          return `Invalid value for property 'tags': expected an array of strings.`;
         change.customTags = value as string[];
         break;
       case 'comment':
@@ -138,10 +169,14 @@ function update(state: SandboxState, req: SandboxRequest, id: string, by: string
   const incident = findIncident(state, id);
   if (!incident) return notFound(state, req, id);
   const body = jsonBody(req);
-  if (!isPlainObject(body)) return apiError(state, 'legacy', req, 400, 'InvalidRequestBody', 'The request body must be a JSON object.');
+  if (!isPlainObject(body))
+    return apiError(state, 'legacy', req, 400, 'InvalidRequestBody', 'The request body must be a JSON object.');
   const change = legacyChange(body);
   if (typeof change === 'string') return apiError(state, 'legacy', req, 400, 'InvalidRequestBody', change);
-  const conflict = checkDetermination(incident, change, { classification: legacyEnum.classification, determination: legacyEnum.determination });
+  const conflict = checkDetermination(incident, change, {
+    classification: legacyEnum.classification,
+    determination: legacyEnum.determination,
+  });
   if (conflict) return apiError(state, 'legacy', req, 400, 'InvalidRequestBody', conflict);
   applyChange(incident, change, by, state.now());
   return apiOk(state, 'legacy', req, {
@@ -154,9 +189,16 @@ export function legacyRoutes(state: SandboxState): Route[] {
   return [
     apiRoute(state, 'legacy', 'hunting', ['POST'], /^\/api\/advancedhunting\/run\/?$/i, (req) => hunting(state, req)),
     apiRoute(state, 'legacy', 'incidentsList', ['GET'], /^\/api\/incidents\/?$/i, (req) => list(state, req)),
-    apiRoute(state, 'legacy', 'incidentsGet', ['GET'], /^\/api\/incidents\/([^/]+)\/?$/i, (req, [id = '']) => get(state, req, id)),
-    apiRoute(state, 'legacy', 'incidentsUpdate', ['PATCH'], /^\/api\/incidents\/([^/]+)\/?$/i, (req, [id = ''], claims) =>
-      update(state, req, id, actorOf(claims)),
+    apiRoute(state, 'legacy', 'incidentsGet', ['GET'], /^\/api\/incidents\/([^/]+)\/?$/i, (req, [id = '']) =>
+      get(state, req, id),
+    ),
+    apiRoute(
+      state,
+      'legacy',
+      'incidentsUpdate',
+      ['PATCH'],
+      /^\/api\/incidents\/([^/]+)\/?$/i,
+      (req, [id = ''], claims) => update(state, req, id, actorOf(claims)),
     ),
   ];
 }

@@ -31,12 +31,20 @@ export function requestedIdentity(req: SandboxRequest): string | undefined {
 
 function miToken(state: SandboxState, req: SandboxRequest): Reply {
   if (header(req, 'x-identity-header') !== state.identityHeader) {
-    return miError(400, 'invalid_request', 'The X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.');
+    return miError(
+      400,
+      'invalid_request',
+      'The X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.',
+    );
   }
   const q = req.url.searchParams;
   const version = q.get('api-version');
   if (version !== API_VERSION) {
-    return miError(400, 'invalid_request', `api-version '${version ?? ''}' is not supported; this endpoint speaks ${API_VERSION}.`);
+    return miError(
+      400,
+      'invalid_request',
+      `api-version '${version ?? ''}' is not supported; this endpoint speaks ${API_VERSION}.`,
+    );
   }
   const resource = q.get('resource');
   if (!resource) return miError(400, 'invalid_request', "Required query parameter 'resource' is missing.");
@@ -44,15 +52,22 @@ function miToken(state: SandboxState, req: SandboxRequest): Reply {
   if (identity === undefined) return miError(400, 'invalid_request', 'Identity not found');
   const canonical = canonicalResource(resource);
   if (!canonical) {
-    return miError(400, 'invalid_resource', `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${state.tenantId}.`);
+    return miError(
+      400,
+      'invalid_resource',
+      `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${state.tenantId}.`,
+    );
   }
-  const appId = identity === 'system' ? state.systemIdentityClientId : GUID.test(identity) ? identity : objectIdFor(identity);
+  const appId =
+    identity === 'system' ? state.systemIdentityClientId : GUID.test(identity) ? identity : objectIdFor(identity);
   const miResourceId =
     identity === 'system'
       ? '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/riposte/providers/Microsoft.Web/sites/riposte-func'
       : `/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/riposte/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uami-${appId.slice(0, 8)}`;
   // Managed identities get no API roles unless granted; the sandbox grants none.
-  const minted = state.mintToken(canonical, appId, objectIdFor(appId), rolesFor(canonical, []), { xms_mirid: miResourceId });
+  const minted = state.mintToken(canonical, appId, objectIdFor(appId), rolesFor(canonical, []), {
+    xms_mirid: miResourceId,
+  });
   return json(200, {
     access_token: minted.token,
     expires_on: String(minted.expiresOn),
@@ -75,8 +90,13 @@ export function managedIdentityRoutes(state: SandboxState): Route[] {
         state.counters.miIdentities[who] = (state.counters.miIdentities[who] ?? 0) + 1;
       },
       faultReply: (_req, spec) => {
-        const reply = miError(spec.status ?? 500, 'server_error', 'The managed identity endpoint is temporarily unavailable.');
-        if (spec.retryAfterSeconds !== undefined) reply.headers = { ...reply.headers, 'retry-after': String(Math.ceil(spec.retryAfterSeconds)) };
+        const reply = miError(
+          spec.status ?? 500,
+          'server_error',
+          'The managed identity endpoint is temporarily unavailable.',
+        );
+        if (spec.retryAfterSeconds !== undefined)
+          reply.headers = { ...reply.headers, 'retry-after': String(Math.ceil(spec.retryAfterSeconds)) };
         return reply;
       },
       handle: (req) => miToken(state, req),

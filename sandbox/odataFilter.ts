@@ -164,15 +164,20 @@ class Parser {
   private comparison(): FilterNode {
     const prop = this.tokens[this.pos];
     if (prop?.t !== 'ident') {
-      throw new FilterError(`Syntax error: expected a property name at position ${prop?.at ?? this.text.length} in '${this.text}'.`);
+      throw new FilterError(
+        `Syntax error: expected a property name at position ${prop?.at ?? this.text.length} in '${this.text}'.`,
+      );
     }
     this.pos += 1;
     if (this.tokens[this.pos]?.t === 'lparen') {
-      throw new FilterError(`An unknown function with name '${prop.v}' was found. This may also be a function import or a key lookup on a navigation property, which is not allowed.`);
+      throw new FilterError(
+        `An unknown function with name '${prop.v}' was found. This may also be a function import or a key lookup on a navigation property, which is not allowed.`,
+      );
     }
     const opTok = this.tokens[this.pos];
     const op = opTok?.t === 'ident' ? opTok.v.toLowerCase() : undefined;
-    if (op === undefined) throw new FilterError(`Syntax error: expected an operator after '${prop.v}' in '${this.text}'.`);
+    if (op === undefined)
+      throw new FilterError(`Syntax error: expected an operator after '${prop.v}' in '${this.text}'.`);
     this.pos += 1;
     if (op === 'in') {
       if (this.tokens[this.pos]?.t !== 'lparen') throw new FilterError(`'(' expected after 'in' in '${this.text}'.`);
@@ -187,8 +192,11 @@ class Parser {
       return { op: 'in', prop: prop.v, values };
     }
     if (!COMPARISONS.has(op)) {
-      if (UNSUPPORTED_OPERATORS.has(op)) throw new FilterError(`The operator '${op}' is not supported in this $filter.`);
-      throw new FilterError(`Syntax error: '${op}' is not a valid operator at position ${opTok?.at ?? 0} in '${this.text}'.`);
+      if (UNSUPPORTED_OPERATORS.has(op))
+        throw new FilterError(`The operator '${op}' is not supported in this $filter.`);
+      throw new FilterError(
+        `Syntax error: '${op}' is not a valid operator at position ${opTok?.at ?? 0} in '${this.text}'.`,
+      );
     }
     return { op: 'cmp', prop: prop.v, cmp: op as Comparison, value: this.literal() };
   }
@@ -196,7 +204,9 @@ class Parser {
   private literal(): Literal {
     const t = this.tokens[this.pos];
     if (t?.t !== 'literal') {
-      throw new FilterError(`Syntax error: expected a literal value at position ${t?.at ?? this.text.length} in '${this.text}'.`);
+      throw new FilterError(
+        `Syntax error: expected a literal value at position ${t?.at ?? this.text.length} in '${this.text}'.`,
+      );
     }
     this.pos += 1;
     return t.v;
@@ -261,10 +271,13 @@ function compare(a: number, cmp: Comparison, b: number): boolean {
 function leaf<T>(prop: FilterProperty<T>, name: string, cmp: Comparison, value: Literal): Predicate<T> {
   if (prop.kind === 'datetime') {
     if (value.kind !== 'datetime' && value.kind !== 'string') {
-      throw new FilterError(`A binary operator with incompatible types was detected. Found operand types 'Edm.DateTimeOffset' and '${value.kind}' for property '${name}'.`);
+      throw new FilterError(
+        `A binary operator with incompatible types was detected. Found operand types 'Edm.DateTimeOffset' and '${value.kind}' for property '${name}'.`,
+      );
     }
     const ms = Date.parse(value.value);
-    if (Number.isNaN(ms)) throw new FilterError(`The value '${value.value}' of '${name}' is not a valid DateTimeOffset.`);
+    if (Number.isNaN(ms))
+      throw new FilterError(`The value '${value.value}' of '${name}' is not a valid DateTimeOffset.`);
     return (item) => compare(Date.parse(prop.get(item)), cmp, ms);
   }
   if (cmp !== 'eq' && cmp !== 'ne') {
@@ -275,11 +288,16 @@ function leaf<T>(prop: FilterProperty<T>, name: string, cmp: Comparison, value: 
     return (item) => (prop.get(item) === null) !== negate;
   }
   if (value.kind !== 'string') {
-    throw new FilterError(`A binary operator with incompatible types was detected for property '${name}' and value '${literalText(value)}'.`);
+    throw new FilterError(
+      `A binary operator with incompatible types was detected for property '${name}' and value '${literalText(value)}'.`,
+    );
   }
   if (prop.kind === 'enum') {
     const wanted = prop.parse(value.value);
-    if (wanted === undefined) throw new FilterError(`The string '${value.value}' is not a valid enumeration type constant for property '${name}'.`);
+    if (wanted === undefined)
+      throw new FilterError(
+        `The string '${value.value}' is not a valid enumeration type constant for property '${name}'.`,
+      );
     return (item) => (prop.get(item) === wanted) !== negate;
   }
   const wanted = value.value.toLowerCase();

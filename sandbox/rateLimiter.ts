@@ -10,8 +10,7 @@ export interface QuotaWindow {
 }
 
 export type QuotaDecision =
-  | { ok: true }
-  | { ok: false; retryAfterMs: number; window: QuotaWindow; scaledWindowMs: number };
+  { ok: true } | { ok: false; retryAfterMs: number; window: QuotaWindow; scaledWindowMs: number };
 
 export class SlidingWindowLimiter {
   private readonly calls = new Map<string, number[]>();
@@ -32,7 +31,8 @@ export class SlidingWindowLimiter {
       if (list.length >= w.limit) {
         const oldest = list[list.length - w.limit] ?? now;
         const retryAfterMs = Math.max(0, oldest + span - now);
-        if (worst.ok || retryAfterMs > worst.retryAfterMs) worst = { ok: false, retryAfterMs, window: w, scaledWindowMs: span };
+        if (worst.ok || retryAfterMs > worst.retryAfterMs)
+          worst = { ok: false, retryAfterMs, window: w, scaledWindowMs: span };
       }
     }
     if (!worst.ok) return worst;

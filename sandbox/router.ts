@@ -24,7 +24,8 @@ export function findRoute(routes: readonly Route[], method: string, pathname: st
     const m = route.pattern.exec(pathname);
     if (!m) continue;
     pathMatched = true;
-    if (route.methods.includes(method)) return { route, params: m.slice(1).map((p) => (p === undefined ? '' : decodeURIComponent(p))) };
+    if (route.methods.includes(method))
+      return { route, params: m.slice(1).map((p) => (p === undefined ? '' : decodeURIComponent(p))) };
   }
   return { route: undefined, methodNotAllowed: pathMatched };
 }

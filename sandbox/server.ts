@@ -75,8 +75,12 @@ export function createDispatcher(state: SandboxState, routes: readonly Route[], 
       write(
         res,
         found.methodNotAllowed
-          ? json(405, { error: { code: 'MethodNotAllowed', message: `${req.method} is not allowed on ${req.url.pathname}.` } })
-          : json(404, { error: { code: 'NotFound', message: `The sandbox has no endpoint ${req.method} ${req.url.pathname}.` } }),
+          ? json(405, {
+              error: { code: 'MethodNotAllowed', message: `${req.method} is not allowed on ${req.url.pathname}.` },
+            })
+          : json(404, {
+              error: { code: 'NotFound', message: `The sandbox has no endpoint ${req.method} ${req.url.pathname}.` },
+            }),
       );
       return;
     }

@@ -10,7 +10,13 @@ import { DEFAULT_ROLES } from './resources';
 import { AppCredential, VaultStore } from './secrets';
 
 export type ApiFamily = QuotaFamily;
-export const API_FAMILIES: readonly ApiFamily[] = ['hunting', 'incidentsList', 'incidentsGet', 'incidentsUpdate', 'comments'];
+export const API_FAMILIES: readonly ApiFamily[] = [
+  'hunting',
+  'incidentsList',
+  'incidentsGet',
+  'incidentsUpdate',
+  'comments',
+];
 
 export interface Counters {
   tokenRequests: number;
@@ -91,7 +97,8 @@ export class SandboxState {
   roles: string[] = [...DEFAULT_ROLES];
   counters: Counters = zeroCounters();
   log: RequestLogEntry[] = [];
-  private readonly issued = new Set<string>();
+  /** jti → appid of every token minted, so revocation can target the app's tokens only. */
+  private readonly issued = new Map<string, string>();
   private readonly revoked = new Set<string>();
 
   constructor(init: StateInit) {
@@ -142,13 +149,16 @@ export class SandboxState {
       jti,
       ...extra,
     };
-    this.issued.add(jti);
+    this.issued.set(jti, appId);
     return { token: signJwt(this.key, claims), expiresOn: exp, claims };
   }
 
+  /**
+   * Revokes every token issued so far to the app registration (as an admin revoking its sessions would). Managed-identity
+   * tokens for Key Vault are a different principal and stay valid.
+   */
   revokeAll(): void {
-    for (const jti of this.issued) this.revoked.add(jti);
-    this.issued.clear();
+    for (const [jti, appId] of this.issued) if (appId === this.clientId) this.revoked.add(jti);
   }
 
   isRevoked = (jti: string): boolean => this.revoked.has(jti);

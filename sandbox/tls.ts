@@ -64,7 +64,9 @@ async function loadCa(dir: string): Promise<{ cert: x509.X509Certificate; keys: 
   try {
     const cert = new x509.X509Certificate(readFileSync(certFile, 'utf8'));
     if (cert.notAfter.getTime() < Date.now() + 30 * DAY_MS) return undefined;
-    const privateKey = await crypto.subtle.importKey('pkcs8', fromPem(readFileSync(keyFile, 'utf8')), ALG, true, ['sign']);
+    const privateKey = await crypto.subtle.importKey('pkcs8', fromPem(readFileSync(keyFile, 'utf8')), ALG, true, [
+      'sign',
+    ]);
     const publicKey = await cert.publicKey.export(ALG, ['verify'], crypto);
     return { cert, keys: { privateKey, publicKey } };
   } catch {

@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'SECRET_UNAVAILABLE'
   | 'AUTH_FAILED'
+  | 'UNAUTHENTICATED'
   | 'DEFENDER_HTTP'
   | 'DEFENDER_THROTTLED'
   | 'DEFENDER_UNAVAILABLE'
@@ -116,10 +117,21 @@ export class InputError extends AppError {
   }
 }
 
+const APP_ERROR_NAMES = new Set([
+  'AppError',
+  'ConfigError',
+  'SecretError',
+  'AuthError',
+  'DefenderApiError',
+  'InputError',
+  'WebhookAuthError',
+]);
+
 export function isAppError(e: unknown): e is AppError {
   if (e instanceof AppError) return true;
-  // Cross-realm or duplicated-module errors: trust the shape.
-  return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && /Error$/.test(e.name) && 'code' in e;
+  // A duplicated module copy (different realm) still names its class: trust only our own names, so an AxiosError or
+  // a Node system error (which also carry a string `code`) is never mistaken for one.
+  return e instanceof Error && APP_ERROR_NAMES.has(e.name) && typeof (e as { code?: unknown }).code === 'string';
 }
 
 /** Normalise anything thrown into an Error (as @azure/functions' ensureErrorType does). */

@@ -29,7 +29,11 @@ export function graphIncident(i: StoredIncident, tenantId: string, expandAlerts:
   return out;
 }
 
-export function graphComment(c: { comment: string; createdBy: string; createdDateTime: string }): Record<string, unknown> {
+export function graphComment(c: {
+  comment: string;
+  createdBy: string;
+  createdDateTime: string;
+}): Record<string, unknown> {
   return { comment: c.comment, createdByDisplayName: c.createdBy, createdDateTime: c.createdDateTime };
 }
 
@@ -167,7 +171,11 @@ function graphEvidence(e: StoredEvidence): Record<string, unknown> {
         ...base,
         displayName: e.displayName,
         primaryAddress: e.primaryAddress,
-        userAccount: { azureAdUserId: e.azureAdUserId, userPrincipalName: e.primaryAddress, displayName: e.displayName },
+        userAccount: {
+          azureAdUserId: e.azureAdUserId,
+          userPrincipalName: e.primaryAddress,
+          displayName: e.displayName,
+        },
       };
     case 'mailMessage': {
       const senderDomain = e.sender.split('@')[1] ?? null;

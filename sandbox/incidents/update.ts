@@ -63,7 +63,8 @@ export function applyChange(incident: StoredIncident, change: IncidentChange, by
   if (change.description !== undefined) incident.description = change.description;
   if (change.summary !== undefined) incident.summary = change.summary;
   if (change.resolvingComment !== undefined) incident.resolvingComment = change.resolvingComment;
-  if (change.comment !== undefined) incident.comments.push({ comment: change.comment, createdBy: by, createdDateTime: at });
+  if (change.comment !== undefined)
+    incident.comments.push({ comment: change.comment, createdBy: by, createdDateTime: at });
   if (Object.keys(change).length > 0) {
     incident.lastUpdateDateTime = at;
     incident.lastModifiedBy = by;

@@ -68,7 +68,12 @@ function constantLimit(args: Compiled[], i: number, fallback: number): number {
 
 function counter(pred?: (row: Row) => boolean): Accumulator {
   let n = 0;
-  return { add: (row) => { if (!pred || pred(row)) n++; }, results: () => [n] };
+  return {
+    add: (row) => {
+      if (!pred || pred(row)) n++;
+    },
+    results: () => [n],
+  };
 }
 
 function distinctCounter(value: Compiled, pred?: (row: Row) => boolean): Accumulator {
@@ -170,7 +175,8 @@ function argExtreme(prefix: 'max' | 'min', args: Expr[], tools: AggregateTools):
     else if (a.k === 'name') name = a.name;
     else name = tools.resultName(a, null) ?? (i === 0 ? `${prefix}_` : `${prefix}_${primaryName}_arg${i}`);
     const source = a.k === 'assign' ? a.expr : a;
-    if (i > 0 && anyStar && source.k === 'name' && (added.has(source.name) || tools.byColumnNames.has(source.name))) return;
+    if (i > 0 && anyStar && source.k === 'name' && (added.has(source.name) || tools.byColumnNames.has(source.name)))
+      return;
     if (source.k === 'name') added.add(source.name);
     outputs.push({ name, type: compiled.type });
     evs.push(compiled.ev);
@@ -216,7 +222,7 @@ function anyRow(prefix: string | null, args: Expr[], tools: AggregateTools): Com
       return;
     }
     const compiled = tools.compile(a.k === 'assign' ? a.expr : a);
-    const base = a.k === 'assign' ? a.name : (tools.resultName(a, '') || `arg${i}`);
+    const base = a.k === 'assign' ? a.name : tools.resultName(a, '') || `arg${i}`;
     outputs.push({ name: prefix && a.k !== 'assign' ? `${prefix}_${base}` : base, type: compiled.type });
     evs.push(compiled.ev);
   });
@@ -225,7 +231,9 @@ function anyRow(prefix: string | null, args: Expr[], tools: AggregateTools): Com
     create: () => {
       let first: Row | undefined;
       return {
-        add: (row) => { first ??= row; },
+        add: (row) => {
+          first ??= row;
+        },
         results: () => (first === undefined ? evs.map(() => null) : evs.map((e) => e(first as Row))),
       };
     },
@@ -235,36 +243,96 @@ function anyRow(prefix: string | null, args: Expr[], tools: AggregateTools): Com
 const MAX_SET = 1_048_576;
 
 export const AGGREGATES: Record<string, AggregateDefinition> = {
-  count: { minArgs: 0, maxArgs: 0, compile: single('count', () => 'long', () => counter()) },
-  countif: { minArgs: 1, maxArgs: 1, compile: single('countif', () => 'long', (a) => counter(predicate(a, 0))) },
-  dcount: { minArgs: 1, maxArgs: 2, compile: single('dcount', () => 'long', (a) => distinctCounter(at(a, 0))) },
+  count: {
+    minArgs: 0,
+    maxArgs: 0,
+    compile: single(
+      'count',
+      () => 'long',
+      () => counter(),
+    ),
+  },
+  countif: {
+    minArgs: 1,
+    maxArgs: 1,
+    compile: single(
+      'countif',
+      () => 'long',
+      (a) => counter(predicate(a, 0)),
+    ),
+  },
+  dcount: {
+    minArgs: 1,
+    maxArgs: 2,
+    compile: single(
+      'dcount',
+      () => 'long',
+      (a) => distinctCounter(at(a, 0)),
+    ),
+  },
   dcountif: {
     minArgs: 2,
     maxArgs: 3,
-    compile: single('dcountif', () => 'long', (a) => distinctCounter(at(a, 0), predicate(a, 1))),
+    compile: single(
+      'dcountif',
+      () => 'long',
+      (a) => distinctCounter(at(a, 0), predicate(a, 1)),
+    ),
   },
   make_set: {
     minArgs: 1,
     maxArgs: 2,
-    compile: single('set', () => 'dynamic', (a) => collector(at(a, 0), true, constantLimit(a, 1, MAX_SET))),
+    compile: single(
+      'set',
+      () => 'dynamic',
+      (a) => collector(at(a, 0), true, constantLimit(a, 1, MAX_SET)),
+    ),
   },
   make_set_if: {
     minArgs: 2,
     maxArgs: 3,
-    compile: single('set', () => 'dynamic', (a) => collector(at(a, 0), true, constantLimit(a, 2, MAX_SET), predicate(a, 1))),
+    compile: single(
+      'set',
+      () => 'dynamic',
+      (a) => collector(at(a, 0), true, constantLimit(a, 2, MAX_SET), predicate(a, 1)),
+    ),
   },
   make_list: {
     minArgs: 1,
     maxArgs: 2,
-    compile: single('list', () => 'dynamic', (a) => collector(at(a, 0), false, constantLimit(a, 1, MAX_SET))),
+    compile: single(
+      'list',
+      () => 'dynamic',
+      (a) => collector(at(a, 0), false, constantLimit(a, 1, MAX_SET)),
+    ),
   },
   make_list_if: {
     minArgs: 2,
     maxArgs: 3,
-    compile: single('list', () => 'dynamic', (a) => collector(at(a, 0), false, constantLimit(a, 2, MAX_SET), predicate(a, 1))),
+    compile: single(
+      'list',
+      () => 'dynamic',
+      (a) => collector(at(a, 0), false, constantLimit(a, 2, MAX_SET), predicate(a, 1)),
+    ),
   },
-  min: { minArgs: 1, maxArgs: 1, compile: single('min', (a) => at(a, 0).type, (a) => extreme(at(a, 0), -1)) },
-  max: { minArgs: 1, maxArgs: 1, compile: single('max', (a) => at(a, 0).type, (a) => extreme(at(a, 0), 1)) },
+  min: {
+    minArgs: 1,
+    maxArgs: 1,
+    compile: single(
+      'min',
+      (a) => at(a, 0).type,
+      (a) => extreme(at(a, 0), -1),
+    ),
+  },
+  max: {
+    minArgs: 1,
+    maxArgs: 1,
+    compile: single(
+      'max',
+      (a) => at(a, 0).type,
+      (a) => extreme(at(a, 0), 1),
+    ),
+  },
   sum: { minArgs: 1, maxArgs: 1, compile: single('sum', sumType, (a) => summer(at(a, 0), false)) },
   sumif: { minArgs: 2, maxArgs: 2, compile: single('sumif', sumType, (a) => summer(at(a, 0), false, predicate(a, 1))) },
   avg: {
@@ -272,7 +340,12 @@ export const AGGREGATES: Record<string, AggregateDefinition> = {
     maxArgs: 1,
     compile: single(
       'avg',
-      (a, tools) => (at(a, 0).type === 'timespan' ? 'timespan' : isNumericOrDynamic(at(a, 0).type) ? 'real' : tools.fail('avg(): expects a number')),
+      (a, tools) =>
+        at(a, 0).type === 'timespan'
+          ? 'timespan'
+          : isNumericOrDynamic(at(a, 0).type)
+            ? 'real'
+            : tools.fail('avg(): expects a number'),
       (a) => summer(at(a, 0), true),
     ),
   },

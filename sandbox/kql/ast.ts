@@ -3,10 +3,7 @@
 import type { KqlType } from './types';
 
 export type BinaryOp =
-  | '+' | '-' | '*' | '/' | '%'
-  | '==' | '!=' | '=~' | '!~' | '<' | '<=' | '>' | '>='
-  | 'and' | 'or'
-  | 'matches regex';
+  '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '=~' | '!~' | '<' | '<=' | '>' | '>=' | 'and' | 'or' | 'matches regex';
 
 /** String predicates: `has`, `!contains_cs`, `startswith`, ... (negation and case sensitivity split out). */
 export interface StringPredicate {
@@ -62,9 +59,7 @@ export interface NamePattern {
   pos: number;
 }
 
-export type Statement =
-  | (At & { k: 'let'; name: string; value: Expr })
-  | (At & { k: 'query'; body: Expr });
+export type Statement = (At & { k: 'let'; name: string; value: Expr }) | (At & { k: 'query'; body: Expr });
 
 /** The operator name used in messages: 'where', 'project-away', 'order', ... */
 export function operatorName(op: QueryOp): string {

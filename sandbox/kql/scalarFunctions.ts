@@ -35,7 +35,9 @@ function arg(args: Compiled[], i: number): Compiled {
 
 function expect(fx: FunctionContext, fn: string, a: Compiled, index: number, allowed: readonly KqlType[]): void {
   if (a.type !== 'dynamic' && !allowed.includes(a.type)) {
-    fx.fail(`${fn}(): argument ${index + 1} has type '${a.type}', expected ${allowed.map((t) => `'${t}'`).join(' or ')}`);
+    fx.fail(
+      `${fn}(): argument ${index + 1} has type '${a.type}', expected ${allowed.map((t) => `'${t}'`).join(' or ')}`,
+    );
   }
 }
 
@@ -84,10 +86,22 @@ function isEmptyValue(v: unknown): boolean {
   return v === null || v === undefined || v === '';
 }
 
-function branches(fx: FunctionContext, fn: string, values: Compiled[]): { type: KqlType; evs: ((row: Row) => unknown)[] } {
+function branches(
+  fx: FunctionContext,
+  fn: string,
+  values: Compiled[],
+): { type: KqlType; evs: ((row: Row) => unknown)[] } {
   const type = commonType(values.map((v) => v.type));
-  if (!type) fx.fail(`${fn}(): the result arguments must have the same type (found ${values.map((v) => v.type).join(', ')})`);
-  return { type, evs: values.map((v) => { const ev = v.ev; const from = v.type; return (row: Row) => coerce(ev(row), from, type); }) };
+  if (!type)
+    fx.fail(`${fn}(): the result arguments must have the same type (found ${values.map((v) => v.type).join(', ')})`);
+  return {
+    type,
+    evs: values.map((v) => {
+      const ev = v.ev;
+      const from = v.type;
+      return (row: Row) => coerce(ev(row), from, type);
+    }),
+  };
 }
 
 function bin(args: Compiled[], fx: FunctionContext, fn: string): Compiled {
@@ -100,9 +114,21 @@ function bin(args: Compiled[], fx: FunctionContext, fn: string): Compiled {
     const ticks = toTimespan(sizeValue, size.type);
     if (ticks === null || ticks <= 0) fx.fail(`${fn}(): the bin size must be a positive timespan`);
     if (value.type === 'datetime') {
-      return { type: 'datetime', ev: (row) => { const d = v(row) as string | null; return d === null ? null : binDatetime(d, ticks); } };
+      return {
+        type: 'datetime',
+        ev: (row) => {
+          const d = v(row) as string | null;
+          return d === null ? null : binDatetime(d, ticks);
+        },
+      };
     }
-    return { type: 'timespan', ev: (row) => { const t = v(row) as number | null; return t === null ? null : Math.floor(t / ticks) * ticks; } };
+    return {
+      type: 'timespan',
+      ev: (row) => {
+        const t = v(row) as number | null;
+        return t === null ? null : Math.floor(t / ticks) * ticks;
+      },
+    };
   }
   expect(fx, fn, value, 0, ['long', 'int', 'real', 'datetime', 'timespan']);
   const step = toReal(sizeValue, size.type);
@@ -126,7 +152,10 @@ export const SCALAR_FUNCTIONS: Record<string, ScalarFunction> = {
       const a = arg(args, 0);
       expect(fx, 'ago', a, 0, ['timespan']);
       const now = fx.now;
-      return unary('datetime', a, (v) => { const t = toTimespan(v, a.type); return t === null ? null : addTicks(now, -t); });
+      return unary('datetime', a, (v) => {
+        const t = toTimespan(v, a.type);
+        return t === null ? null : addTicks(now, -t);
+      });
     },
   },
   now: {
@@ -137,7 +166,10 @@ export const SCALAR_FUNCTIONS: Record<string, ScalarFunction> = {
       if (!offset) return constant('datetime', fx.now);
       expect(fx, 'now', offset, 0, ['timespan']);
       const now = fx.now;
-      return unary('datetime', offset, (v) => { const t = toTimespan(v, offset.type); return t === null ? null : addTicks(now, t); });
+      return unary('datetime', offset, (v) => {
+        const t = toTimespan(v, offset.type);
+        return t === null ? null : addTicks(now, t);
+      });
     },
   },
   todatetime: conversion('datetime', toDatetime),
@@ -155,18 +187,28 @@ export const SCALAR_FUNCTIONS: Record<string, ScalarFunction> = {
   tolower: {
     minArgs: 1,
     maxArgs: 1,
-    compile: (args, fx) => { const s = strings(fx, 'tolower', arg(args, 0), 0); return { type: 'string', ev: (row) => s(row).toLowerCase() }; },
+    compile: (args, fx) => {
+      const s = strings(fx, 'tolower', arg(args, 0), 0);
+      return { type: 'string', ev: (row) => s(row).toLowerCase() };
+    },
   },
   toupper: {
     minArgs: 1,
     maxArgs: 1,
-    compile: (args, fx) => { const s = strings(fx, 'toupper', arg(args, 0), 0); return { type: 'string', ev: (row) => s(row).toUpperCase() }; },
+    compile: (args, fx) => {
+      const s = strings(fx, 'toupper', arg(args, 0), 0);
+      return { type: 'string', ev: (row) => s(row).toUpperCase() };
+    },
   },
   strcat: {
     minArgs: 1,
     maxArgs: 64,
     compile: (args) => {
-      const parts = args.map((a) => { const ev = a.ev; const t = a.type; return (row: Row) => toKqlString(ev(row), t); });
+      const parts = args.map((a) => {
+        const ev = a.ev;
+        const t = a.type;
+        return (row: Row) => toKqlString(ev(row), t);
+      });
       return { type: 'string', ev: (row) => parts.map((p) => p(row)).join('') };
     },
   },
@@ -174,7 +216,10 @@ export const SCALAR_FUNCTIONS: Record<string, ScalarFunction> = {
     minArgs: 1,
     maxArgs: 1,
     resultName: 'nameAndFirst',
-    compile: (args, fx) => { const s = strings(fx, 'strlen', arg(args, 0), 0); return { type: 'long', ev: (row) => s(row).length }; },
+    compile: (args, fx) => {
+      const s = strings(fx, 'strlen', arg(args, 0), 0);
+      return { type: 'long', ev: (row) => s(row).length };
+    },
   },
   substring: {
     minArgs: 2,
@@ -281,12 +326,18 @@ export const SCALAR_FUNCTIONS: Record<string, ScalarFunction> = {
   isnull: {
     minArgs: 1,
     maxArgs: 1,
-    compile: (args) => unary('bool', arg(args, 0), (v) => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))),
+    compile: (args) =>
+      unary('bool', arg(args, 0), (v) => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))),
   },
   isnotnull: {
     minArgs: 1,
     maxArgs: 1,
-    compile: (args) => unary('bool', arg(args, 0), (v) => !(v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)))),
+    compile: (args) =>
+      unary(
+        'bool',
+        arg(args, 0),
+        (v) => !(v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))),
+      ),
   },
   not: {
     minArgs: 1,
@@ -294,7 +345,10 @@ export const SCALAR_FUNCTIONS: Record<string, ScalarFunction> = {
     compile: (args, fx) => {
       const a = arg(args, 0);
       expect(fx, 'not', a, 0, ['bool']);
-      return unary('bool', a, (v) => { const b = toBool(v); return b === null ? null : !b; });
+      return unary('bool', a, (v) => {
+        const b = toBool(v);
+        return b === null ? null : !b;
+      });
     },
   },
   extract: {
@@ -325,7 +379,13 @@ export const SCALAR_FUNCTIONS: Record<string, ScalarFunction> = {
       const s = strings(fx, 'replace_string', arg(args, 0), 0);
       const lookup = strings(fx, 'replace_string', arg(args, 1), 1);
       const rewrite = strings(fx, 'replace_string', arg(args, 2), 2);
-      return { type: 'string', ev: (row) => { const l = lookup(row); return l === '' ? s(row) : s(row).split(l).join(rewrite(row)); } };
+      return {
+        type: 'string',
+        ev: (row) => {
+          const l = lookup(row);
+          return l === '' ? s(row) : s(row).split(l).join(rewrite(row));
+        },
+      };
     },
   },
   indexof: {
@@ -344,14 +404,21 @@ export const SCALAR_FUNCTIONS: Record<string, ScalarFunction> = {
     compile: (args, fx) => {
       const a = arg(args, 0);
       expect(fx, 'startofday', a, 0, ['datetime']);
-      return unary('datetime', a, (v) => { const d = toDatetime(v, a.type); return d === null ? null : binDatetime(d, TICKS_PER_DAY); });
+      return unary('datetime', a, (v) => {
+        const d = toDatetime(v, a.type);
+        return d === null ? null : binDatetime(d, TICKS_PER_DAY);
+      });
     },
   },
   pack_array: {
     minArgs: 1,
     maxArgs: 64,
     compile: (args) => {
-      const parts = args.map((a) => { const ev = a.ev; const t = a.type; return (row: Row) => toDynamic(ev(row), t); });
+      const parts = args.map((a) => {
+        const ev = a.ev;
+        const t = a.type;
+        return (row: Row) => toDynamic(ev(row), t);
+      });
       return { type: 'dynamic', ev: (row) => parts.map((p) => p(row)) };
     },
   },

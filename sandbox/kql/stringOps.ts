@@ -73,7 +73,10 @@ export function compileRegex(pattern: string): RegExp {
         flags = [...new Set((inline[1] ?? '').replace('U', ''))].join('');
         source = source.slice(inline[0].length);
       }
-      source = source.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '$');
+      source = source
+        .replace(/\(\?P</g, '(?<')
+        .replace(/\\A/g, '^')
+        .replace(/\\z/g, '$');
       cached = new RegExp(source, flags);
     } catch (e) {
       cached = e instanceof Error ? e : new Error(String(e));

@@ -51,7 +51,8 @@ function child(node: KustoElement, property: string): KustoElement | null {
 
 function required(node: KustoElement, property: string): KustoElement {
   const value = child(node, property);
-  if (!value) throw new KqlError('syntax', `Syntax error at offset ${node.TextStart}: missing ${property}`, node.TextStart);
+  if (!value)
+    throw new KqlError('syntax', `Syntax error at offset ${node.TextStart}: missing ${property}`, node.TextStart);
   return value;
 }
 
@@ -105,7 +106,8 @@ function convertStatement(node: KustoElement): Statement {
   switch (kindName(node)) {
     case 'LetStatement': {
       const value = required(node, 'Expression');
-      if (kindName(value) === 'FunctionDeclaration') throw unsupported("user-defined functions ('let f = (...) { ... }')", pos);
+      if (kindName(value) === 'FunctionDeclaration')
+        throw unsupported("user-defined functions ('let f = (...) { ... }')", pos);
       return { k: 'let', pos, name: simpleName(required(node, 'Name')), value: convertExpr(value) };
     }
     case 'ExpressionStatement':
@@ -195,7 +197,12 @@ function convertLiteral(node: KustoElement): Expr {
     case 'TimespanLiteralExpression':
       return { k: 'literal', pos, type: 'timespan', value: parseTimespanLiteral(valueText) };
     case 'GuidLiteralExpression':
-      return { k: 'literal', pos, type: 'guid', value: valueText.trim() === 'null' ? null : valueText.trim().toLowerCase() };
+      return {
+        k: 'literal',
+        pos,
+        type: 'guid',
+        value: valueText.trim() === 'null' ? null : valueText.trim().toLowerCase(),
+      };
     default: // NullLiteralExpression
       return { k: 'literal', pos, type: 'dynamic', value: null };
   }
@@ -226,7 +233,8 @@ function jsonValue(node: KustoElement): unknown {
     default:
       if (LITERAL_KINDS.has(kind)) {
         const lit = convertLiteral(node);
-        if (lit.k === 'literal') return lit.type === 'timespan' && typeof lit.value === 'number' ? formatTimespan(lit.value) : lit.value;
+        if (lit.k === 'literal')
+          return lit.type === 'timespan' && typeof lit.value === 'number' ? formatTimespan(lit.value) : lit.value;
       }
   }
   throw unsupported(`this value inside dynamic(): '${firstTokenText(node)}'`, node.TextStart);
@@ -331,7 +339,12 @@ export function convertExpr(node: KustoElement): Expr {
     case 'MaterializeExpression':
       return { k: 'materialize', pos, query: convertExpr(required(node, 'Expression')) };
     case 'PipeExpression':
-      return { k: 'pipe', pos, input: convertExpr(required(node, 'Expression')), op: convertOperator(required(node, 'Operator')) };
+      return {
+        k: 'pipe',
+        pos,
+        input: convertExpr(required(node, 'Expression')),
+        op: convertOperator(required(node, 'Operator')),
+      };
     case 'PrintOperator':
       return { k: 'print', pos, exprs: convertExprList(child(node, 'Expressions')) };
     case 'CompoundNamedExpression':
@@ -356,7 +369,8 @@ export function convertExpr(node: KustoElement): Expr {
 
 function namePatterns(node: KustoElement, operator: string): NamePattern[] {
   return items(child(node, 'Expressions')).map((e) => {
-    if (kindName(e) !== 'NameReference') throw unsupported(`expressions in '${operator}' (only column names)`, e.TextStart);
+    if (kindName(e) !== 'NameReference')
+      throw unsupported(`expressions in '${operator}' (only column names)`, e.TextStart);
     return { pattern: simpleName(e), pos: e.TextStart };
   });
 }
@@ -365,7 +379,12 @@ function convertOperator(node: KustoElement): QueryOp {
   const pos = node.TextStart;
   switch (kindName(node)) {
     case 'FilterOperator':
-      return { k: 'where', pos, keyword: text(child(node, 'Keyword')).toLowerCase() || 'where', condition: convertExpr(required(node, 'Condition')) };
+      return {
+        k: 'where',
+        pos,
+        keyword: text(child(node, 'Keyword')).toLowerCase() || 'where',
+        condition: convertExpr(required(node, 'Condition')),
+      };
     case 'ProjectOperator':
       return { k: 'project', pos, exprs: convertExprList(child(node, 'Expressions')) };
     case 'ProjectAwayOperator':
@@ -378,7 +397,8 @@ function convertOperator(node: KustoElement): QueryOp {
         pos,
         renames: items(child(node, 'Expressions')).map((e) => {
           const source = kindName(e) === 'SimpleNamedExpression' ? required(e, 'Expression') : null;
-          if (!source || kindName(source) !== 'NameReference') throw unsupported("this form of 'project-rename' (use NewName = OldName)", e.TextStart);
+          if (!source || kindName(source) !== 'NameReference')
+            throw unsupported("this form of 'project-rename' (use NewName = OldName)", e.TextStart);
           return { to: simpleName(required(e, 'Name')), from: simpleName(source), pos: source.TextStart };
         }),
       };
@@ -387,14 +407,34 @@ function convertOperator(node: KustoElement): QueryOp {
     case 'SummarizeOperator': {
       const by = child(node, 'ByClause');
       if (by && child(by, 'BinClause')) throw unsupported("'summarize ... by ... bin=' clauses", pos);
-      return { k: 'summarize', pos, aggregates: convertExprList(child(node, 'Aggregates')), by: by ? convertExprList(child(by, 'Expressions')) : [] };
+      return {
+        k: 'summarize',
+        pos,
+        aggregates: convertExprList(child(node, 'Aggregates')),
+        by: by ? convertExprList(child(by, 'Expressions')) : [],
+      };
     }
     case 'SortOperator':
-      return { k: 'sort', pos, keyword: text(child(node, 'Keyword')).toLowerCase() || 'sort', keys: convertExprList(child(node, 'Expressions')) };
+      return {
+        k: 'sort',
+        pos,
+        keyword: text(child(node, 'Keyword')).toLowerCase() || 'sort',
+        keys: convertExprList(child(node, 'Expressions')),
+      };
     case 'TakeOperator':
-      return { k: 'take', pos, keyword: text(child(node, 'Keyword')).toLowerCase() || 'take', count: convertExpr(required(node, 'Expression')) };
+      return {
+        k: 'take',
+        pos,
+        keyword: text(child(node, 'Keyword')).toLowerCase() || 'take',
+        count: convertExpr(required(node, 'Expression')),
+      };
     case 'TopOperator':
-      return { k: 'top', pos, count: convertExpr(required(node, 'Expression')), key: convertExpr(required(node, 'ByExpression')) };
+      return {
+        k: 'top',
+        pos,
+        count: convertExpr(required(node, 'Expression')),
+        key: convertExpr(required(node, 'ByExpression')),
+      };
     case 'DistinctOperator':
       return { k: 'distinct', pos, exprs: convertExprList(child(node, 'Expressions')) };
     case 'CountOperator':

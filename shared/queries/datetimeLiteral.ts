@@ -44,7 +44,8 @@ export function parseDatetimeLiteral(text: string): Parsed<string> {
   }
   const utc = new Date(date.getTime() - offsetMinutes * 60_000);
   const utcYear = utc.getUTCFullYear();
-  if (utcYear < 1 || utcYear > 9999) return { ok: false, reason: 'is outside the KQL datetime range (years 0001 to 9999)' };
+  if (utcYear < 1 || utcYear > 9999)
+    return { ok: false, reason: 'is outside the KQL datetime range (years 0001 to 9999)' };
   const text7 =
     `${pad(utcYear, 4)}-${pad(utc.getUTCMonth() + 1, 2)}-${pad(utc.getUTCDate(), 2)}` +
     `T${pad(utc.getUTCHours(), 2)}:${pad(utc.getUTCMinutes(), 2)}:${pad(utc.getUTCSeconds(), 2)}.${fraction.padEnd(7, '0')}Z`;

@@ -23,7 +23,9 @@ export function describeValue(value: unknown): string {
   if (value instanceof Date) return 'a Date';
   switch (typeof value) {
     case 'string':
-      return value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}… (${value.length} characters)` : JSON.stringify(value);
+      return value.length > 40
+        ? `${JSON.stringify(value.slice(0, 40))}… (${value.length} characters)`
+        : JSON.stringify(value);
     case 'number':
     case 'boolean':
     case 'bigint':
@@ -143,7 +145,8 @@ function realText(value: number): string {
 }
 
 function encodeList(field: string, def: QueryParamDef, value: unknown): string {
-  if (!Array.isArray(value)) fail(field, `must be a list of ${def.items ?? 'string'} values (got ${describeValue(value)})`);
+  if (!Array.isArray(value))
+    fail(field, `must be a list of ${def.items ?? 'string'} values (got ${describeValue(value)})`);
   const maxItems = def.maxItems ?? DEFAULT_MAX_ITEMS;
   if (value.length > maxItems) fail(field, `has too many items: ${value.length}, at most ${maxItems} allowed`);
   if (def.minItems !== undefined && value.length < def.minItems) {
@@ -199,6 +202,10 @@ export function encodeKqlLiteral(def: QueryParamDef, value: unknown): string {
       return encodeTimespan(field, def, value);
     case 'dynamic':
       return encodeList(field, def, value);
+    default: {
+      const unknownType: never = def.type; // definitions built by hand in JS could still carry a bad type
+      throw new TypeError(`Unknown query parameter type "${String(unknownType)}" for ${field}`);
+    }
   }
 }
 

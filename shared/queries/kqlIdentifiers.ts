@@ -56,15 +56,21 @@ export function kqlWords(text: string): KqlWord[] {
       i = skipQuoted(text, i, false);
     } else if (ch === '@' && (text[i + 1] === '"' || text[i + 1] === "'")) {
       i = skipQuoted(text, i + 1, true);
-    } else if ((ch === 'h' || ch === 'H') && /^(?:@?["'])/.test(text.slice(i + 1, i + 3)) && !isIdentPart(text[i - 1] ?? ' ')) {
+    } else if (
+      (ch === 'h' || ch === 'H') &&
+      /^(?:@?["'])/.test(text.slice(i + 1, i + 3)) &&
+      !isIdentPart(text[i - 1] ?? ' ')
+    ) {
       i++; // obfuscated literal prefix: the literal is skipped on the next turn
-    } else if (ch === '[' && /^\s*["']/.test(text.slice(i + 1, i + 40))) {
-      // ['name'] / ["name"]: a bracketed identifier
+    } else if (ch === '[' && /^[ \t]*["']/.test(text.slice(i + 1, i + 40))) {
+      // ['name'] / ["name"] is a bracketed identifier; ["a", "b"] (a JSON list) is only strings.
       let j = i + 1;
       while (text[j] === ' ' || text[j] === '\t') j++;
       const end = skipQuoted(text, j, false);
       const raw = text.slice(j + 1, end - 1);
-      if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(raw)) words.push({ text: raw, offset: j + 1 });
+      if (/^[ \t]*\]/.test(text.slice(end, end + 40)) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(raw)) {
+        words.push({ text: raw, offset: j + 1 });
+      }
       i = end;
     } else if (ch >= '0' && ch <= '9') {
       while (i < text.length && (isIdentPart(text[i] as string) || text[i] === '.')) i++; // 30d, 1.5h, 0x1F

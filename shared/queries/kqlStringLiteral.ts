@@ -3,9 +3,17 @@
 // Characters that cannot stay raw inside a one-line double-quoted literal, or that we escape for safety:
 // backslash, double quote, C0 controls, DEL, U+2028/U+2029 (line separators to some tools), and unpaired UTF-16
 // surrogates (not valid Unicode: a UTF-8 JSON body would silently turn them into U+FFFD).
-const NEEDS_ESCAPE = /[\\"\u0000-\u001f\u007f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const NEEDS_ESCAPE =
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  /[\\"\u0000-\u001f\u007f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const SHORT_ESCAPES: Readonly<Record<string, string>> = {
+  '\\': '\\\\',
+  '"': '\\"',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
 
 function escapeChar(ch: string): string {
   return SHORT_ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;

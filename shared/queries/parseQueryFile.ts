@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { InputError } from '../errors';
-import { compilePattern, DEFAULT_MAX_ITEMS, encodeKqlLiteral } from './encodeLiteral';
+import { compilePattern, DEFAULT_MAX_ITEMS, describeValue, encodeKqlLiteral } from './encodeLiteral';
 import { kqlWords } from './kqlIdentifiers';
 import { QueryFileError, type QueryFileProblem } from './queryFileError';
 import { reservedNameKind } from './reservedNames';
@@ -11,10 +11,32 @@ import { parseTimespanTicks } from './timespanLiteral';
 import type { QueryDefinition, QueryListItemType, QueryParamDef, QueryParamType } from './types';
 
 const FENCE = '// ---';
-const PARAM_TYPES: readonly QueryParamType[] = ['string', 'int', 'long', 'real', 'bool', 'datetime', 'timespan', 'dynamic'];
+const PARAM_TYPES: readonly QueryParamType[] = [
+  'string',
+  'int',
+  'long',
+  'real',
+  'bool',
+  'datetime',
+  'timespan',
+  'dynamic',
+];
 const ITEM_TYPES: readonly QueryListItemType[] = ['string', 'long', 'real', 'bool'];
 const HEADER_KEYS = ['name', 'description', 'params', 'tags'];
-const PARAM_KEYS = ['type', 'items', 'required', 'default', 'example', 'description', 'pattern', 'maxLength', 'min', 'max', 'minItems', 'maxItems'];
+const PARAM_KEYS = [
+  'type',
+  'items',
+  'required',
+  'default',
+  'example',
+  'description',
+  'pattern',
+  'maxLength',
+  'min',
+  'max',
+  'minItems',
+  'maxItems',
+];
 const QUERY_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const PARAM_NAME = /^[a-z][A-Za-z0-9_]*$/;
 /** Upper bounds a header may set: beyond these a single value would make an unreasonably large query. */
@@ -37,7 +59,12 @@ class Problems {
   add(message: string, where: { line?: number; path?: Path } = {}): void {
     const line = where.line ?? (where.path ? this.lineOf(where.path) : undefined);
     const field = where.path ? fieldName(where.path) : undefined;
-    this.list.push({ file: this.file, ...(line === undefined ? {} : { line }), ...(field === undefined ? {} : { field }), message });
+    this.list.push({
+      file: this.file,
+      ...(line === undefined ? {} : { line }),
+      ...(field === undefined ? {} : { field }),
+      message,
+    });
   }
 
   /** File line of the deepest node on `path` that exists; for a map entry, the line of its key. */
@@ -69,7 +96,10 @@ const isNonNegativeInteger = (v: unknown): v is number => typeof v === 'number' 
  * @throws {QueryFileError} listing every problem found, each naming the file and the line or header field
  */
 export function parseQueryFile(text: string, file: string): QueryDefinition {
-  const lines = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n').split('\n');
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n/g, '\n')
+    .split('\n');
   const lineCounter = new LineCounter();
   const problems = new Problems(file, lineCounter, 2);
   if ((lines[0] ?? '').trimEnd() !== FENCE) {
@@ -86,12 +116,15 @@ export function parseQueryFile(text: string, file: string): QueryDefinition {
   for (let i = 1; i < close; i++) {
     const line = lines[i] as string;
     if (!line.startsWith('//')) problems.add('header lines must start with "//"', { line: i + 1 });
-    yamlLines.push(line.startsWith('// ') ? line.slice(3) : line.slice(2));
+    yamlLines.push(line.startsWith('// ') ? line.slice(3) : line.startsWith('//') ? line.slice(2) : line);
   }
   const doc = parseDocument(yamlLines.join('\n'), { lineCounter, uniqueKeys: true, prettyErrors: true });
   for (const e of [...doc.errors, ...doc.warnings]) {
     const line = e.linePos?.[0].line;
-    problems.add(`invalid YAML: ${e.message.split(/ at line \d+|\n/)[0]}`, line === undefined ? {} : { line: line + 1 });
+    problems.add(
+      `invalid YAML: ${e.message.split(/ at line \d+|\n/)[0]}`,
+      line === undefined ? {} : { line: line + 1 },
+    );
   }
   if (doc.errors.length > 0) throw new QueryFileError(problems.list);
   problems.doc = doc;
@@ -106,22 +139,31 @@ export function parseQueryFile(text: string, file: string): QueryDefinition {
     throw new QueryFileError(problems.list);
   }
   for (const key of Object.keys(header)) {
-    if (!HEADER_KEYS.includes(key)) problems.add(`unknown header field; allowed: ${HEADER_KEYS.join(', ')}`, { path: [key] });
+    if (!HEADER_KEYS.includes(key))
+      problems.add(`unknown header field; allowed: ${HEADER_KEYS.join(', ')}`, { path: [key] });
   }
 
   const expectedName = basename(file).replace(/\.kql$/i, '');
   const name = header['name'];
   if (typeof name !== 'string' || name === '') {
-    problems.add('is required: the query name (the file name without .kql)', { path: ['name'], line: problems.lineOf(['name']) ?? 2 });
+    problems.add('is missing: the query name, equal to the file name without .kql', {
+      path: ['name'],
+      line: problems.lineOf(['name']) ?? 2,
+    });
   } else if (!QUERY_NAME.test(name)) {
     problems.add(`"${name}" must be lower-case kebab-case (letters, digits, single hyphens)`, { path: ['name'] });
   } else if (name !== expectedName) {
-    problems.add(`"${name}" does not match the file name "${basename(file)}" (expected "${expectedName}")`, { path: ['name'] });
+    problems.add(`"${name}" does not match the file name "${basename(file)}" (expected "${expectedName}")`, {
+      path: ['name'],
+    });
   }
 
   const description = header['description'];
   if (typeof description !== 'string' || description.trim() === '') {
-    problems.add('is required: one or two sentences saying what the query finds', { path: ['description'], line: problems.lineOf(['description']) ?? 2 });
+    problems.add('is missing: one or two sentences saying what the query finds', {
+      path: ['description'],
+      line: problems.lineOf(['description']) ?? 2,
+    });
   }
 
   const tags = header['tags'];
@@ -166,7 +208,10 @@ function parseParam(name: string, spec: unknown, problems: Problems): QueryParam
   const at = (...rest: string[]): Path => ['params', name, ...rest];
   const before = problems.list.length;
   if (!PARAM_NAME.test(name)) {
-    problems.add('parameter names must be KQL identifiers that start with a lower-case letter (then letters, digits, _)', { path: at() });
+    problems.add(
+      'parameter names must be KQL identifiers that start with a lower-case letter (then letters, digits, _)',
+      { path: at() },
+    );
   } else {
     const kind = reservedNameKind(name);
     if (kind) problems.add(`"${name}" is ${kind} and cannot be a parameter name`, { path: at() });
@@ -224,7 +269,8 @@ function parseParam(name: string, spec: unknown, problems: Problems): QueryParam
   if (spec['maxLength'] !== undefined) {
     const v = spec['maxLength'];
     if (!stringish) problems.add('only applies to string values', { path: at('maxLength') });
-    else if (!isNonNegativeInteger(v) || v < 1 || v > MAX_MAX_LENGTH) problems.add(`must be an integer from 1 to ${MAX_MAX_LENGTH}`, { path: at('maxLength') });
+    else if (!isNonNegativeInteger(v) || v < 1 || v > MAX_MAX_LENGTH)
+      problems.add(`must be an integer from 1 to ${MAX_MAX_LENGTH}`, { path: at('maxLength') });
     else def.maxLength = v;
   }
   for (const key of ['min', 'max'] as const) {
@@ -233,7 +279,8 @@ function parseParam(name: string, spec: unknown, problems: Problems): QueryParam
     if (def.type === 'timespan') {
       const parsed = typeof v === 'string' ? parseTimespanTicks(v) : undefined;
       if (typeof v !== 'string' || !parsed?.ok) {
-        problems.add(`must be a timespan like "30d" (${parsed && !parsed.ok ? parsed.reason : `got ${typeof v}`})`, { path: at(key) });
+        const why = parsed && !parsed.ok ? parsed.reason : 'must be a timespan like "30d"';
+        problems.add(`${why} (got ${describeValue(v)})`, { path: at(key) });
       } else def[key] = v;
     } else if (numeric) {
       const integral = itemOrType !== 'real';
@@ -251,17 +298,22 @@ function parseParam(name: string, spec: unknown, problems: Problems): QueryParam
     const v = spec[key];
     if (v === undefined) continue;
     if (def.type !== 'dynamic') problems.add('only applies to type dynamic', { path: at(key) });
-    else if (!isNonNegativeInteger(v) || v > MAX_MAX_ITEMS) problems.add(`must be an integer from 0 to ${MAX_MAX_ITEMS}`, { path: at(key) });
+    else if (!isNonNegativeInteger(v) || v > MAX_MAX_ITEMS)
+      problems.add(`must be an integer from 0 to ${MAX_MAX_ITEMS}`, { path: at(key) });
     else def[key] = v;
   }
   if ((def.minItems ?? 0) > (def.maxItems ?? DEFAULT_MAX_ITEMS)) {
-    problems.add(`minItems (${def.minItems}) is greater than maxItems (${def.maxItems ?? DEFAULT_MAX_ITEMS})`, { path: at('minItems') });
+    problems.add(`minItems (${def.minItems}) is greater than maxItems (${def.maxItems ?? DEFAULT_MAX_ITEMS})`, {
+      path: at('minItems'),
+    });
   }
 
   const required = spec['required'];
-  if (required !== undefined && typeof required !== 'boolean') problems.add('must be true or false', { path: at('required') });
+  if (required !== undefined && typeof required !== 'boolean')
+    problems.add('must be true or false', { path: at('required') });
   if ('default' in spec) {
-    if (required === true) problems.add('a parameter with a default cannot also be required: true', { path: at('required') });
+    if (required === true)
+      problems.add('a parameter with a default cannot also be required: true', { path: at('required') });
     def.default = spec['default'];
     def.required = false;
   } else if (required === false) {
@@ -279,7 +331,9 @@ function parseParam(name: string, spec: unknown, problems: Problems): QueryParam
         if (!(e instanceof InputError)) throw e;
         const prefix = `params.${name}`;
         const suffix = e.field.slice(prefix.length); // "" or "[2]" for a list item
-        problems.add(e.message.slice(e.field.length + 1), { path: [...at(key), ...(suffix ? [Number(suffix.slice(1, -1))] : [])] });
+        problems.add(e.message.slice(e.field.length + 1), {
+          path: [...at(key), ...(suffix ? [Number(suffix.slice(1, -1))] : [])],
+        });
       }
     }
   }
@@ -310,9 +364,12 @@ function checkBody(body: string, params: readonly QueryParamDef[], problems: Pro
       problems.add(`the body redeclares parameter "${next.text}" with let`, { line: lineAt(next.offset) });
     }
     if (w.text === 'declare' && next?.text === 'query_parameters') {
-      problems.add('declare query_parameters is not supported (the hunting APIs take no parameters); declare them in the header', {
-        line: lineAt(w.offset),
-      });
+      problems.add(
+        'declare query_parameters is not supported (the hunting APIs take no parameters); declare them in the header',
+        {
+          line: lineAt(w.offset),
+        },
+      );
     }
   });
 }

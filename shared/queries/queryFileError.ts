@@ -16,7 +16,10 @@ export class QueryFileError extends AppError {
   readonly problems: readonly QueryFileProblem[];
   constructor(problems: readonly QueryFileProblem[]) {
     const lines = problems.map(formatQueryFileProblem);
-    super('CONFIG_INVALID', lines.length === 1 ? `Invalid query file: ${lines[0]}` : `Invalid query files:\n  - ${lines.join('\n  - ')}`);
+    super(
+      'CONFIG_INVALID',
+      lines.length === 1 ? `Invalid query file: ${lines[0]}` : `Invalid query files:\n  - ${lines.join('\n  - ')}`,
+    );
     this.problems = problems;
   }
 }

@@ -30,7 +30,10 @@ export function bindQuery(def: QueryDefinition, values: Record<string, unknown>)
   for (const key of Object.keys(values)) {
     if (!declared.has(key)) {
       const known = def.params.length > 0 ? def.params.map((p) => p.name).join(', ') : 'none';
-      throw new InputError(`params.${key}`, `Unknown parameter ${JSON.stringify(key)} for query "${def.name}" (its parameters: ${known})`);
+      throw new InputError(
+        `params.${key}`,
+        `Unknown parameter ${JSON.stringify(key)} for query "${def.name}" (its parameters: ${known})`,
+      );
     }
   }
   const lines: string[] = [];
@@ -40,12 +43,16 @@ export function bindQuery(def: QueryDefinition, values: Record<string, unknown>)
     let literal: string;
     if (value !== undefined && value !== null) literal = encodeKqlLiteral(p, value);
     else if (p.default !== undefined) literal = encodeKqlLiteral(p, p.default);
-    else if (p.required) throw new InputError(`params.${p.name}`, `params.${p.name} is required (${typeLabel(p)}) by query "${def.name}"`);
+    else if (p.required)
+      throw new InputError(`params.${p.name}`, `params.${p.name} is required (${typeLabel(p)}) by query "${def.name}"`);
     else literal = nullLiteral(p);
     const line = `let ${p.name} = ${literal};`;
     size += line.length + 1;
     if (size > MAX_BOUND_PARAMS_CHARS) {
-      throw new InputError('params', `params are too large: the bound values exceed ${MAX_BOUND_PARAMS_CHARS} characters`);
+      throw new InputError(
+        'params',
+        `params are too large: the bound values exceed ${MAX_BOUND_PARAMS_CHARS} characters`,
+      );
     }
     lines.push(line);
   }
@@ -65,7 +72,11 @@ export function createQueryLibrary(definitions: readonly QueryDefinition[]): Que
     get: (name) => byName.get(name),
     bind(name, values) {
       const def = byName.get(name);
-      if (!def) throw new InputError('query', `Unknown query ${JSON.stringify(name)}; known queries: ${names.join(', ') || 'none'}`);
+      if (!def)
+        throw new InputError(
+          'query',
+          `Unknown query ${JSON.stringify(name)}; known queries: ${names.join(', ') || 'none'}`,
+        );
       return bindQuery(def, values);
     },
   };

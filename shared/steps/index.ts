@@ -4,6 +4,7 @@ import { comment } from './comment';
 import { getIncident } from './getIncident';
 import { hunt } from './hunt';
 import { listIncidents } from './listIncidents';
+import { set } from './set';
 import type { ActionModule } from './types';
 import { updateIncident } from './updateIncident';
 
@@ -13,6 +14,7 @@ export const ACTIONS: Readonly<Record<ActionKind, ActionModule<unknown>>> = {
   getIncident: getIncident as ActionModule<unknown>,
   updateIncident: updateIncident as ActionModule<unknown>,
   comment: comment as ActionModule<unknown>,
+  set: set as ActionModule<unknown>,
 };
 
 /** Kinds that change incidents: skipped in dry run, guarded by idempotency keys. */

@@ -51,7 +51,8 @@ export function jiraCommentText(body: unknown): string | undefined {
     .trim();
 }
 
-const JOURNAL_HEADER = /^[0-9][0-9./-]+ [0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?: ?[AaPp][Mm])? - [^\n]* \([^()\n]+\)[ \t]*$/gm;
+const JOURNAL_HEADER =
+  /^[0-9][0-9./-]+ [0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?: ?[AaPp][Mm])? - [^\n]* \([^()\n]+\)[ \t]*$/gm;
 
 /**
  * The newest entry of a ServiceNow journal value: `getJournalEntry(1)` sends one entry with its header line,
@@ -66,6 +67,7 @@ export function latestJournalEntry(value: string): string {
   return value.slice(start, end).trim();
 }
 
+/** True when the text carries Riposte's marker (any case). */
 export function hasRiposteMarker(text: string | undefined): boolean {
   return text !== undefined && text.toLowerCase().includes(RIPOSTE_MARKER);
 }

@@ -1,52 +1,31 @@
-// Defender enum values as ticket senders write them: any case, with spaces, dashes or underscores, and the
-// spellings Defender's own pages use (defender-api.md §1.3). Domain values are the camelCase lists in
-// shared/defender/types.ts.
+// Defender enum values as ticket senders write them, narrowed to what a ticket change may set. Spelling rules
+// (any case, spaces, dashes, underscores, the aliases Defender's pages use) live in shared/defender/enums.ts, and
+// the determinations allowed per classification in shared/defender/validateUpdate.ts.
+import {
+  parseClassification as anyClassification,
+  parseDetermination as anyDetermination,
+  parseStatus,
+} from '../defender/enums';
 import { CLASSIFICATIONS, DETERMINATIONS } from '../defender/types';
+import { DETERMINATIONS_BY_CLASSIFICATION } from '../defender/validateUpdate';
 import type { SettableStatus, UpdatableClassification, UpdatableDetermination } from './types';
 
+export { DETERMINATIONS_BY_CLASSIFICATION };
+
+/** Incident statuses a ticket change may set (not `redirected`: only Defender merges incidents). */
 export const SETTABLE_STATUSES: readonly SettableStatus[] = ['active', 'inProgress', 'resolved'];
 
-/** Determinations Defender accepts per classification (api-update-incidents.md). */
-export const DETERMINATIONS_BY_CLASSIFICATION: Readonly<
-  Record<UpdatableClassification, readonly UpdatableDetermination[]>
-> = {
-  truePositive: [
-    'multiStagedAttack',
-    'maliciousUserActivity',
-    'compromisedAccount',
-    'malware',
-    'phishing',
-    'unwantedSoftware',
-    'other',
-  ],
-  informationalExpectedActivity: ['securityTesting', 'lineOfBusinessApplication', 'confirmedActivity', 'other'],
-  falsePositive: ['clean', 'insufficientData', 'other'],
-};
+const among = <T extends string>(list: readonly T[], v: string | undefined): T | undefined =>
+  (list as readonly string[]).includes(v ?? '') ? (v as T) : undefined;
 
-const squash = (s: string): string => s.replace(/[\s_-]/g, '').toLowerCase();
-
-function index<T extends string>(values: readonly T[], aliases: Record<string, T> = {}): Map<string, T> {
-  const m = new Map<string, T>();
-  for (const v of values) m.set(squash(v), v);
-  for (const [alias, v] of Object.entries(aliases)) m.set(squash(alias), v);
-  return m;
-}
-
-const STATUS_INDEX = index(SETTABLE_STATUSES);
-const CLASSIFICATION_INDEX = index(CLASSIFICATIONS);
-const DETERMINATION_INDEX = index(DETERMINATIONS, {
-  compromisedUser: 'compromisedAccount',
-  confirmedUserActivity: 'confirmedActivity',
-  notMalicious: 'clean',
-  noEnoughDataToValidate: 'insufficientData',
-  notEnoughDataToValidate: 'insufficientData',
-});
-
-export const parseSettableStatus = (s: string): SettableStatus | undefined => STATUS_INDEX.get(squash(s));
+/** Sender spelling → settable status; undefined if unknown or not settable from a ticket. */
+export const parseSettableStatus = (s: string): SettableStatus | undefined => among(SETTABLE_STATUSES, parseStatus(s));
+/** Sender spelling → classification; `unknown` is not one a ticket can set. */
 export const parseClassification = (s: string): UpdatableClassification | undefined =>
-  CLASSIFICATION_INDEX.get(squash(s));
+  among(CLASSIFICATIONS, anyClassification(s));
+/** Sender spelling → determination; the retired `apt` / `securityPersonnel` and `unknown` are refused. */
 export const parseDetermination = (s: string): UpdatableDetermination | undefined =>
-  DETERMINATION_INDEX.get(squash(s));
+  among(DETERMINATIONS, anyDetermination(s));
 
 /** The reason a determination cannot go with a classification, or undefined when it can. */
 export function determinationProblem(

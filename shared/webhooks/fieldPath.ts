@@ -30,6 +30,7 @@ export function textAt(root: unknown, path: string, where: string): string | nul
   return asText(getPath(root, path), where);
 }
 
+/** asText for a value already read; see textAt. */
 export function asText(v: unknown, where: string): string | null | undefined {
   if (v === undefined || v === null) return v;
   if (typeof v === 'string') return v.trim() === '' ? null : v.trim();

@@ -41,7 +41,11 @@ interface RawRules {
 }
 interface RawJira extends RawRules {
   source: 'jira';
-  comments?: { enabled?: boolean; visibility?: 'all' | 'public' | 'internal'; from?: 'issue_updated' | 'comment_created' };
+  comments?: {
+    enabled?: boolean;
+    visibility?: 'all' | 'public' | 'internal';
+    from?: 'issue_updated' | 'comment_created';
+  };
   issueCreated?: 'apply' | 'ignore';
 }
 interface RawServiceNow extends RawRules {
@@ -139,7 +143,7 @@ function build(raw: RawMapping, file: string, report: Report): SourceMapping {
         visibility: raw.comments?.visibility ?? 'all',
         from: raw.comments?.from ?? 'issue_updated',
       },
-      applyIssueCreated: (raw.issueCreated ?? 'apply') === 'apply',
+      applyIssueCreated: raw.issueCreated === 'apply',
     };
   }
   return {
@@ -157,7 +161,12 @@ function build(raw: RawMapping, file: string, report: Report): SourceMapping {
 }
 
 /** A lookup table with trimmed, lower-cased keys; two keys equal in that form are a problem. */
-function table<R, T>(src: Record<string, R>, at: string, report: Report, convert: (v: R, at: string) => T): Map<string, T> {
+function table<R, T>(
+  src: Record<string, R>,
+  at: string,
+  report: Report,
+  convert: (v: R, at: string) => T,
+): Map<string, T> {
   const out = new Map<string, T>();
   const firstKey = new Map<string, string>();
   for (const [key, value] of Object.entries(src)) {
@@ -238,9 +247,7 @@ function classificationRule(raw: NonNullable<RawRules['classification']>, report
     field: r.field,
     map: table(r.map, pointer('classification', 'from', i, 'map'), report, (v, here) => verdict(v, here, report)),
   }));
-  return raw.default
-    ? { from, default: verdict(raw.default, pointer('classification', 'default'), report) }
-    : { from };
+  return raw.default ? { from, default: verdict(raw.default, pointer('classification', 'default'), report) } : { from };
 }
 
 /**
@@ -253,7 +260,9 @@ export async function loadMappings(dir: string): Promise<Map<WebhookSource, Sour
   try {
     names = (await readdir(dir)).sort();
   } catch (e) {
-    throw new ConfigError([`mappings directory ${dir} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`]);
+    throw new ConfigError([
+      `mappings directory ${dir} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
   }
   const problems: string[] = [];
   const out = new Map<WebhookSource, SourceMapping>();
@@ -263,7 +272,9 @@ export async function loadMappings(dir: string): Promise<Map<WebhookSource, Sour
     const file = `${basename(dir)}/${name}`;
     const stem = basename(name, ext);
     if (!isWebhookSource(stem)) {
-      problems.push(`${file}: the file name must be a source name (${WEBHOOK_SOURCES.map((s) => `${s}.yaml`).join(', ')})`);
+      problems.push(
+        `${file}: the file name must be a source name (${WEBHOOK_SOURCES.map((s) => `${s}.yaml`).join(', ')})`,
+      );
       continue;
     }
     if (out.has(stem)) {

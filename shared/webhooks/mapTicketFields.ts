@@ -85,7 +85,9 @@ function currentStatus(m: TicketMappingRules, ctx: RecordContext, warnings: stri
   const table = (ctx.recordType !== undefined ? rule.byRecordType.get(ctx.recordType) : undefined) ?? rule.map;
   const target = table.get(tableKey(value));
   if (!target) {
-    warnings.push(`status ${quote(value)} at ${ctx.base}.${rule.field} is not mapped in ${ctx.file}; status left unchanged`);
+    warnings.push(
+      `status ${quote(value)} at ${ctx.base}.${rule.field} is not mapped in ${ctx.file}; status left unchanged`,
+    );
   }
   return target;
 }

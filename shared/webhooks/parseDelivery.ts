@@ -15,7 +15,10 @@ import type { IgnoredDelivery, RawDelivery, SourceMapping, TicketEvent } from '.
  */
 export function parseDelivery(d: RawDelivery, mapping: SourceMapping): TicketEvent | IgnoredDelivery {
   if (d.source !== mapping.source) {
-    throw new InputError('source', `The delivery is for source '${String(d.source).slice(0, 40)}' but the mapping is for '${mapping.source}'`);
+    throw new InputError(
+      'source',
+      `The delivery is for source '${String(d.source).slice(0, 40)}' but the mapping is for '${mapping.source}'`,
+    );
   }
   const body = parseBodyObject(d.body);
   switch (mapping.source) {
@@ -28,6 +31,7 @@ export function parseDelivery(d: RawDelivery, mapping: SourceMapping): TicketEve
   }
 }
 
+/** Narrows parseDelivery's result to the ignored case. */
 export function isIgnored(r: TicketEvent | IgnoredDelivery): r is IgnoredDelivery {
   return 'ignored' in r;
 }

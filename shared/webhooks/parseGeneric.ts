@@ -18,6 +18,7 @@ import { isoTime } from './parseTime';
 import { header } from './readBody';
 import type { GenericMapping, IgnoredDelivery, RawDelivery, TicketEvent } from './types';
 
+/** The keys a generic delivery may carry. */
 export const GENERIC_FIELDS = [
   'id',
   'incidentId',
@@ -40,7 +41,11 @@ function text(body: Record<string, unknown>, key: string, maxLength: number): st
 }
 
 /** See parseDelivery. `body` is the already-parsed JSON object. */
-export function parseGeneric(d: RawDelivery, body: Record<string, unknown>, m: GenericMapping): TicketEvent | IgnoredDelivery {
+export function parseGeneric(
+  d: RawDelivery,
+  body: Record<string, unknown>,
+  m: GenericMapping,
+): TicketEvent | IgnoredDelivery {
   for (const key of Object.keys(body)) {
     if (!(GENERIC_FIELDS as readonly string[]).includes(key)) {
       throw new InputError(`body.${key}`, `body.${key} is not a known field; use: ${GENERIC_FIELDS.join(', ')}`);

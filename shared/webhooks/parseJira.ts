@@ -39,7 +39,10 @@ function readComment(v: unknown): JiraComment | undefined {
   if (!isRecord(v)) throw new InputError('body.comment', 'body.comment must be an object');
   const text = jiraCommentText(v.body);
   if (text === undefined) {
-    throw new InputError('body.comment.body', 'body.comment.body must be text or an Atlassian Document Format document');
+    throw new InputError(
+      'body.comment.body',
+      'body.comment.body must be text or an Atlassian Document Format document',
+    );
   }
   const restricted = isRecord(v.visibility) && typeof v.visibility.value === 'string';
   return {
@@ -58,10 +61,12 @@ function changedFields(changelog: unknown): { id: string | undefined; fields: Se
   const items = changelog.items ?? [];
   if (!Array.isArray(items)) throw new InputError('body.changelog.items', 'body.changelog.items must be a list');
   items.forEach((item, i) => {
-    if (!isRecord(item)) throw new InputError(`body.changelog.items[${i}]`, `body.changelog.items[${i}] must be an object`);
+    if (!isRecord(item))
+      throw new InputError(`body.changelog.items[${i}]`, `body.changelog.items[${i}] must be an object`);
     for (const k of [item.fieldId, item.field]) if (typeof k === 'string' && k !== '') fields.add(k);
   });
-  const id = changelog.id === undefined || changelog.id === null ? undefined : idText(changelog.id, 'body.changelog.id');
+  const id =
+    changelog.id === undefined || changelog.id === null ? undefined : idText(changelog.id, 'body.changelog.id');
   return { id, fields };
 }
 
@@ -77,14 +82,19 @@ function commentExclusion(c: JiraComment, m: JiraMapping): string | undefined {
 }
 
 /** See parseDelivery. `body` is the already-parsed JSON object. */
-export function parseJira(d: RawDelivery, body: Record<string, unknown>, m: JiraMapping): TicketEvent | IgnoredDelivery {
+export function parseJira(
+  d: RawDelivery,
+  body: Record<string, unknown>,
+  m: JiraMapping,
+): TicketEvent | IgnoredDelivery {
   const eventName = body.webhookEvent;
   if (typeof eventName !== 'string' || eventName === '') {
     throw new InputError('body.webhookEvent', 'body.webhookEvent must be the Jira event name');
   }
   const kind = Object.hasOwn(EVENTS, eventName) ? EVENTS[eventName] : undefined;
   if (kind === undefined) return { ignored: `Jira event ${JSON.stringify(eventName.slice(0, 60))} is not mapped` };
-  if (kind === 'created' && !m.applyIssueCreated) return { ignored: `jira:issue_created is ignored (issueCreated: ignore in ${m.file})` };
+  if (kind === 'created' && !m.applyIssueCreated)
+    return { ignored: `jira:issue_created is ignored (issueCreated: ignore in ${m.file})` };
   if (kind === 'comment' && !m.comments.enabled) return { ignored: `comments are off in ${m.file}` };
   if (kind === 'comment' && m.comments.from !== 'comment_created') {
     // The jira:issue_updated twin carries the same comment with the full issue (comment_created has a reduced one).
@@ -115,7 +125,8 @@ export function parseJira(d: RawDelivery, body: Record<string, unknown>, m: Jira
   const base = 'body.issue.fields';
   const incidentId = findIncidentId(m.incidentId, { record: fields, base, file: m.file });
   if (incidentId === undefined) {
-    const reduced = kind === 'comment' ? ' (comment_created carries a reduced issue: the issue_updated twin has every field)' : '';
+    const reduced =
+      kind === 'comment' ? ' (comment_created carries a reduced issue: the issue_updated twin has every field)' : '';
     return { ignored: `Jira issue ${key} is not linked to a Defender incident${reduced}` };
   }
 
@@ -153,8 +164,7 @@ export function parseJira(d: RawDelivery, body: Record<string, unknown>, m: Jira
   const actor = accountId(body.user) ?? comment?.authorId;
   const isEcho = (id: string | undefined): boolean => id !== undefined && m.echoActors.has(tableKey(id));
   const echo =
-    isEcho(actor) ||
-    (update.comment !== undefined && (isEcho(comment?.authorId) || hasRiposteMarker(comment?.text)));
+    isEcho(actor) || (update.comment !== undefined && (isEcho(comment?.authorId) || hasRiposteMarker(comment?.text)));
 
   return {
     source: 'jira',

@@ -46,7 +46,8 @@ export function parseServiceNow(
   };
 
   const incidentId = findIncidentId(m.incidentId, ctx);
-  if (incidentId === undefined) return { ignored: `ServiceNow record ${ticketId} is not linked to a Defender incident` };
+  if (incidentId === undefined)
+    return { ignored: `ServiceNow record ${ticketId} is not linked to a Defender incident` };
 
   const { update, warnings } = mapTicketFields(m, ctx);
   const notes: string[] = [];

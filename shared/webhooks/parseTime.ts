@@ -26,7 +26,15 @@ export function isoTime(text: string, where: string): string {
   const local = Date.UTC(y, mo - 1, d, h, mi, s, ms);
   const check = new Date(local);
   // Date.UTC rolls 2024-02-30 over to March; a real date reads back unchanged.
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return fail();
+  if (
+    check.getUTCFullYear() !== y ||
+    check.getUTCMonth() !== mo - 1 ||
+    check.getUTCDate() !== d ||
+    h > 23 ||
+    mi > 59 ||
+    s > 59
+  )
+    return fail();
   const zone = (m[8] ?? 'Z').toUpperCase();
   let offsetMinutes = 0;
   if (zone !== 'Z') {

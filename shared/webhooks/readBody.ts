@@ -4,6 +4,7 @@ import { InputError } from '../errors';
 // fatal: a body with invalid UTF-8 is refused instead of being read with U+FFFD (which would change its meaning).
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** A plain JSON object (not null, not an array). */
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -2,9 +2,11 @@
 // of a mapping file (mappings/<source>.yaml after schema validation, with tables normalised and regexes built).
 import type { CLASSIFICATIONS, DETERMINATIONS, IncidentUpdate } from '../defender/types';
 
+/** The `{source}` route values this app accepts. */
 export const WEBHOOK_SOURCES = ['servicenow', 'jira', 'generic'] as const;
 export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
 
+/** True for a known source name (exact, lower case). */
 export function isWebhookSource(v: unknown): v is WebhookSource {
   return typeof v === 'string' && (WEBHOOK_SOURCES as readonly string[]).includes(v);
 }
@@ -43,10 +45,12 @@ export interface IgnoredDelivery {
   ignored: string;
 }
 
+/** Statuses a ticket may set (not `redirected`: only Defender merges incidents). */
 export type SettableStatus = 'active' | 'inProgress' | 'resolved';
 export type UpdatableClassification = (typeof CLASSIFICATIONS)[number];
 export type UpdatableDetermination = (typeof DETERMINATIONS)[number];
 
+/** A classification, with the determination when the mapping gives one. */
 export interface Verdict {
   classification: UpdatableClassification;
   determination?: UpdatableDetermination;
@@ -66,6 +70,7 @@ export interface StatusRule {
   byRecordType: ReadonlyMap<string, ReadonlyMap<string, StatusTarget>>;
 }
 
+/** One way to find the Defender incident id on a ticket (mapping `incidentId[]`). */
 export interface IncidentIdRule {
   field: string;
   /** Group 1 (or the whole match) must be the id; arrays (labels) are searched element by element. */
@@ -91,6 +96,7 @@ interface MappingBase {
   echoActors: ReadonlySet<string>;
 }
 
+/** The field rules Jira and ServiceNow mappings share. */
 export interface TicketMappingRules {
   incidentId: readonly IncidentIdRule[];
   status?: StatusRule;
@@ -126,6 +132,7 @@ export interface GenericMapping extends MappingBase {
   statusAliases: ReadonlyMap<string, SettableStatus>;
 }
 
+/** A compiled mappings/<source>.yaml (see loadMappings). */
 export type SourceMapping = JiraMapping | ServiceNowMapping | GenericMapping;
 
 export type { IncidentUpdate };

@@ -48,7 +48,12 @@ export async function verifyDelivery(
   if (d.source === 'jira') {
     const given = jiraSignature(d.headers);
     const keys = await configuredSecrets(secrets, d.source);
-    if (!anyMatch([given], keys.map((s) => jiraMac(s, d.body)))) {
+    if (
+      !anyMatch(
+        [given],
+        keys.map((s) => jiraMac(s, d.body)),
+      )
+    ) {
       throw new WebhookAuthError('bad-signature', 'x-hub-signature does not match the body');
     }
     checkJiraAge(d.body, options.now, options.jiraMaxAgeSeconds ?? 3600, tolerance);
@@ -56,12 +61,20 @@ export async function verifyDelivery(
   }
   const { id, timestamp, signatures } = standardHeaders(d.headers);
   const keys = (await configuredSecrets(secrets, d.source)).map(standardWebhookKey);
-  if (!anyMatch(signatures, keys.map((k) => standardWebhookMac(k, id, timestamp, d.body)))) {
+  if (
+    !anyMatch(
+      signatures,
+      keys.map((k) => standardWebhookMac(k, id, timestamp, d.body)),
+    )
+  ) {
     throw new WebhookAuthError('bad-signature', 'webhook-signature does not match the delivery');
   }
   const skew = Math.floor(options.now.getTime() / 1000) - Number(timestamp);
   if (skew > tolerance) {
-    throw new WebhookAuthError('stale-timestamp', `webhook-timestamp is ${skew} s old; at most ${tolerance} s is accepted`);
+    throw new WebhookAuthError(
+      'stale-timestamp',
+      `webhook-timestamp is ${skew} s old; at most ${tolerance} s is accepted`,
+    );
   }
   if (-skew > tolerance) {
     throw new WebhookAuthError(
@@ -141,7 +154,10 @@ function checkJiraAge(body: Buffer, now: Date, maxAgeSeconds: number, toleranceS
   }
   const ageSeconds = Math.floor((now.getTime() - ts) / 1000);
   if (ageSeconds > maxAgeSeconds) {
-    throw new WebhookAuthError('stale-timestamp', `Jira event is ${ageSeconds} s old; at most ${maxAgeSeconds} s is accepted`);
+    throw new WebhookAuthError(
+      'stale-timestamp',
+      `Jira event is ${ageSeconds} s old; at most ${maxAgeSeconds} s is accepted`,
+    );
   }
   if (-ageSeconds > toleranceSeconds) {
     throw new WebhookAuthError(

@@ -3,6 +3,7 @@
 // signature we expected.
 import { AppError } from '../errors';
 
+/** Why a delivery was refused; tests and logs match on these, never on message text. */
 export const WEBHOOK_AUTH_REASONS = [
   'missing-signature',
   'malformed-signature',
@@ -12,16 +13,17 @@ export const WEBHOOK_AUTH_REASONS = [
 ] as const;
 export type WebhookAuthReason = (typeof WEBHOOK_AUTH_REASONS)[number];
 
-/** A delivery failed authentication. `code` is AUTH_FAILED; answer `status` (401), not the 502 used for Entra failures. */
+/** A delivery failed authentication: code UNAUTHENTICATED, answered 401 (AUTH_FAILED is Entra refusing *us*: 502). */
 export class WebhookAuthError extends AppError {
   readonly reason: WebhookAuthReason;
   readonly status = 401;
   constructor(reason: WebhookAuthReason, message: string) {
-    super('AUTH_FAILED', message);
+    super('UNAUTHENTICATED', message);
     this.reason = reason;
   }
 }
 
+/** Guard for the function edge: answer 401. */
 export function isWebhookAuthError(e: unknown): e is WebhookAuthError {
   return e instanceof WebhookAuthError;
 }

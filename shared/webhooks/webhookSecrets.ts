@@ -4,6 +4,7 @@ import { SecretError } from '../errors';
 import type { WebhookSecrets } from './verifyDelivery';
 import type { WebhookSource } from './types';
 
+/** Reads a source's secrets (current first); undefined or '' entries are dropped. */
 export type WebhookSecretLoader = (source: WebhookSource) => Promise<ReadonlyArray<string | undefined>>;
 
 export interface CreateWebhookSecretsOptions {

@@ -29,8 +29,8 @@ export const EXPRESSION_LIMITS = Object.freeze({ timeoutMs: 1000, stack: 500, se
 export interface ReferenceScope {
   /** Ids of steps that have run before this point (their outputs are in $steps). */
   visible: ReadonlySet<string>;
-  /** Every step id of the workflow, to tell "runs later" from "does not exist". */
-  all: ReadonlySet<string>;
+  /** Every step id of the workflow → where it is declared, to tell "not available here" from "does not exist". */
+  all: ReadonlyMap<string, string>;
   /** True inside a forEach body, where $item and $index exist. */
   inForEach: boolean;
   /** Fields the workflow declares under `input`; `$input.<name>` must be one of them. */
@@ -138,9 +138,10 @@ function checkReferences(ast: AstNode, scope: ReferenceScope): string[] {
 
   const stepRef = (id: string): void => {
     if (scope.visible.has(id)) return;
-    if (scope.all.has(id)) {
+    const declared = scope.all.get(id);
+    if (declared !== undefined) {
       problems.add(
-        `$steps.${id} refers to step '${id}', which has not run at this point; only earlier steps can be referenced`,
+        `$steps.${id} refers to ${declared}, which has not run at this point; only earlier steps of this list and of the lists around it can be referenced`,
       );
       return;
     }

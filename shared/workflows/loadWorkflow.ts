@@ -165,21 +165,35 @@ function schemaProblems(errors: ErrorObject[], doc: unknown): Problem[] {
   for (const a of anyOfs) {
     if (consumed.has(a)) continue;
     const inside = errors.filter((e) => e !== a && e.schemaPath.startsWith(`${a.schemaPath}/`));
-    const deeper = inside.filter((e) => e.instancePath.length > a.instancePath.length && e.keyword !== 'anyOf');
-    for (const e of inside) if (!deeper.includes(e)) consumed.add(e);
-    if (deeper.length > 0) {
-      consumed.add(a);
+    inside.forEach((e) => consumed.add(e));
+    consumed.add(a);
+    const branches = a.schema as Raw[];
+    const branchErrors = branches.map((_, i) => inside.filter((e) => e.schemaPath.startsWith(`${a.schemaPath}/${i}/`)));
+    // 1. A branch that failed deeper inside the value had the right shape: its deeper errors are the useful ones.
+    // 2. A branch (other than the template) of the right type that failed a constraint (an empty list): same.
+    const deeper = (errs: ErrorObject[]): ErrorObject[] =>
+      errs.filter((e) => e.instancePath.length > a.instancePath.length && e.keyword !== 'anyOf');
+    const keep =
+      branchErrors.map(deeper).find((errs) => errs.length > 0) ??
+      branchErrors.find(
+        (errs, i) =>
+          branches[i]?.pattern !== TEMPLATE_PATTERN &&
+          errs.length > 0 &&
+          errs.every((e) => e.keyword !== 'type' && e.keyword !== 'enum' && e.keyword !== 'anyOf'),
+      );
+    if (keep) {
+      keep.forEach((e) => consumed.delete(e));
       continue;
     }
-    const branches = (a.schema as unknown[]).map(describeSchema);
-    const hasEnum = (a.schema as Raw[]).some((b) => Array.isArray(b.enum) || Array.isArray(b.anyOf));
+    const described = branches.map(describeSchema);
+    const hasEnum = branches.some((b) => Array.isArray(b.enum) || Array.isArray(b.anyOf));
     const path = formatPath(doc, a.instancePath);
-    replacements.set(
-      a,
+    const problem: Problem =
       hasEnum && typeof a.data === 'string'
-        ? { path, message: `'${shortValue(a.data)}' is not valid; use ${branches.join(', or ')}` }
-        : { path, message: `must be ${branches.join(', or ')}` },
-    );
+        ? { path, message: `'${shortValue(a.data)}' is not valid; use ${described.join(', or ')}` }
+        : { path, message: `must be ${described.join(', or ')}` };
+    replacements.set(a, problem);
+    consumed.delete(a);
   }
   const out: Problem[] = [];
   for (const e of errors) {
@@ -195,7 +209,7 @@ function schemaProblems(errors: ErrorObject[], doc: unknown): Problem[] {
 interface Compiler {
   queries: QueryLibrary;
   problems: Problem[];
-  allIds: Set<string>;
+  allIds: ReadonlyMap<string, string>;
   inputFields: Set<string>;
   scheduled: boolean;
 }
@@ -392,7 +406,7 @@ export function parseWorkflow(text: string, file: string, queries: QueryLibrary)
   const compiler: Compiler = {
     queries,
     problems,
-    allIds: new Set(ids.keys()),
+    allIds: ids,
     inputFields: new Set(input.map((f) => f.name)),
     scheduled,
   };

@@ -10,6 +10,7 @@ export const STEP_KINDS = [
   'getIncident',
   'updateIncident',
   'comment',
+  'set',
   'forEach',
   'if',
   'stop',
@@ -61,7 +62,7 @@ const orTemplate = (schema: Schema, description: string): Schema => ({
   anyOf: [schema, templateSchema()],
 });
 
-function stepBranch(kind: StepKind, description: string, input: Schema | undefined): Schema {
+function stepBranch(kind: StepKind, description: string, input: Schema | undefined, inputRequired = true): Schema {
   const properties: Record<string, Schema> = {
     id: ref('stepId'),
     kind: { const: kind, description },
@@ -76,7 +77,7 @@ function stepBranch(kind: StepKind, description: string, input: Schema | undefin
   const required = ['id', 'kind'];
   if (input) {
     properties.input = input;
-    required.push('input');
+    if (inputRequired) required.push('input');
   }
   return { type: 'object', additionalProperties: false, required, properties };
 }
@@ -228,33 +229,38 @@ export function buildWorkflowSchema(): Schema {
           },
         },
       }),
-      listIncidentsStep: stepBranch('listIncidents', 'List incidents. Output: { count, incidents }.', {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          status: orTemplate(
-            {
-              anyOf: [
-                { enum: [...INCIDENT_STATUSES] },
-                { type: 'array', minItems: 1, items: { enum: [...INCIDENT_STATUSES] } },
-              ],
+      listIncidentsStep: stepBranch(
+        'listIncidents',
+        'List incidents. Output: { count, incidents }.',
+        {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            status: orTemplate(
+              {
+                anyOf: [
+                  { enum: [...INCIDENT_STATUSES] },
+                  { type: 'array', minItems: 1, items: { enum: [...INCIDENT_STATUSES] } },
+                ],
+              },
+              'One status or a list.',
+            ),
+            severity: orTemplate(
+              { anyOf: [{ enum: [...SEVERITIES] }, { type: 'array', minItems: 1, items: { enum: [...SEVERITIES] } }] },
+              'One severity or a list.',
+            ),
+            assignedTo: { type: 'string', description: 'Only incidents assigned to this user.' },
+            createdSince: { type: 'string', description: 'ISO date-time (or template): created after this.' },
+            updatedSince: { type: 'string', description: 'ISO date-time (or template): last updated after this.' },
+            updatedBefore: {
+              type: 'string',
+              description: 'ISO date-time (or template): last updated before this (filtered by Riposte).',
             },
-            'One status or a list.',
-          ),
-          severity: orTemplate(
-            { anyOf: [{ enum: [...SEVERITIES] }, { type: 'array', minItems: 1, items: { enum: [...SEVERITIES] } }] },
-            'One severity or a list.',
-          ),
-          assignedTo: { type: 'string', description: 'Only incidents assigned to this user.' },
-          createdSince: { type: 'string', description: 'ISO date-time (or template): created after this.' },
-          updatedSince: { type: 'string', description: 'ISO date-time (or template): last updated after this.' },
-          updatedBefore: {
-            type: 'string',
-            description: 'ISO date-time (or template): last updated before this (filtered by Riposte).',
+            limit: orTemplate({ type: 'integer', minimum: 1 }, 'Stop after this many incidents.'),
           },
-          limit: orTemplate({ type: 'integer', minimum: 1 }, 'Stop after this many incidents.'),
         },
-      }),
+        false,
+      ),
       getIncidentStep: stepBranch('getIncident', 'Read one incident. Output: the incident.', {
         type: 'object',
         additionalProperties: false,
@@ -301,6 +307,16 @@ export function buildWorkflowSchema(): Schema {
               description: 'Comment text; Riposte appends a short marker so it can recognise its own comments.',
             },
           },
+        },
+      ),
+      setStep: stepBranch(
+        'set',
+        'Compute named values once (e.g. a mapping-table lookup) for later steps. Output: the evaluated input.',
+        {
+          type: 'object',
+          minProperties: 1,
+          description: 'Names and values (literal or templates); later steps read $steps.<id>.<name>.',
+          additionalProperties: true,
         },
       ),
       forEachStep: stepBranch(

@@ -48,8 +48,13 @@ interface Code {
 }
 interface Language {
   KustoCode: { Parse(text: string): Code; ParseAndAnalyze(text: string, globals: unknown): Code };
-  GlobalState: { Default: { WithDatabase(db: unknown): unknown; GetFunction(n: string): unknown; GetAggregate(n: string): unknown } };
-  Symbols: { TableSymbol: { $ctor7: new (name: string, columns: string, description: null) => unknown }; DatabaseSymbol: { ctor: new (name: string, tables: unknown[]) => unknown } };
+  GlobalState: {
+    Default: { WithDatabase(db: unknown): unknown; GetFunction(n: string): unknown; GetAggregate(n: string): unknown };
+  };
+  Symbols: {
+    TableSymbol: { $ctor7: new (name: string, columns: string, description: null) => unknown };
+    DatabaseSymbol: { ctor: new (name: string, tables: unknown[]) => unknown };
+  };
   Syntax: { SyntaxKind: Record<string, unknown>; SyntaxFacts: { Keywords: unknown } };
 }
 
@@ -185,6 +190,27 @@ export function parseKql(text: string): ParsedKql {
 /** Every top-level `let name = <expr>;` with the parser's decoded value of its literal. */
 export function kqlLetLiterals(text: string): LetLiteral[] {
   return parseKql(text).lets;
+}
+
+export interface KqlToken {
+  /** SyntaxKind name, e.g. IdentifierToken, WhereKeyword, StringLiteralToken. */
+  kind: string;
+  text: string;
+}
+
+/** Every token of the parse, in order (no trivia: comments and white space are not tokens). */
+export function kqlTokens(text: string): KqlToken[] {
+  const out: KqlToken[] = [];
+  const walk = (node: Node | null): void => {
+    if (!node) return;
+    if (node.IsToken) {
+      out.push({ kind: kindOf(node), text: node['Text'] as string });
+      return;
+    }
+    for (let i = 0; i < node.ChildCount; i++) walk(node.GetChild(i));
+  };
+  walk(kusto().KustoCode.Parse(text).Syntax);
+  return out;
 }
 
 /** Identifier-shaped keywords of the language (SyntaxFacts.Keywords). */

@@ -55,11 +55,18 @@ describe('local host: HTTP', () => {
     assert.deepEqual(await res.json(), { name: 'bob', method: 'GET', query: { x: '1,2', y: 'z' }, text: null });
     const bare = await get('/API/Hello');
     assert.deepEqual(await bare.json(), { name: null, method: 'GET', query: {}, text: null });
-    assert.ok(lines.some((l) => l.includes('hello: hello bob')), 'context.log reaches the host log');
+    assert.ok(
+      lines.some((l) => l.includes('hello: hello bob')),
+      'context.log reaches the host log',
+    );
   });
 
   it('delivers text bodies and matches methods (404 for others, like the host)', async () => {
-    const res = await get('/api/hello/ann', { method: 'POST', body: 'plain words', headers: { 'content-type': 'text/plain' } });
+    const res = await get('/api/hello/ann', {
+      method: 'POST',
+      body: 'plain words',
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.deepEqual(await res.json(), { name: 'ann', method: 'POST', query: {}, text: 'plain words' });
     assert.equal((await get('/api/hello/ann', { method: 'PUT', body: 'x' })).status, 404);
     const none = await get('/api/noContent', { method: 'DELETE' });
@@ -85,7 +92,10 @@ describe('local host: HTTP', () => {
     assert.equal((await get('/api/items/1', { headers: { 'x-functions-key': FUNCTION_KEY } })).status, 200);
     assert.equal((await get(`/api/items/1?code=${FUNCTION_KEY}`)).status, 200);
     // The header wins even when ?code= would have been right.
-    assert.equal((await get(`/api/items/1?code=${FUNCTION_KEY}`, { headers: { 'x-functions-key': 'nope' } })).status, 401);
+    assert.equal(
+      (await get(`/api/items/1?code=${FUNCTION_KEY}`, { headers: { 'x-functions-key': 'nope' } })).status,
+      401,
+    );
     assert.equal((await get(`/api/items/1?code=${MASTER_KEY}`)).status, 200); // master key opens every level
     assert.equal((await get(`/api/adminOnly?code=${FUNCTION_KEY}`)).status, 401);
     const admin = await get('/api/adminOnly', { headers: { 'x-functions-key': MASTER_KEY } });
@@ -121,7 +131,13 @@ describe('local host: HTTP', () => {
     const status = await new Promise<number>((resolve, reject) => {
       const url = new URL(`${host.url}/api/hello/big`);
       const req = request(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-length': String(100 * 1024 * 1024 + 1) } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'content-length': String(100 * 1024 * 1024 + 1) },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
@@ -159,12 +175,30 @@ describe('local host: HTTP', () => {
     assert.equal(eventsOf('startup').length, before + 1);
   });
 
-  it('honours a routePrefix override', async () => {
-    const bare = await startLocalHost({ entry: [join(fixture, 'httpFunctions.ts')], port: 0, routePrefix: '', timers: false, logger: () => {} });
+  it('honours a routePrefix override, and caps streamed bodies without a content-length', async () => {
+    const bare = await startLocalHost({
+      entry: [join(fixture, 'httpFunctions.ts')],
+      port: 0,
+      routePrefix: '',
+      timers: false,
+      maxRequestBytes: 1024,
+      logger: () => {},
+    });
     try {
       const res = await fetch(`${bare.url}/hello/zed`);
       assert.equal(((await res.json()) as { name: string }).name, 'zed');
       assert.equal((await fetch(`${bare.url}/api/hello/zed`)).status, 404);
+      const chunks = async function* () {
+        for (let i = 0; i < 3; i++) yield new Uint8Array(600); // 1800 bytes, chunked: no length to check upfront
+      };
+      const big = await fetch(`${bare.url}/hello/zed`, {
+        method: 'POST',
+        body: chunks(),
+        duplex: 'half',
+      } as RequestInit);
+      assert.equal(big.status, 413);
+      const small = await fetch(`${bare.url}/hello/zed`, { method: 'POST', body: 'x'.repeat(1024) });
+      assert.equal(small.status, 200);
     } finally {
       await bare.close();
     }

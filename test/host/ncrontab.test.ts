@@ -42,7 +42,14 @@ describe('parseNcrontab', () => {
   });
 
   it('rejects what NCrontab does not know', () => {
-    for (const bad of ['* * * * *  * *', '0 0 0 L * *', '0 0 0 ? * *', '60 * * * * *', '0 0 24 * * *', '0 0 0 * * 1#2']) {
+    for (const bad of [
+      '* * * * *  * *',
+      '0 0 0 L * *',
+      '0 0 0 ? * *',
+      '60 * * * * *',
+      '0 0 24 * * *',
+      '0 0 0 * * 1#2',
+    ]) {
       assert.throws(() => parseNcrontab(bad), Error, bad);
     }
   });

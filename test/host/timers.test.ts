@@ -50,7 +50,10 @@ describe('local host: timers', () => {
     for (const t of ticks) {
       // ScheduleStatus.Next is the occurrence being run (the host hands over the status the last run left).
       const due = Date.parse(String(t.data.next));
-      assert.ok(due % 1000 === 0 && t.at >= due && t.at < due + 500, `tick at ${t.at} for occurrence ${String(t.data.next)}`);
+      assert.ok(
+        due % 1000 === 0 && t.at >= due && t.at < due + 500,
+        `tick at ${t.at} for occurrence ${String(t.data.next)}`,
+      );
     }
     for (let i = 1; i < ticks.length; i++) {
       const gap = ticks[i]!.at - ticks[i - 1]!.at;
@@ -63,7 +66,10 @@ describe('local host: timers', () => {
     assert.ok(slow.length >= 2, `slowTick ran ${slow.length} times`);
     assert.equal(gauges.slowMaxConcurrent, 1);
     assert.equal(slow[0]!.data.isPastDue, false);
-    assert.ok(slow.slice(1).some((e) => e.data.isPastDue === true), 'a catch-up run is past due');
+    assert.ok(
+      slow.slice(1).some((e) => e.data.isPastDue === true),
+      'a catch-up run is past due',
+    );
 
     assert.deepEqual(
       eventsOf('flaky').map((e) => e.data.retryCount),

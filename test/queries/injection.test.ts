@@ -35,7 +35,11 @@ function assertBoundSafely(def: QueryDefinition, payload: string): void {
   const bound = bindQuery(def, values);
   const parsed = parseKql(bound);
   assert.deepEqual(parsed.diagnostics, [], `${def.name}: bound query must parse cleanly`);
-  assert.equal(parsed.statementCount, def.params.length + (bodyStatements.get(def.name) ?? NaN), 'no injected statements');
+  assert.equal(
+    parsed.statementCount,
+    def.params.length + (bodyStatements.get(def.name) ?? NaN),
+    'no injected statements',
+  );
   assert.ok(bound.endsWith(def.body), 'body is byte-identical');
   assert.equal(letBlock(bound, def).split('\n').length - 1, def.params.length, 'exactly one line per parameter');
   const lets = parsed.lets.slice(0, def.params.length);
@@ -61,7 +65,10 @@ describe('injection corpus through every string-valued parameter of every shippe
           const bind = (d: QueryDefinition): string => bindQuery(d, { ...exampleValues(d), [p.name]: value });
           if (rejected) {
             const field = p.type === 'string' ? `params.${p.name}` : `params.${p.name}[0]`;
-            assert.throws(() => bind(def), (e: unknown) => e instanceof InputError && e.field === field);
+            assert.throws(
+              () => bind(def),
+              (e: unknown) => e instanceof InputError && e.field === field,
+            );
             continue;
           }
           // With the header's own constraints the payload is either bound identically or refused as input.
@@ -95,7 +102,8 @@ describe('injection corpus through every string-valued parameter of every shippe
     for (const { payload } of injectionCorpus.slice(0, 40)) {
       assert.throws(
         () => bindQuery(def, { ...exampleValues(def), [payload]: 'x' }),
-        (e: unknown) => e instanceof InputError && e.field === `params.${payload}` && /^Unknown parameter /.test(e.message),
+        (e: unknown) =>
+          e instanceof InputError && e.field === `params.${payload}` && /^Unknown parameter /.test(e.message),
       );
     }
   });

@@ -14,12 +14,12 @@ export function stringParams(def: QueryDefinition): QueryParamDef[] {
   return def.params.filter((p) => p.type === 'string' || (p.type === 'dynamic' && p.items === 'string'));
 }
 
-/** The definition without string patterns and length caps, so any payload reaches the encoder. */
+/** The definition without string patterns, length caps and list minimums, so any payload reaches the encoder. */
 export function withoutStringConstraints(def: QueryDefinition): QueryDefinition {
   return {
     ...def,
     params: def.params.map((p) => {
-      const { pattern: _pattern, ...rest } = p;
+      const { pattern: _pattern, minItems: _minItems, ...rest } = p;
       return stringParams(def).includes(p) ? { ...rest, maxLength: 1_000_000 } : p;
     }),
   };

@@ -54,7 +54,10 @@ describe('each shipped query', () => {
       // The unbound body alone must fail analysis only for the parameters (it really uses them as variables).
       const unbound = kqlSemanticDiagnostics(def.body, huntingTables).map((d) => d.message);
       for (const p of def.params) {
-        assert.ok(unbound.some((m) => m.includes(`'${p.name}'`)), `body refers to ${p.name}`);
+        assert.ok(
+          unbound.some((m) => m.includes(`'${p.name}'`)),
+          `body refers to ${p.name}`,
+        );
       }
     });
   }
@@ -64,7 +67,11 @@ describe('each shipped query', () => {
 // workflow carries any, is parsed directly.
 test('every query referenced by a workflow exists and parses', () => {
   const dir = join(QUERY_DIR, '..', 'workflows');
-  const files = existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).filter((f) => /\.(ya?ml|json)$/.test(f)) : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => /\.(ya?ml|json)$/.test(f))
+    : [];
   const references: Array<{ file: string; query: string }> = [];
   const walk = (node: unknown, file: string): void => {
     if (Array.isArray(node)) node.forEach((n) => walk(n, file));

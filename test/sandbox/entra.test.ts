@@ -32,7 +32,11 @@ async function aadstsOf(p: Promise<unknown>): Promise<{ code: string; status: nu
     assert.ok(e instanceof AuthenticationRequiredError, `expected AuthenticationRequiredError, got ${String(e)}`);
     const m = /^(\w+): Error\(s\): (\d+) - /.exec(e.message);
     assert.ok(m, e.message);
-    const status = sandbox.control.requests().filter((r) => r.family === 'token').at(-1)?.status ?? 0;
+    const status =
+      sandbox.control
+        .requests()
+        .filter((r) => r.family === 'token')
+        .at(-1)?.status ?? 0;
     return { code: `${m[1]}/${m[2]}`, status, message: e.message };
   }
   assert.fail('getToken should have failed');
@@ -68,7 +72,9 @@ describe('Entra ID with ClientSecretCredential', () => {
     const [h, p, s] = t.token.split('.') as [string, string, string];
     const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { alg: string; kid: string };
     assert.equal(header.alg, 'RS256');
-    const keys = (await client(sandbox).get(`/${sandbox.tenantId}/discovery/v2.0/keys`)).data as { keys: { kid: string; n: string; e: string }[] };
+    const keys = (await client(sandbox).get(`/${sandbox.tenantId}/discovery/v2.0/keys`)).data as {
+      keys: { kid: string; n: string; e: string }[];
+    };
     const jwk = keys.keys.find((k) => k.kid === header.kid);
     assert.ok(jwk);
     const publicKey = createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' });
@@ -125,7 +131,9 @@ describe('Entra ID raw protocol', () => {
     assert.equal(res.status, 200);
     assert.equal(res.data.issuer, `${sandbox.url}/${sandbox.tenantId}/v2.0`);
     assert.equal(res.data.token_endpoint, `${sandbox.url}/${sandbox.tenantId}/oauth2/v2.0/token`);
-    const unknown = await client(sandbox).get('/11111111-2222-3333-4444-555555555555/v2.0/.well-known/openid-configuration');
+    const unknown = await client(sandbox).get(
+      '/11111111-2222-3333-4444-555555555555/v2.0/.well-known/openid-configuration',
+    );
     assert.equal(unknown.status, 400);
     assert.equal(unknown.data.error, 'invalid_tenant');
     assert.deepEqual(unknown.data.error_codes, [90002]);
@@ -133,13 +141,49 @@ describe('Entra ID raw protocol', () => {
 
   it('answers every documented error with the Entra body shape', async () => {
     const cases: Array<[string, Promise<{ status: number; data: Record<string, unknown> }>, number, string, number]> = [
-      ['unknown tenant', post('/11111111-2222-3333-4444-555555555555/oauth2/v2.0/token', base()), 400, 'invalid_request', 90002],
+      [
+        'unknown tenant',
+        post('/11111111-2222-3333-4444-555555555555/oauth2/v2.0/token', base()),
+        400,
+        'invalid_request',
+        90002,
+      ],
       ['malformed tenant', post('/not_a_tenant!/oauth2/v2.0/token', base()), 400, 'invalid_request', 900023],
-      ['unknown client', post(v2(), { ...base(), client_id: '99999999-8888-7777-6666-555555555555' }), 400, 'unauthorized_client', 700016],
-      ['scope without /.default', post(v2(), { ...base(), scope: 'https://graph.microsoft.com/SecurityIncident.Read.All' }), 400, 'invalid_scope', 70011],
-      ['two resources', post(v2(), { ...base(), scope: `${GRAPH_SCOPE} ${LEGACY_SCOPE}` }), 400, 'invalid_scope', 70011],
-      ['unknown resource', post(v2(), { ...base(), scope: 'https://example.invalid/.default' }), 400, 'invalid_resource', 500011],
-      ['resource on v2', post(v2(), { ...base(), resource: 'https://graph.microsoft.com' }), 400, 'invalid_request', 901002],
+      [
+        'unknown client',
+        post(v2(), { ...base(), client_id: '99999999-8888-7777-6666-555555555555' }),
+        400,
+        'unauthorized_client',
+        700016,
+      ],
+      [
+        'scope without /.default',
+        post(v2(), { ...base(), scope: 'https://graph.microsoft.com/SecurityIncident.Read.All' }),
+        400,
+        'invalid_scope',
+        70011,
+      ],
+      [
+        'two resources',
+        post(v2(), { ...base(), scope: `${GRAPH_SCOPE} ${LEGACY_SCOPE}` }),
+        400,
+        'invalid_scope',
+        70011,
+      ],
+      [
+        'unknown resource',
+        post(v2(), { ...base(), scope: 'https://example.invalid/.default' }),
+        400,
+        'invalid_resource',
+        500011,
+      ],
+      [
+        'resource on v2',
+        post(v2(), { ...base(), resource: 'https://graph.microsoft.com' }),
+        400,
+        'invalid_request',
+        901002,
+      ],
       ['no secret', post(v2(), { ...base(), client_secret: '' }), 401, 'invalid_client', 7000218],
       ['wrong grant', post(v2(), { ...base(), grant_type: 'password' }), 400, 'unsupported_grant_type', 70003],
       ['missing scope', post(v2(), { ...base(), scope: '' }), 400, 'invalid_request', 900144],
@@ -149,7 +193,11 @@ describe('Entra ID raw protocol', () => {
       assert.equal(res.status, status, name);
       assert.equal(res.data.error, error, name);
       assert.deepEqual(res.data.error_codes, [code], name);
-      assert.match(String(res.data.error_description), new RegExp(`^AADSTS${code}: .+\\r\\nTrace ID: .+\\r\\nCorrelation ID: .+\\r\\nTimestamp: `), name);
+      assert.match(
+        String(res.data.error_description),
+        new RegExp(`^AADSTS${code}: .+\\r\\nTrace ID: .+\\r\\nCorrelation ID: .+\\r\\nTimestamp: `),
+        name,
+      );
       assert.match(String(res.data.timestamp), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/, name);
       assert.equal(typeof res.data.trace_id, 'string', name);
       assert.equal(res.data.error_uri, `${sandbox.url}/error?code=${code}`, name);
@@ -161,14 +209,19 @@ describe('Entra ID raw protocol', () => {
 
   it('accepts HTTP Basic client authentication and the v1 endpoint (string numbers)', async () => {
     const { client_id: id, client_secret: secret, ...rest } = base();
-    const basic = await post(v2(), rest, { authorization: `Basic ${Buffer.from(`${id}:${encodeURIComponent(secret ?? '')}`).toString('base64')}` });
+    const basic = await post(v2(), rest, {
+      authorization: `Basic ${Buffer.from(`${id}:${encodeURIComponent(secret ?? '')}`).toString('base64')}`,
+    });
     assert.equal(basic.status, 200);
     assert.equal(basic.data.expires_in, 3599);
     assert.equal(basic.data.ext_expires_in, 3599);
     assert.equal(basic.data.token_type, 'Bearer');
 
     const { scope: _scope, ...v1form } = base();
-    const v1 = await post(`/${sandbox.tenantId}/oauth2/token`, { ...v1form, resource: 'https://api.security.microsoft.com' });
+    const v1 = await post(`/${sandbox.tenantId}/oauth2/token`, {
+      ...v1form,
+      resource: 'https://api.security.microsoft.com',
+    });
     assert.equal(v1.status, 200);
     assert.equal(v1.data.expires_in, '3599');
     assert.match(String(v1.data.expires_on), /^\d{10}$/);

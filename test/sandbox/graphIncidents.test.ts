@@ -46,7 +46,10 @@ describe('GET /security/incidents', () => {
     assert.equal(res.data['@odata.context'], `${sandbox.url}/v1.0/$metadata#security/incidents`);
     assert.equal(res.data.value.length, 12);
     const created = res.data.value.map((i) => Date.parse(i.createdDateTime));
-    assert.deepEqual(created, [...created].sort((a, b) => b - a));
+    assert.deepEqual(
+      created,
+      [...created].sort((a, b) => b - a),
+    );
     const first = res.data.value[0];
     assert.equal(first?.id, '3312');
     assert.equal(first?.alerts, undefined);
@@ -85,7 +88,8 @@ describe('GET /security/incidents', () => {
     assert.match(tooMany.data.error.message, /The limit of '50' for Top query has been exceeded/);
 
     const seen: string[] = [];
-    let url: string | undefined = `${sandbox.graphBaseUrl}/security/incidents?$top=25&$count=true&$filter=${encodeURIComponent("severity eq 'low'")}`;
+    let url: string | undefined =
+      `${sandbox.graphBaseUrl}/security/incidents?$top=25&$count=true&$filter=${encodeURIComponent("severity eq 'low'")}`;
     let pages = 0;
     while (url) {
       const res: { status: number; data: Page } = await graph.get<Page>(url);
@@ -111,9 +115,24 @@ describe('GET /security/incidents', () => {
     const res = await graph.get<Page>('/security/incidents', { params: { $expand: 'alerts', $top: 4 } });
     assert.equal(res.status, 200);
     const multi = res.data.value.find((i) => i.id === '3309');
-    assert.deepEqual(multi?.alerts?.map((a) => a.id), ['da6371000000000000_1003', 'da6371000000000000_1001']);
-    const types = new Set(res.data.value.flatMap((i) => i.alerts ?? []).flatMap((a) => a.evidence.map((e) => e['@odata.type'])));
-    for (const t of ['deviceEvidence', 'userEvidence', 'ipEvidence', 'fileEvidence', 'processEvidence', 'mailboxEvidence', 'analyzedMessageEvidence', 'urlEvidence', 'mailboxConfigurationEvidence']) {
+    assert.deepEqual(
+      multi?.alerts?.map((a) => a.id),
+      ['da6371000000000000_1003', 'da6371000000000000_1001'],
+    );
+    const types = new Set(
+      res.data.value.flatMap((i) => i.alerts ?? []).flatMap((a) => a.evidence.map((e) => e['@odata.type'])),
+    );
+    for (const t of [
+      'deviceEvidence',
+      'userEvidence',
+      'ipEvidence',
+      'fileEvidence',
+      'processEvidence',
+      'mailboxEvidence',
+      'analyzedMessageEvidence',
+      'urlEvidence',
+      'mailboxConfigurationEvidence',
+    ]) {
       assert.ok(types.has(`#microsoft.graph.security.${t}`), t);
     }
     const bad = await graph.get('/security/incidents', { params: { $expand: 'comments2' } });
@@ -144,7 +163,14 @@ describe('GET/PATCH /security/incidents/{id} and comments', () => {
     });
     assert.equal(res.status, 200, JSON.stringify(res.data));
     assert.deepEqual(
-      [res.data.status, res.data.classification, res.data.determination, res.data.severity, res.data.assignedTo, res.data.customTags],
+      [
+        res.data.status,
+        res.data.classification,
+        res.data.determination,
+        res.data.severity,
+        res.data.assignedTo,
+        res.data.customTags,
+      ],
       ['resolved', 'truePositive', 'multiStagedAttack', 'high', 'secops2@contoso.com', ['Riposte']],
     );
     assert.equal(res.data.lastModifiedBy, `API-App:${sandbox.clientId}`);
@@ -153,7 +179,10 @@ describe('GET/PATCH /security/incidents/{id} and comments', () => {
     assert.ok(stored?.alerts.every((a) => a.status === 'resolved'));
     assert.ok(Date.parse(stored?.lastUpdateDateTime ?? '') > Date.now() - 60_000);
     // Both doc spellings of renamed values are accepted; the GET spelling comes back.
-    const renamed = await graph.patch('/security/incidents/3310', { classification: 'truePositive', determination: 'compromisedAccount' });
+    const renamed = await graph.patch('/security/incidents/3310', {
+      classification: 'truePositive',
+      determination: 'compromisedAccount',
+    });
     assert.equal(renamed.data.determination, 'compromisedUser');
   });
 
@@ -163,7 +192,10 @@ describe('GET/PATCH /security/incidents/{id} and comments', () => {
       [{ severity: 'critical' }, /property 'severity'/],
       [{ createdDateTime: '2020-01-01T00:00:00Z' }, /'createdDateTime' is read-only/],
       [{ colour: 'red' }, /'colour' does not exist on type 'microsoft.graph.security.incident'/],
-      [{ classification: 'falsePositive', determination: 'malware' }, /Determination 'malware' is not valid with classification 'falsePositive'/],
+      [
+        { classification: 'falsePositive', determination: 'malware' },
+        /Determination 'malware' is not valid with classification 'falsePositive'/,
+      ],
       [{ determination: 'phishing' }, /not valid with classification 'unknown'/],
       [{ customTags: 'x' }, /customTags/],
     ];
@@ -182,7 +214,10 @@ describe('GET/PATCH /security/incidents/{id} and comments', () => {
       comment: 'Riposte isolated the device.',
     });
     assert.equal(res.status, 200);
-    assert.equal(res.data['@odata.context'], `${sandbox.url}/v1.0/$metadata#Collection(microsoft.graph.security.alertComment)`);
+    assert.equal(
+      res.data['@odata.context'],
+      `${sandbox.url}/v1.0/$metadata#Collection(microsoft.graph.security.alertComment)`,
+    );
     assert.deepEqual(
       res.data.value.map((c: { comment: string }) => c.comment),
       ['Isolating the device while we review the downloaded script.', 'Riposte isolated the device.'],
@@ -203,15 +238,24 @@ describe('Graph authorization', () => {
     const patch = await readOnly.patch('/security/incidents/3312', { status: 'inProgress' });
     assert.equal(patch.status, 403);
     assert.equal(patch.data.error.code, 'Forbidden');
-    assert.equal(patch.data.error.message, 'Missing application roles. API required roles: SecurityIncident.ReadWrite.All, application roles: SecurityIncident.Read.All.');
+    assert.equal(
+      patch.data.error.message,
+      'Missing application roles. API required roles: SecurityIncident.ReadWrite.All, application roles: SecurityIncident.Read.All.',
+    );
     const hunt = await readOnly.post('/security/runHuntingQuery', { Query: 'DeviceInfo | take 1' });
     assert.equal(hunt.status, 403);
-    assert.match(hunt.data.error.message, /API required roles: ThreatHunting.Read.All, application roles: SecurityIncident.Read.All\.$/);
+    assert.match(
+      hunt.data.error.message,
+      /API required roles: ThreatHunting.Read.All, application roles: SecurityIncident.Read.All\.$/,
+    );
     sandbox.control.setRoles([]);
     const none = client(sandbox, sandbox.graphBaseUrl);
     none.defaults.headers.common.Authorization = `Bearer ${await token(sandbox, GRAPH_SCOPE)}`;
     const list = await none.get('/security/incidents');
-    assert.equal(list.data.error.message, 'Missing application roles. API required roles: SecurityIncident.Read.All,SecurityIncident.ReadWrite.All, application roles: .');
+    assert.equal(
+      list.data.error.message,
+      'Missing application roles. API required roles: SecurityIncident.Read.All,SecurityIncident.ReadWrite.All, application roles: .',
+    );
   });
 
   it('401 for no token, a token for another audience, an expired or a revoked token', async () => {
@@ -222,16 +266,24 @@ describe('Graph authorization', () => {
     const wrongAud = await anon.get('/security/incidents', { headers: { authorization: `Bearer ${legacyToken}` } });
     assert.equal(wrongAud.status, 401);
     assert.equal(wrongAud.data.error.message, 'Access token validation failure. Invalid audience.');
-    const forged = await anon.get('/security/incidents', { headers: { authorization: `Bearer ${legacyToken.slice(0, -4)}AAAA` } });
+    const forged = await anon.get('/security/incidents', {
+      headers: { authorization: `Bearer ${legacyToken.slice(0, -4)}AAAA` },
+    });
     assert.equal(forged.status, 401);
 
     const fresh = await token(sandbox, GRAPH_SCOPE);
-    assert.equal((await anon.get('/security/incidents/3312', { headers: { authorization: `Bearer ${fresh}` } })).status, 200);
+    assert.equal(
+      (await anon.get('/security/incidents/3312', { headers: { authorization: `Bearer ${fresh}` } })).status,
+      200,
+    );
     sandbox.control.revokeTokens();
     const revoked = await anon.get('/security/incidents/3312', { headers: { authorization: `Bearer ${fresh}` } });
     assert.equal(revoked.status, 401);
     assert.match(revoked.data.error.message, /revoked/);
     const after = await token(sandbox, GRAPH_SCOPE);
-    assert.equal((await anon.get('/security/incidents/3312', { headers: { authorization: `Bearer ${after}` } })).status, 200);
+    assert.equal(
+      (await anon.get('/security/incidents/3312', { headers: { authorization: `Bearer ${after}` } })).status,
+      200,
+    );
   });
 });

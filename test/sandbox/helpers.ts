@@ -11,7 +11,7 @@ export const LEGACY_SCOPE = 'https://api.security.microsoft.com/.default';
 export function client(sandbox: Sandbox, baseURL = sandbox.url): AxiosInstance {
   return axios.create({
     baseURL,
-    httpsAgent: new https.Agent({ ca: sandbox.caPem, keepAlive: false }),
+    httpsAgent: new https.Agent({ ca: sandbox.caPem, keepAlive: true }),
     validateStatus: () => true,
     proxy: false,
   });

@@ -16,14 +16,18 @@ before(async () => {
 });
 after(() => sandbox.close());
 
-const PROCESSES = "DeviceProcessEvents | where DeviceName startswith 'ws-fin-042' and ProcessCommandLine has 'DownloadString' | project Timestamp, DeviceName, ProcessCommandLine, FileName | order by Timestamp asc";
+const PROCESSES =
+  "DeviceProcessEvents | where DeviceName startswith 'ws-fin-042' and ProcessCommandLine has 'DownloadString' | project Timestamp, DeviceName, ProcessCommandLine, FileName | order by Timestamp asc";
 
 describe('Graph runHuntingQuery', () => {
   it('answers {schema, results} at both path forms', async () => {
     for (const path of ['/security/runHuntingQuery', '/security/microsoft.graph.security.runHuntingQuery']) {
       const res = await graph.post(path, { Query: PROCESSES });
       assert.equal(res.status, 200, JSON.stringify(res.data));
-      assert.equal(res.data['@odata.context'], `${sandbox.url}/v1.0/$metadata#microsoft.graph.security.huntingQueryResults`);
+      assert.equal(
+        res.data['@odata.context'],
+        `${sandbox.url}/v1.0/$metadata#microsoft.graph.security.huntingQueryResults`,
+      );
       assert.deepEqual(res.data.schema, [
         { name: 'Timestamp', type: 'DateTime' },
         { name: 'DeviceName', type: 'String' },
@@ -38,7 +42,10 @@ describe('Graph runHuntingQuery', () => {
 
   it('applies Timespan (default 30 days) and rejects a malformed one', async () => {
     const count = async (Timespan?: string): Promise<number> => {
-      const res = await graph.post('/security/runHuntingQuery', { Query: 'DeviceInfo | count', ...(Timespan ? { Timespan } : {}) });
+      const res = await graph.post('/security/runHuntingQuery', {
+        Query: 'DeviceInfo | count',
+        ...(Timespan ? { Timespan } : {}),
+      });
       assert.equal(res.status, 200, JSON.stringify(res.data));
       return Number(res.data.results[0].Count);
     };
@@ -79,7 +86,9 @@ describe('legacy advancedhunting/run', () => {
 
   it('needs "Query" exactly: "Missing query." otherwise; KQL errors as BadRequest with a target', async () => {
     for (const body of [{ query: 'DeviceInfo | take 1' }, {}, 'not json']) {
-      const res = await legacy.post('/api/advancedhunting/run', body, { headers: { 'content-type': 'application/json' } });
+      const res = await legacy.post('/api/advancedhunting/run', body, {
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(res.status, 400);
       assert.deepEqual([res.data.error.code, res.data.error.message], ['InvalidRequestBody', 'Missing query.']);
     }
@@ -107,7 +116,9 @@ describe('hunting quota (45 per scaled minute)', () => {
       assert.deepEqual(throttled.data.error.code, 'TooManyRequests');
       assert.equal(throttled.data.error.message, 'API calls quota exceeded! maximum allowed 45 per 00:00:03');
       // Graph keeps its own counter; its 429 text carries the wait.
-      const graphResults = await Promise.all(Array.from({ length: 46 }, () => g.post('/security/runHuntingQuery', query)));
+      const graphResults = await Promise.all(
+        Array.from({ length: 46 }, () => g.post('/security/runHuntingQuery', query)),
+      );
       const graphThrottled = graphResults.find((r) => r.status === 429);
       assert.match(graphThrottled?.data.error.message ?? '', /^Too many requests\. Try again in [1-3] seconds\.$/);
       assert.equal(limited.control.counters().throttled, 2);
@@ -122,7 +133,9 @@ describe('hunting quota (45 per scaled minute)', () => {
 describe('tables', () => {
   it('setHuntingTables replaces what queries see', async () => {
     const now = new Date();
-    sandbox.control.setHuntingTables(new Map([['DeviceLogonEvents', generateLargeTable('DeviceLogonEvents', 5000, now)]]));
+    sandbox.control.setHuntingTables(
+      new Map([['DeviceLogonEvents', generateLargeTable('DeviceLogonEvents', 5000, now)]]),
+    );
     const res = await graph.post('/security/runHuntingQuery', { Query: 'DeviceLogonEvents | count' });
     assert.equal(res.data.results[0].Count, 5000);
     const gone = await graph.post('/security/runHuntingQuery', { Query: 'DeviceInfo | count' });
@@ -135,20 +148,49 @@ describe('tables', () => {
     const alerts = incidents.flatMap((i) => i.alerts).filter((a) => /_100[1-5]$/.test(a.id));
     assert.equal(alerts.length, 5);
     const res = await graph.post('/security/runHuntingQuery', {
-      Query: "AlertEvidence | where AlertId endswith '_1001' or AlertId endswith '_1002' or AlertId endswith '_1003' or AlertId endswith '_1004' or AlertId endswith '_1005' | project AlertId, Title, EntityType, DeviceName, AccountUpn, RemoteIP",
+      Query:
+        "AlertEvidence | where AlertId endswith '_1001' or AlertId endswith '_1002' or AlertId endswith '_1003' or AlertId endswith '_1004' or AlertId endswith '_1005' | project AlertId, Title, EntityType, DeviceName, AccountUpn, RemoteIP",
     });
     assert.equal(res.status, 200, JSON.stringify(res.data));
-    const rows = res.data.results as { AlertId: string; Title: string; EntityType: string; DeviceName: string; AccountUpn: string; RemoteIP: string }[];
+    const rows = res.data.results as {
+      AlertId: string;
+      Title: string;
+      EntityType: string;
+      DeviceName: string;
+      AccountUpn: string;
+      RemoteIP: string;
+    }[];
     for (const alert of alerts) {
       const mine = rows.filter((r) => r.AlertId === alert.id);
       assert.ok(mine.length > 0, alert.id);
       assert.equal(mine[0]?.Title, alert.title, alert.id);
       const devices = alert.evidence.flatMap((e) => (e.kind === 'device' ? [e.deviceDnsName] : []));
-      assert.deepEqual(devices.sort(), mine.filter((r) => r.EntityType === 'Machine').map((r) => r.DeviceName).sort(), alert.id);
+      assert.deepEqual(
+        devices.sort(),
+        mine
+          .filter((r) => r.EntityType === 'Machine')
+          .map((r) => r.DeviceName)
+          .sort(),
+        alert.id,
+      );
       const accounts = alert.evidence.flatMap((e) => (e.kind === 'user' ? [e.userPrincipalName] : []));
-      assert.deepEqual(accounts.sort(), mine.filter((r) => r.EntityType === 'User').map((r) => r.AccountUpn).sort(), alert.id);
+      assert.deepEqual(
+        accounts.sort(),
+        mine
+          .filter((r) => r.EntityType === 'User')
+          .map((r) => r.AccountUpn)
+          .sort(),
+        alert.id,
+      );
       const ips = alert.evidence.flatMap((e) => (e.kind === 'ip' ? [e.ipAddress] : []));
-      assert.deepEqual(ips.sort(), mine.filter((r) => r.EntityType === 'Ip').map((r) => r.RemoteIP).sort(), alert.id);
+      assert.deepEqual(
+        ips.sort(),
+        mine
+          .filter((r) => r.EntityType === 'Ip')
+          .map((r) => r.RemoteIP)
+          .sort(),
+        alert.id,
+      );
     }
   });
 });

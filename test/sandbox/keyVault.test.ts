@@ -48,7 +48,10 @@ describe('managed identity (App Service 2019-08-01)', () => {
     assert.equal(c.miTokenRequests, 2);
     assert.deepEqual(c.miIdentities, { system: 1, [uami]: 1 });
     assert.deepEqual(
-      sandbox.control.requests().filter((r) => r.family === 'mi').map((r) => [r.status, r.identity]),
+      sandbox.control
+        .requests()
+        .filter((r) => r.family === 'mi')
+        .map((r) => [r.status, r.identity]),
       [
         [200, 'system'],
         [200, uami],
@@ -67,9 +70,15 @@ describe('managed identity (App Service 2019-08-01)', () => {
     const noHeader = await mi.get('', { params });
     assert.equal(noHeader.status, 400);
     assert.equal(noHeader.data.error, 'invalid_request');
-    const badId = await mi.get('', { params: { ...params, client_id: 'nope' }, headers: { 'x-identity-header': sandbox.identityHeader } });
+    const badId = await mi.get('', {
+      params: { ...params, client_id: 'nope' },
+      headers: { 'x-identity-header': sandbox.identityHeader },
+    });
     assert.deepEqual([badId.status, badId.data.error_description], [400, 'Identity not found']);
-    const oldVersion = await mi.get('', { params: { ...params, 'api-version': '2017-09-01' }, headers: { 'x-identity-header': sandbox.identityHeader } });
+    const oldVersion = await mi.get('', {
+      params: { ...params, 'api-version': '2017-09-01' },
+      headers: { 'x-identity-header': sandbox.identityHeader },
+    });
     assert.equal(oldVersion.status, 400);
   });
 });
@@ -89,7 +98,10 @@ describe('Key Vault secrets with SecretClient', () => {
     // No MI request here: MSAL caches managed-identity tokens process-wide, across credential instances.
     assert.deepEqual([c.keyVaultChallenges, c.keyVaultReads, c.miTokenRequests], [1, 2, 0]);
     const kvRequests = sandbox.control.requests().filter((r) => r.family === 'keyvault');
-    assert.deepEqual(kvRequests.map((r) => r.status), [401, 200, 200]);
+    assert.deepEqual(
+      kvRequests.map((r) => r.status),
+      [401, 200, 200],
+    );
     // The SDK percent-encodes the hyphen (api%2Dversion); the sandbox reads it as api-version.
     assert.match(kvRequests[1]?.path ?? '', /^\/secrets\/riposte-client-secret\/\?api-version=/);
   });
@@ -118,7 +130,10 @@ describe('Key Vault secrets with SecretClient', () => {
     const set = await kv.setSecret('other-secret', 'v@lue', { contentType: 'text/plain', tags: { owner: 'tests' } });
     assert.equal(set.value, 'v@lue');
     const got = await kv.getSecret('other-secret');
-    assert.deepEqual([got.value, got.properties.contentType, got.properties.tags], ['v@lue', 'text/plain', { owner: 'tests' }]);
+    assert.deepEqual(
+      [got.value, got.properties.contentType, got.properties.tags],
+      ['v@lue', 'text/plain', { owner: 'tests' }],
+    );
   });
 
   it('disabled → 403 Forbidden (innererror SecretDisabled); deleted → 404 SecretNotFound', async () => {
@@ -129,9 +144,17 @@ describe('Key Vault secrets with SecretClient', () => {
     assert.deepEqual([disabled.statusCode, disabled.code], [403, 'Forbidden']);
     assert.match(disabled.message, /Operation get is not allowed on a disabled secret/);
     const raw = await client(sandbox).get(`/secrets/${sandbox.secretName}/?api-version=7.5`, {
-      headers: { authorization: `Bearer ${(await new ManagedIdentityCredential().getToken('https://vault.azure.net/.default')).token}` },
+      headers: {
+        authorization: `Bearer ${(await new ManagedIdentityCredential().getToken('https://vault.azure.net/.default')).token}`,
+      },
     });
-    assert.deepEqual(raw.data, { error: { code: 'Forbidden', message: 'Operation get is not allowed on a disabled secret.', innererror: { code: 'SecretDisabled' } } });
+    assert.deepEqual(raw.data, {
+      error: {
+        code: 'Forbidden',
+        message: 'Operation get is not allowed on a disabled secret.',
+        innererror: { code: 'SecretDisabled' },
+      },
+    });
 
     sandbox.control.setSecretEnabled(true);
     assert.ok((await kv.getSecret(sandbox.secretName)).value);
@@ -144,10 +167,18 @@ describe('Key Vault secrets with SecretClient', () => {
   it('rejects a token for another audience with AKV10022 and a challenge; works with ClientSecretCredential too', async () => {
     sandbox.control.reset();
     const graphToken = await token(sandbox, GRAPH_SCOPE);
-    const res = await client(sandbox).get(`/secrets/${sandbox.secretName}?api-version=7.5`, { headers: { authorization: `Bearer ${graphToken}` } });
+    const res = await client(sandbox).get(`/secrets/${sandbox.secretName}?api-version=7.5`, {
+      headers: { authorization: `Bearer ${graphToken}` },
+    });
     assert.equal(res.status, 401);
-    assert.equal(res.data.error.message, 'AKV10022: Invalid audience. Expected https://vault.azure.net, found: https://graph.microsoft.com.');
-    assert.equal(res.headers['www-authenticate'], `Bearer authorization="${sandbox.url}/${sandbox.tenantId}", resource="https://vault.azure.net"`);
+    assert.equal(
+      res.data.error.message,
+      'AKV10022: Invalid audience. Expected https://vault.azure.net, found: https://graph.microsoft.com.',
+    );
+    assert.equal(
+      res.headers['www-authenticate'],
+      `Bearer authorization="${sandbox.url}/${sandbox.tenantId}", resource="https://vault.azure.net"`,
+    );
 
     const cred = new ClientSecretCredential(sandbox.tenantId, sandbox.clientId, sandbox.control.currentSecret(), {
       authorityHost: sandbox.authorityHost,

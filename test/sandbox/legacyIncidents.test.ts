@@ -36,9 +36,15 @@ describe('GET /api/incidents', () => {
     assert.equal(res.data['@odata.context'], `${sandbox.url}/api/$metadata#Incidents`);
     assert.equal(res.data['@odata.nextLink'], undefined);
     const first = res.data.value[0] as LegacyIncident;
-    assert.deepEqual([first.incidentId, first.status, first.severity, first.classification, first.determination], [3312, 'Active', 'Medium', 'Unknown', 'NotAvailable']);
+    assert.deepEqual(
+      [first.incidentId, first.status, first.severity, first.classification, first.determination],
+      [3312, 'Active', 'Medium', 'Unknown', 'NotAvailable'],
+    );
     const multi = (res.data.value as LegacyIncident[]).find((i) => i.incidentId === 3309);
-    assert.deepEqual(multi?.alerts.map((a) => a.alertId), ['da6371000000000000_1003', 'da6371000000000000_1001']);
+    assert.deepEqual(
+      multi?.alerts.map((a) => a.alertId),
+      ['da6371000000000000_1003', 'da6371000000000000_1001'],
+    );
     assert.equal(multi?.alerts[1]?.devices[0]?.mdatpDeviceId, '7f3a1c2e9b8d4f60a1b2c3d4e5f60718');
     // First alert: every documented key, nulls included; second: null keys omitted, as live responses do.
     const documented = multi?.alerts[0]?.entities[0] ?? {};
@@ -51,7 +57,10 @@ describe('GET /api/incidents', () => {
   it('filters only on lastUpdateTime, createdTime, status, assignedTo', async () => {
     const q = (filter: string) => legacy.get('/api/incidents', { params: { $filter: filter } });
     assert.deepEqual(ids((await q("status eq 'Active'")).data), [3312, 3311, 3309]);
-    assert.deepEqual(ids((await q("status eq 'InProgress' or assignedTo eq 'secops2@contoso.com'")).data), [3310, 3308, 3307, 3303]);
+    assert.deepEqual(
+      ids((await q("status eq 'InProgress' or assignedTo eq 'secops2@contoso.com'")).data),
+      [3310, 3308, 3307, 3303],
+    );
     const since = new Date(Date.now() - 10 * 3_600_000).toISOString();
     assert.deepEqual(ids((await q(`createdTime gt ${since}`)).data), [3312, 3311]);
     assert.deepEqual(ids((await q(`lastUpdateTime ge ${since} and status eq 'Active'`)).data), [3312, 3311]);
@@ -122,7 +131,10 @@ describe('GET/PATCH /api/incidents/{id}', () => {
       [{ severity: 'High' }, /'severity' cannot be updated/],
       [{ Status: 'Resolved' }, /'Status' cannot be updated/],
       [{ status: 'Closed' }, /Invalid value 'Closed' for property 'status'/],
-      [{ classification: 'FalsePositive', determination: 'Malware' }, /Determination 'Malware' is not valid with classification 'FalsePositive'/],
+      [
+        { classification: 'FalsePositive', determination: 'Malware' },
+        /Determination 'Malware' is not valid with classification 'FalsePositive'/,
+      ],
       [{ tags: 'x' }, /tags/],
     ];
     for (const [body, message] of cases) {
@@ -144,7 +156,10 @@ describe('legacy authorization', () => {
     assert.equal(res.status, 403);
     assert.deepEqual(
       [res.data.error.code, res.data.error.message],
-      ['Forbidden', 'Missing application roles. API required roles: Incident.ReadWrite.All, application roles: Incident.Read.All.'],
+      [
+        'Forbidden',
+        'Missing application roles. API required roles: Incident.ReadWrite.All, application roles: Incident.Read.All.',
+      ],
     );
     const graphToken = await token(sandbox, GRAPH_SCOPE);
     const wrong = await client(sandbox).get('/api/incidents', { headers: { authorization: `Bearer ${graphToken}` } });

@@ -10,7 +10,11 @@ interface Row {
 
 const schema: FilterSchema<Row> = {
   properties: {
-    status: { kind: 'enum', get: (r) => r.status, parse: (v) => ['active', 'resolved', 'inProgress'].find((s) => s.toLowerCase() === v.toLowerCase()) },
+    status: {
+      kind: 'enum',
+      get: (r) => r.status,
+      parse: (v) => ['active', 'resolved', 'inProgress'].find((s) => s.toLowerCase() === v.toLowerCase()),
+    },
     assignedTo: { kind: 'string', get: (r) => r.owner },
     createdDateTime: { kind: 'datetime', get: (r) => r.created },
   },
@@ -52,7 +56,10 @@ describe('OData $filter', () => {
   });
 
   it('rejects unknown properties, bad enum values, functions and unsupported operators with a message naming them', () => {
-    assert.throws(() => run("severity eq 'high'"), (e: unknown) => e instanceof FilterError && e.message === "no property 'severity'");
+    assert.throws(
+      () => run("severity eq 'high'"),
+      (e: unknown) => e instanceof FilterError && e.message === "no property 'severity'",
+    );
     assert.throws(() => run("status eq 'closed'"), /'closed' is not a valid enumeration/);
     assert.throws(() => run("startswith(assignedTo, 'a')"), /unknown function with name 'startswith'/);
     assert.throws(() => run("status has 'active'"), /operator 'has' is not supported/);

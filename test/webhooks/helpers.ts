@@ -74,7 +74,12 @@ export function jiraDelivery(
 export function standardDelivery(
   source: 'servicenow' | 'generic',
   body: Buffer | string | object,
-  options: { secret?: string | string[]; id?: string; timestamp?: number; headers?: Record<string, string | undefined> } = {},
+  options: {
+    secret?: string | string[];
+    id?: string;
+    timestamp?: number;
+    headers?: Record<string, string | undefined>;
+  } = {},
 ): RawDelivery {
   const raw = asBuffer(body);
   return {
@@ -100,7 +105,9 @@ export function shippedMappings(): Promise<Map<WebhookSource, SourceMapping>> {
   return shipped;
 }
 
-export async function shippedMapping<S extends WebhookSource>(source: S): Promise<Extract<SourceMapping, { source: S }>> {
+export async function shippedMapping<S extends WebhookSource>(
+  source: S,
+): Promise<Extract<SourceMapping, { source: S }>> {
   const m = (await shippedMappings()).get(source);
   if (!m) throw new Error(`no shipped mapping for ${source}`);
   return m as Extract<SourceMapping, { source: S }>;

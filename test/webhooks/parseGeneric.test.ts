@@ -29,14 +29,26 @@ describe('parseDelivery: generic', () => {
 
   it('minimal deliveries: ids and time from the headers, no ticket prefix, aliases and Defender spellings', async () => {
     const m = await shippedMapping('generic');
-    const e = parseEvent(generic({ incidentId: '0042', status: 'closed', comment: ' note ' }, { timestamp: NOW_S - 5 }), m);
+    const e = parseEvent(
+      generic({ incidentId: '0042', status: 'closed', comment: ' note ' }, { timestamp: NOW_S - 5 }),
+      m,
+    );
     assert.equal(e.incidentId, '42');
     assert.equal(e.eventId, 'generic:gen_01');
     assert.equal(e.ticketId, '');
     assert.equal(e.occurredAt, new Date((NOW_S - 5) * 1000).toISOString());
     assert.deepEqual(e.update, { status: 'resolved', comment: 'note' });
     assert.deepEqual(
-      parseEvent(generic({ incidentId: 7, status: 'in progress', classification: 'FalsePositive', determination: 'NoEnoughDataToValidate', assignedTo: '' }), m).update,
+      parseEvent(
+        generic({
+          incidentId: 7,
+          status: 'in progress',
+          classification: 'FalsePositive',
+          determination: 'NoEnoughDataToValidate',
+          assignedTo: '',
+        }),
+        m,
+      ).update,
       { status: 'inProgress', classification: 'falsePositive', determination: 'insufficientData', assignedTo: '' },
     );
     const offset = generic({ incidentId: 7, status: 'open', occurredAt: '2024-11-25T21:00:00.5+0700' });
@@ -46,7 +58,10 @@ describe('parseDelivery: generic', () => {
   it('nothing to apply is ignored; null means not given', async () => {
     const m = await shippedMapping('generic');
     assert.equal(parseIgnored(generic({ incidentId: '1' }), m), 'the delivery sets no incident field');
-    assert.equal(parseIgnored(generic({ incidentId: '1', status: null, comment: '  ', assignedTo: null }), m), 'the delivery sets no incident field');
+    assert.equal(
+      parseIgnored(generic({ incidentId: '1', status: null, comment: '  ', assignedTo: null }), m),
+      'the delivery sets no incident field',
+    );
   });
 
   it('echo: the integration actor or the riposte marker', async () => {
@@ -69,7 +84,11 @@ describe('parseDelivery: generic', () => {
         'body.status "redirected" is not valid; use one of: active, inProgress, resolved, open, new, closed, done',
       ],
       [{ incidentId: '1', assignee: 'a@b.c' }, 'body.assignee'],
-      [{ incidentId: '1', determination: 'malware' }, 'body.determination', 'body.determination needs body.classification in the same delivery'],
+      [
+        { incidentId: '1', determination: 'malware' },
+        'body.determination',
+        'body.determination needs body.classification in the same delivery',
+      ],
       [
         { incidentId: '1', classification: 'false positive', determination: 'malware' },
         'body.determination',

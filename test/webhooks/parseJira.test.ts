@@ -66,7 +66,9 @@ describe('parseDelivery: Jira', () => {
   });
 
   it('comment_created: ignored by default (its twin carries the full issue); same eventId as the twin when chosen', async () => {
-    const d = jiraDelivery(fixture('jira-comment-created.json'), { identifier: 'c0ffee00-0000-4000-8000-000000000001' });
+    const d = jiraDelivery(fixture('jira-comment-created.json'), {
+      identifier: 'c0ffee00-0000-4000-8000-000000000001',
+    });
     assert.equal(
       parseIgnored(d, await shippedMapping('jira')),
       'comments are taken from jira:issue_updated (comments.from in mappings/jira.yaml)',
@@ -81,7 +83,10 @@ describe('parseDelivery: Jira', () => {
     assert.deepEqual(event.update, { comment: '[SEC-42] Confirmed with user; password reset done.' });
     assert.equal(event.actor, ANA);
     // With from: comment_created, the issue_updated twin brings nothing new.
-    assert.match(parseIgnored(jiraDelivery(fixture('jira-issue-commented.json')), fromComments), /^no mapped field of SEC-42 changed$/);
+    assert.match(
+      parseIgnored(jiraDelivery(fixture('jira-issue-commented.json')), fromComments),
+      /^no mapped field of SEC-42 changed$/,
+    );
   });
 
   it('comments.visibility public drops JSM internal notes; internal drops public replies', async () => {
@@ -101,7 +106,10 @@ describe('parseDelivery: Jira', () => {
       raw.comments = { visibility: 'internal' };
     });
     delete (body.comment as Json).visibility;
-    assert.equal(parseIgnored(jiraDelivery(body), internalOnly), 'comment 20077 is public and comments.visibility is internal');
+    assert.equal(
+      parseIgnored(jiraDelivery(body), internalOnly),
+      'comment 20077 is public and comments.visibility is internal',
+    );
   });
 
   it('a transition with a comment gives one event with both, keyed by the changelog', async () => {
@@ -132,7 +140,9 @@ describe('parseDelivery: Jira', () => {
 
   it('assignee changes: a UPN, a mapped accountId, unassigned, or a warning when no UPN is known', async () => {
     const body = resolved();
-    (body.changelog as Json).items = [{ field: 'assignee', fieldtype: 'jira', fieldId: 'assignee', from: null, to: ANA }];
+    (body.changelog as Json).items = [
+      { field: 'assignee', fieldtype: 'jira', fieldId: 'assignee', from: null, to: ANA },
+    ];
     const m = await shippedMapping('jira');
     assert.deepEqual(parseEvent(jiraDelivery(body), m).update, { assignedTo: 'ana@contoso.com' });
 
@@ -165,24 +175,29 @@ describe('parseDelivery: Jira', () => {
 
   it('an edit that touches no mapped field is ignored', async () => {
     const body = resolved();
-    (body.changelog as Json).items = [{ field: 'summary', fieldtype: 'jira', fieldId: 'summary', from: null, to: null }];
+    (body.changelog as Json).items = [
+      { field: 'summary', fieldtype: 'jira', fieldId: 'summary', from: null, to: null },
+    ];
     assert.equal(parseIgnored(jiraDelivery(body), await shippedMapping('jira')), 'no mapped field of SEC-42 changed');
   });
 
-  it('jira:issue_created applies the current state (or is ignored per config)', async () => {
+  it('jira:issue_created is ignored by default, or applies the current state when configured', async () => {
     const body = resolved();
     body.webhookEvent = 'jira:issue_created';
     body.issue_event_type_name = 'issue_created';
     delete body.changelog;
     (fieldsOf(body).status as Json).statusCategory = { key: 'new' };
     fieldsOf(body).resolution = null;
-    const event = parseEvent(jiraDelivery(body), await shippedMapping('jira'));
+    assert.equal(
+      parseIgnored(jiraDelivery(body), await shippedMapping('jira')),
+      'jira:issue_created is ignored (issueCreated: ignore in mappings/jira.yaml)',
+    );
+    const applying = variant('jira', (raw) => {
+      raw.issueCreated = 'apply';
+    });
+    const event = parseEvent(jiraDelivery(body), applying);
     assert.equal(event.eventId, 'jira:issue:10042:created');
     assert.deepEqual(event.update, { status: 'active', assignedTo: 'ana@contoso.com' });
-    const ignoring = variant('jira', (raw) => {
-      raw.issueCreated = 'ignore';
-    });
-    assert.equal(parseIgnored(jiraDelivery(body), ignoring), 'jira:issue_created is ignored (issueCreated: ignore in test/jira.yaml)');
   });
 
   it('other events and unlinked issues are ignored', async () => {
@@ -245,7 +260,10 @@ describe('parseDelivery: Jira', () => {
       [(b) => ((b.changelog as Json).items = 'status'), 'body.changelog.items'],
       [(b) => ((b.changelog as Json).items = [null]), 'body.changelog.items[0]'],
       [(b) => (b.comment = { id: '1', body: 42 }), 'body.comment.body'],
-      [(b) => (fieldsOf(b).status = { statusCategory: { key: ['done'] } }), 'body.issue.fields.status.statusCategory.key'],
+      [
+        (b) => (fieldsOf(b).status = { statusCategory: { key: ['done'] } }),
+        'body.issue.fields.status.statusCategory.key',
+      ],
     ];
     for (const [change, field, message] of cases) {
       const body = resolved();
@@ -254,16 +272,23 @@ describe('parseDelivery: Jira', () => {
       assert.equal(e.field, field);
       if (message) assert.equal(e.message, message);
     }
-    const noId = jiraDelivery(fixture('jira-issue-resolved.json'), { headers: { 'x-atlassian-webhook-identifier': undefined } });
+    const noId = jiraDelivery(fixture('jira-issue-resolved.json'), {
+      headers: { 'x-atlassian-webhook-identifier': undefined },
+    });
     assert.equal(inputError(() => parseEvent(noId, m)).field, 'headers.x-atlassian-webhook-identifier');
   });
 
   it('retries of a delivery give the same ids; the mapping must be for the delivery source', async () => {
     const m: JiraMapping = await shippedMapping('jira');
     const first = parseEvent(jiraDelivery(fixture('jira-issue-resolved.json')), m);
-    const retry = parseEvent(jiraDelivery(fixture('jira-issue-resolved.json'), { headers: { 'x-atlassian-webhook-retry': '1' } }), m);
+    const retry = parseEvent(
+      jiraDelivery(fixture('jira-issue-resolved.json'), { headers: { 'x-atlassian-webhook-retry': '1' } }),
+      m,
+    );
     assert.deepEqual(retry, first);
-    const e = inputError(() => parseEvent({ ...jiraDelivery(fixture('jira-issue-resolved.json')), source: 'generic' }, m));
+    const e = inputError(() =>
+      parseEvent({ ...jiraDelivery(fixture('jira-issue-resolved.json')), source: 'generic' }, m),
+    );
     assert.equal(e.field, 'source');
   });
 });

@@ -14,7 +14,8 @@ import {
 
 type Json = Record<string, unknown>;
 const resolved = (): Json => fixtureJson('servicenow-incident-resolved.json');
-const snow = (body: Json | Buffer, id = '9d385017c611228701d22104cc95c371.7') => standardDelivery('servicenow', body, { id });
+const snow = (body: Json | Buffer, id = '9d385017c611228701d22104cc95c371.7') =>
+  standardDelivery('servicenow', body, { id });
 
 describe('parseDelivery: ServiceNow', () => {
   it('incident resolved with close_code and a work note → the exact event (only changed_fields applied)', async () => {
@@ -38,7 +39,10 @@ describe('parseDelivery: ServiceNow', () => {
   });
 
   it('SIR closed as false positive, no changed_fields → every mapped field, newest work note only', async () => {
-    const event = parseEvent(snow(fixture('servicenow-sir-closed.json'), 'sir-46d4.12'), await shippedMapping('servicenow'));
+    const event = parseEvent(
+      snow(fixture('servicenow-sir-closed.json'), 'sir-46d4.12'),
+      await shippedMapping('servicenow'),
+    );
     assert.deepEqual(event, {
       source: 'servicenow',
       deliveryId: 'sir-46d4.12',

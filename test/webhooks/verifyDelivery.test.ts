@@ -25,7 +25,11 @@ import {
 
 const opts = { now: NOW };
 
-async function rejectsWith(p: Promise<unknown>, reason: WebhookAuthReason, message?: string | RegExp): Promise<WebhookAuthError> {
+async function rejectsWith(
+  p: Promise<unknown>,
+  reason: WebhookAuthReason,
+  message?: string | RegExp,
+): Promise<WebhookAuthError> {
   let caught: unknown;
   try {
     await p;
@@ -34,7 +38,7 @@ async function rejectsWith(p: Promise<unknown>, reason: WebhookAuthReason, messa
   }
   assert.ok(caught instanceof WebhookAuthError, `expected WebhookAuthError(${reason}), got ${String(caught)}`);
   assert.equal(caught.reason, reason);
-  assert.equal(caught.code, 'AUTH_FAILED');
+  assert.equal(caught.code, 'UNAUTHENTICATED');
   assert.equal(caught.status, 401);
   if (typeof message === 'string') assert.equal(caught.message, message);
   else if (message) assert.match(caught.message, message);
@@ -119,7 +123,11 @@ describe('verifyDelivery: Jira x-hub-signature', () => {
   it('a signature from another secret, or over other bytes, → bad-signature without revealing the expected MAC', async () => {
     const expected = signJira(body, SECRETS.jira)['x-hub-signature'] ?? '';
     const other = jiraDelivery(body, { secret: 'some-other-secret' });
-    const e = await rejectsWith(verifyDelivery(other, defaultSecrets(), opts), 'bad-signature', 'x-hub-signature does not match the body');
+    const e = await rejectsWith(
+      verifyDelivery(other, defaultSecrets(), opts),
+      'bad-signature',
+      'x-hub-signature does not match the body',
+    );
     const everything = `${e.message} ${e.stack ?? ''} ${JSON.stringify(e)}`;
     assert.ok(!everything.includes(expected.slice(7)));
     assert.ok(!everything.includes(SECRETS.jira));
@@ -145,7 +153,8 @@ describe('verifyDelivery: Jira x-hub-signature', () => {
   });
 
   it('stale: the payload timestamp must be under jiraMaxAgeSeconds old and not in the future', async () => {
-    const at = (ms: number): Buffer => Buffer.from(JSON.stringify({ ...JSON.parse(body.toString('utf8')), timestamp: ms }));
+    const at = (ms: number): Buffer =>
+      Buffer.from(JSON.stringify({ ...JSON.parse(body.toString('utf8')), timestamp: ms }));
     const nowMs = NOW.getTime();
     await verifyDelivery(jiraDelivery(at(nowMs - 3_599_000)), defaultSecrets(), opts); // a late retry, 59m59s
     await rejectsWith(
@@ -189,7 +198,12 @@ describe('verifyDelivery: Standard Webhooks (ServiceNow, generic)', () => {
     await verifyDelivery(standardDelivery('generic', fixture('generic-update.json')), defaultSecrets(), opts);
     // The same key written both ways signs alike.
     const a = signStandardWebhook({ id: 'x', timestamp: NOW_S, body, secret: 's3cret' });
-    const b = signStandardWebhook({ id: 'x', timestamp: NOW_S, body, secret: `whsec_${Buffer.from('s3cret').toString('base64')}` });
+    const b = signStandardWebhook({
+      id: 'x',
+      timestamp: NOW_S,
+      body,
+      secret: `whsec_${Buffer.from('s3cret').toString('base64')}`,
+    });
     assert.equal(a['webhook-signature'], b['webhook-signature']);
   });
 
@@ -206,11 +220,29 @@ describe('verifyDelivery: Standard Webhooks (ServiceNow, generic)', () => {
 
   it('missing signature → missing-signature; missing id or timestamp → malformed-signature', async () => {
     const d = standardDelivery('servicenow', body);
-    await rejectsWith(verifyDelivery(withHeaders(d, { 'webhook-signature': undefined }), defaultSecrets(), opts), 'missing-signature', 'Missing webhook-signature header');
-    await rejectsWith(verifyDelivery(withHeaders(d, { 'webhook-id': undefined }), defaultSecrets(), opts), 'malformed-signature', /^webhook-id must be/);
-    await rejectsWith(verifyDelivery(withHeaders(d, { 'webhook-timestamp': undefined }), defaultSecrets(), opts), 'malformed-signature', 'webhook-timestamp must be whole Unix seconds');
-    await rejectsWith(verifyDelivery(withHeaders(d, { 'webhook-timestamp': `${NOW_S}.5` }), defaultSecrets(), opts), 'malformed-signature');
-    await rejectsWith(verifyDelivery(withHeaders(d, { 'webhook-id': 'has space' }), defaultSecrets(), opts), 'malformed-signature');
+    await rejectsWith(
+      verifyDelivery(withHeaders(d, { 'webhook-signature': undefined }), defaultSecrets(), opts),
+      'missing-signature',
+      'Missing webhook-signature header',
+    );
+    await rejectsWith(
+      verifyDelivery(withHeaders(d, { 'webhook-id': undefined }), defaultSecrets(), opts),
+      'malformed-signature',
+      /^webhook-id must be/,
+    );
+    await rejectsWith(
+      verifyDelivery(withHeaders(d, { 'webhook-timestamp': undefined }), defaultSecrets(), opts),
+      'malformed-signature',
+      'webhook-timestamp must be whole Unix seconds',
+    );
+    await rejectsWith(
+      verifyDelivery(withHeaders(d, { 'webhook-timestamp': `${NOW_S}.5` }), defaultSecrets(), opts),
+      'malformed-signature',
+    );
+    await rejectsWith(
+      verifyDelivery(withHeaders(d, { 'webhook-id': 'has space' }), defaultSecrets(), opts),
+      'malformed-signature',
+    );
   });
 
   it('malformed and truncated signatures → malformed-signature', async () => {
@@ -226,28 +258,55 @@ describe('verifyDelivery: Standard Webhooks (ServiceNow, generic)', () => {
       `v1a,${b64}`,
       Array.from({ length: 11 }, () => `v1,${b64}`).join(' '),
     ]) {
-      await rejectsWith(verifyDelivery(withHeaders(d, { 'webhook-signature': value }), defaultSecrets(), opts), 'malformed-signature');
+      await rejectsWith(
+        verifyDelivery(withHeaders(d, { 'webhook-signature': value }), defaultSecrets(), opts),
+        'malformed-signature',
+      );
     }
   });
 
   it('wrong secret, tampered body, or a signature replayed under a new timestamp or id → bad-signature', async () => {
     await rejectsWith(
-      verifyDelivery(standardDelivery('servicenow', body, { secret: 'whsec_' + Buffer.alloc(24, 7).toString('base64') }), defaultSecrets(), opts),
+      verifyDelivery(
+        standardDelivery('servicenow', body, { secret: 'whsec_' + Buffer.alloc(24, 7).toString('base64') }),
+        defaultSecrets(),
+        opts,
+      ),
       'bad-signature',
       'webhook-signature does not match the delivery',
     );
     const d = standardDelivery('servicenow', body);
-    await rejectsWith(verifyDelivery({ ...d, body: Buffer.concat([body, Buffer.from(' ')]) }, defaultSecrets(), opts), 'bad-signature');
+    await rejectsWith(
+      verifyDelivery({ ...d, body: Buffer.concat([body, Buffer.from(' ')]) }, defaultSecrets(), opts),
+      'bad-signature',
+    );
     // An attacker who captured an old delivery refreshes its timestamp: the MAC covers it.
     const old = standardDelivery('servicenow', body, { timestamp: NOW_S - 3600 });
-    await rejectsWith(verifyDelivery(withHeaders(old, { 'webhook-timestamp': String(NOW_S) }), defaultSecrets(), opts), 'bad-signature');
-    await rejectsWith(verifyDelivery(withHeaders(d, { 'webhook-id': 'msg_other' }), defaultSecrets(), opts), 'bad-signature');
+    await rejectsWith(
+      verifyDelivery(withHeaders(old, { 'webhook-timestamp': String(NOW_S) }), defaultSecrets(), opts),
+      'bad-signature',
+    );
+    await rejectsWith(
+      verifyDelivery(withHeaders(d, { 'webhook-id': 'msg_other' }), defaultSecrets(), opts),
+      'bad-signature',
+    );
     // A Jira-style signature for the generic route.
-    await rejectsWith(verifyDelivery(withHeaders(d, { 'webhook-signature': `v1,${crypto.createHmac('sha256', SECRETS.servicenow).update(body).digest('base64')}` }), defaultSecrets(), opts), 'bad-signature');
+    await rejectsWith(
+      verifyDelivery(
+        withHeaders(d, {
+          'webhook-signature': `v1,${crypto.createHmac('sha256', SECRETS.servicenow).update(body).digest('base64')}`,
+        }),
+        defaultSecrets(),
+        opts,
+      ),
+      'bad-signature',
+    );
   });
 
   it('accepts any listed signature (sender rotation) and the previous receiver secret (our rotation)', async () => {
-    const multi = standardDelivery('servicenow', body, { secret: ['whsec_' + Buffer.alloc(32, 1).toString('base64'), SECRETS.servicenow] });
+    const multi = standardDelivery('servicenow', body, {
+      secret: ['whsec_' + Buffer.alloc(32, 1).toString('base64'), SECRETS.servicenow],
+    });
     assert.equal((multi.headers['webhook-signature'] ?? '').split(' ').length, 2);
     await verifyDelivery(multi, defaultSecrets(), opts);
     const withV1a = withHeaders(multi, { 'webhook-signature': `v1a,AAAA ${multi.headers['webhook-signature']}` });
@@ -256,7 +315,10 @@ describe('verifyDelivery: Standard Webhooks (ServiceNow, generic)', () => {
     const rotating = secretsOf({ generic: ['brand-new-secret', SECRETS.generic] });
     await verifyDelivery(standardDelivery('generic', '{}'), rotating, opts);
     await verifyDelivery(standardDelivery('generic', '{}', { secret: 'brand-new-secret' }), rotating, opts);
-    await rejectsWith(verifyDelivery(standardDelivery('generic', '{}', { secret: 'retired-secret' }), rotating, opts), 'bad-signature');
+    await rejectsWith(
+      verifyDelivery(standardDelivery('generic', '{}', { secret: 'retired-secret' }), rotating, opts),
+      'bad-signature',
+    );
 
     const spy = mock.method(crypto, 'timingSafeEqual');
     try {
@@ -281,7 +343,10 @@ describe('verifyDelivery: Standard Webhooks (ServiceNow, generic)', () => {
       'webhook-timestamp is 301 s in the future; at most 300 s is accepted',
     );
     await rejectsWith(
-      verifyDelivery(standardDelivery('servicenow', body, { timestamp: NOW_S - 61 }), defaultSecrets(), { now: NOW, toleranceSeconds: 60 }),
+      verifyDelivery(standardDelivery('servicenow', body, { timestamp: NOW_S - 61 }), defaultSecrets(), {
+        now: NOW,
+        toleranceSeconds: 60,
+      }),
       'stale-timestamp',
     );
   });
@@ -290,24 +355,39 @@ describe('verifyDelivery: Standard Webhooks (ServiceNow, generic)', () => {
     const d = standardDelivery('servicenow', body, { timestamp: NOW_S });
     await verifyDelivery(d, defaultSecrets(), opts);
     await verifyDelivery(d, defaultSecrets(), { now: new Date(NOW.getTime() + 299_000) });
-    await rejectsWith(verifyDelivery(d, defaultSecrets(), { now: new Date(NOW.getTime() + 301_000) }), 'stale-timestamp');
+    await rejectsWith(
+      verifyDelivery(d, defaultSecrets(), { now: new Date(NOW.getTime() + 301_000) }),
+      'stale-timestamp',
+    );
   });
 
   it('a correctly signed non-UTF-8 body passes verification and is then refused by parseDelivery', async () => {
-    const raw = Buffer.concat([Buffer.from('{"incidentId":"1","comment":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const raw = Buffer.concat([
+      Buffer.from('{"incidentId":"1","comment":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}'),
+    ]);
     const d = standardDelivery('generic', raw);
     await verifyDelivery(d, defaultSecrets(), opts);
-    assert.throws(() => parseDelivery(d, { source: 'generic', file: 'x', echoActors: new Set(), statusAliases: new Map() }), (e: unknown) => {
-      assert.ok(e instanceof InputError);
-      assert.equal(e.field, 'body');
-      assert.equal(e.message, 'Body must be a JSON object');
-      return true;
-    });
+    assert.throws(
+      () => parseDelivery(d, { source: 'generic', file: 'x', echoActors: new Set(), statusAliases: new Map() }),
+      (e: unknown) => {
+        assert.ok(e instanceof InputError);
+        assert.equal(e.field, 'body');
+        assert.equal(e.message, 'Body must be a JSON object');
+        return true;
+      },
+    );
   });
 
   it('never puts a secret or the expected signature in the error', async () => {
     const d = standardDelivery('servicenow', body, { secret: 'whsec_' + Buffer.alloc(24, 9).toString('base64') });
-    const expected = signStandardWebhook({ id: d.headers['webhook-id'] ?? '', timestamp: Number(d.headers['webhook-timestamp']), body, secret: SECRETS.servicenow });
+    const expected = signStandardWebhook({
+      id: d.headers['webhook-id'] ?? '',
+      timestamp: Number(d.headers['webhook-timestamp']),
+      body,
+      secret: SECRETS.servicenow,
+    });
     const e = await rejectsWith(verifyDelivery(d, defaultSecrets(), opts), 'bad-signature');
     const everything = `${e.message} ${e.stack ?? ''} ${JSON.stringify(e)}`;
     assert.ok(!everything.includes((expected['webhook-signature'] ?? '').slice(3)));
@@ -315,16 +395,22 @@ describe('verifyDelivery: Standard Webhooks (ServiceNow, generic)', () => {
   });
 
   it('a whsec_ secret that is not base64 is a configuration error, without the value', async () => {
-    await assert.rejects(verifyDelivery(standardDelivery('generic', '{}'), secretsOf({ generic: ['whsec_not base64!'] }), opts), (e: unknown) => {
-      assert.ok(e instanceof ConfigError);
-      assert.ok(!e.message.includes('not base64!'));
-      return true;
-    });
+    await assert.rejects(
+      verifyDelivery(standardDelivery('generic', '{}'), secretsOf({ generic: ['whsec_not base64!'] }), opts),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.ok(!e.message.includes('not base64!'));
+        return true;
+      },
+    );
   });
 });
 
 // Keeps the ServiceNow shipped mapping import honest: the fixture used above parses.
 it('the Standard Webhooks fixture is a parseable ServiceNow delivery', async () => {
-  const r = parseDelivery(standardDelivery('servicenow', fixture('servicenow-incident-resolved.json')), await shippedMapping('servicenow'));
+  const r = parseDelivery(
+    standardDelivery('servicenow', fixture('servicenow-incident-resolved.json')),
+    await shippedMapping('servicenow'),
+  );
   assert.ok(!('ignored' in r));
 });

@@ -1,0 +1,20 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { getDeps as defaultGetDeps, type AppDeps } from '../shared/deps';
+import { toHttpResponse } from './lib/httpErrors';
+import { incidentIdParam } from './lib/params';
+
+export function makeGetIncident(getDeps: () => Pick<AppDeps, 'defender'> = defaultGetDeps) {
+  return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      const id = incidentIdParam(req);
+      const incident = await getDeps().defender.getIncident(id);
+      return { status: 200, jsonBody: incident };
+    } catch (err) {
+      return toHttpResponse(err, ctx);
+    }
+  };
+}
+
+export const getIncident = makeGetIncident();
+
+app.http('getIncident', { methods: ['GET'], authLevel: 'function', route: 'incidents/{id}', handler: getIncident });

@@ -1,0 +1,19 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { getDeps as defaultGetDeps, type AppDeps } from '../shared/deps';
+import { deepHealth } from '../shared/health';
+import { toHttpResponse } from './lib/httpErrors';
+
+export function makeHealthDeep(getDeps: () => AppDeps = defaultGetDeps) {
+  return async (_req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      const result = await deepHealth(getDeps());
+      return { status: result.status === 'ok' ? 200 : 503, jsonBody: result };
+    } catch (err) {
+      return toHttpResponse(err, ctx);
+    }
+  };
+}
+
+export const healthDeep = makeHealthDeep();
+
+app.http('healthDeep', { methods: ['GET'], authLevel: 'function', route: 'health/deep', handler: healthDeep });

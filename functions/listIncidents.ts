@@ -1,0 +1,34 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { getDeps as defaultGetDeps, type AppDeps } from '../shared/deps';
+import type { Incident, IncidentFilter, IncidentStatus, Severity } from '../shared/defender/types';
+import { toHttpResponse } from './lib/httpErrors';
+import { intParam, listParam } from './lib/params';
+
+export const MAX_LIST_LIMIT = 1000;
+
+export function makeListIncidents(getDeps: () => Pick<AppDeps, 'defender'> = defaultGetDeps) {
+  return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      const limit = intParam(req, 'limit', 100, 1, MAX_LIST_LIMIT);
+      const filter: IncidentFilter = { limit };
+      // Enum values and dates are validated (and named in errors) by the client's filter normaliser.
+      const status = listParam(req, 'status');
+      if (status) filter.status = status as IncidentStatus[];
+      const severity = listParam(req, 'severity');
+      if (severity) filter.severity = severity as Severity[];
+      for (const key of ['assignedTo', 'createdSince', 'updatedSince'] as const) {
+        const v = req.query.get(key);
+        if (v !== null && v !== '') filter[key] = v;
+      }
+      const incidents: Incident[] = [];
+      for await (const incident of getDeps().defender.listIncidents(filter)) incidents.push(incident);
+      return { status: 200, jsonBody: { count: incidents.length, limit, value: incidents } };
+    } catch (err) {
+      return toHttpResponse(err, ctx);
+    }
+  };
+}
+
+export const listIncidents = makeListIncidents();
+
+app.http('listIncidents', { methods: ['GET'], authLevel: 'function', route: 'incidents', handler: listIncidents });

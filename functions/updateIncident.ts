@@ -1,0 +1,31 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { getDeps as defaultGetDeps, type AppDeps } from '../shared/deps';
+import { validateUpdate } from '../shared/defender/validateUpdate';
+import { readJsonObject } from './lib/httpBody';
+import { toHttpResponse } from './lib/httpErrors';
+import { incidentIdParam } from './lib/params';
+
+export function makeUpdateIncident(getDeps: () => Pick<AppDeps, 'defender' | 'config'> = defaultGetDeps) {
+  return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      const id = incidentIdParam(req);
+      const body = await readJsonObject(req);
+      const deps = getDeps();
+      // Validate before any call so a bad field never costs quota; errors name the field.
+      const update = validateUpdate(body, deps.config.api);
+      const incident = await deps.defender.updateIncident(id, update);
+      return { status: 200, jsonBody: incident };
+    } catch (err) {
+      return toHttpResponse(err, ctx);
+    }
+  };
+}
+
+export const updateIncident = makeUpdateIncident();
+
+app.http('updateIncident', {
+  methods: ['PATCH'],
+  authLevel: 'function',
+  route: 'incidents/{id}',
+  handler: updateIncident,
+});

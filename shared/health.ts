@@ -1,0 +1,70 @@
+// Health checks. The shallow one reads settings only; the deep one proves each hop of the path (Key Vault →
+// Entra ID → Defender API) with one cheap call each, reporting which hop failed and why, never a secret.
+import { loadConfig, type Env } from './config';
+import type { AppDeps } from './deps';
+import { isAppError, toError } from './errors';
+import { redact } from './logger';
+
+export interface ShallowHealth {
+  status: 'ok' | 'misconfigured';
+  api?: string;
+  cloud?: string;
+  apiHost?: string;
+  problems?: readonly string[];
+}
+
+export function shallowHealth(env: Env): ShallowHealth {
+  try {
+    const c = loadConfig(env);
+    return { status: 'ok', api: c.api, cloud: c.cloud, apiHost: new URL(c.apiBaseUrl).host };
+  } catch (e) {
+    const problems = (e as { problems?: readonly string[] }).problems ?? ['configuration could not be read'];
+    return { status: 'misconfigured', problems };
+  }
+}
+
+export interface CheckResult {
+  name: 'keyVault' | 'token' | 'api';
+  ok: boolean;
+  durationMs: number;
+  error?: { code: string; message: string };
+}
+
+export interface DeepHealth {
+  status: 'ok' | 'failing';
+  api: string;
+  cloud: string;
+  checks: CheckResult[];
+}
+
+async function check(name: CheckResult['name'], run: () => Promise<unknown>): Promise<CheckResult> {
+  const started = performance.now();
+  try {
+    await run();
+    return { name, ok: true, durationMs: Math.round(performance.now() - started) };
+  } catch (e) {
+    const err = toError(e);
+    const code = isAppError(e) ? e.code : 'ERROR';
+    return { name, ok: false, durationMs: Math.round(performance.now() - started), error: { code, message: redact(err.message) } };
+  }
+}
+
+/** Runs the hops in order and stops at the first failure (later hops would only repeat it). */
+export async function deepHealth(deps: Pick<AppDeps, 'config' | 'secrets' | 'tokens' | 'defender'>): Promise<DeepHealth> {
+  const checks: CheckResult[] = [];
+  const steps: Array<[CheckResult['name'], () => Promise<unknown>]> = [
+    ['keyVault', () => deps.secrets.get()],
+    ['token', () => deps.tokens.getToken()],
+    // One incident is the cheapest authorised read on both backends.
+    ['api', async () => {
+      for await (const _ of deps.defender.listIncidents({ limit: 1 })) break;
+    }],
+  ];
+  for (const [name, run] of steps) {
+    const result = await check(name, run);
+    checks.push(result);
+    if (!result.ok) break;
+  }
+  const ok = checks.length === steps.length && checks.every((c) => c.ok);
+  return { status: ok ? 'ok' : 'failing', api: deps.config.api, cloud: deps.config.cloud, checks };
+}

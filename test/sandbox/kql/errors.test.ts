@@ -1,0 +1,119 @@
+// The three error kinds: their messages (in the service's words where it has them) and offsets.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { checkKqlSyntax, KqlError } from '../../../sandbox/kql';
+import { run } from './fixtures';
+
+function failure(query: string): KqlError {
+  try {
+    run(query);
+  } catch (e) {
+    assert.ok(e instanceof KqlError, `expected a KqlError, got ${String(e)}`);
+    return e;
+  }
+  assert.fail(`expected ${query} to fail`);
+}
+
+describe('syntax errors', () => {
+  it('carry the parser message and offset', () => {
+    // The parser expects ')' where the pipe is.
+    const query = 'Events | where Timestamp > ago(1h | take 10';
+    const e = failure(query);
+    assert.equal(e.kind, 'syntax');
+    assert.equal(e.offset, query.indexOf('| take'));
+    assert.equal(e.message, `Syntax error at offset ${query.indexOf('| take')}: Expected: )`);
+  });
+
+  it('checkKqlSyntax reports the same without evaluating', () => {
+    assert.deepEqual(checkKqlSyntax('Events | where x == 1'), { ok: true });
+    assert.deepEqual(checkKqlSyntax('NoSuchTable | mv-expand x'), { ok: true });
+    const bad = checkKqlSyntax('Events | where FileName == "unterminated');
+    assert.equal(bad.ok, false);
+    assert.ok(!bad.ok && bad.offset > 0 && bad.message.startsWith(`Syntax error at offset ${bad.offset}: `));
+  });
+
+  it('flags keywords used as names', () => {
+    assert.equal(failure('Events | extend double = 1').kind, 'syntax');
+  });
+});
+
+describe('semantic errors', () => {
+  it('name an unknown table with the operator that follows it', () => {
+    const e = failure('EmailAttachmentInfo | where FileName == "x"');
+    assert.equal(e.kind, 'semantic');
+    assert.equal(
+      e.message,
+      "'where' operator: Failed to resolve table or column expression named 'EmailAttachmentInfo'",
+    );
+    assert.equal(e.offset, 0);
+    assert.equal(failure('Nope').message, "Failed to resolve table or column expression named 'Nope'");
+  });
+
+  it('name an unknown column with its operator and offset', () => {
+    const e = failure('Events | project FileName, Nope');
+    assert.equal(e.message, "'project' operator: Failed to resolve scalar expression named 'Nope'");
+    assert.equal(e.offset, 'Events | project FileName, '.length);
+    assert.equal(
+      failure('Events | where AccountUpn == "x"').message,
+      "'where' operator: Failed to resolve scalar expression named 'AccountUpn'",
+    );
+    assert.equal(
+      failure('Events | summarize count() by Nope').message,
+      "'summarize' operator: Failed to resolve scalar expression named 'Nope'",
+    );
+    assert.equal(
+      failure('Events | order by Nope').message,
+      "'order' operator: Failed to resolve scalar expression named 'Nope'",
+    );
+  });
+
+  it('report a column dropped by an earlier operator', () => {
+    assert.match(
+      failure('Events | project FileName | where Port > 1').message,
+      /'where' operator: Failed to resolve scalar expression named 'Port'/,
+    );
+  });
+
+  it('report unknown functions and wrong argument counts', () => {
+    assert.equal(failure('Events | where foo(FileName)').message, "'where' operator: Unknown function: 'foo'.");
+    assert.match(
+      failure('Events | extend x = tolower()').message,
+      /'extend' operator: tolower\(\): expects 1 arguments, got 0/,
+    );
+  });
+
+  it('report type mismatches', () => {
+    assert.match(
+      failure('Events | where FileName > 5').message,
+      /The operator '>' is not defined for the operand types string and long/,
+    );
+    assert.match(failure('Events | where Port =~ 5').message, /'=~'/);
+    assert.match(failure('Events | extend x = FileName.foo').message, /dynamic/);
+  });
+});
+
+describe('unsupported features', () => {
+  it('name the operator and list the supported ones', () => {
+    const e = failure('Events | mv-expand Extra');
+    assert.equal(e.kind, 'unsupported');
+    assert.match(
+      e.message,
+      /^The sandbox does not support the 'mv-expand' operator \(supported: where, filter, project, /,
+    );
+    assert.equal(e.offset, 'Events | '.length);
+    assert.match(failure('Events | join (Events) on DeviceName').message, /'join' operator/);
+    assert.match(failure('union Events, Events').message, /'union' operator/);
+    assert.match(failure('Events | render timechart').message, /'render' operator/);
+  });
+
+  it('name the function when Kusto knows it but the sandbox does not', () => {
+    const e = failure('Events | extend u = parse_url(CommandLine)');
+    assert.equal(e.kind, 'unsupported');
+    assert.match(e.message, /^The sandbox does not support the 'parse_url' function \(supported: .*ago.*tolower/);
+  });
+
+  it('reject user-defined functions and query parameters', () => {
+    assert.match(failure('let f = (x: long) { x + 1 }; Events | take 1').message, /user-defined functions/);
+    assert.match(failure('declare query_parameters(n: long = 1); Events | take n').message, /query_parameters/);
+  });
+});

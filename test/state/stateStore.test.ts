@@ -1,0 +1,96 @@
+// One contract, two stores: Table storage (through the real SDK against Azurite) and memory.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startAzurite, type Azurite } from '../../host/azurite';
+import { createMemoryStateStore } from '../../shared/state/memoryState';
+import { createTableStateStore } from '../../shared/state/tableState';
+import type { StateStore, WriteRecord } from '../../shared/state/types';
+
+const record = (key: string, over: Partial<WriteRecord> = {}): WriteRecord => ({
+  key,
+  state: 'pending',
+  owner: 'w:run-1',
+  runId: 'run-1',
+  incidentId: '42',
+  leaseUntil: '2026-03-01T12:10:00.000Z',
+  updatedAt: '2026-03-01T12:00:00.000Z',
+  ...over,
+});
+
+function contract(name: string, makeStore: () => StateStore): void {
+  describe(`${name} state store`, () => {
+    it('keeps a watermark per workflow, with a pending window until it completes', async () => {
+      const store = makeStore();
+      assert.deepEqual(await store.getWatermark('a'), { workflow: 'a', watermark: undefined, pending: undefined });
+      const pending = { runId: 'r1', start: '2026-03-01T10:00:00.000Z', end: '2026-03-01T11:00:00.000Z', startedAt: '2026-03-01T11:05:00.000Z' };
+      await store.beginWindow('a', pending);
+      assert.deepEqual(await store.getWatermark('a'), { workflow: 'a', watermark: undefined, pending });
+      assert.deepEqual(await store.getWatermark('b'), { workflow: 'b', watermark: undefined, pending: undefined });
+      await store.completeWindow('a', 'r1', pending.end);
+      assert.deepEqual(await store.getWatermark('a'), { workflow: 'a', watermark: pending.end, pending: undefined });
+    });
+
+    it('never moves a watermark backwards, and keeps a newer run’s pending window', async () => {
+      const store = makeStore();
+      await store.completeWindow('a', 'r1', '2026-03-01T11:00:00.000Z');
+      const newer = { runId: 'r3', start: '2026-03-01T11:00:00.000Z', end: '2026-03-01T11:15:00.000Z', startedAt: '2026-03-01T11:20:00.000Z' };
+      await store.beginWindow('a', newer);
+      await store.completeWindow('a', 'r2', '2026-03-01T10:00:00.000Z');
+      assert.deepEqual(await store.getWatermark('a'), { workflow: 'a', watermark: '2026-03-01T11:00:00.000Z', pending: newer });
+    });
+
+    it('inserts a write once, and replaces it only with the version it was read at', async () => {
+      const store = makeStore();
+      const key = 'wf/42/abc/with/slashes?and#hash';
+      const v1 = await store.createWrite('wf', record(key, { intent: '{"comment":"x"}' }));
+      assert.ok(v1);
+      assert.equal(await store.createWrite('wf', record(key)), undefined);
+      const read = await store.getWrite('wf', key);
+      assert.deepEqual(read?.record, record(key, { intent: '{"comment":"x"}' }));
+      const v2 = await store.replaceWrite('wf', record(key, { state: 'done', owner: 'w:run-2' }), read?.version ?? '');
+      assert.ok(v2);
+      assert.equal(await store.replaceWrite('wf', record(key, { state: 'pending' }), v1), undefined, 'a stale version must lose');
+      const done = await store.getWrite('wf', key);
+      assert.equal(done?.record.state, 'done');
+      assert.equal(done?.record.intent, undefined);
+      assert.equal(await store.getWrite('wf', 'wf/other'), undefined);
+      assert.equal(await store.getWrite('other-wf', key), undefined);
+    });
+
+    it('lists the pending writes of one workflow', async () => {
+      const store = makeStore();
+      await store.createWrite('wf', record('wf/1/a'));
+      await store.createWrite('wf', record('wf/2/b', { state: 'done' }));
+      await store.createWrite('wf', record('wf/3/c', { incidentId: '3' }));
+      await store.createWrite('wf2', record('wf2/4/d'));
+      const pending = await store.listPendingWrites('wf');
+      assert.deepEqual(pending.map((p) => p.record.key).sort(), ['wf/1/a', 'wf/3/c']);
+      assert.ok(pending.every((p) => typeof p.version === 'string' && p.version.length > 0));
+    });
+
+    it('lets exactly one of two concurrent claims win', async () => {
+      const store = makeStore();
+      const results = await Promise.all([store.createWrite('wf', record('wf/9/z', { owner: 'a' })), store.createWrite('wf', record('wf/9/z', { owner: 'b' }))]);
+      assert.equal(results.filter((r) => r !== undefined).length, 1);
+    });
+  });
+}
+
+contract('memory', () => createMemoryStateStore());
+
+describe('table storage', () => {
+  let azurite: Azurite | undefined;
+  let n = 0;
+  before(async () => {
+    azurite = await startAzurite({ inMemory: true, ports: 'random' });
+  });
+  after(async () => {
+    await azurite?.stop();
+  });
+  // A fresh pair of tables per test (the prefix), so the contract's tests do not see each other's data.
+  contract('Azure Table', () => createTableStateStore(azurite?.connectionString ?? '', { tablePrefix: `T${Date.now() % 1e8}x${++n}` }));
+
+  it('refuses a table prefix that is not a table name', () => {
+    assert.throws(() => createTableStateStore(azurite?.connectionString ?? '', { tablePrefix: 'bad-prefix' }), /^Error: tablePrefix must be letters and digits, starting with a letter$/);
+  });
+});
