@@ -149,6 +149,8 @@ export const hooks: Record<string, HookCallback[]> = {};
 export const appHookData: Record<string, unknown> = {};
 
 let programmingModel: ProgrammingModel | undefined;
+/** Set when the app called `app.setup({ enableHttpStream: true })` (the library logs that through the core). */
+let streamRequested = false;
 /** System messages from the library itself (e.g. "Discarding the body of the incoming GET request"). */
 let systemLogSink: (level: LogLevel, message: string) => void = () => {};
 
@@ -185,6 +187,7 @@ const coreApi = {
   },
   // Must exist: without it the library refuses `enableHttpStream` and log hooks, and system logs go to console.
   log(level: LogLevel, _category: LogCategory, message: string): void {
+    if (message === 'HTTP streaming enabled.') streamRequested = true;
     systemLogSink(level, message);
   },
 };
@@ -224,6 +227,19 @@ export function getProgrammingModel(): ProgrammingModel {
   }
   if (!programmingModel) throw new Error('@azure/functions did not set a programming model');
   return programmingModel;
+}
+
+/**
+ * Turn HTTP streaming back off if the app enabled it: with streaming on, the library waits for a request on its own
+ * proxy port that this host never sends. Handlers see the same HttpRequest API either way (body, text(), json()).
+ * @returns whether the app had asked for streaming
+ */
+export function keepHttpStreamOff(): boolean {
+  if (!streamRequested) return false;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // disabled
+  streamRequested = false;
+  return true;
 }
 
 export interface InvokeOptions {
@@ -288,10 +304,12 @@ export async function invoke(
         invocationContext: current.context,
       };
       for (const hook of hooks.log ?? []) {
+        // A failing log hook must not fail the invocation (the worker swallows these too).
         try {
-          void hook(logContext);
+          const r = hook(logContext);
+          if (r instanceof Promise) r.catch(() => {});
         } catch {
-          // A failing log hook must not fail the invocation (the worker swallows these too).
+          // ignored, see above
         }
       }
       const finalLevel = logContext.level as LogLevel;

@@ -51,8 +51,11 @@ function keyMatches(given: string | undefined, expected: string): boolean {
 
 function send(res: ServerResponse, status: number, body?: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
-  res.writeHead(status, body === undefined ? headers : { 'content-type': 'text/plain; charset=utf-8', ...headers });
-  res.end(body);
+  const bytes = Buffer.from(body ?? '', 'utf8');
+  const typed = body === undefined ? headers : { 'content-type': 'text/plain; charset=utf-8', ...headers };
+  // writeHead fixes the headers, so say the length here or node falls back to chunked encoding.
+  res.writeHead(status, status === 204 ? typed : { ...typed, 'content-length': String(bytes.length) });
+  res.end(bytes);
 }
 
 function rpcBodyBytes(body: RpcTypedData | null | undefined): Buffer | undefined {
@@ -239,7 +242,8 @@ function writeResponse(
     out['set-cookie'] = [...(existing === undefined ? [] : [existing].flat()), ...cookies];
   }
   const noBody = method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
-  const bytes = noBody ? undefined : rpcBodyBytes(rpc.body);
+  const bytes = noBody ? undefined : (rpcBodyBytes(rpc.body) ?? Buffer.alloc(0));
+  if (bytes) out['content-length'] = String(bytes.length);
   res.writeHead(status, out);
   res.end(bytes);
 }

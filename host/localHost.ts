@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expandEntries, loadEntries } from './entries';
 import {
+  keepHttpStreamOff,
   registrations,
   runAppStartHooks,
   runAppTerminateHooks,
@@ -108,6 +109,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   setSystemLogSink((level, message) => log(`System${level === 'information' ? '' : ` [${level}]`}: ${message}`));
   loadEntries(expandEntries(options.entry, options.cwd));
+  if (keepHttpStreamOff())
+    log('app.setup({ enableHttpStream: true }) is not supported locally; HTTP requests are buffered');
   await runAppStartHooks(options.cwd ?? process.cwd());
 
   const queueClients = new QueueClients();
@@ -188,7 +191,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       );
       return;
     }
-    const client = await queueClients.get(conn, queueName);
+    let client;
+    try {
+      client = await queueClients.get(conn, queueName);
+    } catch (err) {
+      // Like the host: the listener stays down, everything else still runs.
+      log(`Function '${name}': cannot reach queue '${queueName}'; not listening: ${(err as Error).message}`);
+      return;
+    }
     const listener = new QueueListener({
       functionName: name,
       queueName,

@@ -1,5 +1,7 @@
 // Settings are read and validated here, once, and handed down; nothing else reads process.env.
 // Every problem is collected and reported together, by setting name only: values are never printed.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { apiBaseUrlFor, apiScopeFor, authorityHostFor, CLOUDS, type Cloud } from './clouds';
 import type { ApiBackend } from './defender/types';
 import { ConfigError } from './errors';
@@ -32,6 +34,8 @@ export interface AppConfig {
   maxRetries: number;
   maxRetryAfterMs: number;
   rateLimits: { hunting: RateLimitWindow[]; incidents: RateLimitWindow[] };
+  /** Folder holding the security team's content: queries/, workflows/, mappings/. */
+  contentDir: string;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -57,6 +61,7 @@ export const SETTINGS = [
   'MAX_RETRIES',
   'MAX_RETRY_AFTER_SECONDS',
   'RATE_LIMIT_WINDOW_SCALE',
+  'CONTENT_DIR',
 ] as const;
 
 export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
@@ -135,6 +140,10 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   const maxRetryAfterMs = number('MAX_RETRY_AFTER_SECONDS', 60, 0, 900) * 1000;
   const scale = number('RATE_LIMIT_WINDOW_SCALE', 1, 0.001, 1);
 
+  const contentOverride = text('CONTENT_DIR');
+  const contentDir = contentOverride ? resolve(contentOverride) : findAppRoot(__dirname);
+  if (!existsSync(join(contentDir, 'queries'))) problems.push('CONTENT_DIR must be a folder that holds queries/');
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const minute = 60_000 * scale;
@@ -170,7 +179,16 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
         { limit: 1500, windowMs: hour },
       ],
     },
+    contentDir,
   });
+}
+
+/** The folder with package.json above this file: the repo in development, the deployed package in Azure. */
+export function findAppRoot(from: string): string {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(from);
+  }
 }
 
 let cached: Readonly<AppConfig> | undefined;

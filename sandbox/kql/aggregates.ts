@@ -111,12 +111,13 @@ function collector(value: Compiled, distinct: boolean, limit: number, pred?: (ro
   };
 }
 
-function extreme(value: Compiled, sign: 1 | -1): Accumulator {
+function extreme(value: Compiled, sign: 1 | -1, pred?: (row: Row) => boolean): Accumulator {
   let best: unknown = null;
   const ev = value.ev;
   const type = value.type;
   return {
     add: (row) => {
+      if (pred && !pred(row)) return;
       const v = ev(row);
       if (isNullValue(v, type) || (type === 'string' && v === '')) return;
       if (best === null || sign * compareNonNull(v, best, type) > 0) best = v;
@@ -242,7 +243,7 @@ function anyRow(prefix: string | null, args: Expr[], tools: AggregateTools): Com
 
 const MAX_SET = 1_048_576;
 
-export const AGGREGATES: Record<string, AggregateDefinition> = {
+const AGGREGATE_DEFINITIONS: Record<string, AggregateDefinition> = {
   count: {
     minArgs: 0,
     maxArgs: 0,
@@ -266,6 +267,15 @@ export const AGGREGATES: Record<string, AggregateDefinition> = {
     maxArgs: 2,
     compile: single(
       'dcount',
+      () => 'long',
+      (a) => distinctCounter(at(a, 0)),
+    ),
+  },
+  count_distinct: {
+    minArgs: 1,
+    maxArgs: 1,
+    compile: single(
+      'count_distinct',
       () => 'long',
       (a) => distinctCounter(at(a, 0)),
     ),
@@ -333,6 +343,24 @@ export const AGGREGATES: Record<string, AggregateDefinition> = {
       (a) => extreme(at(a, 0), 1),
     ),
   },
+  minif: {
+    minArgs: 2,
+    maxArgs: 2,
+    compile: single(
+      'minif',
+      (a) => at(a, 0).type,
+      (a) => extreme(at(a, 0), -1, predicate(a, 1)),
+    ),
+  },
+  maxif: {
+    minArgs: 2,
+    maxArgs: 2,
+    compile: single(
+      'maxif',
+      (a) => at(a, 0).type,
+      (a) => extreme(at(a, 0), 1, predicate(a, 1)),
+    ),
+  },
   sum: { minArgs: 1, maxArgs: 1, compile: single('sum', sumType, (a) => summer(at(a, 0), false)) },
   sumif: { minArgs: 2, maxArgs: 2, compile: single('sumif', sumType, (a) => summer(at(a, 0), false, predicate(a, 1))) },
   avg: {
@@ -349,10 +377,26 @@ export const AGGREGATES: Record<string, AggregateDefinition> = {
       (a) => summer(at(a, 0), true),
     ),
   },
+  avgif: {
+    minArgs: 2,
+    maxArgs: 2,
+    compile: single(
+      'avgif',
+      (a, tools) => (isNumericOrDynamic(at(a, 0).type) ? 'real' : tools.fail('avgif(): expects a number')),
+      (a) => summer(at(a, 0), true, predicate(a, 1)),
+    ),
+  },
   arg_max: { minArgs: 1, maxArgs: 64, compile: (_n, args, tools) => argExtreme('max', args, tools) },
   arg_min: { minArgs: 1, maxArgs: 64, compile: (_n, args, tools) => argExtreme('min', args, tools) },
   take_any: { minArgs: 1, maxArgs: 64, compile: (_n, args, tools) => anyRow(null, args, tools) },
   any: { minArgs: 1, maxArgs: 64, compile: (_n, args, tools) => anyRow('any', args, tools) },
+};
+
+/** Supported aggregation functions, with the legacy spellings makeset/makelist still common in public queries. */
+export const AGGREGATES: Record<string, AggregateDefinition> = {
+  ...AGGREGATE_DEFINITIONS,
+  makeset: AGGREGATE_DEFINITIONS['make_set'] as AggregateDefinition,
+  makelist: AGGREGATE_DEFINITIONS['make_list'] as AggregateDefinition,
 };
 
 function isNumericOrDynamic(t: KqlType): boolean {
@@ -366,8 +410,14 @@ export const AGGREGATE_PREFIXES: Record<string, string> = {
   dcount: 'dcount',
   dcountif: 'dcountif',
   make_set: 'set',
+  makeset: 'set',
   make_set_if: 'set',
   make_list: 'list',
+  makelist: 'list',
+  count_distinct: 'count_distinct',
+  minif: 'minif',
+  maxif: 'maxif',
+  avgif: 'avgif',
   make_list_if: 'list',
   min: 'min',
   max: 'max',

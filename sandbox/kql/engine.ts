@@ -99,17 +99,15 @@ function outputConverter(type: KqlType): (v: unknown) => unknown {
     case 'timespan':
       return (v) => (typeof v === 'number' ? formatTimespan(v) : null);
     case 'real':
-      return (v) =>
-        typeof v !== 'number'
-          ? null
-          : Number.isFinite(v)
-            ? v
-            : Number.isNaN(v)
-              ? 'NaN'
-              : v > 0
-                ? 'Infinity'
-                : '-Infinity';
+      return realOutput;
     default:
       return (v) => (v === undefined ? null : v);
   }
+}
+
+/** JSON has no NaN or infinities, so they go out as text ('NaN', 'Infinity', '-Infinity'). */
+function realOutput(v: unknown): unknown {
+  if (typeof v !== 'number') return null;
+  if (Number.isFinite(v)) return v;
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
 }

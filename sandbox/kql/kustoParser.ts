@@ -94,6 +94,11 @@ export function kindName(element: KustoElement): string {
   return load().kindNames.get(element.Kind) ?? `Kind${element.Kind}`;
 }
 
+/** True when `name` is an aggregation function that Kusto knows. */
+export function isKnownKustoAggregate(name: string): boolean {
+  return load().language.GlobalState.Default.GetAggregate(name) !== null;
+}
+
 /** True when `name` is a scalar or aggregate function that Kusto knows (so the sandbox can say "unsupported"). */
 export function isKnownKustoFunction(name: string): boolean {
   const state = load().language.GlobalState.Default;

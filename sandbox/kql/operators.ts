@@ -4,6 +4,7 @@ import { operatorName, type Expr, type NamePattern, type QueryOp } from './ast';
 import type { Evaluator } from './compiled';
 import { isCanonicalDatetime, normalizeDatetime, parseTimespanText } from './datetime';
 import { compileExpr, expressionResultName, semanticError, type Plan, type QueryEnv, type Scope } from './expressions';
+import { isKnownKustoAggregate, isKnownKustoFunction } from './kustoParser';
 import { assertUsableName, ProjectionBuilder, type ProjectedColumn } from './projection';
 import { KqlError, type KqlColumn, type KqlTable, type KqlType } from './types';
 import { compareNonNull, compositeKey, isNullValue, toBool, toLong, valueKey, type Row } from './values';
@@ -357,13 +358,21 @@ function summarize(input: Plan, aggregateExprs: Expr[], byExprs: Expr[], scope: 
   const aggregates: { compiled: CompiledAggregate; names: string[] }[] = [];
   for (const e of aggregateExprs) {
     const call = e.k === 'assign' ? e.expr : e;
-    if (call.k !== 'call' || !AGGREGATES[call.name]) {
-      const what =
-        call.k === 'call' ? `'${call.name}' is not an aggregation function` : 'expected an aggregation function call';
-      throw semanticError(scope, `Summarize: ${what}`, call.pos);
-    }
+    if (call.k !== 'call') throw semanticError(scope, 'Expected an aggregation function call', call.pos);
     const def = AGGREGATES[call.name];
-    if (!def) throw semanticError(scope, `Unknown aggregation function '${call.name}'`, call.pos);
+    if (!def) {
+      if (isKnownKustoAggregate(call.name)) {
+        throw new KqlError(
+          'unsupported',
+          `The sandbox does not support the '${call.name}' aggregation function (supported: ${Object.keys(AGGREGATES).sort().join(', ')})`,
+          call.pos,
+        );
+      }
+      const what = isKnownKustoFunction(call.name)
+        ? `'${call.name}' is not an aggregation function`
+        : `Unknown function: '${call.name}'.`;
+      throw semanticError(scope, what, call.pos);
+    }
     if (call.args.length < def.minArgs || call.args.length > def.maxArgs) {
       throw semanticError(scope, `${call.name}(): wrong number of arguments (${call.args.length})`, call.pos);
     }

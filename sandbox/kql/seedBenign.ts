@@ -22,7 +22,7 @@ export interface DeviceProfile {
   sidSuffix: number;
 }
 
-function requireUser(accountName: string): User {
+export function requireUser(accountName: string): User {
   const user = users.find((u) => u.accountName === accountName);
   if (!user) throw new Error(`seed user ${accountName} missing from entities`);
   return user;

@@ -27,6 +27,7 @@ import {
   processRow,
   PROFILES,
   profileOf,
+  requireUser,
   ReportIds,
   SEED_SPAN_MS,
   shortName,
@@ -64,7 +65,9 @@ export interface SeedAlert {
   accountUpns: readonly string[];
 }
 
-const [amy, raj, , lena] = users;
+const amy = requireUser('amy.wong');
+const raj = requireUser('raj.patel');
+const lena = requireUser('lena.fischer');
 const [ipFin, ipHr, ipRdp] = maliciousIps;
 const [invoiceFile, mimikatzFile] = files;
 const FORWARD_TO = 'amy.archive@fabrikam.com';

@@ -70,9 +70,9 @@ class Problems {
   /** File line of the deepest node on `path` that exists; for a map entry, the line of its key. */
   lineOf(path: Path): number | undefined {
     if (!this.doc) return undefined;
-    for (let n = path.length; n >= 0; n--) {
-      const parent = n === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, n - 1), true);
-      if (n > 0 && isMap(parent)) {
+    for (let n = path.length; n > 0; n--) {
+      const parent = n === 1 ? this.doc.contents : this.doc.getIn(path.slice(0, n - 1), true);
+      if (isMap(parent)) {
         const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === path[n - 1]);
         const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
         if (range) return this.lineCounter.linePos(range[0]).line + this.headerFirstLine - 1;

@@ -47,15 +47,15 @@ const KQL_UNITS: Readonly<Record<string, bigint>> = {
   ticks: TICKS_PER.tick,
 };
 
-// Emitted units, largest first; `microsecond` and `tick` are the spellings the parser decodes correctly (the
-// Bridge.NET build reads `time(1.02:03:04)` as zero, so that form is never emitted).
+// Emitted units, largest first. Not `microsecond`: Kusto.Language decodes it through floating point and gets some
+// values wrong (78813microsecond reads as 788129 ticks), whereas d/h/m/s/ms/tick decode exactly. Never the
+// `time(1.02:03:04)` form either: the Bridge.NET build reads it as zero.
 const CANONICAL_UNITS: ReadonlyArray<readonly [string, bigint]> = [
   ['d', TICKS_PER.day],
   ['h', TICKS_PER.hour],
   ['m', TICKS_PER.minute],
   ['s', TICKS_PER.second],
   ['ms', TICKS_PER.millisecond],
-  ['microsecond', TICKS_PER.microsecond],
   ['tick', TICKS_PER.tick],
 ];
 

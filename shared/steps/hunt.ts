@@ -110,6 +110,14 @@ async function run(input: HuntInput, rt: StepRuntime): Promise<StepResult> {
     if (isAppError(e)) throw e;
     throw new InputError('query', `query '${input.query}' could not be bound: ${(e as Error).message}`, { cause: e });
   }
+  // Runs closer together than the ingestion delay get an empty window: there is nothing to look at yet.
+  if (input.timespan === undefined && rt.window && rt.window.start === rt.window.end) {
+    return {
+      output: { rowCount: 0, columns: [], rows: [] } satisfies HuntOutput,
+      counts: { rows: 0, emptyWindow: 1 },
+      changes: [],
+    };
+  }
   const timespan = input.timespan ?? (rt.window ? `${rt.window.start}/${rt.window.end}` : undefined);
   const result = await rt.defender.runHuntingQuery(kql, {
     ...(timespan ? { timespan } : {}),

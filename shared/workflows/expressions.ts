@@ -431,9 +431,6 @@ export function splitTemplate(text: string): TemplatePart[] {
   return parts;
 }
 
-/** True when a string holds at least one `${ … }` template (and not only escaped `$${`). */
-export const hasTemplate = (text: string): boolean => /(^|[^$])\$\{/.test(text);
-
 /**
  * Compiles a value from a workflow file: strings with templates become expressions, objects and lists are walked.
  * @param report - called once per problem with the path relative to `raw` ('' for the value itself, '.a', '[2]').

@@ -29,7 +29,10 @@ let defender: DefenderClient;
 let tables = 0;
 
 before(async () => {
-  [sb, azurite] = await Promise.all([startSandbox({ rateLimitScale: 0.05 }), startAzurite({ inMemory: true, ports: 'random' })]);
+  [sb, azurite] = await Promise.all([
+    startSandbox({ rateLimitScale: 0.05 }),
+    startAzurite({ inMemory: true, ports: 'random' }),
+  ]);
   queries = await loadQueryLibrary(join(ROOT, 'queries'));
   workflows = await loadWorkflows(join(ROOT, 'workflows'), queries);
   defender = sandboxDeps(sb).defender;
@@ -42,7 +45,8 @@ after(async () => {
 beforeEach(() => sb.control.reset());
 
 /** Fresh tables per test: state is what survives restarts, so each test starts from an empty store. */
-const freshState = (): StateStore => createTableStateStore(azurite.connectionString, { tablePrefix: `E2e${Date.now() % 1e7}n${++tables}` });
+const freshState = (): StateStore =>
+  createTableStateStore(azurite.connectionString, { tablePrefix: `E2e${Date.now() % 1e7}n${++tables}` });
 
 function engine(state: StateStore, over: Partial<EngineDeps> = {}) {
   const deps: EngineDeps = { defender, queries, state, ...over };
@@ -55,14 +59,21 @@ const stored = (id: string): StoredIncident => {
   assert.ok(i, `incident ${id} exists`);
   return i;
 };
-const riposteComments = (id: string): string[] => stored(id).comments.map((c) => c.comment).filter((c) => isRiposteComment(c));
+const riposteComments = (id: string): string[] =>
+  stored(id)
+    .comments.map((c) => c.comment)
+    .filter((c) => isRiposteComment(c));
 const isOpen = (i: StoredIncident): boolean => i.status === 'active' || i.status === 'inProgress';
 
 /**
  * A process that dies: once `when` says so, the call in progress and every later call of the Defender client and
  * the state store fail, so nothing after that point reaches the API or the tables (no graceful clean-up).
  */
-function crashing(d: DefenderClient, s: StateStore, when: (method: string, calls: Record<string, number>) => 'before' | 'after' | undefined) {
+function crashing(
+  d: DefenderClient,
+  s: StateStore,
+  when: (method: string, calls: Record<string, number>) => 'before' | 'after' | undefined,
+) {
   let dead = false;
   const calls: Record<string, number> = {};
   const died = (): Error => new Error('simulated crash: the process died');
@@ -127,7 +138,10 @@ describe('suspicious-powershell (scheduled hunt → tag and comment)', () => {
     for (const c of report.steps.find((s) => s.id === 'tagAndComment')?.changes ?? []) {
       assert.equal(c.outcome, 'wouldApply');
       assert.deepEqual(c.patch, { tags: [...stored(c.incidentId).customTags, 'suspicious-powershell'] });
-      assert.match(c.comment ?? '', /^Hunt suspicious-powershell-on-devices found \d+ suspicious PowerShell run\(s\) on ws-(fin-042|hr-007).* — \[riposte:[0-9a-f]{8}\]$/);
+      assert.match(
+        c.comment ?? '',
+        /^Hunt suspicious-powershell-on-devices found \d+ suspicious PowerShell run\(s\) on ws-(fin-042|hr-007).* — \[riposte:[0-9a-f]{8}\]$/,
+      );
     }
     assert.equal(snapshot(), before);
     assert.equal((await state.getWatermark('suspicious-powershell')).watermark, undefined);
@@ -151,7 +165,12 @@ describe('suspicious-powershell (scheduled hunt → tag and comment)', () => {
     assert.equal((await state.getWatermark('suspicious-powershell')).watermark, window.end);
 
     // The same window again (as after an interruption): every write is already done.
-    await state.beginWindow('suspicious-powershell', { runId: 'rerun', start: window.start, end: window.end, startedAt: first.startedAt });
+    await state.beginWindow('suspicious-powershell', {
+      runId: 'rerun',
+      start: window.start,
+      end: window.end,
+      startedAt: first.startedAt,
+    });
     const again = await run(workflow(), { trigger: 'timer' });
     assert.equal(again.window?.resumed, true);
     assert.deepEqual(
@@ -159,16 +178,23 @@ describe('suspicious-powershell (scheduled hunt → tag and comment)', () => {
       expected.map(() => 'alreadyDone'),
     );
     // Even with the state lost, the incidents themselves show the work is done (tags present, marker found).
-    await freshState().beginWindow('x', { runId: 'x', start: window.start, end: window.end, startedAt: first.startedAt });
     const lostState = freshState();
-    await lostState.beginWindow('suspicious-powershell', { runId: first.runId, start: window.start, end: window.end, startedAt: first.startedAt });
+    await lostState.beginWindow('suspicious-powershell', {
+      runId: first.runId,
+      start: window.start,
+      end: window.end,
+      startedAt: first.startedAt,
+    });
     const fromScratch = await engine(lostState)(workflow(), { trigger: 'timer' });
     assert.deepEqual(
       fromScratch.steps.find((s) => s.id === 'tagAndComment')?.changes.map((c) => c.outcome),
       expected.map(() => 'unchanged'),
     );
     for (const id of expected) {
-      assert.deepEqual(stored(id).customTags.filter((t) => t === 'suspicious-powershell'), ['suspicious-powershell']);
+      assert.deepEqual(
+        stored(id).customTags.filter((t) => t === 'suspicious-powershell'),
+        ['suspicious-powershell'],
+      );
       assert.equal(riposteComments(id).length, 1);
     }
 
@@ -181,17 +207,29 @@ describe('suspicious-powershell (scheduled hunt → tag and comment)', () => {
   it('a crash after the first comment is resumed by the next run with every change made exactly once', async () => {
     const expected = expectedIds();
     const state = freshState();
-    const crash = crashing(defender, state, (method, calls) => (method === 'addComment' && calls.addComment === 1 ? 'after' : undefined));
-    const crashed = await runWorkflow(workflow(), { trigger: 'timer' }, { defender: crash.defender, queries, state: crash.state });
+    // The process dies as the second comment is about to be sent; the first may be in flight and land unrecorded.
+    const crash = crashing(defender, state, (method, calls) =>
+      method === 'addComment' && calls.addComment === 2 ? 'before' : undefined,
+    );
+    const crashed = await runWorkflow(
+      workflow(),
+      { trigger: 'timer' },
+      { defender: crash.defender, queries, state: crash.state },
+    );
     assert.notEqual(crashed.status, 'succeeded');
-    assert.equal(expected.reduce((n, id) => n + riposteComments(id).length, 0), 1, 'one comment made it before the crash');
+    assert.ok(expected.reduce((n, id) => n + riposteComments(id).length, 0) <= 1);
     assert.ok((await state.getWatermark('suspicious-powershell')).pending, 'the window is still pending');
+    assert.ok((await state.listPendingWrites('suspicious-powershell')).length >= 1);
 
     const resumed = await engine(state)(workflow(), { trigger: 'timer' });
     assert.equal(resumed.status, 'succeeded', JSON.stringify(resumed.error));
     assert.equal(resumed.window?.resumed, true);
     for (const id of expected) {
-      assert.deepEqual(stored(id).customTags.filter((t) => t === 'suspicious-powershell'), ['suspicious-powershell'], id);
+      assert.deepEqual(
+        stored(id).customTags.filter((t) => t === 'suspicious-powershell'),
+        ['suspicious-powershell'],
+        id,
+      );
       assert.equal(riposteComments(id).length, 1, `incident ${id}: ${JSON.stringify(stored(id).comments)}`);
     }
     assert.equal((await state.getWatermark('suspicious-powershell')).pending, undefined);
@@ -204,20 +242,22 @@ describe('stale-incident-triage (list → tag, assign, comment)', () => {
     assert.ok(wf);
     return wf;
   };
-  // The seed's open incidents are hours to days old: one day without an update makes some of them stale.
+  // The seed's open incidents were updated hours ago. Seen from a clock one day ahead, with staleDays 1, every one
+  // of them is stale; once Riposte updates one it is no longer stale for the run that did it.
   const input = { staleDays: 1 };
+  const tomorrow = (): Date => new Date(Date.now() + DAY);
   const staleIds = (): string[] =>
     sb.control
       .incidents()
-      .filter((i) => isOpen(i) && Date.parse(i.lastUpdateDateTime) < Date.now() - DAY)
+      .filter((i) => isOpen(i) && Date.parse(i.lastUpdateDateTime) < Date.now())
       .map((i) => String(i.id))
       .sort();
 
-  it('dry run shows the PATCH for each stale incident; the real run applies it once; a re-run finds nothing', async () => {
+  it('dry run shows the PATCH for each stale incident; the real run applies it once; a re-run adds nothing', async () => {
     const expected = staleIds();
-    assert.ok(expected.length >= 2, `seed has stale open incidents: ${expected.join(',')}`);
+    assert.ok(expected.length >= 2, `seed has open incidents: ${expected.join(',')}`);
     const state = freshState();
-    const run = engine(state);
+    const run = engine(state, { now: tomorrow });
     const before = snapshot();
     const dry = await run(workflow(), { trigger: 'timer', input, dryRun: true });
     assert.equal(dry.status, 'succeeded', JSON.stringify(dry.error));
@@ -226,7 +266,7 @@ describe('stale-incident-triage (list → tag, assign, comment)', () => {
     for (const c of dryChanges) {
       const i = stored(c.incidentId);
       assert.deepEqual(c.patch, { assignedTo: 'triage@contoso.com', tags: [...i.customTags, 'stale'] });
-      assert.equal(c.comment?.startsWith(`No update since ${new Date(i.lastUpdateDateTime).toISOString().slice(0, 19)}`), true, c.comment);
+      assert.ok(c.comment?.startsWith(`No update since ${i.lastUpdateDateTime.slice(0, 19)}`), c.comment);
     }
     assert.equal(snapshot(), before);
 
@@ -238,22 +278,24 @@ describe('stale-incident-triage (list → tag, assign, comment)', () => {
       assert.ok(i.customTags.includes('stale'));
       assert.equal(riposteComments(id).length, 1);
     }
+    const afterReal = snapshot();
     const rerun = await run(workflow(), { trigger: 'timer', input });
     assert.equal(rerun.status, 'stopped');
     assert.equal(rerun.stopReason, 'No open incident has gone 1 days without an update');
-    for (const id of expected) assert.equal(riposteComments(id).length, 1);
+    assert.equal(snapshot(), afterReal);
   });
 
-  it('an API outage midway (injected faults) fails the run; the next run finishes the half-done incidents and the rest', async () => {
+  it('an API outage midway (injected faults) fails the run; the next run finishes the half-done incidents', async () => {
     const expected = staleIds();
     const state = freshState();
-    // After the first comment reaches the API, the incident API starts refusing everything.
-    const faulty = crashing(defender, state, () => undefined);
+    // Once the first comment has reached the API, the incident API refuses everything (403, not retried).
     let injected = false;
-    const d: DefenderClient = {
-      ...faulty.defender,
+    const faulty: DefenderClient = {
       backend: defender.backend,
+      runHuntingQuery: (q, o) => defender.runHuntingQuery(q, o),
       listIncidents: (f, o) => defender.listIncidents(f, o),
+      getIncident: (id, o) => defender.getIncident(id, o),
+      updateIncident: (id, u, o) => defender.updateIncident(id, u, o),
       addComment: async (id, text, o) => {
         await defender.addComment(id, text, o);
         if (!injected) {
@@ -262,20 +304,31 @@ describe('stale-incident-triage (list → tag, assign, comment)', () => {
         }
       },
     };
-    const failed = await engine(state, { defender: d })(workflow(), { trigger: 'timer', input });
+    const failed = await engine(state, { defender: faulty, now: tomorrow })(workflow(), { trigger: 'timer', input });
     assert.equal(failed.status, 'failed');
     assert.equal(failed.error?.code, 'FORBIDDEN');
     sb.control.clearFaults();
-    const withComment = expected.filter((id) => riposteComments(id).length > 0);
-    assert.equal(withComment.length, 1);
+    // Comments already in flight when the faults began may have landed; at least the first did, not all.
+    const commented = expected.filter((id) => riposteComments(id).length > 0).length;
+    assert.ok(commented >= 1 && commented < expected.length, `commented before the outage: ${commented}`);
+    const halfDone = expected.filter(
+      (id) => stored(id).customTags.includes('stale') && riposteComments(id).length === 0,
+    );
 
-    const resumed = await engine(state)(workflow(), { trigger: 'timer', input });
-    assert.equal(resumed.status, 'succeeded', JSON.stringify(resumed.error));
+    const resumed = await engine(state, { now: tomorrow })(workflow(), { trigger: 'timer', input });
+    // 'stopped' when every incident had been tagged before the outage (nothing left after the resumed writes).
+    assert.ok(resumed.status === 'succeeded' || resumed.status === 'stopped', JSON.stringify(resumed.error));
     assert.equal(resumed.window?.resumed, true);
+    // Tagged incidents are no longer listed as candidates: only their pending records could finish them.
+    assert.deepEqual(resumed.resumedWrites?.map((c) => c.incidentId).sort(), halfDone.sort());
     for (const id of expected) {
       const i = stored(id);
       assert.equal(i.assignedTo, 'triage@contoso.com', id);
-      assert.deepEqual(i.customTags.filter((t) => t === 'stale'), ['stale'], id);
+      assert.deepEqual(
+        i.customTags.filter((t) => t === 'stale'),
+        ['stale'],
+        id,
+      );
       assert.equal(riposteComments(id).length, 1, `incident ${id}: ${JSON.stringify(i.comments)}`);
     }
   });
@@ -308,7 +361,10 @@ describe('ticket-closed-resolve (webhook input → resolve with mapped verdict)'
       determination: 'malware',
       tags: [...stored(id).customTags, 'ticket:INC0012345'],
     });
-    assert.match(change?.comment ?? '', /^Resolved because ticket INC0012345 was closed with 'True Positive - Malware' \(truePositive \/ malware\)\. — \[riposte:[0-9a-f]{8}\]$/);
+    assert.match(
+      change?.comment ?? '',
+      /^Resolved because ticket INC0012345 was closed with 'True Positive - Malware' \(truePositive \/ malware\)\. — \[riposte:[0-9a-f]{8}\]$/,
+    );
     assert.equal(snapshot(), before);
 
     const real = await run(workflow(), { trigger: 'webhook', input, idempotencyKey: 'sn-1' });
@@ -327,7 +383,10 @@ describe('ticket-closed-resolve (webhook input → resolve with mapped verdict)'
   it('leaves an unmapped close code to the analyst', async () => {
     const id = openId();
     const before = snapshot();
-    const r = await engine(freshState())(workflow(), { trigger: 'http', input: { incidentId: id, ticketId: 'SEC-9', closeCode: 'Duplicate' } });
+    const r = await engine(freshState())(workflow(), {
+      trigger: 'http',
+      input: { incidentId: id, ticketId: 'SEC-9', closeCode: 'Duplicate' },
+    });
     assert.equal(r.status, 'stopped');
     assert.equal(r.stopReason, "Close code 'Duplicate' of SEC-9 has no mapping; the analyst classifies it in Defender");
     assert.equal(snapshot(), before);
@@ -336,7 +395,8 @@ describe('ticket-closed-resolve (webhook input → resolve with mapped verdict)'
   it('refuses input that does not match the declaration, naming the field', async () => {
     await assert.rejects(
       engine(freshState())(workflow(), { trigger: 'webhook', input: { incidentId: '1', closeCode: 'False Positive' } }),
-      (e: unknown) => e instanceof InputError && e.field === 'input.ticketId' && e.message === 'input.ticketId is required',
+      (e: unknown) =>
+        e instanceof InputError && e.field === 'input.ticketId' && e.message === 'input.ticketId is required',
     );
   });
 
@@ -345,17 +405,27 @@ describe('ticket-closed-resolve (webhook input → resolve with mapped verdict)'
     const state = freshState();
     const crash = crashing(defender, state, (method) => (method === 'addComment' ? 'before' : undefined));
     const input = { incidentId: id, ticketId: 'SEC-42', closeCode: 'false positive' };
-    const crashed = await runWorkflow(workflow(), { trigger: 'webhook', input, idempotencyKey: 'jira-7' }, { defender: crash.defender, queries, state: crash.state });
+    const crashed = await runWorkflow(
+      workflow(),
+      { trigger: 'webhook', input, idempotencyKey: 'jira-7' },
+      { defender: crash.defender, queries, state: crash.state },
+    );
     assert.equal(crashed.status, 'failed');
     assert.equal(stored(id).status, 'resolved');
     assert.equal(riposteComments(id).length, 0);
 
     const redelivered = await engine(state)(workflow(), { trigger: 'webhook', input, idempotencyKey: 'jira-7' });
     assert.equal(redelivered.status, 'stopped');
-    assert.deepEqual(redelivered.resumedWrites?.map((c) => [c.incidentId, c.outcome]), [[id, 'applied']]);
+    assert.deepEqual(
+      redelivered.resumedWrites?.map((c) => [c.incidentId, c.outcome]),
+      [[id, 'applied']],
+    );
     const i = stored(id);
     assert.deepEqual([i.classification, i.determination], ['falsePositive', 'clean']);
     assert.equal(riposteComments(id).length, 1);
-    assert.deepEqual(i.customTags.filter((t) => t === 'ticket:SEC-42'), ['ticket:SEC-42']);
+    assert.deepEqual(
+      i.customTags.filter((t) => t === 'ticket:SEC-42'),
+      ['ticket:SEC-42'],
+    );
   });
 });

@@ -22,7 +22,8 @@ function setup(incidents = [incident('1'), incident('2'), incident('3')]) {
     };
   const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
   const deps: EngineDeps = { defender, queries: createFakeQueries(), state, logger, now: () => NOW };
-  const run = (wf: Workflow, options: Partial<RunOptions> = {}) => runWorkflow(wf, { trigger: 'http', ...options }, deps);
+  const run = (wf: Workflow, options: Partial<RunOptions> = {}) =>
+    runWorkflow(wf, { trigger: 'http', ...options }, deps);
   return { defender, state, logs, deps, run };
 }
 
@@ -61,7 +62,13 @@ describe('runWorkflow: control flow', () => {
       ],
     );
     assert.deepEqual(report.steps[1]?.counts, { items: 3, succeeded: 3, failed: 0, skipped: 0 });
-    assert.deepEqual(report.steps[2]?.counts, { updated: 3, unchanged: 0, alreadyDone: 0, wouldUpdate: 0, comments: 3 });
+    assert.deepEqual(report.steps[2]?.counts, {
+      updated: 3,
+      unchanged: 0,
+      alreadyDone: 0,
+      wouldUpdate: 0,
+      comments: 3,
+    });
     for (const id of ['1', '2', '3']) {
       const i = defender.incidents.get(id);
       assert.deepEqual(i?.tags, ['reviewed']);
@@ -104,7 +111,15 @@ steps:
     assert.equal(r1.stopReason, 'incident 1 is still active');
     assert.deepEqual(
       r1.steps.map((s) => `${s.id}:${s.status}`),
-      ['inc:succeeded', 'bySeverity:succeeded', 'escalate:succeeded', 'note:skipped', 'never:skipped', 'halt:succeeded', 'after:skipped'],
+      [
+        'inc:succeeded',
+        'bySeverity:succeeded',
+        'escalate:succeeded',
+        'note:skipped',
+        'never:skipped',
+        'halt:succeeded',
+        'after:skipped',
+      ],
     );
     assert.deepEqual(r1.steps[1]?.counts, { then: 1 });
     assert.equal(r1.steps.find((s) => s.id === 'never')?.executions, 1);
@@ -138,8 +153,16 @@ steps:
     const read = cont.steps.find((s) => s.id === 'read');
     assert.equal(read?.status, 'failed');
     assert.equal(read?.executions, 3);
-    assert.deepEqual(read?.error, { code: 'NOT_FOUND', message: 'Defender API GET /security/incidents/404 failed: 404 NotFound' });
-    assert.deepEqual(cont.steps.find((s) => s.id === 'each')?.counts, { items: 3, succeeded: 2, failed: 1, skipped: 0 });
+    assert.deepEqual(read?.error, {
+      code: 'NOT_FOUND',
+      message: 'Defender API GET /security/incidents/404 failed: 404 NotFound',
+    });
+    assert.deepEqual(cont.steps.find((s) => s.id === 'each')?.counts, {
+      items: 3,
+      succeeded: 2,
+      failed: 1,
+      skipped: 0,
+    });
     assert.equal(cont.steps.find((s) => s.id === 'tag')?.executions, 3);
     assert.deepEqual(cont.steps.find((s) => s.id === 'tag')?.counts.updated, 2);
     assert.equal(cont.steps.find((s) => s.id === 'after')?.status, 'succeeded');
@@ -151,7 +174,12 @@ steps:
       code: 'NOT_FOUND',
       message: 'steps[0] (each).input.steps[0] (read): Defender API GET /security/incidents/404 failed: 404 NotFound',
     });
-    assert.deepEqual(fail.steps.find((s) => s.id === 'each')?.counts, { items: 3, succeeded: 1, failed: 1, skipped: 1 });
+    assert.deepEqual(fail.steps.find((s) => s.id === 'each')?.counts, {
+      items: 3,
+      succeeded: 1,
+      failed: 1,
+      skipped: 1,
+    });
     assert.equal(fail.steps.find((s) => s.id === 'after')?.status, 'skipped');
     assert.deepEqual(writes(b.defender), ['updateIncident 1']);
   });
@@ -168,7 +196,8 @@ steps:
     assert.equal(report.status, 'failed');
     assert.deepEqual(report.steps[0]?.error, {
       code: 'INPUT_INVALID',
-      message: "classification 'maybe' is not valid; use one of: truePositive, informationalExpectedActivity, falsePositive",
+      message:
+        "classification 'maybe' is not valid; use one of: truePositive, informationalExpectedActivity, falsePositive",
       field: 'input.classification',
     });
     assert.deepEqual(defender.calls, []);
@@ -182,7 +211,11 @@ steps:
   - { id: read, kind: getIncident, input: { incidentId: '\${ $input.incidentId }' } }
 `);
     const { run, defender } = setup();
-    await assert.rejects(run(wf, { input: {} }), (e: unknown) => e instanceof InputError && e.field === 'input.incidentId' && e.message === 'input.incidentId is required');
+    await assert.rejects(
+      run(wf, { input: {} }),
+      (e: unknown) =>
+        e instanceof InputError && e.field === 'input.incidentId' && e.message === 'input.incidentId is required',
+    );
     assert.deepEqual(defender.calls, []);
   });
 
@@ -217,16 +250,29 @@ steps:
 `);
 
   it('reports the exact PATCH (tags merged into the current list) and the marked comment, and writes nothing', async () => {
-    const { run, defender, state } = setup([incident('1', { tags: ['finance', 'triage', 'vip'], assignedTo: 'soc@contoso.com' })]);
+    const { run, defender, state } = setup([
+      incident('1', { tags: ['finance', 'triage', 'vip'], assignedTo: 'soc@contoso.com' }),
+    ]);
     const report = await run(RESOLVE, { dryRun: true });
     assert.equal(report.status, 'succeeded');
     assert.equal(report.dryRun, true);
     assert.equal(report.steps[0]?.status, 'dryRun');
     const [change] = report.steps[0]?.changes ?? [];
-    assert.deepEqual(change?.patch, { status: 'resolved', classification: 'truePositive', determination: 'malware', tags: ['finance', 'vip', 'malware'] });
+    assert.deepEqual(change?.patch, {
+      status: 'resolved',
+      classification: 'truePositive',
+      determination: 'malware',
+      tags: ['finance', 'vip', 'malware'],
+    });
     assert.match(change?.comment ?? '', /^Resolved as malware — \[riposte:[0-9a-f]{8}\]$/);
     assert.equal(change?.outcome, 'wouldApply');
-    assert.deepEqual(report.steps[0]?.counts, { updated: 0, unchanged: 0, alreadyDone: 0, wouldUpdate: 1, comments: 0 });
+    assert.deepEqual(report.steps[0]?.counts, {
+      updated: 0,
+      unchanged: 0,
+      alreadyDone: 0,
+      wouldUpdate: 1,
+      comments: 0,
+    });
     assert.deepEqual(defender.writes(), []);
     assert.deepEqual(defender.incidents.get('1')?.tags, ['finance', 'triage', 'vip']);
     assert.deepEqual(state.writes(), []);

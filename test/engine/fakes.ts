@@ -1,7 +1,14 @@
 // Test doubles for engine and workflow tests: an in-memory DefenderClient that records calls and can be slowed
 // down or made to fail, a small QueryLibrary, and helpers to build incidents and load inline workflows.
 import { applyTagChange } from '../../shared/defender/tags';
-import type { DefenderClient, HuntingOptions, HuntingResult, Incident, IncidentFilter, IncidentUpdate } from '../../shared/defender/types';
+import type {
+  DefenderClient,
+  HuntingOptions,
+  HuntingResult,
+  Incident,
+  IncidentFilter,
+  IncidentUpdate,
+} from '../../shared/defender/types';
 import { DefenderApiError, InputError } from '../../shared/errors';
 import type { QueryDefinition, QueryLibrary, QueryParamDef } from '../../shared/queries/types';
 import { parseWorkflow } from '../../shared/workflows/loadWorkflow';
@@ -81,7 +88,8 @@ export function createFakeDefender(incidents: Incident[] = [], backend: 'graph' 
       let n = 0;
       for (const i of store.values()) {
         if (statuses && !statuses.includes(i.status)) continue;
-        if (filter.updatedSince && !(Date.parse(i.lastUpdateDateTime) > Date.parse(String(filter.updatedSince)))) continue;
+        if (filter.updatedSince && !(Date.parse(i.lastUpdateDateTime) > Date.parse(String(filter.updatedSince))))
+          continue;
         yield structuredClone(i);
         if (filter.limit !== undefined && ++n >= filter.limit) return;
       }
@@ -91,7 +99,12 @@ export function createFakeDefender(incidents: Incident[] = [], backend: 'graph' 
       calls.push(call);
       await fake.before?.(call);
       const i = store.get(id);
-      if (!i) throw new DefenderApiError(`Defender API GET /security/incidents/${id} failed: 404 NotFound`, { status: 404, method: 'GET', path: `/security/incidents/${id}` });
+      if (!i)
+        throw new DefenderApiError(`Defender API GET /security/incidents/${id} failed: 404 NotFound`, {
+          status: 404,
+          method: 'GET',
+          path: `/security/incidents/${id}`,
+        });
       return structuredClone(i);
     },
     async updateIncident(id: string, update: IncidentUpdate): Promise<Incident> {
@@ -103,7 +116,12 @@ export function createFakeDefender(incidents: Incident[] = [], backend: 'graph' 
       try {
         if (fake.writeDelayMs) await new Promise((r) => setTimeout(r, fake.writeDelayMs));
         const i = store.get(id);
-        if (!i) throw new DefenderApiError(`Defender API PATCH /security/incidents/${id} failed: 404 NotFound`, { status: 404, method: 'PATCH', path: `/security/incidents/${id}` });
+        if (!i)
+          throw new DefenderApiError(`Defender API PATCH /security/incidents/${id} failed: 404 NotFound`, {
+            status: 404,
+            method: 'PATCH',
+            path: `/security/incidents/${id}`,
+          });
         const { tags, comment, ...fields } = update;
         Object.assign(i, fields);
         if (tags) i.tags = applyTagChange(i.tags, tags);
@@ -123,7 +141,12 @@ export function createFakeDefender(incidents: Incident[] = [], backend: 'graph' 
       try {
         if (fake.writeDelayMs) await new Promise((r) => setTimeout(r, fake.writeDelayMs));
         const i = store.get(id);
-        if (!i) throw new DefenderApiError('404', { status: 404, method: 'POST', path: `/security/incidents/${id}/comments` });
+        if (!i)
+          throw new DefenderApiError('404', {
+            status: 404,
+            method: 'POST',
+            path: `/security/incidents/${id}/comments`,
+          });
         i.comments.push({ comment, createdBy: 'app', createdDateTime: fake.updateTime });
         i.lastUpdateDateTime = fake.updateTime;
       } finally {
@@ -153,7 +176,11 @@ export const FAKE_QUERIES: QueryDefinition[] = [
   {
     name: 'devices-by-name',
     description: 'test',
-    params: [param('deviceNames', 'dynamic', { items: 'string', example: ['a'] }), param('lookback', 'timespan', { default: '1d' }), param('top', 'int', { default: 10 })],
+    params: [
+      param('deviceNames', 'dynamic', { items: 'string', example: ['a'] }),
+      param('lookback', 'timespan', { default: '1d' }),
+      param('top', 'int', { default: 10 }),
+    ],
     body: 'DeviceProcessEvents | where DeviceName in (deviceNames) | take top',
     file: 'queries/devices-by-name.kql',
   },
@@ -188,11 +215,13 @@ export function createFakeQueries(defs: QueryDefinition[] = FAKE_QUERIES): Query
     bind(name, values) {
       const def = byName.get(name);
       if (!def) throw new InputError('query', `unknown query ${name}`);
-      for (const k of Object.keys(values)) if (!def.params.some((p) => p.name === k)) throw new InputError(`params.${k}`, `Unknown parameter "${k}"`);
+      for (const k of Object.keys(values))
+        if (!def.params.some((p) => p.name === k)) throw new InputError(`params.${k}`, `Unknown parameter "${k}"`);
       const lines = def.params.map((p) => {
         const v = values[p.name] ?? p.default;
         if (v === undefined) throw new InputError(`params.${p.name}`, `params.${p.name} is required`);
-        if (!TYPE_OK[p.type](v)) throw new InputError(`params.${p.name}`, `params.${p.name} must be a ${p.type}, got ${JSON.stringify(v)}`);
+        if (!TYPE_OK[p.type](v))
+          throw new InputError(`params.${p.name}`, `params.${p.name} must be a ${p.type}, got ${JSON.stringify(v)}`);
         return `let ${p.name} = ${JSON.stringify(v)};`;
       });
       const text = `${lines.join('\n')}\n${def.body}`;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runWorkflow, type EngineDeps, type RunOptions } from '../../shared/engine';
-import { createMemoryStateStore } from '../../shared/state/memoryState';
+import { createMemoryStateStore, type MemoryStateStore } from '../../shared/state/memoryState';
 import type { StateStore } from '../../shared/state/types';
 import { isRiposteComment, markComment } from '../../shared/steps';
 import type { Workflow } from '../../shared/workflows/types';
@@ -12,7 +12,10 @@ import { createFakeDefender, createFakeQueries, incident, workflowOf, type FakeD
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const MIN = 60_000;
 
-function setup(incidents = [incident('1'), incident('2'), incident('3')], state: StateStore = createMemoryStateStore()) {
+function setup<S extends StateStore = MemoryStateStore>(
+  incidents = [incident('1'), incident('2'), incident('3')],
+  state: S = createMemoryStateStore() as StateStore as S,
+) {
   let now = T0;
   const defender = createFakeDefender(incidents);
   defender.updateTime = new Date(T0).toISOString();
@@ -90,13 +93,20 @@ steps:
     const s = setup([incident('7')]);
     await s.run(NOTE_WITH_TIME, { trigger: 'webhook', idempotencyKey: 'delivery-1', input: { incidentId: '7' } });
     s.at(T0 + 5 * MIN);
-    const redelivered = await s.run(NOTE_WITH_TIME, { trigger: 'webhook', idempotencyKey: 'delivery-1', input: { incidentId: '7' } });
+    const redelivered = await s.run(NOTE_WITH_TIME, {
+      trigger: 'webhook',
+      idempotencyKey: 'delivery-1',
+      input: { incidentId: '7' },
+    });
     assert.equal(redelivered.steps[0]?.changes[0]?.outcome, 'alreadyDone');
     assert.equal(comments(s.defender, '7').length, 1);
     await s.run(NOTE_WITH_TIME, { trigger: 'webhook', idempotencyKey: 'delivery-2', input: { incidentId: '7' } });
     assert.equal(comments(s.defender, '7').length, 2);
     assert.deepEqual(
-      s.state.writes().map((w) => w.key).sort(),
+      s.state
+        .writes()
+        .map((w) => w.key)
+        .sort(),
       ['note-time/d/delivery-1/note/7', 'note-time/d/delivery-2/note/7'],
     );
   });
@@ -149,7 +159,10 @@ steps:
       resumed.resumedWrites?.map((c) => [c.incidentId, c.patch, c.outcome]),
       [['2', {}, 'applied']],
     );
-    assert.match(resumed.resumedWrites?.[0]?.comment ?? '', /^Stale since 2026-01-15T00:00:00.000Z — \[riposte:[0-9a-f]{8}\]$/);
+    assert.match(
+      resumed.resumedWrites?.[0]?.comment ?? '',
+      /^Stale since 2026-01-15T00:00:00.000Z — \[riposte:[0-9a-f]{8}\]$/,
+    );
     assertExactlyOnce(s.defender, ['1', '2', '3', '4']);
     assert.deepEqual(
       s.state.writes().map((w) => w.state),
@@ -204,14 +217,19 @@ steps:
     const blocked = await s.run(NOTE, { runId: 'mine' });
     assert.equal(blocked.status, 'failed');
     assert.equal(blocked.steps[0]?.error?.code, 'STEP_FAILED');
-    assert.match(blocked.steps[0]?.error?.message ?? '', /^another run \(other\) is applying this change to incident 1; it is retried by the next run once that run finishes or its lease ends at 2026-03-01T12:10:00.000Z$/);
+    assert.match(
+      blocked.steps[0]?.error?.message ?? '',
+      /^another run \(other\) is applying this change to incident 1; it is retried by the next run once that run finishes or its lease ends at 2026-03-01T12:10:00.000Z$/,
+    );
     assert.equal(comments(s.defender, '1').length, 0);
 
     s.at(T0 + 11 * MIN);
     const later = await s.run(NOTE, { runId: 'later' });
     assert.equal(later.status, 'succeeded');
     assert.equal(later.resumedWrites?.[0]?.outcome, 'applied');
-    assert.deepEqual(comments(s.defender, '1'), [markComment('hello', later.resumedWrites?.[0]?.comment?.match(/riposte:([0-9a-f]{8})/)?.[1] ?? '')]);
+    assert.deepEqual(comments(s.defender, '1'), [
+      markComment('hello', later.resumedWrites?.[0]?.comment?.match(/riposte:([0-9a-f]{8})/)?.[1] ?? ''),
+    ]);
     assert.equal(later.steps[0]?.changes[0]?.outcome, 'alreadyDone');
   });
 });

@@ -36,7 +36,10 @@ describe('planWindow', () => {
   });
   it('resumes the pending window of a run that did not finish', () => {
     const pending = { runId: 'r0', start: iso(T0 - 50 * MIN), end: iso(T0 - 35 * MIN), startedAt: iso(T0 - 30 * MIN) };
-    assert.deepEqual(planWindow({ ...empty, watermark: iso(T0 - 50 * MIN), pending }, new Date(T0), 'r5', SETTINGS), { ...pending, resumed: true });
+    assert.deepEqual(planWindow({ ...empty, watermark: iso(T0 - 50 * MIN), pending }, new Date(T0), 'r5', SETTINGS), {
+      ...pending,
+      resumed: true,
+    });
   });
 });
 
@@ -62,7 +65,8 @@ steps:
       queries,
       state,
       at: (ms: number) => (now = ms),
-      run: (options: { dryRun?: boolean; trigger?: 'timer' | 'http' } = {}) => runWorkflow(HUNT, { trigger: options.trigger ?? 'timer', ...options }, deps),
+      run: (options: { dryRun?: boolean; trigger?: 'timer' | 'http' } = {}) =>
+        runWorkflow(HUNT, { trigger: options.trigger ?? 'timer', ...options }, deps),
     };
   }
 
@@ -83,7 +87,11 @@ steps:
     await s.run();
     s.at(T0 + 15 * MIN);
     s.defender.before = () => {
-      throw new DefenderApiError('Defender API POST /security/runHuntingQuery failed: 503 ServiceUnavailable', { status: 503, method: 'POST', path: '/security/runHuntingQuery' });
+      throw new DefenderApiError('Defender API POST /security/runHuntingQuery failed: 503 ServiceUnavailable', {
+        status: 503,
+        method: 'POST',
+        path: '/security/runHuntingQuery',
+      });
     };
     const failed = await s.run();
     assert.equal(failed.status, 'failed');
@@ -95,7 +103,21 @@ steps:
     assert.deepEqual(resumed.window, { start: iso(T0 - 5 * MIN), end: iso(T0 + 10 * MIN), resumed: true });
     const next = await s.run();
     assert.deepEqual(next.window, { start: iso(T0 + 10 * MIN), end: iso(T0 + 40 * MIN), resumed: false });
-    assert.deepEqual(await s.state.getWatermark('sweep'), { workflow: 'sweep', watermark: iso(T0 + 40 * MIN), pending: undefined });
+    assert.deepEqual(await s.state.getWatermark('sweep'), {
+      workflow: 'sweep',
+      watermark: iso(T0 + 40 * MIN),
+      pending: undefined,
+    });
+  });
+
+  it('a run sooner than the ingestion delay gets an empty window and does not call the API', async () => {
+    const s = setup();
+    await s.run();
+    // The same minute again (a manual trigger right after the timer): the watermark is already at now − delay.
+    const r = await s.run();
+    assert.deepEqual(r.window, { start: iso(T0 - 5 * MIN), end: iso(T0 - 5 * MIN), resumed: false });
+    assert.deepEqual(r.steps[0]?.counts, { rows: 0, emptyWindow: 1 });
+    assert.equal(s.defender.calls.length, 1);
   });
 
   it('a throttled run does not move the watermark', async () => {
@@ -114,7 +136,11 @@ steps:
     s.at(T0 + 30 * MIN);
     const dry = await s.run({ dryRun: true });
     assert.deepEqual(dry.window, { start: iso(T0 - 5 * MIN), end: iso(T0 + 25 * MIN), resumed: false });
-    assert.deepEqual(await s.state.getWatermark('sweep'), { workflow: 'sweep', watermark: iso(T0 - 5 * MIN), pending: undefined });
+    assert.deepEqual(await s.state.getWatermark('sweep'), {
+      workflow: 'sweep',
+      watermark: iso(T0 - 5 * MIN),
+      pending: undefined,
+    });
   });
 
   it('runs from another trigger do not use or move the watermark', async () => {
@@ -124,7 +150,11 @@ triggers: { schedule: '0 */15 * * * *', http: true }
 steps:
   - { id: hunt, kind: hunt, input: { query: recent-alerts, params: { since: '\${ $exists($run.window) ? $run.window.start : "2026-01-01T00:00:00Z" }' } } }
 `);
-    const r = await runWorkflow(wf, { trigger: 'http' }, { defender: s.defender, queries: s.queries, state: s.state, now: () => new Date(T0) });
+    const r = await runWorkflow(
+      wf,
+      { trigger: 'http' },
+      { defender: s.defender, queries: s.queries, state: s.state, now: () => new Date(T0) },
+    );
     assert.equal(r.status, 'succeeded');
     assert.equal(s.defender.calls.length, 1);
     assert.match(s.queries.bound[0] ?? '', /let since = "2026-01-01T00:00:00Z";/);

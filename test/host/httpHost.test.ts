@@ -48,10 +48,18 @@ describe('local host: HTTP', () => {
     assert.equal(byName.get('onWork')?.kind, 'queue');
   });
 
+  it('runs app hooks: appStart once per host start, preInvocation around the handler', async () => {
+    assert.equal(eventsOf('appStart').length, 1);
+    assert.equal(await (await get('/api/hooked')).text(), 'replaced by preInvocation hook');
+    assert.ok(lines.some((l) => l.includes('enableHttpStream: true }) is not supported locally')));
+  });
+
   it('routes with parameters and passes the query through', async () => {
     const res = await get('/api/hello/bob?x=1&x=2&y=z');
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'application/json');
+    assert.equal(res.headers.get('transfer-encoding'), null, 'buffered like the host: a content-length, not chunks');
+    assert.equal(Number(res.headers.get('content-length')), JSON.stringify(await res.clone().json()).length);
     assert.deepEqual(await res.json(), { name: 'bob', method: 'GET', query: { x: '1,2', y: 'z' }, text: null });
     const bare = await get('/API/Hello');
     assert.deepEqual(await bare.json(), { name: null, method: 'GET', query: {}, text: null });

@@ -129,6 +129,7 @@ test('datetimes and timespans round-trip to the same instant and tick count', ()
   const dt: QueryParamDef = { name: 'p', type: 'datetime', required: true };
   const ts: QueryParamDef = { name: 'p', type: 'timespan', required: true };
   const units: Array<[string, bigint]> = [
+    ['microsecond', 10n],
     ['d', 864_000_000_000n],
     ['h', 36_000_000_000n],
     ['m', 600_000_000n],

@@ -22,7 +22,12 @@ function contract(name: string, makeStore: () => StateStore): void {
     it('keeps a watermark per workflow, with a pending window until it completes', async () => {
       const store = makeStore();
       assert.deepEqual(await store.getWatermark('a'), { workflow: 'a', watermark: undefined, pending: undefined });
-      const pending = { runId: 'r1', start: '2026-03-01T10:00:00.000Z', end: '2026-03-01T11:00:00.000Z', startedAt: '2026-03-01T11:05:00.000Z' };
+      const pending = {
+        runId: 'r1',
+        start: '2026-03-01T10:00:00.000Z',
+        end: '2026-03-01T11:00:00.000Z',
+        startedAt: '2026-03-01T11:05:00.000Z',
+      };
       await store.beginWindow('a', pending);
       assert.deepEqual(await store.getWatermark('a'), { workflow: 'a', watermark: undefined, pending });
       assert.deepEqual(await store.getWatermark('b'), { workflow: 'b', watermark: undefined, pending: undefined });
@@ -33,10 +38,19 @@ function contract(name: string, makeStore: () => StateStore): void {
     it('never moves a watermark backwards, and keeps a newer run’s pending window', async () => {
       const store = makeStore();
       await store.completeWindow('a', 'r1', '2026-03-01T11:00:00.000Z');
-      const newer = { runId: 'r3', start: '2026-03-01T11:00:00.000Z', end: '2026-03-01T11:15:00.000Z', startedAt: '2026-03-01T11:20:00.000Z' };
+      const newer = {
+        runId: 'r3',
+        start: '2026-03-01T11:00:00.000Z',
+        end: '2026-03-01T11:15:00.000Z',
+        startedAt: '2026-03-01T11:20:00.000Z',
+      };
       await store.beginWindow('a', newer);
       await store.completeWindow('a', 'r2', '2026-03-01T10:00:00.000Z');
-      assert.deepEqual(await store.getWatermark('a'), { workflow: 'a', watermark: '2026-03-01T11:00:00.000Z', pending: newer });
+      assert.deepEqual(await store.getWatermark('a'), {
+        workflow: 'a',
+        watermark: '2026-03-01T11:00:00.000Z',
+        pending: newer,
+      });
     });
 
     it('inserts a write once, and replaces it only with the version it was read at', async () => {
@@ -49,7 +63,11 @@ function contract(name: string, makeStore: () => StateStore): void {
       assert.deepEqual(read?.record, record(key, { intent: '{"comment":"x"}' }));
       const v2 = await store.replaceWrite('wf', record(key, { state: 'done', owner: 'w:run-2' }), read?.version ?? '');
       assert.ok(v2);
-      assert.equal(await store.replaceWrite('wf', record(key, { state: 'pending' }), v1), undefined, 'a stale version must lose');
+      assert.equal(
+        await store.replaceWrite('wf', record(key, { state: 'pending' }), v1),
+        undefined,
+        'a stale version must lose',
+      );
       const done = await store.getWrite('wf', key);
       assert.equal(done?.record.state, 'done');
       assert.equal(done?.record.intent, undefined);
@@ -70,7 +88,10 @@ function contract(name: string, makeStore: () => StateStore): void {
 
     it('lets exactly one of two concurrent claims win', async () => {
       const store = makeStore();
-      const results = await Promise.all([store.createWrite('wf', record('wf/9/z', { owner: 'a' })), store.createWrite('wf', record('wf/9/z', { owner: 'b' }))]);
+      const results = await Promise.all([
+        store.createWrite('wf', record('wf/9/z', { owner: 'a' })),
+        store.createWrite('wf', record('wf/9/z', { owner: 'b' })),
+      ]);
       assert.equal(results.filter((r) => r !== undefined).length, 1);
     });
   });
@@ -88,9 +109,14 @@ describe('table storage', () => {
     await azurite?.stop();
   });
   // A fresh pair of tables per test (the prefix), so the contract's tests do not see each other's data.
-  contract('Azure Table', () => createTableStateStore(azurite?.connectionString ?? '', { tablePrefix: `T${Date.now() % 1e8}x${++n}` }));
+  contract('Azure Table', () =>
+    createTableStateStore(azurite?.connectionString ?? '', { tablePrefix: `T${Date.now() % 1e8}x${++n}` }),
+  );
 
   it('refuses a table prefix that is not a table name', () => {
-    assert.throws(() => createTableStateStore(azurite?.connectionString ?? '', { tablePrefix: 'bad-prefix' }), /^Error: tablePrefix must be letters and digits, starting with a letter$/);
+    assert.throws(
+      () => createTableStateStore(azurite?.connectionString ?? '', { tablePrefix: 'bad-prefix' }),
+      /^Error: tablePrefix must be letters and digits, starting with a letter$/,
+    );
   });
 });

@@ -25,9 +25,22 @@ const scope = (over: Partial<ReferenceScope> = {}): ReferenceScope => ({
 
 const ctx = (over: Partial<EvalContext> = {}): EvalContext => ({
   input: { incidentId: '42', days: 3 },
-  steps: { list: { count: 2, incidents: [{ id: '1', tags: ['a'] }, { id: '2', tags: [] }] } },
+  steps: {
+    list: {
+      count: 2,
+      incidents: [
+        { id: '1', tags: ['a'] },
+        { id: '2', tags: [] },
+      ],
+    },
+  },
   workflow: { name: 'wf' },
-  run: { id: 'run-1', trigger: 'timer', dryRun: false, window: { start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T01:00:00.000Z' } },
+  run: {
+    id: 'run-1',
+    trigger: 'timer',
+    dryRun: false,
+    window: { start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T01:00:00.000Z' },
+  },
   now: new Date('2026-03-01T12:00:00.000Z'),
   ...over,
 });
@@ -52,32 +65,57 @@ async function value(raw: unknown, c: EvalContext = ctx(), s: ReferenceScope = s
 
 describe('templates', () => {
   it('splits text and expressions, skipping braces and quotes inside the expression', () => {
-    assert.deepEqual(splitTemplate('a ${ {"x": "}"}.x } b ${ $input.days }'), ['a ', { source: ' {"x": "}"}.x ' }, ' b ', { source: ' $input.days ' }]);
+    assert.deepEqual(splitTemplate('a ${ {"x": "}"}.x } b ${ $input.days }'), [
+      'a ',
+      { source: ' {"x": "}"}.x ' },
+      ' b ',
+      { source: ' $input.days ' },
+    ]);
     assert.deepEqual(splitTemplate('no templates'), ['no templates']);
     assert.deepEqual(splitTemplate('cost $${ 5 }'), ['cost ${ 5 }']);
-    assert.throws(() => splitTemplate('x ${ $input.a'), /^Error: unterminated template: '\$\{' at position 2 has no closing '\}'$/);
+    assert.throws(
+      () => splitTemplate('x ${ $input.a'),
+      /^Error: unterminated template: '\$\{' at position 2 has no closing '\}'$/,
+    );
     assert.throws(() => splitTemplate('${ }'), /^Error: empty template '\$\{\}' at position 0$/);
   });
 
   it('a whole-value template keeps its type; mixed text is interpolated', async () => {
     assert.deepEqual(await value('${ $steps.list.incidents.id }'), ['1', '2']);
     assert.equal(await value('${ $input.days * 2 }'), 6);
-    assert.equal(await value('days=${ $input.days }, ids=${ $steps.list.incidents.id }, none=[${ $input.nothing }]', ctx(), scope({ inputFields: new Set(['days', 'nothing']) })), 'days=3, ids=["1","2"], none=[]');
+    assert.equal(
+      await value(
+        'days=${ $input.days }, ids=${ $steps.list.incidents.id }, none=[${ $input.nothing }]',
+        ctx(),
+        scope({ inputFields: new Set(['days', 'nothing']) }),
+      ),
+      'days=3, ids=["1","2"], none=[]',
+    );
     assert.equal(await value('literal $${ kept }'), 'literal ${ kept }');
   });
 
   it('walks objects and lists and drops keys whose value is undefined', async () => {
-    assert.deepEqual(await value({ a: '${ $input.incidentId }', b: ['${ $input.days }', 'x'], c: '${ $input.missing }', d: 5 }, ctx(), scope({ inputFields: new Set(['incidentId', 'days', 'missing']) })), {
-      a: '42',
-      b: [3, 'x'],
-      d: 5,
-    });
+    assert.deepEqual(
+      await value(
+        { a: '${ $input.incidentId }', b: ['${ $input.days }', 'x'], c: '${ $input.missing }', d: 5 },
+        ctx(),
+        scope({ inputFields: new Set(['incidentId', 'days', 'missing']) }),
+      ),
+      {
+        a: '42',
+        b: [3, 'x'],
+        d: 5,
+      },
+    );
   });
 
   it('gives $now(), $millis() and $run from the run, not the wall clock', async () => {
     assert.equal(await value('${ $now() }'), '2026-03-01T12:00:00.000Z');
     assert.equal(await value('${ $fromMillis($millis() - 86400000) }'), '2026-02-28T12:00:00.000Z');
-    assert.equal(await value('${ $run.window.start } ${ $run.id } ${ $workflow.name }'), '2026-01-01T00:00:00.000Z run-1 wf');
+    assert.equal(
+      await value('${ $run.window.start } ${ $run.id } ${ $workflow.name }'),
+      '2026-01-01T00:00:00.000Z run-1 wf',
+    );
   });
 
   it('returns plain data: no JSONata sequences, no functions', async () => {
@@ -114,31 +152,52 @@ describe('reference checks', () => {
     ]);
     assert.deepEqual(problems('$steps'), ['$steps must be followed by a step id, e.g. $steps.<id>.rows']);
     assert.deepEqual(problems('$steps[0]'), ['$steps must be followed by a step id, e.g. $steps.<id>.rows']);
-    assert.deepEqual(problems('$lookup($steps, "list")'), ['$steps must be followed by a step id, e.g. $steps.<id>.rows']);
+    assert.deepEqual(problems('$lookup($steps, "list")'), [
+      '$steps must be followed by a step id, e.g. $steps.<id>.rows',
+    ]);
     assert.deepEqual(problems('$index'), ['$index is only available inside a forEach step']);
-    assert.deepEqual(problems('$process.env'), ['unknown variable $process; use $input, $steps.<id>, $item, $index, $workflow, $run, $now() or a JSONata function']);
+    assert.deepEqual(problems('$process.env'), [
+      'unknown variable $process; use $input, $steps.<id>, $item, $index, $workflow, $run, $now() or a JSONata function',
+    ]);
     assert.deepEqual(problems('$run.secret'), ['$run.secret: unknown; $run has id, trigger, dryRun, window']);
-    assert.deepEqual(problems('$run.window.start', scope({ scheduled: false })), ['$run.window exists only for scheduled runs; add triggers.schedule or remove the reference']);
-    assert.deepEqual(problems('$input.ticket'), ["$input.ticket: the workflow declares no input 'ticket' (declared: incidentId, days)"]);
-    assert.deepEqual(problems('$input.x', scope({ inputFields: new Set() })), ["$input.x: the workflow declares no input 'x' (it declares no input)"]);
+    assert.deepEqual(problems('$run.window.start', scope({ scheduled: false })), [
+      '$run.window exists only for scheduled runs; add triggers.schedule or remove the reference',
+    ]);
+    assert.deepEqual(problems('$input.ticket'), [
+      "$input.ticket: the workflow declares no input 'ticket' (declared: incidentId, days)",
+    ]);
+    assert.deepEqual(problems('$input.x', scope({ inputFields: new Set() })), [
+      "$input.x: the workflow declares no input 'x' (it declares no input)",
+    ]);
   });
 
-  it("refuses reads of the empty context ($, $$, bare names, wildcards) but not inside paths and predicates", () => {
-    assert.deepEqual(problems('$'), ["'$' is the expression's context, which is empty here; use $input, $item or $steps.<id>"]);
-    assert.deepEqual(problems('$$.a'), ["'$$' is the expression's root context, which is empty; use $input, $item or $steps.<id>"]);
-    assert.deepEqual(problems('status = "x"'), ["'status' reads the expression's context, which is empty here; did you mean $input.status or $item.status?"]);
-    assert.deepEqual(problems('**.id'), ["'**' reads the expression's context, which is empty here; start from $input, $item or $steps.<id>"]);
+  it('refuses reads of the empty context ($, $$, bare names, wildcards) but not inside paths and predicates', () => {
+    assert.deepEqual(problems('$'), [
+      "'$' is the expression's context, which is empty here; use $input, $item or $steps.<id>",
+    ]);
+    assert.deepEqual(problems('$$.a'), [
+      "'$$' is the expression's root context, which is empty; use $input, $item or $steps.<id>",
+    ]);
+    assert.deepEqual(problems('status = "x"'), [
+      "'status' reads the expression's context, which is empty here; did you mean $input.status or $item.status?",
+    ]);
+    assert.deepEqual(problems('**.id'), [
+      "'**' reads the expression's context, which is empty here; start from $input, $item or $steps.<id>",
+    ]);
     assert.deepEqual(problems('$steps.list.incidents[$ = "x"].id'), []);
   });
 
   it('refuses $eval, also when it is only passed around', () => {
-    const message = '$eval is not allowed: it would run an expression that was not checked when the workflow was loaded';
+    const message =
+      '$eval is not allowed: it would run an expression that was not checked when the workflow was loaded';
     assert.deepEqual(problems('$eval("$input")'), [message]);
     assert.deepEqual(problems('($f := $eval; $f("1 + 1"))'), [message]);
   });
 
   it('reports syntax errors with the position', () => {
-    assert.deepEqual(problems('$input.days +'), ["invalid expression '$input.days +': Unexpected end of expression (at position 13)"]);
+    assert.deepEqual(problems('$input.days +'), [
+      "invalid expression '$input.days +': Unexpected end of expression (at position 13)",
+    ]);
   });
 });
 
@@ -172,7 +231,12 @@ describe('evaluation', () => {
 
   it('evaluates concurrently without mixing bindings', async () => {
     const e = compile('$item.id', scope({ inForEach: true }));
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => e.evaluate(ctx({ item: { id: i }, index: i }))));
-    assert.deepEqual(results, Array.from({ length: 20 }, (_, i) => i));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => e.evaluate(ctx({ item: { id: i }, index: i }))),
+    );
+    assert.deepEqual(
+      results,
+      Array.from({ length: 20 }, (_, i) => i),
+    );
   });
 });

@@ -25,7 +25,11 @@ function inputError(input: unknown, declared: InputField[] = fields): [string, s
 
 describe('validateRunInput', () => {
   it('fills defaults and keeps declared values', () => {
-    assert.deepEqual(validateRunInput(wf(fields), { incidentId: '42', tags: ['x'] }), { incidentId: '42', days: 7, tags: ['x'] });
+    assert.deepEqual(validateRunInput(wf(fields), { incidentId: '42', tags: ['x'] }), {
+      incidentId: '42',
+      days: 7,
+      tags: ['x'],
+    });
     assert.deepEqual(validateRunInput(wf([]), undefined), {});
   });
 
@@ -33,14 +37,32 @@ describe('validateRunInput', () => {
     assert.deepEqual(inputError({}), ['input.incidentId', 'input.incidentId is required']);
     assert.deepEqual(inputError({ incidentId: '  ' }), ['input.incidentId', 'input.incidentId must not be empty']);
     assert.deepEqual(inputError({ incidentId: 42 }), ['input.incidentId', 'input.incidentId must be a string, got 42']);
-    assert.deepEqual(inputError({ incidentId: '1', days: '7' }), ['input.days', 'input.days must be an integer, got "7"']);
-    assert.deepEqual(inputError({ incidentId: '1', days: 1.5 }), ['input.days', 'input.days must be an integer, got 1.5']);
+    assert.deepEqual(inputError({ incidentId: '1', days: '7' }), [
+      'input.days',
+      'input.days must be an integer, got "7"',
+    ]);
+    assert.deepEqual(inputError({ incidentId: '1', days: 1.5 }), [
+      'input.days',
+      'input.days must be an integer, got 1.5',
+    ]);
     assert.deepEqual(inputError({ incidentId: '1', days: 0 }), ['input.days', 'input.days must be at least 1, got 0']);
-    assert.deepEqual(inputError({ incidentId: '1', days: 91 }), ['input.days', 'input.days must be at most 90, got 91']);
-    assert.deepEqual(inputError({ incidentId: '1', code: 'c' }), ['input.code', 'input.code "c" is not allowed; use one of: "a", "b"']);
+    assert.deepEqual(inputError({ incidentId: '1', days: 91 }), [
+      'input.days',
+      'input.days must be at most 90, got 91',
+    ]);
+    assert.deepEqual(inputError({ incidentId: '1', code: 'c' }), [
+      'input.code',
+      'input.code "c" is not allowed; use one of: "a", "b"',
+    ]);
     assert.deepEqual(inputError({ incidentId: '1', tags: 'x' }), ['input.tags', 'input.tags must be a list, got "x"']);
-    assert.deepEqual(inputError({ incidentId: '1', extra: true }), ['input.extra', "input.extra is not an input of workflow 'wf'; it accepts: incidentId, days, code, tags"]);
-    assert.deepEqual(inputError({ x: 1 }, []), ['input.x', "input.x is not an input of workflow 'wf'; it accepts no input"]);
+    assert.deepEqual(inputError({ incidentId: '1', extra: true }), [
+      'input.extra',
+      "input.extra is not an input of workflow 'wf'; it accepts: incidentId, days, code, tags",
+    ]);
+    assert.deepEqual(inputError({ x: 1 }, []), [
+      'input.x',
+      "input.x is not an input of workflow 'wf'; it accepts no input",
+    ]);
     assert.deepEqual(inputError([1]), ['input', "input of workflow 'wf' must be a JSON object"]);
   });
 });

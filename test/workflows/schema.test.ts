@@ -16,7 +16,9 @@ describe('schemas/workflow.schema.json', () => {
   });
 
   it('validates every example with a plain draft-07 validator, and each example names the schema for editors', () => {
-    const validate = new Ajv({ discriminator: true, strict: false, allowUnionTypes: true }).compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
+    const validate = new Ajv({ discriminator: true, strict: false, allowUnionTypes: true }).compile(
+      JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')),
+    );
     const files = readdirSync(WORKFLOWS).filter((f) => f.endsWith('.yaml'));
     assert.ok(files.length >= 3);
     for (const f of files) {
@@ -27,8 +29,12 @@ describe('schemas/workflow.schema.json', () => {
   });
 
   it('describes every step kind and every top-level field (editor autocomplete)', () => {
-    const schema = buildWorkflowSchema() as { properties: Record<string, { description?: string; $ref?: string }>; definitions: Record<string, { properties?: { kind?: { description?: string } } }> };
-    for (const [k, v] of Object.entries(schema.properties)) if (!v.$ref) assert.ok(v.description, `property ${k} has no description`);
+    const schema = buildWorkflowSchema() as {
+      properties: Record<string, { description?: string; $ref?: string }>;
+      definitions: Record<string, { properties?: { kind?: { description?: string } } }>;
+    };
+    for (const [k, v] of Object.entries(schema.properties))
+      if (!v.$ref) assert.ok(v.description, `property ${k} has no description`);
     for (const [k, v] of Object.entries(schema.definitions)) {
       if (k.endsWith('Step')) assert.ok(v.properties?.kind?.description, `${k} has no description`);
     }

@@ -112,6 +112,16 @@ describe('unsupported features', () => {
     assert.match(e.message, /^The sandbox does not support the 'parse_url' function \(supported: .*ago.*tolower/);
   });
 
+  it('name unsupported aggregation functions', () => {
+    const e = failure('Events | summarize percentile(Port, 90) by DeviceName');
+    assert.equal(e.kind, 'unsupported');
+    assert.match(
+      e.message,
+      /^The sandbox does not support the 'percentile' aggregation function \(supported: .*arg_max/,
+    );
+    assert.equal(failure('Events | summarize nope(Port)').message, "'summarize' operator: Unknown function: 'nope'.");
+  });
+
   it('reject user-defined functions and query parameters', () => {
     assert.match(failure('let f = (x: long) { x + 1 }; Events | take 1').message, /user-defined functions/);
     assert.match(failure('declare query_parameters(n: long = 1); Events | take n').message, /query_parameters/);

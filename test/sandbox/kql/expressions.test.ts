@@ -266,6 +266,12 @@ describe('let statements', () => {
     assert.deepEqual(column('let FileName = "cmd.exe"; Events | where FileName == FileName | count', 'Count'), [4]);
   });
 
+  it('ignores comments between and inside statements', () => {
+    const query =
+      '// header comment\nlet p = 443; // the port\nEvents // the table\n| where Port == p // filter\n| count';
+    assert.deepEqual(run(query).rows, [{ Count: 1 }]);
+  });
+
   it('accepts let statements produced by a client-side binder', () => {
     const query = [
       'let ip = "198.51.100.23";',

@@ -191,6 +191,24 @@ describe('summarize', () => {
     );
   });
 
+  it('accepts the legacy makeset/makelist and the other conditional aggregates', () => {
+    assert.deepEqual(
+      run(
+        'Events | summarize makeset(DeviceName), makelist(IsAdmin), maxif(Port, IsAdmin), minif(Port, IsAdmin), avgif(Bytes, IsAdmin), count_distinct(DeviceName)',
+      ).rows,
+      [
+        {
+          set_DeviceName: ['ws-1', 'ws-2', 'srv-1'],
+          list_IsAdmin: [true, false, true],
+          maxif_Port: 445,
+          minif_Port: 443,
+          avgif_Bytes: 3100,
+          count_distinct_DeviceName: 3,
+        },
+      ],
+    );
+  });
+
   it('rejects non-aggregates', () => {
     assert.throws(() => run('Events | summarize tolower(FileName)'), {
       kind: 'semantic',

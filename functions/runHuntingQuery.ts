@@ -1,0 +1,30 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { getQueryLibrary } from '../shared/content';
+import { getDeps as defaultGetDeps, type AppDeps } from '../shared/deps';
+import { runNamedQuery } from '../shared/hunting';
+import { readJsonObject } from './lib/httpBody';
+import { toHttpResponse } from './lib/httpErrors';
+
+/** POST /api/hunting/{query} with `{ "params": {...}, "timespan": "P7D" }`: named library queries only, never raw KQL. */
+export function makeRunHuntingQuery(getDeps: () => Pick<AppDeps, 'defender' | 'config'> = defaultGetDeps) {
+  return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      const body = await readJsonObject(req, { allowEmpty: true });
+      const deps = getDeps();
+      const queries = await getQueryLibrary(deps.config);
+      const result = await runNamedQuery(deps.defender, queries, req.params.query ?? '', body);
+      return { status: 200, jsonBody: result };
+    } catch (err) {
+      return toHttpResponse(err, ctx);
+    }
+  };
+}
+
+export const runHuntingQuery = makeRunHuntingQuery();
+
+app.http('runHuntingQuery', {
+  methods: ['POST'],
+  authLevel: 'function',
+  route: 'hunting/{query}',
+  handler: runHuntingQuery,
+});
