@@ -237,7 +237,7 @@ export function getProgrammingModel(): ProgrammingModel {
 export function keepHttpStreamOff(): boolean {
   if (!streamRequested) return false;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  // disabled
+  (require('@azure/functions') as { app: { setup(o: object): void } }).app.setup({ enableHttpStream: false });
   streamRequested = false;
   return true;
 }

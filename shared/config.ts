@@ -36,6 +36,21 @@ export interface AppConfig {
   rateLimits: { hunting: RateLimitWindow[]; incidents: RateLimitWindow[] };
   /** Folder holding the security team's content: queries/, workflows/, mappings/. */
   contentDir: string;
+  /** Storage for state, deliveries and the ticket-event queue (AzureWebJobsStorage); needed by workflows and webhooks. */
+  storageConnectionString: string | undefined;
+  /** Global dry run: write steps report the change they would make and make none. */
+  dryRun: boolean;
+  /** Word in the marker that ends every comment Riposte writes (`[riposte:ab12cd34]`). */
+  markerText: string;
+  ticketEventsQueue: string;
+  /** Workflow that applies ticket events from the queue. */
+  ticketSyncWorkflow: string;
+  /** Must equal host.json extensions.queues.maxDequeueCount: the last attempt writes the reason to the poison queue. */
+  queueMaxDequeueCount: number;
+  webhookMaxBodyBytes: number;
+  webhookToleranceSeconds: number;
+  /** Webhook secrets given as settings (WEBHOOK_SECRET_<SOURCE>[_PREVIOUS]); when none is set they come from Key Vault. */
+  webhookSecretSettings: Readonly<Record<string, string>>;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -62,6 +77,20 @@ export const SETTINGS = [
   'MAX_RETRY_AFTER_SECONDS',
   'RATE_LIMIT_WINDOW_SCALE',
   'CONTENT_DIR',
+  'AzureWebJobsStorage',
+  'DRY_RUN',
+  'MARKER_TEXT',
+  'TICKET_EVENTS_QUEUE',
+  'TICKET_SYNC_WORKFLOW',
+  'QUEUE_MAX_DEQUEUE_COUNT',
+  'WEBHOOK_MAX_BODY_BYTES',
+  'WEBHOOK_TOLERANCE_SECONDS',
+  'WEBHOOK_SECRET_JIRA',
+  'WEBHOOK_SECRET_JIRA_PREVIOUS',
+  'WEBHOOK_SECRET_SERVICENOW',
+  'WEBHOOK_SECRET_SERVICENOW_PREVIOUS',
+  'WEBHOOK_SECRET_GENERIC',
+  'WEBHOOK_SECRET_GENERIC_PREVIOUS',
 ] as const;
 
 export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
@@ -144,6 +173,28 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   const contentDir = contentOverride ? resolve(contentOverride) : findAppRoot(__dirname);
   if (!existsSync(join(contentDir, 'queries'))) problems.push('CONTENT_DIR must be a folder that holds queries/');
 
+  const storageConnectionString = text('AzureWebJobsStorage');
+  const dryRun = bool('DRY_RUN', false);
+  const markerText = text('MARKER_TEXT') ?? 'riposte';
+  if (!/^[a-z][a-z0-9-]{1,19}$/.test(markerText))
+    problems.push('MARKER_TEXT must be 2-20 lower-case letters, digits or dashes');
+  const queueName = (name: string, fallback: string): string => {
+    const v = text(name) ?? fallback;
+    if (!/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,56}$/.test(v))
+      problems.push(`${name} must be a valid queue name (3-57 lower-case letters, digits, single dashes)`);
+    return v;
+  };
+  const ticketEventsQueue = queueName('TICKET_EVENTS_QUEUE', 'riposte-ticket-events');
+  const ticketSyncWorkflow = text('TICKET_SYNC_WORKFLOW') ?? 'ticket-sync';
+  const queueMaxDequeueCount = number('QUEUE_MAX_DEQUEUE_COUNT', 5, 1, 100);
+  const webhookMaxBodyBytes = number('WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024);
+  const webhookToleranceSeconds = number('WEBHOOK_TOLERANCE_SECONDS', 300, 10, 3600);
+  const webhookSecretSettings: Record<string, string> = {};
+  for (const name of SETTINGS.filter((n) => n.startsWith('WEBHOOK_SECRET_'))) {
+    const v = text(name);
+    if (v !== undefined) webhookSecretSettings[name] = v;
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const minute = 60_000 * scale;
@@ -180,6 +231,15 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
       ],
     },
     contentDir,
+    storageConnectionString,
+    dryRun,
+    markerText,
+    ticketEventsQueue,
+    ticketSyncWorkflow,
+    queueMaxDequeueCount,
+    webhookMaxBodyBytes,
+    webhookToleranceSeconds,
+    webhookSecretSettings: Object.freeze(webhookSecretSettings),
   });
 }
 

@@ -41,7 +41,11 @@ export class SecretError extends AppError {
   readonly status: number | undefined;
   readonly vaultUrl: string;
   readonly secretName: string;
-  constructor(message: string, details: { vaultUrl: string; secretName: string; status?: number }, options: AppErrorOptions = {}) {
+  constructor(
+    message: string,
+    details: { vaultUrl: string; secretName: string; status?: number },
+    options: AppErrorOptions = {},
+  ) {
     super('SECRET_UNAVAILABLE', message, options);
     this.vaultUrl = details.vaultUrl;
     this.secretName = details.secretName;

@@ -45,20 +45,30 @@ async function check(name: CheckResult['name'], run: () => Promise<unknown>): Pr
   } catch (e) {
     const err = toError(e);
     const code = isAppError(e) ? e.code : 'ERROR';
-    return { name, ok: false, durationMs: Math.round(performance.now() - started), error: { code, message: redact(err.message) } };
+    return {
+      name,
+      ok: false,
+      durationMs: Math.round(performance.now() - started),
+      error: { code, message: redact(err.message) },
+    };
   }
 }
 
 /** Runs the hops in order and stops at the first failure (later hops would only repeat it). */
-export async function deepHealth(deps: Pick<AppDeps, 'config' | 'secrets' | 'tokens' | 'defender'>): Promise<DeepHealth> {
+export async function deepHealth(
+  deps: Pick<AppDeps, 'config' | 'secrets' | 'tokens' | 'defender'>,
+): Promise<DeepHealth> {
   const checks: CheckResult[] = [];
   const steps: Array<[CheckResult['name'], () => Promise<unknown>]> = [
     ['keyVault', () => deps.secrets.get()],
     ['token', () => deps.tokens.getToken()],
     // One incident is the cheapest authorised read on both backends.
-    ['api', async () => {
-      for await (const _ of deps.defender.listIncidents({ limit: 1 })) break;
-    }],
+    [
+      'api',
+      async () => {
+        for await (const _ of deps.defender.listIncidents({ limit: 1 })) break;
+      },
+    ],
   ];
   for (const [name, run] of steps) {
     const result = await check(name, run);

@@ -29,7 +29,10 @@ export async function runNamedQuery(
   if (params === null || typeof params !== 'object' || Array.isArray(params)) {
     throw new InputError('params', 'params must be an object of parameter values');
   }
-  if (body.timespan !== undefined && (typeof body.timespan !== 'string' || !/^[0-9PTDHMSZ:.\-/W]{2,64}$/i.test(body.timespan))) {
+  if (
+    body.timespan !== undefined &&
+    (typeof body.timespan !== 'string' || !/^[0-9PTDHMSZ:.\-/W]{2,64}$/i.test(body.timespan))
+  ) {
     throw new InputError('timespan', 'timespan must be an ISO-8601 duration or interval, e.g. P7D');
   }
   const text = queries.bind(name, params as Record<string, unknown>);
