@@ -2,7 +2,7 @@
 // Always offline: `--disableTelemetry` (otherwise Azurite reports to Application Insights, local-azure.md §7),
 // `--silent`, `--skipApiVersionCheck` (newer SDKs send versions Azurite does not know yet) and `--loose`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -92,6 +92,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
         };
   // Azurite writes its workspace (and debug files) to the cwd: keep that out of the repository.
   const scratch = options.location ? undefined : mkdtempSync(join(tmpdir(), 'azurite-'));
+  // A missing working directory makes spawn fail with a misleading ENOENT for the node binary.
+  if (options.location) mkdirSync(options.location, { recursive: true });
   const args = [
     `--import=${ORPHAN_WATCHDOG}`,
     azuriteEntry(),

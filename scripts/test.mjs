@@ -32,7 +32,16 @@ const env = {
 };
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--import', './test/setup/loopbackGuard.ts', '--test', '--test-timeout=120000', ...flags, ...targets],
+  [
+    '--import',
+    'tsx',
+    '--import',
+    './test/setup/loopbackGuard.ts',
+    '--test',
+    '--test-timeout=120000',
+    ...flags,
+    ...targets,
+  ],
   { cwd: root, env, stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -17,6 +17,8 @@ export interface AppDeps {
   config: Readonly<AppConfig>;
   logger: Logger;
   secrets: SecretProvider;
+  /** The managed-identity Key Vault client, also used for webhook secrets. */
+  secretClient: SecretClientLike;
   tokens: TokenProvider;
   http: DefenderHttp;
   defender: DefenderClient;
@@ -96,7 +98,7 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     huntingTimeoutMs: config.huntingTimeoutMs,
     logger,
   });
-  return { config, logger, secrets, tokens, http, defender, limiters };
+  return { config, logger, secrets, secretClient, tokens, http, defender, limiters };
 }
 
 let cached: AppDeps | undefined;

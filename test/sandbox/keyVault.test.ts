@@ -188,13 +188,23 @@ describe('Key Vault secrets with SecretClient', () => {
     assert.equal((await secretClient(cred).getSecret(sandbox.secretName)).value, sandbox.control.currentSecret());
   });
 
-  it('rejects revoked tokens with a fresh challenge', async () => {
+  it("revokes the app registration's tokens, not the managed identity's", async () => {
     sandbox.control.reset();
-    const kv = secretClient();
-    await kv.getSecret(sandbox.secretName);
+    const mi = secretClient();
+    const app = secretClient(
+      new ClientSecretCredential(sandbox.tenantId, sandbox.clientId, sandbox.control.currentSecret(), {
+        authorityHost: sandbox.authorityHost,
+        disableInstanceDiscovery: true,
+        tlsOptions: { ca: sandbox.caPem },
+      }),
+    );
+    await mi.getSecret(sandbox.secretName);
+    await app.getSecret(sandbox.secretName);
     sandbox.control.revokeTokens();
-    // The credential serves its cached (now revoked) token again, so the retry after the challenge fails too.
-    const e = await restError(kv.getSecret(sandbox.secretName));
+    // Revoking the app's sessions leaves the Function App's own identity able to read the vault.
+    assert.equal((await mi.getSecret(sandbox.secretName)).value, sandbox.control.currentSecret());
+    // The app credential serves its cached (now revoked) token again, so the retry after the challenge fails too.
+    const e = await restError(app.getSecret(sandbox.secretName));
     assert.equal(e.statusCode, 401);
     assert.match(e.message, /revoked/);
   });

@@ -327,6 +327,7 @@ steps:
       'stale-incident-triage',
       'suspicious-powershell',
       'ticket-closed-resolve',
+      'ticket-sync',
     ]);
     assert.equal(wfs.get('suspicious-powershell')?.triggers.schedule, '0 */15 * * * *');
     assert.deepEqual(wfs.get('ticket-closed-resolve')?.triggers.webhook, {

@@ -1,0 +1,29 @@
+import { app, type InvocationContext } from '@azure/functions';
+import { getAutomation as defaultGetAutomation, type Automation } from '../shared/automation';
+import { applyTicketEvent as apply } from '../shared/automation/applyTicketEvent';
+import { loggerFromContext } from '../shared/logger';
+
+/** Queue trigger: applies a ticket event; throwing hands the message back to the queue for another attempt. */
+export function makeApplyTicketEvent(getAutomation: () => Promise<Automation> = defaultGetAutomation) {
+  return async (message: unknown, ctx: InvocationContext): Promise<void> => {
+    const dequeueCount = Number(ctx.triggerMetadata?.dequeueCount ?? 1);
+    const outcome = await apply(await getAutomation(), message, { dequeueCount, logger: loggerFromContext(ctx) });
+    if (outcome.status === 'retry')
+      throw new Error(`ticket event not applied yet (attempt ${dequeueCount}): ${outcome.reason}`);
+    if (outcome.status === 'applied') {
+      ctx.info(`[ticket-sync] ${outcome.report.status}`, {
+        runId: outcome.report.runId,
+        durationMs: outcome.report.durationMs,
+      });
+    }
+  };
+}
+
+export const applyTicketEvent = makeApplyTicketEvent();
+
+app.storageQueue('applyTicketEvent', {
+  // Read at registration, like the host's %Setting% binding expressions; the default matches shared/config.
+  queueName: process.env.TICKET_EVENTS_QUEUE || 'riposte-ticket-events',
+  connection: 'AzureWebJobsStorage',
+  handler: applyTicketEvent,
+});

@@ -1,0 +1,29 @@
+// A timer tick for one scheduled workflow. Throttling ends the run cleanly (the watermark stays, so the next tick
+// covers the rest); a failed run is thrown so the invocation shows as failed and host retry policies apply.
+import { runWorkflow, type RunReport } from '../engine';
+import type { Logger } from '../logger';
+import type { Automation } from '.';
+
+export class ScheduledRunFailed extends Error {
+  constructor(readonly report: RunReport) {
+    super(`workflow ${report.workflow} run ${report.runId} failed`);
+    this.name = 'ScheduledRunFailed';
+  }
+}
+
+export async function runScheduled(
+  automation: Pick<Automation, 'workflows' | 'engine'>,
+  name: string,
+  tick: { isPastDue: boolean; logger: Logger },
+): Promise<RunReport> {
+  const workflow = automation.workflows.get(name);
+  if (!workflow) throw new Error(`scheduled workflow '${name}' is not loaded (see the load error above)`);
+  if (tick.isPastDue) tick.logger.warn(`[timer] ${name} is running late; its window covers the missed time`);
+  const report = await runWorkflow(workflow, { trigger: 'timer' }, { ...automation.engine, logger: tick.logger });
+  const summary = { runId: report.runId, status: report.status, durationMs: report.durationMs, window: report.window };
+  if (report.status === 'failed') throw new ScheduledRunFailed(report);
+  if (report.status === 'throttled')
+    tick.logger.warn(`[timer] ${name} throttled; the next run resumes its window`, summary);
+  else tick.logger.info(`[timer] ${name} ${report.status}`, summary);
+  return report;
+}

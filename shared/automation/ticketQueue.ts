@@ -1,0 +1,36 @@
+// The ticket-event queue: webhooks enqueue verified events, a queue-triggered function applies them. Messages are
+// base64 JSON, the encoding the Functions queue trigger expects by default (host.json messageEncoding).
+import { QueueClient } from '@azure/storage-queue';
+
+export interface TicketQueue {
+  send(message: unknown): Promise<void>;
+  /** Poison queue with the reason, written by the last attempt so the failure is explained where it lands. */
+  sendPoison(message: unknown, reason: string, attempts: number): Promise<void>;
+}
+
+export function createTicketQueue(connectionString: string, queueName: string): TicketQueue {
+  const main = new QueueClient(connectionString, queueName);
+  const poison = new QueueClient(connectionString, `${queueName}-poison`);
+  const created = new Map<QueueClient, Promise<unknown>>();
+  const ensure = async (q: QueueClient): Promise<QueueClient> => {
+    let p = created.get(q);
+    if (!p) {
+      p = q.createIfNotExists();
+      created.set(q, p);
+      p.catch(() => created.delete(q));
+    }
+    await p;
+    return q;
+  };
+  const encode = (v: unknown): string => Buffer.from(JSON.stringify(v), 'utf8').toString('base64');
+  return {
+    async send(message) {
+      await (await ensure(main)).sendMessage(encode(message));
+    },
+    async sendPoison(message, reason, attempts) {
+      await (
+        await ensure(poison)
+      ).sendMessage(encode({ message, reason, attempts, failedAt: new Date().toISOString() }));
+    },
+  };
+}
