@@ -7,17 +7,57 @@ export const SANDBOX_CLIENT_ID = '5e1c9a7b-2f4d-4e8a-b6c3-9d0e1f2a3b4c';
 export const SANDBOX_SECRET_NAME = 'riposte-client-secret';
 
 export const devices = [
-  { deviceId: '7f3a1c2e9b8d4f60a1b2c3d4e5f60718', deviceName: 'ws-fin-042.contoso.local', os: 'Windows11', publicIp: '203.0.113.45' },
-  { deviceId: '1a2b3c4d5e6f708192a3b4c5d6e7f801', deviceName: 'srv-sql-01.contoso.local', os: 'WindowsServer2022', publicIp: '203.0.113.10' },
-  { deviceId: '9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b', deviceName: 'ws-hr-007.contoso.local', os: 'Windows10', publicIp: '203.0.113.77' },
-  { deviceId: '0f1e2d3c4b5a69788796a5b4c3d2e1f0', deviceName: 'mac-dev-113.contoso.local', os: 'macOS', publicIp: '203.0.113.91' },
+  {
+    deviceId: '7f3a1c2e9b8d4f60a1b2c3d4e5f60718',
+    deviceName: 'ws-fin-042.contoso.local',
+    os: 'Windows11',
+    publicIp: '203.0.113.45',
+  },
+  {
+    deviceId: '1a2b3c4d5e6f708192a3b4c5d6e7f801',
+    deviceName: 'srv-sql-01.contoso.local',
+    os: 'WindowsServer2022',
+    publicIp: '203.0.113.10',
+  },
+  {
+    deviceId: '9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b',
+    deviceName: 'ws-hr-007.contoso.local',
+    os: 'Windows10',
+    publicIp: '203.0.113.77',
+  },
+  {
+    deviceId: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+    deviceName: 'mac-dev-113.contoso.local',
+    os: 'macOS',
+    publicIp: '203.0.113.91',
+  },
 ] as const;
 
 export const users = [
-  { upn: 'amy.wong@contoso.com', accountName: 'amy.wong', objectId: 'b3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d', displayName: 'Amy Wong' },
-  { upn: 'raj.patel@contoso.com', accountName: 'raj.patel', objectId: 'c4e2d3f5-6a7b-4c8d-9e0f-1a2b3c4d5e6f', displayName: 'Raj Patel' },
-  { upn: 'svc-backup@contoso.com', accountName: 'svc-backup', objectId: 'd5f3e4a6-7b8c-4d9e-8f1a-2b3c4d5e6f70', displayName: 'Backup Service' },
-  { upn: 'lena.fischer@contoso.com', accountName: 'lena.fischer', objectId: 'e6a4f5b7-8c9d-4e0f-9a2b-3c4d5e6f7081', displayName: 'Lena Fischer' },
+  {
+    upn: 'amy.wong@contoso.com',
+    accountName: 'amy.wong',
+    objectId: 'b3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+    displayName: 'Amy Wong',
+  },
+  {
+    upn: 'raj.patel@contoso.com',
+    accountName: 'raj.patel',
+    objectId: 'c4e2d3f5-6a7b-4c8d-9e0f-1a2b3c4d5e6f',
+    displayName: 'Raj Patel',
+  },
+  {
+    upn: 'svc-backup@contoso.com',
+    accountName: 'svc-backup',
+    objectId: 'd5f3e4a6-7b8c-4d9e-8f1a-2b3c4d5e6f70',
+    displayName: 'Backup Service',
+  },
+  {
+    upn: 'lena.fischer@contoso.com',
+    accountName: 'lena.fischer',
+    objectId: 'e6a4f5b7-8c9d-4e0f-9a2b-3c4d5e6f7081',
+    displayName: 'Lena Fischer',
+  },
 ] as const;
 
 /** Attacker-side addresses seen in the seed data. */
@@ -26,8 +66,16 @@ export const maliciousIps = ['198.51.100.23', '198.51.100.77', '192.0.2.140'] as
 export const analysts = ['secops1@contoso.com', 'secops2@contoso.com', 'tier2@contoso.com'] as const;
 
 export const files = [
-  { fileName: 'invoice_2026.pdf.exe', sha1: '3395856ce81f2b7382dee72602f798b642f14140', sha256: '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f' },
-  { fileName: 'mimikatz.exe', sha1: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4', sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824' },
+  {
+    fileName: 'invoice_2026.pdf.exe',
+    sha1: '3395856ce81f2b7382dee72602f798b642f14140',
+    sha256: '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f',
+  },
+  {
+    fileName: 'mimikatz.exe',
+    sha1: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4',
+    sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
+  },
 ] as const;
 
 export const phishingSender = 'billing@fabrikam-payments.example';
