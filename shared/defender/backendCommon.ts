@@ -2,6 +2,9 @@
 import { InputError } from '../errors';
 import type { DefenderHttp } from '../http/defenderHttp';
 import type { Logger } from '../logger';
+import { buildIncidentQuery, normaliseFilter } from './incidentQuery';
+import { paginate, type ODataPage } from './paging';
+import type { ApiBackend, CallOptions, Incident, IncidentFilter } from './types';
 
 export interface BackendClientOptions {
   http: DefenderHttp;
@@ -25,4 +28,41 @@ export function incidentPath(prefix: string, id: unknown, digitsOnly: boolean): 
     );
   }
   return `${prefix}/${encodeURIComponent(text)}`;
+}
+
+export interface IncidentListSpec {
+  backend: ApiBackend;
+  path: string;
+  pageSize: number;
+  map: (wire: unknown) => Incident;
+}
+
+/**
+ * Lists incidents page by page (nextLink when the API sends one, else $skip), applies the part of the filter the
+ * backend cannot express server-side, and stops at the filter's limit.
+ */
+export async function* listIncidentsWith(
+  http: DefenderHttp,
+  spec: IncidentListSpec,
+  filter: IncidentFilter,
+  call: CallOptions,
+): AsyncIterable<Incident> {
+  const f = normaliseFilter(filter);
+  const q = buildIncidentQuery(f, spec.backend);
+  let yielded = 0;
+  const pages = paginate<unknown>({
+    path: spec.path,
+    params: { $filter: q.filter },
+    pageSize: spec.pageSize,
+    baseURL: http.baseURL,
+    idOf: (w) => spec.map(w).id,
+    fetchPage: (req) =>
+      http.request<ODataPage<unknown>>({ method: 'GET', ...req, family: 'incidents', signal: call.signal }),
+  });
+  for await (const wire of pages) {
+    const incident = spec.map(wire);
+    if (!q.matches(incident)) continue;
+    yield incident;
+    if (f.limit !== undefined && ++yielded >= f.limit) return;
+  }
 }

@@ -2,11 +2,10 @@
 // incident comments endpoint (defender-api.md §2).
 import { InputError } from '../errors';
 import { silentLogger } from '../logger';
-import { checkQuery, incidentPath, type BackendClientOptions } from './backendCommon';
+import { checkQuery, incidentPath, listIncidentsWith, type BackendClientOptions } from './backendCommon';
 import { classificationToWire, determinationToWire, severityToWire, statusToWire } from './enums';
-import { buildIncidentQuery, normaliseFilter } from './incidentQuery';
 import { graphComments, mapGraphIncident, mapHuntingResult } from './mapIncident';
-import { paginate, type ODataPage } from './paging';
+import type { ODataPage } from './paging';
 import { applyTagChange, sameTags } from './tags';
 import type {
   CallOptions,
@@ -76,25 +75,13 @@ export function createGraphClient(options: BackendClientOptions): DefenderClient
       return result;
     },
 
-    async *listIncidents(filter: IncidentFilter = {}, call: CallOptions = {}): AsyncIterable<Incident> {
-      const f = normaliseFilter(filter);
-      const q = buildIncidentQuery(f, 'graph');
-      let yielded = 0;
-      const pages = paginate<unknown>({
-        path: '/security/incidents',
-        params: { $filter: q.filter },
-        pageSize: GRAPH_INCIDENT_PAGE_SIZE,
-        baseURL: http.baseURL,
-        idOf: (w) => mapGraphIncident(w).id,
-        fetchPage: (req) =>
-          http.request<ODataPage<unknown>>({ method: 'GET', ...req, family: 'incidents', signal: call.signal }),
-      });
-      for await (const wire of pages) {
-        const incident = mapGraphIncident(wire);
-        if (!q.matches(incident)) continue;
-        yield incident;
-        if (f.limit !== undefined && ++yielded >= f.limit) return;
-      }
+    listIncidents(filter: IncidentFilter = {}, call: CallOptions = {}): AsyncIterable<Incident> {
+      return listIncidentsWith(
+        http,
+        { backend: 'graph', path: '/security/incidents', pageSize: GRAPH_INCIDENT_PAGE_SIZE, map: mapGraphIncident },
+        filter,
+        call,
+      );
     },
 
     getIncident,

@@ -3,10 +3,8 @@
 import { InputError } from '../errors';
 import { silentLogger } from '../logger';
 import { classificationToWire, determinationToWire, statusToWire } from './enums';
-import { checkQuery, incidentPath, type BackendClientOptions } from './backendCommon';
-import { buildIncidentQuery, normaliseFilter } from './incidentQuery';
+import { checkQuery, incidentPath, listIncidentsWith, type BackendClientOptions } from './backendCommon';
 import { mapHuntingResult, mapLegacyIncident } from './mapIncident';
-import { paginate, type ODataPage } from './paging';
 import { applyTagChange, sameTags } from './tags';
 import type {
   CallOptions,
@@ -79,25 +77,13 @@ export function createLegacyClient(options: BackendClientOptions): DefenderClien
       return result;
     },
 
-    async *listIncidents(filter: IncidentFilter = {}, call: CallOptions = {}): AsyncIterable<Incident> {
-      const f = normaliseFilter(filter);
-      const q = buildIncidentQuery(f, 'legacy');
-      let yielded = 0;
-      const pages = paginate<unknown>({
-        path: '/api/incidents',
-        params: { $filter: q.filter },
-        pageSize: LEGACY_INCIDENT_PAGE_SIZE,
-        baseURL: http.baseURL,
-        idOf: (w) => mapLegacyIncident(w).id,
-        fetchPage: (req) =>
-          http.request<ODataPage<unknown>>({ method: 'GET', ...req, family: 'incidents', signal: call.signal }),
-      });
-      for await (const wire of pages) {
-        const incident = mapLegacyIncident(wire);
-        if (!q.matches(incident)) continue;
-        yield incident;
-        if (f.limit !== undefined && ++yielded >= f.limit) return;
-      }
+    listIncidents(filter: IncidentFilter = {}, call: CallOptions = {}): AsyncIterable<Incident> {
+      return listIncidentsWith(
+        http,
+        { backend: 'legacy', path: '/api/incidents', pageSize: LEGACY_INCIDENT_PAGE_SIZE, map: mapLegacyIncident },
+        filter,
+        call,
+      );
     },
 
     getIncident,
