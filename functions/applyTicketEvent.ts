@@ -1,6 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { getAutomation as defaultGetAutomation, type Automation } from '../shared/automation';
-import { applyTicketEvent as apply } from '../shared/automation/applyTicketEvent';
+import type { Automation } from '../shared/automation';
+import { applyTicketEvent as apply, getAutomation as defaultGetAutomation } from './lib/lazy';
 import { loggerFromContext } from '../shared/logger';
 
 /** Queue trigger: applies a ticket event; throwing hands the message back to the queue for another attempt. */

@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { getDeps as defaultGetDeps, type AppDeps } from '../shared/deps';
+import type { AppDeps } from '../shared/deps';
 import { toHttpResponse } from './lib/httpErrors';
+import { getDeps as defaultGetDeps } from './lib/lazy';
 import { incidentIdParam } from './lib/params';
 
 export function makeGetIncident(getDeps: () => Pick<AppDeps, 'defender'> = defaultGetDeps) {

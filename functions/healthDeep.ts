@@ -1,7 +1,8 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { getDeps as defaultGetDeps, type AppDeps } from '../shared/deps';
+import type { AppDeps } from '../shared/deps';
 import { deepHealth } from '../shared/health';
 import { toHttpResponse } from './lib/httpErrors';
+import { getDeps as defaultGetDeps } from './lib/lazy';
 
 export function makeHealthDeep(getDeps: () => AppDeps = defaultGetDeps) {
   return async (_req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {

@@ -1,10 +1,19 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { getDeps as defaultGetDeps, type AppDeps } from '../shared/deps';
+import type { AppDeps } from '../shared/deps';
 import type { Incident, IncidentFilter, IncidentStatus, Severity } from '../shared/defender/types';
+import { InputError } from '../shared/errors';
 import { toHttpResponse } from './lib/httpErrors';
+import { getDeps as defaultGetDeps } from './lib/lazy';
 import { intParam, listParam } from './lib/params';
 
 export const MAX_LIST_LIMIT = 1000;
+
+/** The client names filter fields `filter.<name>`; an HTTP caller sent them as the query parameter `<name>`. */
+function asQueryParameter(err: unknown): unknown {
+  if (!(err instanceof InputError) || !err.field.startsWith('filter.')) return err;
+  const name = err.field.slice('filter.'.length);
+  return new InputError(name, err.message.split(err.field).join(name), { cause: err });
+}
 
 export function makeListIncidents(getDeps: () => Pick<AppDeps, 'defender'> = defaultGetDeps) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
@@ -24,7 +33,7 @@ export function makeListIncidents(getDeps: () => Pick<AppDeps, 'defender'> = def
       for await (const incident of getDeps().defender.listIncidents(filter)) incidents.push(incident);
       return { status: 200, jsonBody: { count: incidents.length, limit, value: incidents } };
     } catch (err) {
-      return toHttpResponse(err, ctx);
+      return toHttpResponse(asQueryParameter(err), ctx);
     }
   };
 }

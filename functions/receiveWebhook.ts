@@ -1,22 +1,34 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { getAutomation as defaultGetAutomation, type Automation } from '../shared/automation';
-import { acceptDelivery } from '../shared/automation/acceptDelivery';
+import type { Automation } from '../shared/automation';
+import { isWebhookSource, WEBHOOK_SOURCES } from '../shared/webhooks/types';
 import { readRawBody } from './lib/httpBody';
-import { toHttpResponse } from './lib/httpErrors';
+import { HttpProblem, toHttpResponse } from './lib/httpErrors';
+import { acceptDelivery, getAutomation as defaultGetAutomation } from './lib/lazy';
 
 /** POST /api/webhooks/{source}: verify, normalise, enqueue, answer 202 (or 200 for a duplicate or ignored event). */
 export function makeReceiveWebhook(getAutomation: () => Promise<Automation> = defaultGetAutomation) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
     try {
       const receivedAt = new Date();
+      const source = req.params.source ?? '';
+      // The host has checked the function key: an unknown source is a webhook URL that does not exist (404, like an
+      // unknown route), not a signature problem the sender could fix by re-signing (401). The body is never read.
+      if (!isWebhookSource(source)) {
+        throw new HttpProblem(
+          404,
+          'NOT_FOUND',
+          `Unknown webhook source ${JSON.stringify(source.slice(0, 40))}; expected one of: ${WEBHOOK_SOURCES.join(', ')}`,
+          'source',
+        );
+      }
       const automation = await getAutomation();
       const body = await readRawBody(req, automation.deps.config.webhookMaxBodyBytes);
       const headers: Record<string, string> = {};
       req.headers.forEach((value, name) => {
         headers[name.toLowerCase()] = value;
       });
-      const outcome = await acceptDelivery(automation, { source: req.params.source ?? '', headers, body, receivedAt });
-      ctx.info(`[webhook] ${req.params.source} ${outcome.status}`, {
+      const outcome = await acceptDelivery(automation, { source, headers, body, receivedAt });
+      ctx.info(`[webhook] ${source} ${outcome.status}`, {
         eventId: outcome.eventId,
         ...(outcome.status === 'ignored' ? { reason: outcome.reason } : {}),
       });

@@ -1,9 +1,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { getQueryLibrary } from '../shared/content';
-import { getDeps as defaultGetDeps, type AppDeps } from '../shared/deps';
+import type { AppDeps } from '../shared/deps';
 import { runNamedQuery } from '../shared/hunting';
 import { readJsonObject } from './lib/httpBody';
 import { toHttpResponse } from './lib/httpErrors';
+import { getDeps as defaultGetDeps, getQueryLibrary } from './lib/lazy';
 
 /** POST /api/hunting/{query} with `{ "params": {...}, "timespan": "P7D" }`: named library queries only, never raw KQL. */
 export function makeRunHuntingQuery(getDeps: () => Pick<AppDeps, 'defender' | 'config'> = defaultGetDeps) {

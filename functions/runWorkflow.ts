@@ -1,9 +1,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { getAutomation as defaultGetAutomation, type Automation } from '../shared/automation';
-import { runWorkflowRequest } from '../shared/automation/runWorkflowRequest';
+import type { Automation } from '../shared/automation';
 import { loggerFromContext } from '../shared/logger';
 import { readJsonObject } from './lib/httpBody';
 import { toHttpResponse } from './lib/httpErrors';
+import { getAutomation as defaultGetAutomation, runWorkflowRequest } from './lib/lazy';
 
 /**
  * POST /api/workflows/{name}/run with `{ "input": {...}, "dryRun": true, "idempotencyKey": "..." }`: runs the

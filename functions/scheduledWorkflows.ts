@@ -1,10 +1,10 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { join } from 'node:path';
-import { getAutomation as defaultGetAutomation, type Automation } from '../shared/automation';
-import { runScheduled } from '../shared/automation/runScheduled';
+import type { Automation } from '../shared/automation';
 import { findAppRoot } from '../shared/config';
 import { loggerFromContext } from '../shared/logger';
 import { readSchedulesSync, scheduleSettingName } from '../shared/workflows/readSchedules';
+import { getAutomation as defaultGetAutomation, runScheduled } from './lib/lazy';
 
 /** One timer per scheduled workflow file, so each has its own schedule, singleton lock and run history. */
 export function makeScheduledWorkflow(name: string, getAutomation: () => Promise<Automation> = defaultGetAutomation) {

@@ -1,8 +1,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { getDeps as defaultGetDeps, type AppDeps } from '../shared/deps';
+import type { AppDeps } from '../shared/deps';
 import { validateUpdate } from '../shared/defender/validateUpdate';
 import { readJsonObject } from './lib/httpBody';
 import { toHttpResponse } from './lib/httpErrors';
+import { getDeps as defaultGetDeps } from './lib/lazy';
 import { incidentIdParam } from './lib/params';
 
 export function makeUpdateIncident(getDeps: () => Pick<AppDeps, 'defender' | 'config'> = defaultGetDeps) {

@@ -48,6 +48,11 @@ export interface LocalHostOptions {
   maxRequestBytes?: number;
   /** Base directory for relative entries (default process.cwd()). */
   cwd?: string;
+  /**
+   * How long a received queue message stays invisible while it runs (default: 10 minutes, or functionTimeout + 1 min).
+   * Crash tests shorten it so a killed host's messages come back in seconds rather than minutes.
+   */
+  queueLeaseMs?: number;
 }
 
 export interface FunctionInfo {
@@ -206,7 +211,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       getPoisonClient: () => queueClients.get(conn, `${queueName}-poison`),
       settings: config.queues,
       invoker,
-      leaseMs: Math.max(MIN_QUEUE_LEASE_MS, (config.functionTimeoutMs ?? 0) + 60_000),
+      leaseMs: options.queueLeaseMs ?? Math.max(MIN_QUEUE_LEASE_MS, (config.functionTimeoutMs ?? 0) + 60_000),
       log,
     });
     listeners.set(name, listener);

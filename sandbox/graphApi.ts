@@ -127,6 +127,7 @@ function hunting(state: SandboxState, req: SandboxRequest): Reply {
     return badRequest(state, req, "The parameter 'Query' is missing or empty.");
   const now = state.now();
   const timespan = param('Timespan');
+  state.recordHuntingQuery({ api: 'graph', query, ...(typeof timespan === 'string' ? { timespan } : {}) });
   let window = { start: new Date(now.getTime() - DEFAULT_TIMESPAN_MS), end: now };
   if (timespan !== undefined && timespan !== null) {
     const parsed = typeof timespan === 'string' ? parseTimespan(timespan, now) : undefined;

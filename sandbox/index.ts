@@ -24,12 +24,12 @@ import { newClientSecret } from './secrets';
 import { createSeedIncidents } from './seed/incidents';
 import { SANDBOX_CLIENT_ID, SANDBOX_SECRET_NAME, SANDBOX_TENANT_ID } from './seed/entities';
 import { createDispatcher } from './server';
-import { SandboxState, zeroCounters, type Counters, type RequestLogEntry } from './state';
+import { SandboxState, zeroCounters, type Counters, type HuntingQueryEntry, type RequestLogEntry } from './state';
 import { createTlsMaterial } from './tls';
 
 export type { FaultSpec, FaultTarget } from './faults';
 export type { StoredIncident, StoredAlert, StoredEvidence, StoredComment } from './incidents/model';
-export type { Counters, RequestLogEntry } from './state';
+export type { Counters, HuntingQueryEntry, RequestLogEntry } from './state';
 
 export interface SandboxOptions {
   /** HTTPS port, 0 = random (default 0). */
@@ -82,12 +82,16 @@ export interface SandboxControl {
   resetCounters(): void;
   /** Request log (no headers, no bodies, credential-like query parameters redacted). */
   requests(): RequestLogEntry[];
+  /** Hunting query texts received (both APIs, up to the last 5000), oldest first: what bound input turned into. */
+  huntingQueries(): HuntingQueryEntry[];
+  /** Every access token minted so far (up to the last 5000), for tests that check tokens never leak. */
+  issuedTokens(): string[];
   /** Current state, newest first (copies). */
   incidents(): ReadonlyArray<StoredIncident>;
   incident(id: string | number): StoredIncident | undefined;
   addIncident(partial?: Partial<StoredIncident>): StoredIncident;
   setHuntingTables(tables: Map<string, KqlTable>): void;
-  /** Back to seed state: secrets, roles, revocations, incidents, tables, quotas, faults, counters and log. */
+  /** Back to seed state: secrets, roles, revocations, incidents, tables, quotas, faults, counters, log and queries. */
   reset(): void;
 }
 
@@ -237,6 +241,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.counters = zeroCounters();
     },
     requests: () => state.log.map((e) => ({ ...e })),
+    huntingQueries: () => state.huntingQueries.map((e) => ({ ...e })),
+    issuedTokens: () => [...state.issuedTokens],
     incidents: () => state.incidents.list().map((i) => structuredClone(i)),
     incident: (id) => {
       const found = state.incidents.get(Number(id));
@@ -260,6 +266,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.huntingTables = seedTables();
       state.counters = zeroCounters();
       state.log = [];
+      state.huntingQueries = [];
     },
   };
 

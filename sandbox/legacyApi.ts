@@ -30,6 +30,7 @@ function hunting(state: SandboxState, req: SandboxRequest): Reply {
   if (typeof query !== 'string' || query.trim() === '') {
     return apiError(state, 'legacy', req, 400, 'InvalidRequestBody', 'Missing query.');
   }
+  state.recordHuntingQuery({ api: 'legacy', query });
   const now = state.now();
   // The legacy API only sees the last 30 days.
   const outcome = runHunting(query, state.huntingTables, now, {

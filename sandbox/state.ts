@@ -45,6 +45,17 @@ export interface RequestLogEntry {
   identity?: string;
 }
 
+/** A hunting query as the API received it (tests check what user input turned into). */
+export interface HuntingQueryEntry {
+  api: 'graph' | 'legacy';
+  query: string;
+  /** Graph `Timespan` as sent; undefined when absent (always for legacy). */
+  timespan?: string;
+}
+
+/** Kept for leak checks and injection tests; older entries are dropped. */
+export const MAX_RECORDED = 5000;
+
 export function zeroCounters(): Counters {
   return {
     tokenRequests: 0,
@@ -97,6 +108,10 @@ export class SandboxState {
   roles: string[] = [...DEFAULT_ROLES];
   counters: Counters = zeroCounters();
   log: RequestLogEntry[] = [];
+  /** Hunting queries received (both APIs), oldest first. */
+  huntingQueries: HuntingQueryEntry[] = [];
+  /** Every access token minted (app and managed identity), oldest first. */
+  issuedTokens: string[] = [];
   /** jti → appid of every token minted, so revocation can target the app's tokens only. */
   private readonly issued = new Map<string, string>();
   private readonly revoked = new Set<string>();
@@ -150,7 +165,9 @@ export class SandboxState {
       ...extra,
     };
     this.issued.set(jti, appId);
-    return { token: signJwt(this.key, claims), expiresOn: exp, claims };
+    const token = signJwt(this.key, claims);
+    record(this.issuedTokens, token);
+    return { token, expiresOn: exp, claims };
   }
 
   /**
@@ -166,4 +183,13 @@ export class SandboxState {
   clearRevocations(): void {
     this.revoked.clear();
   }
+
+  recordHuntingQuery(entry: HuntingQueryEntry): void {
+    record(this.huntingQueries, entry);
+  }
+}
+
+function record<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > MAX_RECORDED) list.splice(0, list.length - MAX_RECORDED);
 }

@@ -38,6 +38,11 @@ export interface AppConfig {
   contentDir: string;
   /** Storage for state, deliveries and the ticket-event queue (AzureWebJobsStorage); needed by workflows and webhooks. */
   storageConnectionString: string | undefined;
+  /**
+   * Identity-based storage (AzureWebJobsStorage__accountName, as the Functions host reads it): used with the managed
+   * identity when no connection string is set.
+   */
+  storageAccountName: string | undefined;
   /** Global dry run: write steps report the change they would make and make none. */
   dryRun: boolean;
   /** Word in the marker that ends every comment Riposte writes (`[riposte:ab12cd34]`). */
@@ -78,6 +83,7 @@ export const SETTINGS = [
   'RATE_LIMIT_WINDOW_SCALE',
   'CONTENT_DIR',
   'AzureWebJobsStorage',
+  'AzureWebJobsStorage__accountName',
   'DRY_RUN',
   'MARKER_TEXT',
   'TICKET_EVENTS_QUEUE',
@@ -92,6 +98,29 @@ export const SETTINGS = [
   'WEBHOOK_SECRET_GENERIC',
   'WEBHOOK_SECRET_GENERIC_PREVIOUS',
 ] as const;
+
+export type SettingName = (typeof SETTINGS)[number];
+
+/**
+ * Settings a deployment to Azure leaves unset, with the reason: overrides that point the code at the sandbox (or a
+ * private cloud), the local content folder, the connection-string form of storage, and secrets that belong in Key
+ * Vault. The deployment template check (test/deploy) sets every other setting in SETTINGS.
+ */
+export const UNSET_IN_AZURE: Readonly<Partial<Record<SettingName, string>>> = {
+  AUTHORITY_HOST: 'sandbox or private authority only',
+  DEFENDER_API_BASE_URL: 'sandbox only: the API host follows DEFENDER_CLOUD and DEFENDER_API',
+  KEY_VAULT_CHALLENGE_VERIFICATION: 'sandbox only: its vault host is 127.0.0.1',
+  TLS_CA_FILE: "sandbox only: its generated CA; Azure's hosts use public CAs",
+  RATE_LIMIT_WINDOW_SCALE: 'sandbox and tests only: shrinks the quota windows',
+  CONTENT_DIR: 'local runs only: the deployed package holds queries/, workflows/ and mappings/',
+  AzureWebJobsStorage: 'replaced by the identity-based AzureWebJobsStorage__accountName (no account key)',
+  WEBHOOK_SECRET_JIRA: 'read from Key Vault (webhook-secret-jira) instead of a setting',
+  WEBHOOK_SECRET_JIRA_PREVIOUS: 'read from Key Vault (webhook-secret-jira-previous)',
+  WEBHOOK_SECRET_SERVICENOW: 'read from Key Vault (webhook-secret-servicenow)',
+  WEBHOOK_SECRET_SERVICENOW_PREVIOUS: 'read from Key Vault (webhook-secret-servicenow-previous)',
+  WEBHOOK_SECRET_GENERIC: 'read from Key Vault (webhook-secret-generic)',
+  WEBHOOK_SECRET_GENERIC_PREVIOUS: 'read from Key Vault (webhook-secret-generic-previous)',
+};
 
 export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   const problems: string[] = [];
@@ -174,6 +203,9 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   if (!existsSync(join(contentDir, 'queries'))) problems.push('CONTENT_DIR must be a folder that holds queries/');
 
   const storageConnectionString = text('AzureWebJobsStorage');
+  const storageAccountName = text('AzureWebJobsStorage__accountName');
+  if (storageAccountName && !/^[a-z0-9]{3,24}$/.test(storageAccountName))
+    problems.push('AzureWebJobsStorage__accountName must be a storage account name (3-24 lower-case letters, digits)');
   const dryRun = bool('DRY_RUN', false);
   const markerText = text('MARKER_TEXT') ?? 'riposte';
   if (!/^[a-z][a-z0-9-]{1,19}$/.test(markerText))
@@ -232,6 +264,7 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     },
     contentDir,
     storageConnectionString,
+    storageAccountName,
     dryRun,
     markerText,
     ticketEventsQueue,

@@ -60,7 +60,8 @@ export async function deepHealth(
 ): Promise<DeepHealth> {
   const checks: CheckResult[] = [];
   const steps: Array<[CheckResult['name'], () => Promise<unknown>]> = [
-    ['keyVault', () => deps.secrets.get()],
+    // refresh(), not get(): a cached value would report a disabled or deleted secret as healthy until the TTL ends.
+    ['keyVault', () => deps.secrets.refresh()],
     ['token', () => deps.tokens.getToken()],
     // One incident is the cheapest authorised read on both backends.
     [

@@ -87,14 +87,16 @@ export interface ContextLogMethods {
   error(...args: unknown[]): void;
 }
 
-/** Adapts an InvocationContext to Logger; props go out as a second argument, redacted like the message. */
+/**
+ * Adapts an InvocationContext to Logger. Props are appended to the message as one line of JSON, redacted like the
+ * message: the worker would format an object argument with util.inspect (multi-line, nested values cut to
+ * `[Object]`), which Application Insights queries cannot parse (`parse_json` on the text after the first `{`).
+ */
 export function loggerFromContext(ctx: ContextLogMethods): Logger {
   const write =
     (fn: (...args: unknown[]) => void) =>
     (message: string, props?: LogProps): void => {
-      const text = redact(message);
-      if (props && Object.keys(props).length > 0) fn(text, redactProps(props));
-      else fn(text);
+      fn(`${redact(message)}${serialise(props)}`);
     };
   return {
     debug: write(ctx.debug.bind(ctx)),

@@ -8,6 +8,9 @@ import type { TicketEvent } from '../webhooks/types';
 import type { Automation } from '.';
 import type { TicketEventMessage } from './acceptDelivery';
 
+/** Failures no retry can fix: the incident does not exist, or the event asks for something invalid. */
+const PERMANENT_CODES: ReadonlySet<string> = new Set(['NOT_FOUND', 'INPUT_INVALID']);
+
 export type ApplyOutcome =
   | { status: 'applied'; report: RunReport }
   | { status: 'poisoned'; reason: string }
@@ -68,8 +71,9 @@ export async function applyTicketEvent(
     throw e;
   }
   if (report.status === 'succeeded' || report.status === 'stopped') return { status: 'applied', report };
-  const failed = report.steps.find((s) => s.status === 'failed');
-  const reason = `run ${report.runId} ${report.status}${failed?.error ? `: ${failed.error.message}` : ''}`;
-  if (lastAttempt) return poison(reason);
+  // The run's error covers failures outside any step too (finishing an earlier attempt's pending write).
+  const error = report.error ?? report.steps.find((s) => s.status === 'failed')?.error;
+  const reason = `run ${report.runId} ${report.status}${error ? `: ${error.code}: ${error.message}` : ''}`;
+  if (lastAttempt || (error && PERMANENT_CODES.has(error.code))) return poison(reason);
   return { status: 'retry', reason };
 }

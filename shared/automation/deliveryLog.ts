@@ -2,7 +2,8 @@
 // queued again. Correctness does not rest on it (the engine keys every write by the event id); it saves work and
 // gives senders the answer they expect.
 import { createHash } from 'node:crypto';
-import { TableClient } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
+import { storageClientsFromConnectionString, type StorageClients } from './storageClients';
 
 export interface DeliveryLog {
   seen(source: string, eventId: string): Promise<boolean>;
@@ -11,11 +12,13 @@ export interface DeliveryLog {
 
 const rowKey = (eventId: string): string => createHash('sha256').update(eventId).digest('hex');
 
-export function createTableDeliveryLog(connectionString: string, table = 'RiposteDeliveries'): DeliveryLog {
-  const insecure = /TableEndpoint=http:|UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;/i.test(
-    connectionString,
-  );
-  const client = TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: insecure });
+/** @param storage - a connection string, or clients from storageClients (identity-based storage). */
+export function createTableDeliveryLog(
+  storage: string | Pick<StorageClients, 'table'>,
+  table = 'RiposteDeliveries',
+): DeliveryLog {
+  const clients = typeof storage === 'string' ? storageClientsFromConnectionString(storage) : storage;
+  const client: TableClient = clients.table(table);
   let ready: Promise<void> | undefined;
   const ensure = async (): Promise<void> => {
     ready ??= client.createTable().catch((e: unknown) => {

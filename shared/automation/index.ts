@@ -1,10 +1,10 @@
 // The second composition root, for workflows and webhooks: content (queries, workflows, mappings), Table state,
 // the delivery log, the ticket queue and webhook secrets, built once per process on top of the core deps.
 import { join } from 'node:path';
+import type { TokenCredential } from '@azure/identity';
 import { getQueryLibrary } from '../content';
 import { getDeps, type AppDeps } from '../deps';
 import type { EngineDeps } from '../engine';
-import { ConfigError } from '../errors';
 import type { QueryLibrary } from '../queries';
 import { createTableStateStore } from '../state/tableState';
 import type { StateStore } from '../state/types';
@@ -18,6 +18,7 @@ import {
 import type { SourceMapping, WebhookSource } from '../webhooks/types';
 import { loadWorkflows, type Workflow } from '../workflows';
 import { createTableDeliveryLog, type DeliveryLog } from './deliveryLog';
+import { createStorageClients, type StorageClients } from './storageClients';
 import { createTicketQueue, type TicketQueue } from './ticketQueue';
 
 export interface Automation {
@@ -33,6 +34,8 @@ export interface Automation {
 }
 
 export interface AutomationOverrides {
+  /** Replaces the managed identity for identity-based storage (AzureWebJobsStorage__accountName). */
+  credential?: TokenCredential;
   state?: StateStore;
   deliveries?: DeliveryLog;
   ticketQueue?: TicketQueue;
@@ -46,12 +49,9 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
     loadWorkflows(join(config.contentDir, 'workflows'), queries),
     loadMappings(join(config.contentDir, 'mappings')),
   ]);
-  const storage = (): string => {
-    if (!config.storageConnectionString) {
-      throw new ConfigError(['AzureWebJobsStorage is required for workflows and webhooks (state, deliveries, queue)']);
-    }
-    return config.storageConnectionString;
-  };
+  // Built only when something needs storage, so overrides alone never require a storage setting.
+  let clients: StorageClients | undefined;
+  const storage = (): StorageClients => (clients ??= createStorageClients(config, { credential: overrides.credential }));
   const state = overrides.state ?? createTableStateStore(storage());
   const webhookSecrets =
     overrides.webhookSecrets ??

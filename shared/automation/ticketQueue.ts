@@ -1,6 +1,7 @@
 // The ticket-event queue: webhooks enqueue verified events, a queue-triggered function applies them. Messages are
 // base64 JSON, the encoding the Functions queue trigger expects by default (host.json messageEncoding).
-import { QueueClient } from '@azure/storage-queue';
+import type { QueueClient } from '@azure/storage-queue';
+import { storageClientsFromConnectionString, type StorageClients } from './storageClients';
 
 export interface TicketQueue {
   send(message: unknown): Promise<void>;
@@ -8,9 +9,11 @@ export interface TicketQueue {
   sendPoison(message: unknown, reason: string, attempts: number): Promise<void>;
 }
 
-export function createTicketQueue(connectionString: string, queueName: string): TicketQueue {
-  const main = new QueueClient(connectionString, queueName);
-  const poison = new QueueClient(connectionString, `${queueName}-poison`);
+/** @param storage - a connection string, or clients from storageClients (identity-based storage). */
+export function createTicketQueue(storage: string | Pick<StorageClients, 'queue'>, queueName: string): TicketQueue {
+  const clients = typeof storage === 'string' ? storageClientsFromConnectionString(storage) : storage;
+  const main = clients.queue(queueName);
+  const poison = clients.queue(`${queueName}-poison`);
   const created = new Map<QueueClient, Promise<unknown>>();
   const ensure = async (q: QueueClient): Promise<QueueClient> => {
     let p = created.get(q);

@@ -57,12 +57,30 @@ export async function replayPendingWrites(o: ReplayOptions): Promise<StepChange[
     const v = await o.state.replaceWrite(o.workflow, claimed, version);
     if (v === undefined) continue;
     const call = o.signal ? { signal: o.signal } : {};
-    const incident = await o.defender.getIncident(record.incidentId, call);
-    const patch = intent.update ? computePatch(incident, intent.update) : {};
-    if (Object.keys(patch).length > 0) await o.defender.updateIncident(record.incidentId, toClientUpdate(patch), call);
-    const addComment = intent.comment !== undefined && !o.hasMarker(incident.comments, markerIdOf(record.key));
-    if (addComment && intent.comment !== undefined)
-      await o.defender.addComment(record.incidentId, intent.comment, call);
+    let patch: Record<string, unknown>;
+    let addComment: boolean;
+    try {
+      const incident = await o.defender.getIncident(record.incidentId, call);
+      patch = intent.update ? computePatch(incident, intent.update) : {};
+      if (Object.keys(patch).length > 0)
+        await o.defender.updateIncident(record.incidentId, toClientUpdate(patch), call);
+      addComment = intent.comment !== undefined && !o.hasMarker(incident.comments, markerIdOf(record.key));
+      if (addComment && intent.comment !== undefined)
+        await o.defender.addComment(record.incidentId, intent.comment, call);
+    } catch (e) {
+      // This attempt's own write fails the run (its retries apply). Another run's abandoned write must not: it may
+      // never succeed (its incident is gone), and claiming it made it "ours", so every retry of this run would fail
+      // on it too. Hand it back to its owner with a fresh lease and carry on.
+      if (record.owner === o.owner) throw e;
+      await o.state.replaceWrite(o.workflow, { ...record, leaseUntil: claimed.leaseUntil }, v).catch(() => undefined);
+      o.logger.warn("[engine] could not finish another run's pending write; left for later", {
+        workflow: o.workflow,
+        runId: o.runId,
+        incidentId: record.incidentId,
+        error: e instanceof Error ? e.message : String(e),
+      });
+      continue;
+    }
     const done: WriteRecord = { ...claimed, state: 'done', updatedAt: o.now().toISOString() };
     delete done.intent;
     await o.state.replaceWrite(o.workflow, done, v);

@@ -127,12 +127,31 @@ function createKeyedLock(): <T>(key: string, fn: () => Promise<T>) => Promise<T>
   };
 }
 
+/** Runs with an idempotency key in progress in this process, by workflow and key. */
+const keyedRuns = new Map<string, Promise<unknown>>();
+
 /**
  * Runs a loaded workflow.
+ * Runs with the same idempotency key (a webhook event queued twice, a caller retrying while its first call still
+ * runs) take turns within a process: both would otherwise own the same pending writes at once, and both would add
+ * the comment before either could see the other's marker. The later run then finds every write done.
  * @throws {InputError} when the input does not match the workflow's declaration (nothing has run then).
  * @returns the run report; step failures and throttling are reported in it, not thrown.
  */
 export async function runWorkflow(workflow: Workflow, options: RunOptions, deps: EngineDeps): Promise<RunReport> {
+  if (options.idempotencyKey === undefined) return runOnce(workflow, options, deps);
+  const key = `${workflow.name}\n${options.idempotencyKey}`;
+  for (let running = keyedRuns.get(key); running; running = keyedRuns.get(key)) await running.catch(() => undefined);
+  const run = runOnce(workflow, options, deps);
+  keyedRuns.set(key, run);
+  try {
+    return await run;
+  } finally {
+    keyedRuns.delete(key);
+  }
+}
+
+async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps): Promise<RunReport> {
   const clock = deps.now ?? ((): Date => new Date());
   const logger = deps.logger ?? silentLogger;
   const markerText = deps.markerText ?? DEFAULT_MARKER_TEXT;
@@ -307,6 +326,18 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions, deps:
     scope[step.id] = result.output;
     const status = dryRun && WRITE_KINDS.has(step.kind) ? 'dryRun' : 'succeeded';
     record(step, { status, ms: Date.now() - t0, counts: result.counts, changes: result.changes });
+    // One event per incident touched: the audit trail in Application Insights. Field names only, never values or
+    // comment texts (they can hold hunting results).
+    for (const c of result.changes) {
+      logger.info('[engine] change', {
+        ...logProps,
+        step: step.id,
+        incidentId: c.incidentId,
+        outcome: c.outcome,
+        fields: Object.keys(c.patch),
+        ...(c.comment !== undefined ? { comment: true } : {}),
+      });
+    }
   }
 
   async function runForEach(
@@ -453,10 +484,19 @@ export async function runWorkflow(workflow: Workflow, options: RunOptions, deps:
     steps: reports,
   };
   const log = status === 'succeeded' || status === 'stopped' ? logger.info : logger.warn;
+  // The one summary event per run: what operations queries (docs/operations.md) count and chart.
+  const outcomes: Record<string, number> = {};
+  const incidents = new Set<string>();
+  for (const c of [...replayed, ...reports.flatMap((r) => r.changes)]) {
+    outcomes[c.outcome] = (outcomes[c.outcome] ?? 0) + 1;
+    incidents.add(c.incidentId);
+  }
   log.call(logger, '[engine] run finished', {
     ...logProps,
     status,
     durationMs: report.durationMs,
+    changes: outcomes,
+    incidentIds: [...incidents].slice(0, 50),
     steps: reports.map((r) => ({ id: r.id, status: r.status, executions: r.executions, counts: r.counts })),
     ...(runError ? { error: { code: runError.code, message: runError.message } } : {}),
   });

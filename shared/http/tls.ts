@@ -20,5 +20,11 @@ export function loadCaBundle(caFile: string | undefined): string[] | undefined {
 
 /** The keep-alive agent for the API client (one per process: connections are reused across invocations). */
 export function createHttpsAgent(ca: string[] | undefined): https.Agent {
-  return new https.Agent({ keepAlive: true, maxSockets: 16, ...(ca ? { ca } : {}) });
+  // One SecureContext built up front rather than `ca` on the agent: https.Agent puts `ca` into the socket-pool key
+  // it rebuilds for every request (~220 KB of PEM with the default roots), which cost ~3 ms per warm request.
+  return new https.Agent({
+    keepAlive: true,
+    maxSockets: 16,
+    ...(ca ? { secureContext: tls.createSecureContext({ ca }) } : {}),
+  });
 }

@@ -64,25 +64,26 @@ const safeKey = (s: string): string => encodeURIComponent(s);
 const rowKeyFor = (key: string): string => createHash('sha256').update(key).digest('hex');
 
 /**
- * @param connectionString - a storage connection string (Azurite: the explicit form with TableEndpoint).
+ * @param storage - a storage connection string (Azurite: the explicit form with TableEndpoint), or a factory of
+ *   table clients (identity-based storage: shared/automation/storageClients).
  * @returns a StateStore whose tables are created on the first call.
  */
 export function createTableStateStore(
-  connectionString: string,
+  storage: string | { table(name: string): TableClient },
   options: CreateTableStateStoreOptions = {},
 ): StateStore {
   const prefix = options.tablePrefix ?? 'Riposte';
   if (!/^[A-Za-z][A-Za-z0-9]{0,40}$/.test(prefix))
     throw new Error('tablePrefix must be letters and digits, starting with a letter');
-  const insecure =
-    options.allowInsecureConnection ??
-    /TableEndpoint=http:|UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;/i.test(connectionString);
-  const marks = TableClient.fromConnectionString(connectionString, `${prefix}Watermarks`, {
-    allowInsecureConnection: insecure,
-  });
-  const writes = TableClient.fromConnectionString(connectionString, `${prefix}Writes`, {
-    allowInsecureConnection: insecure,
-  });
+  const tableClient = (name: string): TableClient => {
+    if (typeof storage !== 'string') return storage.table(name);
+    const insecure =
+      options.allowInsecureConnection ??
+      /TableEndpoint=http:|UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;/i.test(storage);
+    return TableClient.fromConnectionString(storage, name, { allowInsecureConnection: insecure });
+  };
+  const marks = tableClient(`${prefix}Watermarks`);
+  const writes = tableClient(`${prefix}Writes`);
 
   // Created once per process; a failed creation is retried on the next call rather than cached.
   const ready = new Map<TableClient, Promise<void>>();

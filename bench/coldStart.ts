@@ -1,0 +1,145 @@
+// Cold start: a fresh Node process loading the compiled Function App (every functions/*.js, so every registration)
+// against the same process loading @azure/functions alone. Compiled JS is what Azure runs, so the app is built to a
+// temporary folder with tsc (types not checked: speed, and the build's own check is `npm run build`). Both sides
+// first load host/fakeCore (the stand-in for the worker's @azure/functions-core, which Azure preloads), and time
+// only what follows it. Sides alternate, ≥10 runs each; medians.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from './stack';
+import { median, round, summarize, type Summary } from './stats';
+
+export interface ColdStartResult {
+  runs: number;
+  buildMs: number;
+  /** Time to require the entry modules, after fakeCore. */
+  loadMs: { app: Summary; base: Summary };
+  /** Whole process, spawn to exit (Node's own start included: the same on both sides). */
+  processMs: { app: Summary; base: Summary };
+  ratio: number;
+  processRatio: number;
+  registrations: number;
+  modulesLoaded: { app: number; base: number };
+  /** Inclusive first-load time of each function file in one app run, slowest first. */
+  perFunctionMs: Record<string, number>;
+  /** node_modules packages the app loads at start (files per package). */
+  packagesAtStart: Record<string, number>;
+}
+
+// Runs inside the child: requires fakeCore, then the side under test, and reports timings on stdout.
+const PROBE = `
+const { readdirSync } = require('node:fs');
+const { join } = require('node:path');
+require('./host/fakeCore.js');
+const side = process.argv[2];
+const perFunction = {};
+const t0 = performance.now();
+if (side === 'app') {
+  for (const f of readdirSync(join(__dirname, 'functions')).filter((f) => f.endsWith('.js')).sort()) {
+    const t = performance.now();
+    require(join(__dirname, 'functions', f));
+    perFunction[f] = performance.now() - t;
+  }
+} else {
+  require('@azure/functions');
+}
+const loadMs = performance.now() - t0;
+const packages = {};
+for (const k of Object.keys(require.cache)) {
+  const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(k);
+  if (m) packages[m[1]] = (packages[m[1]] || 0) + 1;
+}
+const registrations = require('./host/fakeCore.js').registrations.size;
+process.stdout.write(JSON.stringify({ loadMs, perFunction, packages, registrations, modules: Object.keys(require.cache).length }));
+`;
+
+interface ProbeOutput {
+  loadMs: number;
+  perFunction: Record<string, number>;
+  packages: Record<string, number>;
+  registrations: number;
+  modules: number;
+}
+
+function build(outDir: string, workDir: string): number {
+  const tsconfig = join(workDir, 'tsconfig.json');
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      extends: join(REPO_ROOT, 'tsconfig.json'),
+      compilerOptions: {
+        rootDir: REPO_ROOT,
+        outDir,
+        sourceMap: false,
+        noCheck: true,
+        typeRoots: [join(REPO_ROOT, 'node_modules', '@types')],
+      },
+      include: [join(REPO_ROOT, 'functions', '**', '*.ts'), join(REPO_ROOT, 'host', 'fakeCore.ts')],
+    }),
+  );
+  const t0 = performance.now();
+  const tsc = require.resolve('typescript/bin/tsc');
+  const res = spawnSync(process.execPath, [tsc, '-p', tsconfig], { encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`tsc failed: ${(res.stdout + res.stderr).slice(0, 2000)}`);
+  return performance.now() - t0;
+}
+
+export async function measureColdStart(options: { runs?: number } = {}): Promise<ColdStartResult> {
+  const runs = options.runs ?? 12;
+  const workDir = mkdtempSync(join(tmpdir(), 'riposte-coldstart-'));
+  try {
+    const outDir = join(workDir, 'out');
+    const buildMs = build(outDir, workDir);
+    // The compiled files resolve packages through node_modules next to them, as in a deployed package.
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(outDir, 'node_modules'), 'dir');
+    writeFileSync(join(outDir, 'probe.js'), PROBE);
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      // The compiled tree has no package.json: point content (workflows/ for the timers) at the repository.
+      CONTENT_DIR: REPO_ROOT,
+      NODE_OPTIONS: '',
+    };
+    const probe = (side: 'app' | 'base'): { out: ProbeOutput; processMs: number } => {
+      const t0 = performance.now();
+      const res = spawnSync(process.execPath, [join(outDir, 'probe.js'), side], { encoding: 'utf8', env });
+      const processMs = performance.now() - t0;
+      if (res.status !== 0) throw new Error(`cold-start probe (${side}) failed: ${res.stderr.slice(0, 2000)}`);
+      return { out: JSON.parse(res.stdout) as ProbeOutput, processMs };
+    };
+    probe('base'); // page cache and disk warm for both sides
+    probe('app');
+    const load = { app: [] as number[], base: [] as number[] };
+    const proc = { app: [] as number[], base: [] as number[] };
+    let last: ProbeOutput | undefined;
+    let baseModules = 0;
+    for (let i = 0; i < runs; i++) {
+      for (const side of i % 2 === 0 ? (['app', 'base'] as const) : (['base', 'app'] as const)) {
+        const { out, processMs } = probe(side);
+        load[side].push(out.loadMs);
+        proc[side].push(processMs);
+        if (side === 'app') last = out;
+        else baseModules = out.modules;
+      }
+    }
+    if (!last) throw new Error('no app run');
+    return {
+      runs,
+      buildMs: round(buildMs, 0),
+      loadMs: { app: summarize(load.app), base: summarize(load.base) },
+      processMs: { app: summarize(proc.app), base: summarize(proc.base) },
+      ratio: round(median(load.app) / median(load.base)),
+      processRatio: round(median(proc.app) / median(proc.base)),
+      registrations: last.registrations,
+      modulesLoaded: { app: last.modules, base: baseModules },
+      perFunctionMs: Object.fromEntries(
+        Object.entries(last.perFunction)
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => [k, round(v, 1)]),
+      ),
+      packagesAtStart: last.packages,
+    };
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,208 @@
+// `riposte run <workflow>`: one run, here and now, through the same engine, client and content as the Function App.
+// With a tenant configured (TENANT_ID in the environment or local.settings.json) it runs against that tenant,
+// which needs a managed identity to read the client secret from Key Vault (Cloud Shell, an Azure VM or container);
+// without one it starts the offline sandbox and an in-memory Azurite, runs against them and stops them again.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { startAzurite, type Azurite } from '../host/azurite';
+import { startSandbox, type Sandbox } from '../sandbox';
+import { createAutomation, type AutomationOverrides } from '../shared/automation';
+import { createMemoryDeliveryLog } from '../shared/automation/deliveryLog';
+import { loadConfig, type Env } from '../shared/config';
+import { createDeps } from '../shared/deps';
+import { runWorkflow, type RunReport } from '../shared/engine';
+import { ConfigError, InputError } from '../shared/errors';
+import type { Logger } from '../shared/logger';
+import { createMemoryStateStore } from '../shared/state/memoryState';
+
+export interface RunCommandOptions {
+  workflow: string;
+  /** JSON or YAML file holding the workflow's input object. */
+  inputFile?: string;
+  dryRun: boolean;
+  /** Content folder (queries/, workflows/, mappings/); default the working directory. */
+  dir: string;
+  /** Sandbox only: which API the sandbox plays (default graph). */
+  api?: 'graph' | 'legacy';
+  /** Settings file (default <cwd>/local.settings.json); its Values are used unless the environment sets them. */
+  settingsFile?: string;
+  env?: Env;
+  logger: Logger;
+  /** Progress for people (what is being started); silent in --json mode. */
+  say: (line: string) => void;
+}
+
+export interface RunCommandResult {
+  target: 'sandbox' | 'tenant';
+  report: RunReport;
+}
+
+/** Usage errors: printed without a stack, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+function readSettingsFile(file: string, explicit: boolean): Env {
+  if (!existsSync(file)) {
+    if (explicit) throw new UsageError(`settings file not found: ${file}`);
+    return {};
+  }
+  const values = (JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, unknown> }).Values ?? {};
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)]));
+}
+
+function readInput(file: string | undefined): Record<string, unknown> {
+  if (file === undefined) return {};
+  const path = resolve(file);
+  if (!existsSync(path)) throw new UsageError(`input file not found: ${file}`);
+  let value: unknown;
+  try {
+    value = parseYaml(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`input file ${file} is not valid JSON or YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new UsageError(`input file ${file} must hold an object`);
+  return value as Record<string, unknown>;
+}
+
+const hasManagedIdentity = (env: Env): boolean => Boolean(env.IDENTITY_ENDPOINT || env.MSI_ENDPOINT);
+
+/**
+ * @throws {UsageError} for a bad flag, file or unknown workflow; {ConfigError} when settings are invalid.
+ * @returns the run report; step failures and throttling are in it, not thrown.
+ */
+export async function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {
+  const processEnv = options.env ?? process.env;
+  const settingsFile = options.settingsFile ?? join(process.cwd(), 'local.settings.json');
+  // An explicit environment variable wins over the file, as in the Functions host.
+  const env: Env = { ...readSettingsFile(settingsFile, options.settingsFile !== undefined), ...processEnv };
+  const input = readInput(options.inputFile);
+  const contentDir = resolve(options.dir);
+  const running: { sandbox?: Sandbox; azurite?: Azurite } = {};
+  try {
+    let settings: Env;
+    let target: RunCommandResult['target'];
+    const overrides: AutomationOverrides = {};
+    if (!env.TENANT_ID) {
+      target = 'sandbox';
+      options.say('No TENANT_ID configured: starting the offline sandbox and an in-memory Azurite...');
+      [running.sandbox, running.azurite] = await Promise.all([
+        startSandbox({}),
+        startAzurite({ inMemory: true, ports: 'random' }),
+      ]);
+      const sb = running.sandbox.settings(options.api ?? 'graph');
+      // ManagedIdentityCredential reads the App Service identity endpoint from process.env, nothing else does.
+      process.env.IDENTITY_ENDPOINT = sb.IDENTITY_ENDPOINT;
+      process.env.IDENTITY_HEADER = sb.IDENTITY_HEADER;
+      settings = { ...sb, AzureWebJobsStorage: running.azurite.connectionString, CONTENT_DIR: contentDir };
+    } else {
+      target = 'tenant';
+      if (options.api) throw new UsageError('--api picks the sandbox backend; set DEFENDER_API for a tenant');
+      if (!hasManagedIdentity(env)) {
+        throw new UsageError(
+          'TENANT_ID is set but no managed identity is available here (IDENTITY_ENDPOINT or MSI_ENDPOINT), so the client secret cannot be read from Key Vault. Run where the identity exists (Cloud Shell, an Azure VM or container with access to the vault), or unset TENANT_ID to run against the sandbox.',
+        );
+      }
+      settings = { ...env, CONTENT_DIR: contentDir };
+      const storage = settings.AzureWebJobsStorage || settings.AzureWebJobsStorage__accountName;
+      if (!storage || /UseDevelopmentStorage=true/i.test(settings.AzureWebJobsStorage ?? '')) {
+        if (!options.dryRun) {
+          throw new UsageError(
+            'A run that writes needs the Function App storage (AzureWebJobsStorage or AzureWebJobsStorage__accountName): its idempotency keys and watermarks are what stop a change being made twice. Use --dry-run, or configure storage.',
+          );
+        }
+        // A dry run writes no state: keep it in memory.
+        Object.assign(overrides, {
+          state: createMemoryStateStore(),
+          deliveries: createMemoryDeliveryLog(),
+          ticketQueue: { send: async () => {}, sendPoison: async () => {} },
+        });
+      }
+      options.say(`Running against tenant ${env.TENANT_ID} (${env.DEFENDER_API ?? 'graph'} API).`);
+    }
+
+    const config = loadConfig(settings);
+    const automation = await createAutomation(createDeps(config, { logger: options.logger }), overrides);
+    const workflow = automation.workflows.get(options.workflow);
+    if (!workflow) {
+      throw new UsageError(
+        `unknown workflow '${options.workflow}'; available: ${[...automation.workflows.keys()].sort().join(', ')}`,
+      );
+    }
+    const report = await runWorkflow(
+      workflow,
+      {
+        trigger: 'cli',
+        input,
+        dryRun: options.dryRun,
+        // A scheduled workflow reads $run.window: give it the window its next timer run would cover.
+        useWindow: workflow.triggers.schedule !== undefined,
+      },
+      { ...automation.engine, logger: options.logger },
+    );
+    return { target, report };
+  } catch (e) {
+    if (e instanceof InputError) throw new UsageError(`${e.field}: ${e.message}`);
+    if (e instanceof ConfigError && running.sandbox) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    await Promise.allSettled([running.sandbox?.close(), running.azurite?.stop()]);
+  }
+}
+
+const STATUS_MARK: Record<string, string> = { succeeded: 'ok', dryRun: '~ ', failed: '!!', skipped: '- ' };
+const OUTCOME_WORDS: Record<string, string> = {
+  applied: 'applied',
+  wouldApply: 'would apply',
+  alreadyDone: 'already done by an earlier run',
+  unchanged: 'already as wanted',
+};
+
+/** The run report for a terminal: a line per step (nested steps indented), the changes under their step. */
+export function formatReport(report: RunReport, target: RunCommandResult['target']): string {
+  const lines: string[] = [];
+  const mode = report.dryRun ? 'dry run' : 'live run';
+  lines.push(`Workflow ${report.workflow}: ${mode} against the ${target} (run ${report.runId})`);
+  if (report.window) lines.push(`Window ${report.window.start} .. ${report.window.end}`);
+  lines.push('');
+  const depth = (id: string | undefined): number => {
+    let d = 0;
+    for (let p = id; p !== undefined; p = report.steps.find((s) => s.id === p)?.parent) d++;
+    return d - 1;
+  };
+  for (const step of report.steps) {
+    const indent = '  '.repeat(depth(step.id));
+    const counts = Object.entries(step.counts)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    const runs = step.executions > 1 ? ` x${step.executions}` : '';
+    lines.push(
+      `  ${STATUS_MARK[step.status] ?? '  '} ${indent}${step.id.padEnd(Math.max(1, 20 - indent.length))} ${step.kind.padEnd(15)} ${step.status.padEnd(9)}${runs} ${counts}`.trimEnd(),
+    );
+    for (const c of step.changes) {
+      const fields = Object.keys(c.patch);
+      const what = [...fields, ...(c.comment !== undefined ? ['comment'] : [])].join(', ') || 'nothing';
+      lines.push(`       ${indent}incident ${c.incidentId}: ${OUTCOME_WORDS[c.outcome] ?? c.outcome}: ${what}`);
+    }
+    if (step.error) lines.push(`       ${indent}${step.error.code}: ${step.error.message}`);
+  }
+  lines.push('');
+  const all = report.steps.flatMap((s) => s.changes);
+  const tally = Object.entries(
+    all.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.outcome]: (acc[c.outcome] ?? 0) + 1 }), {}),
+  )
+    .map(([k, v]) => `${v} ${OUTCOME_WORDS[k] ?? k}`)
+    .join(', ');
+  lines.push(`Changes: ${tally || 'none'}`);
+  if (report.stopReason) lines.push(`Stopped: ${report.stopReason}`);
+  if (report.error) lines.push(`Error: ${report.error.code}: ${report.error.message}`);
+  if (report.status === 'throttled')
+    lines.push(`Throttled: retry in ${Math.ceil((report.retryAfterMs ?? 30_000) / 1000)} s`);
+  lines.push(`Status: ${report.status} in ${report.durationMs} ms`);
+  return `${lines.join('\n')}\n`;
+}
