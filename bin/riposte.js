@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-/* global require, __dirname, process */
+/* global require, __dirname */
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS shim: it runs before any loader */
 // `npx riposte`: runs the TypeScript source through tsx when it is there (this repo, after `npm ci`), otherwise
 // the compiled CLI (`npm run build` → dist/cli/riposte.js).
 'use strict';
@@ -23,7 +24,9 @@ if (existsSync(source) && hasTsx()) {
 } else if (existsSync(compiled)) {
   cli = require(compiled);
 } else {
-  process.stderr.write('riposte: neither cli/riposte.ts nor dist/cli/riposte.js exists; run `npm ci` (and `npm run build`)\n');
+  process.stderr.write(
+    'riposte: neither cli/riposte.ts nor dist/cli/riposte.js exists; run `npm ci` (and `npm run build`)\n',
+  );
   process.exit(2);
 }
 cli.main(process.argv.slice(2)).then((code) => {

@@ -97,10 +97,16 @@ export function toSwagger2(doc: JsonObject): JsonObject {
       const body = isObject(op.requestBody) ? op.requestBody : undefined;
       const bodySchema = body && isObject(body.content) ? (body.content['application/json'] as JsonObject) : undefined;
       if (bodySchema) {
-        params.push({ name: 'body', in: 'body', required: body?.required === true, schema: schema2(bodySchema.schema) });
+        params.push({
+          name: 'body',
+          in: 'body',
+          required: body?.required === true,
+          schema: schema2(bodySchema.schema),
+        });
       }
       const converted: JsonObject = {};
-      for (const key of ['operationId', 'tags', 'summary', 'description']) if (op[key] !== undefined) converted[key] = op[key];
+      for (const key of ['operationId', 'tags', 'summary', 'description'])
+        if (op[key] !== undefined) converted[key] = op[key];
       if (bodySchema) converted.consumes = ['application/json'];
       converted.produces = ['application/json'];
       if (params.length > 0) converted.parameters = params;

@@ -62,7 +62,9 @@ function progressLogger(io: Io, json: boolean): Logger {
         .filter(([k, v]) => v !== null && typeof v !== 'object' && !['workflow', 'trigger', 'dryRun'].includes(k))
         .map(([k, v]) => `${k}=${String(v)}`)
         .join(' ');
-      io.stderr(`${level === 'info' ? '  ' : `${level.toUpperCase()} `}${redact(message)}${shown ? ` ${shown}` : ''}\n`);
+      io.stderr(
+        `${level === 'info' ? '  ' : `${level.toUpperCase()} `}${redact(message)}${shown ? ` ${shown}` : ''}\n`,
+      );
     };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }

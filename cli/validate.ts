@@ -39,7 +39,9 @@ const messageOf = (e: unknown): string => (e instanceof Error ? e.message : Stri
 function partialLibrary(dir: string): QueryLibrary {
   const defs: QueryDefinition[] = [];
   const seen = new Set<string>();
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.kql')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith('.kql'))
+    .sort()) {
     try {
       const def = parseQueryFile(readFileSync(join(dir, name), 'utf8'), join(dir, name));
       if (!seen.has(def.name)) defs.push(def);

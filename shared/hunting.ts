@@ -13,6 +13,28 @@ export interface NamedQueryResult {
 
 const BODY_KEYS = ['params', 'timespan'];
 
+const DURATION = /^P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$/i;
+const INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * The Graph `Timespan` forms (a duration, a start time, or an interval of two instants or an instant and a
+ * duration). Checked here so a caller's typo is a 400 naming the field, not the API's 400 relayed as a 502.
+ */
+export function isTimespan(text: string): boolean {
+  const instant = (t: string): number | undefined => {
+    if (!INSTANT.test(t)) return undefined;
+    const ms = Date.parse(/T/i.test(t) && !/(Z|[+-]\d{2}:?\d{2})$/i.test(t) ? `${t}Z` : t);
+    return Number.isNaN(ms) ? undefined : ms;
+  };
+  const parts = text.split('/');
+  if (parts.length === 1) return DURATION.test(text) || instant(text) !== undefined;
+  if (parts.length !== 2) return false;
+  const [a = '', b = ''] = parts;
+  const [ia, ib] = [instant(a), instant(b)];
+  if (ia !== undefined && ib !== undefined) return ia <= ib;
+  return (DURATION.test(a) && ib !== undefined) || (ia !== undefined && DURATION.test(b));
+}
+
 export async function runNamedQuery(
   defender: DefenderClient,
   queries: QueryLibrary,
@@ -29,11 +51,11 @@ export async function runNamedQuery(
   if (params === null || typeof params !== 'object' || Array.isArray(params)) {
     throw new InputError('params', 'params must be an object of parameter values');
   }
-  if (
-    body.timespan !== undefined &&
-    (typeof body.timespan !== 'string' || !/^[0-9PTDHMSZ:.\-/W]{2,64}$/i.test(body.timespan))
-  ) {
-    throw new InputError('timespan', 'timespan must be an ISO-8601 duration or interval, e.g. P7D');
+  if (body.timespan !== undefined && (typeof body.timespan !== 'string' || !isTimespan(body.timespan))) {
+    throw new InputError(
+      'timespan',
+      'timespan must be an ISO-8601 duration, start time or interval: P7D, 2025-01-01T00:00:00Z, start/end, P7D/end or start/P7D',
+    );
   }
   const text = queries.bind(name, params as Record<string, unknown>);
   const result = await defender.runHuntingQuery(text, body.timespan ? { timespan: body.timespan as string } : {});

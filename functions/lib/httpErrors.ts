@@ -40,6 +40,7 @@ function statusFor(err: AppError): { status: number; headers: Record<string, str
     case 'DEFENDER_THROTTLED':
       return { status: 429, headers: { 'Retry-After': retryAfterSeconds(err) } };
     case 'DEFENDER_UNAVAILABLE':
+    case 'STORAGE_UNAVAILABLE':
       return { status: 503, headers: { 'Retry-After': retryAfterSeconds(err) } };
     case 'CONFIG_INVALID':
       return { status: 500, headers: {} };

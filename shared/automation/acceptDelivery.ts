@@ -1,7 +1,7 @@
 // A webhook delivery, from raw bytes to "queued": verify the signature (before parsing), normalise it with the
 // source's mapping, drop echoes of Riposte's own changes and repeats of accepted events, then enqueue. Only an
 // enqueued event is ever answered "accepted".
-import { DefenderApiError, InputError } from '../errors';
+import { AppError, InputError } from '../errors';
 import { isIgnored, parseDelivery, verifyDelivery, WebhookAuthError } from '../webhooks';
 import { isWebhookSource, type RawDelivery, type TicketEvent } from '../webhooks/types';
 import type { Automation } from '.';
@@ -18,13 +18,14 @@ export interface TicketEventMessage {
   acceptedAt: string;
 }
 
-/** Storage trouble becomes a 503-shaped error so the sender retries later instead of losing the delivery. */
-function storageUnavailable(cause: unknown): DefenderApiError {
-  return new DefenderApiError(
-    'Storage is unavailable: the delivery was not accepted; retry later',
-    { status: 503, method: 'POST', path: 'storage', retryAfterMs: 30_000 },
-    { cause },
-  );
+/**
+ * Storage trouble becomes a 503 (with Retry-After) so the sender retries later instead of losing the delivery; its
+ * own code, so nobody goes looking for a Defender outage.
+ */
+function storageUnavailable(cause: unknown): AppError {
+  return new AppError('STORAGE_UNAVAILABLE', 'Storage is unavailable: the delivery was not accepted; retry later', {
+    cause,
+  });
 }
 
 export async function acceptDelivery(

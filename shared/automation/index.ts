@@ -51,7 +51,8 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
   ]);
   // Built only when something needs storage, so overrides alone never require a storage setting.
   let clients: StorageClients | undefined;
-  const storage = (): StorageClients => (clients ??= createStorageClients(config, { credential: overrides.credential }));
+  const storage = (): StorageClients =>
+    (clients ??= createStorageClients(config, { credential: overrides.credential }));
   const state = overrides.state ?? createTableStateStore(storage());
   const webhookSecrets =
     overrides.webhookSecrets ??

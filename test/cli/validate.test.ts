@@ -29,7 +29,8 @@ function io(cwd = REPO): Io & { out: string; err: string } {
 let broken: string;
 before(() => {
   broken = mkdtempSync(join(tmpdir(), 'riposte-validate-'));
-  for (const kind of ['queries', 'workflows', 'mappings']) cpSync(join(REPO, kind), join(broken, kind), { recursive: true });
+  for (const kind of ['queries', 'workflows', 'mappings'])
+    cpSync(join(REPO, kind), join(broken, kind), { recursive: true });
   writeFileSync(join(broken, 'queries', 'broken.kql'), 'DeviceEvents | take 1\n');
   const edit = (file: string, from: string, to: string): void => {
     const path = join(broken, file);
@@ -62,7 +63,9 @@ describe('riposte validate', () => {
   it('reports every problem in every folder, relative to the content folder', async () => {
     const r = await validateContent(broken);
     assert.equal(r.ok, false);
-    assert.deepEqual(problems(r, 'queries'), ['queries/broken.kql:1: must start with a "// ---" line opening the YAML header']);
+    assert.deepEqual(problems(r, 'queries'), [
+      'queries/broken.kql:1: must start with a "// ---" line opening the YAML header',
+    ]);
     assert.deepEqual(problems(r, 'workflows'), [
       'workflows/stale-incident-triage.yaml: steps[2] (eachStale).input.concurrency: must be at most 16',
       "workflows/suspicious-powershell.yaml: steps[0] (hunt).input.query: unknown query 'no-such-query'; the library has: alert-evidence-for-alerts, device-triage-snapshot, devices-contacting-ips, emails-from-sender, mailbox-forwarding-by-accounts, process-context-around-time, process-executions-by-sha1, sign-ins-from-ips, suspicious-powershell-on-devices",

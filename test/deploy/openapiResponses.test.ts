@@ -141,7 +141,10 @@ describe('real answers match the document', () => {
       body: { classification: 'falsePositive', determination: 'malware' },
     });
     assert.equal(determination.status, 400);
-    const media = await call('PATCH', '/incidents/3309', { body: 'status=active', headers: { 'content-type': 'text/plain' } });
+    const media = await call('PATCH', '/incidents/3309', {
+      body: 'status=active',
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(media.status, 415);
   });
 
@@ -173,12 +176,20 @@ describe('real answers match the document', () => {
       sandbox.control.clearFaults();
     }
     assert.equal((await call('POST', '/workflows/no-such-flow/run', { body: {} })).status, 400);
-    assert.equal((await call('POST', '/workflows/ticket-sync/run', { body: { input: { incidentId: 1 } } })).status, 400);
+    assert.equal(
+      (await call('POST', '/workflows/ticket-sync/run', { body: { input: { incidentId: 1 } } })).status,
+      400,
+    );
   });
 
   it('webhooks: accepted, duplicate, bad signature', async () => {
     const body = JSON.stringify({ id: `evt-${randomUUID()}`, incidentId: '3309', comment: 'from the generic sender' });
-    const signed = signStandardWebhook({ id: `msg_${randomUUID()}`, timestamp: Math.floor(Date.now() / 1000), body, secret: whsec });
+    const signed = signStandardWebhook({
+      id: `msg_${randomUUID()}`,
+      timestamp: Math.floor(Date.now() / 1000),
+      body,
+      secret: whsec,
+    });
     assert.equal((await call('POST', '/webhooks/generic', { body, headers: signed })).status, 202);
     assert.equal((await call('POST', '/webhooks/generic', { body, headers: signed })).status, 200);
     const forged = { ...signed, 'webhook-signature': 'v1,AAAA' };
@@ -205,10 +216,18 @@ describe('real answers match the document', () => {
     for (const item of Object.values(paths)) {
       for (const op of Object.values(item)) {
         if (!op.operationId) continue;
-        const statuses = [...checked].filter((c) => c.startsWith(`${op.operationId} `)).map((c) => Number(c.split(' ')[1]));
-        assert.ok(statuses.some((s) => s < 300), `${op.operationId}: a success was checked`);
+        const statuses = [...checked]
+          .filter((c) => c.startsWith(`${op.operationId} `))
+          .map((c) => Number(c.split(' ')[1]));
+        assert.ok(
+          statuses.some((s) => s < 300),
+          `${op.operationId}: a success was checked`,
+        );
         if (!['GetHealth', 'GetDeepHealth'].includes(op.operationId))
-          assert.ok(statuses.some((s) => s >= 400), `${op.operationId}: an error was checked`);
+          assert.ok(
+            statuses.some((s) => s >= 400),
+            `${op.operationId}: an error was checked`,
+          );
       }
     }
   });

@@ -45,7 +45,10 @@ describe('identity-based storage', () => {
     assert.equal(pub.mode, 'managedIdentity');
     assert.equal(pub.table('RiposteWrites').url, 'https://ripostest01.table.core.windows.net');
     assert.equal(pub.table('RiposteWrites').tableName, 'RiposteWrites');
-    assert.equal(pub.queue('riposte-ticket-events').url, 'https://ripostest01.queue.core.windows.net/riposte-ticket-events');
+    assert.equal(
+      pub.queue('riposte-ticket-events').url,
+      'https://ripostest01.queue.core.windows.net/riposte-ticket-events',
+    );
     const gov = storageClientsFromIdentity({ accountName: 'ripostest01', cloud: 'gcc-high', credential });
     assert.equal(gov.queue('q1').url, 'https://ripostest01.queue.core.usgovcloudapi.net/q1');
     const gcc = storageClientsFromIdentity({ accountName: 'ripostest01', cloud: 'gcc', credential });

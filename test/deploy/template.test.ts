@@ -91,9 +91,7 @@ describe('infra/azuredeploy.json', () => {
       'missing: set them in the template or list them in UNSET_IN_AZURE with the reason',
     );
     const schedules = readSchedulesSync(join(REPO, 'workflows')).map((w) => scheduleSettingName(w.name));
-    const unknown = codeSettings.filter(
-      (n) => !(SETTINGS as readonly string[]).includes(n) && !schedules.includes(n),
-    );
+    const unknown = codeSettings.filter((n) => !(SETTINGS as readonly string[]).includes(n) && !schedules.includes(n));
     assert.deepEqual(unknown, [], 'unknown settings');
     for (const n of Object.keys(UNSET_IN_AZURE)) assert.ok((SETTINGS as readonly string[]).includes(n), n);
     for (const n of FLEX_DEPRECATED) assert.ok(!names.includes(n), `${n} must not be set on Flex Consumption`);
@@ -166,7 +164,9 @@ describe('infra/azuredeploy.json', () => {
     assert.ok(fac.scaleAndConcurrency.maximumInstanceCount && fac.scaleAndConcurrency.instanceMemoryMB);
     assert.equal(site.properties?.httpsOnly, true);
     const names = appSettings.map((s) => s.name);
-    assert.ok(names.includes('AzureWebJobsStorage__accountName') && names.includes('APPLICATIONINSIGHTS_CONNECTION_STRING'));
+    assert.ok(
+      names.includes('AzureWebJobsStorage__accountName') && names.includes('APPLICATIONINSIGHTS_CONNECTION_STRING'),
+    );
     assert.equal(appSettings.find((s) => s.name === 'AzureWebJobsStorage__credential')?.value, 'managedidentity');
   });
 

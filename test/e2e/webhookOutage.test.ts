@@ -226,8 +226,9 @@ describe('storage unavailable', () => {
     ]);
     for (const r of replies) {
       assert.equal(r.status, 503, r.text);
-      assert.equal(errorOf(r).code, 'DEFENDER_UNAVAILABLE');
+      assert.equal(errorOf(r).code, 'STORAGE_UNAVAILABLE');
       assert.match(r.headers.get('retry-after') ?? '', /^\d+$/);
+      assert.doesNotMatch(r.text, /ECONNREFUSED|127\.0\.0\.1|at .*\(/, 'no internals');
     }
     assert.equal(JSON.stringify(stored(3308)), before);
     // The rest of the app still answers.
