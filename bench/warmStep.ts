@@ -7,6 +7,8 @@
 //              noop   GET /api/health on the local host: what the host hop alone costs (no Defender call).
 // B            raw    as above;
 //              engine POST /api/workflows/ticket-sync/run → engine → updateIncident step → DefenderClient.
+// C            raw and http again with 50 ms added to every sandbox incident call (a fault delay): the same fixed
+//              overhead against a round trip closer to a real API's (context, not the headline).
 // Updates set only assignedTo, so the client sends one PATCH and no GET (tags would need a read first on Graph).
 import { getDeps } from '../shared/deps';
 import { fetchGraphToken, incidentIds, rawGraphClient, startStack } from './stack';
@@ -18,8 +20,9 @@ export interface WarmStepResult {
   iterations: number;
   loopA: { ms: Record<'raw' | 'http' | 'client' | 'noop', Summary> };
   loopB: { ms: Record<'raw' | 'engine', Summary> };
+  loopC: { delayMs: number; ms: Record<'raw' | 'http', Summary> };
   /** median(path) ÷ median(raw of the same loop). */
-  ratios: { http: number; client: number; engine: number };
+  ratios: { http: number; client: number; engine: number; httpAt50msApi: number };
   /** Sandbox API calls one update makes on each path, from the sandbox's own counters. */
   sandboxCallsPerUpdate: Record<'raw' | 'http' | 'client' | 'engine', Record<string, number>>;
   hostProblems: string[];
@@ -52,9 +55,13 @@ async function alternate<P extends PathName>(
   return samples;
 }
 
-export async function measureWarmStep(options: { iterations?: number; warmup?: number } = {}): Promise<WarmStepResult> {
+export async function measureWarmStep(
+  options: { iterations?: number; warmup?: number; delayedIterations?: number } = {},
+): Promise<WarmStepResult> {
   const iterations = options.iterations ?? 250;
   const warmup = options.warmup ?? 30;
+  const delayedIterations = options.delayedIterations ?? 60;
+  const delayMs = 50;
   const stack = await startStack();
   try {
     const { sandbox, hostClient } = stack;
@@ -112,14 +119,19 @@ export async function measureWarmStep(options: { iterations?: number; warmup?: n
 
     const a = await alternate(['raw', 'http', 'client', 'noop'] as const, calls, warmup, iterations);
     const b = await alternate(['raw', 'engine'] as const, calls, Math.ceil(warmup / 2), iterations);
+    sandbox.control.injectFaults({ target: 'incidents', delayMs });
+    const c = await alternate(['raw', 'http'] as const, calls, 5, delayedIterations);
+    sandbox.control.clearFaults();
     return {
       iterations,
       loopA: { ms: { raw: summarize(a.raw), http: summarize(a.http), client: summarize(a.client), noop: summarize(a.noop) } },
       loopB: { ms: { raw: summarize(b.raw), engine: summarize(b.engine) } },
+      loopC: { delayMs, ms: { raw: summarize(c.raw), http: summarize(c.http) } },
       ratios: {
         http: round(median(a.http) / median(a.raw)),
         client: round(median(a.client) / median(a.raw)),
         engine: round(median(b.engine) / median(b.raw)),
+        httpAt50msApi: round(median(c.http) / median(c.raw)),
       },
       sandboxCallsPerUpdate,
       hostProblems: stack.problems.slice(0, 5),

@@ -7,11 +7,12 @@ import { loggerFromContext } from '../shared/logger';
 export function makeApplyTicketEvent(getAutomation: () => Promise<Automation> = defaultGetAutomation) {
   return async (message: unknown, ctx: InvocationContext): Promise<void> => {
     const dequeueCount = Number(ctx.triggerMetadata?.dequeueCount ?? 1);
-    const outcome = await apply(await getAutomation(), message, { dequeueCount, logger: loggerFromContext(ctx) });
+    const logger = loggerFromContext(ctx);
+    const outcome = await apply(await getAutomation(), message, { dequeueCount, logger });
     if (outcome.status === 'retry')
       throw new Error(`ticket event not applied yet (attempt ${dequeueCount}): ${outcome.reason}`);
     if (outcome.status === 'applied') {
-      ctx.info(`[ticket-sync] ${outcome.report.status}`, {
+      logger.info(`[ticket-sync] ${outcome.report.status}`, {
         runId: outcome.report.runId,
         durationMs: outcome.report.durationMs,
       });

@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { Automation } from '../shared/automation';
 import { isWebhookSource, WEBHOOK_SOURCES } from '../shared/webhooks/types';
+import { loggerFromContext } from '../shared/logger';
 import { readRawBody } from './lib/httpBody';
 import { HttpProblem, toHttpResponse } from './lib/httpErrors';
 import { acceptDelivery, getAutomation as defaultGetAutomation } from './lib/lazy';
@@ -28,7 +29,7 @@ export function makeReceiveWebhook(getAutomation: () => Promise<Automation> = de
         headers[name.toLowerCase()] = value;
       });
       const outcome = await acceptDelivery(automation, { source, headers, body, receivedAt });
-      ctx.info(`[webhook] ${source} ${outcome.status}`, {
+      loggerFromContext(ctx).info(`[webhook] ${source} ${outcome.status}`, {
         eventId: outcome.eventId,
         ...(outcome.status === 'ignored' ? { reason: outcome.reason } : {}),
       });

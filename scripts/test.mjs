@@ -3,7 +3,8 @@
 // Every test process loads tsx and the loopback guard, and gets managed-identity variables that point at a closed
 // loopback port, so no credential can ever probe the instance-metadata address or spawn `az`.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -29,6 +30,8 @@ const env = {
   IDENTITY_HEADER: process.env.IDENTITY_HEADER ?? 'riposte-tests',
   AZURE_TOKEN_CREDENTIALS: 'ManagedIdentityCredential',
   NODE_ENV: 'test',
+  // test/setup/logCapture.ts keeps each test process's output and reports credentials found in it here.
+  RIPOSTE_LOG_CAPTURE_DIR: mkdtempSync(join(tmpdir(), 'riposte-logscan-')),
 };
 const result = spawnSync(
   process.execPath,
@@ -37,6 +40,8 @@ const result = spawnSync(
     'tsx',
     '--import',
     './test/setup/loopbackGuard.ts',
+    '--import',
+    './test/setup/logCapture.ts',
     '--test',
     '--test-timeout=120000',
     ...flags,
@@ -44,4 +49,13 @@ const result = spawnSync(
   ],
   { cwd: root, env, stdio: 'inherit' },
 );
-process.exit(result.status ?? 1);
+// Every test process's output, searched for secrets, tokens and keys (a test can fail to notice a leak; this cannot).
+const reports = readdirSync(env.RIPOSTE_LOG_CAPTURE_DIR).map((f) =>
+  JSON.parse(readFileSync(join(env.RIPOSTE_LOG_CAPTURE_DIR, f), 'utf8')),
+);
+rmSync(env.RIPOSTE_LOG_CAPTURE_DIR, { recursive: true, force: true });
+const findings = reports.flatMap((r) => r.findings.map((f) => ({ ...f, file: r.file })));
+const kb = Math.round(reports.reduce((n, r) => n + r.chars, 0) / 1024);
+console.log(`# log scan: ${reports.length} test processes, ${kb} KB of output, ${findings.length} credential(s) found`);
+for (const f of findings.slice(0, 20)) console.log(`#   ${f.file}: ${f.kind} ${f.masked} in: ${f.context}`);
+process.exit(findings.length > 0 && result.status === 0 ? 1 : (result.status ?? 1));
