@@ -2,7 +2,8 @@
 // against the same process loading @azure/functions alone. Compiled JS is what Azure runs, so the app is built to a
 // temporary folder with tsc (types not checked: speed, and the build's own check is `npm run build`). Both sides
 // first load host/fakeCore (the stand-in for the worker's @azure/functions-core, which Azure preloads), and time
-// only what follows it. Sides alternate, ≥10 runs each; medians.
+// only what follows it. Sides take turns, ≥10 runs each; medians. A third side, every function but
+// scheduledWorkflows, shows what reading the workflow schedules (YAML, needed to register the timers) costs.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,11 +15,13 @@ export interface ColdStartResult {
   runs: number;
   buildMs: number;
   /** Time to require the entry modules, after fakeCore. */
-  loadMs: { app: Summary; base: Summary };
+  loadMs: { app: Summary; base: Summary; appNoSchedules: Summary };
   /** Whole process, spawn to exit (Node's own start included: the same on both sides). */
   processMs: { app: Summary; base: Summary };
   ratio: number;
   processRatio: number;
+  /** As `ratio`, without functions/scheduledWorkflows (and so without yaml at start). */
+  ratioWithoutScheduleRead: number;
   registrations: number;
   modulesLoaded: { app: number; base: number };
   /** Inclusive first-load time of each function file in one app run, slowest first. */
@@ -35,8 +38,9 @@ require('./host/fakeCore.js');
 const side = process.argv[2];
 const perFunction = {};
 const t0 = performance.now();
-if (side === 'app') {
-  for (const f of readdirSync(join(__dirname, 'functions')).filter((f) => f.endsWith('.js')).sort()) {
+if (side !== 'base') {
+  const skip = side === 'appNoSchedules' ? 'scheduledWorkflows.js' : '';
+  for (const f of readdirSync(join(__dirname, 'functions')).filter((f) => f.endsWith('.js') && f !== skip).sort()) {
     const t = performance.now();
     require(join(__dirname, 'functions', f));
     perFunction[f] = performance.now() - t;
@@ -100,7 +104,8 @@ export async function measureColdStart(options: { runs?: number } = {}): Promise
       CONTENT_DIR: REPO_ROOT,
       NODE_OPTIONS: '',
     };
-    const probe = (side: 'app' | 'base'): { out: ProbeOutput; processMs: number } => {
+    type Side = 'app' | 'base' | 'appNoSchedules';
+    const probe = (side: Side): { out: ProbeOutput; processMs: number } => {
       const t0 = performance.now();
       const res = spawnSync(process.execPath, [join(outDir, 'probe.js'), side], { encoding: 'utf8', env });
       const processMs = performance.now() - t0;
@@ -109,14 +114,17 @@ export async function measureColdStart(options: { runs?: number } = {}): Promise
     };
     probe('base'); // page cache and disk warm for both sides
     probe('app');
-    const load = { app: [] as number[], base: [] as number[] };
+    const load = { app: [] as number[], base: [] as number[], appNoSchedules: [] as number[] };
     const proc = { app: [] as number[], base: [] as number[] };
     let last: ProbeOutput | undefined;
     let baseModules = 0;
+    const sides: Side[] = ['app', 'base', 'appNoSchedules'];
     for (let i = 0; i < runs; i++) {
-      for (const side of i % 2 === 0 ? (['app', 'base'] as const) : (['base', 'app'] as const)) {
+      // Rotate the order so no side always runs right after another.
+      for (const side of sides.map((_, k) => sides[(i + k) % sides.length] as Side)) {
         const { out, processMs } = probe(side);
         load[side].push(out.loadMs);
+        if (side === 'appNoSchedules') continue;
         proc[side].push(processMs);
         if (side === 'app') last = out;
         else baseModules = out.modules;
@@ -126,10 +134,11 @@ export async function measureColdStart(options: { runs?: number } = {}): Promise
     return {
       runs,
       buildMs: round(buildMs, 0),
-      loadMs: { app: summarize(load.app), base: summarize(load.base) },
+      loadMs: { app: summarize(load.app), base: summarize(load.base), appNoSchedules: summarize(load.appNoSchedules) },
       processMs: { app: summarize(proc.app), base: summarize(proc.base) },
       ratio: round(median(load.app) / median(load.base)),
       processRatio: round(median(proc.app) / median(proc.base)),
+      ratioWithoutScheduleRead: round(median(load.appNoSchedules) / median(load.base)),
       registrations: last.registrations,
       modulesLoaded: { app: last.modules, base: baseModules },
       perFunctionMs: Object.fromEntries(

@@ -102,7 +102,10 @@ export async function measureHunt100k(options: { runs?: number } = {}): Promise<
       req.resume();
       req.once('end', () => {
         if (req.method === 'POST' && req.url?.endsWith('/security/runHuntingQuery')) {
-          res.writeHead(200, { 'content-type': 'application/json; odata.metadata=minimal', 'content-length': body.length });
+          res.writeHead(200, {
+            'content-type': 'application/json; odata.metadata=minimal',
+            'content-length': body.length,
+          });
           res.end(body);
         } else {
           res.writeHead(404, { 'content-type': 'application/json' });
@@ -142,7 +145,11 @@ export async function measureHunt100k(options: { runs?: number } = {}): Promise<
       rows,
       bodyMb: round(bodyMb, 1),
       runsPerSide: runs,
-      riposte: { ms: ms(riposte, 'ms'), peakRssMb: riposte.map((r) => r.peakRssMb), rssBeforeMb: median(riposte.map((r) => r.rssBeforeMb)) },
+      riposte: {
+        ms: ms(riposte, 'ms'),
+        peakRssMb: riposte.map((r) => r.peakRssMb),
+        rssBeforeMb: median(riposte.map((r) => r.rssBeforeMb)),
+      },
       raw: {
         ms: ms(raw, 'ms'),
         fetchMs: ms(raw, 'fetchMs'),

@@ -37,7 +37,8 @@ async function riposte(): Promise<Record<string, unknown>> {
   );
   const ms = performance.now() - t0;
   const each = report.steps.find((s) => s.id === 'eachRow');
-  if (report.status !== 'succeeded') throw new Error(`bench workflow ${report.status}: ${JSON.stringify(report.error)}`);
+  if (report.status !== 'succeeded')
+    throw new Error(`bench workflow ${report.status}: ${JSON.stringify(report.error)}`);
   return { ms, rows: each?.counts.succeeded ?? 0, rssBeforeMb: mb(rssBefore), peakRssMb: peakRssMb() };
 }
 

@@ -124,7 +124,9 @@ export async function measureWarmStep(
     sandbox.control.clearFaults();
     return {
       iterations,
-      loopA: { ms: { raw: summarize(a.raw), http: summarize(a.http), client: summarize(a.client), noop: summarize(a.noop) } },
+      loopA: {
+        ms: { raw: summarize(a.raw), http: summarize(a.http), client: summarize(a.client), noop: summarize(a.noop) },
+      },
       loopB: { ms: { raw: summarize(b.raw), engine: summarize(b.engine) } },
       loopC: { delayMs, ms: { raw: summarize(c.raw), http: summarize(c.http) } },
       ratios: {

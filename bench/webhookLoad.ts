@@ -43,11 +43,27 @@ export async function generateLoad(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
         const n = seq++;
-        const body = JSON.stringify({ incidentId: String(3301 + (n % 12)), ticketId: `BENCH-${n}`, status: 'inProgress' });
-        const signed = signStandardWebhook({ id: `msg_${prefix}_${n}`, timestamp: Math.floor(Date.now() / 1000), body, secret });
+        const body = JSON.stringify({
+          incidentId: String(3301 + (n % 12)),
+          ticketId: `BENCH-${n}`,
+          status: 'inProgress',
+        });
+        const signed = signStandardWebhook({
+          id: `msg_${prefix}_${n}`,
+          timestamp: Math.floor(Date.now() / 1000),
+          body,
+          secret,
+        });
         let status: number;
         try {
-          status = (await post(agent, url, { 'content-type': 'application/json', 'x-functions-key': functionKey, ...signed }, body)).status;
+          status = (
+            await post(
+              agent,
+              url,
+              { 'content-type': 'application/json', 'x-functions-key': functionKey, ...signed },
+              body,
+            )
+          ).status;
         } catch {
           status = 0;
         }

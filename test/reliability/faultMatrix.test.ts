@@ -103,7 +103,10 @@ describe('fault matrix', () => {
     assert.ok(err.message.includes(b.sandbox.secretName), `names the Key Vault secret: ${err.message}`);
     assert.match(err.message, /unavailable|retried/i);
     const vault = () => b.sandbox.control.requests().filter((r) => r.family === 'keyvault');
-    assert.ok(vault().some((r) => r.status === 500), 'Key Vault was really tried');
+    assert.ok(
+      vault().some((r) => r.status === 500),
+      'Key Vault was really tried',
+    );
     assert.equal(b.sandbox.control.counters().keyVaultReads, 0);
 
     b.sandbox.control.clearFaults();
@@ -208,7 +211,12 @@ describe('fault matrix', () => {
     );
 
     // Beyond MAX_RETRY_AFTER_SECONDS (60 s) the app does not sit in the invocation: the caller is told when to retry.
-    b.sandbox.control.injectFaults({ target: 'incidents', status: 429, retryAfterInBodyOnly: true, retryAfterSeconds: 120 });
+    b.sandbox.control.injectFaults({
+      target: 'incidents',
+      status: 429,
+      retryAfterInBodyOnly: true,
+      retryAfterSeconds: 120,
+    });
     const t1 = Date.now();
     const throttled = await h.call('GET', `/api/incidents/${incidentId}`);
     assert.equal(throttled.status, 429, throttled.text);

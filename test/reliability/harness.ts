@@ -60,9 +60,12 @@ export class Scratch {
    * A copy of the shipped content (queries/, workflows/, mappings/) for CONTENT_DIR, with extra workflow files and
    * edits to shipped ones; the shipped files themselves are never touched.
    */
-  content(o: { extraWorkflows?: Record<string, string>; edit?: Record<string, (text: string) => string> } = {}): string {
+  content(
+    o: { extraWorkflows?: Record<string, string>; edit?: Record<string, (text: string) => string> } = {},
+  ): string {
     const dir = mkdtempSync(join(this.dir, 'content-'));
-    for (const sub of ['queries', 'workflows', 'mappings']) cpSync(join(ROOT, sub), join(dir, sub), { recursive: true });
+    for (const sub of ['queries', 'workflows', 'mappings'])
+      cpSync(join(ROOT, sub), join(dir, sub), { recursive: true });
     for (const [file, edit] of Object.entries(o.edit ?? {})) {
       const path = join(dir, 'workflows', file);
       const before = readFileSync(path, 'utf8');
@@ -70,7 +73,8 @@ export class Scratch {
       if (after === before) throw new Error(`content edit of ${file} changed nothing`);
       writeFileSync(path, after);
     }
-    for (const [file, text] of Object.entries(o.extraWorkflows ?? {})) writeFileSync(join(dir, 'workflows', file), text);
+    for (const [file, text] of Object.entries(o.extraWorkflows ?? {}))
+      writeFileSync(join(dir, 'workflows', file), text);
     return dir;
   }
 

@@ -58,7 +58,21 @@ function assertClear(r: HttpAnswer, allowed: number[], what: string): void {
 const nastyString = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('', ' ', '\u0000', '\uD800', '"', '\\', '0', '-1', '1e400', 'null', 'resolved', 'In Progress', '3309'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '\uD800',
+    '"',
+    '\\',
+    '0',
+    '-1',
+    '1e400',
+    'null',
+    'resolved',
+    'In Progress',
+    '3309',
+  ),
 );
 const jsonish: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   value: fc.oneof(
@@ -112,7 +126,9 @@ describe('webhook payload parsing and mapping (signed deliveries)', () => {
           maxKeys: 4,
         }),
         fc.option(jsonish),
-        fc.option(fc.oneof(fc.constantFrom('jira:issue_updated', 'comment_created', 'jira:issue_created'), nastyString)),
+        fc.option(
+          fc.oneof(fc.constantFrom('jira:issue_updated', 'comment_created', 'jira:issue_created'), nastyString),
+        ),
         fc.option(jsonish),
         async (fields, changelog, event, timestamp) => {
           const body = {
@@ -138,7 +154,12 @@ describe('webhook payload parsing and mapping (signed deliveries)', () => {
         const raw = Buffer.from(bytes);
         const headers = {
           'content-type': 'application/json',
-          ...signStandardWebhook({ id: `msg_${bytes.length}`, timestamp: new Date(), body: raw, secret: secrets.generic }),
+          ...signStandardWebhook({
+            id: `msg_${bytes.length}`,
+            timestamp: new Date(),
+            body: raw,
+            secret: secrets.generic,
+          }),
         };
         const r = await app.call('POST', '/api/webhooks/generic', { body: raw, headers });
         assertClear(r, [400], 'bytes');
@@ -176,12 +197,19 @@ describe('query parameter binding (POST /api/hunting/{query})', () => {
     await fc.assert(
       fc.asyncProperty(
         query,
-        fc.dictionary(fc.oneof(fc.constantFrom('lookback', 'deviceNames', 'accounts', 'recipients', 'senderAddress'), nastyString), jsonish, {
-          maxKeys: 4,
-        }),
+        fc.dictionary(
+          fc.oneof(fc.constantFrom('lookback', 'deviceNames', 'accounts', 'recipients', 'senderAddress'), nastyString),
+          jsonish,
+          {
+            maxKeys: 4,
+          },
+        ),
         fc.option(fc.oneof(nastyString, fc.constantFrom('P7D', 'PT1H', 'P1D/2025-01-01T00:00:00Z'))),
         async (def, extra, timespan) => {
-          const params = { ...Object.fromEntries(def.params.filter((p) => p.example !== undefined).map((p) => [p.name, p.example])), ...extra };
+          const params = {
+            ...Object.fromEntries(def.params.filter((p) => p.example !== undefined).map((p) => [p.name, p.example])),
+            ...extra,
+          };
           const r = await app.call('POST', `/api/hunting/${def.name}`, {
             body: { params, ...(timespan !== null ? { timespan } : {}) },
           });

@@ -27,7 +27,11 @@ before(async () => {
   b = await startBackends();
   incidentId = String(b.sandbox.control.incidents()[0]?.id);
   app = await startInProcessApp(
-    appSettings(b, secrets, { WEBHOOK_MAX_BODY_BYTES: String(WEBHOOK_LIMIT), REQUEST_TIMEOUT_SECONDS: '2', MAX_RETRIES: '1' }),
+    appSettings(b, secrets, {
+      WEBHOOK_MAX_BODY_BYTES: String(WEBHOOK_LIMIT),
+      REQUEST_TIMEOUT_SECONDS: '2',
+      MAX_RETRIES: '1',
+    }),
     { maxRequestBytes: HOST_LIMIT },
   );
 });
@@ -43,14 +47,19 @@ function postChunked(path: string, size: number, headers: Record<string, string>
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: 'POST', headers: { 'x-functions-key': app.functionKey, 'content-type': 'application/json', ...headers } },
+      {
+        method: 'POST',
+        headers: { 'x-functions-key': app.functionKey, 'content-type': 'application/json', ...headers },
+      },
       (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       },
     );
     // The server may answer and close before the upload ends: that is the point.
-    req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' || e.code === 'EPIPE' ? undefined : reject(e)));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      e.code === 'ECONNRESET' || e.code === 'EPIPE' ? undefined : reject(e),
+    );
     const chunk = Buffer.alloc(16 * 1024, 0x20);
     let sent = 0;
     const pump = (): void => {
@@ -72,7 +81,10 @@ describe('request body size limits', () => {
     assert.equal((r.json as { error: { code: string } }).error.code, 'PAYLOAD_TOO_LARGE');
     assert.equal(await postChunked('/api/webhooks/generic', WEBHOOK_LIMIT * 4, big.headers), 413);
     const small = signedStandard({ incidentId, comment: 'fits' }, secrets.generic);
-    assert.equal((await app.call('POST', '/api/webhooks/generic', { body: small.body, headers: small.headers })).status, 202);
+    assert.equal(
+      (await app.call('POST', '/api/webhooks/generic', { body: small.body, headers: small.headers })).status,
+      202,
+    );
   });
 
   test('JSON endpoints: over 256 KB is 413 before any parsing or upstream call', async () => {
@@ -124,16 +136,32 @@ describe('error answers carry no internals', () => {
     const c = b.sandbox.control;
     const cases: Array<[string, () => Promise<HttpAnswer>, number]> = [
       ['bad JSON', () => app.call('POST', '/api/hunting/emails-from-sender', { body: '{"params": ' }), 400],
-      ['wrong media type', () => app.call('PATCH', `/api/incidents/${incidentId}`, { body: 'status=resolved', headers: { 'content-type': 'text/plain' } }), 415],
+      [
+        'wrong media type',
+        () =>
+          app.call('PATCH', `/api/incidents/${incidentId}`, {
+            body: 'status=resolved',
+            headers: { 'content-type': 'text/plain' },
+          }),
+        415,
+      ],
       ['unknown query', () => app.call('POST', '/api/hunting/no-such-query', { body: {} }), 400],
       ['unknown workflow', () => app.call('POST', '/api/workflows/../../etc/run', { body: {} }), 404],
       ['bad incident id', () => app.call('GET', '/api/incidents/12ab'), 400],
-      ['bad update field', () => app.call('PATCH', `/api/incidents/${incidentId}`, { body: { status: 'sideways' } }), 400],
+      [
+        'bad update field',
+        () => app.call('PATCH', `/api/incidents/${incidentId}`, { body: { status: 'sideways' } }),
+        400,
+      ],
       ['unknown incident', () => app.call('GET', '/api/incidents/999999999'), 404],
       ['bad list filter', () => app.call('GET', '/api/incidents?createdSince=yesterday'), 400],
       ['no function key', () => app.call('GET', `/api/incidents/${incidentId}`, { key: null }), 401],
       ['unknown route', () => app.call('GET', '/api/nothing/here'), 404],
-      ['bad signature', () => app.call('POST', '/api/webhooks/generic', { body: '{}', headers: { 'webhook-signature': 'v1,AAAA' } }), 401],
+      [
+        'bad signature',
+        () => app.call('POST', '/api/webhooks/generic', { body: '{}', headers: { 'webhook-signature': 'v1,AAAA' } }),
+        401,
+      ],
     ];
     for (const [what, send, status] of cases) {
       const r = await send();
@@ -148,7 +176,11 @@ describe('error answers carry no internals', () => {
       ['API 403', () => (c.setRoles([]), c.revokeTokens()), 502],
       ['Entra down', () => (c.revokeTokens(), c.injectFaults({ target: 'token', status: 503 })), 502],
       ['secret rejected', () => (c.revokeTokens(), c.rotateSecretInEntraOnly()), 502],
-      ['Key Vault 500', () => (c.revokeTokens(), c.rotateSecretInEntraOnly(), c.injectFaults({ target: 'keyvault', status: 500 })), 502],
+      [
+        'Key Vault 500',
+        () => (c.revokeTokens(), c.rotateSecretInEntraOnly(), c.injectFaults({ target: 'keyvault', status: 500 })),
+        502,
+      ],
     ];
     for (const [what, fault, status] of upstream) {
       c.reset();

@@ -85,8 +85,18 @@ before(async () => {
     extraWorkflows: { 'hunt-by-input.yaml': HUNT_BY_INPUT, 'ticket-hunt.yaml': TICKET_HUNT },
   });
   app = await startInProcessApp(
-    appSettings(b, secrets, { CONTENT_DIR: content, TICKET_SYNC_WORKFLOW: 'ticket-hunt', QUEUE_MAX_DEQUEUE_COUNT: '2' }),
-    { hostJsonPath: scratch.hostJson({ maxDequeueCount: 2, visibilityTimeout: '00:00:00.200', maxPollingInterval: '00:00:00.300' }) },
+    appSettings(b, secrets, {
+      CONTENT_DIR: content,
+      TICKET_SYNC_WORKFLOW: 'ticket-hunt',
+      QUEUE_MAX_DEQUEUE_COUNT: '2',
+    }),
+    {
+      hostJsonPath: scratch.hostJson({
+        maxDequeueCount: 2,
+        visibilityTimeout: '00:00:00.200',
+        maxPollingInterval: '00:00:00.300',
+      }),
+    },
   );
 });
 
@@ -147,7 +157,11 @@ describe('HTTP hunting endpoint: POST /api/hunting/{query}', () => {
         const sent = received().slice(before);
         assert.equal(sent.length, 1, p.name);
         const values = checkBound(sent[0]?.query ?? '', def);
-        assert.deepEqual(values.get(listParam), params[listParam as keyof typeof params], `${p.name}: decodes to the input`);
+        assert.deepEqual(
+          values.get(listParam),
+          params[listParam as keyof typeof params],
+          `${p.name}: decodes to the input`,
+        );
         bound++;
       }
       assert.ok(bound >= 50, `${bound} payloads bound`);

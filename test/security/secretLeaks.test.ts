@@ -12,6 +12,7 @@ import { getDeps } from '../../shared/deps';
 import {
   appSettings,
   newWebhookSecrets,
+  Scratch,
   signedJira,
   signedStandard,
   startBackends,
@@ -25,6 +26,7 @@ import { findCredentials, registerSecrets } from '../setup/logCapture';
 
 let b: Backends;
 let app: InProcessApp;
+const scratch = new Scratch();
 const secrets = newWebhookSecrets();
 const clientSecrets = new Set<string>();
 const output: string[] = [];
@@ -45,8 +47,9 @@ before(async () => {
   b = await startBackends();
   clientSecrets.add(b.sandbox.control.currentSecret());
   incidentId = String(b.sandbox.control.incidents()[0]?.id);
-  app = await startInProcessApp(appSettings(b, secrets, { QUEUE_MAX_DEQUEUE_COUNT: '5' }), {
-    hostJsonPath: undefined,
+  // Failed queue messages come back after 0.2 s instead of the shipped 30 s.
+  app = await startInProcessApp(appSettings(b, secrets), {
+    hostJsonPath: scratch.hostJson({ visibilityTimeout: '00:00:00.200', maxPollingInterval: '00:00:00.300' }),
   });
 });
 
@@ -55,6 +58,7 @@ after(async () => {
   await app?.host.close();
   await Promise.all([b?.sandbox.close(), b?.azurite.stop()]);
   for (const r of restore) r();
+  scratch.cleanup();
 });
 
 function allSecrets(): string[] {
@@ -109,7 +113,10 @@ test('key flows: tokens, Key Vault, webhooks, API errors, 401s, rotation, expiry
   await call('POST', '/api/webhooks/servicenow', { body: sn.body, headers: sn.headers });
   const j = signedJira({ webhookEvent: 'jira:issue_updated', timestamp: Date.now() }, secrets.jira);
   await call('POST', '/api/webhooks/jira', { body: j.body, headers: j.headers });
-  await call('POST', '/api/webhooks/generic', { body: g.body, headers: { ...g.headers, 'webhook-signature': 'v1,AAAA' } });
+  await call('POST', '/api/webhooks/generic', {
+    body: g.body,
+    headers: { ...g.headers, 'webhook-signature': 'v1,AAAA' },
+  });
   await call('POST', `/api/webhooks/generic?code=${encodeURIComponent(app.functionKey)}`, {
     body: g.body,
     headers: g.headers,
@@ -162,10 +169,18 @@ test('key flows: tokens, Key Vault, webhooks, API errors, 401s, rotation, expiry
     c.incident(incidentId)?.comments.some((x) => x.comment.includes('after failures')),
   );
   await app.host.drainQueues(30_000);
-  assert.ok(app.hostLines.some((l) => /Failure|failed/.test(l)), 'failures were logged');
+  assert.ok(
+    app.hostLines.some((l) => /Failure|failed/.test(l)),
+    'failures were logged',
+  );
 
   // The search: registered values and credential shapes in every sink.
-  const sinks = { output: output.join(''), host: app.hostLines.join('\n'), answers: answers.join('\n'), errors: errors.join('\n') };
+  const sinks = {
+    output: output.join(''),
+    host: app.hostLines.join('\n'),
+    answers: answers.join('\n'),
+    errors: errors.join('\n'),
+  };
   const values = allSecrets();
   assert.ok(values.length >= 12, `${values.length} secret values checked`);
   assert.ok(b.sandbox.control.issuedTokens().length >= 5, 'tokens were issued');

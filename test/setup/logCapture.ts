@@ -38,7 +38,8 @@ const mask = (v: string): string => `${v.slice(0, 4)}…${v.slice(-2)} (${v.leng
 /** Every credential in `text`: pattern matches and registered values. */
 export function findCredentials(text: string, registered: Iterable<string> = []): Finding[] {
   const hits: Array<{ kind: string; value: string; at: number }> = [];
-  for (const [kind, re] of CREDENTIAL_PATTERNS) for (const m of text.matchAll(re)) hits.push({ kind, value: m[0], at: m.index ?? 0 });
+  for (const [kind, re] of CREDENTIAL_PATTERNS)
+    for (const m of text.matchAll(re)) hits.push({ kind, value: m[0], at: m.index ?? 0 });
   for (const value of registered) {
     for (let at = text.indexOf(value); at >= 0; at = text.indexOf(value, at + value.length))
       hits.push({ kind: 'registered secret', value, at });

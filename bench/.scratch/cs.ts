@@ -1,2 +1,0 @@
-import { measureColdStart } from '../coldStart';
-measureColdStart().then((r) => console.log(JSON.stringify(r, null, 1)));
