@@ -320,7 +320,11 @@ describe('stale-incident-triage (list → tag, assign, comment)', () => {
     assert.ok(resumed.status === 'succeeded' || resumed.status === 'stopped', JSON.stringify(resumed.error));
     assert.equal(resumed.window?.resumed, true);
     // Tagged incidents are no longer listed as candidates: only their pending records could finish them.
-    assert.deepEqual(resumed.resumedWrites?.map((c) => c.incidentId).sort(), halfDone.sort());
+    // A write whose comment landed just as the outage began may still be pending too (its "done" record never got
+    // written), so it is resumed as well: resumed ⊇ half-done, and only ever stale incidents.
+    const resumedIds = resumed.resumedWrites?.map((c) => c.incidentId) ?? [];
+    for (const id of halfDone) assert.ok(resumedIds.includes(id), `half-done incident ${id} was not resumed`);
+    for (const id of resumedIds) assert.ok(expected.includes(id), `resumed a write for ${id}, which is not stale`);
     for (const id of expected) {
       const i = stored(id);
       assert.equal(i.assignedTo, 'triage@contoso.com', id);
