@@ -12,6 +12,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { startAzurite, type Azurite } from '../../host/azurite';
 import { startLocalHost, type LocalHost } from '../../host/localHost';
 import { startSandbox, type Sandbox } from '../../sandbox';
+import { isRiposteComment } from '../../shared/engine';
 import { signJira, signStandardWebhook } from '../../shared/webhooks';
 
 export const REPO = join(__dirname, '..', '..');
@@ -257,4 +258,23 @@ export function errorOf(reply: Reply): ErrorReply {
     throw new Error(`expected an error body, got ${reply.status}: ${reply.text.slice(0, 300)}`);
   }
   return body.error;
+}
+
+/** A vendor-shaped payload from test/webhooks/fixtures. */
+export function webhookFixture(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(REPO, 'test', 'webhooks', 'fixtures', name), 'utf8')) as Record<string, unknown>;
+}
+
+/** The sandbox's current copy of an incident (fails the test when it does not exist). */
+export function storedIncident(h: Harness, id: number): NonNullable<ReturnType<Sandbox['control']['incident']>> {
+  const i = h.sandbox.control.incident(id);
+  if (!i) throw new Error(`sandbox incident ${id} does not exist`);
+  return i;
+}
+
+/** Comments on an incident that carry Riposte's marker. */
+export function riposteCommentsOf(h: Harness, id: number): string[] {
+  return storedIncident(h, id)
+    .comments.map((c) => c.comment)
+    .filter((c) => isRiposteComment(c));
 }

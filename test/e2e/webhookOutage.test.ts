@@ -5,13 +5,18 @@
 // 1 s apart.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { odata, TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
-import { isRiposteComment } from '../../shared/steps';
-import { errorOf, REPO, startHarness, waitFor, type Harness } from './harness';
+import {
+  errorOf,
+  riposteCommentsOf,
+  startHarness,
+  storedIncident,
+  waitFor,
+  webhookFixture,
+  type Harness,
+} from './harness';
 
 const ATTEMPTS = 4;
 let h: Harness;
@@ -24,18 +29,9 @@ after(async () => {
   await h?.close();
 });
 
-const fixture = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(join(REPO, 'test', 'webhooks', 'fixtures', name), 'utf8')) as Record<string, unknown>;
-
-const stored = (id: number) => {
-  const i = h.sandbox.control.incident(id);
-  assert.ok(i, `sandbox incident ${id}`);
-  return i;
-};
-const riposteComments = (id: number): string[] =>
-  stored(id)
-    .comments.map((c) => c.comment)
-    .filter((c) => isRiposteComment(c));
+const fixture = webhookFixture;
+const stored = (id: number) => storedIncident(h, id);
+const riposteComments = (id: number): string[] => riposteCommentsOf(h, id);
 /** Host log lines of queue attempts that failed (the function threw so the queue retries). */
 const failedAttempts = (): number => h.logs.filter((l) => /ticket event not applied yet/.test(l)).length;
 

@@ -4,13 +4,19 @@
 // deliveries, and what the sender is told in each case.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { QueueClient } from '@azure/storage-queue';
-import { isRiposteComment } from '../../shared/steps';
 import { signStandardWebhook } from '../../shared/webhooks';
-import { errorOf, REPO, startHarness, waitFor, type Harness, type Reply } from './harness';
+import {
+  errorOf,
+  riposteCommentsOf,
+  startHarness,
+  storedIncident,
+  waitFor,
+  webhookFixture,
+  type Harness,
+  type Reply,
+} from './harness';
 
 let h: Harness;
 
@@ -22,18 +28,9 @@ after(async () => {
   await h?.close();
 });
 
-const fixture = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(join(REPO, 'test', 'webhooks', 'fixtures', name), 'utf8')) as Record<string, unknown>;
-
-const stored = (id: number) => {
-  const i = h.sandbox.control.incident(id);
-  assert.ok(i, `sandbox incident ${id}`);
-  return i;
-};
-const riposteComments = (id: number): string[] =>
-  stored(id)
-    .comments.map((c) => c.comment)
-    .filter((c) => isRiposteComment(c));
+const fixture = webhookFixture;
+const stored = (id: number) => storedIncident(h, id);
+const riposteComments = (id: number): string[] => riposteCommentsOf(h, id);
 
 /** Waits until the queue trigger has applied what was accepted, then until nothing is left to run. */
 async function applied(id: number, comments: number): Promise<string[]> {
