@@ -48,11 +48,14 @@ export async function* listIncidentsWith(
   call: CallOptions,
 ): AsyncIterable<Incident> {
   const f = normaliseFilter(filter);
+  if (filter.expandAlerts !== undefined && typeof filter.expandAlerts !== 'boolean')
+    throw new InputError('filter.expandAlerts', 'filter.expandAlerts must be true or false');
   const q = buildIncidentQuery(f, spec.backend);
   let yielded = 0;
   const pages = paginate<unknown>({
     path: spec.path,
-    params: { $filter: q.filter },
+    // Legacy incidents always carry their alerts; Graph sends them only when expanded.
+    params: { $filter: q.filter, $expand: spec.backend === 'graph' && filter.expandAlerts ? 'alerts' : undefined },
     pageSize: spec.pageSize,
     baseURL: http.baseURL,
     idOf: (w) => spec.map(w).id,

@@ -30,6 +30,7 @@ export function createGraphClient(options: BackendClientOptions): DefenderClient
     const wire = await http.request<unknown>({
       method: 'GET',
       path: path(id),
+      params: { $expand: 'alerts' },
       family: 'incidents',
       signal: call.signal,
     });

@@ -2,7 +2,7 @@
 // them (defender-api.md §1.3), and either API may add enum members; only a missing id is an error.
 import { AppError } from '../errors';
 import { classificationFromWire, determinationFromWire, severityFromWire, statusFromWire } from './enums';
-import type { HuntingColumn, HuntingResult, Incident, IncidentComment } from './types';
+import type { AlertFile, HuntingColumn, HuntingResult, Incident, IncidentAlert, IncidentComment } from './types';
 
 type Wire = Record<string, unknown>;
 
@@ -44,6 +44,7 @@ export function mapGraphIncident(wire: unknown): Incident {
     redirectIncidentId: str(w.redirectIncidentId),
     description: str(w.description),
     comments: graphComments(w.comments),
+    ...(Array.isArray(w.alerts) ? { alerts: w.alerts.map(mapGraphAlert) } : {}),
   };
 }
 
@@ -69,7 +70,89 @@ export function mapLegacyIncident(wire: unknown): Incident {
     redirectIncidentId: str(w.redirectIncidentId),
     description: str(w.description),
     comments: comments(w.comments, 'createdBy', 'createdTime'),
+    ...(Array.isArray(w.alerts) ? { alerts: w.alerts.map(mapLegacyAlert) } : {}),
   };
+}
+
+/** Collects one alert's entities; blanks are dropped and repeats kept once. */
+class AlertBuilder {
+  private readonly sets = {
+    devices: new Set<string>(),
+    users: new Set<string>(),
+    ips: new Set<string>(),
+    mailboxes: new Set<string>(),
+  };
+  private readonly files: AlertFile[] = [];
+  /** Adds the first non-blank of the candidate values. */
+  add(kind: keyof AlertBuilder['sets'], ...candidates: unknown[]): void {
+    const v = candidates.map(str).find((x): x is string => x !== null && x.trim() !== '');
+    if (v !== undefined) this.sets[kind].add(kind === 'devices' ? v.toLowerCase() : v);
+  }
+  file(name: unknown, sha1: unknown, sha256: unknown): void {
+    const f: AlertFile = {};
+    for (const [k, v] of [
+      ['name', name],
+      ['sha1', sha1],
+      ['sha256', sha256],
+    ] as const) {
+      const text = str(v);
+      if (text) f[k] = text;
+    }
+    if (Object.keys(f).length) this.files.push(f);
+  }
+  build(id: unknown, title: unknown, severity: unknown, status: unknown, created: unknown): IncidentAlert {
+    const st = str(status);
+    return {
+      id: str(id) ?? '',
+      title: str(title) ?? '',
+      severity: severityFromWire(severity),
+      // Legacy sends New/InProgress/Resolved, Graph new/inProgress/resolved.
+      status: st ? st.charAt(0).toLowerCase() + st.slice(1) : 'unknown',
+      createdDateTime: str(created) ?? '',
+      devices: [...this.sets.devices],
+      users: [...this.sets.users],
+      ips: [...this.sets.ips],
+      files: this.files,
+      mailboxes: [...this.sets.mailboxes],
+    };
+  }
+}
+
+/** Graph `alert` (from `$expand=alerts`) with its `evidence[]` → IncidentAlert. */
+function mapGraphAlert(wire: unknown): IncidentAlert {
+  const w = asRecord(wire);
+  const b = new AlertBuilder();
+  for (const raw of Array.isArray(w.evidence) ? w.evidence : []) {
+    const e = asRecord(raw);
+    const account = asRecord(e.userAccount);
+    const type = (str(e['@odata.type']) ?? '').replace(/^#?microsoft\.graph\.security\./, '');
+    if (type === 'deviceEvidence') b.add('devices', e.deviceDnsName);
+    else if (type === 'userEvidence') b.add('users', account.userPrincipalName, account.accountName);
+    else if (type === 'ipEvidence') b.add('ips', e.ipAddress);
+    else if (type === 'mailboxEvidence') b.add('mailboxes', e.primaryAddress, account.userPrincipalName);
+    else if (type === 'fileEvidence') {
+      const d = asRecord(e.fileDetails);
+      b.file(d.fileName, d.sha1, d.sha256);
+    }
+  }
+  return b.build(w.id, w.title, w.severity, w.status, w.createdDateTime);
+}
+
+/** Legacy alert with `devices[]` and `entities[]` (keys may be null or missing, §1.3) → IncidentAlert. */
+function mapLegacyAlert(wire: unknown): IncidentAlert {
+  const w = asRecord(wire);
+  const b = new AlertBuilder();
+  for (const d of Array.isArray(w.devices) ? w.devices : []) b.add('devices', asRecord(d).deviceDnsName);
+  for (const raw of Array.isArray(w.entities) ? w.entities : []) {
+    const e = asRecord(raw);
+    // The docs spell it MailBox, the live API Mailbox.
+    const type = (str(e.entityType) ?? '').toLowerCase();
+    if (type === 'user') b.add('users', e.userPrincipalName, e.accountName);
+    else if (type === 'ip') b.add('ips', e.ipAddress);
+    else if (type === 'mailbox') b.add('mailboxes', e.mailboxAddress);
+    else if (type === 'file') b.file(e.fileName, e.sha1, e.sha256);
+  }
+  return b.build(w.alertId, w.title, w.severity, w.status, w.creationTime);
 }
 
 /** Reads a key regardless of its case (Graph sends schema/results, legacy Schema/Results, an old Graph sample Name/Type). */

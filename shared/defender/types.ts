@@ -34,6 +34,32 @@ export interface IncidentComment {
   createdDateTime: string | null;
 }
 
+/** A file named in an alert's evidence; either API may leave any of the three out. */
+export interface AlertFile {
+  name?: string;
+  sha1?: string;
+  sha256?: string;
+}
+
+/** An incident's alert with the entities it names (Graph `alerts[].evidence[]`, legacy `devices[]` + `entities[]`). */
+export interface IncidentAlert {
+  /** Graph `id` / legacy `alertId`. */
+  id: string;
+  title: string;
+  severity: Severity;
+  /** As sent (Graph `new`/`inProgress`/`resolved`, legacy `New`/`InProgress`/`Resolved`), camelCased. */
+  status: string;
+  createdDateTime: string;
+  /** Device DNS names, lower-case. */
+  devices: string[];
+  /** UPNs, else account names. */
+  users: string[];
+  ips: string[];
+  files: AlertFile[];
+  /** Mailbox primary addresses. */
+  mailboxes: string[];
+}
+
 export interface Incident {
   /** Graph `id` / legacy `incidentId`, always as a string. */
   id: string;
@@ -53,6 +79,8 @@ export interface Incident {
   redirectIncidentId: string | null;
   description: string | null;
   comments: IncidentComment[];
+  /** Present when the API sent alerts: always on legacy, on Graph only with `$expand=alerts`. */
+  alerts?: IncidentAlert[];
 }
 
 export interface IncidentFilter {
@@ -63,6 +91,8 @@ export interface IncidentFilter {
   updatedSince?: Date | string;
   /** Stop after this many incidents (default: all). */
   limit?: number;
+  /** Include each incident's alerts and evidence (Graph: `$expand=alerts`; legacy always sends them). */
+  expandAlerts?: boolean;
 }
 
 export interface TagChange {

@@ -1,4 +1,4 @@
-// listIncidents: the client's IncidentFilter, plus `updatedBefore` (for "not touched in N days"), which no API
+// listIncidents: the client's IncidentFilter (with `expandAlerts` for each incident's alerts and evidence), plus `updatedBefore` (for "not touched in N days"), which no API
 // filters server-side: it is applied here, before `limit`.
 import { InputError } from '../errors';
 import { parseSeverity, parseStatus } from '../defender/enums';
@@ -45,6 +45,7 @@ function parse(value: unknown): ListIncidentsInput {
     'updatedSince',
     'updatedBefore',
     'limit',
+    'expandAlerts',
   ]);
   const filter: IncidentFilter = {};
   const status = enumList<IncidentStatus>(obj, 'status', parseStatus);
@@ -57,6 +58,11 @@ function parse(value: unknown): ListIncidentsInput {
   if (createdSince) filter.createdSince = createdSince;
   const updatedSince = optionalInstant(obj, 'updatedSince');
   if (updatedSince) filter.updatedSince = updatedSince;
+  if (obj.expandAlerts !== undefined && obj.expandAlerts !== null) {
+    if (typeof obj.expandAlerts !== 'boolean')
+      throw new InputError('expandAlerts', 'expandAlerts must be true or false');
+    if (obj.expandAlerts) filter.expandAlerts = true;
+  }
   let limit: number | undefined;
   if (obj.limit !== undefined && obj.limit !== null) {
     if (typeof obj.limit !== 'number' || !Number.isInteger(obj.limit) || obj.limit < 1)

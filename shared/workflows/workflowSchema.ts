@@ -257,6 +257,10 @@ export function buildWorkflowSchema(): Schema {
               description: 'ISO date-time (or template): last updated before this (filtered by Riposte).',
             },
             limit: orTemplate({ type: 'integer', minimum: 1 }, 'Stop after this many incidents.'),
+            expandAlerts: orTemplate(
+              { type: 'boolean' },
+              "Include each incident's alerts with their devices, users, IPs, files and mailboxes (alerts[]).",
+            ),
           },
         },
         false,

@@ -117,10 +117,13 @@ describe('suspicious-powershell (scheduled hunt → tag and comment)', () => {
     assert.ok(wf);
     return { ...wf, window: { ...wf.window, initialLookbackMs: 2 * DAY, maxWindowMs: 3 * DAY } };
   };
+  // Matched by the alerts' device evidence, not by text: the hunt hits ws-fin-042 and ws-hr-007.
+  const alertDevices = (i: StoredIncident): string[] =>
+    i.alerts.flatMap((a) => a.evidence.flatMap((e) => (e.kind === 'device' ? [e.deviceDnsName] : [])));
   const expectedIds = (): string[] =>
     sb.control
       .incidents()
-      .filter((i) => isOpen(i) && /ws-fin-042|ws-hr-007/i.test(`${i.displayName} ${i.description ?? ''}`))
+      .filter((i) => isOpen(i) && alertDevices(i).some((d) => /^ws-(fin-042|hr-007)\b/i.test(d)))
       .map((i) => String(i.id))
       .sort();
   const changedIds = (r: { steps: { id: string; changes: { incidentId: string }[] }[] }): string[] =>
@@ -145,6 +148,30 @@ describe('suspicious-powershell (scheduled hunt → tag and comment)', () => {
     }
     assert.equal(snapshot(), before);
     assert.equal((await state.getWatermark('suspicious-powershell')).watermark, undefined);
+  });
+
+  it('matches alert devices by FQDN or bare host name in any case, and ignores device names in the title', async () => {
+    const seedIds = expectedIds();
+    const seed = stored(seedIds[0] ?? '');
+    const withDevice = (name: string): StoredIncident['alerts'] =>
+      seed.alerts.map((a) => ({
+        ...a,
+        evidence: a.evidence.map((e) => (e.kind === 'device' ? { ...e, deviceDnsName: name } : e)),
+      }));
+    const bare = sb.control.addIncident({
+      displayName: 'Unrelated title',
+      description: null,
+      alerts: withDevice('WS-HR-007'),
+    });
+    const other = sb.control.addIncident({ displayName: 'Odd host', alerts: withDevice('ws-fin-042.fabrikam.local') });
+    const titleOnly = sb.control.addIncident({ displayName: 'PowerShell on ws-fin-042', alerts: [] });
+    const report = await engine(freshState())(workflow(), { trigger: 'timer', dryRun: true });
+    assert.equal(report.status, 'succeeded', JSON.stringify(report.error));
+    const changed = changedIds(report);
+    assert.ok(changed.includes(String(bare.id)), 'a bare upper-case host name in the alert matches');
+    assert.ok(!changed.includes(String(other.id)), 'the same host name in another domain does not');
+    assert.ok(!changed.includes(String(titleOnly.id)), 'a device named only in the title does not');
+    assert.deepEqual(changed, [...seedIds, String(bare.id)].sort());
   });
 
   it('tags and comments on the matching incidents once; re-running the window adds nothing', async () => {

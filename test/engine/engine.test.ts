@@ -6,6 +6,7 @@ import { InputError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { createMemoryStateStore } from '../../shared/state/memoryState';
 import { isRiposteComment } from '../../shared/steps';
+import { listIncidents } from '../../shared/steps/listIncidents';
 import type { Workflow } from '../../shared/workflows/types';
 import { createFakeDefender, createFakeQueries, incident, throttled, workflowOf, type FakeDefender } from './fakes';
 
@@ -330,5 +331,19 @@ steps:
     assert.match(defender.incidents.get('1')?.comments[0]?.comment ?? '', /found ROW-VALUE-DO-NOT-LOG/);
     assert.ok(logs.some((l) => l.startsWith('info [engine] run finished')));
     for (const line of logs) assert.doesNotMatch(line, /ROW-VALUE-DO-NOT-LOG/);
+  });
+});
+
+describe('listIncidents step input', () => {
+  it('passes expandAlerts to the client filter only when true, and refuses a non-boolean naming the field', () => {
+    assert.deepEqual(listIncidents.parse({ status: 'active', expandAlerts: true }, 'graph').filter, {
+      status: ['active'],
+      expandAlerts: true,
+    });
+    assert.equal(listIncidents.parse({ expandAlerts: false }, 'legacy').filter.expandAlerts, undefined);
+    assert.throws(
+      () => listIncidents.parse({ expandAlerts: 'yes' }, 'graph'),
+      (e: unknown) => e instanceof InputError && e.field === 'expandAlerts',
+    );
   });
 });

@@ -111,6 +111,27 @@ for (const api of ['graph', 'legacy'] as const) {
       assert.equal(sb.control.counters().api.incidentsGet, 2);
     });
 
+    it('lists (expandAlerts) and gets incidents with their alerts’ entities', async () => {
+      const deps = sandboxDeps(sb, api);
+      const devicesOf = (id: string): string[] =>
+        (sb.control.incident(id)?.alerts ?? []).flatMap((a) =>
+          a.evidence.flatMap((e) => (e.kind === 'device' ? [e.deviceDnsName.toLowerCase()] : [])),
+        );
+      const plain = await collect(deps.defender.listIncidents({ limit: 3 }));
+      // Graph sends alerts only when expanded; legacy always.
+      assert.equal(plain[0]?.alerts === undefined, api === 'graph');
+      const listed = await collect(deps.defender.listIncidents({ expandAlerts: true }));
+      assert.equal(listed.length, sb.control.incidents().length);
+      for (const i of listed) {
+        assert.ok(i.alerts, `incident ${i.id} has alerts`);
+        assert.deepEqual([...new Set(i.alerts.flatMap((a) => a.devices))].sort(), [...new Set(devicesOf(i.id))].sort());
+      }
+      const withUsers = listed.find((i) => i.alerts?.some((a) => a.users.length > 0));
+      assert.ok(withUsers, 'the seed has user evidence');
+      const one = await deps.defender.getIncident(withUsers.id);
+      assert.deepEqual(one.alerts, withUsers.alerts);
+    });
+
     it('updates status, assignee, classification and determination (any case, aliases)', async () => {
       const deps = sandboxDeps(sb, api);
       const id = latestId();

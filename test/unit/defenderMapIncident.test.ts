@@ -67,6 +67,7 @@ describe('mapLegacyIncident', () => {
       comments: [
         { comment: 'checked', createdBy: 'secop2@contoso.com', createdDateTime: '2021-01-26T01:00:37.8404534Z' },
       ],
+      alerts: [],
     });
   });
   it('tolerates omitted keys and reads legacy determination spellings', () => {
