@@ -50,6 +50,7 @@ const RUNTIME_SETTINGS = [
   'AzureWebJobsStorage__credential',
   'AzureWebJobsStorage__clientId',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
 ];
 /** Deprecated or refused on Flex Consumption: the runtime comes from functionAppConfig, the package from blob. */
 const FLEX_DEPRECATED = [
@@ -107,6 +108,7 @@ describe('infra/azuredeploy.json', () => {
       AzureWebJobsStorage__accountName: 'striposteabc',
       AzureWebJobsStorage__clientId: '99999999-8888-7777-6666-555555555555',
       APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000',
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=99999999-8888-7777-6666-555555555555;Authorization=AAD',
     };
     const env: Record<string, string> = {};
     for (const { name, value } of appSettings) {
@@ -180,6 +182,7 @@ describe('infra/azuredeploy.json', () => {
       storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
       storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
       storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+      monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
     });
     const assignments = byType('Microsoft.Authorization/roleAssignments');
     const onStorage = assignments.filter((a) => a.scope?.includes('Microsoft.Storage/storageAccounts'));
@@ -216,9 +219,38 @@ describe('infra/azuredeploy.json', () => {
   it('has Application Insights on a Log Analytics workspace, and outputs what the post-deploy steps need', () => {
     const insights = one('Microsoft.Insights/components');
     assert.match(String(insights.properties?.WorkspaceResourceId), /Microsoft\.OperationalInsights\/workspaces/);
+    // Telemetry is sent with the identity (Monitoring Metrics Publisher on the component), not the key alone.
+    assert.equal(insights.properties?.DisableLocalAuth, true);
+    const onInsights = byType('Microsoft.Authorization/roleAssignments').filter((a) =>
+      a.scope?.includes('Microsoft.Insights/components'),
+    );
+    assert.equal(onInsights.length, 1);
+    assert.match(String(onInsights[0]?.properties?.roleDefinitionId), /roles'\)\.monitoringMetricsPublisher\)/);
+    assert.match(
+      appSettings.find((s) => s.name === 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING')?.value ?? '',
+      /^\[concat\('ClientId=', reference\(resourceId\('Microsoft\.ManagedIdentity\/userAssignedIdentities'.*\.clientId, ';Authorization=AAD'\)\]$/,
+    );
     for (const out of ['functionAppName', 'functionAppUrl', 'keyVaultName', 'managedIdentityClientId']) {
       assert.ok(template.outputs[out], out);
     }
+  });
+});
+
+describe('infra/azuredeploy.json: code and scale', () => {
+  it('deploys a package from packageUri with one deploy, only when one is given', () => {
+    const deploy = one('Microsoft.Web/sites/extensions');
+    assert.equal(deploy.name, "[concat(parameters('appName'), '/onedeploy')]");
+    assert.equal((deploy as Resource & { condition?: string }).condition, "[not(empty(parameters('packageUri')))]");
+    assert.deepEqual(deploy.properties, { packageUri: "[parameters('packageUri')]", remoteBuild: false });
+    assert.deepEqual(deploy.dependsOn, ["[resourceId('Microsoft.Web/sites', parameters('appName'))]"]);
+    assert.equal(template.parameters.packageUri?.defaultValue, '');
+  });
+
+  it('bounds the scale-out limit to what Flex Consumption accepts', () => {
+    const p = template.parameters.maximumInstanceCount as { defaultValue: number; minValue: number; maxValue: number };
+    assert.deepEqual([p.minValue, p.maxValue], [40, 1000]);
+    assert.ok(p.defaultValue >= p.minValue && p.defaultValue <= p.maxValue);
+    assert.deepEqual(template.parameters.instanceMemoryMB?.allowedValues, [512, 2048, 4096]);
   });
 });
 
