@@ -27,7 +27,10 @@ interface Resource {
 }
 interface Template {
   $schema: string;
-  parameters: Record<string, { type: string; defaultValue?: unknown; allowedValues?: unknown[] }>;
+  parameters: Record<
+    string,
+    { type: string; defaultValue?: unknown; allowedValues?: unknown[]; minValue?: number; maxValue?: number }
+  >;
   variables: Record<string, unknown> & { roles: Record<string, string> };
   resources: Resource[];
   outputs: Record<string, unknown>;
@@ -247,9 +250,9 @@ describe('infra/azuredeploy.json: code and scale', () => {
   });
 
   it('bounds the scale-out limit to what Flex Consumption accepts', () => {
-    const p = template.parameters.maximumInstanceCount as { defaultValue: number; minValue: number; maxValue: number };
+    const p = template.parameters.maximumInstanceCount!;
     assert.deepEqual([p.minValue, p.maxValue], [40, 1000]);
-    assert.ok(p.defaultValue >= p.minValue && p.defaultValue <= p.maxValue);
+    assert.ok(Number(p.defaultValue) >= Number(p.minValue) && Number(p.defaultValue) <= Number(p.maxValue));
     assert.deepEqual(template.parameters.instanceMemoryMB?.allowedValues, [512, 2048, 4096]);
   });
 });
