@@ -44,6 +44,8 @@ export interface PackageOptions {
   log?: (line: string) => void;
   /** Keep the staging folder (for inspection); its path is logged. */
   keepStage?: boolean;
+  /** Install from npm's cache only, never the network (the tests: traffic stays on loopback). */
+  offline?: boolean;
 }
 
 function run(cmd: string, args: string[], cwd: string): void {
@@ -110,7 +112,8 @@ export async function buildPackage(o: PackageOptions = {}): Promise<PackageResul
     for (const dir of PACKAGE_CONTENT_DIRS) cpSync(join(ROOT, dir), join(stage, dir), { recursive: true });
     log('installing production dependencies (npm ci --omit=dev)');
     // Install scripts are off: no production dependency needs one, and a package should not run code at build time.
-    run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], stage);
+    const network = o.offline ? '--offline' : '--prefer-offline';
+    run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', network], stage);
     const files = listFiles(stage).filter((f) => !DEV_ONLY_IN_DEPENDENCIES.test(f));
     mkdirSync(dirname(out), { recursive: true });
     await writeZip(stage, files, out);

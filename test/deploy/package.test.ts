@@ -87,7 +87,8 @@ let names: Set<string>;
 
 before(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'riposte-pkg-test-'));
-  result = await buildPackage({ out: join(scratch, 'riposte.zip'), log: () => undefined });
+  // --offline: the dependencies come from the cache `npm ci` filled, never from the network.
+  result = await buildPackage({ out: join(scratch, 'riposte.zip'), log: () => undefined, offline: true });
   entries = await readZip(result.path);
   names = new Set(entries.map((e) => e.name));
 });
