@@ -1,12 +1,17 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { Automation } from '../shared/automation';
+import type { ErrorCode } from '../shared/errors';
 import { isWebhookSource, WEBHOOK_SOURCES } from '../shared/webhooks/types';
 import { loggerFromContext } from '../shared/logger';
 import { readRawBody } from './lib/httpBody';
 import { HttpProblem, toHttpResponse } from './lib/httpErrors';
 import { acceptDelivery, getAutomation as defaultGetAutomation } from './lib/lazy';
 
-/** POST /api/webhooks/{source}: verify, normalise, enqueue, answer 202 (or 200 for a duplicate or ignored event). */
+/**
+ * POST /api/webhooks/{source}: verify, normalise, enqueue, answer 202 (or 200 for a duplicate or ignored event, 409
+ * with Retry-After while another instance is accepting the same event: Jira Cloud and Standard Webhooks senders
+ * retry a 409).
+ */
 export function makeReceiveWebhook(getAutomation: () => Promise<Automation> = defaultGetAutomation) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
     try {
@@ -29,6 +34,16 @@ export function makeReceiveWebhook(getAutomation: () => Promise<Automation> = de
         headers[name.toLowerCase()] = value;
       });
       const outcome = await acceptDelivery(automation, { source, headers, body, receivedAt });
+      if (outcome.status === 'inProgress') {
+        const code: ErrorCode = 'DELIVERY_IN_PROGRESS';
+        throw new HttpProblem(
+          409,
+          code,
+          `Event ${outcome.eventId} is being accepted by another instance; retry after ${outcome.retryAfterSeconds} s`,
+          undefined,
+          { 'Retry-After': String(outcome.retryAfterSeconds) },
+        );
+      }
       loggerFromContext(ctx).info(`[webhook] ${source} ${outcome.status}`, {
         eventId: outcome.eventId,
         ...(outcome.status === 'ignored' ? { reason: outcome.reason } : {}),

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'DEFENDER_THROTTLED'
   | 'DEFENDER_UNAVAILABLE'
   | 'STORAGE_UNAVAILABLE'
+  /** Another instance is accepting the same webhook event right now: answered 409 with Retry-After. */
+  | 'DELIVERY_IN_PROGRESS'
   | 'NOT_FOUND'
   | 'FORBIDDEN'
   | 'INPUT_INVALID'

@@ -44,6 +44,9 @@ function statusFor(err: AppError): { status: number; headers: Record<string, str
       return { status: 503, headers: { 'Retry-After': retryAfterSeconds(err) } };
     case 'CONFIG_INVALID':
       return { status: 500, headers: {} };
+    // receiveWebhook answers this itself with the delivery log's Retry-After; a few seconds is right for any other.
+    case 'DELIVERY_IN_PROGRESS':
+      return { status: 409, headers: { 'Retry-After': '5' } };
     // The caller did nothing wrong: our upstream (Entra, Key Vault, Defender) refused us.
     default:
       return { status: 502, headers: {} };

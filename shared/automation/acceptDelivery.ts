@@ -1,15 +1,18 @@
 // A webhook delivery, from raw bytes to "queued": verify the signature (before parsing), normalise it with the
-// source's mapping, drop echoes of Riposte's own changes and repeats of accepted events, then enqueue. Only an
-// enqueued event is ever answered "accepted".
+// source's mapping, drop echoes of Riposte's own changes, claim the event in the delivery log (so one instance of
+// all those receiving it enqueues it), then enqueue. Only an enqueued event is ever answered "accepted".
 import { AppError, InputError } from '../errors';
 import { isIgnored, parseDelivery, verifyDelivery, WebhookAuthError } from '../webhooks';
 import { isWebhookSource, type RawDelivery, type TicketEvent } from '../webhooks/types';
 import type { Automation } from '.';
+import type { ClaimResult, DeliveryLog } from './deliveryLog';
 
 export type AcceptOutcome =
   | { status: 'accepted'; eventId: string; incidentId: string; warnings?: string[] }
   | { status: 'duplicate'; eventId: string }
-  | { status: 'ignored'; reason: string; eventId?: string };
+  | { status: 'ignored'; reason: string; eventId?: string }
+  /** Another instance (or a crashed one, until its claim goes stale) is accepting this event: retry later. */
+  | { status: 'inProgress'; eventId: string; retryAfterSeconds: number };
 
 /** The message put on the ticket-event queue. */
 export interface TicketEventMessage {
@@ -26,6 +29,70 @@ function storageUnavailable(cause: unknown): AppError {
   return new AppError('STORAGE_UNAVAILABLE', 'Storage is unavailable: the delivery was not accepted; retry later', {
     cause,
   });
+}
+
+type Accepting = Pick<Automation, 'deliveries' | 'ticketQueue' | 'deps'>;
+
+/**
+ * Per delivery log (one per instance), the acceptance in flight for each event. Copies of one event arriving at
+ * one instance together (Jira's twins, a sender's hasty retry) wait for each other here, so they are answered
+ * "duplicate" as before instead of "in progress"; only copies racing on different instances meet at the claim.
+ */
+const inFlight = new WeakMap<DeliveryLog, Map<string, Promise<unknown>>>();
+
+/** Claims the event, enqueues it and marks it queued: three storage calls when nothing else is going on. */
+async function claimAndEnqueue(automation: Accepting, event: TicketEvent): Promise<AcceptOutcome | 'accepted'> {
+  const { deliveries, ticketQueue, deps } = automation;
+  let claim: ClaimResult;
+  try {
+    claim = await deliveries.claim(event.source, event.eventId, {
+      deliveryId: event.deliveryId,
+      incidentId: event.incidentId,
+    });
+  } catch (e) {
+    throw storageUnavailable(e);
+  }
+  if (claim.status === 'queued') return { status: 'duplicate', eventId: event.eventId };
+  if (claim.status === 'inProgress')
+    return { status: 'inProgress', eventId: event.eventId, retryAfterSeconds: claim.retryAfterSeconds };
+  if (claim.claim.tookOver)
+    deps.logger.warn('[webhook] took over an abandoned delivery claim', { eventId: event.eventId });
+
+  const message: TicketEventMessage = { kind: 'ticketEvent', event, acceptedAt: new Date().toISOString() };
+  try {
+    await ticketQueue.send(message);
+  } catch (e) {
+    // Released so the sender's retry is accepted at once rather than after the stale limit. Best effort: if this
+    // fails too, the retry is "in progress" until the claim goes stale, then taken over.
+    await deliveries
+      .release(claim.claim)
+      .catch((err: unknown) =>
+        deps.logger.warn('[webhook] could not release a delivery claim', { error: String(err) }),
+      );
+    throw storageUnavailable(e);
+  }
+  // The message is queued, so the answer is "accepted" whatever happens here. If the mark fails, the row stays
+  // "claimed": copies get "in progress" until the stale limit (60 s), then one takes the claim over and queues the
+  // event again. The engine keys every write by the event id, so that second copy finds the first one's writes
+  // done; only a first copy still being retried by then could race it, the narrow case left when storage fails.
+  await deliveries
+    .markQueued(claim.claim)
+    .catch((e: unknown) => deps.logger.warn('[webhook] could not mark a delivery queued', { error: String(e) }));
+  return 'accepted';
+}
+
+/** Runs the acceptance of one event after any earlier one for the same event on this instance has settled. */
+async function oneAtATime<T>(log: DeliveryLog, key: string, run: () => Promise<T>): Promise<T> {
+  let running = inFlight.get(log);
+  if (!running) inFlight.set(log, (running = new Map()));
+  const earlier = running.get(key);
+  const mine = (earlier ? earlier.catch(() => undefined) : Promise.resolve()).then(run);
+  running.set(key, mine);
+  try {
+    return await mine;
+  } finally {
+    if (running.get(key) === mine) running.delete(key);
+  }
 }
 
 export async function acceptDelivery(
@@ -49,25 +116,10 @@ export async function acceptDelivery(
   if (isIgnored(parsed)) return { status: 'ignored', reason: parsed.ignored };
   if (parsed.echo) return { status: 'ignored', reason: 'echo of a change Riposte made', eventId: parsed.eventId };
 
-  let seen: boolean;
-  try {
-    seen = await automation.deliveries.seen(parsed.source, parsed.eventId);
-  } catch (e) {
-    throw storageUnavailable(e);
-  }
-  if (seen) return { status: 'duplicate', eventId: parsed.eventId };
-
-  const message: TicketEventMessage = { kind: 'ticketEvent', event: parsed, acceptedAt: new Date().toISOString() };
-  try {
-    await automation.ticketQueue.send(message);
-  } catch (e) {
-    throw storageUnavailable(e);
-  }
-  // Remembered after enqueueing: a crash in between only risks a second queued copy, which the engine's
-  // idempotency key (the event id) applies once.
-  await automation.deliveries
-    .remember(parsed.source, parsed.eventId, { deliveryId: parsed.deliveryId, incidentId: parsed.incidentId })
-    .catch((e: unknown) => automation.deps.logger.warn('[webhook] could not record delivery', { error: String(e) }));
+  const claimed = await oneAtATime(automation.deliveries, `${parsed.source}\n${parsed.eventId}`, () =>
+    claimAndEnqueue(automation, parsed),
+  );
+  if (claimed !== 'accepted') return claimed;
   return {
     status: 'accepted',
     eventId: parsed.eventId,

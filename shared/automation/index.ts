@@ -18,8 +18,11 @@ import {
 import type { SourceMapping, WebhookSource } from '../webhooks/types';
 import { loadWorkflows, type Workflow } from '../workflows';
 import { createTableDeliveryLog, type DeliveryLog } from './deliveryLog';
-import { createStorageClients, type StorageClients } from './storageClients';
+import { createStorageClients, FAIL_FAST_RETRY, type StorageClients } from './storageClients';
 import { createTicketQueue, type TicketQueue } from './ticketQueue';
+
+/** One enqueue of an accepted webhook, retries included; within the 10-30 s senders wait for an answer. */
+const ACCEPT_SEND_TIMEOUT_MS = 8000;
 
 export interface Automation {
   deps: AppDeps;
@@ -53,6 +56,15 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
   let clients: StorageClients | undefined;
   const storage = (): StorageClients =>
     (clients ??= createStorageClients(config, { credential: overrides.credential }));
+  // Webhook acceptance (the delivery log and enqueueing) fails fast: the sender is waiting and retries a 503
+  // itself. Engine state and the poison queue keep the SDKs' patient retries.
+  let acceptClients: StorageClients | undefined;
+  const acceptStorage = (): StorageClients => (acceptClients ??= storage().withRetry(FAIL_FAST_RETRY));
+  const ticketQueue = (): TicketQueue => {
+    const accepting = createTicketQueue(acceptStorage(), config.ticketEventsQueue, ACCEPT_SEND_TIMEOUT_MS);
+    const poisoning = createTicketQueue(storage(), config.ticketEventsQueue);
+    return { send: accepting.send, sendPoison: poisoning.sendPoison };
+  };
   const state = overrides.state ?? createTableStateStore(storage());
   const webhookSecrets =
     overrides.webhookSecrets ??
@@ -65,8 +77,8 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
     workflows,
     mappings,
     state,
-    deliveries: overrides.deliveries ?? createTableDeliveryLog(storage()),
-    ticketQueue: overrides.ticketQueue ?? createTicketQueue(storage(), config.ticketEventsQueue),
+    deliveries: overrides.deliveries ?? createTableDeliveryLog(acceptStorage()),
+    ticketQueue: overrides.ticketQueue ?? ticketQueue(),
     webhookSecrets,
     engine: {
       defender: deps.defender,

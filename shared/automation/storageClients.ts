@@ -2,8 +2,8 @@
 // Functions host understands: a connection string (AzureWebJobsStorage: Azurite, or an account key) or an account
 // name used with the managed identity (AzureWebJobsStorage__accountName: no key anywhere, as deployed by infra/).
 import type { TokenCredential } from '@azure/identity';
-import { TableClient } from '@azure/data-tables';
-import { QueueClient } from '@azure/storage-queue';
+import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
+import { QueueClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import type { Cloud } from '../clouds';
 import type { AppConfig } from '../config';
 import { ConfigError } from '../errors';
@@ -13,6 +13,8 @@ export interface StorageClients {
   readonly mode: 'connectionString' | 'managedIdentity';
   table(name: string): TableClient;
   queue(name: string): QueueClient;
+  /** The same account and credential (one token cache) with other retry and timeout settings. */
+  withRetry(retry: StorageRetry): StorageClients;
 }
 
 // Storage endpoint suffixes: GCC runs in the commercial cloud; GCC High and DoD in Azure Government.
@@ -23,6 +25,63 @@ const STORAGE_SUFFIX: Record<Cloud, string> = {
   dod: 'core.usgovcloudapi.net',
 };
 
+/** How hard the clients try before failing; absent: the SDKs' defaults (3 retries from 1 s for tables, 4 s queues). */
+export interface StorageRetry {
+  /** Retries after the first try. */
+  maxRetries: number;
+  /** First retry delay; later ones double, up to four times this. */
+  retryDelayMs: number;
+  /**
+   * Tables: each try is aborted after this long (a hung connection instead of a refused one). Queues: sent as the
+   * server-side `timeout` only; the queue SDK has no client-side per-try timeout to set.
+   */
+  tryTimeoutMs: number;
+}
+
+/**
+ * For webhook acceptance: the sender is waiting and will retry the whole delivery itself, so storage trouble should
+ * be answered 503 within a second or two, not after the SDKs' ~5 s of backoff. One retry 100-200 ms later still
+ * rides over a dropped keep-alive connection; 5 s per table try bounds a hung claim inside senders' timeouts.
+ */
+export const FAIL_FAST_RETRY: StorageRetry = { maxRetries: 1, retryDelayMs: 200, tryTimeoutMs: 5000 };
+
+type PipelinePolicy = NonNullable<TableServiceClientOptions['additionalPolicies']>[number]['policy'];
+
+/** Sets a per-try timeout on every table request (core-rest-pipeline's node client aborts it when it expires). */
+function tryTimeoutPolicy(ms: number): PipelinePolicy {
+  return {
+    name: 'riposteTryTimeout',
+    sendRequest: (request, next) => {
+      if (!request.timeout) request.timeout = ms;
+      return next(request);
+    },
+  };
+}
+
+function tableOptions(retry: StorageRetry | undefined): TableServiceClientOptions {
+  if (!retry) return {};
+  return {
+    retryOptions: {
+      maxRetries: retry.maxRetries,
+      retryDelayInMs: retry.retryDelayMs,
+      maxRetryDelayInMs: retry.retryDelayMs * 4,
+    },
+    additionalPolicies: [{ policy: tryTimeoutPolicy(retry.tryTimeoutMs), position: 'perRetry' }],
+  };
+}
+
+function queueOptions(retry: StorageRetry | undefined): StoragePipelineOptions {
+  if (!retry) return {};
+  return {
+    retryOptions: {
+      maxTries: retry.maxRetries + 1,
+      retryDelayInMs: retry.retryDelayMs,
+      maxRetryDelayInMs: retry.retryDelayMs * 4,
+      tryTimeoutInMs: retry.tryTimeoutMs,
+    },
+  };
+}
+
 /** Azurite and other http endpoints need allowInsecureConnection; real accounts use https. */
 export function isInsecureConnectionString(connectionString: string): boolean {
   return /TableEndpoint=http:|QueueEndpoint=http:|UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;/i.test(
@@ -30,16 +89,29 @@ export function isInsecureConnectionString(connectionString: string): boolean {
   );
 }
 
-export function storageClientsFromConnectionString(connectionString: string): StorageClients {
+export interface StorageClientOptions {
+  /** Retry and timeout for every client built (default: the SDKs' own). */
+  retry?: StorageRetry;
+}
+
+export function storageClientsFromConnectionString(
+  connectionString: string,
+  options: StorageClientOptions = {},
+): StorageClients {
   const allowInsecureConnection = isInsecureConnectionString(connectionString);
   return {
     mode: 'connectionString',
-    table: (name) => TableClient.fromConnectionString(connectionString, name, { allowInsecureConnection }),
-    queue: (name) => new QueueClient(connectionString, name),
+    table: (name) =>
+      TableClient.fromConnectionString(connectionString, name, {
+        ...tableOptions(options.retry),
+        allowInsecureConnection,
+      }),
+    queue: (name) => new QueueClient(connectionString, name, queueOptions(options.retry)),
+    withRetry: (retry) => storageClientsFromConnectionString(connectionString, { ...options, retry }),
   };
 }
 
-export interface IdentityStorageOptions {
+export interface IdentityStorageOptions extends StorageClientOptions {
   accountName: string;
   cloud: Cloud;
   credential: TokenCredential;
@@ -52,8 +124,9 @@ export function storageClientsFromIdentity(options: IdentityStorageOptions): Sto
   const queueUrl = `https://${options.accountName}.queue.${suffix}`;
   return {
     mode: 'managedIdentity',
-    table: (name) => new TableClient(tableUrl, name, options.credential),
-    queue: (name) => new QueueClient(`${queueUrl}/${name}`, options.credential),
+    table: (name) => new TableClient(tableUrl, name, options.credential, tableOptions(options.retry)),
+    queue: (name) => new QueueClient(`${queueUrl}/${name}`, options.credential, queueOptions(options.retry)),
+    withRetry: (retry) => storageClientsFromIdentity({ ...options, retry }),
   };
 }
 
@@ -64,9 +137,10 @@ export function storageClientsFromIdentity(options: IdentityStorageOptions): Sto
  */
 export function createStorageClients(
   config: Pick<AppConfig, 'storageConnectionString' | 'storageAccountName' | 'cloud' | 'managedIdentityClientId'>,
-  options: { credential?: TokenCredential } = {},
+  options: StorageClientOptions & { credential?: TokenCredential } = {},
 ): StorageClients {
-  if (config.storageConnectionString) return storageClientsFromConnectionString(config.storageConnectionString);
+  if (config.storageConnectionString)
+    return storageClientsFromConnectionString(config.storageConnectionString, { retry: options.retry });
   if (config.storageAccountName) {
     let credential = options.credential;
     if (!credential) {
@@ -77,7 +151,12 @@ export function createStorageClients(
         config.managedIdentityClientId ? { clientId: config.managedIdentityClientId } : {},
       );
     }
-    return storageClientsFromIdentity({ accountName: config.storageAccountName, cloud: config.cloud, credential });
+    return storageClientsFromIdentity({
+      accountName: config.storageAccountName,
+      cloud: config.cloud,
+      credential,
+      retry: options.retry,
+    });
   }
   throw new ConfigError([
     'AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__accountName (with the managed identity) is required for workflows and webhooks (state, deliveries, queue)',

@@ -9,16 +9,25 @@ export interface TicketQueue {
   sendPoison(message: unknown, reason: string, attempts: number): Promise<void>;
 }
 
-/** @param storage - a connection string, or clients from storageClients (identity-based storage). */
-export function createTicketQueue(storage: string | Pick<StorageClients, 'queue'>, queueName: string): TicketQueue {
+/**
+ * @param storage - a connection string, or clients from storageClients (identity-based storage).
+ * @param sendTimeoutMs - bound on one send, retries included: the queue SDK has no client-side per-try timeout, so
+ *   a connection that accepts and never answers would otherwise hold a waiting webhook sender until the function
+ *   times out.
+ */
+export function createTicketQueue(
+  storage: string | Pick<StorageClients, 'queue'>,
+  queueName: string,
+  sendTimeoutMs?: number,
+): TicketQueue {
   const clients = typeof storage === 'string' ? storageClientsFromConnectionString(storage) : storage;
   const main = clients.queue(queueName);
   const poison = clients.queue(`${queueName}-poison`);
   const created = new Map<QueueClient, Promise<unknown>>();
-  const ensure = async (q: QueueClient): Promise<QueueClient> => {
+  const ensure = async (q: QueueClient, options: { abortSignal?: AbortSignal } = {}): Promise<QueueClient> => {
     let p = created.get(q);
     if (!p) {
-      p = q.createIfNotExists();
+      p = q.createIfNotExists(options);
       created.set(q, p);
       p.catch(() => created.delete(q));
     }
@@ -28,7 +37,8 @@ export function createTicketQueue(storage: string | Pick<StorageClients, 'queue'
   const encode = (v: unknown): string => Buffer.from(JSON.stringify(v), 'utf8').toString('base64');
   return {
     async send(message) {
-      await (await ensure(main)).sendMessage(encode(message));
+      const options = sendTimeoutMs ? { abortSignal: AbortSignal.timeout(sendTimeoutMs) } : {};
+      await (await ensure(main, options)).sendMessage(encode(message), options);
     },
     async sendPoison(message, reason, attempts) {
       await (

@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
+import { deliveryRowKey } from '../../shared/automation/deliveryLog';
 import { signStandardWebhook } from '../../shared/webhooks';
 import {
   errorOf,
@@ -185,6 +187,41 @@ describe('duplicates are applied once', () => {
     await waitFor('the comment', () => riposteComments(3311).some((c) => c.includes('Queued twice.')));
     await h.host.drainQueues(20_000);
     assert.equal(riposteComments(3311).filter((c) => c.includes('Queued twice.')).length, 1);
+  });
+});
+
+describe('another instance accepting the same event', () => {
+  it('409 DELIVERY_IN_PROGRESS with Retry-After while its claim is fresh, 200 duplicate once it is queued', async () => {
+    // The claim row another Function App instance writes before enqueueing (same table, same key).
+    const table = TableClient.fromConnectionString(h.azurite.connectionString, 'RiposteDeliveries', {
+      allowInsecureConnection: true,
+    });
+    await table.createTable();
+    const key = { partitionKey: 'generic', rowKey: deliveryRowKey('generic:evt-elsewhere') };
+    await table.createEntity({
+      ...key,
+      state: 'claimed',
+      claimedAt: new Date().toISOString(),
+      claimToken: randomUUID(),
+    });
+    const payload = { id: 'evt-elsewhere', incidentId: '3312', comment: 'Claimed elsewhere.' };
+    const busy = await h.webhook('generic', payload);
+    assert.equal(busy.status, 409, busy.text);
+    const retryAfter = Number(busy.headers.get('retry-after'));
+    assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 5, `Retry-After ${retryAfter}`);
+    const err = errorOf(busy);
+    assert.equal(err.code, 'DELIVERY_IN_PROGRESS');
+    assert.match(err.message, /generic:evt-elsewhere.*another instance/);
+    assert.deepEqual(Object.keys(busy.json<{ error: object }>().error).sort(), ['code', 'invocationId', 'message']);
+    const queued = (await h.peekQueue(h.queueName)) as Array<{ event?: { eventId?: string } }>;
+    assert.ok(!queued.some((m) => m.event?.eventId === 'generic:evt-elsewhere'), 'nothing queued by the refused copy');
+
+    // The other instance finishes: the sender's retry is a duplicate and the incident is untouched by this copy.
+    await table.updateEntity({ ...key, state: 'queued' }, 'Merge');
+    const again = await h.webhook('generic', payload);
+    assert.equal(again.status, 200, again.text);
+    assert.deepEqual(again.json(), { status: 'duplicate', eventId: 'generic:evt-elsewhere' });
+    assert.equal(riposteComments(3312).filter((c) => c.includes('Claimed elsewhere.')).length, 0);
   });
 });
 
