@@ -87,7 +87,9 @@ GRAPH="${GRAPH%/}"
 step "app registration '$NAME'"
 # An exact match: `az ad app list --display-name` matches prefixes (it would take "riposte-test" for "riposte").
 APP_ID="$(az ad app list --filter "displayName eq '${NAME//"'"/"''"}'" --query "[0].appId" -o tsv)"
+NEW_APP=0
 if [ -z "$APP_ID" ]; then
+  NEW_APP=1
   APP_ID="$(az ad app create --display-name "$NAME" --sign-in-audience AzureADMyOrg --query appId -o tsv)"
   echo "   created $APP_ID"
 else
@@ -126,7 +128,8 @@ if [ -z "$(az role assignment list --assignee "$ME" --role "Key Vault Secrets Of
   echo "   you were granted Key Vault Secrets Officer on the vault (to store the secret)"
 fi
 HAS_SECRET="$(retry az keyvault secret list --vault-name "$KV" --query "[?name=='$SECRET_NAME'].name | [0]" -o tsv)"
-if [ -n "$HAS_SECRET" ] && [ "$ROTATE" -eq 0 ]; then
+# A registration created just now has no secret: one already in the vault belongs to another (or a deleted) one.
+if [ -n "$HAS_SECRET" ] && [ "$ROTATE" -eq 0 ] && [ "$NEW_APP" -eq 0 ]; then
   echo "   $SECRET_NAME exists (use --rotate to add a new secret)"
 else
   # The value goes from Entra ID to a private file to Key Vault: never an argument, never printed.
