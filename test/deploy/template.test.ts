@@ -2,12 +2,11 @@
 // exactly the settings the code reads (shared/config SETTINGS less UNSET_IN_AZURE, plus the Functions runtime's
 // own), their values load with loadConfig and equal the code's defaults, and the security shape holds: Flex
 // Consumption with Node 20, identity-only storage, Key Vault in RBAC mode with the app's identity granted only
-// Key Vault Secrets User. azure.yaml points azd at the app.
+// Key Vault Secrets User.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parse as parseYaml } from 'yaml';
 import { loadConfig, SETTINGS, UNSET_IN_AZURE, type AppConfig } from '../../shared/config';
 import { readSchedulesSync, scheduleSettingName } from '../../shared/workflows/readSchedules';
 
@@ -254,17 +253,5 @@ describe('infra/azuredeploy.json: code and scale', () => {
     assert.deepEqual([p.minValue, p.maxValue], [40, 1000]);
     assert.ok(Number(p.defaultValue) >= Number(p.minValue) && Number(p.defaultValue) <= Number(p.maxValue));
     assert.deepEqual(template.parameters.instanceMemoryMB?.allowedValues, [512, 2048, 4096]);
-  });
-});
-
-describe('azure.yaml (azd)', () => {
-  it('deploys this folder to the Function App tagged for the api service', () => {
-    const azd = parseYaml(readFileSync(join(REPO, 'azure.yaml'), 'utf8')) as {
-      infra: { path: string };
-      services: Record<string, { project: string; host: string; language: string }>;
-    };
-    assert.equal(azd.infra.path, 'infra');
-    assert.deepEqual(azd.services.api, { project: '.', language: 'ts', host: 'function' });
-    assert.ok(readdirSync(join(REPO, 'infra')).includes('azuredeploy.json'));
   });
 });
