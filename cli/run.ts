@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { startAzurite, type Azurite } from '../host/azurite';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { createAutomation, type AutomationOverrides } from '../shared/automation';
-import { createMemoryDeliveryLog } from '../shared/automation/deliveryLog';
+import { createMemoryDeliveryLog } from '../shared/automation/memoryDeliveryLog';
 import { loadConfig, type Env } from '../shared/config';
 import { createDeps } from '../shared/deps';
 import { runWorkflow, type RunReport } from '../shared/engine';

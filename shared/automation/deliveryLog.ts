@@ -60,14 +60,14 @@ export interface DeliveryLogOptions {
   now?: () => Date;
 }
 
-const DEFAULT_STALE_AFTER_MS = 60_000;
+export const DEFAULT_STALE_AFTER_MS = 60_000;
 /** A claim in progress normally ends within milliseconds; a few seconds lets the retry find it queued. */
 const IN_PROGRESS_RETRY_AFTER_S = 5;
 
 /** The row key for an event id (event ids may hold characters Table keys forbid, such as '/' and '#'). */
 export const deliveryRowKey = (eventId: string): string => createHash('sha256').update(eventId).digest('hex');
 
-interface StoredState {
+export interface StoredState {
   /** Absent on rows written before claims existed: those were written after enqueueing, i.e. queued. */
   state?: string;
   claimedAt?: string;
@@ -78,7 +78,7 @@ type Existing =
   { kind: 'queued' } | { kind: 'mine' } | { kind: 'stale' } | { kind: 'inProgress'; retryAfterSeconds: number };
 
 /** What a second claimant makes of a row it found: pure, shared by the Table and memory logs. */
-function judgeExisting(row: StoredState, token: string, now: Date, staleAfterMs: number): Existing {
+export function judgeExisting(row: StoredState, token: string, now: Date, staleAfterMs: number): Existing {
   if (row.state !== 'claimed') return { kind: 'queued' };
   // Our own insert, whose answer was lost and retried by the SDK (a 409 on the retry of our own insert).
   if (row.claimToken === token) return { kind: 'mine' };
@@ -217,54 +217,6 @@ export function createTableDeliveryLog(
         },
         'Replace',
       );
-    },
-  };
-}
-
-/** The same protocol in memory, for one process (the CLI, unit tests): versions stand in for ETags. */
-export function createMemoryDeliveryLog(options: DeliveryLogOptions = {}): DeliveryLog {
-  const rows = new Map<string, StoredState & { version: string }>();
-  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-  const now = options.now ?? (() => new Date());
-  let versions = 0;
-  const keyOf = (source: string, eventId: string): string => `${source}\n${eventId}`;
-  const write = (key: string, row: StoredState): string => {
-    const version = String(++versions);
-    rows.set(key, { ...row, version });
-    return version;
-  };
-  const claimOf = (source: string, eventId: string, token: string, version: string, tookOver: boolean) => ({
-    status: 'claimed' as const,
-    claim: { source, eventId, token, version, tookOver },
-  });
-  return {
-    async claim(source, eventId) {
-      const key = keyOf(source, eventId);
-      const token = randomUUID();
-      const fresh = (): StoredState => ({ state: 'claimed', claimedAt: now().toISOString(), claimToken: token });
-      const row = rows.get(key);
-      if (!row) return claimOf(source, eventId, token, write(key, fresh()), false);
-      const judged = judgeExisting(row, token, now(), staleAfterMs);
-      if (judged.kind === 'queued') return { status: 'queued' };
-      if (judged.kind === 'inProgress') return { status: 'inProgress', retryAfterSeconds: judged.retryAfterSeconds };
-      return claimOf(source, eventId, token, write(key, fresh()), judged.kind === 'stale');
-    },
-    async markQueued(claim) {
-      const key = keyOf(claim.source, claim.eventId);
-      const row = rows.get(key);
-      if (row?.version !== claim.version) throw new Error('The delivery claim was taken over (version changed)');
-      write(key, { ...row, state: 'queued' });
-    },
-    async release(claim) {
-      const key = keyOf(claim.source, claim.eventId);
-      if (rows.get(key)?.version === claim.version) rows.delete(key);
-    },
-    seen: async (source, eventId) => {
-      const row = rows.get(keyOf(source, eventId));
-      return row !== undefined && row.state !== 'claimed';
-    },
-    remember: async (source, eventId) => {
-      write(keyOf(source, eventId), { state: 'queued' });
     },
   };
 }

@@ -1,0 +1,57 @@
+// The delivery log's claim protocol (deliveryLog.ts) in memory, for one process: the CLI and unit tests.
+import { randomUUID } from 'node:crypto';
+import {
+  DEFAULT_STALE_AFTER_MS,
+  judgeExisting,
+  type DeliveryLog,
+  type DeliveryLogOptions,
+  type StoredState,
+} from './deliveryLog';
+
+/** Versions stand in for ETags. */
+export function createMemoryDeliveryLog(options: DeliveryLogOptions = {}): DeliveryLog {
+  const rows = new Map<string, StoredState & { version: string }>();
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const now = options.now ?? (() => new Date());
+  let versions = 0;
+  const keyOf = (source: string, eventId: string): string => `${source}\n${eventId}`;
+  const write = (key: string, row: StoredState): string => {
+    const version = String(++versions);
+    rows.set(key, { ...row, version });
+    return version;
+  };
+  const claimOf = (source: string, eventId: string, token: string, version: string, tookOver: boolean) => ({
+    status: 'claimed' as const,
+    claim: { source, eventId, token, version, tookOver },
+  });
+  return {
+    async claim(source, eventId) {
+      const key = keyOf(source, eventId);
+      const token = randomUUID();
+      const fresh = (): StoredState => ({ state: 'claimed', claimedAt: now().toISOString(), claimToken: token });
+      const row = rows.get(key);
+      if (!row) return claimOf(source, eventId, token, write(key, fresh()), false);
+      const judged = judgeExisting(row, token, now(), staleAfterMs);
+      if (judged.kind === 'queued') return { status: 'queued' };
+      if (judged.kind === 'inProgress') return { status: 'inProgress', retryAfterSeconds: judged.retryAfterSeconds };
+      return claimOf(source, eventId, token, write(key, fresh()), judged.kind === 'stale');
+    },
+    async markQueued(claim) {
+      const key = keyOf(claim.source, claim.eventId);
+      const row = rows.get(key);
+      if (row?.version !== claim.version) throw new Error('The delivery claim was taken over (version changed)');
+      write(key, { ...row, state: 'queued' });
+    },
+    async release(claim) {
+      const key = keyOf(claim.source, claim.eventId);
+      if (rows.get(key)?.version === claim.version) rows.delete(key);
+    },
+    seen: async (source, eventId) => {
+      const row = rows.get(keyOf(source, eventId));
+      return row !== undefined && row.state !== 'claimed';
+    },
+    remember: async (source, eventId) => {
+      write(keyOf(source, eventId), { state: 'queued' });
+    },
+  };
+}
