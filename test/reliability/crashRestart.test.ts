@@ -64,9 +64,14 @@ test('SIGKILL with deliveries and a scheduled run in flight: after a restart eve
   const huntTargets = control
     .incidents()
     .filter((i) => ['active', 'inProgress'].includes(i.status))
-    .filter((i) => /ws-fin-042|ws-hr-007/i.test(`${i.displayName} ${i.description ?? ''}`))
+    // The workflow matches incidents by their alerts' device evidence (as test/engine/e2e.test.ts does).
+    .filter((i) =>
+      i.alerts.some((a) =>
+        a.evidence.some((e) => e.kind === 'device' && /^ws-(fin-042|hr-007)\b/i.test(e.deviceDnsName)),
+      ),
+    )
     .map((i) => String(i.id));
-  assert.ok(huntTargets.length >= 2, 'the seed has open incidents naming the hunted devices');
+  assert.ok(huntTargets.length >= 2, 'the seed has open incidents with alerts on the hunted devices');
   const ticketIncidents = Array.from({ length: 4 }, () => String(control.addIncident().id));
   const incident = (id: string): StoredIncident => control.incident(id) as StoredIncident;
 
