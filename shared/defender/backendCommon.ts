@@ -2,9 +2,11 @@
 import { InputError } from '../errors';
 import type { DefenderHttp } from '../http/defenderHttp';
 import type { Logger } from '../logger';
+import { classificationToWire, determinationToWire, statusToWire } from './enums';
 import { buildIncidentQuery, normaliseFilter } from './incidentQuery';
+import { mapHuntingResult } from './mapIncident';
 import { paginate, type ODataPage } from './paging';
-import type { ApiBackend, CallOptions, Incident, IncidentFilter } from './types';
+import type { ApiBackend, CallOptions, HuntingResult, Incident, IncidentFilter, IncidentUpdate } from './types';
 
 export interface BackendClientOptions {
   http: DefenderHttp;
@@ -16,6 +18,33 @@ export function checkQuery(query: unknown): string {
   if (typeof query !== 'string' || query.trim() === '')
     throw new InputError('query', 'query must be a non-empty KQL string');
   return query;
+}
+
+/** Runs a hunting POST (a read, so retrying it is safe) and maps the answer to the common result. */
+export async function postHunting(
+  o: BackendClientOptions & { backend: ApiBackend; path: string; body: Record<string, string>; signal?: AbortSignal },
+): Promise<HuntingResult> {
+  const wire = await o.http.request<unknown>({
+    method: 'POST',
+    path: o.path,
+    data: o.body,
+    family: 'hunting',
+    timeoutMs: o.huntingTimeoutMs,
+    signal: o.signal,
+  });
+  const result = mapHuntingResult(wire);
+  o.logger?.debug(`[${o.backend}Client] hunting query done`, { rowCount: result.rows.length });
+  return result;
+}
+
+/** The PATCH fields both APIs take, in each one's spelling. */
+export function commonPatchFields(u: IncidentUpdate, backend: ApiBackend): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  if (u.status) body.status = statusToWire(u.status, backend);
+  if (u.assignedTo !== undefined) body.assignedTo = u.assignedTo;
+  if (u.classification) body.classification = classificationToWire(u.classification, backend);
+  if (u.determination) body.determination = determinationToWire(u.determination, backend);
+  return body;
 }
 
 /** Legacy ids are longs; Graph ids are digit strings in practice, so only word characters pass (no "/", "..", "?"). */

@@ -2,9 +2,16 @@
 // incident comments endpoint (defender-api.md §2).
 import { InputError } from '../errors';
 import { silentLogger } from '../logger';
-import { checkQuery, incidentPath, listIncidentsWith, type BackendClientOptions } from './backendCommon';
-import { classificationToWire, determinationToWire, severityToWire, statusToWire } from './enums';
-import { graphComments, mapGraphIncident, mapHuntingResult } from './mapIncident';
+import {
+  checkQuery,
+  commonPatchFields,
+  incidentPath,
+  listIncidentsWith,
+  postHunting,
+  type BackendClientOptions,
+} from './backendCommon';
+import { severityToWire } from './enums';
+import { graphComments, mapGraphIncident } from './mapIncident';
 import type { ODataPage } from './paging';
 import { applyTagChange, sameTags } from './tags';
 import type {
@@ -62,18 +69,15 @@ export function createGraphClient(options: BackendClientOptions): DefenderClient
         }
         body.Timespan = opts.timespan;
       }
-      // A hunting POST is a read, so retrying it is safe.
-      const wire = await http.request<unknown>({
-        method: 'POST',
+      return postHunting({
+        http,
+        huntingTimeoutMs,
+        logger,
+        backend: 'graph',
         path: '/security/runHuntingQuery',
-        data: body,
-        family: 'hunting',
-        timeoutMs: huntingTimeoutMs,
+        body: body,
         signal: opts.signal,
       });
-      const result = mapHuntingResult(wire);
-      logger.debug('[graphClient] hunting query done', { rowCount: result.rows.length });
-      return result;
     },
 
     listIncidents(filter: IncidentFilter = {}, call: CallOptions = {}): AsyncIterable<Incident> {
@@ -90,11 +94,7 @@ export function createGraphClient(options: BackendClientOptions): DefenderClient
     async updateIncident(id: string, update: IncidentUpdate, call: CallOptions = {}): Promise<Incident> {
       const u = validateUpdate(update, 'graph');
       path(id);
-      const body: Record<string, unknown> = {};
-      if (u.status) body.status = statusToWire(u.status, 'graph');
-      if (u.assignedTo !== undefined) body.assignedTo = u.assignedTo;
-      if (u.classification) body.classification = classificationToWire(u.classification, 'graph');
-      if (u.determination) body.determination = determinationToWire(u.determination, 'graph');
+      const body = commonPatchFields(u, 'graph');
       if (u.severity) body.severity = severityToWire(u.severity, 'graph');
       for (const k of ['displayName', 'description', 'summary', 'resolvingComment'] as const) {
         if (u[k] !== undefined) body[k] = u[k];

@@ -2,9 +2,15 @@
 // /api/advancedhunting/run and /api/incidents (defender-api.md §1).
 import { InputError } from '../errors';
 import { silentLogger } from '../logger';
-import { classificationToWire, determinationToWire, statusToWire } from './enums';
-import { checkQuery, incidentPath, listIncidentsWith, type BackendClientOptions } from './backendCommon';
-import { mapHuntingResult, mapLegacyIncident } from './mapIncident';
+import {
+  checkQuery,
+  commonPatchFields,
+  incidentPath,
+  listIncidentsWith,
+  postHunting,
+  type BackendClientOptions,
+} from './backendCommon';
+import { mapLegacyIncident } from './mapIncident';
 import { applyTagChange, sameTags } from './tags';
 import type {
   CallOptions,
@@ -63,18 +69,15 @@ export function createLegacyClient(options: BackendClientOptions): DefenderClien
           'timespan is not supported by the legacy Defender API: put the time range in the query (e.g. | where Timestamp > ago(7d)) or use DEFENDER_API=graph',
         );
       }
-      // A hunting POST is a read, so retrying it is safe.
-      const wire = await http.request<unknown>({
-        method: 'POST',
+      return postHunting({
+        http,
+        huntingTimeoutMs,
+        logger,
+        backend: 'legacy',
         path: '/api/advancedhunting/run',
-        data: { Query: q },
-        family: 'hunting',
-        timeoutMs: huntingTimeoutMs,
+        body: { Query: q },
         signal: opts.signal,
       });
-      const result = mapHuntingResult(wire);
-      logger.debug('[legacyClient] hunting query done', { rowCount: result.rows.length });
-      return result;
     },
 
     listIncidents(filter: IncidentFilter = {}, call: CallOptions = {}): AsyncIterable<Incident> {
@@ -91,11 +94,7 @@ export function createLegacyClient(options: BackendClientOptions): DefenderClien
     async updateIncident(id: string, update: IncidentUpdate, call: CallOptions = {}): Promise<Incident> {
       const u = validateUpdate(update, 'legacy');
       path(id);
-      const body: Record<string, unknown> = {};
-      if (u.status) body.status = statusToWire(u.status, 'legacy');
-      if (u.assignedTo !== undefined) body.assignedTo = u.assignedTo;
-      if (u.classification) body.classification = classificationToWire(u.classification, 'legacy');
-      if (u.determination) body.determination = determinationToWire(u.determination, 'legacy');
+      const body = commonPatchFields(u, 'legacy');
       if (u.comment !== undefined) body.comment = u.comment;
       let current: Incident | undefined;
       if (u.tags) {
