@@ -2,6 +2,7 @@
 // source's mapping, drop echoes of Riposte's own changes, claim the event in the delivery log (so one instance of
 // all those receiving it enqueues it), then enqueue. Only an enqueued event is ever answered "accepted".
 import { AppError, InputError } from '../errors';
+import { createKeyedLock, type KeyedLock } from '../keyedLock';
 import { isIgnored, parseDelivery, verifyDelivery, WebhookAuthError } from '../webhooks';
 import { isWebhookSource, type RawDelivery, type TicketEvent } from '../webhooks/types';
 import type { Automation } from '.';
@@ -34,11 +35,11 @@ function storageUnavailable(cause: unknown): AppError {
 type Accepting = Pick<Automation, 'deliveries' | 'ticketQueue' | 'deps'>;
 
 /**
- * Per delivery log (one per instance), the acceptance in flight for each event. Copies of one event arriving at
- * one instance together (Jira's twins, a sender's hasty retry) wait for each other here, so they are answered
- * "duplicate" as before instead of "in progress"; only copies racing on different instances meet at the claim.
+ * Per delivery log (one per instance), acceptances take turns by event. Copies of one event arriving at one instance
+ * together (Jira's twins, a sender's hasty retry) wait for each other here, so they are answered "duplicate" as
+ * before instead of "in progress"; only copies racing on different instances meet at the claim.
  */
-const inFlight = new WeakMap<DeliveryLog, Map<string, Promise<unknown>>>();
+const acceptLocks = new WeakMap<DeliveryLog, KeyedLock>();
 
 /** Claims the event, enqueues it and marks it queued: three storage calls when nothing else is going on. */
 async function claimAndEnqueue(automation: Accepting, event: TicketEvent): Promise<AcceptOutcome | 'accepted'> {
@@ -81,20 +82,6 @@ async function claimAndEnqueue(automation: Accepting, event: TicketEvent): Promi
   return 'accepted';
 }
 
-/** Runs the acceptance of one event after any earlier one for the same event on this instance has settled. */
-async function oneAtATime<T>(log: DeliveryLog, key: string, run: () => Promise<T>): Promise<T> {
-  let running = inFlight.get(log);
-  if (!running) inFlight.set(log, (running = new Map()));
-  const earlier = running.get(key);
-  const mine = (earlier ? earlier.catch(() => undefined) : Promise.resolve()).then(run);
-  running.set(key, mine);
-  try {
-    return await mine;
-  } finally {
-    if (running.get(key) === mine) running.delete(key);
-  }
-}
-
 export async function acceptDelivery(
   automation: Pick<Automation, 'mappings' | 'webhookSecrets' | 'deliveries' | 'ticketQueue' | 'deps'>,
   delivery: RawDelivery,
@@ -116,9 +103,9 @@ export async function acceptDelivery(
   if (isIgnored(parsed)) return { status: 'ignored', reason: parsed.ignored };
   if (parsed.echo) return { status: 'ignored', reason: 'echo of a change Riposte made', eventId: parsed.eventId };
 
-  const claimed = await oneAtATime(automation.deliveries, `${parsed.source}\n${parsed.eventId}`, () =>
-    claimAndEnqueue(automation, parsed),
-  );
+  let lock = acceptLocks.get(automation.deliveries);
+  if (!lock) acceptLocks.set(automation.deliveries, (lock = createKeyedLock()));
+  const claimed = await lock(`${parsed.source}\n${parsed.eventId}`, () => claimAndEnqueue(automation, parsed));
   if (claimed !== 'accepted') return claimed;
   return {
     status: 'accepted',

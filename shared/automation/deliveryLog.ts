@@ -46,8 +46,6 @@ export interface DeliveryLog {
   release(claim: DeliveryClaim): Promise<void>;
   /** Whether the event is recorded as queued. */
   seen(source: string, eventId: string): Promise<boolean>;
-  /** Records the event as queued without a claim (imports, repairs). */
-  remember(source: string, eventId: string, details: DeliveryDetails): Promise<void>;
 }
 
 export interface DeliveryLogOptions {
@@ -89,6 +87,15 @@ export function judgeExisting(row: StoredState, token: string, now: Date, staleA
   return { kind: 'inProgress', retryAfterSeconds: Math.max(1, Math.min(IN_PROGRESS_RETRY_AFTER_S, untilStale)) };
 }
 
+/** A won claim, from either log. */
+export const claimed = (
+  source: string,
+  eventId: string,
+  token: string,
+  version: string,
+  tookOver: boolean,
+): ClaimResult => ({ status: 'claimed', claim: { source, eventId, token, version, tookOver } });
+
 const statusOf = (e: unknown): number | undefined => (e as { statusCode?: number }).statusCode;
 
 /** How many times a claim starts over when the row vanishes under it (released by a claimant whose send failed). */
@@ -115,10 +122,6 @@ export function createTableDeliveryLog(
     });
     await ready;
   };
-  const claimed = (source: string, eventId: string, token: string, etag: string, tookOver: boolean): ClaimResult => ({
-    status: 'claimed',
-    claim: { source, eventId, token, version: etag, tookOver },
-  });
 
   return {
     async claim(source, eventId, details) {
@@ -202,21 +205,6 @@ export function createTableDeliveryLog(
         if (statusOf(e) === 404) return false;
         throw e;
       }
-    },
-
-    async remember(source, eventId, details) {
-      await ensure();
-      await client.upsertEntity(
-        {
-          partitionKey: source,
-          rowKey: deliveryRowKey(eventId),
-          eventId,
-          ...details,
-          state: 'queued',
-          acceptedAt: now().toISOString(),
-        },
-        'Replace',
-      );
     },
   };
 }

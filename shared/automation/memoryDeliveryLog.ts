@@ -1,6 +1,7 @@
 // The delivery log's claim protocol (deliveryLog.ts) in memory, for one process: the CLI and unit tests.
 import { randomUUID } from 'node:crypto';
 import {
+  claimed,
   DEFAULT_STALE_AFTER_MS,
   judgeExisting,
   type DeliveryLog,
@@ -20,21 +21,17 @@ export function createMemoryDeliveryLog(options: DeliveryLogOptions = {}): Deliv
     rows.set(key, { ...row, version });
     return version;
   };
-  const claimOf = (source: string, eventId: string, token: string, version: string, tookOver: boolean) => ({
-    status: 'claimed' as const,
-    claim: { source, eventId, token, version, tookOver },
-  });
   return {
     async claim(source, eventId) {
       const key = keyOf(source, eventId);
       const token = randomUUID();
       const fresh = (): StoredState => ({ state: 'claimed', claimedAt: now().toISOString(), claimToken: token });
       const row = rows.get(key);
-      if (!row) return claimOf(source, eventId, token, write(key, fresh()), false);
+      if (!row) return claimed(source, eventId, token, write(key, fresh()), false);
       const judged = judgeExisting(row, token, now(), staleAfterMs);
       if (judged.kind === 'queued') return { status: 'queued' };
       if (judged.kind === 'inProgress') return { status: 'inProgress', retryAfterSeconds: judged.retryAfterSeconds };
-      return claimOf(source, eventId, token, write(key, fresh()), judged.kind === 'stale');
+      return claimed(source, eventId, token, write(key, fresh()), judged.kind === 'stale');
     },
     async markQueued(claim) {
       const key = keyOf(claim.source, claim.eventId);
@@ -49,9 +46,6 @@ export function createMemoryDeliveryLog(options: DeliveryLogOptions = {}): Deliv
     seen: async (source, eventId) => {
       const row = rows.get(keyOf(source, eventId));
       return row !== undefined && row.state !== 'claimed';
-    },
-    remember: async (source, eventId) => {
-      write(keyOf(source, eventId), { state: 'queued' });
     },
   };
 }

@@ -137,10 +137,9 @@ export function storageClientsFromIdentity(options: IdentityStorageOptions): Sto
  */
 export function createStorageClients(
   config: Pick<AppConfig, 'storageConnectionString' | 'storageAccountName' | 'cloud' | 'managedIdentityClientId'>,
-  options: StorageClientOptions & { credential?: TokenCredential } = {},
+  options: { credential?: TokenCredential } = {},
 ): StorageClients {
-  if (config.storageConnectionString)
-    return storageClientsFromConnectionString(config.storageConnectionString, { retry: options.retry });
+  if (config.storageConnectionString) return storageClientsFromConnectionString(config.storageConnectionString);
   if (config.storageAccountName) {
     let credential = options.credential;
     if (!credential) {
@@ -151,12 +150,7 @@ export function createStorageClients(
         config.managedIdentityClientId ? { clientId: config.managedIdentityClientId } : {},
       );
     }
-    return storageClientsFromIdentity({
-      accountName: config.storageAccountName,
-      cloud: config.cloud,
-      credential,
-      retry: options.retry,
-    });
+    return storageClientsFromIdentity({ accountName: config.storageAccountName, cloud: config.cloud, credential });
   }
   throw new ConfigError([
     'AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__accountName (with the managed identity) is required for workflows and webhooks (state, deliveries, queue)',

@@ -1,7 +1,6 @@
 // DefenderClient over the Microsoft Graph security API (v1.0): runHuntingQuery, /security/incidents and the
 // incident comments endpoint (defender-api.md §2).
 import { InputError } from '../errors';
-import { silentLogger } from '../logger';
 import {
   checkQuery,
   commonPatchFields,
@@ -29,8 +28,7 @@ import { validateUpdate } from './validateUpdate';
 export const GRAPH_INCIDENT_PAGE_SIZE = 50;
 
 export function createGraphClient(options: BackendClientOptions): DefenderClient {
-  const { http, huntingTimeoutMs } = options;
-  const logger = options.logger ?? silentLogger;
+  const { http } = options;
   const path = (id: string): string => incidentPath('/security/incidents', id, false);
 
   async function getIncident(id: string, call: CallOptions = {}): Promise<Incident> {
@@ -70,12 +68,10 @@ export function createGraphClient(options: BackendClientOptions): DefenderClient
         body.Timespan = opts.timespan;
       }
       return postHunting({
-        http,
-        huntingTimeoutMs,
-        logger,
+        ...options,
         backend: 'graph',
         path: '/security/runHuntingQuery',
-        body: body,
+        body,
         signal: opts.signal,
       });
     },

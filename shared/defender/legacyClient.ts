@@ -1,7 +1,6 @@
 // DefenderClient over the legacy Defender XDR API (api.security.microsoft.com, retiring 2027-02-01):
 // /api/advancedhunting/run and /api/incidents (defender-api.md §1).
 import { InputError } from '../errors';
-import { silentLogger } from '../logger';
 import {
   checkQuery,
   commonPatchFields,
@@ -27,8 +26,7 @@ import { validateUpdate } from './validateUpdate';
 export const LEGACY_INCIDENT_PAGE_SIZE = 100;
 
 export function createLegacyClient(options: BackendClientOptions): DefenderClient {
-  const { http, huntingTimeoutMs } = options;
-  const logger = options.logger ?? silentLogger;
+  const { http } = options;
   // incidentId is a long on this API.
   const path = (id: string): string => incidentPath('/api/incidents', id, true);
 
@@ -70,9 +68,7 @@ export function createLegacyClient(options: BackendClientOptions): DefenderClien
         );
       }
       return postHunting({
-        http,
-        huntingTimeoutMs,
-        logger,
+        ...options,
         backend: 'legacy',
         path: '/api/advancedhunting/run',
         body: { Query: q },

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DefenderClient, IncidentComment } from '../defender/types';
 import { DefenderApiError, InputError, isAppError, toError } from '../errors';
+import { createKeyedLock } from '../keyedLock';
 import { silentLogger, type Logger } from '../logger';
 import type { QueryLibrary } from '../queries/types';
 import { ACTIONS, WRITE_KINDS } from '../steps';
@@ -108,27 +109,8 @@ function flatten(steps: Step[], parent: string | undefined, out: StepReport[]): 
   return out;
 }
 
-/** Serialises work per key (tag merges are read-modify-write; two forEach items may hit one incident). */
-function createKeyedLock(): <T>(key: string, fn: () => Promise<T>) => Promise<T> {
-  const tails = new Map<string, Promise<void>>();
-  return async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
-    const previous = tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => mine);
-    tails.set(key, tail);
-    await previous;
-    try {
-      return await fn();
-    } finally {
-      release();
-      if (tails.get(key) === tail) tails.delete(key);
-    }
-  };
-}
-
-/** Runs with an idempotency key in progress in this process, by workflow and key. */
-const keyedRuns = new Map<string, Promise<unknown>>();
+/** Runs with an idempotency key take turns in this process, by workflow and key. */
+const keyedRuns = createKeyedLock();
 
 /**
  * Runs a loaded workflow.
@@ -140,15 +122,7 @@ const keyedRuns = new Map<string, Promise<unknown>>();
  */
 export async function runWorkflow(workflow: Workflow, options: RunOptions, deps: EngineDeps): Promise<RunReport> {
   if (options.idempotencyKey === undefined) return runOnce(workflow, options, deps);
-  const key = `${workflow.name}\n${options.idempotencyKey}`;
-  for (let running = keyedRuns.get(key); running; running = keyedRuns.get(key)) await running.catch(() => undefined);
-  const run = runOnce(workflow, options, deps);
-  keyedRuns.set(key, run);
-  try {
-    return await run;
-  } finally {
-    keyedRuns.delete(key);
-  }
+  return keyedRuns(`${workflow.name}\n${options.idempotencyKey}`, () => runOnce(workflow, options, deps));
 }
 
 async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps): Promise<RunReport> {
@@ -202,6 +176,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
   };
   const reports = flatten(workflow.steps, undefined, []);
   const reportOf = new Map(reports.map((r) => [r.id, r]));
+  // Tag merges are read-modify-write, and two forEach items may hit one incident.
   const lock = createKeyedLock();
   const evalBase: Omit<EvalContext, 'steps'> = {
     input,

@@ -115,7 +115,9 @@ describe('the client factory path against Azurite', () => {
 
     const deliveries = createTableDeliveryLog(clients, `Del${Date.now() % 1e7}`);
     assert.equal(await deliveries.seen('jira', 'e1'), false);
-    await deliveries.remember('jira', 'e1', { deliveryId: 'd1', incidentId: '42' });
+    const claim = await deliveries.claim('jira', 'e1', { deliveryId: 'd1', incidentId: '42' });
+    assert.equal(claim.status, 'claimed');
+    if (claim.status === 'claimed') await deliveries.markQueued(claim.claim);
     assert.equal(await deliveries.seen('jira', 'e1'), true);
 
     const name = `dep-${Date.now() % 1e7}`;
