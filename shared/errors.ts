@@ -15,6 +15,12 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'FORBIDDEN'
   | 'INPUT_INVALID'
+  /** An Idempotency-Key was reused with a different request body: answered 422 (IETF Idempotency-Key draft). */
+  | 'IDEMPOTENCY_KEY_REUSED'
+  /** The first request with this Idempotency-Key is still running: answered 409 with Retry-After. */
+  | 'IDEMPOTENCY_IN_PROGRESS'
+  /** Another live run holds the lease on this very write: answered 409 with Retry-After. */
+  | 'WRITE_IN_PROGRESS'
   | 'STEP_FAILED';
 
 export interface AppErrorOptions {

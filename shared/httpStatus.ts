@@ -1,0 +1,73 @@
+// The one status-code contract for every HTTP answer Riposte gives, whether an error was thrown at the edge or a
+// workflow run ended in a report. Callers act on the status: Logic Apps retries 408, 429 and every 5xx (four times
+// by default, honouring Retry-After), so a 5xx must mean "trying again may work" and a 4xx "fix the request".
+// - the caller's fault → 4xx naming the field (400), unknown thing (404), idempotency misuse (409/422);
+// - the Defender API refused what we sent (its 400/409/422) → 422 carrying its message and request id;
+// - anything down or out of retry budget (Key Vault, Entra, the API, storage, 429/5xx) → 503 with Retry-After;
+// - our own deployment refused upstream (Entra rejects the app's credentials, the API answers 401/403) → 502;
+// - invalid settings → 500.
+// Sources: Logic Apps retry policy (MicrosoftDocs/azure-docs articles/logic-apps/error-exception-handling.md),
+// draft-ietf-httpapi-idempotency-key-header-06 §2.7 (409 in flight, 422 payload mismatch).
+
+/** What an outcome needs to be mapped: its code, and for upstream failures the status the upstream answered. */
+export interface OutcomeForStatus {
+  code: string;
+  /** The HTTP status the upstream (Defender API, Key Vault, Entra) answered, when one did. */
+  upstreamStatus?: number | undefined;
+  /** How long the upstream (or our own lease) asked us to wait. */
+  retryAfterMs?: number | undefined;
+}
+
+export interface HttpStatusDecision {
+  status: number;
+  /** Seconds for the Retry-After header; set on every 409, 429 and 503. */
+  retryAfterSeconds?: number;
+}
+
+/** Retry-After when nobody said how long: long enough for a lease or a brief outage to pass. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 30;
+
+const retryAfter = (o: OutcomeForStatus, fallbackSeconds = DEFAULT_RETRY_AFTER_SECONDS): number =>
+  Math.max(1, Math.ceil((o.retryAfterMs ?? fallbackSeconds * 1000) / 1000));
+
+/**
+ * @returns the status (and Retry-After) for an error code; unknown codes are bugs and map to 500.
+ * The run report of a failed workflow run maps through the same function with its error's code.
+ */
+export function httpStatusFor(o: OutcomeForStatus): HttpStatusDecision {
+  switch (o.code) {
+    case 'INPUT_INVALID':
+      return { status: 400 };
+    case 'UNAUTHENTICATED':
+      return { status: 401 };
+    case 'NOT_FOUND':
+      return { status: 404 };
+    case 'IDEMPOTENCY_KEY_REUSED':
+      return { status: 422 };
+    case 'IDEMPOTENCY_IN_PROGRESS':
+    case 'WRITE_IN_PROGRESS':
+    case 'DELIVERY_IN_PROGRESS':
+      return { status: 409, retryAfterSeconds: retryAfter(o, 5) };
+    case 'DEFENDER_HTTP':
+      // The API understood the call and refused its content (400 bad field value, 409, 422): the request must
+      // change, so repeating it is pointless. A 401 that survived a token refresh is our credentials: 502.
+      if (o.upstreamStatus === 401) return { status: 502 };
+      return { status: 422 };
+    case 'DEFENDER_THROTTLED':
+    case 'DEFENDER_UNAVAILABLE':
+    case 'STORAGE_UNAVAILABLE':
+      return { status: 503, retryAfterSeconds: retryAfter(o) };
+    case 'SECRET_UNAVAILABLE':
+      // Key Vault down or unreachable is transient; 401/403/404 from the vault is the deployment's to fix.
+      if (o.upstreamStatus === undefined || o.upstreamStatus === 429 || o.upstreamStatus >= 500)
+        return { status: 503, retryAfterSeconds: retryAfter(o) };
+      return { status: 502 };
+    case 'FORBIDDEN':
+    case 'AUTH_FAILED':
+      return { status: 502 };
+    case 'CONFIG_INVALID':
+      return { status: 500 };
+    default:
+      return { status: 500 };
+  }
+}
