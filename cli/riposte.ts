@@ -9,6 +9,8 @@ import { ConfigError } from '../shared/errors';
 import type { Logger, LogProps } from '../shared/logger';
 import { redact, redactProps } from '../shared/logger';
 import { formatJson, readOpenApiDocument, SWAGGER_FILE, toSwagger2 } from './openapi';
+import { EXIT, EXIT_CODES_TEXT, exitCodeForRun } from './exitCodes';
+import { listenForInterrupts } from './interrupt';
 import { formatReport, runCommand, UsageError } from './run';
 import { formatValidation, validateContent } from './validate';
 
@@ -24,6 +26,9 @@ Commands:
       --dir <dir>            Content folder (default: the working directory).
       --settings <file>      Settings file (default: ./local.settings.json).
       --api graph|legacy     Sandbox only: which Defender API it plays (default graph).
+                             Ctrl-C stops it gently: nothing new starts, requests in flight finish,
+                             the partial report lists the writes left pending (the next run finishes
+                             them); a second Ctrl-C exits at once.
   sandbox [options]          Start the offline sandbox (same options as npm run sandbox; --help lists them).
   openapi [--write]          Print the Swagger 2.0 copy of openapi/riposte.openapi.json (connector import),
                              or write it to openapi/riposte.swagger.json.
@@ -32,7 +37,7 @@ Options:
   --json                     Machine-readable output on stdout (validate, run).
   -h, --help                 This text.
 
-Exit codes: 0 ok; 1 content problems, or the run failed or was throttled; 2 usage or settings error.`;
+${EXIT_CODES_TEXT}`;
 
 export interface Io {
   stdout(text: string): void;
@@ -96,19 +101,25 @@ async function run(args: string[], io: Io): Promise<number> {
   if (values.api !== undefined && values.api !== 'graph' && values.api !== 'legacy')
     throw new UsageError(`--api must be graph or legacy, got '${values.api}'`);
   const json = values.json === true;
-  const { target, report } = await runCommand({
-    workflow,
-    dryRun: values['dry-run'] === true,
-    dir: resolve(io.cwd, values.dir ?? '.'),
-    ...(values.input !== undefined ? { inputFile: resolve(io.cwd, values.input) } : {}),
-    ...(values.settings !== undefined ? { settingsFile: resolve(io.cwd, values.settings) } : {}),
-    ...(values.api !== undefined ? { api: values.api as 'graph' | 'legacy' } : {}),
-    ...(io.env ? { env: io.env } : {}),
-    logger: progressLogger(io, json),
-    say: json ? () => {} : (line) => io.stderr(`${line}\n`),
-  });
-  io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : `\n${formatReport(report, target)}`);
-  return report.status === 'succeeded' || report.status === 'stopped' ? 0 : 1;
+  const interrupts = listenForInterrupts((line) => io.stderr(`${line}\n`), workflow);
+  try {
+    const { target, report } = await runCommand({
+      workflow,
+      dryRun: values['dry-run'] === true,
+      dir: resolve(io.cwd, values.dir ?? '.'),
+      ...(values.input !== undefined ? { inputFile: resolve(io.cwd, values.input) } : {}),
+      ...(values.settings !== undefined ? { settingsFile: resolve(io.cwd, values.settings) } : {}),
+      ...(values.api !== undefined ? { api: values.api as 'graph' | 'legacy' } : {}),
+      ...(io.env ? { env: io.env } : {}),
+      logger: progressLogger(io, json),
+      say: json ? () => {} : (line) => io.stderr(`${line}\n`),
+      stopSignal: interrupts.signal,
+    });
+    io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : `\n${formatReport(report, target)}`);
+    return exitCodeForRun(report, interrupts.received);
+  } finally {
+    interrupts.dispose();
+  }
 }
 
 async function openapi(args: string[], io: Io): Promise<number> {
@@ -161,7 +172,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return 2;
     }
     io.stderr(`riposte: ${redact(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
-    return 2;
+    return EXIT.failed;
   }
 }
 

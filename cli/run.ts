@@ -11,6 +11,8 @@ import { createAutomation, type AutomationOverrides } from '../shared/automation
 import { createMemoryDeliveryLog } from '../shared/automation/memoryDeliveryLog';
 import { loadConfig, type Env } from '../shared/config';
 import { createDeps } from '../shared/deps';
+import { abortableSleep } from '../shared/http/defenderHttp';
+import { createRateLimiter, stopWaitingOn } from '../shared/http/rateLimiter';
 import { runWorkflow, type RunReport } from '../shared/engine';
 import { ConfigError, InputError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
@@ -31,6 +33,11 @@ export interface RunCommandOptions {
   logger: Logger;
   /** Progress for people (what is being started); silent in --json mode. */
   say: (line: string) => void;
+  /**
+   * Ctrl-C: once aborted no step, item, write or request starts (waits for a quota slot or a retry end at once);
+   * requests in flight finish. The report then has status 'interrupted' and lists the writes left pending.
+   */
+  stopSignal?: AbortSignal;
 }
 
 export interface RunCommandResult {
@@ -93,7 +100,8 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
       options.say('No TENANT_ID configured: starting the offline sandbox and an in-memory Azurite...');
       [running.sandbox, running.azurite] = await Promise.all([
         startSandbox({}),
-        startAzurite({ inMemory: true, ports: 'random' }),
+        // Its own process group: Ctrl-C must stop the run gently, not take its storage away mid-write.
+        startAzurite({ inMemory: true, ports: 'random', ownProcessGroup: true }),
       ]);
       const sb = running.sandbox.settings(options.api ?? 'graph');
       // ManagedIdentityCredential reads the App Service identity endpoint from process.env, nothing else does.
@@ -127,7 +135,16 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     }
 
     const config = loadConfig(settings);
-    const automation = await createAutomation(createDeps(config, { logger: options.logger }), overrides);
+    const stop = options.stopSignal;
+    const limiter = (name: 'hunting' | 'incidents') =>
+      stopWaitingOn(createRateLimiter({ name, windows: config.rateLimits[name] }), stop);
+    const deps = createDeps(config, {
+      logger: options.logger,
+      limiters: { hunting: limiter('hunting'), incidents: limiter('incidents') },
+      // A retry is a new request: after a stop it is not sent (its write stays pending for the next run).
+      sleep: (ms, signal) => abortableSleep(ms, signal && stop ? AbortSignal.any([signal, stop]) : (signal ?? stop)),
+    });
+    const automation = await createAutomation(deps, overrides);
     const workflow = automation.workflows.get(options.workflow);
     if (!workflow) {
       throw new UsageError(
@@ -142,6 +159,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
         dryRun: options.dryRun,
         // A scheduled workflow reads $run.window: give it the window its next timer run would cover.
         useWindow: workflow.triggers.schedule !== undefined,
+        ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
       },
       { ...automation.engine, logger: options.logger },
     );
@@ -155,13 +173,42 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   }
 }
 
-const STATUS_MARK: Record<string, string> = { succeeded: 'ok', dryRun: '~ ', failed: '!!', skipped: '- ' };
+const STATUS_MARK: Record<string, string> = {
+  succeeded: 'ok',
+  dryRun: '~ ',
+  failed: '!!',
+  skipped: '- ',
+  interrupted: '||',
+};
 const OUTCOME_WORDS: Record<string, string> = {
   applied: 'applied',
   wouldApply: 'would apply',
   alreadyDone: 'already done by an earlier run',
   unchanged: 'already as wanted',
 };
+
+/** What an interrupted run did not do: steps never reached, forEach items not started, writes left pending. */
+function interruptedLines(report: RunReport): string[] {
+  const lines: string[] = [];
+  const notReached = report.steps.filter((s) => s.executions === 0).map((s) => s.id);
+  const itemsLeft = report.steps
+    .filter((s) => s.kind === 'forEach' && (s.counts.skipped ?? 0) > 0)
+    .map((s) => `${s.counts.skipped} of ${s.counts.items} items of ${s.id}`);
+  const notStarted = [...itemsLeft, ...(notReached.length ? [`steps ${notReached.join(', ')}`] : [])];
+  lines.push(`Not started: ${notStarted.join('; ') || 'nothing'}`);
+  if (report.dryRun) return lines;
+  if (report.pendingWrites === undefined) {
+    lines.push('Pending writes: could not be listed (storage did not answer); the next run finishes any there are.');
+  } else if (report.pendingWrites.length === 0) {
+    lines.push('Pending writes: none (every write this run started was confirmed).');
+  } else {
+    lines.push(
+      `Pending writes (claimed, not confirmed; kept in storage with their change, finished by the next run of ${report.workflow}):`,
+    );
+    for (const w of report.pendingWrites) lines.push(`  incident ${w.incidentId} (lease until ${w.leaseUntil})`);
+  }
+  return lines;
+}
 
 /** The run report for a terminal: a line per step (nested steps indented), the changes under their step. */
 export function formatReport(report: RunReport, target: RunCommandResult['target']): string {
@@ -199,6 +246,9 @@ export function formatReport(report: RunReport, target: RunCommandResult['target
     .map(([k, v]) => `${v} ${OUTCOME_WORDS[k] ?? k}`)
     .join(', ');
   lines.push(`Changes: ${tally || 'none'}`);
+  if (report.resumedWrites?.length)
+    lines.push(`Finished first (left pending by an earlier run): ${report.resumedWrites.length}`);
+  if (report.status === 'interrupted') lines.push(...interruptedLines(report));
   if (report.stopReason) lines.push(`Stopped: ${report.stopReason}`);
   if (report.error) lines.push(`Error: ${report.error.code}: ${report.error.message}`);
   if (report.status === 'throttled')
