@@ -6,11 +6,43 @@ import '../host/fakeCore'; // must precede anything that loads @azure/functions
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { startAzurite, type Azurite } from '../host/azurite';
 import { startLocalHost, type LocalHost } from '../host/localHost';
 import { startSandbox, type Sandbox } from '../sandbox';
 
-const PORT = Number(process.env.PORT ?? 7071);
+export const USAGE = `Usage: npm start -- [--port <n>]
+
+Runs the Function App on http://localhost:<port> in the local host. With no tenant configured it also starts
+the offline sandbox and Azurite and points Riposte at them. Ctrl-C stops everything it started.
+
+Options:
+  --port <n>      HTTP port (default 7071, or PORT).
+  -h, --help      This text.
+
+Exit codes: 0 stopped with Ctrl-C (or --help); 1 could not start; 2 usage error.`;
+
+/** @returns the port, or an exit code when the command ends here (help, usage error). */
+function parseCommandLine(): { port: number } | number {
+  let values: { port?: string | undefined; help?: boolean | undefined };
+  try {
+    ({ values } = parseArgs({ options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (e) {
+    console.error(`start: ${(e as Error).message}\nRun npm start -- --help for usage.`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const raw = values.port ?? process.env.PORT ?? '7071';
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`start: --port must be a port number (0-65535), got '${raw}'`);
+    return 2;
+  }
+  return { port };
+}
 
 function localSettings(): Record<string, string> {
   const file = resolve('local.settings.json');
@@ -19,7 +51,7 @@ function localSettings(): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)]));
 }
 
-async function main(): Promise<void> {
+async function main(PORT: number): Promise<void> {
   const settings: Record<string, string> = { ...localSettings() };
   const tenantConfigured = Boolean(settings.TENANT_ID || process.env.TENANT_ID);
   const running: { sandbox?: Sandbox; azurite?: Azurite; host?: LocalHost } = {};
@@ -106,7 +138,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : String(err));
-  process.exit(1);
-});
+const commandLine = parseCommandLine();
+if (typeof commandLine === 'number') process.exitCode = commandLine;
+else
+  main(commandLine.port).catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  });
