@@ -11,6 +11,7 @@ import { redact, redactProps } from '../shared/logger';
 import { formatJson, readOpenApiDocument, SWAGGER_FILE, toSwagger2 } from './openapi';
 import { EXIT, EXIT_CODES_TEXT, exitCodeForRun } from './exitCodes';
 import { listenForInterrupts } from './interrupt';
+import { POISON_OPTIONS, POISON_USAGE, poisonCommand } from './poison';
 import { formatReport, runCommand, UsageError } from './run';
 import { formatValidation, validateContent } from './validate';
 
@@ -95,6 +96,12 @@ export const COMMANDS: Record<string, Command> = {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     usage: () => (require('../sandbox/cli') as { USAGE: string }).USAGE,
     run: sandbox,
+  },
+  poison: {
+    summary: 'List, show, replay or purge ticket events that failed for good (the poison queue).',
+    options: POISON_OPTIONS,
+    usage: () => POISON_USAGE,
+    run: poisonCommand,
   },
   openapi: {
     summary: 'Print (or --write) the Swagger 2.0 copy of the OpenAPI document.',

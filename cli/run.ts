@@ -3,7 +3,7 @@
 // which needs a managed identity to read the client secret from Key Vault (Cloud Shell, an Azure VM or container);
 // without one it starts the offline sandbox and an in-memory Azurite, runs against them and stops them again.
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { startAzurite, type Azurite } from '../host/azurite';
 import { startSandbox, type Sandbox } from '../sandbox';
@@ -16,6 +16,8 @@ import { createRateLimiter, stopWaitingOn } from '../shared/http/rateLimiter';
 import { runWorkflow, type RunReport } from '../shared/engine';
 import { ConfigError, InputError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
+import { effectiveSettings } from './settings';
+import { UsageError } from './usageError';
 import { createMemoryStateStore } from '../shared/state/memoryState';
 
 export interface RunCommandOptions {
@@ -45,22 +47,7 @@ export interface RunCommandResult {
   report: RunReport;
 }
 
-/** Usage errors: printed without a stack, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-function readSettingsFile(file: string, explicit: boolean): Env {
-  if (!existsSync(file)) {
-    if (explicit) throw new UsageError(`settings file not found: ${file}`);
-    return {};
-  }
-  const values = (JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, unknown> }).Values ?? {};
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)]));
-}
+export { UsageError };
 
 function readInput(file: string | undefined): Record<string, unknown> {
   if (file === undefined) return {};
@@ -85,9 +72,12 @@ const hasManagedIdentity = (env: Env): boolean => Boolean(env.IDENTITY_ENDPOINT 
  */
 export async function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {
   const processEnv = options.env ?? process.env;
-  const settingsFile = options.settingsFile ?? join(process.cwd(), 'local.settings.json');
-  // An explicit environment variable wins over the file, as in the Functions host.
-  const env: Env = { ...readSettingsFile(settingsFile, options.settingsFile !== undefined), ...processEnv };
+  // An environment variable that is set wins over the file, as with Core Tools.
+  const env: Env = effectiveSettings({
+    ...(options.settingsFile !== undefined ? { settingsFile: options.settingsFile } : {}),
+    cwd: process.cwd(),
+    env: processEnv,
+  });
   const input = readInput(options.inputFile);
   const contentDir = resolve(options.dir);
   const running: { sandbox?: Sandbox; azurite?: Azurite } = {};

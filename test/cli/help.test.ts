@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { COMMANDS, main, USAGE, type Io } from '../../cli/riposte';
 import { riposte, tsxScript, REPO, baseEnv, type Finished, type Running } from './cliProcess';
 
-const RIPOSTE_COMMANDS = ['validate', 'run', 'sandbox', 'openapi'];
+const RIPOSTE_COMMANDS = ['validate', 'run', 'sandbox', 'poison', 'openapi'];
 
 /** The npm scripts that take options, run as npm runs them (tsx on the script) but as one process. */
 const SCRIPTS: { script: string; file: string; usage: RegExp }[] = [
