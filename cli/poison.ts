@@ -195,7 +195,7 @@ async function poison(args: string[], io: Io): Promise<number> {
       `purge deletes ${all ? 'every poison message' : `${ids.length} message(s)`} for good: add --yes to confirm (riposte poison list shows them)`,
     );
 
-  const settings = effectiveSettings({
+  const { values: settings } = effectiveSettings({
     ...(values.settings !== undefined ? { settingsFile: values.settings } : {}),
     cwd: io.cwd,
     env: io.env ?? process.env,

@@ -35,7 +35,7 @@ Options:
   --dry-run              Read steps run; write steps report the exact change and make none.
   --dir <dir>            Content folder (default: the working directory).
   --settings <file>      Settings file (default: ./local.settings.json).
-  --api graph|legacy     Sandbox only: which Defender API it plays (default graph).
+  --api graph|legacy     Sandbox only: which Defender API it plays (default DEFENDER_API, else graph).
   --json                 The run report as JSON on stdout (progress and logs stay on stderr).
   -h, --help             This text.
 

@@ -16,7 +16,7 @@ import { createRateLimiter, stopWaitingOn } from '../shared/http/rateLimiter';
 import { runWorkflow, type RunReport } from '../shared/engine';
 import { ConfigError, InputError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import { effectiveSettings } from './settings';
+import { effectiveSettings, SANDBOX_CONNECTION, withoutSandboxConnection } from './settings';
 import { UsageError } from './usageError';
 import { createMemoryStateStore } from '../shared/state/memoryState';
 
@@ -73,11 +73,12 @@ const hasManagedIdentity = (env: Env): boolean => Boolean(env.IDENTITY_ENDPOINT 
 export async function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {
   const processEnv = options.env ?? process.env;
   // An environment variable that is set wins over the file, as with Core Tools.
-  const env: Env = effectiveSettings({
+  const layered = effectiveSettings({
     ...(options.settingsFile !== undefined ? { settingsFile: options.settingsFile } : {}),
     cwd: process.cwd(),
     env: processEnv,
   });
+  const env: Env = layered.values;
   const input = readInput(options.inputFile);
   const contentDir = resolve(options.dir);
   const running: { sandbox?: Sandbox; azurite?: Azurite } = {};
@@ -87,17 +88,37 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     const overrides: AutomationOverrides = {};
     if (!env.TENANT_ID) {
       target = 'sandbox';
-      options.say('No TENANT_ID configured: starting the offline sandbox and an in-memory Azurite...');
+      // --api, else DEFENDER_API, else graph; the sandbox's quotas scaled as the client's.
+      const api = options.api ?? env.DEFENDER_API?.toLowerCase() ?? 'graph';
+      if (api !== 'graph' && api !== 'legacy') throw new UsageError('DEFENDER_API must be graph or legacy');
+      const scale = Number(env.RATE_LIMIT_WINDOW_SCALE ?? '1');
+      if (!(scale >= 0.001 && scale <= 1))
+        throw new UsageError('RATE_LIMIT_WINDOW_SCALE must be a number from 0.001 to 1');
+      options.say(`No TENANT_ID configured: starting the offline sandbox (${api} API) and an in-memory Azurite...`);
+      const ignored: string[] = SANDBOX_CONNECTION.filter((n) => layered.sourceOf(n) !== undefined);
+      if (env.AzureWebJobsStorage || env.AzureWebJobsStorage__accountName) ignored.push('AzureWebJobsStorage');
+      if (ignored.length > 0)
+        options.say(
+          `Not used against the sandbox: ${ignored.join(', ')} (the sandbox supplies its own; a fresh sandbox needs fresh state).`,
+        );
       [running.sandbox, running.azurite] = await Promise.all([
-        startSandbox({}),
+        startSandbox({ rateLimitScale: scale }),
         // Its own process group: Ctrl-C must stop the run gently, not take its storage away mid-write.
         startAzurite({ inMemory: true, ports: 'random', ownProcessGroup: true }),
       ]);
-      const sb = running.sandbox.settings(options.api ?? 'graph');
+      const sb = running.sandbox.settings(api);
       // ManagedIdentityCredential reads the App Service identity endpoint from process.env, nothing else does.
       process.env.IDENTITY_ENDPOINT = sb.IDENTITY_ENDPOINT;
       process.env.IDENTITY_HEADER = sb.IDENTITY_HEADER;
-      settings = { ...sb, AzureWebJobsStorage: running.azurite.connectionString, CONTENT_DIR: contentDir };
+      const rest = withoutSandboxConnection(env);
+      delete rest.AzureWebJobsStorage__accountName;
+      settings = {
+        ...sb,
+        ...rest,
+        DEFENDER_API: api,
+        AzureWebJobsStorage: running.azurite.connectionString,
+        CONTENT_DIR: contentDir,
+      };
     } else {
       target = 'tenant';
       if (options.api) throw new UsageError('--api picks the sandbox backend; set DEFENDER_API for a tenant');

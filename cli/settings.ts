@@ -3,7 +3,11 @@
 // non-empty value of that name (Core Tools' `func start` copies each one into the process environment unless
 // Environment.GetEnvironmentVariable is non-empty, and prints "Skipping '<name>' from local settings as it's already
 // defined in current environment variables": Azure/azure-functions-core-tools, StartHostAction.cs,
-// UpdateEnvironmentVariables).
+// UpdateEnvironmentVariables). Both win over the sandbox's defaults. An empty value, or a placeholder left from
+// local.settings.sample.json (the all-zero GUID, or text in <angle brackets>), counts as not set.
+// Without a TENANT_ID Riposte runs against the offline sandbox; the settings that connect it to the sandbox (its
+// tenant, app, vault, identity endpoint, CA and API URL) then come from the sandbox as a set, since no other value
+// could work there; a command lists any such value it ignores, never dropping it quietly.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Env } from '../shared/config';
@@ -31,18 +35,69 @@ export function readSettingsFile(file: string, explicit: boolean): Env {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)]));
 }
 
-/** Names the environment sets (non-empty): they win over the file. */
-export const setInEnvironment = (env: Env, name: string): boolean => (env[name] ?? '') !== '';
+export type Source = 'environment' | 'settings file' | 'sandbox' | 'default' | 'generated';
 
-/** The file's Values under the environment: a variable that is set (non-empty) wins, as in Core Tools. */
-export function layerSettings(fromFile: Env, env: Env): Env {
-  const merged: Env = { ...fromFile };
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && (v !== '' || !(k in merged))) merged[k] = v;
-  return merged;
+/** Settings the sandbox supplies as a set in sandbox mode (sandbox.settings()). */
+export const SANDBOX_CONNECTION = [
+  'TENANT_ID',
+  'CLIENT_ID',
+  'KEY_VAULT_URL',
+  'CLIENT_SECRET_NAME',
+  'AUTHORITY_HOST',
+  'DEFENDER_API_BASE_URL',
+  'KEY_VAULT_CHALLENGE_VERIFICATION',
+  'TLS_CA_FILE',
+  'IDENTITY_ENDPOINT',
+  'IDENTITY_HEADER',
+  'MANAGED_IDENTITY_CLIENT_ID',
+] as const;
+
+const NIL_GUID = '00000000-0000-0000-0000-000000000000';
+/** The sample's placeholders: the all-zero GUID and `<your-vault>`-style text. */
+export const isPlaceholder = (v: string): boolean => v.trim() === NIL_GUID || /<[^<>]+>/.test(v);
+
+export interface LayeredSettings {
+  /** Environment over file, empty values and placeholders left out. */
+  values: Env;
+  sourceOf(name: string): Source | undefined;
+  /** Placeholder values that were left out, by name and where they were. */
+  placeholders: { name: string; source: Source }[];
+}
+
+/** Environment over file; empty values and placeholders do not count. */
+export function layer(env: Env, file: Env): LayeredSettings {
+  const placeholders: LayeredSettings['placeholders'] = [];
+  const clean = (values: Env, source: Source): Env =>
+    Object.fromEntries(
+      Object.entries(values).filter(([name, v]) => {
+        if (v === undefined || v.trim() === '') return false;
+        // Only the file holds the sample's placeholders; the environment is taken as given.
+        if (source === 'settings file' && isPlaceholder(v)) {
+          placeholders.push({ name, source });
+          return false;
+        }
+        return true;
+      }),
+    );
+  const fromEnv = clean(env, 'environment');
+  const fromFile = clean(file, 'settings file');
+  // Both are already free of empty values: the environment's non-empty ones win.
+  const values: Env = { ...fromFile, ...fromEnv };
+  return {
+    values,
+    sourceOf: (name) => (name in fromEnv ? 'environment' : name in fromFile ? 'settings file' : undefined),
+    placeholders,
+  };
 }
 
 /** The effective settings: the environment over the settings file (default <cwd>/local.settings.json). */
-export function effectiveSettings(options: { settingsFile?: string; cwd: string; env: Env }): Env {
+export function effectiveSettings(options: { settingsFile?: string; cwd: string; env: Env }): LayeredSettings {
   const file = options.settingsFile ?? join(options.cwd, 'local.settings.json');
-  return layerSettings(readSettingsFile(file, options.settingsFile !== undefined), options.env);
+  return layer(options.env, readSettingsFile(file, options.settingsFile !== undefined));
+}
+
+/** The settings that are not the sandbox's to supply: what the user's environment and file say for the rest. */
+export function withoutSandboxConnection(values: Env): Env {
+  const connection = new Set<string>(SANDBOX_CONNECTION);
+  return Object.fromEntries(Object.entries(values).filter(([k]) => !connection.has(k)));
 }
