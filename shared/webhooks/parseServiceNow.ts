@@ -91,6 +91,8 @@ export function parseServiceNow(
     ticketId,
     incidentId,
     occurredAt,
+    // sys_updated_on has whole seconds; sys_mod_count orders two updates of the record within one second.
+    ...(typeof modCount === 'string' && /^\d{1,30}$/.test(modCount) ? { sequence: modCount } : {}),
     ...(actor !== undefined ? { actor } : {}),
     update,
     echo,

@@ -30,8 +30,16 @@ export interface TicketEvent {
   ticketId: string;
   /** Defender incident id, digits only. */
   incidentId: string;
-  /** ISO-8601 UTC. */
+  /**
+   * ISO-8601 UTC: when the ticket changed (Jira `timestamp`, ServiceNow `sys_updated_on`, the generic `occurredAt` or
+   * Standard Webhooks envelope `timestamp`). Orders events per incident field (shared/webhooks/eventOrder.ts).
+   */
   occurredAt: string;
+  /**
+   * A number that grows with each change of one ticket (Jira changelog id, ServiceNow `sys_mod_count`), digits only:
+   * orders two events of the same ticket that carry the same time.
+   */
+  sequence?: string;
   actor?: string;
   update: IncidentUpdate;
   /** True when the change was made by Riposte itself: apply nothing, but remember the delivery. */

@@ -27,6 +27,7 @@ describe('parseDelivery: ServiceNow', () => {
       ticketId: 'INC0010001',
       incidentId: '1234',
       occurredAt: '2024-11-25T14:01:40.000Z',
+      sequence: '7',
       actor: 'ana.analyst',
       update: {
         status: 'resolved',
@@ -50,6 +51,7 @@ describe('parseDelivery: ServiceNow', () => {
       ticketId: 'SIR0010005',
       incidentId: '5678',
       occurredAt: '2024-11-26T09:15:00.000Z',
+      sequence: '12',
       actor: 'bo.responder',
       update: {
         status: 'resolved',
