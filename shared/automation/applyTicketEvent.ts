@@ -5,8 +5,9 @@
 // Order and concurrency: per incident, one instance at a time applies ticket events (a lease in the ticket-event
 // clock, shared/state/ticketEventClock.ts, which explains the protocol). Under the lease the event's fields are
 // compared with the stamps of the last events applied to them (shared/webhooks/eventOrder.ts): fields a newer event
-// has set are skipped, the others are stamped, then applied. The event is acknowledged either way, and its
-// delivery-log row says which fields were applied and which skipped as stale.
+// has set are skipped, the others are stamped, then applied (after narrowing any half-done write an interrupted run
+// left on the incident: narrowPendingWrites.ts). The event is acknowledged either way, and its delivery-log row says
+// which fields were applied and which skipped as stale.
 import { runWorkflow, type RunReport } from '../engine';
 import { isAppError, toError } from '../errors';
 import { createKeyedLock, type KeyedLock } from '../keyedLock';
@@ -17,6 +18,7 @@ import type { TicketEvent } from '../webhooks/types';
 import type { Automation } from '.';
 import type { TicketEventMessage } from './acceptDelivery';
 import type { DeliveryOutcome } from './deliveryLog';
+import { narrowPendingWrites } from './narrowPendingWrites';
 
 /** Failures no retry can fix: the incident does not exist, or the event asks for something invalid. */
 const PERMANENT_CODES: ReadonlySet<string> = new Set(['NOT_FOUND', 'INPUT_INVALID']);
@@ -185,6 +187,8 @@ async function applyHeld(
   const ours = Object.fromEntries(split.fresh.map((f) => [f, stamp]));
   // Record before apply (ticketEventClock.ts says why). Throws LeaseLostError if our lease was taken over.
   if (split.fresh.length > 0) await hold.record(ours);
+  // Half-done writes of interrupted runs must not bring back what a newer event has since set.
+  await narrowPendingWrites(automation.engine.state, workflow.name, event.incidentId, hold.fields, attempt.logger);
 
   const toApply = withoutFields(event, split.stale);
   if (split.stale.length > 0) {

@@ -19,6 +19,8 @@
 //   event id on the field, applies it. If E2 is poisoned instead, the caller rolls its stamps back (rollback below);
 //   only a crash on the very last attempt leaves a stamp whose value never landed, and then older events for that
 //   field are skipped rather than applied out of order (the poison message says which event to re-drive).
+// A crash after recording may also leave the engine's half-done write for E2's run, which the engine finishes
+// later whatever happened meanwhile; shared/automation/narrowPendingWrites.ts trims such writes under the lease.
 // Residual risk: a holder paused longer than its lease (the lease expired, another instance took over) may already
 // have a PATCH in flight. Renewal every third of the lease, and aborting the run when a renewal fails, keeps that
 // window to one in-flight request.

@@ -35,6 +35,7 @@ interface Rig {
 function rig(
   o: {
     defender?: FakeDefender;
+    now?: () => Date;
     clock?: TicketEventClock;
     maxDequeue?: number;
     state?: ReturnType<typeof createMemoryStateStore>;
@@ -48,7 +49,7 @@ function rig(
   const queries = createFakeQueries();
   const automation = {
     workflows: new Map([['ticket-sync', ticketSync]]),
-    engine: { defender, queries, state: o.state ?? createMemoryStateStore(), logger },
+    engine: { defender, queries, state: o.state ?? createMemoryStateStore(), logger, ...(o.now ? { now: o.now } : {}) },
     ticketQueue: {
       send: async () => {},
       sendPoison: async (_m: unknown, reason: string) => void poisoned.push({ reason }),
@@ -183,6 +184,46 @@ describe('a late ticket event never undoes a newer one', () => {
     const outcome = await r.apply(jira(T1, { status: 'inProgress' }));
     assert.ok(outcome.status === 'applied' && outcome.report === undefined);
     assert.equal(r.defender.writes().length, writes);
+  });
+});
+
+describe('an earlier attempt left a half-done engine write (crash between the claim and the PATCH)', () => {
+  /** Fails the next PATCHes while `on` is set, as a connection lost mid-request would. */
+  const failWrites = (r: Rig) => {
+    const sw = { on: true };
+    r.defender.before = (call) => {
+      if (call.method === 'updateIncident' && sw.on) throw new Error('socket hang up');
+    };
+    return sw;
+  };
+
+  it('the old event’s retry does not replay its superseded status over the newer event', async () => {
+    const r = rig();
+    const fail = failWrites(r);
+    const old = jira(T1, { status: 'inProgress', comment: '[SEC-42] looking' });
+    assert.equal((await r.apply(old, 1)).status, 'retry');
+    fail.on = false;
+    await r.apply(jira(T2, { status: 'resolved' }));
+    assert.equal(r.defender.incidents.get('7')!.status, 'resolved');
+    // The retry still posts its comment; its pending status write must not come back to life.
+    assert.equal((await r.apply(old, 2)).status, 'applied');
+    const i = r.defender.incidents.get('7')!;
+    assert.equal(i.status, 'resolved');
+    assert.ok(i.comments.some((c) => c.comment.startsWith('[SEC-42] looking')));
+  });
+
+  it('nor does any later run that finishes it once its lease has ended', async () => {
+    let now = new Date('2026-03-01T13:00:00Z');
+    const r = rig({ defender: createFakeDefender([incident('7'), incident('8')]), now: () => now });
+    const fail = failWrites(r);
+    const old = jira(T1, { status: 'inProgress' });
+    assert.equal((await r.apply(old, 1)).status, 'retry');
+    fail.on = false;
+    await r.apply(jira(T2, { status: 'resolved' }));
+    now = new Date(now.getTime() + 11 * 60_000); // past the engine's 10-minute write lease
+    // Any ticket-sync run finishes abandoned writes first: here one for another incident.
+    await r.apply(jira(T2, { status: 'inProgress' }, { incidentId: '8', ticketId: 'SEC-8' }));
+    assert.equal(r.defender.incidents.get('7')!.status, 'resolved');
   });
 });
 
