@@ -132,12 +132,28 @@ export interface ServiceNowMapping extends MappingBase, TicketMappingRules {
   occurredAtField: string;
   actorField: string;
   commentFields: readonly string[];
+  /** Resolution code and notes, added to the comment while the record's mapped status is resolved. */
+  resolution?: ResolutionRule;
+}
+
+export interface ResolutionRule {
+  /** ServiceNow `close_notes` ("Resolution notes"). */
+  notesField: string;
+  /** ServiceNow `close_code` ("Resolution code"). */
+  codeField?: string;
+  /** Stored close-code value (trimmed, lower case) → the label to show, for instances whose values differ. */
+  codeLabels: ReadonlyMap<string, string>;
 }
 
 export interface GenericMapping extends MappingBase {
   source: 'generic';
   /** Extra status words (e.g. closed → resolved) on top of the domain values. */
   statusAliases: ReadonlyMap<string, SettableStatus>;
+  /**
+   * Standard Webhooks envelope `type`s to apply (exact, `prefix.*`, or `*`); others are ignored. Undefined: all.
+   * The flat shape has no type and is not filtered.
+   */
+  eventTypes?: readonly string[];
 }
 
 /** A compiled mappings/<source>.yaml (see loadMappings). */

@@ -239,6 +239,70 @@ export function ticketOrderingSuite(api: 'graph' | 'legacy'): void {
     });
   });
 
+  describe(`Standard Webhooks envelope and ServiceNow resolution notes (${api})`, () => {
+    it('generic: a Standard Webhooks envelope is applied; a later-delivered but older envelope is recorded stale', async () => {
+      const incidentId = newIncident();
+      // Payload structure of the Standard Webhooks spec v1.0.0 ({type, timestamp, data}; reference §3.2), signed
+      // with webhook-id / webhook-timestamp / webhook-signature by the harness (§3.1).
+      const now = Date.now();
+      const resolved = {
+        type: 'ticket.updated',
+        timestamp: new Date(now).toISOString(),
+        data: { incidentId, status: 'Resolved', ticketId: 'CHG-31', comment: 'Closed by the change board.' },
+      };
+      const r1 = await h.webhook('generic', resolved, { id: `msg_${randomUUID()}` });
+      accepted(r1.status, r1.text);
+      await waitFor('the envelope applied', () => stored(incidentId).status === 'resolved');
+      await h.host.drainQueues(20_000);
+      assert.ok(stored(incidentId).customTags.includes('ticket:CHG-31'));
+      assert.ok(
+        riposteCommentsOf(h, Number(incidentId)).some((c) => c.startsWith('[CHG-31] Closed by the change board.')),
+      );
+
+      const lateId = `msg_${randomUUID()}`;
+      const late = {
+        type: 'ticket.updated',
+        timestamp: new Date(now - 60_000).toISOString(),
+        data: { incidentId, status: 'In Progress', ticketId: 'CHG-31' },
+      };
+      const r2 = await h.webhook('generic', late, { id: lateId });
+      accepted(r2.status, r2.text);
+      await h.host.drainQueues(20_000);
+      await waitFor('the late envelope recorded', async () => {
+        const row = await deliveryRow('generic', `generic:${lateId}`).catch(() => undefined);
+        return row?.outcome !== undefined;
+      });
+      assert.equal(stored(incidentId).status, 'resolved');
+      assert.equal((await deliveryRow('generic', `generic:${lateId}`)).outcome, 'stale');
+    });
+
+    it('ServiceNow: resolving a record puts its close code and close_notes in the incident comment', async () => {
+      const incidentId = newIncident();
+      const sysId = randomUUID().replace(/-/g, '');
+      const payload = serviceNowEvent({
+        incidentId,
+        sysId,
+        number: 'INC0020031',
+        modCount: 4,
+        state: '6',
+        updatedOn: new Date(),
+        changed: ['state', 'close_code', 'close_notes'],
+        closeNotes: 'Password reset; MFA re-registered.',
+      });
+      const r = await h.webhook('servicenow', payload, { id: `${sysId}.4` });
+      accepted(r.status, r.text);
+      const [comment] = await waitFor('the resolution comment', () => {
+        const c = riposteCommentsOf(h, Number(incidentId));
+        return c.length > 0 ? c : undefined;
+      });
+      assert.match(
+        comment!,
+        /^\[INC0020031\] Resolution code: Resolved by caller\nResolution notes: Password reset; MFA re-registered\. — \[riposte:[0-9a-f]{8}\]$/,
+      );
+      assert.equal(stored(incidentId).status, 'resolved');
+    });
+  });
+
   describe(`two tickets linked to one incident (${api})`, () => {
     it('events from six tickets, applied at once on two instances, all leave their link tag', async () => {
       const incidentId = newIncident();
