@@ -23,8 +23,12 @@ import { narrowPendingWrites } from './narrowPendingWrites';
 /** Failures no retry can fix: the incident does not exist, or the event asks for something invalid. */
 const PERMANENT_CODES: ReadonlySet<string> = new Set(['NOT_FOUND', 'INPUT_INVALID']);
 
-/** The incident lease: long enough for a run with Defender retries between renewals, short enough to heal a crash. */
-export const TICKET_LEASE_MS = 60_000;
+/**
+ * The incident lease. Renewed every third of it while a run works (a run with Defender retries may take minutes), so
+ * it only has to outlast a slow storage call between renewals; and it is how long a crashed instance keeps the
+ * incident's other ticket events waiting.
+ */
+export const TICKET_LEASE_MS = 20_000;
 /** Renewed this often while a run holds it (a third of the lease: two renewals may fail before it lapses). */
 const RENEW_EVERY_MS = TICKET_LEASE_MS / 3;
 /** How long one attempt waits for another instance's lease before handing the message back to the queue. */

@@ -3,7 +3,7 @@
 // Every change after the lease is taken is an ETag-conditional Merge, so a holder whose lease was taken over gets
 // 412 and learns it lost (LeaseLostError) instead of recording over the new holder. Why lease + record-before-apply:
 // ticketEventClock.ts. Lease expiry compares the reader's clock with the writer's: instances' clocks agree to well
-// under a second on Azure, against a lease of a minute.
+// under a second on Azure, against a lease of tens of seconds.
 import { randomUUID } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import {
