@@ -46,6 +46,10 @@ export interface AppStack {
   call(method: string, path: string, o?: CallOptions): Promise<HttpAnswer>;
   /** Fires a timer through the admin API and waits for its invocation to end; returns its outcome. */
   fireTimer(name: string, timeoutMs?: number): Promise<'Succeeded' | 'Failed'>;
+  /** Finished invocations of a function so far (the host's "Executed 'Functions.<name>'" lines). */
+  invocations(name: string): number;
+  /** Waits until `name` has finished more than `count` invocations. */
+  waitForInvocations(name: string, count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -121,6 +125,10 @@ export async function startAppStack(o: AppStackOptions): Promise<AppStack> {
           timeoutMs,
         });
         return done.exec(line)![1] as 'Succeeded' | 'Failed';
+      },
+      invocations: (name) => stack.host.lines.filter((l) => l.includes(`Executed 'Functions.${name}' (`)).length,
+      async waitForInvocations(name, count, timeoutMs = 30_000) {
+        await waitFor(`${count + 1} invocation(s) of ${name}`, () => stack.invocations(name) > count, { timeoutMs });
       },
       close,
     };
