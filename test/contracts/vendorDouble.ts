@@ -3,7 +3,6 @@
 // the sandbox unchanged. Its certificate is issued by the sandbox's own CA (the sandbox must be started with
 // `persistCa` and a `dataDir`), so Riposte trusts it through the same TLS_CA_FILE. It records what it received, so a
 // test can also check what Riposte sent (the request side of a contract).
-import { randomBytes } from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Sandbox } from '../../sandbox';
@@ -81,11 +80,7 @@ export async function startVendorDouble(sandbox: Sandbox, caDir: string): Promis
       if (hit) {
         hit.left -= 1;
         const text = typeof hit.a.body === 'string' ? hit.a.body : JSON.stringify(hit.a.body);
-        res.writeHead(hit.a.status, {
-          'content-type': 'application/json; charset=utf-8',
-          'x-ms-request-id': randomBytes(8).toString('hex'),
-          ...hit.a.headers,
-        });
+        res.writeHead(hit.a.status, { 'content-type': 'application/json; charset=utf-8', ...hit.a.headers });
         res.end(text);
         return;
       }
