@@ -35,7 +35,7 @@ beforeEach(() => vendor.clear());
 
 /** The real clients with Entra, Key Vault and the API all reached through the vendor double. */
 function depsFor(api: 'graph' | 'legacy'): AppDeps {
-  const settings = {
+  const settings: Record<string, string> = {
     ...sandbox.settings(api),
     AUTHORITY_HOST: vendor.url,
     KEY_VAULT_URL: vendor.url,
@@ -44,8 +44,8 @@ function depsFor(api: 'graph' | 'legacy'): AppDeps {
     MAX_RETRIES: '0',
   };
   // ManagedIdentityCredential (Key Vault) reads the App Service MI variables from process.env only.
-  process.env.IDENTITY_ENDPOINT = settings.IDENTITY_ENDPOINT;
-  process.env.IDENTITY_HEADER = settings.IDENTITY_HEADER;
+  process.env.IDENTITY_ENDPOINT = sandbox.identityEndpoint;
+  process.env.IDENTITY_HEADER = sandbox.identityHeader;
   return createDeps(loadConfig(settings), { logger: silentLogger });
 }
 
