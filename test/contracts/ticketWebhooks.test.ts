@@ -50,7 +50,7 @@ async function sendAndApply(source: 'jira' | 'servicenow' | 'generic', d: Delive
   const before = stack.invocations(QUEUE_FUNCTION);
   const r = await send(source, d);
   assert.equal(r.status, 202, `accepted and queued: ${r.text}`);
-  await stack.waitForInvocations(QUEUE_FUNCTION, before);
+  await stack.settleTicketQueue(before);
 }
 
 describe('Jira Cloud: the documented jira:issue_updated example', () => {

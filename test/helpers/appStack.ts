@@ -11,6 +11,7 @@ import { startSandbox, type Sandbox } from '../../sandbox';
 import { startVendorDouble, type VendorDouble } from '../contracts/vendorDouble';
 import {
   newWebhookSecrets,
+  queueLength,
   Scratch,
   startHostProcess,
   waitFor,
@@ -50,6 +51,11 @@ export interface AppStack {
   invocations(name: string): number;
   /** Waits until `name` has finished more than `count` invocations. */
   waitForInvocations(name: string, count: number, timeoutMs?: number): Promise<void>;
+  /**
+   * After a delivery was queued: waits until the queue trigger has run at least once more than `before` and the
+   * ticket-event queue is empty (a failed attempt puts the message back; its retry or the poison queue ends it).
+   */
+  settleTicketQueue(before: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -129,6 +135,17 @@ export async function startAppStack(o: AppStackOptions): Promise<AppStack> {
       invocations: (name) => stack.host.lines.filter((l) => l.includes(`Executed 'Functions.${name}' (`)).length,
       async waitForInvocations(name, count, timeoutMs = 30_000) {
         await waitFor(`${count + 1} invocation(s) of ${name}`, () => stack.invocations(name) > count, { timeoutMs });
+      },
+      async settleTicketQueue(before, timeoutMs = 30_000) {
+        await stack.waitForInvocations('applyTicketEvent', before, timeoutMs);
+        const queue = settings.TICKET_EVENTS_QUEUE ?? 'riposte-ticket-events';
+        await waitFor(
+          `queue ${queue} to empty`,
+          async () => (await queueLength(azurite.connectionString, queue)) === 0,
+          {
+            timeoutMs,
+          },
+        );
       },
       close,
     };

@@ -1,0 +1,76 @@
+// The journeys suite for one Defender API: every shipped workflow (workflows/*.yaml, enumerated) through every entry
+// point that applies to it (its triggers; the CLI runs any workflow), each as a separate process against one app
+// stack, with the incident checked in the sandbox afterwards, not only the answer. Entry points a workflow does not
+// declare must refuse it and change nothing.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startAppStack, type Api, type AppStack } from '../helpers/appStack';
+import { deliverWebhook, entryPointsOf, runCli, shippedWorkflows, type EntryPoint } from './entryPoints';
+import { JOURNEYS, type WorkflowJourney } from './workflowJourneys';
+
+async function drive(stack: AppStack, workflow: string, journey: WorkflowJourney, entry: EntryPoint): Promise<void> {
+  const c = await journey.setup(stack, entry);
+  if (entry === 'cli') {
+    const r = await runCli(stack, workflow, c.input);
+    assert.equal(r.code, 0, `riposte run exited ${String(r.code)}\n${r.stdout}\n${r.stderr.slice(-2000)}`);
+    assert.equal(r.report?.status, 'succeeded', r.stdout);
+  } else if (entry === 'http') {
+    const r = await stack.call('POST', `/api/workflows/${workflow}/run`, { body: { input: c.input } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal((r.json as { status?: string }).status, 'succeeded', r.text);
+  } else if (entry === 'timer') {
+    const outcome = await stack.fireTimer(`workflow-${workflow}`);
+    const tail = stack.host.lines.filter((l) => l.includes(`workflow-${workflow}`)).slice(-5);
+    assert.equal(outcome, 'Succeeded', tail.join('\n'));
+  } else {
+    const source = entry.slice('webhook:'.length) as 'generic' | 'servicenow' | 'jira';
+    assert.ok(journey.delivery, `${workflow} declares webhook source ${source}: its journey needs a delivery()`);
+    const r = await deliverWebhook(stack, source, journey.delivery(stack, source, c));
+    assert.equal(r.status, 202, `accepted and queued: ${r.text}`);
+  }
+  journey.verify(stack, c, entry);
+}
+
+export function defineJourneys(api: Api): void {
+  let stack: AppStack;
+  before(async () => {
+    stack = await startAppStack({ api });
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  for (const w of shippedWorkflows()) {
+    describe(`${w.name} (${api})`, () => {
+      const journey = JOURNEYS[w.name];
+      if (!journey) {
+        it('has a journey', () => {
+          assert.fail(`workflows/${w.file} has no journey: add one to test/journeys/workflowJourneys.ts`);
+        });
+        return;
+      }
+      for (const entry of entryPointsOf(w)) {
+        it(`through ${entry}: changes the incident`, async () => {
+          await drive(stack, w.name, journey, entry);
+        });
+      }
+      if (!w.triggers.http) {
+        it('through http: refused (no HTTP trigger), nothing changes', async () => {
+          const before = JSON.stringify(stack.sandbox.control.incidents());
+          const r = await stack.call('POST', `/api/workflows/${w.name}/run`, { body: { input: {} } });
+          assert.ok(r.status >= 400 && r.status < 500, `${r.status}: ${r.text}`);
+          assert.equal(JSON.stringify(stack.sandbox.control.incidents()), before);
+        });
+      }
+      if (!w.triggers.schedule) {
+        it('through timer: there is no timer for it', async () => {
+          const r = await stack.call('POST', `/admin/functions/workflow-${w.name}`, {
+            key: stack.host.masterKey,
+            body: {},
+          });
+          assert.equal(r.status, 404, r.text);
+        });
+      }
+    });
+  }
+}
