@@ -10,6 +10,20 @@ import { JOURNEYS, type WorkflowJourney } from './workflowJourneys';
 
 async function drive(stack: AppStack, workflow: string, journey: WorkflowJourney, entry: EntryPoint): Promise<void> {
   const c = await journey.setup(stack, entry);
+  if (entry === 'cli --dry-run') {
+    const before = JSON.stringify(stack.sandbox.control.incident(c.incidentId));
+    const r = await runCli(stack, workflow, c.input, { dryRun: true });
+    assert.equal(r.code, 0, `riposte run --dry-run exited ${String(r.code)}\n${r.stdout}\n${r.stderr.slice(-2000)}`);
+    assert.equal(r.report?.dryRun, true, r.stdout);
+    assert.equal(r.report?.status, 'succeeded', r.stdout);
+    const changes = (r.report?.steps ?? []).flatMap((s) => s.changes ?? []);
+    assert.ok(
+      changes.some((ch) => ch.incidentId === c.incidentId && ch.outcome === 'wouldApply'),
+      `the dry run reports the change it would make to incident ${c.incidentId}: ${JSON.stringify(changes)}`,
+    );
+    assert.equal(JSON.stringify(stack.sandbox.control.incident(c.incidentId)), before, 'a dry run changes nothing');
+    return;
+  }
   if (entry === 'cli') {
     const r = await runCli(stack, workflow, c.input);
     assert.equal(r.code, 0, `riposte run exited ${String(r.code)}\n${r.stdout}\n${r.stderr.slice(-2000)}`);
@@ -50,7 +64,8 @@ export function defineJourneys(api: Api): void {
         return;
       }
       for (const entry of entryPointsOf(w)) {
-        it(`through ${entry}: changes the incident`, async () => {
+        const what = entry === 'cli --dry-run' ? 'reports the change and makes none' : 'changes the incident';
+        it(`through ${entry}: ${what}`, async () => {
           await drive(stack, w.name, journey, entry);
         });
       }

@@ -15,7 +15,7 @@ import type { Delivery } from '../contracts/vendorPayloads';
 export const REPO = join(__dirname, '..', '..');
 
 export type WebhookSource = 'generic' | 'servicenow' | 'jira';
-export type EntryPoint = 'cli' | 'http' | 'timer' | `webhook:${WebhookSource}`;
+export type EntryPoint = 'cli' | 'cli --dry-run' | 'http' | 'timer' | `webhook:${WebhookSource}`;
 
 export interface ShippedWorkflow {
   name: string;
@@ -41,6 +41,8 @@ export function entryPointsOf(w: ShippedWorkflow): EntryPoint[] {
   if (w.triggers.http) out.push('http');
   if (w.triggers.schedule) out.push('timer');
   for (const s of w.triggers.webhook?.sources ?? []) out.push(`webhook:${s}`);
+  // Last: a dry run must find the change a real run would make, and make none.
+  out.push('cli --dry-run');
   return out;
 }
 
@@ -49,7 +51,14 @@ export interface CliResult {
   stdout: string;
   stderr: string;
   /** The run report (--json), when stdout held one. */
-  report: { status?: string; error?: unknown; steps?: unknown[] } | undefined;
+  report:
+    | {
+        status?: string;
+        dryRun?: boolean;
+        error?: unknown;
+        steps?: { changes?: { incidentId?: string; outcome?: string }[] }[];
+      }
+    | undefined;
 }
 
 /**
@@ -61,8 +70,9 @@ export async function runCli(
   stack: AppStack,
   workflow: string,
   input: Record<string, unknown>,
-  timeoutMs = 90_000,
+  o: { dryRun?: boolean; timeoutMs?: number } = {},
 ): Promise<CliResult> {
+  const timeoutMs = o.timeoutMs ?? 90_000;
   const dir = mkdtempSync(join(tmpdir(), 'riposte-journey-cli-'));
   try {
     const inputFile = join(dir, 'input.json');
@@ -84,6 +94,7 @@ export async function runCli(
         '--dir',
         REPO,
         '--json',
+        ...(o.dryRun ? ['--dry-run'] : []),
       ],
       { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
