@@ -45,6 +45,30 @@ async function drive(stack: AppStack, workflow: string, journey: WorkflowJourney
   journey.verify(stack, c, entry);
 }
 
+/**
+ * `riposte run` while Riposte's own client-side quota makes it wait (incidents: 50 calls a minute, here a 3-second
+ * "minute"): the process must stay alive through the waits, finish every write, print the report and exit 0
+ * (issue 11 item 1: the limiter's unref'd timer let the CLI exit 0 in the middle of a run).
+ */
+async function cliThroughClientQuota(stack: AppStack): Promise<void> {
+  const now = Date.now();
+  const ids = Array.from({ length: 60 }, (_, n) =>
+    String(
+      stack.sandbox.control.addIncident({
+        status: 'active',
+        displayName: `Journey: forgotten incident ${n}`,
+        createdDateTime: new Date(now - 12 * 86_400_000).toISOString(),
+        lastUpdateDateTime: new Date(now - 10 * 86_400_000).toISOString(),
+      }).id,
+    ),
+  );
+  const r = await runCli(stack, 'stale-incident-triage', {}, { env: { RATE_LIMIT_WINDOW_SCALE: '0.05' } });
+  assert.equal(r.code, 0, `exit ${String(r.code)}\n${r.stdout.slice(-1000)}\n${r.stderr.slice(-1000)}`);
+  assert.equal(r.report?.status, 'succeeded', `the run report is printed: ${r.stdout.slice(0, 500)}`);
+  const untouched = ids.filter((id) => !stack.sandbox.control.incident(id)?.customTags.includes('stale'));
+  assert.deepEqual(untouched, [], 'every stale incident was triaged');
+}
+
 export function defineJourneys(api: Api): void {
   let stack: AppStack;
   before(async () => {
@@ -88,4 +112,10 @@ export function defineJourneys(api: Api): void {
       }
     });
   }
+
+  describe(`riposte run under the client-side quota (${api})`, () => {
+    it('waits for its quota, finishes every write, prints the report and exits 0 (item 1)', async () => {
+      await cliThroughClientQuota(stack);
+    });
+  });
 }

@@ -70,14 +70,14 @@ export async function runCli(
   stack: AppStack,
   workflow: string,
   input: Record<string, unknown>,
-  o: { dryRun?: boolean; timeoutMs?: number } = {},
+  o: { dryRun?: boolean; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
   const timeoutMs = o.timeoutMs ?? 90_000;
   const dir = mkdtempSync(join(tmpdir(), 'riposte-journey-cli-'));
   try {
     const inputFile = join(dir, 'input.json');
     writeFileSync(inputFile, JSON.stringify(input));
-    const env: Record<string, string | undefined> = { ...process.env, ...stack.settings };
+    const env: Record<string, string | undefined> = { ...process.env, ...stack.settings, ...o.env };
     const child = spawn(
       process.execPath,
       [
