@@ -75,13 +75,37 @@ describe('Jira Cloud: the documented jira:issue_updated example', () => {
   it('a late delivery (older timestamp) does not undo a newer one (item 4)', async () => {
     const id = newIncident();
     const now = Date.now();
-    const newer = jiraIssueUpdated({ incidentId: id, from: 'indeterminate', to: 'done', timestamp: now });
-    const older = jiraIssueUpdated({ incidentId: id, from: 'new', to: 'indeterminate', timestamp: now - 60_000 });
+    const newer = jiraIssueUpdated({
+      incidentId: id,
+      from: 'indeterminate',
+      to: 'done',
+      timestamp: now,
+      changelogId: 20002,
+    });
+    const older = jiraIssueUpdated({
+      incidentId: id,
+      from: 'new',
+      to: 'indeterminate',
+      timestamp: now - 60_000,
+      changelogId: 20001,
+    });
     (older.issue as { key: string }).key = (newer.issue as { key: string }).key;
     await sendAndApply('jira', jiraDelivery(newer, stack.secrets.jira));
     assert.equal(incident(id).status, 'resolved');
     await sendAndApply('jira', jiraDelivery(older, stack.secrets.jira));
     assert.equal(incident(id).status, 'resolved', 'the older In Progress event is skipped, not applied');
+  });
+});
+
+describe('Two tickets linked to one incident', () => {
+  it("keep both links: neither ticket's event removes the other's (item 4)", async () => {
+    const id = newIncident();
+    const a = jiraIssueUpdated({ incidentId: id, from: 'new', to: 'indeterminate', issueKey: 'SEC-101' });
+    const b = serviceNowIncident({ incidentId: id, state: '2', number: 'INC0000101' });
+    await sendAndApply('jira', jiraDelivery(a, stack.secrets.jira));
+    await sendAndApply('servicenow', standardWebhooksDelivery(JSON.stringify(b), stack.secrets.servicenow));
+    const tags = incident(id).customTags;
+    assert.ok(tags.includes('ticket:SEC-101') && tags.includes('ticket:INC0000101'), JSON.stringify(tags));
   });
 });
 
@@ -119,13 +143,21 @@ describe('ServiceNow: the Table API incident record posted by a business rule', 
     const id = newIncident();
     const now = new Date();
     const sysId = 'ef43c6d40a0a0b5700c77f9bf387afe3';
-    const newer = serviceNowIncident({ incidentId: id, state: '7', updatedOn: now, sysId, number: 'INC0000050' });
+    const newer = serviceNowIncident({
+      incidentId: id,
+      state: '7',
+      updatedOn: now,
+      sysId,
+      number: 'INC0000050',
+      modCount: 9,
+    });
     const older = serviceNowIncident({
       incidentId: id,
       state: '2',
       updatedOn: new Date(now.getTime() - 60_000),
       sysId,
       number: 'INC0000050',
+      modCount: 8,
     });
     await sendAndApply('servicenow', standardWebhooksDelivery(JSON.stringify(newer), stack.secrets.servicenow));
     assert.equal(incident(id).status, 'resolved');

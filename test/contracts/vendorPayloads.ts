@@ -64,6 +64,8 @@ export interface JiraChange {
   /** Event time in ms (Jira's `timestamp`); default now. */
   timestamp?: number;
   issueKey?: string;
+  /** Jira's changelog ids grow with each change (default random). */
+  changelogId?: number;
 }
 
 /**
@@ -93,7 +95,7 @@ export function jiraIssueUpdated(c: JiraChange): Record<string, unknown> {
       ...CATEGORIES[c.to],
     },
   };
-  p.changelog.id = Math.floor(Math.random() * 1_000_000);
+  p.changelog.id = c.changelogId ?? Math.floor(Math.random() * 1_000_000);
   p.changelog.items = [
     {
       toString: CATEGORIES[c.to].name,
@@ -125,6 +127,8 @@ export interface ServiceNowChange {
   changed?: string[];
   sysId?: string;
   number?: string;
+  /** `sys_mod_count`, which grows with every update of the record (default random). */
+  modCount?: number;
 }
 
 /**
@@ -139,7 +143,7 @@ export function serviceNowIncident(c: ServiceNowChange): Record<string, unknown>
   const changed = ['state'];
   record.sys_id = c.sysId ?? randomBytes(16).toString('hex');
   record.number = c.number ?? `INC${String(Math.floor(Math.random() * 9_000_000) + 1_000_000)}`;
-  record.sys_mod_count = String(Number(record.sys_mod_count) + 1 + Math.floor(Math.random() * 1000));
+  record.sys_mod_count = String(c.modCount ?? Number(record.sys_mod_count) + 1 + Math.floor(Math.random() * 1000));
   record.sys_updated_on = serviceNowTime(c.updatedOn ?? new Date());
   record.correlation_id = c.incidentId;
   record.correlation_display = 'Microsoft Defender XDR';
