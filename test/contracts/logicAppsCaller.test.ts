@@ -96,6 +96,27 @@ describe('Logic Apps HTTP action calling a workflow run', () => {
   });
 });
 
+describe('answers Logic Apps can read (a JSON action fails on a non-JSON answer)', () => {
+  it('a wrong function key: 401 with the JSON error body (item 8)', async () => {
+    const r = await stack.call('POST', '/api/workflows/ticket-sync/run', {
+      body: { input: { incidentId: '3309' } },
+      headers: { ...runHeaders('HTTP'), 'content-type': 'application/json' },
+      key: 'not-the-function-key',
+    });
+    assert.equal(r.status, 401, r.text);
+    assertJson(r);
+  });
+
+  it('a body that is not JSON (Content-Type text/plain): 415 with the JSON error body (item 8)', async () => {
+    const r = await stack.call('POST', '/api/workflows/ticket-sync/run', {
+      body: 'incidentId=3309',
+      headers: { ...runHeaders('HTTP'), 'content-type': 'text/plain' },
+    });
+    assert.equal(r.status, 415, r.text);
+    assertJson(r);
+  });
+});
+
 describe('Idempotency-Key (draft-ietf-httpapi-idempotency-key-header)', () => {
   const { uuid } = fixtureJson<{ uuid: string }>('idempotency-key/header-examples.json');
   /** The draft's example key, made unique per test run (the value keeps the draft's quoted sf-string form). */

@@ -166,6 +166,20 @@ describe('ServiceNow: the Table API incident record posted by a business rule', 
   });
 });
 
+describe('Content type', () => {
+  it('a correctly signed delivery sent as text/plain: 415 with a JSON error body, nothing queued (item 8)', async () => {
+    const id = newIncident();
+    const d = standardWebhooksDelivery(JSON.stringify({ incidentId: id, status: 'inProgress' }), stack.secrets.generic);
+    const r = await stack.call('POST', '/api/webhooks/generic', {
+      body: d.body,
+      headers: { ...d.headers, 'content-type': 'text/plain' },
+    });
+    assert.equal(r.status, 415, r.text);
+    assert.ok((r.json as { error?: { code?: string } } | undefined)?.error?.code, r.text);
+    assert.equal(incident(id).status, 'active');
+  });
+});
+
 describe('Generic source: the Standard Webhooks payload envelope', () => {
   it('accepts {type, timestamp, data} with the generic fields in data and applies them (item 14)', async () => {
     const id = newIncident();
