@@ -3,12 +3,11 @@
 // storage), an HTTP call to the host process, the host's timer (fired through the admin API) and a signed webhook
 // delivery that goes through the queue to the queue trigger.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { readdirSync, readFileSync } from 'node:fs';
 import type { AppStack } from '../helpers/appStack';
 import type { Delivery } from '../contracts/vendorPayloads';
 

@@ -2,7 +2,6 @@
 // would give it on the CLI or over HTTP, the delivery each ticketing source would send, and the incident state the
 // run must leave behind. A workflow added to workflows/ without an entry here fails the journeys suite by name.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { createSeedTables } from '../../sandbox/kql';
 import type { StoredAlert } from '../../sandbox';
 import { isRiposteComment } from '../../shared/engine';
@@ -227,6 +226,3 @@ export const JOURNEYS: Readonly<Record<string, WorkflowJourney>> = {
   'ticket-closed-resolve': ticketClosedResolve,
   'ticket-sync': ticketSync,
 };
-
-/** A random id no other case uses (delivery ids, event ids). */
-export const uniqueId = (): string => randomBytes(8).toString('hex');
