@@ -151,7 +151,7 @@ describe('Defender API errors during a workflow run', () => {
     assert.ok(r.text.includes(body.error.innerError['request-id']!), `the API's request id is passed on: ${r.text}`);
   });
 
-  it('the API throttles past the retry budget (429, Retry-After 120): 503 with Retry-After', async () => {
+  it('the API throttles past the retry budget (429, Retry-After 120): 503 with Retry-After (item 7)', async () => {
     stack.vendor!.answer({
       method: 'GET',
       path: /^\/v1\.0\/security\/incidents\/3309(\?|$)/,
