@@ -20,6 +20,7 @@ import {
 } from '../webhooks';
 import type { SourceMapping, WebhookSource } from '../webhooks/types';
 import { loadWorkflows, type Workflow } from '../workflows';
+import { checkWebhookWorkflows } from './webhookWorkflow';
 import { createTableDeliveryLog, type DeliveryLog } from './deliveryLog';
 import { createStorageClients, FAIL_FAST_RETRY, type StorageClients } from './storageClients';
 import { createTicketQueue, type TicketQueue } from './ticketQueue';
@@ -58,6 +59,7 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
     loadWorkflows(join(config.contentDir, 'workflows'), queries),
     loadMappings(join(config.contentDir, 'mappings')),
   ]);
+  checkWebhookWorkflows(workflows, config.ticketSyncWorkflow);
   // Built only when something needs storage, so overrides alone never require a storage setting.
   let clients: StorageClients | undefined;
   const storage = (): StorageClients =>

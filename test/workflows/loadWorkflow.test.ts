@@ -337,9 +337,8 @@ steps:
       'ticket-sync',
     ]);
     assert.equal(wfs.get('suspicious-powershell')?.triggers.schedule, '0 */15 * * * *');
-    assert.deepEqual(wfs.get('ticket-closed-resolve')?.triggers.webhook, {
-      sources: ['servicenow', 'jira', 'generic'],
-    });
+    assert.deepEqual(wfs.get('ticket-closed-resolve')?.triggers, { http: true });
+    assert.deepEqual(wfs.get('ticket-sync')?.triggers.webhook, { sources: ['servicenow', 'jira', 'generic'] });
   });
 
   it('loadWorkflows reports invalid files and duplicate names together', async () => {
