@@ -1,7 +1,8 @@
 // An HTTP request to run a workflow: the body's shape, the workflow's HTTP trigger, and the run report's status
-// mapped to what HTTP callers (Logic Apps, scripts) act on.
+// mapped to what HTTP callers (Logic Apps, scripts) act on, through the one contract (shared/httpStatus.ts).
 import { runWorkflow, type RunReport } from '../engine';
-import { InputError } from '../errors';
+import { AppError, InputError } from '../errors';
+import { httpStatusFor } from '../httpStatus';
 import type { Logger } from '../logger';
 import type { Automation } from '.';
 
@@ -21,15 +22,15 @@ export async function runWorkflowRequest(
 ): Promise<RunWorkflowResponse> {
   const workflow = automation.workflows.get(name);
   if (!workflow) {
-    throw new InputError(
-      'name',
+    throw new WorkflowNotFoundError(
       `Unknown workflow '${name}'; available: ${[...automation.workflows.keys()].join(', ')}`,
     );
   }
+  // 404 as well: for an HTTP caller a workflow it may not run is no resource at this route (405 would need an Allow
+  // header listing what is allowed, and there is nothing; 403 would suggest other credentials could run it).
   if (!workflow.triggers.http) {
-    throw new InputError(
-      'name',
-      `Workflow '${name}' has no HTTP trigger (add "http: true" under triggers to allow it)`,
+    throw new WorkflowNotFoundError(
+      `Workflow '${name}' has no HTTP trigger, so it cannot be run over HTTP (add "http: true" under triggers to allow it)`,
     );
   }
   for (const key of Object.keys(body)) {
@@ -55,17 +56,29 @@ export async function runWorkflowRequest(
     },
     { ...automation.engine, logger: options.logger },
   );
-  switch (report.status) {
-    case 'succeeded':
-    case 'stopped':
-      return { status: 200, headers: {}, report };
-    case 'throttled':
-      return { status: 429, headers: { 'Retry-After': String(retryAfterSeconds(report)) }, report };
-    default:
-      return { status: 502, headers: {}, report };
-  }
+  return { ...statusOfReport(report), report };
 }
 
-function retryAfterSeconds(report: RunReport): number {
-  return Math.max(1, Math.ceil((report.retryAfterMs ?? 30_000) / 1000));
+/** The answer to a finished run: 200 when it did what it meant to, else what its error's code maps to. */
+export function statusOfReport(report: RunReport): { status: number; headers: Record<string, string> } {
+  if (report.status === 'succeeded' || report.status === 'stopped') return { status: 200, headers: {} };
+  // A failed run always carries its error; without one it is a bug of ours (500), never the caller's fault.
+  const error = report.error ?? { code: 'STEP_FAILED', message: 'the run failed' };
+  const decision = httpStatusFor({
+    code: error.code,
+    upstreamStatus: error.upstreamStatus,
+    retryAfterMs: error.retryAfterMs ?? report.retryAfterMs,
+  });
+  return {
+    status: decision.status,
+    headers: decision.retryAfterSeconds !== undefined ? { 'Retry-After': String(decision.retryAfterSeconds) } : {},
+  };
+}
+
+/** The route names a workflow that does not exist or that HTTP may not run: 404 naming the path's `name`. */
+class WorkflowNotFoundError extends AppError {
+  readonly field = 'name';
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
 }

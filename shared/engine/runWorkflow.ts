@@ -8,7 +8,7 @@
 // - Logs carry ids, statuses and counts; never rows, inputs or comment texts.
 import { randomUUID } from 'node:crypto';
 import type { DefenderClient, IncidentComment } from '../defender/types';
-import { DefenderApiError, InputError, isAppError, toError } from '../errors';
+import { DefenderApiError, InputError, isAppError, SecretError, toError } from '../errors';
 import { createKeyedLock } from '../keyedLock';
 import { silentLogger, type Logger } from '../logger';
 import type { QueryLibrary } from '../queries/types';
@@ -74,11 +74,44 @@ class RecordedFailure extends Error {
   }
 }
 
-function errorInfo(e: unknown): StepErrorInfo {
+/** A step input field that is the caller's input as is (`${ $input.incidentId }`) names that input instead. */
+function fieldOf(step: Step | undefined, field: string): string {
+  if (!step) return field;
+  const [head, ...rest] = field.split('.');
+  if (step.kind !== 'forEach' && step.kind !== 'if' && step.kind !== 'stop' && step.input.kind === 'object') {
+    const value = step.input.entries.find(([k]) => k === head)?.[1];
+    const ref = value?.kind === 'expr' ? /^\$input\.([A-Za-z_][\w]*)$/.exec(value.expression.source.trim()) : null;
+    if (ref && rest.length === 0) return `input.${ref[1]}`;
+  }
+  return `${step.path}.input.${field}`;
+}
+
+/** What the report says about a failure: the code httpStatusFor maps, and the upstream's status, id and wait. */
+function errorInfo(e: unknown, step?: Step): StepErrorInfo {
   const err = toError(e);
-  if (err instanceof InputError) return { code: err.code, message: err.message, field: `input.${err.field}` };
-  if (err instanceof ExpressionError) return { code: 'INPUT_INVALID', message: err.message };
-  if (isAppError(err)) return { code: err.code, message: err.message };
+  if (err instanceof InputError) return { code: err.code, message: err.message, field: fieldOf(step, err.field) };
+  // Input already passed the workflow's declaration, so an expression failing on it is the workflow author's bug:
+  // WORKFLOW_ERROR (500). A 4xx would tell the caller to change a request that is not wrong.
+  if (err instanceof ExpressionError) return { code: 'WORKFLOW_ERROR', message: err.message };
+  if (err instanceof DefenderApiError) {
+    return {
+      code: err.code,
+      message: err.message,
+      ...(err.status !== undefined ? { upstreamStatus: err.status } : {}),
+      ...(err.requestId !== undefined ? { requestId: err.requestId } : {}),
+      ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+    };
+  }
+  if (err instanceof SecretError)
+    return {
+      code: err.code,
+      message: err.message,
+      ...(err.status !== undefined ? { upstreamStatus: err.status } : {}),
+    };
+  if (isAppError(err)) {
+    const wait = (err as { retryAfterMs?: unknown }).retryAfterMs;
+    return { code: err.code, message: err.message, ...(typeof wait === 'number' ? { retryAfterMs: wait } : {}) };
+  }
   return { code: 'STEP_FAILED', message: err.message };
 }
 
@@ -235,7 +268,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
         anyFailed = (await runStep(step, ctx, scope, t0)) || anyFailed;
       } catch (e) {
         if (e instanceof RunHalt) throw e;
-        const info = e instanceof RecordedFailure ? e.info : errorInfo(e);
+        const info = e instanceof RecordedFailure ? e.info : errorInfo(e, step);
         if (!(e instanceof RecordedFailure)) record(step, { status: 'failed', ms: Date.now() - t0, error: info });
         if (isThrottled(e)) throw new RunHalt('throttled', info, e.retryAfterMs);
         logger.warn('[engine] step failed', { ...logProps, step: step.id, code: info.code, message: info.message });

@@ -7,7 +7,7 @@
 // taken over by the same attempt (the resumed window or delivery) at once, by anyone else only after its lease
 // expires; the step then checks whether the earlier attempt already made the change (comment markers).
 import { createHash } from 'node:crypto';
-import { AppError } from '../errors';
+import { InProgressError } from './inProgressError';
 import type { StateStore, Version, WriteRecord } from '../state/types';
 import type { PreparedWrite, WriteGuard } from '../steps/types';
 
@@ -36,6 +36,9 @@ export function canonicalJson(v: unknown): string {
 }
 
 const MAX_INTENT_CHARS = 30_000;
+
+/** Retry-After for a write that three rounds of racing runs kept changing: they finish within seconds. */
+const CONTENDED_RETRY_MS = 5000;
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
@@ -91,11 +94,12 @@ export function createWriteGuard(o: WriteGuardOptions): WriteGuard {
             } else {
               const r = current.record;
               if (r.state === 'done') return 'done';
-              const leaseOver = Date.parse(r.leaseUntil) <= o.now().getTime();
-              if (r.owner !== o.owner && !leaseOver) {
-                throw new AppError(
-                  'STEP_FAILED',
+              const leaseLeftMs = Date.parse(r.leaseUntil) - o.now().getTime();
+              if (r.owner !== o.owner && leaseLeftMs > 0) {
+                throw new InProgressError(
+                  'WRITE_IN_PROGRESS',
                   `another run (${r.runId}) is applying this change to incident ${incidentId}; it is retried by the next run once that run finishes or its lease ends at ${r.leaseUntil}`,
+                  leaseLeftMs,
                 );
               }
               version = await o.state.replaceWrite(o.workflow, record('pending'), current.version);
@@ -103,7 +107,11 @@ export function createWriteGuard(o: WriteGuardOptions): WriteGuard {
             }
             current = await o.state.getWrite(o.workflow, key);
           }
-          throw new AppError('STEP_FAILED', `the write to incident ${incidentId} kept changing under concurrent runs`);
+          throw new InProgressError(
+            'WRITE_IN_PROGRESS',
+            `the write to incident ${incidentId} kept changing under concurrent runs`,
+            CONTENDED_RETRY_MS,
+          );
         },
         async complete(): Promise<void> {
           if (version !== undefined && (await o.state.replaceWrite(o.workflow, record('done'), version)) !== undefined)

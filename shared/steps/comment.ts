@@ -2,6 +2,7 @@
 // idempotent, so a write that an earlier attempt left pending is checked against the incident's comments (by the
 // marker id) before the comment is added again.
 import { InputError } from '../errors';
+import type { ApiBackend } from '../defender/types';
 import { expectObject, incidentIdOf } from './common';
 import type { ActionModule, StepChange, StepResult, StepRuntime } from './types';
 
@@ -10,9 +11,9 @@ export interface CommentInput {
   text: string;
 }
 
-function parse(value: unknown): CommentInput {
+function parse(value: unknown, backend: ApiBackend): CommentInput {
   const obj = expectObject(value, ['incidentId', 'text']);
-  const incidentId = incidentIdOf(obj.incidentId);
+  const incidentId = incidentIdOf(obj.incidentId, 'incidentId', backend);
   if (typeof obj.text !== 'string' || obj.text.trim() === '')
     throw new InputError('text', 'text must be a non-empty string');
   return { incidentId, text: obj.text };

@@ -45,7 +45,7 @@ export interface PreparedWrite {
    * Takes ownership of the write (state pending).
    * @returns 'fresh' for a first attempt, 'resumed' when an earlier attempt may have gone part way (check before
    *   repeating a non-idempotent call), 'done' when another run finished it meanwhile.
-   * @throws {AppError} STEP_FAILED when another live run holds it.
+   * @throws {InProgressError} WRITE_IN_PROGRESS (409, Retry-After = the lease left) when another live run holds it.
    */
   claim(replay?: ReplayableWrite): Promise<'fresh' | 'resumed' | 'done'>;
   /** Marks the write complete; re-runs skip it from now on. */

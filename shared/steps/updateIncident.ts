@@ -63,7 +63,7 @@ function tagListOf(v: unknown): unknown {
 
 function parse(value: unknown, backend: 'graph' | 'legacy'): UpdateIncidentInput {
   const obj = expectObject(value, ['incidentId', ...CHANGE_FIELDS]);
-  const incidentId = incidentIdOf(obj.incidentId);
+  const incidentId = incidentIdOf(obj.incidentId, 'incidentId', backend);
   const raw: Record<string, unknown> = {};
   for (const f of CHANGE_FIELDS) if (obj[f] !== undefined && obj[f] !== null && f !== 'tags') raw[f] = obj[f];
   if (obj.tags !== undefined && obj.tags !== null) {

@@ -216,7 +216,9 @@ steps:
     s.defender.before = undefined;
     const blocked = await s.run(NOTE, { runId: 'mine' });
     assert.equal(blocked.status, 'failed');
-    assert.equal(blocked.steps[0]?.error?.code, 'STEP_FAILED');
+    assert.equal(blocked.steps[0]?.error?.code, 'WRITE_IN_PROGRESS');
+    // 409 with a Retry-After of the lease's remaining ten minutes (shared/httpStatus.ts).
+    assert.equal(blocked.error?.retryAfterMs, 10 * MIN);
     assert.match(
       blocked.steps[0]?.error?.message ?? '',
       /^another run \(other\) is applying this change to incident 1; it is retried by the next run once that run finishes or its lease ends at 2026-03-01T12:10:00.000Z$/,
