@@ -1,10 +1,21 @@
-// An HTTP request to run a workflow: the body's shape, the workflow's HTTP trigger, and the run report's status
-// mapped to what HTTP callers (Logic Apps, scripts) act on, through the one contract (shared/httpStatus.ts).
+// An HTTP request to run a workflow: the body's shape, the workflow's HTTP trigger, its idempotency key (request
+// level: requestIdempotency.ts), and the run report's status mapped to what HTTP callers (Logic Apps, scripts) act
+// on, through the one contract (shared/httpStatus.ts).
+import { randomUUID } from 'node:crypto';
 import { runWorkflow, type RunReport } from '../engine';
-import { AppError, InputError } from '../errors';
+import { AppError, InputError, toError } from '../errors';
 import { httpStatusFor } from '../httpStatus';
 import type { Logger } from '../logger';
+import { validateRunInput } from '../workflows/runInput';
 import type { Automation } from '.';
+import { resolveIdempotencyKey, type LogicAppsHeaders } from './idempotencyKey';
+import {
+  admitRequest,
+  DEFAULT_IDEMPOTENCY,
+  requestFingerprint,
+  type IdempotencyOptions,
+  type RequestAnswer,
+} from './requestIdempotency';
 
 const BODY_KEYS = ['input', 'dryRun', 'idempotencyKey'];
 
@@ -18,7 +29,14 @@ export async function runWorkflowRequest(
   automation: Pick<Automation, 'workflows' | 'engine'>,
   name: string,
   body: Record<string, unknown>,
-  options: { headerIdempotencyKey?: string | undefined; logger: Logger },
+  options: {
+    /** The raw `Idempotency-Key` header. */
+    idempotencyKeyHeader?: string | null | undefined;
+    /** Logic Apps' headers, for the derived key when the caller sends none. */
+    logicApps?: LogicAppsHeaders;
+    logger: Logger;
+    idempotency?: Partial<IdempotencyOptions>;
+  },
 ): Promise<RunWorkflowResponse> {
   const workflow = automation.workflows.get(name);
   if (!workflow) {
@@ -42,21 +60,63 @@ export async function runWorkflowRequest(
   }
   if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean')
     throw new InputError('dryRun', 'dryRun must be true or false');
-  const key = body.idempotencyKey ?? options.headerIdempotencyKey;
-  if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 200)) {
-    throw new InputError('idempotencyKey', 'idempotencyKey must be a string of 1-200 characters');
-  }
-  const report = await runWorkflow(
-    workflow,
+  // Checked before any lookup: a malformed key or input is refused whatever the store holds.
+  const resolved = resolveIdempotencyKey({
+    header: options.idempotencyKeyHeader,
+    body: body.idempotencyKey,
+    logicApps: options.logicApps,
+    requestBody: body,
+  });
+  validateRunInput(workflow, input);
+  const dryRun = body.dryRun === true;
+  const runId = randomUUID();
+  const logger = options.logger;
+  const run = async (): Promise<RequestAnswer> => {
+    const report = await runWorkflow(
+      workflow,
+      {
+        trigger: 'http',
+        runId,
+        input: input as Record<string, unknown>,
+        ...(body.dryRun !== undefined ? { dryRun } : {}),
+        ...(resolved ? { idempotencyKey: resolved.key } : {}),
+      },
+      { ...automation.engine, logger },
+    );
+    return { ...statusOfReport(report), report };
+  };
+  if (!resolved) return run();
+
+  const admission = await admitRequest(
+    automation.engine.state,
     {
-      trigger: 'http',
-      input: input as Record<string, unknown>,
-      ...(body.dryRun !== undefined ? { dryRun: body.dryRun as boolean } : {}),
-      ...(key !== undefined ? { idempotencyKey: key as string } : {}),
+      workflow: workflow.name,
+      key: resolved.key,
+      fingerprint: requestFingerprint(workflow.name, input, dryRun),
+      runId,
     },
-    { ...automation.engine, logger: options.logger },
+    { now: automation.engine.now ?? ((): Date => new Date()), ...DEFAULT_IDEMPOTENCY, ...options.idempotency },
+    logger,
   );
-  return { ...statusOfReport(report), report };
+  if (admission.kind === 'replay') return admission.answer;
+  let answer: RequestAnswer;
+  try {
+    answer = await run();
+  } catch (e) {
+    await admission.abandon().catch((err: unknown) => forgetFailed(logger, err));
+    throw e;
+  }
+  // The run is over and its answer stands even if storing it fails: a retry then runs again, and the write guard
+  // keeps every write once-only.
+  await admission.finish(answer).catch(async (err: unknown) => {
+    forgetFailed(logger, err);
+    await admission.abandon().catch(() => undefined);
+  });
+  return answer;
+}
+
+function forgetFailed(logger: Logger, err: unknown): void {
+  logger.warn('[http] could not update the idempotency record', { error: toError(err).message });
 }
 
 /** The answer to a finished run: 200 when it did what it meant to, else what its error's code maps to. */

@@ -60,5 +60,7 @@ export interface RunReport {
   retryAfterMs?: number;
   /** Writes an interrupted earlier attempt had started, finished by this run before its steps ran. */
   resumedWrites?: StepChange[];
+  /** Set on a replayed answer whose stored copy had to be shortened to fit storage: says what was left out. */
+  truncated?: string;
   steps: StepReport[];
 }
