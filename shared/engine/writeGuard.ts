@@ -6,6 +6,8 @@
 // Protocol: pending (claimed, with a lease) → call the API → done. A re-run skips done writes. A pending write is
 // taken over by the same attempt (the resumed window or delivery) at once, by anyone else only after its lease
 // expires; the step then checks whether the earlier attempt already made the change (comment markers).
+// A failed call never leaves the lease behind (steps/settleWrite.ts): refused → released (deleted); outcome unknown →
+// read back → done or released; read-back failed too → still pending with its intent, lease ended.
 import { createHash } from 'node:crypto';
 import { InProgressError } from './inProgressError';
 import type { StateStore, Version, WriteRecord } from '../state/types';
@@ -112,6 +114,17 @@ export function createWriteGuard(o: WriteGuardOptions): WriteGuard {
             `the write to incident ${incidentId} kept changing under concurrent runs`,
             CONTENDED_RETRY_MS,
           );
+        },
+        async release(): Promise<void> {
+          if (version === undefined) return;
+          // False when another attempt took the record over meanwhile: then it is theirs to finish.
+          await o.state.deleteWrite(o.workflow, key, version);
+          version = undefined;
+        },
+        async suspend(): Promise<void> {
+          if (version === undefined) return;
+          const ended = { ...record('pending'), leaseUntil: o.now().toISOString() };
+          version = await o.state.replaceWrite(o.workflow, ended, version);
         },
         async complete(): Promise<void> {
           if (version !== undefined && (await o.state.replaceWrite(o.workflow, record('done'), version)) !== undefined)

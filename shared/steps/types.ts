@@ -50,6 +50,16 @@ export interface PreparedWrite {
   claim(replay?: ReplayableWrite): Promise<'fresh' | 'resumed' | 'done'>;
   /** Marks the write complete; re-runs skip it from now on. */
   complete(): Promise<void>;
+  /**
+   * Lets the claim go (the pending record is deleted if this attempt still holds it): the API refused the change,
+   * or nothing was sent. The next attempt starts fresh, at once.
+   */
+  release(): Promise<void>;
+  /**
+   * Keeps the write pending with its intent but ends its lease: the outcome is unknown and could not be read back,
+   * so the very next attempt (any run of the workflow) finishes it through replay instead of waiting for the lease.
+   */
+  suspend(): Promise<void>;
 }
 
 /** What a later attempt needs to finish a write on its own: the update (tags as add/remove) and the marked comment. */

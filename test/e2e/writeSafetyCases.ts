@@ -9,7 +9,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { RunReport } from '../../shared/engine';
 import { errorOf, riposteCommentsOf, startHarness, storedIncident, type Harness } from './harness';
 
-/** Active seed incidents of the sandbox (sandbox/seed/incidents.ts). */
+/** Seed incidents of the sandbox (sandbox/seed/incidents.ts): 3310 in progress, 3311 active. */
 const INCIDENT = 3310;
 const OTHER = 3311;
 
@@ -85,7 +85,7 @@ export function describeWriteSafety(api: 'graph' | 'legacy'): void {
     });
 
     it('answers 409 with Retry-After while the first request runs, then replays its answer', async () => {
-      const input = { incidentId: String(INCIDENT), status: 'inProgress', comment: 'SEC-3: slow' };
+      const input = { incidentId: String(OTHER), status: 'inProgress', comment: 'SEC-3: slow' };
       const key = { 'Idempotency-Key': '"slow-key-3"' };
       h.sandbox.control.injectFaults({ target: 'incidents', method: 'GET', delayMs: 700, count: 1 });
       const first = sync(input, key);
@@ -97,7 +97,7 @@ export function describeWriteSafety(api: 'graph' | 'legacy'): void {
       assert.equal((await first).status, 200);
       const after = await sync(input, key);
       assert.equal(after.headers.get('idempotent-replayed'), 'true');
-      assert.deepEqual(texts(INCIDENT), ['SEC-3: slow']);
+      assert.deepEqual(texts(OTHER), ['SEC-3: slow']);
     });
 
     it('refuses a malformed key (400 naming the header) and different header and body keys (400)', async () => {
@@ -107,6 +107,35 @@ export function describeWriteSafety(api: 'graph' | 'legacy'): void {
       const both = await sync(input, { 'Idempotency-Key': '"one"' }, { idempotencyKey: 'two' });
       assert.deepEqual([both.status, errorOf(both).field], [400, 'idempotencyKey']);
       assert.deepEqual(texts(INCIDENT), []);
+    });
+  });
+
+  describe(`failed writes on the ${api} API: no lease left in the way`, () => {
+    // Each case its own change: the write guard remembers (in storage, which the sandbox reset keeps) what was made.
+    const input = (comment: string) => ({ incidentId: String(OTHER), status: 'inProgress', comment });
+
+    it('the API refuses the update (400): 422, and a retry without a key goes through at once', async () => {
+      h.sandbox.control.injectFaults({ target: 'incidents', method: 'PATCH', status: 400, count: 1 });
+      const refused = await sync(input('SEC-5: triaged'));
+      assert.equal(refused.status, 422, refused.text);
+      assert.equal(storedIncident(h, OTHER).status, 'active');
+      const retry = await sync(input('SEC-5: triaged'));
+      assert.equal(retry.status, 200, retry.text);
+      assert.equal(storedIncident(h, OTHER).status, 'inProgress');
+      assert.deepEqual(texts(OTHER), ['SEC-5: triaged']);
+    });
+
+    it('the update times out (every try): 503, the incident read back, and a retry without a key goes through at once', async () => {
+      // Longer than REQUEST_TIMEOUT_SECONDS: the client gives up on both tries and the sandbox drops them unapplied.
+      h.sandbox.control.injectFaults({ target: 'incidents', method: 'PATCH', delayMs: 2500, count: 2 });
+      const timedOut = await sync(input('SEC-6: triaged'));
+      assert.equal(timedOut.status, 503, timedOut.text);
+      assert.match(timedOut.json<RunReport>().error?.message ?? '', /timed out/);
+      assert.equal(storedIncident(h, OTHER).status, 'active');
+      const retry = await sync(input('SEC-6: triaged'));
+      assert.equal(retry.status, 200, retry.text);
+      assert.equal(storedIncident(h, OTHER).status, 'inProgress');
+      assert.deepEqual(texts(OTHER), ['SEC-6: triaged']);
     });
   });
 
