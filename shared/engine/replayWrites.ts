@@ -40,9 +40,12 @@ function parseIntent(json: string | undefined): Intent | undefined {
   }
 }
 
-/** @returns the changes made (or found already made) while finishing pending writes. */
-export async function replayPendingWrites(o: ReplayOptions): Promise<StepChange[]> {
-  const changes: StepChange[] = [];
+/**
+ * Finishes pending writes, appending each change made (or found already made) to `changes` as it goes, so the
+ * ones finished before a failure are still reported.
+ * @returns `changes`.
+ */
+export async function replayPendingWrites(changes: StepChange[], o: ReplayOptions): Promise<StepChange[]> {
   for (const { record, version } of await o.state.listPendingWrites(o.workflow)) {
     const now = o.now();
     if (record.owner !== o.owner && Date.parse(record.leaseUntil) > now.getTime()) continue;
@@ -58,17 +61,22 @@ export async function replayPendingWrites(o: ReplayOptions): Promise<StepChange[
     const v = await o.state.replaceWrite(o.workflow, claimed, version);
     if (v === undefined) continue;
     const call = o.signal ? { signal: o.signal } : {};
-    let patch: Record<string, unknown>;
+    let patch: Record<string, unknown> = {};
+    let patched = false;
     let addComment: boolean;
     try {
       const incident = await o.defender.getIncident(record.incidentId, call);
       patch = intent.update ? computePatch(incident, intent.update) : {};
-      if (Object.keys(patch).length > 0)
+      if (Object.keys(patch).length > 0) {
         await o.defender.updateIncident(record.incidentId, toClientUpdate(patch), call);
+        patched = true;
+      }
       addComment = intent.comment !== undefined && !o.hasMarker(incident.comments, markerIdOf(record.key));
       if (addComment && intent.comment !== undefined)
         await o.defender.addComment(record.incidentId, intent.comment, call);
     } catch (e) {
+      // The PATCH landed before the failure: a change this run made, reported like any other.
+      if (patched) changes.push({ incidentId: record.incidentId, patch, outcome: 'applied', replayed: true });
       // Never leave a lease behind (steps/settleWrite.ts): the incident is gone (404) → nothing can ever finish the
       // write, it is dropped; any other failure → it stays pending for its owner, lease ended, so the next attempt
       // retries it at once. This attempt's own write fails the run (its retries apply); another run's abandoned
@@ -101,6 +109,7 @@ export async function replayPendingWrites(o: ReplayOptions): Promise<StepChange[
       patch,
       ...(addComment ? { comment: intent.comment } : {}),
       outcome: nothing ? 'alreadyDone' : 'applied',
+      replayed: true,
     });
     o.logger.info('[engine] pending write finished', {
       workflow: o.workflow,

@@ -14,7 +14,7 @@ import { silentLogger, type Logger } from '../logger';
 import type { QueryLibrary } from '../queries/types';
 import { ACTIONS, WRITE_KINDS } from '../steps';
 import { DEFAULT_MARKER_TEXT, hasMarker, markComment } from '../steps/marker';
-import type { StepChange, StepRuntime } from '../steps/types';
+import { changesBefore, type StepChange, type StepRuntime } from '../steps/types';
 import type { StateStore } from '../state/types';
 import { evaluateValue, ExpressionError, type EvalContext } from '../workflows/expressions';
 import { validateRunInput } from '../workflows/runInput';
@@ -269,7 +269,12 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
       } catch (e) {
         if (e instanceof RunHalt) throw e;
         const info = e instanceof RecordedFailure ? e.info : errorInfo(e, step);
-        if (!(e instanceof RecordedFailure)) record(step, { status: 'failed', ms: Date.now() - t0, error: info });
+        if (!(e instanceof RecordedFailure)) {
+          // What the step changed before it failed is in the report too.
+          const changes = changesBefore(e);
+          record(step, { status: 'failed', ms: Date.now() - t0, error: info, changes });
+          logChanges(step.id, changes);
+        }
         if (isThrottled(e)) throw new RunHalt('throttled', info, e.retryAfterMs);
         logger.warn('[engine] step failed', { ...logProps, step: step.id, code: info.code, message: info.message });
         if (step.onError === 'fail') {
@@ -334,16 +339,23 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     scope[step.id] = result.output;
     const status = dryRun && WRITE_KINDS.has(step.kind) ? 'dryRun' : 'succeeded';
     record(step, { status, ms: Date.now() - t0, counts: result.counts, changes: result.changes });
-    // One event per incident touched: the audit trail in Application Insights. Field names only, never values or
-    // comment texts (they can hold hunting results).
-    for (const c of result.changes) {
+    logChanges(step.id, result.changes);
+  }
+
+  /**
+   * One event per incident touched: the audit trail in Application Insights. Field names only, never values or
+   * comment texts (they can hold hunting results).
+   */
+  function logChanges(stepId: string | undefined, changes: StepChange[]): void {
+    for (const c of changes) {
       logger.info('[engine] change', {
         ...logProps,
-        step: step.id,
+        ...(stepId !== undefined ? { step: stepId } : {}),
         incidentId: c.incidentId,
         outcome: c.outcome,
         fields: Object.keys(c.patch),
         ...(c.comment !== undefined ? { comment: true } : {}),
+        ...(c.replayed ? { replayed: true } : {}),
       });
     }
   }
@@ -430,12 +442,13 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
   let status: RunStatus = 'succeeded';
   let runError: StepErrorInfo | undefined;
   let retryAfterMs: number | undefined;
-  let replayed: StepChange[] = [];
+  // Filled as writes are finished, so those finished before a failure are reported too.
+  const replayed: StepChange[] = [];
   try {
     // Writes an earlier attempt left half done are finished first (never in a dry run: that would write).
     if (!dryRun) {
       try {
-        replayed = await replayPendingWrites({
+        await replayPendingWrites(replayed, {
           state: deps.state,
           defender: deps.defender,
           workflow: workflow.name,
@@ -447,7 +460,9 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
           logger,
           signal: options.signal,
         });
+        logChanges(undefined, replayed);
       } catch (e) {
+        logChanges(undefined, replayed);
         const info = errorInfo(e);
         throw new RunHalt(
           isThrottled(e) ? 'throttled' : 'failed',
@@ -495,15 +510,18 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
   // The one summary event per run: what operations queries (docs/operations.md) count and chart.
   const outcomes: Record<string, number> = {};
   const incidents = new Set<string>();
+  let replayedCount = 0;
   for (const c of [...replayed, ...reports.flatMap((r) => r.changes)]) {
     outcomes[c.outcome] = (outcomes[c.outcome] ?? 0) + 1;
     incidents.add(c.incidentId);
+    if (c.replayed) replayedCount++;
   }
   log.call(logger, '[engine] run finished', {
     ...logProps,
     status,
     durationMs: report.durationMs,
     changes: outcomes,
+    ...(replayedCount > 0 ? { replayed: replayedCount } : {}),
     incidentIds: [...incidents].slice(0, 50),
     steps: reports.map((r) => ({ id: r.id, status: r.status, executions: r.executions, counts: r.counts })),
     ...(runError ? { error: { code: runError.code, message: runError.message } } : {}),

@@ -49,7 +49,7 @@ async function run(input: CommentInput, rt: StepRuntime): Promise<StepResult> {
       if (claim === 'resumed' && (await marked())) {
         if (!rt.dryRun) await write.complete();
         counts.alreadyDone++;
-        return result({ incidentId, patch: {}, outcome: 'alreadyDone' });
+        return result({ incidentId, patch: {}, outcome: 'alreadyDone', ...(rt.dryRun ? {} : { replayed: true }) });
       }
       if (rt.dryRun) {
         counts.wouldComment++;
@@ -70,11 +70,17 @@ async function run(input: CommentInput, rt: StepRuntime): Promise<StepResult> {
       if (!applied) throw e;
       if (!sent) {
         counts.alreadyDone++;
-        return result({ incidentId, patch: {}, outcome: 'alreadyDone' });
+        return result({ incidentId, patch: {}, outcome: 'alreadyDone', replayed: true });
       }
     }
     counts.comments++;
-    return result({ incidentId, patch: {}, comment: text, outcome: 'applied' });
+    return result({
+      incidentId,
+      patch: {},
+      comment: text,
+      outcome: 'applied',
+      ...(claim === 'resumed' ? { replayed: true as const } : {}),
+    });
   });
 }
 

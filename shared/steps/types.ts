@@ -14,7 +14,26 @@ export interface StepChange {
   comment?: string;
   /** applied: sent now. wouldApply: dry run. alreadyDone: an earlier run made it. unchanged: the incident already matched. */
   outcome: 'applied' | 'wouldApply' | 'alreadyDone' | 'unchanged';
+  /**
+   * The write was started by an earlier attempt (a crashed or failed run) and finished, or found finished, by this
+   * run: replayed from its pending record before the steps ran, or resumed by the step itself.
+   */
+  replayed?: true;
 }
+
+// Changes a step made before it failed (the PATCH landed, then the comment failed), carried beside the error it
+// throws so the engine reports them: every change the run made appears in its report.
+const partialChanges = new WeakMap<object, StepChange[]>();
+
+/** Attaches the changes made before `error` to it; @returns the error, to rethrow. */
+export function withChanges<E>(error: E, changes: StepChange[]): E {
+  if (typeof error === 'object' && error !== null && changes.length > 0) partialChanges.set(error, changes);
+  return error;
+}
+
+/** The changes a failed step made before failing (none for most failures). */
+export const changesBefore = (error: unknown): StepChange[] =>
+  (typeof error === 'object' && error !== null ? partialChanges.get(error) : undefined) ?? [];
 
 export interface StepResult {
   /** What later steps read as $steps.<id>. Kept in memory only: never logged (hunting rows stay out of logs). */

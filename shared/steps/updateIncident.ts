@@ -10,7 +10,14 @@ import { DETERMINATIONS_BY_CLASSIFICATION, validateUpdate } from '../defender/va
 import type { CompiledValue } from '../workflows/expressions';
 import { canonicalList, expectObject, incidentIdOf, isRecord } from './common';
 import { settleFailedWrite } from './settleWrite';
-import type { ActionModule, Report, StepChange, StepResult, StepRuntime } from './types';
+import {
+  withChanges,
+  type ActionModule,
+  type Report,
+  type StepChange,
+  type StepResult,
+  type StepRuntime,
+} from './types';
 
 const CHANGE_FIELDS = [
   'status',
@@ -158,6 +165,7 @@ async function run(input: UpdateIncidentInput, rt: StepRuntime): Promise<StepRes
         else counts.wouldUpdate++;
         return done(change);
       }
+      if (claim === 'resumed') change.replayed = true;
       if (Object.keys(patch).length > 0) {
         sent = true;
         await rt.defender.updateIncident(incidentId, toClientUpdate(patch), call);
@@ -186,11 +194,23 @@ async function run(input: UpdateIncidentInput, rt: StepRuntime): Promise<StepRes
           return Object.keys(rest).length === 0 && (text === undefined || rt.hasMarker(now.comments, write.markerId));
         },
       });
-      if (!applied) throw e;
+      if (!applied) {
+        // The PATCH landed before the failure: it is a change this run made, reported with the failure.
+        const made: StepChange[] =
+          landed && change
+            ? [{ incidentId, patch: change.patch, outcome: 'applied', ...(change.replayed ? { replayed: true } : {}) }]
+            : [];
+        throw withChanges(e, made);
+      }
       // The call failed but the incident shows the whole change: it was made (by this call or an earlier attempt).
       if (!change || !sent) {
         counts.alreadyDone++;
-        return done({ incidentId, patch: {}, outcome: 'alreadyDone' });
+        return done({
+          incidentId,
+          patch: {},
+          outcome: 'alreadyDone',
+          ...(claim === 'resumed' ? { replayed: true as const } : {}),
+        });
       }
       change.outcome = 'applied';
       counts.updated++;

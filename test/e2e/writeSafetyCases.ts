@@ -139,6 +139,43 @@ export function describeWriteSafety(api: 'graph' | 'legacy'): void {
     });
   });
 
+  describe(`the report on the ${api} API lists every change, replayed ones marked`, () => {
+    // Graph adds comments with a POST, so a fault can refuse the comment after the PATCH landed; the legacy API adds
+    // them with a second PATCH, which a method fault cannot tell from the first.
+    const skip = api === 'legacy' ? 'legacy comments are PATCHes too' : false;
+
+    it(
+      'a comment refused after the update landed: 422 reporting the update; the retry replays the comment',
+      { skip },
+      async () => {
+        const input = { incidentId: String(OTHER), status: 'inProgress', comment: 'SEC-7: triaged' };
+        h.sandbox.control.injectFaults({ target: 'incidents', method: 'POST', status: 400, count: 1 });
+        const failed = await sync(input);
+        assert.equal(failed.status, 422, failed.text);
+        const apply = failed.json<RunReport>().steps.find((st) => st.id === 'apply');
+        assert.deepEqual(apply?.changes, [
+          { incidentId: String(OTHER), patch: { status: 'inProgress' }, outcome: 'applied' },
+        ]);
+        assert.equal(storedIncident(h, OTHER).status, 'inProgress');
+        assert.deepEqual(texts(OTHER), []);
+
+        const retry = await sync(input);
+        assert.equal(retry.status, 200, retry.text);
+        const report = retry.json<RunReport>();
+        assert.deepEqual(
+          report.resumedWrites?.map((c) => [
+            c.incidentId,
+            c.outcome,
+            c.replayed,
+            c.comment?.startsWith('SEC-7: triaged'),
+          ]),
+          [[String(OTHER), 'applied', true, true]],
+        );
+        assert.deepEqual(texts(OTHER), ['SEC-7: triaged']);
+      },
+    );
+  });
+
   describe(`Logic Apps' derived key on the ${api} API`, () => {
     it('two For each iterations posting different comments to one incident are both applied', async () => {
       const a = await sync({ incidentId: String(INCIDENT), comment: 'Iteration 1: host isolated' }, LOGIC_APPS_HEADERS);

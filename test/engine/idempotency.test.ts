@@ -344,6 +344,91 @@ steps:
   });
 });
 
+describe('the report lists every change the run made', () => {
+  const TWO = workflowOf(`name: two
+triggers: { http: true }
+input: { ids: { type: array } }
+steps:
+  - id: each
+    kind: forEach
+    input:
+      items: $input.ids
+      concurrency: 1
+      steps:
+        - { id: mark, kind: updateIncident, onError: continue, input: { incidentId: '\${ $item }', assignedTo: soc@contoso.com, comment: triaged } }
+`);
+  const unavailable = (method: string) =>
+    new DefenderApiError(`Defender API ${method} failed: 503`, { status: 503, method, path: '/security/incidents' });
+
+  /** Leaves the writes to 1 and 2 pending (PATCH made, comment not) under the delivery key "d-1". */
+  async function halfDone(s: ReturnType<typeof setup>): Promise<void> {
+    const crash = crashing(s.defender, s.state, (c) => c.method === 'addComment' && c.id === '2');
+    s.defender.before = ((inner) => (c: Parameters<NonNullable<typeof inner>>[0]) => {
+      if (c.method === 'addComment' && c.id === '1') throw new Error('first comment lost');
+      return inner?.(c);
+    })(s.defender.before);
+    await runWorkflow(
+      TWO,
+      { trigger: 'http', input: { ids: ['1', '2'] }, idempotencyKey: 'd-1' },
+      {
+        ...s.deps,
+        state: crash.state,
+      },
+    ).catch(() => undefined);
+    crash.revive();
+  }
+
+  it('writes replayed from the earlier attempt are in resumedWrites, marked replayed, even when a later one fails', async () => {
+    const s = setup([incident('1'), incident('2')]);
+    await halfDone(s);
+    assert.equal(s.state.writes().filter((w) => w.state === 'pending').length, 2);
+    // The retry (same delivery) finishes 1, then the API fails on 2: 1 was still changed by this run.
+    s.defender.before = (c) => {
+      if (c.method === 'addComment' && c.id === '2') throw unavailable('POST');
+    };
+    const retry = await s.run(TWO, { input: { ids: ['1', '2'] }, idempotencyKey: 'd-1' });
+    assert.equal(retry.status, 'failed');
+    assert.deepEqual(
+      retry.resumedWrites?.map((c) => [c.incidentId, c.outcome, c.comment !== undefined, c.replayed]),
+      [['1', 'applied', true, true]],
+    );
+  });
+
+  it('a step that resumes an earlier attempt marks its change replayed', async () => {
+    const s = setup([incident('1')]);
+    const ONE = workflowOf(`name: one
+triggers: { http: true }
+steps:
+  - { id: note, kind: comment, input: { incidentId: '1', text: hello } }
+`);
+    const crash = crashing(s.defender, s.state, (c) => c.method === 'addComment');
+    await runWorkflow(ONE, { trigger: 'http', idempotencyKey: 'k' }, { ...s.deps, state: crash.state });
+    crash.revive();
+    // Replay is skipped here so the step meets the pending write itself.
+    const pending = s.state.listPendingWrites.bind(s.state);
+    s.state.listPendingWrites = async () => [];
+    const retry = await s.run(ONE, { idempotencyKey: 'k' });
+    s.state.listPendingWrites = pending;
+    assert.deepEqual(
+      retry.steps[0]?.changes.map((c) => [c.outcome, c.replayed]),
+      [['applied', true]],
+    );
+  });
+
+  it('a step that failed after its PATCH landed reports the PATCH', async () => {
+    const s = setup([incident('1')]);
+    s.defender.before = (c) => {
+      if (c.method === 'addComment') throw unavailable('POST');
+    };
+    const failed = await s.run(TWO, { input: { ids: ['1'] } });
+    const mark = failed.steps.find((st) => st.id === 'mark');
+    assert.equal(mark?.status, 'failed');
+    assert.deepEqual(mark?.changes, [
+      { incidentId: '1', patch: { assignedTo: 'soc@contoso.com' }, outcome: 'applied' },
+    ]);
+  });
+});
+
 describe('markers', () => {
   it('recognises Riposte comments by their trailing marker only', () => {
     assert.equal(isRiposteComment('Tagged stale — [riposte:0a1b2c3d]'), true);
