@@ -67,6 +67,10 @@ export function httpStatusFor(o: OutcomeForStatus): HttpStatusDecision {
       return { status: 502 };
     case 'CONFIG_INVALID':
       return { status: 500 };
+    // An expression in the workflow file failed on input its own declaration accepted. The caller cannot fix that by
+    // changing the request (so not 4xx) and no upstream is at fault (so not 502/503): it is our deployment's bug.
+    case 'WORKFLOW_ERROR':
+      return { status: 500 };
     default:
       return { status: 500 };
   }

@@ -2,6 +2,7 @@
 // the field; never a stack trace, a path on disk, a token or a secret.
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import { DefenderApiError, InputError, isAppError, toError, type AppError } from '../../shared/errors';
+import { httpStatusFor } from '../../shared/httpStatus';
 import { redact } from '../../shared/logger';
 
 /** An edge-only failure with its own status (size limits, media type, conflicts, unknown routes). */
@@ -47,6 +48,17 @@ function statusFor(err: AppError): { status: number; headers: Record<string, str
     // receiveWebhook answers this itself with the delivery log's Retry-After; a few seconds is right for any other.
     case 'DELIVERY_IN_PROGRESS':
       return { status: 409, headers: { 'Retry-After': '5' } };
+    // Idempotency misuse and in-flight conflicts: the contract's status, with the holder's wait as Retry-After.
+    case 'IDEMPOTENCY_KEY_REUSED':
+    case 'IDEMPOTENCY_IN_PROGRESS':
+    case 'WRITE_IN_PROGRESS': {
+      const wait = (err as { retryAfterMs?: unknown }).retryAfterMs;
+      const d = httpStatusFor({ code: err.code, retryAfterMs: typeof wait === 'number' ? wait : undefined });
+      return {
+        status: d.status,
+        headers: d.retryAfterSeconds !== undefined ? { 'Retry-After': String(d.retryAfterSeconds) } : {},
+      };
+    }
     // The caller did nothing wrong: our upstream (Entra, Key Vault, Defender) refused us.
     default:
       return { status: 502, headers: {} };
