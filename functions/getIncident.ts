@@ -2,11 +2,12 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import type { AppDeps } from '../shared/deps';
 import { toHttpResponse } from './lib/httpErrors';
 import { getDeps as defaultGetDeps } from './lib/lazy';
-import { incidentIdParam } from './lib/params';
+import { incidentIdParam, rejectUnknownQuery } from './lib/params';
 
 export function makeGetIncident(getDeps: () => Pick<AppDeps, 'defender'> = defaultGetDeps) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
     try {
+      rejectUnknownQuery(req, []);
       const id = incidentIdParam(req);
       const incident = await getDeps().defender.getIncident(id);
       return { status: 200, jsonBody: incident };

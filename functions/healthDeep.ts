@@ -3,10 +3,12 @@ import type { AppDeps } from '../shared/deps';
 import { deepHealth } from '../shared/health';
 import { toHttpResponse } from './lib/httpErrors';
 import { getDeps as defaultGetDeps } from './lib/lazy';
+import { rejectUnknownQuery } from './lib/params';
 
 export function makeHealthDeep(getDeps: () => AppDeps = defaultGetDeps) {
-  return async (_req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
+  return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
     try {
+      rejectUnknownQuery(req, []);
       const result = await deepHealth(getDeps());
       return { status: result.status === 'ok' ? 200 : 503, jsonBody: result };
     } catch (err) {

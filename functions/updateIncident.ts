@@ -4,11 +4,12 @@ import { validateUpdate } from '../shared/defender/validateUpdate';
 import { readJsonObject } from './lib/httpBody';
 import { toHttpResponse } from './lib/httpErrors';
 import { getDeps as defaultGetDeps } from './lib/lazy';
-import { incidentIdParam } from './lib/params';
+import { incidentIdParam, rejectUnknownQuery } from './lib/params';
 
 export function makeUpdateIncident(getDeps: () => Pick<AppDeps, 'defender' | 'config'> = defaultGetDeps) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
     try {
+      rejectUnknownQuery(req, []);
       const id = incidentIdParam(req);
       const body = await readJsonObject(req);
       const deps = getDeps();

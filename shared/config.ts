@@ -97,6 +97,7 @@ export const SETTINGS = [
   'WEBHOOK_SECRET_SERVICENOW_PREVIOUS',
   'WEBHOOK_SECRET_GENERIC',
   'WEBHOOK_SECRET_GENERIC_PREVIOUS',
+  'WEBSITE_HOSTNAME',
 ] as const;
 
 export type SettingName = (typeof SETTINGS)[number];
@@ -120,6 +121,7 @@ export const UNSET_IN_AZURE: Readonly<Partial<Record<SettingName, string>>> = {
   WEBHOOK_SECRET_SERVICENOW_PREVIOUS: 'read from Key Vault (webhook-secret-servicenow-previous)',
   WEBHOOK_SECRET_GENERIC: 'read from Key Vault (webhook-secret-generic)',
   WEBHOOK_SECRET_GENERIC_PREVIOUS: 'read from Key Vault (webhook-secret-generic-previous)',
+  WEBSITE_HOSTNAME: "set by App Service itself to the app's default host name",
 };
 
 export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
@@ -274,6 +276,24 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     webhookToleranceSeconds,
     webhookSecretSettings: Object.freeze(webhookSecretSettings),
   });
+}
+
+/**
+ * The app's own base URL (`https://<app>.azurewebsites.net`) from WEBSITE_HOSTNAME, which App Service sets on every
+ * instance (Core Tools and the local host set `<host>:<port>`). Documents that name the app (the OpenAPI servers)
+ * take it from here, never from a request's Host header, which any caller can spoof.
+ * @returns undefined when the setting is absent or not a host[:port] (callers then use a relative URL).
+ */
+export function publicBaseUrl(env: Env = process.env): string | undefined {
+  const host = env.WEBSITE_HOSTNAME?.trim().toLowerCase();
+  if (
+    !host ||
+    !/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?::\d{1,5})?$/.test(host)
+  )
+    return undefined;
+  // Plain http only on the developer's own machine; Azure serves https.
+  const local = /^(?:localhost|127(?:\.\d{1,3}){3})(?::\d+)?$/.test(host);
+  return `${local ? 'http' : 'https'}://${host}`;
 }
 
 /** The folder with package.json above this file: the repo in development, the deployed package in Azure. */

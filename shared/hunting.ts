@@ -1,7 +1,7 @@
 // Running a named library query for an HTTP caller: the body's shape is checked here, parameter values by the
 // library's binder (typed `let` literals), so no caller text ever reaches the query unescaped.
 import type { DefenderClient, HuntingColumn } from './defender/types';
-import { InputError } from './errors';
+import { InputError, NotFoundError } from './errors';
 import type { QueryLibrary } from './queries';
 
 export interface NamedQueryResult {
@@ -42,7 +42,7 @@ export async function runNamedQuery(
   body: Record<string, unknown>,
 ): Promise<NamedQueryResult> {
   if (!queries.get(name)) {
-    throw new InputError('query', `Unknown query '${name}'; available: ${queries.names().join(', ')}`);
+    throw new NotFoundError('query', `Unknown query '${name}'; available: ${queries.names().join(', ')}`);
   }
   for (const key of Object.keys(body)) {
     if (!BODY_KEYS.includes(key)) throw new InputError(key, `Unknown field '${key}'; allowed: ${BODY_KEYS.join(', ')}`);
