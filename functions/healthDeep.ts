@@ -3,6 +3,7 @@ import type { AppDeps } from '../shared/deps';
 import { deepHealth } from '../shared/health';
 import { toHttpResponse } from './lib/httpErrors';
 import { getDeps as defaultGetDeps } from './lib/lazy';
+import { synchronousRetryBudget } from './lib/retryBudget';
 import { rejectUnknownQuery } from './lib/params';
 
 export function makeHealthDeep(getDeps: () => AppDeps = defaultGetDeps) {
@@ -19,4 +20,9 @@ export function makeHealthDeep(getDeps: () => AppDeps = defaultGetDeps) {
 
 export const healthDeep = makeHealthDeep();
 
-app.http('healthDeep', { methods: ['GET'], authLevel: 'function', route: 'health/deep', handler: healthDeep });
+app.http('healthDeep', {
+  methods: ['GET'],
+  authLevel: 'function',
+  route: 'health/deep',
+  handler: synchronousRetryBudget(healthDeep),
+});

@@ -4,6 +4,7 @@ import type { Incident, IncidentFilter, IncidentStatus, Severity } from '../shar
 import { InputError } from '../shared/errors';
 import { toHttpResponse } from './lib/httpErrors';
 import { getDeps as defaultGetDeps } from './lib/lazy';
+import { synchronousRetryBudget } from './lib/retryBudget';
 import { intParam, listParam, rejectUnknownQuery } from './lib/params';
 
 export const MAX_LIST_LIMIT = 1000;
@@ -43,4 +44,9 @@ export function makeListIncidents(getDeps: () => Pick<AppDeps, 'defender'> = def
 
 export const listIncidents = makeListIncidents();
 
-app.http('listIncidents', { methods: ['GET'], authLevel: 'function', route: 'incidents', handler: listIncidents });
+app.http('listIncidents', {
+  methods: ['GET'],
+  authLevel: 'function',
+  route: 'incidents',
+  handler: synchronousRetryBudget(listIncidents),
+});

@@ -4,6 +4,7 @@ import { loggerFromContext } from '../shared/logger';
 import { readJsonObject } from './lib/httpBody';
 import { toHttpResponse } from './lib/httpErrors';
 import { getAutomation as defaultGetAutomation, runWorkflowRequest } from './lib/lazy';
+import { synchronousRetryBudget } from './lib/retryBudget';
 
 /**
  * POST /api/workflows/{name}/run with `{ "input": {...}, "dryRun": true, "idempotencyKey": "..." }`: runs the
@@ -35,5 +36,5 @@ app.http('runWorkflow', {
   methods: ['POST'],
   authLevel: 'function',
   route: 'workflows/{name}/run',
-  handler: runWorkflow,
+  handler: synchronousRetryBudget(runWorkflow),
 });

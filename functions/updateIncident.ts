@@ -4,6 +4,7 @@ import { validateUpdate } from '../shared/defender/validateUpdate';
 import { readJsonObject } from './lib/httpBody';
 import { toHttpResponse } from './lib/httpErrors';
 import { getDeps as defaultGetDeps } from './lib/lazy';
+import { synchronousRetryBudget } from './lib/retryBudget';
 import { incidentIdParam, rejectUnknownQuery } from './lib/params';
 
 export function makeUpdateIncident(getDeps: () => Pick<AppDeps, 'defender' | 'config'> = defaultGetDeps) {
@@ -29,5 +30,5 @@ app.http('updateIncident', {
   methods: ['PATCH'],
   authLevel: 'function',
   route: 'incidents/{id}',
-  handler: updateIncident,
+  handler: synchronousRetryBudget(updateIncident),
 });

@@ -31,7 +31,12 @@ export interface AppConfig {
   secretCacheTtlMs: number;
   requestTimeoutMs: number;
   huntingTimeoutMs: number;
+  /** Retries per Defender call in a synchronous HTTP invocation (MAX_RETRIES). */
   maxRetries: number;
+  /** Retries per Defender call in queued and scheduled work and the CLI: enough to ride out a 10 s outage. */
+  backgroundMaxRetries: number;
+  /** An HTTP invocation stops retrying so it answers (503 + Retry-After) this long after the request arrived. */
+  httpDeadlineMs: number;
   maxRetryAfterMs: number;
   rateLimits: { hunting: RateLimitWindow[]; incidents: RateLimitWindow[] };
   /** Folder holding the security team's content: queries/, workflows/, mappings/. */
@@ -79,6 +84,8 @@ export const SETTINGS = [
   'REQUEST_TIMEOUT_SECONDS',
   'HUNTING_TIMEOUT_SECONDS',
   'MAX_RETRIES',
+  'BACKGROUND_MAX_RETRIES',
+  'HTTP_DEADLINE_SECONDS',
   'MAX_RETRY_AFTER_SECONDS',
   'RATE_LIMIT_WINDOW_SCALE',
   'CONTENT_DIR',
@@ -197,6 +204,11 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   // The documented per-request hunting cap is 200 s (3 minutes on newer pages): wait a little longer than that.
   const huntingTimeoutMs = number('HUNTING_TIMEOUT_SECONDS', 210, 1, 600) * 1000;
   const maxRetries = number('MAX_RETRIES', 3, 0, 10);
+  // Six retries wait at least 15.75 s in all (equal-jitter backoff from 500 ms; shared/http/retry.ts), at most 31.5 s.
+  const backgroundMaxRetries = number('BACKGROUND_MAX_RETRIES', 6, 0, 12);
+  // Logic Apps abandons a synchronous call after 120 s; stopping at 100 s leaves room for a last attempt's token.
+  // 230 s is where Azure's front end answers 504 whatever the function does (Functions docs, functions-scale.md).
+  const httpDeadlineMs = number('HTTP_DEADLINE_SECONDS', 100, 1, 230) * 1000;
   const maxRetryAfterMs = number('MAX_RETRY_AFTER_SECONDS', 60, 0, 900) * 1000;
   const scale = number('RATE_LIMIT_WINDOW_SCALE', 1, 0.001, 1);
 
@@ -252,6 +264,8 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     requestTimeoutMs,
     huntingTimeoutMs,
     maxRetries,
+    backgroundMaxRetries,
+    httpDeadlineMs,
     maxRetryAfterMs,
     // Documented quotas (defender-api.md §1.2, §1.3): hunting 45/min and 1,500/hour; incidents 50/min and 1,500/hour.
     rateLimits: {

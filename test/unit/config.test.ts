@@ -76,6 +76,16 @@ describe('loadConfig', () => {
     );
   });
 
+  it('gives HTTP calls and background work their own retry budgets', () => {
+    const c = loadConfig(base);
+    assert.deepEqual([c.maxRetries, c.backgroundMaxRetries, c.httpDeadlineMs], [3, 6, 100_000]);
+    const tuned = loadConfig({ ...base, MAX_RETRIES: '1', BACKGROUND_MAX_RETRIES: '9', HTTP_DEADLINE_SECONDS: '60' });
+    assert.deepEqual([tuned.maxRetries, tuned.backgroundMaxRetries, tuned.httpDeadlineMs], [1, 9, 60_000]);
+    // Past 230 s the App Service front end has cut the connection anyway.
+    assert.throws(() => loadConfig({ ...base, HTTP_DEADLINE_SECONDS: '300' }), /HTTP_DEADLINE_SECONDS must be/);
+    assert.throws(() => loadConfig({ ...base, BACKGROUND_MAX_RETRIES: '13' }), /BACKGROUND_MAX_RETRIES must be/);
+  });
+
   it('scales rate-limit windows for tests and benchmarks', () => {
     const c = loadConfig({ ...base, RATE_LIMIT_WINDOW_SCALE: '0.1' });
     assert.deepEqual(c.rateLimits.hunting, [
