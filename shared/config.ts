@@ -2,7 +2,7 @@
 // Every problem is collected and reported together, by setting name only: values are never printed.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { apiBaseUrlFor, apiScopeFor, authorityHostFor, CLOUDS, type Cloud } from './clouds';
+import { apiBaseUrlFor, apiScopeFor, authorityHostFor, CLOUDS, normaliseApiBaseUrl, type Cloud } from './clouds';
 import type { ApiBackend } from './defender/types';
 import { ConfigError } from './errors';
 
@@ -256,7 +256,7 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     managedIdentityClientId,
     authorityHost,
     customAuthority: authorityOverride !== undefined && authorityOverride !== authorityHostFor(cloud),
-    apiBaseUrl: apiBaseOverride ?? apiBaseUrlFor(cloud, api),
+    apiBaseUrl: apiBaseOverride ? normaliseApiBaseUrl(apiBaseOverride, api) : apiBaseUrlFor(cloud, api),
     apiScope: apiScopeFor(cloud, api),
     keyVaultChallengeVerification,
     tlsCaFile,
