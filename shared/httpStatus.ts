@@ -55,8 +55,10 @@ export function httpStatusFor(o: OutcomeForStatus): HttpStatusDecision {
       return { status: 409, retryAfterSeconds: retryAfter(o, 5) };
     case 'DEFENDER_HTTP':
       // The API understood the call and refused its content (400 bad field value, 409, 422): the request must
-      // change, so repeating it is pointless. A 401 that survived a token refresh is our credentials: 502.
-      if (o.upstreamStatus === 401) return { status: 502 };
+      // change, so repeating it is pointless. A 401 that survived a token refresh is our credentials: 502. Without
+      // an upstream status the API answered 2xx with something unusable (an incident without an id, a nextLink to
+      // another host): 502 as well.
+      if (o.upstreamStatus === undefined || o.upstreamStatus === 401) return { status: 502 };
       return { status: 422 };
     // AUTH_UNAVAILABLE: Entra ID unreachable or answering 5xx / temporarily_unavailable (its refusal of our
     // credentials is AUTH_FAILED). DEADLINE_EXCEEDED: an HTTP invocation spent its time budget before Logic Apps'

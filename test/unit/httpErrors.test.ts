@@ -89,6 +89,8 @@ describe('toHttpResponse follows the status-code contract', () => {
 
   it('the deployment refused upstream is 502: Entra rejecting the app, the vault denying or lacking the secret', () => {
     assert.equal(answer(new AuthError('invalid_client', { error: 'invalid_client' })).status, 502);
+    // The API answered 2xx with something unusable (paging, mapping): not the caller's request to change.
+    assert.equal(answer(new AppError('DEFENDER_HTTP', 'The API returned the same @odata.nextLink twice')).status, 502);
     for (const status of [401, 403, 404, 200]) assert.equal(answer(vault(status)).status, 502, String(status));
   });
 
