@@ -4,6 +4,7 @@ import { loggerFromContext } from '../shared/logger';
 import { readJsonObject } from './lib/httpBody';
 import { toHttpResponse } from './lib/httpErrors';
 import { getAutomation as defaultGetAutomation, runWorkflowRequest } from './lib/lazy';
+import { synchronousRetryBudget } from './lib/retryBudget';
 
 /**
  * POST /api/workflows/{name}/run with `{ "input": {...}, "dryRun": true, "idempotencyKey": "..." }`: runs the
@@ -46,5 +47,5 @@ app.http('runWorkflow', {
   methods: ['POST'],
   authLevel: 'function',
   route: 'workflows/{name}/run',
-  handler: runWorkflow,
+  handler: synchronousRetryBudget(runWorkflow),
 });

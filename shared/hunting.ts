@@ -2,7 +2,7 @@
 // library's binder (typed `let` literals), so no caller text ever reaches the query unescaped; the timespan is
 // parsed into instants and re-encoded, never spliced.
 import type { DefenderClient, HuntingColumn } from './defender/types';
-import { InputError } from './errors';
+import { InputError, NotFoundError } from './errors';
 import type { QueryLibrary } from './queries';
 import { huntingRequest } from './queries/huntingRequest';
 
@@ -22,7 +22,7 @@ export async function runNamedQuery(
   body: Record<string, unknown>,
 ): Promise<NamedQueryResult> {
   if (!queries.get(name)) {
-    throw new InputError('query', `Unknown query '${name}'; available: ${queries.names().join(', ')}`);
+    throw new NotFoundError('query', `Unknown query '${name}'; available: ${queries.names().join(', ')}`);
   }
   for (const key of Object.keys(body)) {
     if (!BODY_KEYS.includes(key)) throw new InputError(key, `Unknown field '${key}'; allowed: ${BODY_KEYS.join(', ')}`);

@@ -153,7 +153,7 @@ describe('real answers match the document', () => {
       body: { params: { devices: ['ws-hr-007.contoso.local'], lookback: '7d' } },
     });
     assert.equal(rows.status, 200);
-    assert.equal((await call('POST', '/hunting/no-such-query', { body: {} })).status, 400);
+    assert.equal((await call('POST', '/hunting/no-such-query', { body: {} })).status, 404);
   });
 
   it('workflow runs: succeeded (dry run), failed, throttled, and bad input', async () => {

@@ -1,7 +1,7 @@
 // Webhooks when things break, over HTTP through the local host: a Defender outage while queued deliveries are being
 // applied (every accepted delivery lands exactly once after recovery, none lost), deliveries that can never be
 // applied (poison queue, with the reason), and storage going away (503 + Retry-After, never 202).
-// Queue retries do the recovering here: MAX_RETRIES=0 makes each attempt fail fast, host.json gives 4 attempts
+// Queue retries do the recovering here: BACKGROUND_MAX_RETRIES=0 makes each attempt fail fast, host.json gives 4 attempts
 // 1 s apart.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -22,7 +22,7 @@ const ATTEMPTS = 4;
 let h: Harness;
 
 before(async () => {
-  h = await startHarness({ maxDequeueCount: ATTEMPTS, settings: { MAX_RETRIES: '0' } });
+  h = await startHarness({ maxDequeueCount: ATTEMPTS, settings: { BACKGROUND_MAX_RETRIES: '0' } });
 });
 
 after(async () => {
