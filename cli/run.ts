@@ -19,6 +19,7 @@ import type { Logger } from '../shared/logger';
 import { effectiveSettings, SANDBOX_CONNECTION, withoutSandboxConnection } from './settings';
 import { UsageError } from './usageError';
 import { createMemoryStateStore } from '../shared/state/memoryState';
+import type { StepChange } from '../shared/steps/types';
 
 export interface RunCommandOptions {
   workflow: string;
@@ -228,6 +229,15 @@ export function formatReport(report: RunReport, target: RunCommandResult['target
   lines.push(`Workflow ${report.workflow}: ${mode} against the ${target} (run ${report.runId})`);
   if (report.window) lines.push(`Window ${report.window.start} .. ${report.window.end}`);
   lines.push('');
+  const changeLine = (c: StepChange, indent: string): string => {
+    const what = [...Object.keys(c.patch), ...(c.comment !== undefined ? ['comment'] : [])].join(', ') || 'nothing';
+    const replay = c.replayed ? ' (replayed from an earlier attempt)' : '';
+    return `       ${indent}incident ${c.incidentId}: ${OUTCOME_WORDS[c.outcome] ?? c.outcome}${replay}: ${what}`;
+  };
+  if (report.resumedWrites?.length) {
+    lines.push('  Writes an earlier attempt left pending, finished first:');
+    for (const c of report.resumedWrites) lines.push(changeLine(c, ''));
+  }
   const depth = (id: string | undefined): number => {
     let d = 0;
     for (let p = id; p !== undefined; p = report.steps.find((s) => s.id === p)?.parent) d++;
@@ -242,26 +252,24 @@ export function formatReport(report: RunReport, target: RunCommandResult['target
     lines.push(
       `  ${STATUS_MARK[step.status] ?? '  '} ${indent}${step.id.padEnd(Math.max(1, 20 - indent.length))} ${step.kind.padEnd(15)} ${step.status.padEnd(9)}${runs} ${counts}`.trimEnd(),
     );
-    for (const c of step.changes) {
-      const fields = Object.keys(c.patch);
-      const what = [...fields, ...(c.comment !== undefined ? ['comment'] : [])].join(', ') || 'nothing';
-      lines.push(`       ${indent}incident ${c.incidentId}: ${OUTCOME_WORDS[c.outcome] ?? c.outcome}: ${what}`);
-    }
+    for (const c of step.changes) lines.push(changeLine(c, indent));
     if (step.error) lines.push(`       ${indent}${step.error.code}: ${step.error.message}`);
   }
   lines.push('');
-  const all = report.steps.flatMap((s) => s.changes);
+  const all = [...(report.resumedWrites ?? []), ...report.steps.flatMap((s) => s.changes)];
   const tally = Object.entries(
     all.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.outcome]: (acc[c.outcome] ?? 0) + 1 }), {}),
   )
     .map(([k, v]) => `${v} ${OUTCOME_WORDS[k] ?? k}`)
     .join(', ');
-  lines.push(`Changes: ${tally || 'none'}`);
-  if (report.resumedWrites?.length)
-    lines.push(`Finished first (left pending by an earlier run): ${report.resumedWrites.length}`);
+  const replayedCount = all.filter((c) => c.replayed).length;
+  lines.push(`Changes: ${tally || 'none'}${replayedCount > 0 ? ` (${replayedCount} replayed)` : ''}`);
   if (report.status === 'interrupted') lines.push(...interruptedLines(report));
   if (report.stopReason) lines.push(`Stopped: ${report.stopReason}`);
-  if (report.error) lines.push(`Error: ${report.error.code}: ${report.error.message}`);
+  if (report.error) {
+    const id = report.error.requestId ? ` (request id ${report.error.requestId})` : '';
+    lines.push(`Error: ${report.error.code}: ${report.error.message}${id}`);
+  }
   if (report.status === 'throttled')
     lines.push(`Throttled: retry in ${Math.ceil((report.retryAfterMs ?? 30_000) / 1000)} s`);
   lines.push(`Status: ${report.status} in ${report.durationMs} ms`);

@@ -12,9 +12,10 @@ export function makeApplyTicketEvent(getAutomation: () => Promise<Automation> = 
     if (outcome.status === 'retry')
       throw new Error(`ticket event not applied yet (attempt ${dequeueCount}): ${outcome.reason}`);
     if (outcome.status === 'applied') {
-      logger.info(`[ticket-sync] ${outcome.report.status}`, {
-        runId: outcome.report.runId,
-        durationMs: outcome.report.durationMs,
+      // No report when every field was stale and there was no comment: nothing ran (the stale line says why).
+      logger.info(`[ticket-sync] ${outcome.report?.status ?? 'skipped'}`, {
+        ...(outcome.report ? { runId: outcome.report.runId, durationMs: outcome.report.durationMs } : {}),
+        ...(outcome.skippedFields.length > 0 ? { skippedFields: outcome.skippedFields } : {}),
       });
     }
   };

@@ -2,11 +2,13 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import type { AppDeps } from '../shared/deps';
 import { toHttpResponse } from './lib/httpErrors';
 import { getDeps as defaultGetDeps } from './lib/lazy';
-import { incidentIdParam } from './lib/params';
+import { synchronousRetryBudget } from './lib/retryBudget';
+import { incidentIdParam, rejectUnknownQuery } from './lib/params';
 
 export function makeGetIncident(getDeps: () => Pick<AppDeps, 'defender'> = defaultGetDeps) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
     try {
+      rejectUnknownQuery(req, []);
       const id = incidentIdParam(req);
       const incident = await getDeps().defender.getIncident(id);
       return { status: 200, jsonBody: incident };
@@ -18,4 +20,9 @@ export function makeGetIncident(getDeps: () => Pick<AppDeps, 'defender'> = defau
 
 export const getIncident = makeGetIncident();
 
-app.http('getIncident', { methods: ['GET'], authLevel: 'function', route: 'incidents/{id}', handler: getIncident });
+app.http('getIncident', {
+  methods: ['GET'],
+  authLevel: 'function',
+  route: 'incidents/{id}',
+  handler: synchronousRetryBudget(getIncident),
+});

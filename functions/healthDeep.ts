@@ -5,6 +5,8 @@ import type { AppDeps } from '../shared/deps';
 import { deepHealth, type DeepHealthOptions } from '../shared/health';
 import { toHttpResponse } from './lib/httpErrors';
 import { getDeps as defaultGetDeps } from './lib/lazy';
+import { synchronousRetryBudget } from './lib/retryBudget';
+import { rejectUnknownQuery } from './lib/params';
 
 const poisonQueues = new WeakMap<AppDeps['config'], DeepHealthOptions>();
 
@@ -20,8 +22,9 @@ function poisonQueueOf({ config }: AppDeps): DeepHealthOptions {
 }
 
 export function makeHealthDeep(getDeps: () => AppDeps = defaultGetDeps) {
-  return async (_req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
+  return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
     try {
+      rejectUnknownQuery(req, []);
       const deps = getDeps();
       const result = await deepHealth(deps, poisonQueueOf(deps));
       return { status: result.status === 'ok' ? 200 : 503, jsonBody: result };
@@ -33,4 +36,9 @@ export function makeHealthDeep(getDeps: () => AppDeps = defaultGetDeps) {
 
 export const healthDeep = makeHealthDeep();
 
-app.http('healthDeep', { methods: ['GET'], authLevel: 'function', route: 'health/deep', handler: healthDeep });
+app.http('healthDeep', {
+  methods: ['GET'],
+  authLevel: 'function',
+  route: 'health/deep',
+  handler: synchronousRetryBudget(healthDeep),
+});

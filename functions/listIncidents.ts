@@ -4,9 +4,12 @@ import type { Incident, IncidentFilter, IncidentStatus, Severity } from '../shar
 import { InputError } from '../shared/errors';
 import { toHttpResponse } from './lib/httpErrors';
 import { getDeps as defaultGetDeps } from './lib/lazy';
-import { intParam, listParam } from './lib/params';
+import { synchronousRetryBudget } from './lib/retryBudget';
+import { intParam, listParam, rejectUnknownQuery } from './lib/params';
 
 export const MAX_LIST_LIMIT = 1000;
+const FILTERS = ['assignedTo', 'createdSince', 'updatedSince'] as const;
+const QUERY_PARAMETERS = ['status', 'severity', ...FILTERS, 'limit'];
 
 /** The client names filter fields `filter.<name>`; an HTTP caller sent them as the query parameter `<name>`. */
 function asQueryParameter(err: unknown): unknown {
@@ -18,6 +21,7 @@ function asQueryParameter(err: unknown): unknown {
 export function makeListIncidents(getDeps: () => Pick<AppDeps, 'defender'> = defaultGetDeps) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
     try {
+      rejectUnknownQuery(req, QUERY_PARAMETERS);
       const limit = intParam(req, 'limit', 100, 1, MAX_LIST_LIMIT);
       const filter: IncidentFilter = { limit };
       // Enum values and dates are validated (and named in errors) by the client's filter normaliser.
@@ -25,7 +29,7 @@ export function makeListIncidents(getDeps: () => Pick<AppDeps, 'defender'> = def
       if (status) filter.status = status as IncidentStatus[];
       const severity = listParam(req, 'severity');
       if (severity) filter.severity = severity as Severity[];
-      for (const key of ['assignedTo', 'createdSince', 'updatedSince'] as const) {
+      for (const key of FILTERS) {
         const v = req.query.get(key);
         if (v !== null && v !== '') filter[key] = v;
       }
@@ -40,4 +44,9 @@ export function makeListIncidents(getDeps: () => Pick<AppDeps, 'defender'> = def
 
 export const listIncidents = makeListIncidents();
 
-app.http('listIncidents', { methods: ['GET'], authLevel: 'function', route: 'incidents', handler: listIncidents });
+app.http('listIncidents', {
+  methods: ['GET'],
+  authLevel: 'function',
+  route: 'incidents',
+  handler: synchronousRetryBudget(listIncidents),
+});

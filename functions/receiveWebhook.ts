@@ -3,7 +3,7 @@ import type { Automation } from '../shared/automation';
 import type { ErrorCode } from '../shared/errors';
 import { isWebhookSource, WEBHOOK_SOURCES } from '../shared/webhooks/types';
 import { loggerFromContext } from '../shared/logger';
-import { readRawBody } from './lib/httpBody';
+import { checkJsonContentType, readRawBody } from './lib/httpBody';
 import { HttpProblem, toHttpResponse } from './lib/httpErrors';
 import { acceptDelivery, getAutomation as defaultGetAutomation } from './lib/lazy';
 
@@ -21,12 +21,13 @@ export function makeReceiveWebhook(getAutomation: () => Promise<Automation> = de
       // unknown route), not a signature problem the sender could fix by re-signing (401). The body is never read.
       if (!isWebhookSource(source)) {
         throw new HttpProblem(
-          404,
           'NOT_FOUND',
           `Unknown webhook source ${JSON.stringify(source.slice(0, 40))}; expected one of: ${WEBHOOK_SOURCES.join(', ')}`,
-          'source',
+          { field: 'source' },
         );
       }
+      // Every supported sender posts JSON (mappings/README.md): any other type is 415, before the body is read.
+      checkJsonContentType(req.headers.get('content-type'), true);
       const automation = await getAutomation();
       const body = await readRawBody(req, automation.deps.config.webhookMaxBodyBytes);
       const headers: Record<string, string> = {};
@@ -37,11 +38,9 @@ export function makeReceiveWebhook(getAutomation: () => Promise<Automation> = de
       if (outcome.status === 'inProgress') {
         const code: ErrorCode = 'DELIVERY_IN_PROGRESS';
         throw new HttpProblem(
-          409,
           code,
           `Event ${outcome.eventId} is being accepted by another instance; retry after ${outcome.retryAfterSeconds} s`,
-          undefined,
-          { 'Retry-After': String(outcome.retryAfterSeconds) },
+          { retryAfterSeconds: outcome.retryAfterSeconds },
         );
       }
       loggerFromContext(ctx).info(`[webhook] ${source} ${outcome.status}`, {

@@ -4,11 +4,14 @@ import { runNamedQuery } from '../shared/hunting';
 import { readJsonObject } from './lib/httpBody';
 import { toHttpResponse } from './lib/httpErrors';
 import { getDeps as defaultGetDeps, getQueryLibrary } from './lib/lazy';
+import { synchronousRetryBudget } from './lib/retryBudget';
+import { rejectUnknownQuery } from './lib/params';
 
 /** POST /api/hunting/{query} with `{ "params": {...}, "timespan": "P7D" }`: named library queries only, never raw KQL. */
 export function makeRunHuntingQuery(getDeps: () => Pick<AppDeps, 'defender' | 'config'> = defaultGetDeps) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
     try {
+      rejectUnknownQuery(req, []);
       const body = await readJsonObject(req, { allowEmpty: true });
       const deps = getDeps();
       const queries = await getQueryLibrary(deps.config);
@@ -26,5 +29,5 @@ app.http('runHuntingQuery', {
   methods: ['POST'],
   authLevel: 'function',
   route: 'hunting/{query}',
-  handler: runHuntingQuery,
+  handler: synchronousRetryBudget(runHuntingQuery),
 });

@@ -4,22 +4,34 @@ import { loggerFromContext } from '../shared/logger';
 import { readJsonObject } from './lib/httpBody';
 import { toHttpResponse } from './lib/httpErrors';
 import { getAutomation as defaultGetAutomation, runWorkflowRequest } from './lib/lazy';
+import { synchronousRetryBudget } from './lib/retryBudget';
 
 /**
  * POST /api/workflows/{name}/run with `{ "input": {...}, "dryRun": true, "idempotencyKey": "..." }`: runs the
- * workflow synchronously and answers with its run report (200 done, 429 throttled, 502 failed).
+ * workflow synchronously and answers with its run report, the status mapped by shared/httpStatus.ts. An
+ * `Idempotency-Key` header (or the body's key, or Logic Apps' run id + action name + body) makes a retry replay the
+ * first answer (docs/recipes.md, "Idempotency keys").
  */
 export function makeRunWorkflow(getAutomation: () => Promise<Automation> = defaultGetAutomation) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
     try {
       const body = await readJsonObject(req, { allowEmpty: true });
       const automation = await getAutomation();
-      // Logic Apps retries a slow call: its run id + action name make a natural idempotency key.
-      const logicAppsKey = [req.headers.get('x-ms-workflow-run-id'), req.headers.get('x-ms-workflow-operation-name')];
-      const headerKey =
-        req.headers.get('idempotency-key') ?? (logicAppsKey.every(Boolean) ? logicAppsKey.join('/') : undefined);
+      const h = (name: string): string | null => req.headers.get(name);
       const { status, report, headers } = await runWorkflowRequest(automation, req.params.name ?? '', body, {
-        headerIdempotencyKey: headerKey ?? undefined,
+        idempotencyKeyHeader: h('idempotency-key'),
+        // Header names from Microsoft's request-history example (Azure/azure-rest-api-specs,
+        // specification/logic/.../2019-05-01/examples/WorkflowRunActionRequestHistories_Get.json). The repeat-item
+        // names are UNCONFIRMED (no Microsoft page lists them): used only when present.
+        logicApps: {
+          runId: h('x-ms-workflow-run-id'),
+          operationName: h('x-ms-workflow-operation-name'),
+          repeatItem: [
+            h('x-ms-workflow-repeatitem-scope-name'),
+            h('x-ms-workflow-repeatitem-index'),
+            h('x-ms-workflow-repeatitem-batch-index'),
+          ],
+        },
         logger: loggerFromContext(ctx),
       });
       return { status, headers, jsonBody: report };
@@ -35,5 +47,5 @@ app.http('runWorkflow', {
   methods: ['POST'],
   authLevel: 'function',
   route: 'workflows/{name}/run',
-  handler: runWorkflow,
+  handler: synchronousRetryBudget(runWorkflow),
 });

@@ -4,11 +4,13 @@ import { validateUpdate } from '../shared/defender/validateUpdate';
 import { readJsonObject } from './lib/httpBody';
 import { toHttpResponse } from './lib/httpErrors';
 import { getDeps as defaultGetDeps } from './lib/lazy';
-import { incidentIdParam } from './lib/params';
+import { synchronousRetryBudget } from './lib/retryBudget';
+import { incidentIdParam, rejectUnknownQuery } from './lib/params';
 
 export function makeUpdateIncident(getDeps: () => Pick<AppDeps, 'defender' | 'config'> = defaultGetDeps) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
     try {
+      rejectUnknownQuery(req, []);
       const id = incidentIdParam(req);
       const body = await readJsonObject(req);
       const deps = getDeps();
@@ -28,5 +30,5 @@ app.http('updateIncident', {
   methods: ['PATCH'],
   authLevel: 'function',
   route: 'incidents/{id}',
-  handler: updateIncident,
+  handler: synchronousRetryBudget(updateIncident),
 });

@@ -58,6 +58,23 @@ function send(res: ServerResponse, status: number, body?: string, headers: Recor
   res.end(bytes);
 }
 
+/**
+ * The host's own refusal of a request without a valid key. Azure's host answers this 401 itself, with an empty body
+ * (a bare StatusCodeResult; webhooks-and-host.md §5.1); locally it carries the app's JSON error shape so a developer
+ * sees which key is missing. Never says which keys exist or echoes the one given.
+ */
+function sendUnauthorized(res: ServerResponse, level: HttpFunction['authLevel']): void {
+  const need = level === 'admin' ? 'the master key' : 'a function key (or the master key)';
+  const body = {
+    error: {
+      code: 'UNAUTHENTICATED',
+      message: `This route needs ${need}: send it as the x-functions-key header or the code query parameter`,
+      field: 'x-functions-key',
+    },
+  };
+  send(res, 401, JSON.stringify(body), { 'content-type': 'application/json; charset=utf-8' });
+}
+
 function rpcBodyBytes(body: RpcTypedData | null | undefined): Buffer | undefined {
   if (!body) return undefined;
   if (body.bytes) return Buffer.from(body.bytes);
@@ -123,7 +140,7 @@ export function createHttpHandler(o: HttpHostOptions): (req: IncomingMessage, re
   };
 
   async function handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (!keyMatches(keyFrom(req, url), o.keys.masterKey)) return send(res, 401);
+    if (!keyMatches(keyFrom(req, url), o.keys.masterKey)) return sendUnauthorized(res, 'admin');
     const path = url.pathname.replace(/\/+$/, '');
     if (req.method === 'GET' && path === '/admin/host/status') {
       return send(res, 200, JSON.stringify({ state: 'Running', version: '4.x-local' }), {
@@ -175,7 +192,7 @@ export function createHttpHandler(o: HttpHostOptions): (req: IncomingMessage, re
       }
       return send(res, 404);
     }
-    if (!authorised(target.authLevel, keyFrom(req, url))) return send(res, 401);
+    if (!authorised(target.authLevel, keyFrom(req, url))) return sendUnauthorized(res, target.authLevel);
 
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) return refuseLargeBody(req, res);

@@ -262,6 +262,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     throw err;
   }
   const url = `http://127.0.0.1:${port}`;
+  // App Service sets WEBSITE_HOSTNAME to the app's host name and Core Tools to localhost:<port>; the app names itself
+  // from it (the OpenAPI document's server). A value from the settings wins, as it does in Azure.
+  if (!settings.WEBSITE_HOSTNAME) process.env.WEBSITE_HOSTNAME = `127.0.0.1:${port}`;
   const prefixPath = routePrefix ? `/${routePrefix}` : '';
   for (const info of infos) if (info.kind === 'http') info.url = `${url}${prefixPath}/${info.route ?? ''}`;
   if (options.timers !== false) for (const t of timers.values()) t.start();

@@ -8,6 +8,8 @@ export type RouteTarget = 'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' 
 export interface FaultSpec {
   /** Default 'api' (hunting + incidents). */
   target?: FaultTarget;
+  /** Only requests with this HTTP method (e.g. 'PATCH' to fail incident updates while reads still work). */
+  method?: string;
   /** e.g. 500, 503, 429. */
   status?: number;
   /** Fail the next N matching requests (default: until cleared). */
@@ -80,9 +82,10 @@ export class FaultInjector {
   }
 
   /** The fault that applies to this request, if any; consumes one use of a counted fault. */
-  take(route: RouteTarget): FiredFault | undefined {
+  take(route: RouteTarget, method?: string): FiredFault | undefined {
     for (const f of this.faults) {
       if (!matches(f.spec.target ?? 'api', route)) continue;
+      if (f.spec.method !== undefined && f.spec.method.toUpperCase() !== method?.toUpperCase()) continue;
       if (f.random && f.random() >= (f.spec.probability ?? 0)) continue;
       if (f.remaining !== undefined) {
         f.remaining -= 1;

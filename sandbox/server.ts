@@ -87,7 +87,7 @@ export function createDispatcher(state: SandboxState, routes: readonly Route[], 
     const { route, params } = found;
     route.count?.(req);
 
-    const fault = state.faults.take(route.target);
+    const fault = state.faults.take(route.target, req.method);
     if (fault) {
       state.counters.faulted += 1;
       if (fault.spec.delayMs) await sleep(fault.spec.delayMs, raw);

@@ -43,6 +43,18 @@ export function apiBaseUrlFor(cloud: Cloud, backend: ApiBackend): string {
   return backend === 'graph' ? `${ENDPOINTS[cloud].graphHost}/v1.0` : ENDPOINTS[cloud].legacyHost;
 }
 
+/**
+ * DEFENDER_API_BASE_URL in either form the docs show it: the client's paths start at `/security` (Graph) and
+ * `/api` (legacy), so the Graph root gets `/v1.0` unless it already ends in a version (`/v1.0`, `/beta`), and a
+ * legacy URL ending in `/api` loses it. `https://graph.microsoft.com`, `.../v1.0` and `.../v1.0/` all send the same
+ * requests, as do `https://api.security.microsoft.com` and `.../api/`.
+ */
+export function normaliseApiBaseUrl(url: string, backend: ApiBackend): string {
+  const trimmed = url.replace(/\/+$/, '');
+  if (backend === 'graph') return /\/(?:v1\.0|beta)$/i.test(trimmed) ? trimmed : `${trimmed}/v1.0`;
+  return trimmed.replace(/\/api$/i, '');
+}
+
 /** The `.default` scope of the API's resource. The gov legacy scope follows the host (UNCONFIRMED in the docs). */
 export function apiScopeFor(cloud: Cloud, backend: ApiBackend): string {
   const host = backend === 'graph' ? ENDPOINTS[cloud].graphHost : ENDPOINTS[cloud].legacyHost;

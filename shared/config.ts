@@ -2,7 +2,7 @@
 // Every problem is collected and reported together, by setting name only: values are never printed.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { apiBaseUrlFor, apiScopeFor, authorityHostFor, CLOUDS, type Cloud } from './clouds';
+import { apiBaseUrlFor, apiScopeFor, authorityHostFor, CLOUDS, normaliseApiBaseUrl, type Cloud } from './clouds';
 import type { ApiBackend } from './defender/types';
 import { ConfigError } from './errors';
 
@@ -31,7 +31,12 @@ export interface AppConfig {
   secretCacheTtlMs: number;
   requestTimeoutMs: number;
   huntingTimeoutMs: number;
+  /** Retries per Defender call in a synchronous HTTP invocation (MAX_RETRIES). */
   maxRetries: number;
+  /** Retries per Defender call in queued and scheduled work and the CLI: enough to ride out a 10 s outage. */
+  backgroundMaxRetries: number;
+  /** An HTTP invocation stops retrying so it answers (503 + Retry-After) this long after the request arrived. */
+  httpDeadlineMs: number;
   maxRetryAfterMs: number;
   rateLimits: { hunting: RateLimitWindow[]; incidents: RateLimitWindow[] };
   /** Folder holding the security team's content: queries/, workflows/, mappings/. */
@@ -79,6 +84,8 @@ export const SETTINGS = [
   'REQUEST_TIMEOUT_SECONDS',
   'HUNTING_TIMEOUT_SECONDS',
   'MAX_RETRIES',
+  'BACKGROUND_MAX_RETRIES',
+  'HTTP_DEADLINE_SECONDS',
   'MAX_RETRY_AFTER_SECONDS',
   'RATE_LIMIT_WINDOW_SCALE',
   'CONTENT_DIR',
@@ -97,6 +104,7 @@ export const SETTINGS = [
   'WEBHOOK_SECRET_SERVICENOW_PREVIOUS',
   'WEBHOOK_SECRET_GENERIC',
   'WEBHOOK_SECRET_GENERIC_PREVIOUS',
+  'WEBSITE_HOSTNAME',
 ] as const;
 
 export type SettingName = (typeof SETTINGS)[number];
@@ -120,6 +128,7 @@ export const UNSET_IN_AZURE: Readonly<Partial<Record<SettingName, string>>> = {
   WEBHOOK_SECRET_SERVICENOW_PREVIOUS: 'read from Key Vault (webhook-secret-servicenow-previous)',
   WEBHOOK_SECRET_GENERIC: 'read from Key Vault (webhook-secret-generic)',
   WEBHOOK_SECRET_GENERIC_PREVIOUS: 'read from Key Vault (webhook-secret-generic-previous)',
+  WEBSITE_HOSTNAME: "set by App Service itself to the app's default host name",
 };
 
 export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
@@ -195,6 +204,11 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   // The documented per-request hunting cap is 200 s (3 minutes on newer pages): wait a little longer than that.
   const huntingTimeoutMs = number('HUNTING_TIMEOUT_SECONDS', 210, 1, 600) * 1000;
   const maxRetries = number('MAX_RETRIES', 3, 0, 10);
+  // Six retries wait at least 15.75 s in all (equal-jitter backoff from 500 ms; shared/http/retry.ts), at most 31.5 s.
+  const backgroundMaxRetries = number('BACKGROUND_MAX_RETRIES', 6, 0, 12);
+  // Logic Apps abandons a synchronous call after 120 s; stopping at 100 s leaves room for a last attempt's token.
+  // 230 s is where Azure's front end answers 504 whatever the function does (Functions docs, functions-scale.md).
+  const httpDeadlineMs = number('HTTP_DEADLINE_SECONDS', 100, 1, 230) * 1000;
   const maxRetryAfterMs = number('MAX_RETRY_AFTER_SECONDS', 60, 0, 900) * 1000;
   const scale = number('RATE_LIMIT_WINDOW_SCALE', 1, 0.001, 1);
 
@@ -242,7 +256,7 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     managedIdentityClientId,
     authorityHost,
     customAuthority: authorityOverride !== undefined && authorityOverride !== authorityHostFor(cloud),
-    apiBaseUrl: apiBaseOverride ?? apiBaseUrlFor(cloud, api),
+    apiBaseUrl: apiBaseOverride ? normaliseApiBaseUrl(apiBaseOverride, api) : apiBaseUrlFor(cloud, api),
     apiScope: apiScopeFor(cloud, api),
     keyVaultChallengeVerification,
     tlsCaFile,
@@ -250,6 +264,8 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     requestTimeoutMs,
     huntingTimeoutMs,
     maxRetries,
+    backgroundMaxRetries,
+    httpDeadlineMs,
     maxRetryAfterMs,
     // Documented quotas (defender-api.md §1.2, §1.3): hunting 45/min and 1,500/hour; incidents 50/min and 1,500/hour.
     rateLimits: {
@@ -274,6 +290,24 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     webhookToleranceSeconds,
     webhookSecretSettings: Object.freeze(webhookSecretSettings),
   });
+}
+
+/**
+ * The app's own base URL (`https://<app>.azurewebsites.net`) from WEBSITE_HOSTNAME, which App Service sets on every
+ * instance (Core Tools and the local host set `<host>:<port>`). Documents that name the app (the OpenAPI servers)
+ * take it from here, never from a request's Host header, which any caller can spoof.
+ * @returns undefined when the setting is absent or not a host[:port] (callers then use a relative URL).
+ */
+export function publicBaseUrl(env: Env = process.env): string | undefined {
+  const host = env.WEBSITE_HOSTNAME?.trim().toLowerCase();
+  if (
+    !host ||
+    !/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?::\d{1,5})?$/.test(host)
+  )
+    return undefined;
+  // Plain http only on the developer's own machine; Azure serves https.
+  const local = /^(?:localhost|127(?:\.\d{1,3}){3})(?::\d+)?$/.test(host);
+  return `${local ? 'http' : 'https'}://${host}`;
 }
 
 /** The folder with package.json above this file: the repo in development, the deployed package in Azure. */

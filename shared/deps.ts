@@ -84,7 +84,8 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     invalidateToken: () => tokens.invalidate(),
     limiters,
     timeoutMs: config.requestTimeoutMs,
-    maxRetries: config.maxRetries,
+    // Outside an HTTP invocation's budget (functions/lib/retryBudget.ts sets that one): queued and scheduled work.
+    maxRetries: config.backgroundMaxRetries,
     maxRetryAfterMs: config.maxRetryAfterMs,
     logger,
     httpsAgent: overrides.httpsAgent ?? createHttpsAgent(ca),

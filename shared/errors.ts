@@ -5,11 +5,15 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'SECRET_UNAVAILABLE'
   | 'AUTH_FAILED'
+  /** Entra ID could not be reached, or answered 5xx / temporarily_unavailable: answered 503 with Retry-After. */
+  | 'AUTH_UNAVAILABLE'
   | 'UNAUTHENTICATED'
   | 'DEFENDER_HTTP'
   | 'DEFENDER_THROTTLED'
   | 'DEFENDER_UNAVAILABLE'
   | 'STORAGE_UNAVAILABLE'
+  /** An HTTP invocation's deadline passed before a call could be made or retried: answered 503 with Retry-After. */
+  | 'DEADLINE_EXCEEDED'
   /** Another instance is accepting the same webhook event right now: answered 409 with Retry-After. */
   | 'DELIVERY_IN_PROGRESS'
   | 'NOT_FOUND'
@@ -21,6 +25,8 @@ export type ErrorCode =
   | 'IDEMPOTENCY_IN_PROGRESS'
   /** Another live run holds the lease on this very write: answered 409 with Retry-After. */
   | 'WRITE_IN_PROGRESS'
+  /** A workflow's own expression failed at run time on input that passed its declaration: the author's bug (500). */
+  | 'WORKFLOW_ERROR'
   | 'STEP_FAILED';
 
 export interface AppErrorOptions {
@@ -62,17 +68,20 @@ export class SecretError extends AppError {
   }
 }
 
-/** Entra ID refused to issue a token (parsed OAuth error, as identity's AuthenticationError). */
+/**
+ * No token from Entra ID (parsed OAuth error, as identity's AuthenticationError). AUTH_FAILED when Entra refused the
+ * app's credentials (the deployment must change); AUTH_UNAVAILABLE when Entra was down or unreachable (`transient`).
+ */
 export class AuthError extends AppError {
   readonly error: string | undefined;
   readonly errorCodes: readonly number[];
   readonly correlationId: string | undefined;
   constructor(
     message: string,
-    details: { error?: string; errorCodes?: readonly number[]; correlationId?: string } = {},
+    details: { error?: string; errorCodes?: readonly number[]; correlationId?: string; transient?: boolean } = {},
     options: AppErrorOptions = {},
   ) {
-    super('AUTH_FAILED', message, options);
+    super(details.transient ? 'AUTH_UNAVAILABLE' : 'AUTH_FAILED', message, options);
     this.error = details.error;
     this.errorCodes = details.errorCodes ?? [];
     this.correlationId = details.correlationId;
@@ -117,7 +126,8 @@ function codeForStatus(status: number | undefined): ErrorCode {
   if (status === 429) return 'DEFENDER_THROTTLED';
   if (status === 404) return 'NOT_FOUND';
   if (status === 403) return 'FORBIDDEN';
-  if (status === undefined || status >= 500) return 'DEFENDER_UNAVAILABLE';
+  // 408 is retried like a 5xx; when retries run out it is the API being slow, not our request being wrong.
+  if (status === undefined || status === 408 || status >= 500) return 'DEFENDER_UNAVAILABLE';
   return 'DEFENDER_HTTP';
 }
 
@@ -130,6 +140,15 @@ export class InputError extends AppError {
   }
 }
 
+/** The thing the caller named does not exist (a query, a workflow): 404, naming the field that named it. */
+export class NotFoundError extends AppError {
+  readonly field: string;
+  constructor(field: string, message: string, options: AppErrorOptions = {}) {
+    super('NOT_FOUND', message, options);
+    this.field = field;
+  }
+}
+
 const APP_ERROR_NAMES = new Set([
   'AppError',
   'ConfigError',
@@ -137,6 +156,7 @@ const APP_ERROR_NAMES = new Set([
   'AuthError',
   'DefenderApiError',
   'InputError',
+  'NotFoundError',
   'WebhookAuthError',
 ]);
 

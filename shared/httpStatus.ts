@@ -1,7 +1,8 @@
 // The one status-code contract for every HTTP answer Riposte gives, whether an error was thrown at the edge or a
 // workflow run ended in a report. Callers act on the status: Logic Apps retries 408, 429 and every 5xx (four times
 // by default, honouring Retry-After), so a 5xx must mean "trying again may work" and a 4xx "fix the request".
-// - the caller's fault → 4xx naming the field (400), unknown thing (404), idempotency misuse (409/422);
+// - the caller's fault → 4xx naming the field (400), unknown thing (404), idempotency misuse (409/422), a body too
+//   large (413) or not JSON (415);
 // - the Defender API refused what we sent (its 400/409/422) → 422 carrying its message and request id;
 // - anything down or out of retry budget (Key Vault, Entra, the API, storage, 429/5xx) → 503 with Retry-After;
 // - our own deployment refused upstream (Entra rejects the app's credentials, the API answers 401/403) → 502;
@@ -42,6 +43,10 @@ export function httpStatusFor(o: OutcomeForStatus): HttpStatusDecision {
       return { status: 401 };
     case 'NOT_FOUND':
       return { status: 404 };
+    case 'PAYLOAD_TOO_LARGE':
+      return { status: 413 };
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return { status: 415 };
     case 'IDEMPOTENCY_KEY_REUSED':
       return { status: 422 };
     case 'IDEMPOTENCY_IN_PROGRESS':
@@ -50,12 +55,19 @@ export function httpStatusFor(o: OutcomeForStatus): HttpStatusDecision {
       return { status: 409, retryAfterSeconds: retryAfter(o, 5) };
     case 'DEFENDER_HTTP':
       // The API understood the call and refused its content (400 bad field value, 409, 422): the request must
-      // change, so repeating it is pointless. A 401 that survived a token refresh is our credentials: 502.
-      if (o.upstreamStatus === 401) return { status: 502 };
+      // change, so repeating it is pointless. A 401 that survived a token refresh is our credentials: 502. Without
+      // an upstream status the API answered 2xx with something unusable (an incident without an id, a nextLink to
+      // another host): 502 as well.
+      if (o.upstreamStatus === undefined || o.upstreamStatus === 401) return { status: 502 };
       return { status: 422 };
+    // AUTH_UNAVAILABLE: Entra ID unreachable or answering 5xx / temporarily_unavailable (its refusal of our
+    // credentials is AUTH_FAILED). DEADLINE_EXCEEDED: an HTTP invocation spent its time budget before Logic Apps'
+    // 120 s limit.
     case 'DEFENDER_THROTTLED':
     case 'DEFENDER_UNAVAILABLE':
     case 'STORAGE_UNAVAILABLE':
+    case 'AUTH_UNAVAILABLE':
+    case 'DEADLINE_EXCEEDED':
       return { status: 503, retryAfterSeconds: retryAfter(o) };
     case 'SECRET_UNAVAILABLE':
       // Key Vault down or unreachable is transient; 401/403/404 from the vault is the deployment's to fix.
@@ -66,6 +78,10 @@ export function httpStatusFor(o: OutcomeForStatus): HttpStatusDecision {
     case 'AUTH_FAILED':
       return { status: 502 };
     case 'CONFIG_INVALID':
+      return { status: 500 };
+    // An expression in the workflow file failed on input its own declaration accepted. The caller cannot fix that by
+    // changing the request (so not 4xx) and no upstream is at fault (so not 502/503): it is our deployment's bug.
+    case 'WORKFLOW_ERROR':
       return { status: 500 };
     default:
       return { status: 500 };

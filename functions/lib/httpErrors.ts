@@ -1,88 +1,99 @@
-// The one place errors become HTTP answers. Bodies are JSON with a stable code, a message and, for input errors,
-// the field; never a stack trace, a path on disk, a token or a secret.
+// The one place errors become HTTP answers; the status comes from the one contract (shared/httpStatus.ts). Bodies
+// are JSON with a stable code, a message and, for input errors, the field; for upstream failures the upstream's
+// status and request id (what Microsoft support asks for). Never a stack trace, a path on disk, a token or a secret.
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
-import { DefenderApiError, InputError, isAppError, toError, type AppError } from '../../shared/errors';
+import { DefenderApiError, isAppError, SecretError, toError } from '../../shared/errors';
+import { httpStatusFor, type OutcomeForStatus } from '../../shared/httpStatus';
 import { redact } from '../../shared/logger';
 
-/** An edge-only failure with its own status (size limits, media type, conflicts, unknown routes). */
+/** An edge-only failure (size limits, media type, unknown routes, conflicts): its status comes from its code. */
 export class HttpProblem extends Error {
+  readonly field: string | undefined;
+  readonly retryAfterMs: number | undefined;
   constructor(
-    readonly status: number,
     readonly code: string,
     message: string,
-    readonly field?: string,
-    readonly headers: Record<string, string> = {},
+    options: { field?: string | undefined; retryAfterSeconds?: number } = {},
   ) {
     super(message);
     this.name = 'HttpProblem';
+    this.field = options.field;
+    this.retryAfterMs = options.retryAfterSeconds === undefined ? undefined : options.retryAfterSeconds * 1000;
+  }
+
+  get status(): number {
+    return httpStatusFor({ code: this.code }).status;
   }
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string; field?: string; invocationId?: string };
+  error: {
+    code: string;
+    message: string;
+    field?: string;
+    invocationId?: string;
+    /** The status the upstream (Defender API, Key Vault) answered, when one did. */
+    upstreamStatus?: number;
+    /** The Defender API's request id, to quote to Microsoft support. */
+    requestId?: string;
+  };
 }
 
-const DEFAULT_RETRY_AFTER_S = 30;
-
-function retryAfterSeconds(err: AppError): string {
-  const ms = err instanceof DefenderApiError ? err.retryAfterMs : undefined;
-  return String(Math.max(1, Math.ceil((ms ?? DEFAULT_RETRY_AFTER_S * 1000) / 1000)));
+export interface ErrorBodyExtras {
+  field?: string | undefined;
+  invocationId?: string | undefined;
+  upstreamStatus?: number | undefined;
+  requestId?: string | undefined;
 }
 
-function statusFor(err: AppError): { status: number; headers: Record<string, string> } {
-  switch (err.code) {
-    case 'INPUT_INVALID':
-      return { status: 400, headers: {} };
-    case 'UNAUTHENTICATED':
-      return { status: 401, headers: {} };
-    case 'NOT_FOUND':
-      return { status: 404, headers: {} };
-    case 'DEFENDER_THROTTLED':
-      return { status: 429, headers: { 'Retry-After': retryAfterSeconds(err) } };
-    case 'DEFENDER_UNAVAILABLE':
-    case 'STORAGE_UNAVAILABLE':
-      return { status: 503, headers: { 'Retry-After': retryAfterSeconds(err) } };
-    case 'CONFIG_INVALID':
-      return { status: 500, headers: {} };
-    // receiveWebhook answers this itself with the delivery log's Retry-After; a few seconds is right for any other.
-    case 'DELIVERY_IN_PROGRESS':
-      return { status: 409, headers: { 'Retry-After': '5' } };
-    // The caller did nothing wrong: our upstream (Entra, Key Vault, Defender) refused us.
-    default:
-      return { status: 502, headers: {} };
-  }
-}
-
-export function errorBody(code: string, message: string, field?: string, invocationId?: string): ErrorBody {
+export function errorBody(code: string, message: string, extras: ErrorBodyExtras = {}): ErrorBody {
+  const { field, invocationId, upstreamStatus, requestId } = extras;
   return {
     error: {
       code,
       message: redact(message),
       ...(field ? { field } : {}),
       ...(invocationId ? { invocationId } : {}),
+      ...(upstreamStatus !== undefined ? { upstreamStatus } : {}),
+      ...(requestId ? { requestId: redact(requestId) } : {}),
     },
   };
 }
 
-/** Maps anything thrown by a handler to a response, logging it once (here, at the edge). */
-export function toHttpResponse(thrown: unknown, ctx: InvocationContext): HttpResponseInit {
-  if (thrown instanceof HttpProblem) {
-    ctx.warn(`[http] ${thrown.status} ${thrown.code}: ${redact(thrown.message)}`);
+/** What the contract needs to know about a thrown error, and what the body adds to its code and message. */
+function describe(thrown: HttpProblem | (Error & { code: string })): OutcomeForStatus & ErrorBodyExtras {
+  const field = (thrown as { field?: unknown }).field;
+  const named = typeof field === 'string' ? { field } : {};
+  if (thrown instanceof HttpProblem) return { code: thrown.code, retryAfterMs: thrown.retryAfterMs, ...named };
+  if (thrown instanceof DefenderApiError) {
     return {
-      status: thrown.status,
-      headers: thrown.headers,
-      jsonBody: errorBody(thrown.code, thrown.message, thrown.field, ctx.invocationId),
+      code: thrown.code,
+      upstreamStatus: thrown.status,
+      retryAfterMs: thrown.retryAfterMs,
+      requestId: thrown.requestId,
+      ...named,
     };
   }
-  if (isAppError(thrown)) {
-    const { status, headers } = statusFor(thrown);
-    const field = thrown instanceof InputError ? thrown.field : (thrown as { field?: string }).field;
+  if (thrown instanceof SecretError) return { code: thrown.code, upstreamStatus: thrown.status, ...named };
+  const wait = (thrown as { retryAfterMs?: unknown }).retryAfterMs;
+  return { code: thrown.code, ...(typeof wait === 'number' ? { retryAfterMs: wait } : {}), ...named };
+}
+
+/** Maps anything thrown by a handler to a response, logging it once (here, at the edge). */
+export function toHttpResponse(thrown: unknown, ctx: InvocationContext): HttpResponseInit {
+  if (thrown instanceof HttpProblem || isAppError(thrown)) {
+    const outcome = describe(thrown);
+    const { status, retryAfterSeconds } = httpStatusFor(outcome);
     const log = status >= 500 ? ctx.error.bind(ctx) : ctx.warn.bind(ctx);
-    log(`[http] ${status} ${thrown.code}: ${redact(thrown.message)}`);
-    return { status, headers, jsonBody: errorBody(thrown.code, thrown.message, field, ctx.invocationId) };
+    log(`[http] ${status} ${outcome.code}: ${redact(thrown.message)}`);
+    return {
+      status,
+      headers: retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) },
+      jsonBody: errorBody(outcome.code, thrown.message, { ...outcome, invocationId: ctx.invocationId }),
+    };
   }
   const err = toError(thrown);
   ctx.error(`[http] 500 INTERNAL: ${redact(err.name)}: ${redact(err.message)}`);
   // Unknown errors may hold internals: the caller gets the invocation id to quote, not the message.
-  return { status: 500, jsonBody: errorBody('INTERNAL', 'Internal error', undefined, ctx.invocationId) };
+  return { status: 500, jsonBody: errorBody('INTERNAL', 'Internal error', { invocationId: ctx.invocationId }) };
 }

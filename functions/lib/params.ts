@@ -2,6 +2,22 @@
 import type { HttpRequest } from '@azure/functions';
 import { InputError } from '../../shared/errors';
 
+/** `code` carries the function key (the host reads it before us): always allowed, never named back. */
+const FUNCTION_KEY_PARAMETER = 'code';
+
+/**
+ * Refuses query parameters the endpoint does not read, so a typo (`?stauts=active`) is a 400 naming it instead of a
+ * silently unfiltered answer.
+ */
+export function rejectUnknownQuery(req: HttpRequest, allowed: readonly string[]): void {
+  for (const name of new Set(req.query.keys())) {
+    if (name === FUNCTION_KEY_PARAMETER || allowed.includes(name)) continue;
+    const shown = JSON.stringify(name.slice(0, 40));
+    const expected = allowed.length > 0 ? `allowed: ${allowed.join(', ')}` : 'this endpoint takes none';
+    throw new InputError(name.slice(0, 40), `Unknown query parameter ${shown}; ${expected}`);
+  }
+}
+
 /** Defender incident ids are numeric on both APIs (Graph sends them as strings). */
 export function incidentIdParam(req: HttpRequest): string {
   const id = req.params.id ?? '';

@@ -59,7 +59,9 @@ export interface NamePattern {
   pos: number;
 }
 
-export type Statement = (At & { k: 'let'; name: string; value: Expr }) | (At & { k: 'query'; body: Expr });
+/** `namePos` is the offset of the let's name (where Kusto reports a second declaration of it). */
+export type Statement =
+  (At & { k: 'let'; name: string; namePos: number; value: Expr }) | (At & { k: 'query'; body: Expr });
 
 /** The operator name used in messages: 'where', 'project-away', 'order', ... */
 export function operatorName(op: QueryOp): string {

@@ -55,6 +55,15 @@ export function runKql(query: string, ctx: KqlContext): KqlResult {
   let result: { columns: KqlColumn[]; rows(): Row[] } | undefined;
   for (const statement of statements) {
     if (statement.k === 'let') {
+      // As in Kusto: the right-hand side is compiled before the name is bound, so `let T = T | where ...` reads the
+      // table T and later statements see the filtered rows; a second `let` of the same name is an error.
+      if (env.lets.has(statement.name)) {
+        throw new KqlError(
+          'semantic',
+          `A variable with the name '${statement.name}' has already been declared.`,
+          statement.namePos,
+        );
+      }
       if (isTabular(statement.value, null, env)) {
         env.lets.set(statement.name, { kind: 'tabular', plan: memoPlan(env.compileTabular(statement.value, null)) });
       } else {

@@ -4,7 +4,10 @@
 //              -EncodedCommand payload and drops mimikatz;
 //   ~18 h ago  on ws-hr-007 PowerShell runs with -enc and the same kind of download cradle;
 //   36-6 h ago amy.wong and raj.patel sign in from the malicious IPs; srv-sql-01 sees failed RDP logons;
-//   ~9 h ago   amy.wong's mailbox gets New-InboxRule / Set-InboxRule rules forwarding to an external fabrikam address.
+//   ~9 h ago   amy.wong's mailbox gets New-InboxRule / Set-InboxRule rules forwarding to an external fabrikam address;
+//   ~30 min ago a scheduled task on ws-fin-042 runs the encoded beacon again (no new alert: the scheduled
+//              suspicious-powershell hunt is what finds it, inside its first window of [now - 65 min, now - 5 min),
+//              so a fresh `npm start` shows that workflow tagging incident 3309 at once).
 // Rows are deterministic for a given `now` (seeded PRNG, one stream per table).
 import { files, maliciousIps, phishingSender, users } from '../seed/entities';
 import { datetimeFromParts } from './datetime';
@@ -151,6 +154,11 @@ const SEED_COMMAND_LINES = {
   mimikatz: `mimikatz.exe "privilege::debug" "sekurlsa::logonpasswords" exit`,
 } as const;
 
+/** When the beacon runs again on ws-fin-042: inside the first window of a scheduled hunt started up to ~25 minutes
+ * after the sandbox (initial lookback 1 h, ingestion delay 5 min). */
+const RECENT_BEACON_HOURS_AGO = 0.5;
+const TASK_SCHEDULER = 'svchost.exe -k netsvcs -p -s Schedule';
+
 /** `hoursAgo` before now, plus up to a minute of jitter (story steps are at least three minutes apart). */
 function at(nowMs: number, hoursAgo: number, rng: SeedRandom): string {
   return datetimeFromParts(Math.floor(nowMs - hoursAgo * HOUR_MS) + rng.int(0, 59_999), rng.int(0, 9999)) as string;
@@ -203,6 +211,10 @@ function storyProcesses(g: GenContext): Row[] {
       IMAGES.powershell,
       'cmd.exe /c whoami /all & net group "Domain Admins" /domain',
     ),
+    // Appended last so the rows above keep their random draws.
+    processRow(g, fin, t(RECENT_BEACON_HOURS_AGO), IMAGES.powershell, IMAGES.svchost, SEED_COMMAND_LINES.finEncoded, {
+      values: { InitiatingProcessCommandLine: TASK_SCHEDULER },
+    }),
   ];
 }
 
@@ -232,6 +244,17 @@ function storyNetwork(g: GenContext): Row[] {
       url: 'fabrikam-payments.example',
       type: 'Public',
     }),
+    networkRow(
+      g,
+      fin,
+      t(RECENT_BEACON_HOURS_AGO - 0.05),
+      IMAGES.powershell,
+      SEED_COMMAND_LINES.finEncoded,
+      remote(ipFin, 80),
+      {
+        RemoteUrl: `http://${ipFin}/beacon.ps1`,
+      },
+    ),
   ];
 }
 

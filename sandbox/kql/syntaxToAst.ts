@@ -108,7 +108,8 @@ function convertStatement(node: KustoElement): Statement {
       const value = required(node, 'Expression');
       if (kindName(value) === 'FunctionDeclaration')
         throw unsupported("user-defined functions ('let f = (...) { ... }')", pos);
-      return { k: 'let', pos, name: simpleName(required(node, 'Name')), value: convertExpr(value) };
+      const name = required(node, 'Name');
+      return { k: 'let', pos, name: simpleName(name), namePos: name.TextStart, value: convertExpr(value) };
     }
     case 'ExpressionStatement':
       return { k: 'query', pos, body: convertExpr(required(node, 'Expression')) };

@@ -1,6 +1,9 @@
-// Twelve realistic incidents over the last 30 days, built from the fictional tenant in ./entities: the phishing →
+// Thirteen realistic incidents over the last 30 days, built from the fictional tenant in ./entities: the phishing →
 // credential-theft story for amy.wong, PowerShell on ws-fin-042, raj.patel's malicious sign-ins and inbox rule,
-// and a tail of benign, resolved, false-positive and redirected incidents. Times are relative to `now`.
+// a tail of benign, resolved, false-positive and redirected incidents, and one open incident nobody has touched for
+// four weeks. Times are relative to `now`, so a fresh sandbox gives each shipped scheduled workflow something to do on
+// its first run: suspicious-powershell finds the beacon of ~30 min ago (sandbox/kql/seedTables.ts) on 3309's device,
+// stale-incident-triage finds 3300.
 import { createHash } from 'node:crypto';
 import type { DeviceEvidence, StoredAlert, StoredEvidence, StoredIncident, UserEvidence } from '../incidents/model';
 import { analysts, devices, files, maliciousIps, phishingSender, users } from './entities';
@@ -778,6 +781,26 @@ export function createSeedIncidents(now: Date, alertIds: readonly string[]): Sto
       detectionSource: 'azureAdIdentityProtection',
       mitre: ['T1110'],
       evidence: (t) => [user(svcBackup, t, ['attacked']), ip(ipC, t)],
+    },
+  );
+
+  // Open and untouched since it was raised four weeks ago: stale-incident-triage's first run tags it stale, assigns it
+  // to the triage queue and says why.
+  simple(
+    3300,
+    29.7 * DAY,
+    `Unfamiliar sign-in properties for ${lena.accountName}`,
+    { severity: 'low' },
+    {
+      idPrefix: 'aad3f1c2e4b5a6978812',
+      title: 'Unfamiliar sign-in properties',
+      description: `A sign-in for ${lena.upn} came from a browser and location not seen for this user before.`,
+      category: 'InitialAccess',
+      severity: 'low',
+      serviceSource: 'azureAdIdentityProtection',
+      detectionSource: 'azureAdIdentityProtection',
+      mitre: ['T1078'],
+      evidence: (t) => [user(lena, t), ip('203.0.113.61', t, ['contextual'], 'PT')],
     },
   );
 

@@ -26,6 +26,18 @@ export interface DeliveryClaim {
   readonly tookOver: boolean;
 }
 
+/** What applying a queued event did, kept on its delivery-log row for operators (Storage Explorer, az storage). */
+export interface DeliveryOutcome {
+  /** `stale`: at least one field was skipped because a newer ticket event had already set it. */
+  outcome: 'applied' | 'stale';
+  /** Clock fields applied (status, assignedTo, verdict, link:<ticket>); see shared/webhooks/eventOrder.ts. */
+  appliedFields: readonly string[];
+  skippedFields: readonly string[];
+  /** For each skipped field, the newer event that had set it. */
+  newerEvents: Readonly<Record<string, string>>;
+  runId?: string;
+}
+
 export type ClaimResult =
   | { status: 'claimed'; claim: DeliveryClaim }
   | { status: 'queued' }
@@ -46,6 +58,11 @@ export interface DeliveryLog {
   release(claim: DeliveryClaim): Promise<void>;
   /** Whether the event is recorded as queued. */
   seen(source: string, eventId: string): Promise<boolean>;
+  /**
+   * Records what applying the event did. The row is marked queued too: the event was on the queue, even when the
+   * accepting instance has not marked it yet (markQueued then finds its own claim already queued).
+   */
+  recordOutcome(source: string, eventId: string, outcome: DeliveryOutcome): Promise<void>;
 }
 
 export interface DeliveryLogOptions {
@@ -174,16 +191,20 @@ export function createTableDeliveryLog(
     },
 
     async markQueued(claim) {
-      await client.updateEntity(
-        {
-          partitionKey: claim.source,
-          rowKey: deliveryRowKey(claim.eventId),
-          state: 'queued',
-          acceptedAt: now().toISOString(),
-        },
-        'Merge',
-        { etag: claim.version },
-      );
+      const rowKey = deliveryRowKey(claim.eventId);
+      try {
+        await client.updateEntity(
+          { partitionKey: claim.source, rowKey, state: 'queued', acceptedAt: now().toISOString() },
+          'Merge',
+          { etag: claim.version },
+        );
+      } catch (e) {
+        if (statusOf(e) !== 412) throw e;
+        // The queue consumer may apply the event, and record its outcome (and "queued"), before we get here.
+        const row = await client.getEntity<StoredState>(claim.source, rowKey);
+        if (row.state === 'queued' && row.claimToken === claim.token) return;
+        throw e;
+      }
     },
 
     async release(claim) {
@@ -194,6 +215,25 @@ export function createTableDeliveryLog(
         if (statusOf(e) === 404 || statusOf(e) === 412) return;
         throw e;
       }
+    },
+
+    async recordOutcome(source, eventId, o) {
+      await ensure();
+      await client.upsertEntity(
+        {
+          partitionKey: source,
+          rowKey: deliveryRowKey(eventId),
+          eventId,
+          state: 'queued',
+          outcome: o.outcome,
+          appliedFields: o.appliedFields.join(','),
+          skippedFields: o.skippedFields.join(','),
+          newerEvents: JSON.stringify(o.newerEvents),
+          ...(o.runId !== undefined ? { runId: o.runId } : {}),
+          outcomeAt: now().toISOString(),
+        },
+        'Merge',
+      );
     },
 
     async seen(source, eventId) {

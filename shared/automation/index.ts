@@ -1,5 +1,6 @@
 // The second composition root, for workflows and webhooks: content (queries, workflows, mappings), Table state,
-// the delivery log, the ticket queue and webhook secrets, built once per process on top of the core deps.
+// the delivery log, the ticket queue, the ticket-event clock and webhook secrets, built once per process on top of
+// the core deps.
 import { join } from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import { getQueryLibrary } from '../content';
@@ -7,6 +8,8 @@ import { getDeps, type AppDeps } from '../deps';
 import type { EngineDeps } from '../engine';
 import type { QueryLibrary } from '../queries';
 import { createTableStateStore } from '../state/tableState';
+import { createTableTicketEventClock } from '../state/tableTicketEventClock';
+import type { TicketEventClock } from '../state/ticketEventClock';
 import type { StateStore } from '../state/types';
 import {
   createWebhookSecrets,
@@ -17,6 +20,7 @@ import {
 } from '../webhooks';
 import type { SourceMapping, WebhookSource } from '../webhooks/types';
 import { loadWorkflows, type Workflow } from '../workflows';
+import { checkWebhookWorkflows } from './webhookWorkflow';
 import { createTableDeliveryLog, type DeliveryLog } from './deliveryLog';
 import { createStorageClients, FAIL_FAST_RETRY, type StorageClients } from './storageClients';
 import { createTicketQueue, type TicketQueue } from './ticketQueue';
@@ -32,6 +36,8 @@ export interface Automation {
   state: StateStore;
   deliveries: DeliveryLog;
   ticketQueue: TicketQueue;
+  /** Per incident: the last applied ticket event per field, and the lease that serialises applying them. */
+  ticketClock: TicketEventClock;
   webhookSecrets: WebhookSecrets;
   engine: EngineDeps;
 }
@@ -42,6 +48,7 @@ export interface AutomationOverrides {
   state?: StateStore;
   deliveries?: DeliveryLog;
   ticketQueue?: TicketQueue;
+  ticketClock?: TicketEventClock;
   webhookSecrets?: WebhookSecrets;
 }
 
@@ -52,6 +59,7 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
     loadWorkflows(join(config.contentDir, 'workflows'), queries),
     loadMappings(join(config.contentDir, 'mappings')),
   ]);
+  checkWebhookWorkflows(workflows, config.ticketSyncWorkflow);
   // Built only when something needs storage, so overrides alone never require a storage setting.
   let clients: StorageClients | undefined;
   const storage = (): StorageClients =>
@@ -66,6 +74,7 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
     return { send: accepting.send, sendPoison: poisoning.sendPoison };
   };
   const state = overrides.state ?? createTableStateStore(storage());
+  let clock: TicketEventClock | undefined;
   const webhookSecrets =
     overrides.webhookSecrets ??
     (Object.keys(config.webhookSecretSettings).length > 0
@@ -79,6 +88,10 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
     state,
     deliveries: overrides.deliveries ?? createTableDeliveryLog(acceptStorage()),
     ticketQueue: overrides.ticketQueue ?? ticketQueue(),
+    // Built on first use like the rest: the queue consumer keeps the SDK's patient retries (nobody is waiting).
+    get ticketClock(): TicketEventClock {
+      return (clock ??= overrides.ticketClock ?? createTableTicketEventClock(storage()));
+    },
     webhookSecrets,
     engine: {
       defender: deps.defender,

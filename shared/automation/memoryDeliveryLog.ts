@@ -6,12 +6,18 @@ import {
   judgeExisting,
   type DeliveryLog,
   type DeliveryLogOptions,
+  type DeliveryOutcome,
   type StoredState,
 } from './deliveryLog';
 
+export interface MemoryDeliveryLog extends DeliveryLog {
+  /** The outcome recorded for an event, for assertions. */
+  outcome(source: string, eventId: string): DeliveryOutcome | undefined;
+}
+
 /** Versions stand in for ETags. */
-export function createMemoryDeliveryLog(options: DeliveryLogOptions = {}): DeliveryLog {
-  const rows = new Map<string, StoredState & { version: string }>();
+export function createMemoryDeliveryLog(options: DeliveryLogOptions = {}): MemoryDeliveryLog {
+  const rows = new Map<string, StoredState & { version: string; outcome?: DeliveryOutcome }>();
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const now = options.now ?? (() => new Date());
   let versions = 0;
@@ -42,6 +48,13 @@ export function createMemoryDeliveryLog(options: DeliveryLogOptions = {}): Deliv
     async release(claim) {
       const key = keyOf(claim.source, claim.eventId);
       if (rows.get(key)?.version === claim.version) rows.delete(key);
+    },
+    outcome: (source, eventId) => rows.get(keyOf(source, eventId))?.outcome,
+    async recordOutcome(source, eventId, outcome) {
+      const key = keyOf(source, eventId);
+      const row = rows.get(key);
+      // Same version: a claimant's markQueued still matches, as the Table log's re-read makes it.
+      rows.set(key, { ...row, version: row?.version ?? String(++versions), state: 'queued', outcome });
     },
     seen: async (source, eventId) => {
       const row = rows.get(keyOf(source, eventId));

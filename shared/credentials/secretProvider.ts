@@ -104,7 +104,8 @@ export function createSecretProvider(options: CreateSecretProviderOptions): Secr
     if (!secret.value) {
       throw new SecretError(
         `Key Vault secret '${secretName}' in ${vaultUrl} has an empty value: store the app registration's client secret VALUE in it`,
-        { vaultUrl, secretName },
+        // The vault answered (200) with nothing usable: the deployment must change, so 502 rather than 503.
+        { vaultUrl, secretName, status: 200 },
       );
     }
     cached = { value: secret.value, at: now() };

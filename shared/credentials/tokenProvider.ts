@@ -101,7 +101,7 @@ export function parseTokenError(err: unknown): TokenErrorInfo {
   if (corr) correlationId ??= corr[1];
   if (!error) {
     const known =
-      /\b(invalid_client|unauthorized_client|invalid_request|invalid_scope|invalid_grant|invalid_resource|endpoints_resolution_error|temporarily_unavailable)\b/.exec(
+      /\b(invalid_client|unauthorized_client|invalid_request|invalid_scope|invalid_grant|invalid_resource|endpoints_resolution_error|temporarily_unavailable|server_error|network_error)\b/.exec(
         text,
       );
     if (known) error = known[1];
@@ -112,6 +112,23 @@ export function parseTokenError(err: unknown): TokenErrorInfo {
   }
   if (correlationId !== undefined && !GUID.test(correlationId)) correlationId = undefined;
   return { error, errorCodes: [...codes], correlationId, description: description ? redact(description) : undefined };
+}
+
+/**
+ * Entra ID down or out of reach rather than refusing us: MSAL's `network_error` (no answer) and
+ * `endpoints_resolution_error` (the authority's metadata could not be fetched), the OAuth `temporarily_unavailable`
+ * and `server_error` (entra-docs reference-error-codes.md lists the former for the token endpoint; RFC 6749
+ * §4.1.2.1 defines both), and AADSTS90033 ("A transient error has occurred"). Retrying may work: 503, not 502.
+ */
+const TRANSIENT_TOKEN_ERRORS: ReadonlySet<string> = new Set([
+  'network_error',
+  'endpoints_resolution_error',
+  'temporarily_unavailable',
+  'server_error',
+]);
+
+export function isTransientTokenError(info: TokenErrorInfo): boolean {
+  return (info.error !== undefined && TRANSIENT_TOKEN_ERRORS.has(info.error)) || info.errorCodes.includes(90033);
 }
 
 /** AADSTS7000215 (wrong value) and 7000222 (expired): the secret itself is rejected, so a re-read may heal it. */
@@ -181,9 +198,13 @@ export function createTokenProvider(options: CreateTokenProviderOptions): TokenP
       message = `Application ${clientId} is disabled in tenant ${tenantId} (AADSTS7000112): enable the app registration's service principal`;
     } else if (
       info.error === 'endpoints_resolution_error' ||
+      info.error === 'network_error' ||
       (err as ErrorLike)?.name === 'CredentialUnavailableError'
     ) {
-      message = `Could not reach the Entra ID authority ${authorityHost} for tenant ${tenantId}: check AUTHORITY_HOST / DEFENDER_CLOUD, the network path, and that its TLS certificate is trusted (TLS_CA_FILE)`;
+      message = `Could not reach the Entra ID authority ${authorityHost} for tenant ${tenantId}: retried later; if it persists check AUTHORITY_HOST / DEFENDER_CLOUD, the network path, and that its TLS certificate is trusted (TLS_CA_FILE)`;
+    } else if (isTransientTokenError(info)) {
+      const what = [info.error, ...codes.map((c) => `AADSTS${c}`)].filter(Boolean).join(' ');
+      message = `Entra ID is temporarily unavailable for app ${clientId} in tenant ${tenantId} (${what}): retried later`;
     } else {
       const what = [info.error, ...codes.map((c) => `AADSTS${c}`)].filter(Boolean).join(' ');
       const detail = info.description ?? sanitisedCause(err).message;
@@ -195,6 +216,7 @@ export function createTokenProvider(options: CreateTokenProviderOptions): TokenP
         ...(info.error ? { error: info.error } : {}),
         errorCodes: codes,
         ...(info.correlationId ? { correlationId: info.correlationId } : {}),
+        transient: isTransientTokenError(info) || (err as ErrorLike)?.name === 'CredentialUnavailableError',
       },
       { cause: sanitisedCause(err) },
     );
@@ -255,7 +277,13 @@ export function createTokenProvider(options: CreateTokenProviderOptions): TokenP
       inFlight = p;
       p.then(
         () => (inFlight === p ? (inFlight = undefined) : undefined),
-        () => (inFlight === p ? (inFlight = undefined) : undefined),
+        (err: unknown) => {
+          if (inFlight === p) inFlight = undefined;
+          // MSAL remembers a 429/5xx from the token endpoint and answers every request from that memory for 60 s
+          // when Entra named no Retry-After (msal-common ThrottlingUtils, DEFAULT_THROTTLE_TIME_SECONDS), so a
+          // retry after a 10 s blip would fail without asking. The caller's retry has its own backoff: start clean.
+          if (err instanceof AuthError && err.code === 'AUTH_UNAVAILABLE') current = undefined;
+        },
       );
       return p;
     },

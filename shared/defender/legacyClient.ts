@@ -60,11 +60,11 @@ export function createLegacyClient(options: BackendClientOptions): DefenderClien
     async runHuntingQuery(query: string, opts: HuntingOptions = {}): Promise<HuntingResult> {
       const q = checkQuery(query);
       if (opts.timespan !== undefined) {
-        // The legacy API has no Timespan parameter. Rewriting the query (prepending a Timestamp filter) breaks on
-        // `let`, `union`, joins and tables without Timestamp, so the caller must put the time range in the KQL.
+        // The legacy API has no Timespan parameter. The hunt step and the hunting endpoint write the window into the
+        // query (shared/queries/huntingRequest.ts) and never pass one here; this guards direct callers.
         throw new InputError(
           'timespan',
-          'timespan is not supported by the legacy Defender API: put the time range in the query (e.g. | where Timestamp > ago(7d)) or use DEFENDER_API=graph',
+          'timespan is not supported by the legacy Defender API: put the window into the query (shared/queries huntingRequest does this) or use DEFENDER_API=graph',
         );
       }
       return postHunting({

@@ -17,11 +17,15 @@ function idOf(v: unknown, backend: string): string {
   return id;
 }
 
-function comments(v: unknown, byKey: string, timeKey: string): IncidentComment[] {
+/** The first of `keys` that holds a string. */
+const firstStr = (w: Wire, keys: readonly string[]): string | null =>
+  keys.map((k) => str(w[k])).find((x) => x !== null) ?? null;
+
+function comments(v: unknown, byKeys: readonly string[], timeKeys: readonly string[]): IncidentComment[] {
   if (!Array.isArray(v)) return [];
   return v.map((c) => {
     const w = asRecord(c);
-    return { comment: str(w.comment) ?? '', createdBy: str(w[byKey]), createdDateTime: str(w[timeKey]) };
+    return { comment: str(w.comment) ?? '', createdBy: firstStr(w, byKeys), createdDateTime: firstStr(w, timeKeys) };
   });
 }
 
@@ -48,8 +52,14 @@ export function mapGraphIncident(wire: unknown): Incident {
   };
 }
 
-/** Graph `alertComment` list (incident.comments, or the POST …/comments response's `value`). */
-export const graphComments = (v: unknown): IncidentComment[] => comments(v, 'createdByDisplayName', 'createdDateTime');
+/**
+ * Graph `alertComment` list (incident.comments, or the POST …/comments response's `value`). The alertComment
+ * resource page names the fields createdByDisplayName/createdDateTime, while the incident GET, list and update
+ * examples (microsoft-graph-docs-contrib api-reference/v1.0/api/security-incident-get.md) send createdBy/createdTime:
+ * read both, the resource page's names first.
+ */
+export const graphComments = (v: unknown): IncidentComment[] =>
+  comments(v, ['createdByDisplayName', 'createdBy'], ['createdDateTime', 'createdTime']);
 
 /** Legacy Defender XDR `/api/incidents` entity → Incident. */
 export function mapLegacyIncident(wire: unknown): Incident {
@@ -69,7 +79,7 @@ export function mapLegacyIncident(wire: unknown): Incident {
     webUrl: str(w.incidentUri),
     redirectIncidentId: str(w.redirectIncidentId),
     description: str(w.description),
-    comments: comments(w.comments, 'createdBy', 'createdTime'),
+    comments: comments(w.comments, ['createdBy'], ['createdTime']),
     ...(Array.isArray(w.alerts) ? { alerts: w.alerts.map(mapLegacyAlert) } : {}),
   };
 }

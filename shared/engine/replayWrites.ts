@@ -5,6 +5,7 @@
 // already there, and marks the write done. Only this attempt's own writes, or writes whose lease has ended, are
 // replayed, so a live run is never raced.
 import type { DefenderClient, IncidentComment, IncidentUpdate } from '../defender/types';
+import { DefenderApiError } from '../errors';
 import type { Logger } from '../logger';
 import type { StepChange } from '../steps/types';
 import { computePatch, toClientUpdate } from '../steps/updateIncident';
@@ -39,9 +40,12 @@ function parseIntent(json: string | undefined): Intent | undefined {
   }
 }
 
-/** @returns the changes made (or found already made) while finishing pending writes. */
-export async function replayPendingWrites(o: ReplayOptions): Promise<StepChange[]> {
-  const changes: StepChange[] = [];
+/**
+ * Finishes pending writes, appending each change made (or found already made) to `changes` as it goes, so the
+ * ones finished before a failure are still reported.
+ * @returns `changes`.
+ */
+export async function replayPendingWrites(changes: StepChange[], o: ReplayOptions): Promise<StepChange[]> {
   for (const { record, version } of await o.state.listPendingWrites(o.workflow)) {
     const now = o.now();
     if (record.owner !== o.owner && Date.parse(record.leaseUntil) > now.getTime()) continue;
@@ -57,28 +61,43 @@ export async function replayPendingWrites(o: ReplayOptions): Promise<StepChange[
     const v = await o.state.replaceWrite(o.workflow, claimed, version);
     if (v === undefined) continue;
     const call = o.signal ? { signal: o.signal } : {};
-    let patch: Record<string, unknown>;
+    let patch: Record<string, unknown> = {};
+    let patched = false;
     let addComment: boolean;
     try {
       const incident = await o.defender.getIncident(record.incidentId, call);
       patch = intent.update ? computePatch(incident, intent.update) : {};
-      if (Object.keys(patch).length > 0)
+      if (Object.keys(patch).length > 0) {
         await o.defender.updateIncident(record.incidentId, toClientUpdate(patch), call);
+        patched = true;
+      }
       addComment = intent.comment !== undefined && !o.hasMarker(incident.comments, markerIdOf(record.key));
       if (addComment && intent.comment !== undefined)
         await o.defender.addComment(record.incidentId, intent.comment, call);
     } catch (e) {
-      // This attempt's own write fails the run (its retries apply). Another run's abandoned write must not: it may
-      // never succeed (its incident is gone), and claiming it made it "ours", so every retry of this run would fail
-      // on it too. Hand it back to its owner with a fresh lease and carry on.
+      // The PATCH landed before the failure: a change this run made, reported like any other.
+      if (patched) changes.push({ incidentId: record.incidentId, patch, outcome: 'applied', replayed: true });
+      // Never leave a lease behind (steps/settleWrite.ts): the incident is gone (404) → nothing can ever finish the
+      // write, it is dropped; any other failure → it stays pending for its owner, lease ended, so the next attempt
+      // retries it at once. This attempt's own write fails the run (its retries apply); another run's abandoned
+      // write must not (it may never succeed), so it is logged and the run goes on.
+      const gone = e instanceof DefenderApiError && e.status === 404;
+      const settled = gone
+        ? o.state.deleteWrite(o.workflow, record.key, v)
+        : o.state.replaceWrite(o.workflow, { ...record, leaseUntil: o.now().toISOString() }, v);
+      await settled.catch(() => undefined);
       if (record.owner === o.owner) throw e;
-      await o.state.replaceWrite(o.workflow, { ...record, leaseUntil: claimed.leaseUntil }, v).catch(() => undefined);
-      o.logger.warn("[engine] could not finish another run's pending write; left for later", {
-        workflow: o.workflow,
-        runId: o.runId,
-        incidentId: record.incidentId,
-        error: e instanceof Error ? e.message : String(e),
-      });
+      o.logger.warn(
+        gone
+          ? "[engine] another run's pending write dropped: its incident no longer exists"
+          : "[engine] could not finish another run's pending write; left for the next run",
+        {
+          workflow: o.workflow,
+          runId: o.runId,
+          incidentId: record.incidentId,
+          error: e instanceof Error ? e.message : String(e),
+        },
+      );
       continue;
     }
     const done: WriteRecord = { ...claimed, state: 'done', updatedAt: o.now().toISOString() };
@@ -90,6 +109,7 @@ export async function replayPendingWrites(o: ReplayOptions): Promise<StepChange[
       patch,
       ...(addComment ? { comment: intent.comment } : {}),
       outcome: nothing ? 'alreadyDone' : 'applied',
+      replayed: true,
     });
     o.logger.info('[engine] pending write finished', {
       workflow: o.workflow,

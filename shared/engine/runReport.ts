@@ -12,8 +12,17 @@ export type StepStatus = 'succeeded' | 'skipped' | 'failed' | 'dryRun' | 'interr
 export interface StepErrorInfo {
   code: string;
   message: string;
-  /** The input field at fault, e.g. "input.determination". */
+  /**
+   * The field at fault: "input.<name>" when it is the caller's workflow input (the step's value is that input as
+   * is), else the step's own input field, e.g. "steps[3] (resolve).input.determination".
+   */
   field?: string;
+  /** The status the upstream (Defender API, Key Vault) answered, when the failure came from one. */
+  upstreamStatus?: number;
+  /** The Defender API's request id, to quote to Microsoft support. */
+  requestId?: string;
+  /** How long the upstream (or a write lease) asked us to wait. */
+  retryAfterMs?: number;
 }
 
 export interface StepReport {
@@ -58,5 +67,7 @@ export interface RunReport {
    * finished by the next run of the workflow (at once when it resumes this run's window, else once leaseUntil passes).
    */
   pendingWrites?: { incidentId: string; leaseUntil: string }[];
+  /** Set on a replayed answer whose stored copy had to be shortened to fit storage: says what was left out. */
+  truncated?: string;
   steps: StepReport[];
 }

@@ -8,13 +8,13 @@
 // - Logs carry ids, statuses and counts; never rows, inputs or comment texts.
 import { randomUUID } from 'node:crypto';
 import type { DefenderClient, IncidentComment } from '../defender/types';
-import { DefenderApiError, InputError, isAppError, toError } from '../errors';
+import { DefenderApiError, InputError, isAppError, SecretError, toError } from '../errors';
 import { createKeyedLock } from '../keyedLock';
 import { silentLogger, type Logger } from '../logger';
 import type { QueryLibrary } from '../queries/types';
 import { ACTIONS, WRITE_KINDS } from '../steps';
 import { DEFAULT_MARKER_TEXT, hasMarker, markComment } from '../steps/marker';
-import type { StepChange, StepRuntime, WriteGuard } from '../steps/types';
+import { changesBefore, type StepChange, type StepRuntime, type WriteGuard } from '../steps/types';
 import type { StateStore } from '../state/types';
 import { evaluateValue, ExpressionError, type EvalContext } from '../workflows/expressions';
 import { validateRunInput } from '../workflows/runInput';
@@ -81,11 +81,44 @@ class RecordedFailure extends Error {
   }
 }
 
-function errorInfo(e: unknown): StepErrorInfo {
+/** A step input field that is the caller's input as is (`${ $input.incidentId }`) names that input instead. */
+function fieldOf(step: Step | undefined, field: string): string {
+  if (!step) return field;
+  const [head, ...rest] = field.split('.');
+  if (step.kind !== 'forEach' && step.kind !== 'if' && step.kind !== 'stop' && step.input.kind === 'object') {
+    const value = step.input.entries.find(([k]) => k === head)?.[1];
+    const ref = value?.kind === 'expr' ? /^\$input\.([A-Za-z_][\w]*)$/.exec(value.expression.source.trim()) : null;
+    if (ref && rest.length === 0) return `input.${ref[1]}`;
+  }
+  return `${step.path}.input.${field}`;
+}
+
+/** What the report says about a failure: the code httpStatusFor maps, and the upstream's status, id and wait. */
+function errorInfo(e: unknown, step?: Step): StepErrorInfo {
   const err = toError(e);
-  if (err instanceof InputError) return { code: err.code, message: err.message, field: `input.${err.field}` };
-  if (err instanceof ExpressionError) return { code: 'INPUT_INVALID', message: err.message };
-  if (isAppError(err)) return { code: err.code, message: err.message };
+  if (err instanceof InputError) return { code: err.code, message: err.message, field: fieldOf(step, err.field) };
+  // Input already passed the workflow's declaration, so an expression failing on it is the workflow author's bug:
+  // WORKFLOW_ERROR (500). A 4xx would tell the caller to change a request that is not wrong.
+  if (err instanceof ExpressionError) return { code: 'WORKFLOW_ERROR', message: err.message };
+  if (err instanceof DefenderApiError) {
+    return {
+      code: err.code,
+      message: err.message,
+      ...(err.status !== undefined ? { upstreamStatus: err.status } : {}),
+      ...(err.requestId !== undefined ? { requestId: err.requestId } : {}),
+      ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+    };
+  }
+  if (err instanceof SecretError)
+    return {
+      code: err.code,
+      message: err.message,
+      ...(err.status !== undefined ? { upstreamStatus: err.status } : {}),
+    };
+  if (isAppError(err)) {
+    const wait = (err as { retryAfterMs?: unknown }).retryAfterMs;
+    return { code: err.code, message: err.message, ...(typeof wait === 'number' ? { retryAfterMs: wait } : {}) };
+  }
   return { code: 'STEP_FAILED', message: err.message };
 }
 
@@ -273,12 +306,20 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
       } catch (e) {
         if (e instanceof RunHalt) throw e;
         if (isStop(e)) {
-          record(step, { status: 'interrupted', ms: Date.now() - t0, error: interruptedInfo() });
+          // Its wait for a quota slot (or a retry) was cut by the stop: not a failure. What it changed before counts.
+          const changes = changesBefore(e);
+          record(step, { status: 'interrupted', ms: Date.now() - t0, error: interruptedInfo(), changes });
+          logChanges(step.id, changes);
           stopRequested();
           throw halt;
         }
-        const info = e instanceof RecordedFailure ? e.info : errorInfo(e);
-        if (!(e instanceof RecordedFailure)) record(step, { status: 'failed', ms: Date.now() - t0, error: info });
+        const info = e instanceof RecordedFailure ? e.info : errorInfo(e, step);
+        if (!(e instanceof RecordedFailure)) {
+          // What the step changed before it failed is in the report too.
+          const changes = changesBefore(e);
+          record(step, { status: 'failed', ms: Date.now() - t0, error: info, changes });
+          logChanges(step.id, changes);
+        }
         if (isThrottled(e)) throw new RunHalt('throttled', info, e.retryAfterMs);
         logger.warn('[engine] step failed', { ...logProps, step: step.id, code: info.code, message: info.message });
         if (step.onError === 'fail') {
@@ -346,16 +387,23 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     scope[step.id] = result.output;
     const status = dryRun && WRITE_KINDS.has(step.kind) ? 'dryRun' : 'succeeded';
     record(step, { status, ms: Date.now() - t0, counts: result.counts, changes: result.changes });
-    // One event per incident touched: the audit trail in Application Insights. Field names only, never values or
-    // comment texts (they can hold hunting results).
-    for (const c of result.changes) {
+    logChanges(step.id, result.changes);
+  }
+
+  /**
+   * One event per incident touched: the audit trail in Application Insights. Field names only, never values or
+   * comment texts (they can hold hunting results).
+   */
+  function logChanges(stepId: string | undefined, changes: StepChange[]): void {
+    for (const c of changes) {
       logger.info('[engine] change', {
         ...logProps,
-        step: step.id,
+        ...(stepId !== undefined ? { step: stepId } : {}),
         incidentId: c.incidentId,
         outcome: c.outcome,
         fields: Object.keys(c.patch),
         ...(c.comment !== undefined ? { comment: true } : {}),
+        ...(c.replayed ? { replayed: true } : {}),
       });
     }
   }
@@ -445,12 +493,13 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
   let status: RunStatus = 'succeeded';
   let runError: StepErrorInfo | undefined;
   let retryAfterMs: number | undefined;
-  let replayed: StepChange[] = [];
+  // Filled as writes are finished, so those finished before a failure are reported too.
+  const replayed: StepChange[] = [];
   try {
     // Writes an earlier attempt left half done are finished first (never in a dry run: that would write).
     if (!dryRun) {
       try {
-        replayed = await replayPendingWrites({
+        await replayPendingWrites(replayed, {
           state: deps.state,
           defender: deps.defender,
           workflow: workflow.name,
@@ -462,7 +511,9 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
           logger,
           signal: options.signal,
         });
+        logChanges(undefined, replayed);
       } catch (e) {
+        logChanges(undefined, replayed);
         if (isStop(e)) throw new RunHalt('interrupted', interruptedInfo());
         const info = errorInfo(e);
         throw new RunHalt(
@@ -526,15 +577,18 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
   // The one summary event per run: what operations queries (docs/operations.md) count and chart.
   const outcomes: Record<string, number> = {};
   const incidents = new Set<string>();
+  let replayedCount = 0;
   for (const c of [...replayed, ...reports.flatMap((r) => r.changes)]) {
     outcomes[c.outcome] = (outcomes[c.outcome] ?? 0) + 1;
     incidents.add(c.incidentId);
+    if (c.replayed) replayedCount++;
   }
   log.call(logger, '[engine] run finished', {
     ...logProps,
     status,
     durationMs: report.durationMs,
     changes: outcomes,
+    ...(replayedCount > 0 ? { replayed: replayedCount } : {}),
     incidentIds: [...incidents].slice(0, 50),
     steps: reports.map((r) => ({ id: r.id, status: r.status, executions: r.executions, counts: r.counts })),
     ...(runError ? { error: { code: runError.code, message: runError.message } } : {}),

@@ -6,8 +6,10 @@
 // Protocol: pending (claimed, with a lease) → call the API → done. A re-run skips done writes. A pending write is
 // taken over by the same attempt (the resumed window or delivery) at once, by anyone else only after its lease
 // expires; the step then checks whether the earlier attempt already made the change (comment markers).
+// A failed call never leaves the lease behind (steps/settleWrite.ts): refused → released (deleted); outcome unknown →
+// read back → done or released; read-back failed too → still pending with its intent, lease ended.
 import { createHash } from 'node:crypto';
-import { AppError } from '../errors';
+import { InProgressError } from './inProgressError';
 import type { StateStore, Version, WriteRecord } from '../state/types';
 import type { PreparedWrite, WriteGuard } from '../steps/types';
 
@@ -36,6 +38,9 @@ export function canonicalJson(v: unknown): string {
 }
 
 const MAX_INTENT_CHARS = 30_000;
+
+/** Retry-After for a write that three rounds of racing runs kept changing: they finish within seconds. */
+const CONTENDED_RETRY_MS = 5000;
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
@@ -91,11 +96,12 @@ export function createWriteGuard(o: WriteGuardOptions): WriteGuard {
             } else {
               const r = current.record;
               if (r.state === 'done') return 'done';
-              const leaseOver = Date.parse(r.leaseUntil) <= o.now().getTime();
-              if (r.owner !== o.owner && !leaseOver) {
-                throw new AppError(
-                  'STEP_FAILED',
+              const leaseLeftMs = Date.parse(r.leaseUntil) - o.now().getTime();
+              if (r.owner !== o.owner && leaseLeftMs > 0) {
+                throw new InProgressError(
+                  'WRITE_IN_PROGRESS',
                   `another run (${r.runId}) is applying this change to incident ${incidentId}; it is retried by the next run once that run finishes or its lease ends at ${r.leaseUntil}`,
+                  leaseLeftMs,
                 );
               }
               version = await o.state.replaceWrite(o.workflow, record('pending'), current.version);
@@ -103,7 +109,22 @@ export function createWriteGuard(o: WriteGuardOptions): WriteGuard {
             }
             current = await o.state.getWrite(o.workflow, key);
           }
-          throw new AppError('STEP_FAILED', `the write to incident ${incidentId} kept changing under concurrent runs`);
+          throw new InProgressError(
+            'WRITE_IN_PROGRESS',
+            `the write to incident ${incidentId} kept changing under concurrent runs`,
+            CONTENDED_RETRY_MS,
+          );
+        },
+        async release(): Promise<void> {
+          if (version === undefined) return;
+          // False when another attempt took the record over meanwhile: then it is theirs to finish.
+          await o.state.deleteWrite(o.workflow, key, version);
+          version = undefined;
+        },
+        async suspend(): Promise<void> {
+          if (version === undefined) return;
+          const ended = { ...record('pending'), leaseUntil: o.now().toISOString() };
+          version = await o.state.replaceWrite(o.workflow, ended, version);
         },
         async complete(): Promise<void> {
           if (version !== undefined && (await o.state.replaceWrite(o.workflow, record('done'), version)) !== undefined)

@@ -2,11 +2,13 @@
 // transient failures, and typed errors. Axios stays inside this folder; callers see plain data or DefenderApiError.
 import https from 'node:https';
 import axios, { type AxiosInstance, type Method } from 'axios';
-import { AppError, DefenderApiError } from '../errors';
+import { AppError, DefenderApiError, SecretError } from '../errors';
+import { httpStatusFor } from '../httpStatus';
 import { silentLogger, type Logger } from '../logger';
 import { toDefenderApiError } from './defenderError';
 import { RateLimitWaitError, type RateLimiter } from './rateLimiter';
 import { decideRetry } from './retry';
+import { activeRetryBudget } from './retryBudget';
 
 export type ApiFamily = 'hunting' | 'incidents';
 
@@ -39,6 +41,7 @@ export interface CreateDefenderHttpOptions {
   invalidateToken: () => void;
   limiters: Record<ApiFamily, RateLimiter>;
   timeoutMs: number;
+  /** Retries per call outside a retry budget (queued and scheduled work, the CLI); HTTP invocations set their own. */
   maxRetries: number;
   /** Longest server-requested (or client-quota) wait we accept; longer fails at once with DEFENDER_THROTTLED. */
   maxRetryAfterMs: number;
@@ -77,11 +80,18 @@ export function buildPath(path: string, params?: Record<string, string | number 
   return `${path}${path.includes('?') ? '&' : '?'}${query}`;
 }
 
+/** A token could not be had because Entra ID or Key Vault is down (503 in the contract), not because they refused us. */
+function isTransientTokenFailure(e: AppError): boolean {
+  const upstreamStatus = e instanceof SecretError ? e.status : undefined;
+  return httpStatusFor({ code: e.code, upstreamStatus }).status === 503;
+}
+
 /**
  * Builds the client once per process.
  * @throws {DefenderApiError} from request(): status/apiCode/requestId of the failure, code DEFENDER_THROTTLED when
  *   the quota wait is longer than maxRetryAfterMs or retries ran out on 429.
  * @throws {AuthError} from request() when no token can be had.
+ * @throws {AppError} DEADLINE_EXCEEDED from request() when the invocation's retry budget has no time left to start it.
  */
 export function createDefenderHttp(options: CreateDefenderHttpOptions): DefenderHttp {
   const logger = options.logger ?? silentLogger;
@@ -100,17 +110,32 @@ export function createDefenderHttp(options: CreateDefenderHttpOptions): Defender
   async function request<T>(req: DefenderRequest): Promise<T> {
     const { method, family, signal, idempotent = true } = req;
     const url = buildPath(req.path, req.params);
-    const timeout = req.timeoutMs ?? options.timeoutMs;
+    const budget = activeRetryBudget();
+    const maxRetries = budget?.maxRetries ?? options.maxRetries;
+    const deadline = budget?.deadline;
+    const where = `${method} ${req.path.split('?')[0]}`;
     let attempt = 0;
     let refreshedAuth = false;
     for (;;) {
       signal?.throwIfAborted();
+      const left = deadline === undefined ? Infinity : deadline - now();
+      if (left <= 0) {
+        throw new AppError(
+          'DEADLINE_EXCEEDED',
+          `Defender API ${where} not sent: the HTTP request's time budget (HTTP_DEADLINE_SECONDS) is spent`,
+        );
+      }
+      // Every wait and attempt ends by the deadline, so the caller gets its answer in time.
+      const timeout = Math.min(req.timeoutMs ?? options.timeoutMs, left);
       let release: () => void;
       try {
-        release = await options.limiters[family].acquire({ signal, maxWaitMs: options.maxRetryAfterMs });
+        release = await options.limiters[family].acquire({
+          signal,
+          maxWaitMs: Math.min(options.maxRetryAfterMs, left),
+        });
       } catch (e) {
         if (e instanceof RateLimitWaitError) {
-          throw new DefenderApiError(`Defender API ${method} ${req.path.split('?')[0]} not sent: ${e.message}`, {
+          throw new DefenderApiError(`Defender API ${where} not sent: ${e.message}`, {
             // 429 so the edge answers 503 + Retry-After exactly as for the server's own throttling.
             status: 429,
             method,
@@ -140,9 +165,32 @@ export function createDefenderHttp(options: CreateDefenderHttpOptions): Defender
         release();
       }
       if (signal?.aborted) throw signal.reason;
-      // AuthError / SecretError from getToken pass through (instanceof, not isAppError: its shape check also matches
-      // AxiosError); anything from axios is converted and sanitised.
-      if (raw instanceof AppError) throw raw;
+      // AuthError / SecretError from getToken (instanceof, not isAppError: its shape check also matches AxiosError):
+      // Entra ID or Key Vault down is retried like a network failure (nothing was sent); a refusal passes through.
+      if (raw instanceof AppError) {
+        if (!isTransientTokenFailure(raw)) throw raw;
+        const decision = decideRetry({
+          attempt,
+          maxRetries,
+          status: undefined,
+          failedBeforeSending: true,
+          maxRetryAfterMs: options.maxRetryAfterMs,
+          idempotent,
+          deadline,
+          now: now(),
+          ...(options.random ? { random: options.random } : {}),
+        });
+        if (!decision.retry) throw raw;
+        attempt++;
+        logger.warn('[defenderHttp] no token yet, retrying', {
+          attempt,
+          delayMs: decision.delayMs,
+          code: raw.code,
+          path: req.path.split('?')[0],
+        });
+        await sleep(decision.delayMs, signal);
+        continue;
+      }
       const err = toDefenderApiError(raw, { method, path: url, now: now() });
       if (err.status === 401 && !refreshedAuth) {
         // An expired or revoked token: get a fresh one once. The server refused before doing anything, so this
@@ -155,16 +203,26 @@ export function createDefenderHttp(options: CreateDefenderHttpOptions): Defender
       const networkCode = (raw as { code?: unknown } | undefined)?.code;
       const decision = decideRetry({
         attempt,
-        maxRetries: options.maxRetries,
+        maxRetries,
         status: err.status,
         networkCode: typeof networkCode === 'string' ? networkCode : undefined,
         networkMessage: raw instanceof Error ? raw.message : undefined,
         retryAfterMs: err.retryAfterMs,
         maxRetryAfterMs: options.maxRetryAfterMs,
         idempotent,
+        deadline,
+        now: now(),
         ...(options.random ? { random: options.random } : {}),
       });
-      if (!decision.retry) throw err;
+      if (!decision.retry) {
+        if (decision.reason === 'deadline')
+          logger.warn('[defenderHttp] not retrying: the HTTP request would miss its deadline', {
+            attempt,
+            status: err.status ?? networkCode,
+            path: req.path.split('?')[0],
+          });
+        throw err;
+      }
       attempt++;
       logger.warn('[defenderHttp] retrying', {
         attempt,

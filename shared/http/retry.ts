@@ -113,14 +113,23 @@ export interface RetryDelayOptions {
 }
 
 /**
- * Delay before retry number `attempt` (0 for the first retry). The server's wait wins; otherwise "full jitter"
- * exponential backoff, random in [0, min(cap, base·2^attempt)], so clients that failed together do not retry together.
+ * Delay before retry number `attempt` (0 for the first retry). The server's wait wins; otherwise exponential backoff
+ * with "equal jitter", random in [c/2, c] for c = min(cap, base·2^attempt), as the Azure SDKs do (core-util
+ * calculateRetryDelay). Clients that failed together still spread out, and unlike full jitter ([0, c]) the waits
+ * add up to a known minimum: with the 500 ms base, six retries span at least 15.75 s, so a 10 s outage is ridden out.
  */
 export function retryDelayMs(attempt: number, options: RetryDelayOptions = {}): number {
   const { retryAfterMs, baseMs = DEFAULT_BASE_DELAY_MS, capMs = DEFAULT_MAX_DELAY_MS, random = Math.random } = options;
   if (retryAfterMs !== undefined) return Math.max(0, retryAfterMs);
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt));
-  return Math.floor(random() * ceiling);
+  return Math.floor(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/** The least total wait of `retries` retries without server waits: what the schedule guarantees to ride out. */
+export function minimumRetrySpanMs(retries: number, options: Omit<RetryDelayOptions, 'retryAfterMs'> = {}): number {
+  let total = 0;
+  for (let attempt = 0; attempt < retries; attempt++) total += retryDelayMs(attempt, { ...options, random: () => 0 });
+  return total;
 }
 
 export interface RetryInput {
@@ -136,6 +145,14 @@ export interface RetryInput {
   maxRetryAfterMs: number;
   /** False for calls that must not run twice (adding a comment): then only failures that never reached the server retry. */
   idempotent: boolean;
+  /**
+   * The failure came before the request was sent (no token: Entra ID or Key Vault down). Retryable whatever the
+   * status says, and safe for a call that must not run twice.
+   */
+  failedBeforeSending?: boolean;
+  /** The invocation's deadline (epoch ms) and the clock: no retry whose wait would end at or after the deadline. */
+  deadline?: number | undefined;
+  now?: number;
   random?: () => number;
   baseMs?: number;
   capMs?: number;
@@ -143,16 +160,17 @@ export interface RetryInput {
 
 export type RetryDecision =
   | { retry: true; delayMs: number }
-  | { retry: false; reason: 'not-retryable' | 'not-idempotent' | 'exhausted' | 'retry-after-too-long' };
+  | { retry: false; reason: 'not-retryable' | 'not-idempotent' | 'exhausted' | 'retry-after-too-long' | 'deadline' };
 
 /** One place that decides whether and when to retry (401 is handled by the caller: refresh the token once). */
 export function decideRetry(input: RetryInput): RetryDecision {
   const retryable =
-    input.status !== undefined
+    input.failedBeforeSending === true ||
+    (input.status !== undefined
       ? isRetryableStatus(input.status)
-      : isRetryableNetworkError(input.networkCode, input.networkMessage);
+      : isRetryableNetworkError(input.networkCode, input.networkMessage));
   if (!retryable) return { retry: false, reason: 'not-retryable' };
-  if (!input.idempotent) {
+  if (!input.idempotent && !input.failedBeforeSending) {
     // A 429 is refused before any work; connect-phase errors never sent the request. A 5xx or a timeout may have
     // happened after the comment was stored, so a second POST could add it twice.
     const notSent =
@@ -168,5 +186,9 @@ export function decideRetry(input: RetryInput): RetryDecision {
   if (input.baseMs !== undefined) opts.baseMs = input.baseMs;
   if (input.capMs !== undefined) opts.capMs = Math.min(input.capMs, input.maxRetryAfterMs);
   else opts.capMs = Math.min(DEFAULT_MAX_DELAY_MS, Math.max(input.maxRetryAfterMs, DEFAULT_BASE_DELAY_MS));
-  return { retry: true, delayMs: retryDelayMs(input.attempt, opts) };
+  const delayMs = retryDelayMs(input.attempt, opts);
+  if (input.deadline !== undefined && (input.now ?? Date.now()) + delayMs >= input.deadline) {
+    return { retry: false, reason: 'deadline' };
+  }
+  return { retry: true, delayMs };
 }

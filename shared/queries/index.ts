@@ -5,3 +5,7 @@ export { kqlStringLiteral } from './kqlStringLiteral';
 export { DEFAULT_MAX_ITEMS, DEFAULT_MAX_STRING_LENGTH, encodeKqlLiteral } from './encodeLiteral';
 export { parseQueryFile } from './parseQueryFile';
 export { bindQuery, createQueryLibrary, loadQueryLibrary, MAX_BOUND_PARAMS_CHARS } from './queryLibrary';
+export { huntingRequest, type HuntingRequest, type HuntingSpan } from './huntingRequest';
+export { parseHuntingTimespan, type HuntingWindow } from './huntingTimespan';
+export { TIMESTAMP_TABLES } from './timestampTables';
+export { timestampTablesRead, windowInQuery } from './windowInQuery';

@@ -1,6 +1,6 @@
 // In-memory StateStore for unit tests and dry local runs: same semantics as the Table store (insert-if-absent,
 // compare-and-swap by version, watermark never moves backwards), nothing survives the process.
-import type { PendingWindow, StateStore, Version, WatermarkState, WriteRecord } from './types';
+import type { IdempotencyRecord, PendingWindow, StateStore, Version, WatermarkState, WriteRecord } from './types';
 
 export interface MemoryStateStore extends StateStore {
   /** Every write record, for assertions. */
@@ -11,8 +11,10 @@ export interface MemoryStateStore extends StateStore {
 export function createMemoryStateStore(): MemoryStateStore {
   const marks = new Map<string, { watermark: string | undefined; pending: PendingWindow | undefined }>();
   const writes = new Map<string, { record: WriteRecord; version: number }>();
+  const requests = new Map<string, { record: IdempotencyRecord; version: number }>();
   let counter = 0;
   const id = (workflow: string, key: string): string => `${workflow}\u0000${key}`;
+  const copy = (r: IdempotencyRecord): IdempotencyRecord => structuredClone(r);
 
   return {
     async getWatermark(workflow): Promise<WatermarkState> {
@@ -49,6 +51,32 @@ export function createMemoryStateStore(): MemoryStateStore {
       if (!w || String(w.version) !== version) return undefined;
       writes.set(k, { record: { ...record }, version: ++counter });
       return String(counter);
+    },
+    async deleteWrite(workflow, key, version): Promise<boolean> {
+      const k = id(workflow, key);
+      if (String(writes.get(k)?.version) !== version) return false;
+      return writes.delete(k);
+    },
+    async getIdempotency(workflow, key): Promise<{ record: IdempotencyRecord; version: Version } | undefined> {
+      const r = requests.get(id(workflow, key));
+      return r ? { record: copy(r.record), version: String(r.version) } : undefined;
+    },
+    async createIdempotency(workflow, record): Promise<Version | undefined> {
+      const k = id(workflow, record.key);
+      if (requests.has(k)) return undefined;
+      requests.set(k, { record: copy(record), version: ++counter });
+      return String(counter);
+    },
+    async replaceIdempotency(workflow, record, version): Promise<Version | undefined> {
+      const k = id(workflow, record.key);
+      if (String(requests.get(k)?.version) !== version) return undefined;
+      requests.set(k, { record: copy(record), version: ++counter });
+      return String(counter);
+    },
+    async deleteIdempotency(workflow, key, version): Promise<boolean> {
+      const k = id(workflow, key);
+      if (String(requests.get(k)?.version) !== version) return false;
+      return requests.delete(k);
     },
     writes: () => [...writes.values()].map((w) => ({ ...w.record })),
   };

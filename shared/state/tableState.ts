@@ -1,13 +1,27 @@
-// StateStore on Azure Table storage (Azurite locally). Two tables, created on first use:
+// StateStore on Azure Table storage (Azurite locally). Three tables, created on first use:
 // - <prefix>Watermarks: PartitionKey "workflow", RowKey = workflow name; the last completed window end and the
 //   window of a run in flight.
 // - <prefix>Writes: PartitionKey = workflow name, RowKey = sha256 of the write key (keys hold "/" and arbitrary ids,
 //   which RowKey forbids); the readable key is kept as a property.
-// Concurrency: inserts fail on an existing key (409) and replacements carry the ETag (412 when it changed), so two
-// runs can never both believe they own the same write.
+// - <prefix>Requests: PartitionKey = workflow name, RowKey = sha256 of the Idempotency-Key; the request's fingerprint,
+//   state and, once done, the answer (its body split over body0..body11, as a string property holds 64 KiB).
+// Concurrency: inserts fail on an existing key (409) and replacements and deletes carry the ETag (412 when it
+// changed), so two runs can never both believe they own the same write or request.
+// Storage that cannot be reached (no status, 429, 5xx) surfaces as STORAGE_UNAVAILABLE, answered 503.
 import { createHash } from 'node:crypto';
 import { odata, TableClient, type TableEntityResult } from '@azure/data-tables';
-import type { PendingWindow, StateStore, Version, WatermarkState, WriteRecord, WriteState } from './types';
+import { AppError, isAppError } from '../errors';
+import {
+  MAX_STORED_BODY_CHARS,
+  type IdempotencyRecord,
+  type IdempotencyState,
+  type PendingWindow,
+  type StateStore,
+  type Version,
+  type WatermarkState,
+  type WriteRecord,
+  type WriteState,
+} from './types';
 
 export interface CreateTableStateStoreOptions {
   /** Table name prefix (letters and digits only). Default "Riposte". */
@@ -35,7 +49,82 @@ interface WriteEntity {
   intent?: string;
 }
 
+interface RequestEntity {
+  key: string;
+  fingerprint: string;
+  state: string;
+  runId: string;
+  leaseUntil: string;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string;
+  status?: string;
+  headers?: string;
+  bodyParts?: string;
+  [part: `body${number}`]: string | undefined;
+}
+
 const WATERMARK_PARTITION = 'workflow';
+const BODY_PART_CHARS = 30_000;
+
+function requestEntity(r: IdempotencyRecord): Omit<RequestEntity, `body${number}`> & Record<string, string> {
+  const { response, ...rest } = r;
+  const out: Record<string, string> = { ...rest };
+  if (response) {
+    const body = response.body.slice(0, MAX_STORED_BODY_CHARS);
+    const parts = Math.ceil(body.length / BODY_PART_CHARS);
+    out.status = String(response.status);
+    out.headers = JSON.stringify(response.headers);
+    out.bodyParts = String(parts);
+    for (let i = 0; i < parts; i++) out[`body${i}`] = body.slice(i * BODY_PART_CHARS, (i + 1) * BODY_PART_CHARS);
+  }
+  return out as Omit<RequestEntity, `body${number}`> & Record<string, string>;
+}
+
+function toRequest(e: TableEntityResult<RequestEntity>): IdempotencyRecord {
+  const record: IdempotencyRecord = {
+    key: e.key,
+    fingerprint: e.fingerprint,
+    state: e.state as IdempotencyState,
+    runId: e.runId,
+    leaseUntil: e.leaseUntil,
+    createdAt: e.createdAt,
+    updatedAt: e.updatedAt,
+    expiresAt: e.expiresAt,
+  };
+  if (e.status !== undefined) {
+    let body = '';
+    for (let i = 0; i < Number(e.bodyParts ?? 0); i++) body += e[`body${i}`] ?? '';
+    record.response = {
+      status: Number(e.status),
+      headers: JSON.parse(e.headers ?? '{}') as Record<string, string>,
+      body,
+    };
+  }
+  return record;
+}
+
+/** Storage that cannot answer (no status: connection refused or reset; 408, 429, 5xx) is an outage: 503 upstream. */
+function storageOutage(err: unknown): unknown {
+  if (isAppError(err)) return err;
+  const status = statusOf(err);
+  if (status !== undefined && status !== 408 && status !== 429 && status < 500) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  const detail = status ?? (typeof code === 'string' ? code : 'no answer');
+  return new AppError('STORAGE_UNAVAILABLE', `Table storage is unavailable (${detail}); retry later`, { cause: err });
+}
+
+/** Every method of the store with storage outages turned into STORAGE_UNAVAILABLE. */
+function withOutages(store: StateStore): StateStore {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(store) as [string, (...a: unknown[]) => Promise<unknown>][]) {
+    wrapped[name] = (...args: unknown[]) =>
+      fn(...args).catch((e: unknown) => {
+        throw storageOutage(e);
+      });
+  }
+  return wrapped as unknown as StateStore;
+}
 
 /** The SDK would send undefined properties as nulls; leave them out. */
 const defined = (r: WriteRecord): Record<string, string> =>
@@ -84,6 +173,7 @@ export function createTableStateStore(
   };
   const marks = tableClient(`${prefix}Watermarks`);
   const writes = tableClient(`${prefix}Writes`);
+  const requests = tableClient(`${prefix}Requests`);
 
   // Created once per process; a failed creation is retried on the next call rather than cached.
   const ready = new Map<TableClient, Promise<void>>();
@@ -137,7 +227,19 @@ export function createTableStateStore(
 
   const blankToUndefined = (s: string | undefined): string | undefined => (s ? s : undefined);
 
-  return {
+  /** Delete only at this ETag; false when it changed (412) or is gone (404). */
+  async function deleteAt(client: TableClient, partition: string, row: string, etag: string): Promise<boolean> {
+    try {
+      await (await ensure(client)).deleteEntity(partition, row, { etag });
+      return true;
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 412 || status === 404) return false;
+      throw err;
+    }
+  }
+
+  return withOutages({
     async getWatermark(workflow): Promise<WatermarkState> {
       const e = (await readMark(workflow))?.entity;
       const pending: PendingWindow | undefined =
@@ -209,5 +311,43 @@ export function createTableStateStore(
         throw err;
       }
     },
-  };
+    deleteWrite: (workflow, key, version) => deleteAt(writes, safeKey(workflow), rowKeyFor(key), version),
+    async getIdempotency(workflow, key): Promise<{ record: IdempotencyRecord; version: Version } | undefined> {
+      try {
+        const e = await (await ensure(requests)).getEntity<RequestEntity>(safeKey(workflow), rowKeyFor(key));
+        return { record: toRequest(e), version: e.etag };
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined;
+        throw err;
+      }
+    },
+    async createIdempotency(workflow, record): Promise<Version | undefined> {
+      try {
+        const res = await (
+          await ensure(requests)
+        ).createEntity({ partitionKey: safeKey(workflow), rowKey: rowKeyFor(record.key), ...requestEntity(record) });
+        return res.etag ?? '*';
+      } catch (err) {
+        if (statusOf(err) === 409) return undefined;
+        throw err;
+      }
+    },
+    async replaceIdempotency(workflow, record, version): Promise<Version | undefined> {
+      try {
+        const res = await (
+          await ensure(requests)
+        ).updateEntity(
+          { partitionKey: safeKey(workflow), rowKey: rowKeyFor(record.key), ...requestEntity(record) },
+          'Replace',
+          { etag: version },
+        );
+        return res.etag ?? '*';
+      } catch (err) {
+        const status = statusOf(err);
+        if (status === 412 || status === 404) return undefined;
+        throw err;
+      }
+    },
+    deleteIdempotency: (workflow, key, version) => deleteAt(requests, safeKey(workflow), rowKeyFor(key), version),
+  });
 }

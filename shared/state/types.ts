@@ -1,5 +1,6 @@
-// Durable state the engine needs between runs: where each scheduled workflow's last successful window ended, and
-// which writes have already been made. Two implementations: Table storage (production, Azurite locally) and memory.
+// Durable state the engine needs between runs: where each scheduled workflow's last successful window ended, which
+// writes have already been made, and which HTTP requests with an Idempotency-Key were answered (and how). Two
+// implementations: Table storage (production, Azurite locally) and memory.
 
 /** An ISO-8601 UTC half-open interval [start, end). */
 export interface TimeWindow {
@@ -43,6 +44,41 @@ export interface WriteRecord {
 /** Opaque version tag for compare-and-swap updates (the Table entity's ETag). */
 export type Version = string;
 
+export type IdempotencyState = 'running' | 'done';
+
+/** The answer a finished request gave, replayed to a retry with the same key and body. */
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** The JSON body as sent (at most MAX_STORED_BODY_CHARS characters: the caller shortens larger ones). */
+  body: string;
+}
+
+/**
+ * Longest stored body: a Table string property holds 64 KiB (32 K UTF-16 characters) and an entity 1 MiB, so the
+ * Table store splits a body over up to 12 properties of 30 000 characters (at most ~720 KB).
+ * https://learn.microsoft.com/rest/api/storageservices/understanding-the-table-service-data-model
+ */
+export const MAX_STORED_BODY_CHARS = 12 * 30_000;
+
+/** One HTTP request with an Idempotency-Key (draft-ietf-httpapi-idempotency-key-header), per workflow and key. */
+export interface IdempotencyRecord {
+  key: string;
+  /** sha256 (hex) of the canonical request (workflow, input, dryRun): the same key with another body is refused. */
+  fingerprint: string;
+  state: IdempotencyState;
+  /** The run answering it (the latest one, after a takeover). */
+  runId: string;
+  /** While running: when its instance is presumed dead and a retry may take over. */
+  leaseUntil: string;
+  createdAt: string;
+  updatedAt: string;
+  /** When the key is forgotten: a later request with it is a new request. */
+  expiresAt: string;
+  /** Set when done. */
+  response?: StoredResponse;
+}
+
 export interface StateStore {
   getWatermark(workflow: string): Promise<WatermarkState>;
   /** Records the window a run is about to cover, so a crash leaves a trace the next run resumes from. */
@@ -60,4 +96,17 @@ export interface StateStore {
   createWrite(workflow: string, record: WriteRecord): Promise<Version | undefined>;
   /** Replaces the record only if it still has `version`. @returns the new version, or undefined when it changed in between. */
   replaceWrite(workflow: string, record: WriteRecord, version: Version): Promise<Version | undefined>;
+  /**
+   * Deletes the record only if it still has `version` (a claim released: the API refused the change).
+   * @returns false when it changed in between or is gone.
+   */
+  deleteWrite(workflow: string, key: string, version: Version): Promise<boolean>;
+
+  getIdempotency(workflow: string, key: string): Promise<{ record: IdempotencyRecord; version: Version } | undefined>;
+  /** Inserts a new record. @returns its version, or undefined when the key already exists. */
+  createIdempotency(workflow: string, record: IdempotencyRecord): Promise<Version | undefined>;
+  /** Replaces the record only if it still has `version`. @returns the new version, or undefined when it changed. */
+  replaceIdempotency(workflow: string, record: IdempotencyRecord, version: Version): Promise<Version | undefined>;
+  /** Deletes the record only if it still has `version`. @returns false when it changed in between or is gone. */
+  deleteIdempotency(workflow: string, key: string, version: Version): Promise<boolean>;
 }

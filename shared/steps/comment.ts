@@ -2,7 +2,9 @@
 // idempotent, so a write that an earlier attempt left pending is checked against the incident's comments (by the
 // marker id) before the comment is added again.
 import { InputError } from '../errors';
+import type { ApiBackend } from '../defender/types';
 import { expectObject, incidentIdOf } from './common';
+import { settleFailedWrite } from './settleWrite';
 import type { ActionModule, StepChange, StepResult, StepRuntime } from './types';
 
 export interface CommentInput {
@@ -10,9 +12,9 @@ export interface CommentInput {
   text: string;
 }
 
-function parse(value: unknown): CommentInput {
+function parse(value: unknown, backend: ApiBackend): CommentInput {
   const obj = expectObject(value, ['incidentId', 'text']);
-  const incidentId = incidentIdOf(obj.incidentId);
+  const incidentId = incidentIdOf(obj.incidentId, 'incidentId', backend);
   if (typeof obj.text !== 'string' || obj.text.trim() === '')
     throw new InputError('text', 'text must be a non-empty string');
   return { incidentId, text: obj.text };
@@ -39,23 +41,46 @@ async function run(input: CommentInput, rt: StepRuntime): Promise<StepResult> {
       counts.alreadyDone++;
       return result({ incidentId, patch: {}, outcome: 'alreadyDone' });
     }
-    // Only a write an earlier attempt left pending needs the extra read.
-    if (
-      claim === 'resumed' &&
-      rt.hasMarker((await rt.defender.getIncident(incidentId, call)).comments, write.markerId)
-    ) {
-      if (!rt.dryRun) await write.complete();
-      counts.alreadyDone++;
-      return result({ incidentId, patch: {}, outcome: 'alreadyDone' });
+    const marked = async (): Promise<boolean> =>
+      rt.hasMarker((await rt.defender.getIncident(incidentId, call)).comments, write.markerId);
+    let sent = false;
+    try {
+      // Only a write an earlier attempt left pending needs the extra read.
+      if (claim === 'resumed' && (await marked())) {
+        if (!rt.dryRun) await write.complete();
+        counts.alreadyDone++;
+        return result({ incidentId, patch: {}, outcome: 'alreadyDone', ...(rt.dryRun ? {} : { replayed: true }) });
+      }
+      if (rt.dryRun) {
+        counts.wouldComment++;
+        return result({ incidentId, patch: {}, comment: text, outcome: 'wouldApply' });
+      }
+      sent = true;
+      await rt.defender.addComment(incidentId, text, call);
+      await write.complete();
+    } catch (e) {
+      if (rt.dryRun) throw e;
+      const applied = await settleFailedWrite(write, e, {
+        sent,
+        partial: claim === 'resumed',
+        incidentId,
+        logger: rt.logger,
+        readBack: marked,
+      });
+      if (!applied) throw e;
+      if (!sent) {
+        counts.alreadyDone++;
+        return result({ incidentId, patch: {}, outcome: 'alreadyDone', replayed: true });
+      }
     }
-    if (rt.dryRun) {
-      counts.wouldComment++;
-      return result({ incidentId, patch: {}, comment: text, outcome: 'wouldApply' });
-    }
-    await rt.defender.addComment(incidentId, text, call);
-    await write.complete();
     counts.comments++;
-    return result({ incidentId, patch: {}, comment: text, outcome: 'applied' });
+    return result({
+      incidentId,
+      patch: {},
+      comment: text,
+      outcome: 'applied',
+      ...(claim === 'resumed' ? { replayed: true as const } : {}),
+    });
   });
 }
 

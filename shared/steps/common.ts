@@ -1,4 +1,6 @@
 // Small input helpers shared by the step modules. Field names in errors are relative to the step's `input`.
+import { incidentPath } from '../defender/backendCommon';
+import type { ApiBackend } from '../defender/types';
 import { InputError } from '../errors';
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
@@ -15,12 +17,27 @@ export function expectObject(value: unknown, allowed: readonly string[]): Record
   return value;
 }
 
-/** Incident ids arrive as strings (Graph) or numbers (hunting rows, legacy): always a non-empty string after this. */
-export function incidentIdOf(value: unknown, field = 'incidentId'): string {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
-  if (typeof value === 'string' && value.trim() !== '') return value.trim();
-  const got = value === undefined ? 'nothing' : (JSON.stringify(value)?.slice(0, 60) ?? typeof value);
-  throw new InputError(field, `${field} must be an incident id (a non-empty string or number), got ${got}`);
+/**
+ * Incident ids arrive as strings (Graph) or numbers (hunting rows, legacy): always a non-empty string after this.
+ * With `backend`, the id is also checked the way that API's client checks it, so a malformed id fails here, naming
+ * the step's field, rather than inside the client naming its own parameter.
+ */
+export function incidentIdOf(value: unknown, field = 'incidentId', backend?: ApiBackend): string {
+  let id: string | undefined;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) id = String(value);
+  else if (typeof value === 'string' && value.trim() !== '') id = value.trim();
+  if (id === undefined) {
+    const got = value === undefined ? 'nothing' : (JSON.stringify(value)?.slice(0, 60) ?? typeof value);
+    throw new InputError(field, `${field} must be an incident id (a non-empty string or number), got ${got}`);
+  }
+  if (backend !== undefined) {
+    try {
+      incidentPath('', id, backend === 'legacy');
+    } catch (e) {
+      throw new InputError(field, `${field}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return id;
 }
 
 export function optionalString(obj: Record<string, unknown>, field: string): string | undefined {

@@ -1,4 +1,5 @@
 // getIncident: reads one incident; its output is the incident itself ($steps.<id>.status, .tags, .comments…).
+import type { ApiBackend } from '../defender/types';
 import { expectObject, incidentIdOf } from './common';
 import type { ActionModule, StepResult, StepRuntime } from './types';
 
@@ -6,9 +7,9 @@ export interface GetIncidentInput {
   incidentId: string;
 }
 
-function parse(value: unknown): GetIncidentInput {
+function parse(value: unknown, backend: ApiBackend): GetIncidentInput {
   const obj = expectObject(value, ['incidentId']);
-  return { incidentId: incidentIdOf(obj.incidentId) };
+  return { incidentId: incidentIdOf(obj.incidentId, 'incidentId', backend) };
 }
 
 async function run(input: GetIncidentInput, rt: StepRuntime): Promise<StepResult> {

@@ -1,9 +1,11 @@
 // hunt: runs a named query from the query library with bound parameters. Parameters are checked at load against
 // the query's declaration (names, required, types of literal values) and bound by the library at run time, so
-// values reach KQL only as encoded literals. A scheduled run's window becomes the Graph Timespan unless the step
-// gives its own.
+// values reach KQL only as encoded literals. A scheduled run's window (or the step's own timespan) becomes the Graph
+// Timespan, or on the legacy API a filter written into the query (shared/queries/huntingRequest.ts).
 import { InputError, isAppError } from '../errors';
 import type { HuntingColumn } from '../defender/types';
+import { huntingRequest } from '../queries/huntingRequest';
+import { parseHuntingTimespan } from '../queries/huntingTimespan';
 import type { QueryParamType } from '../queries/types';
 import { isLiteral, literalValue, type CompiledValue } from '../workflows/expressions';
 import { expectObject, isRecord, optionalString } from './common';
@@ -27,6 +29,14 @@ function entriesOf(v: CompiledValue): Map<string, CompiledValue> {
 
 function check(input: CompiledValue, ctx: LoadCheckContext, report: Report): void {
   const fields = entriesOf(input);
+  const timespanField = fields.get('timespan');
+  if (timespanField?.kind === 'literal' && typeof timespanField.value === 'string') {
+    try {
+      parseHuntingTimespan(timespanField.value, new Date());
+    } catch (e) {
+      if (e instanceof InputError) report('.timespan', e.message);
+    }
+  }
   const queryField = fields.get('query');
   if (!queryField || queryField.kind !== 'literal' || typeof queryField.value !== 'string') {
     if (queryField) report('.query', 'query must be the literal name of a query in the library (not a template)');
@@ -99,7 +109,9 @@ function parse(value: unknown): HuntInput {
   if (!query) throw new InputError('query', 'query is required');
   const params = obj.params ?? {};
   if (!isRecord(params)) throw new InputError('params', 'params must be an object of parameter values');
-  return { query, params, timespan: optionalString(obj, 'timespan') };
+  const timespan = optionalString(obj, 'timespan');
+  if (timespan !== undefined) parseHuntingTimespan(timespan, new Date()); // the same forms on both APIs
+  return { query, params, timespan };
 }
 
 async function run(input: HuntInput, rt: StepRuntime): Promise<StepResult> {
@@ -118,9 +130,9 @@ async function run(input: HuntInput, rt: StepRuntime): Promise<StepResult> {
       changes: [],
     };
   }
-  const timespan = input.timespan ?? (rt.window ? `${rt.window.start}/${rt.window.end}` : undefined);
-  const result = await rt.defender.runHuntingQuery(kql, {
-    ...(timespan ? { timespan } : {}),
+  const request = huntingRequest(rt.defender.backend, kql, { timespan: input.timespan, window: rt.window }, new Date());
+  const result = await rt.defender.runHuntingQuery(request.query, {
+    ...(request.timespan !== undefined ? { timespan: request.timespan } : {}),
     ...(rt.signal ? { signal: rt.signal } : {}),
   });
   const output: HuntOutput = { rowCount: result.rows.length, columns: result.schema, rows: result.rows };

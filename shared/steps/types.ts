@@ -14,7 +14,26 @@ export interface StepChange {
   comment?: string;
   /** applied: sent now. wouldApply: dry run. alreadyDone: an earlier run made it. unchanged: the incident already matched. */
   outcome: 'applied' | 'wouldApply' | 'alreadyDone' | 'unchanged';
+  /**
+   * The write was started by an earlier attempt (a crashed or failed run) and finished, or found finished, by this
+   * run: replayed from its pending record before the steps ran, or resumed by the step itself.
+   */
+  replayed?: true;
 }
+
+// Changes a step made before it failed (the PATCH landed, then the comment failed), carried beside the error it
+// throws so the engine reports them: every change the run made appears in its report.
+const partialChanges = new WeakMap<object, StepChange[]>();
+
+/** Attaches the changes made before `error` to it; @returns the error, to rethrow. */
+export function withChanges<E>(error: E, changes: StepChange[]): E {
+  if (typeof error === 'object' && error !== null && changes.length > 0) partialChanges.set(error, changes);
+  return error;
+}
+
+/** The changes a failed step made before failing (none for most failures). */
+export const changesBefore = (error: unknown): StepChange[] =>
+  (typeof error === 'object' && error !== null ? partialChanges.get(error) : undefined) ?? [];
 
 export interface StepResult {
   /** What later steps read as $steps.<id>. Kept in memory only: never logged (hunting rows stay out of logs). */
@@ -45,11 +64,21 @@ export interface PreparedWrite {
    * Takes ownership of the write (state pending).
    * @returns 'fresh' for a first attempt, 'resumed' when an earlier attempt may have gone part way (check before
    *   repeating a non-idempotent call), 'done' when another run finished it meanwhile.
-   * @throws {AppError} STEP_FAILED when another live run holds it.
+   * @throws {InProgressError} WRITE_IN_PROGRESS (409, Retry-After = the lease left) when another live run holds it.
    */
   claim(replay?: ReplayableWrite): Promise<'fresh' | 'resumed' | 'done'>;
   /** Marks the write complete; re-runs skip it from now on. */
   complete(): Promise<void>;
+  /**
+   * Lets the claim go (the pending record is deleted if this attempt still holds it): the API refused the change,
+   * or nothing was sent. The next attempt starts fresh, at once.
+   */
+  release(): Promise<void>;
+  /**
+   * Keeps the write pending with its intent but ends its lease: the outcome is unknown and could not be read back,
+   * so the very next attempt (any run of the workflow) finishes it through replay instead of waiting for the lease.
+   */
+  suspend(): Promise<void>;
 }
 
 /** What a later attempt needs to finish a write on its own: the update (tags as add/remove) and the marked comment. */

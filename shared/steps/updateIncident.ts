@@ -9,7 +9,15 @@ import type { Incident, IncidentUpdate } from '../defender/types';
 import { DETERMINATIONS_BY_CLASSIFICATION, validateUpdate } from '../defender/validateUpdate';
 import type { CompiledValue } from '../workflows/expressions';
 import { canonicalList, expectObject, incidentIdOf, isRecord } from './common';
-import type { ActionModule, Report, StepChange, StepResult, StepRuntime } from './types';
+import { settleFailedWrite } from './settleWrite';
+import {
+  withChanges,
+  type ActionModule,
+  type Report,
+  type StepChange,
+  type StepResult,
+  type StepRuntime,
+} from './types';
 
 const CHANGE_FIELDS = [
   'status',
@@ -63,7 +71,7 @@ function tagListOf(v: unknown): unknown {
 
 function parse(value: unknown, backend: 'graph' | 'legacy'): UpdateIncidentInput {
   const obj = expectObject(value, ['incidentId', ...CHANGE_FIELDS]);
-  const incidentId = incidentIdOf(obj.incidentId);
+  const incidentId = incidentIdOf(obj.incidentId, 'incidentId', backend);
   const raw: Record<string, unknown> = {};
   for (const f of CHANGE_FIELDS) if (obj[f] !== undefined && obj[f] !== null && f !== 'tags') raw[f] = obj[f];
   if (obj.tags !== undefined && obj.tags !== null) {
@@ -132,37 +140,82 @@ async function run(input: UpdateIncidentInput, rt: StepRuntime): Promise<StepRes
   }
   return rt.withIncidentLock(incidentId, async () => {
     const marked = comment !== undefined ? rt.markComment(comment, write.markerId) : undefined;
-    if (
-      !rt.dryRun &&
-      (await write.claim({ update: fields, ...(marked !== undefined ? { comment: marked } : {}) })) === 'done'
-    ) {
+    const claim = rt.dryRun
+      ? undefined
+      : await write.claim({ update: fields, ...(marked !== undefined ? { comment: marked } : {}) });
+    if (claim === 'done') {
       counts.alreadyDone++;
       return done({ incidentId, patch: {}, outcome: 'alreadyDone' });
     }
     const call = rt.signal ? { signal: rt.signal } : {};
-    const current = await rt.defender.getIncident(incidentId, call);
-    const patch = computePatch(current, fields);
     const text = marked;
-    // The marker check makes the comment safe to retry even if the state store lost the record.
-    const addComment = text !== undefined && !rt.hasMarker(current.comments, write.markerId);
-    const nothing = Object.keys(patch).length === 0 && !addComment;
-    const change: StepChange = { incidentId, patch, ...(addComment ? { comment: text } : {}), outcome: 'unchanged' };
-    if (rt.dryRun) {
-      change.outcome = nothing ? 'unchanged' : 'wouldApply';
+    let change: StepChange | undefined;
+    let sent = false;
+    let landed = false;
+    try {
+      const current = await rt.defender.getIncident(incidentId, call);
+      const patch = computePatch(current, fields);
+      // The marker check makes the comment safe to retry even if the state store lost the record.
+      const addComment = text !== undefined && !rt.hasMarker(current.comments, write.markerId);
+      const nothing = Object.keys(patch).length === 0 && !addComment;
+      change = { incidentId, patch, ...(addComment ? { comment: text } : {}), outcome: 'unchanged' };
+      if (rt.dryRun) {
+        change.outcome = nothing ? 'unchanged' : 'wouldApply';
+        if (nothing) counts.unchanged++;
+        else counts.wouldUpdate++;
+        return done(change);
+      }
+      if (claim === 'resumed') change.replayed = true;
+      if (Object.keys(patch).length > 0) {
+        sent = true;
+        await rt.defender.updateIncident(incidentId, toClientUpdate(patch), call);
+        landed = true;
+      }
+      if (addComment && text !== undefined) {
+        sent = true;
+        await rt.defender.addComment(incidentId, text, call);
+        counts.comments++;
+      }
+      await write.complete();
+      change.outcome = nothing ? 'unchanged' : 'applied';
       if (nothing) counts.unchanged++;
-      else counts.wouldUpdate++;
+      else counts.updated++;
+      return done(change);
+    } catch (e) {
+      if (rt.dryRun) throw e;
+      const applied = await settleFailedWrite(write, e, {
+        sent,
+        partial: landed || claim === 'resumed',
+        incidentId,
+        logger: rt.logger,
+        readBack: async () => {
+          const now = await rt.defender.getIncident(incidentId, call);
+          const rest = computePatch(now, fields);
+          return Object.keys(rest).length === 0 && (text === undefined || rt.hasMarker(now.comments, write.markerId));
+        },
+      });
+      if (!applied) {
+        // The PATCH landed before the failure: it is a change this run made, reported with the failure.
+        const made: StepChange[] =
+          landed && change
+            ? [{ incidentId, patch: change.patch, outcome: 'applied', ...(change.replayed ? { replayed: true } : {}) }]
+            : [];
+        throw withChanges(e, made);
+      }
+      // The call failed but the incident shows the whole change: it was made (by this call or an earlier attempt).
+      if (!change || !sent) {
+        counts.alreadyDone++;
+        return done({
+          incidentId,
+          patch: {},
+          outcome: 'alreadyDone',
+          ...(claim === 'resumed' ? { replayed: true as const } : {}),
+        });
+      }
+      change.outcome = 'applied';
+      counts.updated++;
       return done(change);
     }
-    if (Object.keys(patch).length > 0) await rt.defender.updateIncident(incidentId, toClientUpdate(patch), call);
-    if (addComment && text !== undefined) {
-      await rt.defender.addComment(incidentId, text, call);
-      counts.comments++;
-    }
-    await write.complete();
-    change.outcome = nothing ? 'unchanged' : 'applied';
-    if (nothing) counts.unchanged++;
-    else counts.updated++;
-    return done(change);
   });
 }
 

@@ -55,9 +55,11 @@ interface RawServiceNow extends RawRules {
   changedFieldsField?: string;
   occurredAtField?: string;
   comments?: { fields: string[] };
+  resolution?: { notesField: string; codeField?: string; codeLabels?: Record<string, string> };
 }
 interface RawGeneric {
   source: 'generic';
+  eventTypes?: string[];
   status?: { aliases?: Record<string, SettableStatus> };
   echo?: { actors?: string[] };
 }
@@ -75,6 +77,8 @@ function pointer(...parts: (string | number)[]): string {
 const PATTERN_MEANING: Record<string, string> = {
   [schema.$defs.fieldPath.pattern]: 'must be a field path such as assigned_to.email (no spaces, no empty parts)',
   [schema.$defs.assignee.properties.users.additionalProperties.pattern]: 'must be a UPN such as ana@contoso.com',
+  [schema.$defs.generic.properties.eventTypes.items.pattern]:
+    'must be an event type such as ticket.updated, a prefix such as ticket.*, or *',
 };
 
 function describeAjvError(e: ErrorObject): string | undefined {
@@ -124,6 +128,7 @@ function build(raw: RawMapping, file: string, report: Report): SourceMapping {
       file,
       echoActors,
       statusAliases: table(raw.status?.aliases ?? {}, pointer('status', 'aliases'), report, (v) => v),
+      ...(raw.eventTypes ? { eventTypes: [...new Set(raw.eventTypes)] } : {}),
     };
   }
   const rules = {
@@ -157,6 +162,17 @@ function build(raw: RawMapping, file: string, report: Report): SourceMapping {
     occurredAtField: raw.occurredAtField ?? 'sys_updated_on',
     actorField: raw.echo?.actorField ?? 'sys_updated_by',
     commentFields: raw.comments?.fields ?? [],
+    ...(raw.resolution
+      ? {
+          resolution: {
+            notesField: raw.resolution.notesField,
+            ...(raw.resolution.codeField ? { codeField: raw.resolution.codeField } : {}),
+            codeLabels: table(raw.resolution.codeLabels ?? {}, pointer('resolution', 'codeLabels'), report, (v) =>
+              v.trim(),
+            ),
+          },
+        }
+      : {}),
   };
 }
 

@@ -76,7 +76,11 @@ export function findIncidentId(rules: readonly IncidentIdRule[], ctx: RecordCont
   return undefined;
 }
 
-/** The status the ticket is in now, as mapped (whether or not it changed in this event). */
+/** The status the ticket is in now, as mapped (whether or not it changed in this event); undefined when unmapped. */
+export function statusNow(m: TicketMappingRules, ctx: RecordContext): StatusTarget | undefined {
+  return currentStatus(m, ctx, []);
+}
+
 function currentStatus(m: TicketMappingRules, ctx: RecordContext, warnings: string[]): StatusTarget | undefined {
   const rule = m.status;
   if (!rule) return undefined;

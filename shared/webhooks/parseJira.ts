@@ -173,6 +173,8 @@ export function parseJira(
     ticketId: key,
     incidentId,
     occurredAt,
+    // Changelog ids grow with each change on a site: they order two changes of one issue in the same millisecond.
+    ...(changelog.id !== undefined && /^\d{1,30}$/.test(changelog.id) ? { sequence: changelog.id } : {}),
     ...(actor !== undefined ? { actor } : {}),
     update,
     echo,

@@ -1,12 +1,13 @@
 // ServiceNow has no fixed webhook payload (webhooks-and-host.md §2.1): an async business rule posts the record's
 // fields as JSON (mappings/README.md shows the script). When it also sends the names of the fields that changed
-// (`changed_fields` by default), only those are applied; otherwise every mapped field in the payload is.
+// (`changed_fields` by default), only those are applied; otherwise every mapped field in the payload is. While the
+// record is resolved, its resolution code and notes (close_code, close_notes) join the journals in the comment.
 import { InputError } from '../errors';
 import { hasRiposteMarker, latestJournalEntry } from './commentText';
 import { getPath, tableKey, textAt, topField } from './fieldPath';
-import { findIncidentId, mapTicketFields } from './mapTicketFields';
+import { findIncidentId, mapTicketFields, statusNow, type RecordContext } from './mapTicketFields';
 import { isoTime } from './parseTime';
-import { header } from './readBody';
+import { header, isRecord } from './readBody';
 import type { IgnoredDelivery, RawDelivery, ServiceNowMapping, TicketEvent } from './types';
 
 function changedSet(body: Record<string, unknown>, m: ServiceNowMapping): Set<string> | undefined {
@@ -20,6 +21,35 @@ function changedSet(body: Record<string, unknown>, m: ServiceNowMapping): Set<st
     throw new InputError(where, `${where} must be a list of field names`);
   }
   return new Set(list.map((f) => f.trim()).filter((f) => f !== ''));
+}
+
+/**
+ * "Resolution code: …" and "Resolution notes: …" (ServiceNow's form labels for close_code and close_notes) while the
+ * record's mapped status is resolved and its status, code or notes changed in this update; undefined otherwise.
+ */
+function resolution(m: ServiceNowMapping, ctx: RecordContext, changed: Set<string> | undefined): string | undefined {
+  const rule = m.resolution;
+  if (!rule || statusNow(m, ctx)?.status !== 'resolved') return undefined;
+  const watched = [m.status?.field, rule.notesField, rule.codeField].filter((f): f is string => f !== undefined);
+  if (changed && !watched.some((f) => changed.has(topField(f)))) return undefined;
+  const read = (field: string | undefined): string => {
+    if (field === undefined) return '';
+    const v = textAt(ctx.record, field, `${ctx.base}.${field}`);
+    return typeof v === 'string' ? v.trim() : '';
+  };
+  const code = read(rule.codeField);
+  const notes = read(rule.notesField);
+  // The label: the mapping's, else the Table API's display value (sysparm_display_value=all), else the value.
+  const raw = rule.codeField !== undefined ? getPath(ctx.record, rule.codeField) : undefined;
+  const shown =
+    isRecord(raw) && typeof raw.display_value === 'string' && raw.display_value.trim() !== ''
+      ? raw.display_value.trim()
+      : code;
+  const lines = [
+    ...(code !== '' ? [`Resolution code: ${rule.codeLabels.get(tableKey(code)) ?? shown}`] : []),
+    ...(notes !== '' ? [`Resolution notes: ${notes}`] : []),
+  ];
+  return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
 /** See parseDelivery. `body` is the already-parsed JSON object. */
@@ -58,6 +88,8 @@ export function parseServiceNow(
     const entry = latestJournalEntry(value);
     if (entry !== '') notes.push(entry);
   }
+  const resolutionText = resolution(m, ctx, changed);
+  if (resolutionText !== undefined) notes.push(resolutionText);
   if (notes.length > 0) update.comment = `[${ticketId}] ${notes.join('\n\n')}`;
   if (Object.keys(update).length === 0) {
     return { ignored: warnings[0] ? warnings.join('; ') : `no mapped field of ${ticketId} changed` };
@@ -91,6 +123,8 @@ export function parseServiceNow(
     ticketId,
     incidentId,
     occurredAt,
+    // sys_updated_on has whole seconds; sys_mod_count orders two updates of the record within one second.
+    ...(typeof modCount === 'string' && /^\d{1,30}$/.test(modCount) ? { sequence: modCount } : {}),
     ...(actor !== undefined ? { actor } : {}),
     update,
     echo,

@@ -30,8 +30,16 @@ export interface TicketEvent {
   ticketId: string;
   /** Defender incident id, digits only. */
   incidentId: string;
-  /** ISO-8601 UTC. */
+  /**
+   * ISO-8601 UTC: when the ticket changed (Jira `timestamp`, ServiceNow `sys_updated_on`, the generic `occurredAt` or
+   * Standard Webhooks envelope `timestamp`). Orders events per incident field (shared/webhooks/eventOrder.ts).
+   */
   occurredAt: string;
+  /**
+   * A number that grows with each change of one ticket (Jira changelog id, ServiceNow `sys_mod_count`), digits only:
+   * orders two events of the same ticket that carry the same time.
+   */
+  sequence?: string;
   actor?: string;
   update: IncidentUpdate;
   /** True when the change was made by Riposte itself: apply nothing, but remember the delivery. */
@@ -124,12 +132,28 @@ export interface ServiceNowMapping extends MappingBase, TicketMappingRules {
   occurredAtField: string;
   actorField: string;
   commentFields: readonly string[];
+  /** Resolution code and notes, added to the comment while the record's mapped status is resolved. */
+  resolution?: ResolutionRule;
+}
+
+export interface ResolutionRule {
+  /** ServiceNow `close_notes` ("Resolution notes"). */
+  notesField: string;
+  /** ServiceNow `close_code` ("Resolution code"). */
+  codeField?: string;
+  /** Stored close-code value (trimmed, lower case) → the label to show, for instances whose values differ. */
+  codeLabels: ReadonlyMap<string, string>;
 }
 
 export interface GenericMapping extends MappingBase {
   source: 'generic';
   /** Extra status words (e.g. closed → resolved) on top of the domain values. */
   statusAliases: ReadonlyMap<string, SettableStatus>;
+  /**
+   * Standard Webhooks envelope `type`s to apply (exact, `prefix.*`, or `*`); others are ignored. Undefined: all.
+   * The flat shape has no type and is not filtered.
+   */
+  eventTypes?: readonly string[];
 }
 
 /** A compiled mappings/<source>.yaml (see loadMappings). */

@@ -153,7 +153,7 @@ describe('real answers match the document', () => {
       body: { params: { devices: ['ws-hr-007.contoso.local'], lookback: '7d' } },
     });
     assert.equal(rows.status, 200);
-    assert.equal((await call('POST', '/hunting/no-such-query', { body: {} })).status, 400);
+    assert.equal((await call('POST', '/hunting/no-such-query', { body: {} })).status, 404);
   });
 
   it('workflow runs: succeeded (dry run), failed, throttled, and bad input', async () => {
@@ -161,21 +161,29 @@ describe('real answers match the document', () => {
     const dry = await call('POST', '/workflows/ticket-sync/run', { body: { input, dryRun: true } });
     assert.equal(dry.status, 200);
     assert.equal((dry.body as { dryRun: boolean }).dryRun, true);
+    const key = randomUUID();
     const failed = await call('POST', '/workflows/ticket-sync/run', {
-      body: { input: { ...input, incidentId: '999999999' }, idempotencyKey: randomUUID() },
+      body: { input: { ...input, incidentId: '999999999' }, idempotencyKey: key },
     });
-    assert.equal(failed.status, 502);
+    assert.equal(failed.status, 404);
+    const replayed = await call('POST', '/workflows/ticket-sync/run', {
+      body: { input: { ...input, incidentId: '999999999' } },
+      headers: { 'idempotency-key': `"${key}"` },
+    });
+    assert.deepEqual([replayed.status, replayed.headers.get('idempotent-replayed')], [404, 'true']);
+    const reused = await call('POST', '/workflows/ticket-sync/run', { body: { input, idempotencyKey: key } });
+    assert.equal(reused.status, 422);
     sandbox.control.injectFaults({ target: 'incidents', status: 429, retryAfterSeconds: 120 });
     try {
       const throttled = await call('POST', '/workflows/ticket-sync/run', {
         body: { input, idempotencyKey: randomUUID() },
       });
-      assert.equal(throttled.status, 429);
+      assert.equal(throttled.status, 503);
       assert.ok(Number(throttled.headers.get('retry-after')) >= 1);
     } finally {
       sandbox.control.clearFaults();
     }
-    assert.equal((await call('POST', '/workflows/no-such-flow/run', { body: {} })).status, 400);
+    assert.equal((await call('POST', '/workflows/no-such-flow/run', { body: {} })).status, 404);
     assert.equal(
       (await call('POST', '/workflows/ticket-sync/run', { body: { input: { incidentId: 1 } } })).status,
       400,

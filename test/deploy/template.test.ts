@@ -135,6 +135,8 @@ describe('infra/azuredeploy.json', () => {
       'requestTimeoutMs',
       'huntingTimeoutMs',
       'maxRetries',
+      'backgroundMaxRetries',
+      'httpDeadlineMs',
       'maxRetryAfterMs',
       'markerText',
       'ticketEventsQueue',

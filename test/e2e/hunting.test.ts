@@ -83,12 +83,12 @@ describe('POST /api/hunting/{query}', () => {
     }
   });
 
-  it('answers 400 naming the query for an unknown one, without calling the API', async () => {
+  it('answers 404 naming the query for an unknown one, without calling the API', async () => {
     const calls = h.sandbox.control.counters().api.hunting;
     const r = await hunt('drop-all-tables', {});
-    assert.equal(r.status, 400);
+    assert.equal(r.status, 404);
     const e = errorOf(r);
-    assert.deepEqual([e.code, e.field], ['INPUT_INVALID', 'query']);
+    assert.deepEqual([e.code, e.field], ['NOT_FOUND', 'query']);
     assert.match(e.message, /emails-from-sender/, 'lists the known queries');
     assert.equal(h.sandbox.control.counters().api.hunting, calls);
   });
@@ -138,10 +138,10 @@ describe('POST /api/hunting/{query}', () => {
     assert.equal(anonymous.status, 401);
   });
 
-  it('answers 429 with Retry-After when hunting is throttled for longer than the app waits', async () => {
+  it('answers 503 with Retry-After when hunting is throttled for longer than the app waits', async () => {
     h.sandbox.control.injectFaults({ target: 'hunting', status: 429, retryAfterSeconds: 90, count: 1 });
     const r = await hunt('emails-from-sender', { params: { senderAddress: phishingSender } });
-    assert.equal(r.status, 429, r.text);
+    assert.equal(r.status, 503, r.text);
     assert.equal(errorOf(r).code, 'DEFENDER_THROTTLED');
     assert.equal(r.headers.get('retry-after'), '90');
   });

@@ -17,7 +17,7 @@ let state: StateStore;
 
 before(async () => {
   // A 30 s Retry-After is over MAX_RETRY_AFTER_SECONDS: the run stops at once instead of waiting inside the tick.
-  h = await startHarness({ settings: { MAX_RETRY_AFTER_SECONDS: '2', MAX_RETRIES: '0' } });
+  h = await startHarness({ settings: { MAX_RETRY_AFTER_SECONDS: '2', BACKGROUND_MAX_RETRIES: '0' } });
   state = createTableStateStore(h.azurite.connectionString);
 });
 

@@ -116,7 +116,10 @@ describe('webhook deliveries change sandbox incidents', () => {
     const r = await h.webhook('servicenow', payload, { id: `${String(payload.sys_id)}.7` });
     assert.equal(accepted(r).incidentId, '3310');
     const comments = await applied(3310, 1);
-    assert.match(comments[0]!, /^\[INC0010001\] Caller confirmed travel to Lisbon\.\nNo further action\. — \[riposte:/);
+    assert.match(
+      comments[0]!,
+      /^\[INC0010001\] Caller confirmed travel to Lisbon\.\nNo further action\.\n\nResolution code: Resolved by caller\nResolution notes: User confirmed the sign-in was theirs \(travel\)\. — \[riposte:/,
+    );
     const s = stored(3310);
     assert.deepEqual(
       [s.status, s.classification, s.determination],

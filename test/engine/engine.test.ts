@@ -157,6 +157,7 @@ steps:
     assert.deepEqual(read?.error, {
       code: 'NOT_FOUND',
       message: 'Defender API GET /security/incidents/404 failed: 404 NotFound',
+      upstreamStatus: 404,
     });
     assert.deepEqual(cont.steps.find((s) => s.id === 'each')?.counts, {
       items: 3,
@@ -174,6 +175,7 @@ steps:
     assert.deepEqual(fail.error, {
       code: 'NOT_FOUND',
       message: 'steps[0] (each).input.steps[0] (read): Defender API GET /security/incidents/404 failed: 404 NotFound',
+      upstreamStatus: 404,
     });
     assert.deepEqual(fail.steps.find((s) => s.id === 'each')?.counts, {
       items: 3,
@@ -199,9 +201,29 @@ steps:
       code: 'INPUT_INVALID',
       message:
         "classification 'maybe' is not valid; use one of: truePositive, informationalExpectedActivity, falsePositive",
-      field: 'input.classification',
+      // The step's value is the caller's input as is, so the report names the caller's field.
+      field: 'input.verdict',
     });
     assert.deepEqual(defender.calls, []);
+  });
+
+  it("names the step's own field when the value is computed, and reports an expression failure as the workflow's", async () => {
+    const wf = workflowOf(`name: computed
+triggers: { http: true }
+input: { verdict: { type: string, required: true } }
+steps:
+  - { id: resolve, kind: updateIncident, input: { incidentId: '1', classification: '\${ $uppercase($input.verdict) }' } }
+  - { id: broken, kind: comment, input: { incidentId: '1', text: '\${ $error("no mapping") }' } }
+`);
+    const { run } = setup();
+    const first = await run(wf, { input: { verdict: 'maybe' } });
+    assert.equal(first.error?.field, 'steps[0] (resolve).input.classification');
+    assert.equal(first.error?.code, 'INPUT_INVALID');
+    const second = await run(wf, { input: { verdict: 'falsePositive' } });
+    assert.equal(second.status, 'failed');
+    // The input passed the declaration: a failing expression is the author's bug (500), not the caller's (4xx).
+    assert.equal(second.error?.code, 'WORKFLOW_ERROR');
+    assert.match(second.error?.message ?? '', /^steps\[1\] \(broken\): expression '\$error\("no mapping"\)' failed/);
   });
 
   it('refuses bad run input before anything runs', async () => {

@@ -247,3 +247,41 @@ export function problemsOf(yaml: string, queries: QueryLibrary = createFakeQueri
   }
   throw new Error('expected the workflow to be invalid');
 }
+
+/**
+ * A process crash for tests: from the first call `at` matches, that call and everything after it fail, API and
+ * state alike, as nothing runs in a dead process (a thrown error alone would be a failure the engine settles).
+ * `revive()` starts "the next process" on the same API and state.
+ */
+export function crashing<S extends object>(
+  defender: FakeDefender,
+  state: S,
+  at: (call: Call) => boolean,
+): { state: S; revive(): void; readonly dead: boolean; die(): void } {
+  let dead = false;
+  const die = (): never => {
+    dead = true;
+    throw new Error('process died');
+  };
+  defender.before = (call) => {
+    if (dead || at(call)) die();
+  };
+  const wrapped = new Proxy(state, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function' || prop === 'writes') return v;
+      return (...args: unknown[]) => (dead ? Promise.reject(new Error('process died')) : v.apply(target, args));
+    },
+  });
+  return {
+    state: wrapped,
+    get dead() {
+      return dead;
+    },
+    die: () => void (dead = true),
+    revive() {
+      dead = false;
+      defender.before = undefined;
+    },
+  };
+}

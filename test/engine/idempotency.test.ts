@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runWorkflow, type EngineDeps, type RunOptions } from '../../shared/engine';
+import { DefenderApiError } from '../../shared/errors';
 import { createMemoryStateStore, type MemoryStateStore } from '../../shared/state/memoryState';
 import type { StateStore } from '../../shared/state/types';
 import { isRiposteComment, markComment } from '../../shared/steps';
 import type { Workflow } from '../../shared/workflows/types';
-import { createFakeDefender, createFakeQueries, incident, workflowOf, type FakeDefender } from './fakes';
+import { crashing, createFakeDefender, createFakeQueries, incident, workflowOf, type FakeDefender } from './fakes';
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 const MIN = 60_000;
@@ -141,16 +142,14 @@ steps:
 
   it('dies between the PATCH and the comment: the next run adds the missing comment, once, and goes on', async () => {
     const s = setup(['1', '2', '3', '4'].map(old));
-    s.defender.before = (call) => {
-      if (call.method === 'addComment' && call.id === '2') throw new Error('process died');
-    };
-    const crashed = await runWorkflow(STALE, { trigger: 'timer' }, s.deps);
+    const crash = crashing(s.defender, s.state, (call) => call.method === 'addComment' && call.id === '2');
+    const crashed = await runWorkflow(STALE, { trigger: 'timer' }, { ...s.deps, state: crash.state });
     assert.equal(crashed.status, 'failed');
     assert.deepEqual(s.defender.incidents.get('2')?.tags, ['stale']);
     assert.equal(comments(s.defender, '2').length, 0);
     assert.equal(comments(s.defender, '3').length, 0);
 
-    s.defender.before = undefined;
+    crash.revive();
     s.at(T0 + 60 * MIN);
     const resumed = await runWorkflow(STALE, { trigger: 'timer' }, s.deps);
     assert.equal(resumed.status, 'succeeded');
@@ -176,21 +175,19 @@ steps:
 
   it('dies after the comment but before recording it: the marker stops a second comment', async () => {
     const inner = createMemoryStateStore();
-    let failDone = true;
+    const s = setup(['1', '2', '3'].map(old), inner);
+    const crash = crashing(s.defender, inner, () => false);
     const state: StateStore = {
-      ...inner,
+      ...crash.state,
       async replaceWrite(workflow, record, version) {
-        if (failDone && record.state === 'done' && record.incidentId === '2') {
-          failDone = false;
-          throw new Error('process died');
-        }
-        return inner.replaceWrite(workflow, record, version);
+        if (record.state === 'done' && record.incidentId === '2') crash.die();
+        return crash.state.replaceWrite(workflow, record, version);
       },
     };
-    const s = setup(['1', '2', '3'].map(old), state);
-    const crashed = await runWorkflow(STALE, { trigger: 'timer' }, s.deps);
+    const crashed = await runWorkflow(STALE, { trigger: 'timer' }, { ...s.deps, state });
     assert.equal(crashed.status, 'failed');
     assert.equal(comments(s.defender, '2').length, 1);
+    crash.revive();
     s.at(T0 + 60 * MIN);
     const resumed = await runWorkflow(STALE, { trigger: 'timer' }, s.deps);
     assert.equal(resumed.status, 'succeeded');
@@ -209,14 +206,14 @@ steps:
   - { id: note, kind: comment, input: { incidentId: '1', text: hello } }
 `);
     // Another run claimed the write and is (as far as anyone can tell) still working on it.
-    s.defender.before = (call) => {
-      if (call.method === 'addComment') throw new Error('process died');
-    };
-    await s.run(NOTE, { runId: 'other' });
-    s.defender.before = undefined;
+    const crash = crashing(s.defender, s.state, (call) => call.method === 'addComment');
+    await runWorkflow(NOTE, { trigger: 'http', runId: 'other' }, { ...s.deps, state: crash.state });
+    crash.revive();
     const blocked = await s.run(NOTE, { runId: 'mine' });
     assert.equal(blocked.status, 'failed');
-    assert.equal(blocked.steps[0]?.error?.code, 'STEP_FAILED');
+    assert.equal(blocked.steps[0]?.error?.code, 'WRITE_IN_PROGRESS');
+    // 409 with a Retry-After of the lease's remaining ten minutes (shared/httpStatus.ts).
+    assert.equal(blocked.error?.retryAfterMs, 10 * MIN);
     assert.match(
       blocked.steps[0]?.error?.message ?? '',
       /^another run \(other\) is applying this change to incident 1; it is retried by the next run once that run finishes or its lease ends at 2026-03-01T12:10:00.000Z$/,
@@ -231,6 +228,204 @@ steps:
       markComment('hello', later.resumedWrites?.[0]?.comment?.match(/riposte:([0-9a-f]{8})/)?.[1] ?? ''),
     ]);
     assert.equal(later.steps[0]?.changes[0]?.outcome, 'alreadyDone');
+  });
+});
+
+describe('failed writes leave no lease in the way', () => {
+  const NOTE = workflowOf(`name: note
+triggers: { http: true }
+steps:
+  - { id: mark, kind: updateIncident, input: { incidentId: '1', assignedTo: soc@contoso.com, comment: triaged } }
+`);
+  const apiError = (status: number | undefined, method = 'PATCH') =>
+    new DefenderApiError(
+      `Defender API ${method} /security/incidents/1 failed: ${status ?? 'timed out (ECONNABORTED)'}`,
+      {
+        status,
+        method,
+        path: '/security/incidents/1',
+      },
+    );
+
+  it('refused (400) with nothing applied: the claim is deleted and the next run, without a key, goes through', async () => {
+    const s = setup([incident('1')]);
+    s.defender.before = (c) => {
+      if (c.method === 'updateIncident') throw apiError(400);
+    };
+    const refused = await s.run(NOTE);
+    assert.equal(refused.error?.code, 'DEFENDER_HTTP');
+    assert.deepEqual(s.state.writes(), [], 'released');
+    s.defender.before = undefined;
+    const retry = await s.run(NOTE);
+    assert.equal(retry.status, 'succeeded');
+    assert.equal(s.defender.incidents.get('1')?.assignedTo, 'soc@contoso.com');
+    assert.equal(comments(s.defender, '1').length, 1);
+  });
+
+  it('timed out but landed: the incident is read back, the write is done and reported applied', async () => {
+    const s = setup([incident('1')]);
+    const addComment = s.defender.addComment.bind(s.defender);
+    s.defender.addComment = async (id, text) => {
+      await addComment(id, text);
+      throw apiError(undefined, 'POST');
+    };
+    const report = await s.run(NOTE);
+    assert.equal(report.status, 'succeeded', JSON.stringify(report.error));
+    assert.equal(report.steps[0]?.changes[0]?.outcome, 'applied');
+    assert.deepEqual(
+      s.state.writes().map((w) => w.state),
+      ['done'],
+    );
+    assert.equal(comments(s.defender, '1').length, 1);
+  });
+
+  it('timed out and the read-back fails too: pending with its intent, lease ended, finished by the next run at once', async () => {
+    const s = setup([incident('1')]);
+    let reads = 0;
+    s.defender.before = (c) => {
+      if (c.method === 'updateIncident') throw apiError(undefined);
+      if (c.method === 'getIncident' && ++reads > 1) throw apiError(503, 'GET');
+    };
+    const failed = await s.run(NOTE, { runId: 'first' });
+    assert.equal(failed.error?.code, 'DEFENDER_UNAVAILABLE');
+    const [pending] = s.state.writes();
+    assert.equal(pending?.state, 'pending');
+    assert.equal(pending?.leaseUntil, new Date(T0).toISOString(), 'lease ended at once');
+    assert.match(pending?.intent ?? '', /soc@contoso.com/);
+    s.defender.before = undefined;
+    // No key, another run id, no time passed: nothing blocks it, and replay finishes the write first.
+    const next = await s.run(NOTE, { runId: 'second' });
+    assert.equal(next.status, 'succeeded');
+    assert.deepEqual(
+      next.resumedWrites?.map((c) => [c.incidentId, c.outcome]),
+      [['1', 'applied']],
+    );
+    assert.equal(s.defender.incidents.get('1')?.assignedTo, 'soc@contoso.com');
+    assert.equal(comments(s.defender, '1').length, 1);
+  });
+
+  it('the PATCH landed and the comment was refused: kept pending (lease ended) so the rest is not dropped', async () => {
+    const s = setup([incident('1')]);
+    s.defender.before = (c) => {
+      if (c.method === 'addComment') throw apiError(400, 'POST');
+    };
+    const failed = await s.run(NOTE);
+    assert.equal(failed.error?.code, 'DEFENDER_HTTP');
+    assert.equal(s.defender.incidents.get('1')?.assignedTo, 'soc@contoso.com');
+    assert.deepEqual(
+      s.state.writes().map((w) => [w.state, w.leaseUntil]),
+      [['pending', new Date(T0).toISOString()]],
+    );
+    s.defender.before = undefined;
+    const next = await s.run(NOTE);
+    assert.equal(next.status, 'succeeded');
+    assert.equal(comments(s.defender, '1').length, 1);
+  });
+
+  it("another run's write that fails on replay is left pending with its lease ended, not re-leased for ten minutes", async () => {
+    const s = setup([incident('1')]);
+    const crash = crashing(s.defender, s.state, (c) => c.method === 'addComment');
+    await runWorkflow(NOTE, { trigger: 'http', runId: 'dead' }, { ...s.deps, state: crash.state });
+    crash.revive();
+    s.at(T0 + 11 * MIN);
+    s.defender.before = (c) => {
+      if (c.method === 'getIncident') throw apiError(503, 'GET');
+    };
+    await s.run(NOTE, { runId: 'unlucky' });
+    // Replay handed it back to its owner, then the step's own attempt failed on it too: pending, lease ended.
+    assert.deepEqual(
+      s.state.writes().map((w) => [w.state, w.leaseUntil]),
+      [['pending', new Date(T0 + 11 * MIN).toISOString()]],
+    );
+    s.defender.before = undefined;
+    const next = await s.run(NOTE, { runId: 'next' });
+    assert.equal(next.status, 'succeeded');
+    assert.equal(comments(s.defender, '1').length, 1);
+  });
+});
+
+describe('the report lists every change the run made', () => {
+  const TWO = workflowOf(`name: two
+triggers: { http: true }
+input: { ids: { type: array } }
+steps:
+  - id: each
+    kind: forEach
+    input:
+      items: $input.ids
+      concurrency: 1
+      steps:
+        - { id: mark, kind: updateIncident, onError: continue, input: { incidentId: '\${ $item }', assignedTo: soc@contoso.com, comment: triaged } }
+`);
+  const unavailable = (method: string) =>
+    new DefenderApiError(`Defender API ${method} failed: 503`, { status: 503, method, path: '/security/incidents' });
+
+  /** Leaves the writes to 1 and 2 pending (PATCH made, comment not) under the delivery key "d-1". */
+  async function halfDone(s: ReturnType<typeof setup>): Promise<void> {
+    const crash = crashing(s.defender, s.state, (c) => c.method === 'addComment' && c.id === '2');
+    s.defender.before = ((inner) => (c: Parameters<NonNullable<typeof inner>>[0]) => {
+      if (c.method === 'addComment' && c.id === '1') throw new Error('first comment lost');
+      return inner?.(c);
+    })(s.defender.before);
+    await runWorkflow(
+      TWO,
+      { trigger: 'http', input: { ids: ['1', '2'] }, idempotencyKey: 'd-1' },
+      {
+        ...s.deps,
+        state: crash.state,
+      },
+    ).catch(() => undefined);
+    crash.revive();
+  }
+
+  it('writes replayed from the earlier attempt are in resumedWrites, marked replayed, even when a later one fails', async () => {
+    const s = setup([incident('1'), incident('2')]);
+    await halfDone(s);
+    assert.equal(s.state.writes().filter((w) => w.state === 'pending').length, 2);
+    // The retry (same delivery) finishes 1, then the API fails on 2: 1 was still changed by this run.
+    s.defender.before = (c) => {
+      if (c.method === 'addComment' && c.id === '2') throw unavailable('POST');
+    };
+    const retry = await s.run(TWO, { input: { ids: ['1', '2'] }, idempotencyKey: 'd-1' });
+    assert.equal(retry.status, 'failed');
+    assert.deepEqual(
+      retry.resumedWrites?.map((c) => [c.incidentId, c.outcome, c.comment !== undefined, c.replayed]),
+      [['1', 'applied', true, true]],
+    );
+  });
+
+  it('a step that resumes an earlier attempt marks its change replayed', async () => {
+    const s = setup([incident('1')]);
+    const ONE = workflowOf(`name: one
+triggers: { http: true }
+steps:
+  - { id: note, kind: comment, input: { incidentId: '1', text: hello } }
+`);
+    const crash = crashing(s.defender, s.state, (c) => c.method === 'addComment');
+    await runWorkflow(ONE, { trigger: 'http', idempotencyKey: 'k' }, { ...s.deps, state: crash.state });
+    crash.revive();
+    // Replay is skipped here so the step meets the pending write itself.
+    const pending = s.state.listPendingWrites.bind(s.state);
+    s.state.listPendingWrites = async () => [];
+    const retry = await s.run(ONE, { idempotencyKey: 'k' });
+    s.state.listPendingWrites = pending;
+    assert.deepEqual(
+      retry.steps[0]?.changes.map((c) => [c.outcome, c.replayed]),
+      [['applied', true]],
+    );
+  });
+
+  it('a step that failed after its PATCH landed reports the PATCH', async () => {
+    const s = setup([incident('1')]);
+    s.defender.before = (c) => {
+      if (c.method === 'addComment') throw unavailable('POST');
+    };
+    const failed = await s.run(TWO, { input: { ids: ['1'] } });
+    const mark = failed.steps.find((st) => st.id === 'mark');
+    assert.equal(mark?.status, 'failed');
+    assert.deepEqual(mark?.changes, [
+      { incidentId: '1', patch: { assignedTo: 'soc@contoso.com' }, outcome: 'applied' },
+    ]);
   });
 });
 

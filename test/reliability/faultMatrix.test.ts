@@ -73,14 +73,15 @@ function assertNoSecrets(h: HostProcess, texts: string[]): void {
 }
 
 describe('fault matrix', () => {
-  test('token endpoint down at cold start, then back: 502 naming the authority, then 200 without a restart', async () => {
+  test('token endpoint down at cold start, then back: 503 naming the authority, then 200 without a restart', async () => {
     b.sandbox.control.injectFaults({ target: 'token', outage: true });
     const h = await app();
     const t0 = Date.now();
     const down = await h.call('GET', `/api/incidents/${incidentId}`);
-    assert.equal(down.status, 502, down.text);
+    assert.equal(down.status, 503, down.text);
+    assert.ok(Number(down.headers.get('retry-after')) >= 1, 'Retry-After tells the caller when');
     const err = errorOf(down.json);
-    assert.equal(err.code, 'AUTH_FAILED');
+    assert.equal(err.code, 'AUTH_UNAVAILABLE');
     assert.match(err.message, /Entra ID|authority/i);
     assert.ok(Date.now() - t0 < 60_000, 'fails in bounded time');
     assert.ok(b.sandbox.control.counters().faulted >= 1, 'the token endpoint was really tried');
@@ -93,11 +94,12 @@ describe('fault matrix', () => {
     await h.stop();
   });
 
-  test('Key Vault 5xx at cold start: 502 naming vault and secret (never a value), then 200 once it recovers', async () => {
+  test('Key Vault 5xx at cold start: 503 naming vault and secret (never a value), then 200 once it recovers', async () => {
     b.sandbox.control.injectFaults({ target: 'keyvault', status: 500 });
     const h = await app();
     const down = await h.call('GET', `/api/incidents/${incidentId}`);
-    assert.equal(down.status, 502, down.text);
+    assert.equal(down.status, 503, down.text);
+    assert.ok(Number(down.headers.get('retry-after')) >= 1);
     const err = errorOf(down.json);
     assert.equal(err.code, 'SECRET_UNAVAILABLE');
     assert.ok(err.message.includes(b.sandbox.secretName), `names the Key Vault secret: ${err.message}`);
@@ -185,7 +187,7 @@ describe('fault matrix', () => {
     await h.stop();
   });
 
-  test('429 whose only reset time is in the body: waits that long and succeeds; too long → 429 + Retry-After', async () => {
+  test('429 whose only reset time is in the body: waits that long and succeeds; too long → 503 + Retry-After', async () => {
     const h = await app();
     assert.equal((await h.call('GET', `/api/incidents/${incidentId}`)).status, 200);
     const logged = b.sandbox.control.requests().length;
@@ -219,7 +221,7 @@ describe('fault matrix', () => {
     });
     const t1 = Date.now();
     const throttled = await h.call('GET', `/api/incidents/${incidentId}`);
-    assert.equal(throttled.status, 429, throttled.text);
+    assert.equal(throttled.status, 503, throttled.text);
     assert.equal(throttled.headers.get('retry-after'), '120');
     assert.equal(errorOf(throttled.json).code, 'DEFENDER_THROTTLED');
     assert.ok(Date.now() - t1 < 5000, 'answered at once');

@@ -44,7 +44,7 @@ describe('GET /security/incidents', () => {
     assert.equal(res.status, 200);
     assert.match(String(res.headers['content-type']), /^application\/json;odata\.metadata=minimal/);
     assert.equal(res.data['@odata.context'], `${sandbox.url}/v1.0/$metadata#security/incidents`);
-    assert.equal(res.data.value.length, 12);
+    assert.equal(res.data.value.length, 13);
     const created = res.data.value.map((i) => Date.parse(i.createdDateTime));
     assert.deepEqual(
       created,
@@ -61,7 +61,7 @@ describe('GET /security/incidents', () => {
       assert.equal(res.status, 200, JSON.stringify(res.data));
       return ids(res.data);
     };
-    assert.deepEqual(await q("status eq 'active'"), ['3312', '3311', '3309']);
+    assert.deepEqual(await q("status eq 'active'"), ['3312', '3311', '3309', '3300']);
     assert.deepEqual(await q("severity eq 'high' and status ne 'active'"), ['3310']);
     assert.deepEqual(await q("status in ('inProgress','redirected')"), ['3310', '3301']);
     assert.deepEqual(await q("assignedTo eq 'tier2@contoso.com'"), ['3312', '3306', '3302']);
@@ -94,18 +94,18 @@ describe('GET /security/incidents', () => {
     while (url) {
       const res: { status: number; data: Page } = await graph.get<Page>(url);
       assert.equal(res.status, 200);
-      if (pages === 0) assert.equal(res.data['@odata.count'], 64);
+      if (pages === 0) assert.equal(res.data['@odata.count'], 65);
       seen.push(...ids(res.data));
       url = res.data['@odata.nextLink'];
       if (url) assert.ok(url.startsWith(`${sandbox.graphBaseUrl}/security/incidents?`), url);
       pages += 1;
     }
     assert.equal(pages, 3);
-    assert.equal(seen.length, 64);
-    assert.equal(new Set(seen).size, 64);
+    assert.equal(seen.length, 65);
+    assert.equal(new Set(seen).size, 65);
 
     const skipped = await graph.get<Page>('/security/incidents', { params: { $skip: 70 } });
-    assert.deepEqual([skipped.data.value.length, skipped.data['@odata.nextLink']], [2, undefined]);
+    assert.deepEqual([skipped.data.value.length, skipped.data['@odata.nextLink']], [3, undefined]);
     const defaultPage = await graph.get<Page>('/security/incidents');
     assert.equal(defaultPage.data.value.length, 50);
     assert.match(defaultPage.data['@odata.nextLink'] ?? '', /\$skip=50$/);

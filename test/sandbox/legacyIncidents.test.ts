@@ -56,7 +56,7 @@ describe('GET /api/incidents', () => {
 
   it('filters only on lastUpdateTime, createdTime, status, assignedTo', async () => {
     const q = (filter: string) => legacy.get('/api/incidents', { params: { $filter: filter } });
-    assert.deepEqual(ids((await q("status eq 'Active'")).data), [3312, 3311, 3309]);
+    assert.deepEqual(ids((await q("status eq 'Active'")).data), [3312, 3311, 3309, 3300]);
     assert.deepEqual(
       ids((await q("status eq 'InProgress' or assignedTo eq 'secops2@contoso.com'")).data),
       [3310, 3308, 3307, 3303],
@@ -79,8 +79,8 @@ describe('GET /api/incidents', () => {
     const page1 = await legacy.get('/api/incidents', { params: { $top: 100 } });
     const page2 = await legacy.get('/api/incidents', { params: { $top: 100, $skip: 100 } });
     assert.equal(page1.data.value.length, 100);
-    assert.equal(page2.data.value.length, 32);
-    assert.equal(new Set([...ids(page1.data), ...ids(page2.data)]).size, 132);
+    assert.equal(page2.data.value.length, 33);
+    assert.equal(new Set([...ids(page1.data), ...ids(page2.data)]).size, 133);
     assert.equal(page1.data['@odata.nextLink'], undefined);
 
     sandbox.control.setLegacyNextLink(true);

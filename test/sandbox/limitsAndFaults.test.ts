@@ -77,6 +77,15 @@ describe('faults', () => {
     assert.deepEqual([anon.status, anon.data.error.code], [500, 'UnknownError']);
   });
 
+  it('a method filter fails only those requests: PATCH refused while reads answer', async () => {
+    sandbox.control.addIncident({ id: 9101 });
+    sandbox.control.injectFaults({ target: 'incidents', method: 'PATCH', status: 400 });
+    const read = await graph.get('/security/incidents/9101');
+    const write = await graph.patch('/security/incidents/9101', { status: 'inProgress' });
+    assert.deepEqual([read.status, write.status, write.data.error.code], [200, 400, 'BadRequest']);
+    assert.equal(sandbox.control.incident(9101)?.status, 'active');
+  });
+
   it('probability faults follow the seed: same seed, same pattern', async () => {
     const pattern = async (): Promise<number[]> => {
       sandbox.control.clearFaults();

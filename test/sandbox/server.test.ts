@@ -91,7 +91,7 @@ describe('sandbox server', () => {
     sandbox.control.setRoles([]);
     sandbox.control.reset();
     assert.equal(sandbox.control.currentSecret(), secret);
-    assert.equal(sandbox.control.incidents().length, 12);
+    assert.equal(sandbox.control.incidents().length, 13);
     assert.deepEqual(sandbox.control.counters().api, {
       hunting: 0,
       incidentsList: 0,

@@ -124,7 +124,8 @@ describe('error answers carry no internals', () => {
     assert.ok(r.status >= 400, `${what}: an error (${r.status})`);
     assert.ok(!r.text.includes(ROOT), `${what}: the repository path leaked`);
     for (const re of INTERNALS) assert.doesNotMatch(r.text, re, `${what}: ${r.text.slice(0, 300)}`);
-    if (r.text !== '') {
+    // Only the host's own 404 for an unknown route has no body; every other refusal, 401 included, is JSON.
+    if (r.status !== 404 || r.text !== '') {
       const err = (r.json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
       assert.equal(typeof err?.code, 'string', `${what}: JSON error shape`);
       assert.equal(typeof err?.message, 'string', what);
@@ -145,7 +146,7 @@ describe('error answers carry no internals', () => {
           }),
         415,
       ],
-      ['unknown query', () => app.call('POST', '/api/hunting/no-such-query', { body: {} }), 400],
+      ['unknown query', () => app.call('POST', '/api/hunting/no-such-query', { body: {} }), 404],
       ['unknown workflow', () => app.call('POST', '/api/workflows/../../etc/run', { body: {} }), 404],
       ['bad incident id', () => app.call('GET', '/api/incidents/12ab'), 400],
       [
@@ -174,12 +175,12 @@ describe('error answers carry no internals', () => {
       ['API connection reset', () => c.injectFaults({ target: 'incidents', outage: true }), 503],
       ['API hang', () => c.injectFaults({ target: 'incidents', delayMs: 5000 }), 503],
       ['API 403', () => (c.setRoles([]), c.revokeTokens()), 502],
-      ['Entra down', () => (c.revokeTokens(), c.injectFaults({ target: 'token', status: 503 })), 502],
+      ['Entra down', () => (c.revokeTokens(), c.injectFaults({ target: 'token', status: 503 })), 503],
       ['secret rejected', () => (c.revokeTokens(), c.rotateSecretInEntraOnly()), 502],
       [
         'Key Vault 500',
         () => (c.revokeTokens(), c.rotateSecretInEntraOnly(), c.injectFaults({ target: 'keyvault', status: 500 })),
-        502,
+        503,
       ],
     ];
     for (const [what, fault, status] of upstream) {

@@ -4,7 +4,13 @@ import { after, before, describe, it } from 'node:test';
 import { startAzurite, type Azurite } from '../../host/azurite';
 import { createMemoryStateStore } from '../../shared/state/memoryState';
 import { createTableStateStore } from '../../shared/state/tableState';
-import type { StateStore, WriteRecord } from '../../shared/state/types';
+import { AppError } from '../../shared/errors';
+import {
+  MAX_STORED_BODY_CHARS,
+  type IdempotencyRecord,
+  type StateStore,
+  type WriteRecord,
+} from '../../shared/state/types';
 
 const record = (key: string, over: Partial<WriteRecord> = {}): WriteRecord => ({
   key,
@@ -14,6 +20,18 @@ const record = (key: string, over: Partial<WriteRecord> = {}): WriteRecord => ({
   incidentId: '42',
   leaseUntil: '2026-03-01T12:10:00.000Z',
   updatedAt: '2026-03-01T12:00:00.000Z',
+  ...over,
+});
+
+const request = (key: string, over: Partial<IdempotencyRecord> = {}): IdempotencyRecord => ({
+  key,
+  fingerprint: 'f'.repeat(64),
+  state: 'running',
+  runId: 'run-1',
+  leaseUntil: '2026-03-01T12:10:00.000Z',
+  createdAt: '2026-03-01T12:00:00.000Z',
+  updatedAt: '2026-03-01T12:00:00.000Z',
+  expiresAt: '2026-03-02T12:00:00.000Z',
   ...over,
 });
 
@@ -86,6 +104,52 @@ function contract(name: string, makeStore: () => StateStore): void {
       assert.ok(pending.every((p) => typeof p.version === 'string' && p.version.length > 0));
     });
 
+    it('deletes a write only at the version it was read at (a released claim)', async () => {
+      const store = makeStore();
+      const v1 = await store.createWrite('wf', record('wf/5/e'));
+      const v2 = await store.replaceWrite('wf', record('wf/5/e', { owner: 'w:run-2' }), v1 ?? '');
+      assert.equal(await store.deleteWrite('wf', 'wf/5/e', v1 ?? ''), false, 'a stale version must lose');
+      assert.equal(await store.deleteWrite('wf', 'wf/5/e', v2 ?? ''), true);
+      assert.equal(await store.getWrite('wf', 'wf/5/e'), undefined);
+      assert.equal(await store.deleteWrite('wf', 'wf/5/e', v2 ?? ''), false, 'gone');
+      assert.ok(await store.createWrite('wf', record('wf/5/e')), 'claimable again');
+    });
+
+    it('keeps an idempotency record per workflow and key, with a stored answer larger than one property', async () => {
+      const store = makeStore();
+      const key = 'logicapps-0123/with "quotes" and slashes';
+      const v1 = await store.createIdempotency('wf', request(key));
+      assert.ok(v1);
+      assert.equal(await store.createIdempotency('wf', request(key, { runId: 'run-2' })), undefined);
+      assert.deepEqual((await store.getIdempotency('wf', key))?.record, request(key));
+      assert.equal(await store.getIdempotency('wf2', key), undefined);
+      // 100 000 characters: more than a Table string property holds (32 K), split and joined again. ASCII, as the
+      // request layer stores it (Azurite corrupts a multi-byte character where a large body crosses 64 KiB).
+      const body = JSON.stringify({ text: 'e\\u00e9'.repeat(20_000) });
+      const done = request(key, {
+        state: 'done',
+        response: { status: 404, headers: { 'x-a': '1' }, body },
+      });
+      const v2 = await store.replaceIdempotency('wf', done, v1 ?? '');
+      assert.ok(v2);
+      assert.equal(await store.replaceIdempotency('wf', request(key), v1 ?? ''), undefined, 'a stale version loses');
+      assert.deepEqual((await store.getIdempotency('wf', key))?.record, done);
+      assert.equal(await store.deleteIdempotency('wf', key, v1 ?? ''), false);
+      assert.equal(await store.deleteIdempotency('wf', key, v2 ?? ''), true);
+      assert.equal(await store.getIdempotency('wf', key), undefined);
+    });
+
+    it('holds the largest answer the request layer stores', async () => {
+      const store = makeStore();
+      const body = 'b'.repeat(MAX_STORED_BODY_CHARS);
+      const v = await store.createIdempotency(
+        'wf',
+        request('big', { state: 'done', response: { status: 200, headers: {}, body } }),
+      );
+      assert.ok(v);
+      assert.equal((await store.getIdempotency('wf', 'big'))?.record.response?.body.length, MAX_STORED_BODY_CHARS);
+    });
+
     it('lets exactly one of two concurrent claims win', async () => {
       const store = makeStore();
       const results = await Promise.all([
@@ -112,6 +176,20 @@ describe('table storage', () => {
   contract('Azure Table', () =>
     createTableStateStore(azurite?.connectionString ?? '', { tablePrefix: `T${Date.now() % 1e8}x${++n}` }),
   );
+
+  it('answers STORAGE_UNAVAILABLE (503) when storage cannot be reached', async () => {
+    const closed =
+      'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=' +
+      'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
+      'TableEndpoint=http://127.0.0.1:9/devstoreaccount1;';
+    const store = createTableStateStore(closed, { tablePrefix: 'Down' });
+    await assert.rejects(store.getIdempotency('wf', 'k'), (e: unknown) => {
+      assert.ok(e instanceof AppError);
+      assert.equal(e.code, 'STORAGE_UNAVAILABLE');
+      assert.doesNotMatch(e.message, /AccountKey|Eby8/);
+      return true;
+    });
+  });
 
   it('refuses a table prefix that is not a table name', () => {
     assert.throws(

@@ -76,6 +76,26 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes DEFENDER_API_BASE_URL with or without the version (Graph) or /api (legacy), slash or not', () => {
+    const base_ = (api: string, url: string) => loadConfig({ ...base, DEFENDER_API: api, DEFENDER_API_BASE_URL: url });
+    for (const url of ['https://graph.microsoft.us', 'https://graph.microsoft.us/', 'https://graph.microsoft.us/v1.0/'])
+      assert.equal(base_('graph', url).apiBaseUrl, 'https://graph.microsoft.us/v1.0', url);
+    assert.equal(base_('graph', 'https://proxy.example/graph').apiBaseUrl, 'https://proxy.example/graph/v1.0');
+    assert.equal(base_('graph', 'https://graph.microsoft.com/beta').apiBaseUrl, 'https://graph.microsoft.com/beta');
+    for (const url of ['https://api.security.microsoft.com', 'https://api.security.microsoft.com/api/'])
+      assert.equal(base_('legacy', url).apiBaseUrl, 'https://api.security.microsoft.com', url);
+  });
+
+  it('gives HTTP calls and background work their own retry budgets', () => {
+    const c = loadConfig(base);
+    assert.deepEqual([c.maxRetries, c.backgroundMaxRetries, c.httpDeadlineMs], [3, 6, 100_000]);
+    const tuned = loadConfig({ ...base, MAX_RETRIES: '1', BACKGROUND_MAX_RETRIES: '9', HTTP_DEADLINE_SECONDS: '60' });
+    assert.deepEqual([tuned.maxRetries, tuned.backgroundMaxRetries, tuned.httpDeadlineMs], [1, 9, 60_000]);
+    // Past 230 s the App Service front end has cut the connection anyway.
+    assert.throws(() => loadConfig({ ...base, HTTP_DEADLINE_SECONDS: '300' }), /HTTP_DEADLINE_SECONDS must be/);
+    assert.throws(() => loadConfig({ ...base, BACKGROUND_MAX_RETRIES: '13' }), /BACKGROUND_MAX_RETRIES must be/);
+  });
+
   it('scales rate-limit windows for tests and benchmarks', () => {
     const c = loadConfig({ ...base, RATE_LIMIT_WINDOW_SCALE: '0.1' });
     assert.deepEqual(c.rateLimits.hunting, [

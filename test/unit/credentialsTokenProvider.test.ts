@@ -187,4 +187,54 @@ describe('createTokenProvider', () => {
     assert.notEqual(a, b);
     assert.equal(entra.tokenRequests.length, 2);
   });
+
+  it('tells Entra being down (AUTH_UNAVAILABLE, 503) from Entra refusing the app (AUTH_FAILED, 502)', async () => {
+    const cases: Array<[() => Error, string]> = [
+      // The forms identity 4.13 surfaces (message only), as the sandbox's 503 and a dropped connection produce.
+      [
+        () => authRequired('temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.'),
+        'AUTH_UNAVAILABLE',
+      ],
+      [
+        () =>
+          Object.assign(new Error('network_error: See https://aka.ms/msal.js.errors#network_error for details'), {
+            name: 'AuthenticationRequiredError',
+          }),
+        'AUTH_UNAVAILABLE',
+      ],
+      [() => authRequired('invalid_client', 7000215, 'Invalid client secret provided.'), 'AUTH_FAILED'],
+      [() => authRequired('unauthorized_client', 700016, 'Application was not found.'), 'AUTH_FAILED'],
+    ];
+    for (const [error, code] of cases) {
+      const e = (await provider(fakeSecrets(['s']), fakeEntra(new Set(), error).factory)
+        .getToken()
+        .catch((x: unknown) => x)) as AuthError;
+      assert.ok(e instanceof AuthError);
+      assert.equal(e.code, code, e.message);
+    }
+  });
+
+  it('starts with a new credential after Entra was down, so a cached 5xx is not replayed', async () => {
+    let down = true;
+    const built: string[] = [];
+    // Like MSAL's throttling cache: once a credential saw the 5xx it answers from memory.
+    const factory = (secret: string): TokenCredentialLike => {
+      built.push(secret);
+      let sawOutage = false;
+      return {
+        async getToken() {
+          if (down || sawOutage) {
+            sawOutage = true;
+            throw authRequired('temporarily_unavailable', 90033, 'A transient error has occurred.');
+          }
+          return { token: 'fresh', expiresOnTimestamp: Date.now() + 3_600_000 };
+        },
+      };
+    };
+    const tokens = provider(fakeSecrets(['s']), factory);
+    await assert.rejects(tokens.getToken(), { code: 'AUTH_UNAVAILABLE' });
+    down = false;
+    assert.equal(await tokens.getToken(), 'fresh');
+    assert.equal(built.length, 2);
+  });
 });

@@ -4,9 +4,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import util from 'node:util';
-import { DefenderApiError } from '../../shared/errors';
+import { AppError, AuthError, DefenderApiError, SecretError } from '../../shared/errors';
 import { createDefenderHttp, type DefenderHttp } from '../../shared/http/defenderHttp';
 import { createRateLimiter } from '../../shared/http/rateLimiter';
+import { withRetryBudget } from '../../shared/http/retryBudget';
 import type { Logger } from '../../shared/logger';
 
 type Reply = { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number; destroy?: boolean };
@@ -45,8 +46,18 @@ beforeEach(() => {
   seen = [];
 });
 
-function client(overrides: { maxRetries?: number; maxRetryAfterMs?: number; timeoutMs?: number } = {}) {
+function client(
+  overrides: {
+    maxRetries?: number;
+    maxRetryAfterMs?: number;
+    timeoutMs?: number;
+    getToken?: () => Promise<string>;
+    /** A simulated clock that only sleeps move (for deadline tests). */
+    clock?: { now: number };
+  } = {},
+) {
   const sleeps: number[] = [];
+  const clock = overrides.clock;
   const warnings: Array<Record<string, unknown> | undefined> = [];
   let tokenNo = 0;
   let invalidations = 0;
@@ -54,7 +65,7 @@ function client(overrides: { maxRetries?: number; maxRetryAfterMs?: number; time
   const unlimited = () => createRateLimiter({ windows: [{ limit: 1000, windowMs: 60_000 }] });
   const h: DefenderHttp = createDefenderHttp({
     baseURL,
-    getToken: async () => `tok${tokenNo}.sig.x`,
+    getToken: overrides.getToken ?? (async () => `tok${tokenNo}.sig.x`),
     invalidateToken: () => {
       invalidations++;
       tokenNo++;
@@ -64,8 +75,12 @@ function client(overrides: { maxRetries?: number; maxRetryAfterMs?: number; time
     maxRetries: overrides.maxRetries ?? 3,
     maxRetryAfterMs: overrides.maxRetryAfterMs ?? 60_000,
     logger,
-    sleep: async (ms) => void sleeps.push(ms),
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      if (clock) clock.now += ms;
+    },
     random: () => 0.5,
+    ...(clock ? { now: () => clock.now } : {}),
   });
   return { h, sleeps, warnings, invalidations: () => invalidations };
 }
@@ -93,8 +108,8 @@ describe('createDefenderHttp', () => {
       { ok: 1 },
     );
     assert.equal(seen.length, 3);
-    assert.deepEqual(sleeps, [250, 500]);
-    assert.deepEqual(warnings[0], { attempt: 1, delayMs: 250, status: 503, path: '/security/runHuntingQuery' });
+    assert.deepEqual(sleeps, [375, 750]);
+    assert.deepEqual(warnings[0], { attempt: 1, delayMs: 375, status: 503, path: '/security/runHuntingQuery' });
     assert.ok(!JSON.stringify(warnings).includes('tok0'));
   });
 
@@ -254,5 +269,79 @@ describe('createDefenderHttp', () => {
     const p = h.request({ method: 'GET', path: '/slow', family: 'incidents', signal: ac.signal });
     setTimeout(() => ac.abort(new Error('invocation cancelled')), 50);
     await assert.rejects(p, /invocation cancelled/);
+  });
+});
+
+describe('retry budgets: background work rides out an outage, an HTTP invocation answers by its deadline', () => {
+  it('outside any budget (queued and scheduled work) a call retries maxRetries times', async () => {
+    const { h, sleeps } = client({ maxRetries: 6 });
+    script = [...Array.from({ length: 6 }, () => ({ status: 503 })), { status: 200, body: { ok: 1 } }];
+    assert.deepEqual(await h.request({ method: 'GET', path: '/x', family: 'incidents' }), { ok: 1 });
+    assert.equal(seen.length, 7);
+    assert.ok(sleeps.reduce((a, b) => a + b, 0) > 10_000, `waited ${sleeps.join('+')} ms`);
+  });
+
+  it('an HTTP budget replaces the retry count and stops before the deadline (injected clock)', async () => {
+    const clock = { now: 1_700_000_000_000 };
+    const { h, sleeps, warnings } = client({ maxRetries: 6, clock });
+    script = Array.from({ length: 20 }, () => ({ status: 503 }));
+    const budget = { maxRetries: 10, deadline: clock.now + 5_000 };
+    const e = await withRetryBudget(budget, () => h.request({ method: 'GET', path: '/x', family: 'incidents' })).catch(
+      (x: unknown) => x,
+    );
+    assert.ok(e instanceof DefenderApiError);
+    assert.equal(e.code, 'DEFENDER_UNAVAILABLE');
+    // 375 + 750 + 1500 = 2625; the next wait (3000) would end past the deadline, so it is not taken.
+    assert.deepEqual(sleeps, [375, 750, 1500]);
+    assert.ok(clock.now < budget.deadline);
+    assert.equal(seen.length, 4);
+    assert.match(JSON.stringify(warnings.at(-1)), /"attempt":3/);
+  });
+
+  it('no call starts once the deadline has passed: DEADLINE_EXCEEDED, nothing sent', async () => {
+    const clock = { now: 1_700_000_000_000 };
+    const { h } = client({ clock });
+    const e = await withRetryBudget({ maxRetries: 3, deadline: clock.now }, () =>
+      h.request({ method: 'GET', path: '/x', family: 'incidents' }),
+    ).catch((x: unknown) => x);
+    assert.ok(e instanceof AppError);
+    assert.equal(e.code, 'DEADLINE_EXCEEDED');
+    assert.equal(seen.length, 0);
+  });
+
+  it("an attempt's timeout is cut to the time left before the deadline", async () => {
+    const { h } = client({ timeoutMs: 30_000, maxRetries: 0 });
+    script = [{ status: 200, delayMs: 5_000, body: { late: true } }];
+    const e = await withRetryBudget({ maxRetries: 0, deadline: Date.now() + 200 }, () =>
+      h.request({ method: 'GET', path: '/x', family: 'incidents' }),
+    ).catch((x: unknown) => x);
+    assert.ok(e instanceof DefenderApiError, String(e));
+    assert.equal(e.code, 'DEFENDER_UNAVAILABLE', 'timed out at the deadline, not after 30 s');
+  });
+
+  it('retries while Entra ID or Key Vault is down (no token yet), never when they refuse us', async () => {
+    let calls = 0;
+    const down = (fail: () => Error, times: number) => async () => {
+      calls++;
+      if (calls <= times) throw fail();
+      return 'tok.sig.x';
+    };
+    const entraDown = () => new AuthError('Entra ID is temporarily unavailable', { transient: true });
+    const vaultDown = () => new SecretError('Key Vault 503', { vaultUrl: 'https://kv', secretName: 's', status: 503 });
+    for (const fail of [entraDown, vaultDown]) {
+      calls = 0;
+      seen = [];
+      const { h, sleeps } = client({ maxRetries: 6, getToken: down(fail, 4) });
+      // A comment POST too: no request left before the token failed, so nothing can be written twice.
+      await h.request({ method: 'POST', path: '/c', data: {}, family: 'incidents', idempotent: false });
+      assert.equal(calls, 5);
+      assert.equal(sleeps.length, 4);
+      assert.equal(seen.length, 1);
+    }
+    calls = 0;
+    const refused = () => new AuthError('invalid_client', { error: 'invalid_client' });
+    const { h } = client({ maxRetries: 6, getToken: down(refused, 1) });
+    await assert.rejects(h.request({ method: 'GET', path: '/x', family: 'incidents' }), { code: 'AUTH_FAILED' });
+    assert.equal(calls, 1);
   });
 });

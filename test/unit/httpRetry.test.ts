@@ -4,6 +4,7 @@ import {
   decideRetry,
   isRetryableNetworkError,
   isRetryableStatus,
+  minimumRetrySpanMs,
   parseBodyRetryHint,
   parseRetryAfter,
   retryDelayMs,
@@ -82,15 +83,22 @@ describe('retryDelayMs', () => {
     assert.equal(retryDelayMs(0, { retryAfterMs: 4000, random: () => 0.99 }), 4000);
     assert.equal(retryDelayMs(5, { retryAfterMs: 0 }), 0);
   });
-  it('full jitter stays within [0, min(cap, base*2^n))', () => {
+  it('equal jitter stays within [c/2, c] for c = min(cap, base*2^n)', () => {
     for (let attempt = 0; attempt < 10; attempt++) {
       const ceiling = Math.min(30_000, 500 * 2 ** attempt);
-      assert.equal(retryDelayMs(attempt, { random: () => 0 }), 0);
+      assert.equal(retryDelayMs(attempt, { random: () => 0 }), ceiling / 2);
       const top = retryDelayMs(attempt, { random: () => 0.999999 });
-      assert.ok(top < ceiling && top >= ceiling - 1, `attempt ${attempt}: ${top} vs ${ceiling}`);
+      assert.ok(top <= ceiling && top >= ceiling - 1, `attempt ${attempt}: ${top} vs ${ceiling}`);
     }
-    assert.equal(retryDelayMs(2, { random: () => 0.5, baseMs: 100, capMs: 1000 }), 200);
-    assert.equal(retryDelayMs(20, { random: () => 0.5, baseMs: 100, capMs: 1000 }), 500);
+    assert.equal(retryDelayMs(2, { random: () => 0.5, baseMs: 100, capMs: 1000 }), 300);
+    assert.equal(retryDelayMs(20, { random: () => 0.5, baseMs: 100, capMs: 1000 }), 750);
+  });
+
+  it('the background budget (6 retries) always spans a 10 s outage; the HTTP one (3) stays short', () => {
+    assert.equal(minimumRetrySpanMs(6), 250 + 500 + 1000 + 2000 + 4000 + 8000);
+    assert.ok(minimumRetrySpanMs(6) > 10_000);
+    // Before: full jitter from 500 ms could wait 0 in all, and three retries averaged about 1.75 s.
+    assert.equal(minimumRetrySpanMs(3), 1750);
   });
 });
 
@@ -104,7 +112,7 @@ describe('decideRetry', () => {
     random: () => 0.5,
   };
   it('retries 5xx with jittered backoff and stops after maxRetries', () => {
-    assert.deepEqual(decideRetry(base), { retry: true, delayMs: 250 });
+    assert.deepEqual(decideRetry(base), { retry: true, delayMs: 375 });
     assert.deepEqual(decideRetry({ ...base, attempt: 3 }), { retry: false, reason: 'exhausted' });
   });
   it('never retries other 4xx', () => {
@@ -135,5 +143,55 @@ describe('decideRetry', () => {
   it('caps the backoff by maxRetryAfterMs', () => {
     const d = decideRetry({ ...base, attempt: 9, maxRetries: 10, maxRetryAfterMs: 2000, random: () => 0.999 });
     assert.ok(d.retry && d.delayMs < 2000);
+  });
+});
+
+describe('decideRetry under an HTTP deadline (injected clock)', () => {
+  const T0 = 1_700_000_000_000;
+  const base: RetryInput = {
+    attempt: 0,
+    maxRetries: 10,
+    status: 503,
+    maxRetryAfterMs: 60_000,
+    idempotent: true,
+    random: () => 0.5,
+  };
+
+  it('retries while the wait ends before the deadline, and stops once it would not', () => {
+    const deadline = T0 + 100_000;
+    assert.deepEqual(decideRetry({ ...base, deadline, now: T0 }), { retry: true, delayMs: 375 });
+    assert.deepEqual(decideRetry({ ...base, deadline, now: deadline - 376 }), { retry: true, delayMs: 375 });
+    assert.deepEqual(decideRetry({ ...base, deadline, now: deadline - 375 }), { retry: false, reason: 'deadline' });
+    // A server wait that would outlast the deadline is not waited for either: the caller gets 503 + Retry-After.
+    assert.deepEqual(decideRetry({ ...base, status: 429, retryAfterMs: 30_000, deadline, now: T0 + 75_000 }), {
+      retry: false,
+      reason: 'deadline',
+    });
+  });
+
+  it('a whole schedule of failures ends before 120 s whatever MAX_RETRIES says', () => {
+    // Every attempt fails after 10 s (a hanging API hitting the timeout); the clock only moves by what we spend.
+    let now = T0;
+    const deadline = T0 + 100_000;
+    let attempt = 0;
+    for (;;) {
+      now += Math.min(10_000, deadline - now);
+      const d = decideRetry({ ...base, maxRetries: 10, attempt, deadline, now, random: () => 0.999 });
+      if (!d.retry) {
+        assert.equal(d.reason, 'deadline');
+        break;
+      }
+      now += d.delayMs;
+      attempt++;
+    }
+    assert.ok(now <= deadline && now - T0 < 120_000, `answered at +${now - T0} ms`);
+    assert.ok(attempt < 10, 'the deadline, not the retry count, ended it');
+  });
+
+  it('retries a token failure (nothing was sent) even for a call that must not run twice', () => {
+    assert.deepEqual(decideRetry({ ...base, status: undefined, failedBeforeSending: true, idempotent: false }), {
+      retry: true,
+      delayMs: 375,
+    });
   });
 });

@@ -94,6 +94,18 @@ describe('loadMappings', () => {
         'mappings/servicenow.yaml: /comments/fields/0: must be a field path such as assigned_to.email (no spaces, no empty parts)',
       ],
     );
+    assert.deepEqual(
+      await problemsOf({
+        'generic.yaml': "source: generic\neventTypes: ['ticket updated', 'ticket.*']\n",
+        'servicenow.yaml':
+          "source: servicenow\nincidentId: [{ field: correlation_id }]\nresolution: { codeField: close_code, codeLabels: { a: '' } }\n",
+      }),
+      [
+        'mappings/generic.yaml: /eventTypes/0: must be an event type such as ticket.updated, a prefix such as ticket.*, or *',
+        'mappings/servicenow.yaml: /resolution/notesField: is required',
+        'mappings/servicenow.yaml: /resolution/codeLabels/a: must NOT have fewer than 1 characters',
+      ],
+    );
     assert.deepEqual(await problemsOf({ 'generic.yaml': '- just a list\n' }), [
       'mappings/generic.yaml: /: must be object',
     ]);

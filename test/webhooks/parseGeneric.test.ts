@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { compileMapping } from '../../shared/webhooks';
 import { fixture, inputError, NOW_S, parseEvent, parseIgnored, shippedMapping, standardDelivery } from './helpers';
 
 const generic = (body: object | Buffer, options: { id?: string; timestamp?: number } = {}) =>
@@ -105,5 +106,85 @@ describe('parseDelivery: generic', () => {
       assert.equal(e.field, field, JSON.stringify(body));
       if (message) assert.equal(e.message, message);
     }
+  });
+});
+
+// Standard Webhooks payload structure (standard-webhooks/standard-webhooks spec/standard-webhooks.md v1.0.0,
+// "Payload structure": `type` full-stop delimited, `timestamp` ISO 8601 time of the event, `data` the event; as
+// summarised in shared/reference/integration-conventions.md §3.2). The example's timestamp has microseconds.
+describe('parseDelivery: generic, Standard Webhooks envelope', () => {
+  const envelope = (data: object, over: object = {}) => ({
+    type: 'ticket.updated',
+    timestamp: '2024-11-25T14:02:10.344522Z',
+    data,
+    ...over,
+  });
+
+  it('data carries the fields, the envelope timestamp is the event time, webhook-id the event id', async () => {
+    const m = await shippedMapping('generic');
+    const event = parseEvent(
+      generic(envelope({ incidentId: '1234', status: 'In Progress', ticketId: 'CHG-9', comment: 'Picked up' }), {
+        id: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+      }),
+      m,
+    );
+    assert.deepEqual(event, {
+      source: 'generic',
+      deliveryId: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+      eventId: 'generic:msg_p5jXN8AQM9LWM0D4loKWxJek',
+      ticketId: 'CHG-9',
+      incidentId: '1234',
+      occurredAt: '2024-11-25T14:02:10.344Z',
+      update: { status: 'inProgress', comment: '[CHG-9] Picked up' },
+      echo: false,
+    });
+    // data.id and data.occurredAt, when given, are more specific than the message id and the envelope time.
+    const e = parseEvent(
+      generic(envelope({ id: 'evt-7', incidentId: 7, status: 'active', occurredAt: '2024-11-25T14:00:00Z' })),
+      m,
+    );
+    assert.equal(e.eventId, 'generic:evt-7');
+    assert.equal(e.occurredAt, '2024-11-25T14:00:00.000Z');
+  });
+
+  it('extra metadata beside type, timestamp and data is allowed (the spec allows it); inside data it is a 400', async () => {
+    const m = await shippedMapping('generic');
+    assert.equal(
+      parseEvent(generic(envelope({ incidentId: 1, status: 'active' }, { version: 2 })), m).update.status,
+      'active',
+    );
+    const cases: [object, string][] = [
+      [envelope({ incidentId: 1, assignee: 'a@b.c' }), 'body.data.assignee'],
+      [envelope({ incidentId: 1, status: 'redirected' }), 'body.data.status'],
+      [envelope({ status: 'active' }), 'body.data.incidentId'],
+      [envelope({ incidentId: 1, status: 'active' }, { data: [1] }), 'body.data'],
+      [envelope({ incidentId: 1, status: 'active' }, { timestamp: 'yesterday' }), 'body.timestamp'],
+      [envelope({ incidentId: 1, status: 'active' }, { timestamp: undefined }), 'body.timestamp'],
+      [envelope({ incidentId: 1, status: 'active' }, { type: 'ticket updated' }), 'body.type'],
+      [envelope({ incidentId: 1, status: 'active' }, { type: undefined }), 'body.type'],
+    ];
+    for (const [body, field] of cases) {
+      assert.equal(inputError(() => parseEvent(generic(body), m)).field, field, JSON.stringify(body));
+    }
+  });
+
+  it('eventTypes in the mapping filters by type: exact names and trailing .* prefixes', () => {
+    const m = compileMapping(
+      { source: 'generic', eventTypes: ['ticket.*', 'incident.closed'] },
+      'mappings/generic.yaml',
+    );
+    const data = { incidentId: 1, status: 'resolved' };
+    assert.equal(parseEvent(generic(envelope(data, { type: 'ticket.status.changed' })), m).update.status, 'resolved');
+    assert.equal(parseEvent(generic(envelope(data, { type: 'incident.closed' })), m).update.status, 'resolved');
+    assert.equal(
+      parseIgnored(generic(envelope(data, { type: 'incident.closed_late' })), m),
+      'event type "incident.closed_late" is not in eventTypes of mappings/generic.yaml',
+    );
+    assert.equal(
+      parseIgnored(generic(envelope(data, { type: 'tickets.updated' })), m),
+      'event type "tickets.updated" is not in eventTypes of mappings/generic.yaml',
+    );
+    // The flat shape has no type: eventTypes does not apply to it.
+    assert.equal(parseEvent(generic(data), m).update.status, 'resolved');
   });
 });

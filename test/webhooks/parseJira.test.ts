@@ -29,6 +29,7 @@ describe('parseDelivery: Jira', () => {
       ticketId: 'SEC-42',
       incidentId: '1234',
       occurredAt: '2024-11-25T14:00:00.123Z',
+      sequence: '55501',
       actor: ANA,
       // assignee is not in the changelog, so it is not re-sent.
       update: { status: 'resolved', classification: 'truePositive', determination: 'malware' },

@@ -27,12 +27,16 @@ describe('parseDelivery: ServiceNow', () => {
       ticketId: 'INC0010001',
       incidentId: '1234',
       occurredAt: '2024-11-25T14:01:40.000Z',
+      sequence: '7',
       actor: 'ana.analyst',
       update: {
         status: 'resolved',
         classification: 'informationalExpectedActivity',
         determination: 'confirmedActivity',
-        comment: '[INC0010001] Caller confirmed travel to Lisbon.\nNo further action.',
+        // close_notes (and the close code) follow the journal when the record is resolved.
+        comment:
+          '[INC0010001] Caller confirmed travel to Lisbon.\nNo further action.\n\n' +
+          'Resolution code: Resolved by caller\nResolution notes: User confirmed the sign-in was theirs (travel).',
       },
       echo: false,
     });
@@ -50,13 +54,14 @@ describe('parseDelivery: ServiceNow', () => {
       ticketId: 'SIR0010005',
       incidentId: '5678',
       occurredAt: '2024-11-26T09:15:00.000Z',
+      sequence: '12',
       actor: 'bo.responder',
       update: {
         status: 'resolved',
         classification: 'falsePositive',
         determination: 'other',
         assignedTo: '',
-        comment: '[SIR0010005] Scanner traffic from the red team range.',
+        comment: '[SIR0010005] Scanner traffic from the red team range.\n\nResolution code: False positive',
       },
       echo: false,
     });
@@ -70,6 +75,7 @@ describe('parseDelivery: ServiceNow', () => {
     assert.deepEqual(parseEvent(snow(body), m).update, { status: 'inProgress' });
     body.state = '8';
     body.close_code = '';
+    body.close_notes = '';
     assert.deepEqual(parseEvent(snow(body), m).update, {
       status: 'resolved',
       classification: 'falsePositive',
@@ -81,7 +87,55 @@ describe('parseDelivery: ServiceNow', () => {
       status: 'resolved',
       classification: 'truePositive',
       determination: 'other',
+      comment: '[INC0010001] Resolution code: Threat mitigated', // the display value is the label
     });
+  });
+
+  // Resolution notes: ServiceNow's incident fields close_code ("Resolution code") and close_notes ("Resolution
+  // notes"), mandatory when resolving (ServiceNow/ServiceNowDocs resolve-and-close-an-incident.md; reference §5.2).
+  it('resolved or closed: close_notes and the close code reach the comment, prefixed with the number', async () => {
+    const m = await shippedMapping('servicenow');
+    const closed = resolved();
+    closed.state = '7';
+    closed.changed_fields = ['close_notes'];
+    closed.close_notes = 'Re-imaged the laptop.';
+    assert.deepEqual(parseEvent(snow(closed), m).update, {
+      comment: '[INC0010001] Resolution code: Resolved by caller\nResolution notes: Re-imaged the laptop.',
+    });
+    // Only the notes, or only the code, when the other is empty.
+    closed.close_code = '';
+    assert.equal(parseEvent(snow(closed), m).update.comment, '[INC0010001] Resolution notes: Re-imaged the laptop.');
+    closed.close_notes = '';
+    closed.changed_fields = ['close_notes', 'work_notes'];
+    assert.equal(
+      parseEvent(snow(closed), m).update.comment,
+      '[INC0010001] Caller confirmed travel to Lisbon.\nNo further action.',
+    );
+  });
+
+  it('close_notes on a record that is not resolved (reopened, in progress) stay out of the comment', async () => {
+    const m = await shippedMapping('servicenow');
+    const body = resolved();
+    body.state = '2';
+    body.changed_fields = ['state', 'close_notes'];
+    assert.deepEqual(parseEvent(snow(body), m).update, { status: 'inProgress' });
+  });
+
+  it('resolution.codeLabels shows a close code by its label; without a resolution block nothing is added', async () => {
+    const body = resolved();
+    body.close_code = 'solved_perm';
+    body.changed_fields = ['state'];
+    const labelled = variant('servicenow', (raw) => {
+      (raw.resolution as Json).codeLabels = { SOLVED_PERM: 'Solved (Permanently)' };
+    });
+    assert.equal(
+      parseEvent(snow(body), labelled).update.comment,
+      '[INC0010001] Resolution code: Solved (Permanently)\nResolution notes: User confirmed the sign-in was theirs (travel).',
+    );
+    const without = variant('servicenow', (raw) => {
+      delete raw.resolution;
+    });
+    assert.equal(parseEvent(snow(body), without).update.comment, undefined);
   });
 
   it('a reopened record keeps its close_code but is not re-classified', async () => {

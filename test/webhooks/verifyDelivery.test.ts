@@ -218,6 +218,58 @@ describe('verifyDelivery: Standard Webhooks (ServiceNow, generic)', () => {
     assert.equal(h['webhook-signature'], 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
   });
 
+  // Test vectors of the Standard Webhooks reference libraries (standard-webhooks/standard-webhooks
+  // libraries/javascript/src/webhook.test.ts and libraries/python/tests/test_webhooks.py; reference §3.4),
+  // verified as a generic delivery whose secret is the vector's, at the vector's own time.
+  const VECTORS = [
+    {
+      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      id: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+      timestamp: '1614265330',
+      body: '{"test": 2432232314}',
+      signature: 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+    },
+    {
+      secret: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD',
+      id: 'msg_27UH4WbU6Z5A5EzD8u03UvzRbpk',
+      timestamp: '1649367553',
+      body: '{"email":"test@example.com","username":"test_user"}',
+      signature: 'v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=',
+    },
+  ] as const;
+  const vectorDelivery = (v: (typeof VECTORS)[number], signature: string): RawDelivery => ({
+    source: 'generic',
+    headers: { 'webhook-id': v.id, 'webhook-timestamp': v.timestamp, 'webhook-signature': signature },
+    body: Buffer.from(v.body, 'utf8'),
+    receivedAt: new Date(Number(v.timestamp) * 1000),
+  });
+  const atVector = (v: (typeof VECTORS)[number]) => ({ now: new Date(Number(v.timestamp) * 1000) });
+
+  it('verifies both reference test vectors, alone or among other listed signatures', async () => {
+    for (const v of VECTORS) {
+      const secrets = secretsOf({ generic: [v.secret] });
+      await verifyDelivery(vectorDelivery(v, v.signature), secrets, atVector(v));
+      const other = 'v1,' + Buffer.alloc(32, 7).toString('base64');
+      await verifyDelivery(vectorDelivery(v, `${other} v1a,c2lnbmF0dXJl ${v.signature}`), secrets, atVector(v));
+    }
+  });
+
+  it('refuses the negative vector (last character changed), a bare "v1,", and the vector 5 minutes later', async () => {
+    const v = VECTORS[0];
+    const secrets = secretsOf({ generic: [v.secret] });
+    await rejectsWith(
+      verifyDelivery(vectorDelivery(v, 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA='), secrets, atVector(v)),
+      'bad-signature',
+    );
+    await rejectsWith(verifyDelivery(vectorDelivery(v, 'v1,'), secrets, atVector(v)), 'malformed-signature');
+    await rejectsWith(
+      verifyDelivery(vectorDelivery(v, v.signature), secrets, {
+        now: new Date((Number(v.timestamp) + 301) * 1000),
+      }),
+      'stale-timestamp',
+    );
+  });
+
   it('missing signature → missing-signature; missing id or timestamp → malformed-signature', async () => {
     const d = standardDelivery('servicenow', body);
     await rejectsWith(

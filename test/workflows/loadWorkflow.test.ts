@@ -242,6 +242,13 @@ const CASES: Array<[string, string, string[]]> = [
     ],
   ],
   [
+    'a hunt timespan neither API can take the same way (months)',
+    http('  - { id: a, kind: hunt, input: { query: devices-by-name, params: { deviceNames: [x] }, timespan: P1M } }'),
+    [
+      "test.yaml: steps[0] (a).input.timespan: timespan 'P1M' uses months or years, which have no fixed length; use P7D, PT1H, 2026-01-01T00:00:00Z, start/end, P7D/end or start/P7D (instants with Z or an offset)",
+    ],
+  ],
+  [
     'input default of the wrong type',
     http(get(), 'input: { days: { type: integer, default: seven } }'),
     ['test.yaml: input.days.default: must be an integer like the field'],
@@ -330,9 +337,8 @@ steps:
       'ticket-sync',
     ]);
     assert.equal(wfs.get('suspicious-powershell')?.triggers.schedule, '0 */15 * * * *');
-    assert.deepEqual(wfs.get('ticket-closed-resolve')?.triggers.webhook, {
-      sources: ['servicenow', 'jira', 'generic'],
-    });
+    assert.deepEqual(wfs.get('ticket-closed-resolve')?.triggers, { http: true });
+    assert.deepEqual(wfs.get('ticket-sync')?.triggers.webhook, { sources: ['servicenow', 'jira', 'generic'] });
   });
 
   it('loadWorkflows reports invalid files and duplicate names together', async () => {

@@ -21,6 +21,20 @@ describe('now and ago()', () => {
   });
 });
 
+describe('a let named like a table', () => {
+  it('reads the table on its right-hand side and shadows it afterwards, as Kusto.Language resolves it', () => {
+    // The idiom the legacy API's window relies on (shared/queries/windowInQuery.ts).
+    const shadow = 'let Events = Events | where FileName == "cmd.exe";\n';
+    assert.deepEqual(column(`${shadow}Events | project FileName`, 'FileName'), ['cmd.exe']);
+    assert.deepEqual(
+      column(`${shadow}Events | where FileName in ((Events | project FileName)) | count`, 'Count'),
+      [1],
+      'every use after the let, subqueries included, sees the filtered rows',
+    );
+    assert.ok(Number(column('Events | count', 'Count')[0]) > 1, 'the table itself is untouched');
+  });
+});
+
 describe('time window', () => {
   it('hides rows outside [start, end] on Timestamp, for every use of the table', () => {
     const timeWindow = { start: new Date('2026-11-01T00:00:00Z'), end: new Date('2026-11-14T00:00:00Z') };

@@ -67,6 +67,17 @@ describe('semantic errors', () => {
     );
   });
 
+  it("report a second let of one name at the name, in Kusto.Language's words", () => {
+    // Kusto.Language (ParseAndAnalyze) reports this for `let x = 1; let x = 2; print x` at the second x.
+    for (const query of ['let x = 1; let x = 2; print x', 'let Events = Events | take 1; let Events = 1; Events']) {
+      const e = failure(query);
+      assert.equal(e.kind, 'semantic');
+      const name = query.startsWith('let x') ? 'x' : 'Events';
+      assert.equal(e.message, `A variable with the name '${name}' has already been declared.`);
+      assert.equal(e.offset, query.indexOf(`let ${name}`, 1) + 4);
+    }
+  });
+
   it('report a column dropped by an earlier operator', () => {
     assert.match(
       failure('Events | project FileName | where Port > 1').message,

@@ -93,7 +93,7 @@ describe('seed table shapes', () => {
 });
 
 describe('the attack story', () => {
-  it('has suspicious PowerShell on ws-fin-042 and ws-hr-007 in the last 24 hours', () => {
+  it('has suspicious PowerShell on ws-fin-042 (again half an hour ago) and ws-hr-007 in the last 24 hours', () => {
     const rows = rowsOf(`DeviceProcessEvents
       | where Timestamp > ago(1d)
       | where FileName =~ "powershell.exe"
@@ -101,8 +101,19 @@ describe('the attack story', () => {
       | summarize commands = count() by DeviceName
       | order by DeviceName asc`);
     assert.deepEqual(rows, [
-      { DeviceName: FIN, commands: 2 },
+      { DeviceName: FIN, commands: 3 },
       { DeviceName: HR, commands: 2 },
+    ]);
+  });
+
+  it('has the beacon again inside the first window of a scheduled hunt started now ([now - 65 min, now - 5 min))', () => {
+    // suspicious-powershell's first window: initialLookback PT1H, ingestionDelay PT5M (workflows/suspicious-powershell.yaml).
+    const rows = rowsOf(`DeviceProcessEvents
+      | where Timestamp >= ago(65m) and Timestamp < ago(5m)
+      | where FileName =~ "powershell.exe" and ProcessCommandLine has "-EncodedCommand"
+      | project DeviceName, InitiatingProcessCommandLine`);
+    assert.deepEqual(rows, [
+      { DeviceName: FIN, InitiatingProcessCommandLine: 'svchost.exe -k netsvcs -p -s Schedule' },
     ]);
   });
 
@@ -193,6 +204,7 @@ describe('realistic hunting queries', () => {
         [FIN, 'amy.wong', 'powershell.exe'],
         [HR, 'lena.fischer', 'explorer.exe'],
         [HR, 'lena.fischer', 'powershell.exe'],
+        [FIN, 'amy.wong', 'svchost.exe'],
       ],
     );
   });

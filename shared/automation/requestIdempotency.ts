@@ -1,0 +1,199 @@
+// Request-level idempotency for HTTP workflow runs (draft-ietf-httpapi-idempotency-key-header-06 §2.6-2.7): one
+// record per (workflow, key) in the StateStore, written with ETag concurrency so many instances agree.
+// - first request: insert {fingerprint, running, lease} if absent, then run;
+// - same key, different fingerprint → 422 IDEMPOTENCY_KEY_REUSED (both fingerprints' short forms, never the bodies);
+// - same key while the first still runs (lease live) → 409 IDEMPOTENCY_IN_PROGRESS with Retry-After;
+// - same key after a final answer (2xx/4xx) → that answer replayed, marked `Idempotent-Replayed: true`;
+// - running but its lease ended (the instance died) → taken over with the ETag and run again (the write guard keeps
+//   every write once-only, and the new run finishes the dead one's pending writes first).
+// A retryable answer (409, 5xx) is not stored: the record is released so the caller's retry runs again.
+// Keys expire after `ttlMs` (24 hours by default, published in docs/recipes.md); an expired record is replaced.
+import { createHash } from 'node:crypto';
+import type { RunReport } from '../engine';
+import { canonicalJson } from '../engine/writeGuard';
+import { InProgressError } from '../engine/inProgressError';
+import { AppError } from '../errors';
+import type { Logger } from '../logger';
+import { MAX_STORED_BODY_CHARS, type IdempotencyRecord, type StateStore, type Version } from '../state/types';
+
+export interface IdempotencyOptions {
+  now: () => Date;
+  /** How long a running request holds its key before a retry may take over: the function timeout (10 min). */
+  leaseMs: number;
+  /** How long a key is remembered. */
+  ttlMs: number;
+}
+
+export const DEFAULT_IDEMPOTENCY: Omit<IdempotencyOptions, 'now'> = {
+  // host.json functionTimeout is 10 minutes: no invocation outlives it, so a lease that long outlives its holder.
+  leaseMs: 10 * 60_000,
+  ttlMs: 24 * 60 * 60_000,
+};
+
+export interface RequestAnswer {
+  status: number;
+  headers: Record<string, string>;
+  report: RunReport;
+}
+
+export type Admission =
+  | { kind: 'replay'; answer: RequestAnswer }
+  | {
+      kind: 'run';
+      /** Stores a final answer (2xx, 4xx) for replay; releases the key after any other. */
+      finish(answer: RequestAnswer): Promise<void>;
+      /** Releases the key: the run threw before it could answer. */
+      abandon(): Promise<void>;
+    };
+
+/** sha256 (hex) of what makes two requests the same: the workflow, its input and whether it is a dry run. */
+export function requestFingerprint(workflow: string, input: unknown, dryRun: boolean): string {
+  return createHash('sha256').update(canonicalJson({ workflow, input, dryRun })).digest('hex');
+}
+
+const short = (fingerprint: string): string => fingerprint.slice(0, 12);
+
+const isFinal = (status: number): boolean => status < 300 || (status >= 400 && status < 500 && status !== 409);
+
+/**
+ * JSON with every non-ASCII character escaped (\uXXXX): the same JSON, in characters every store keeps intact.
+ * Azurite was seen corrupting a multi-byte character where a large entity's body crossed a 64 KiB chunk.
+ */
+const asciiJson = (v: unknown): string =>
+  JSON.stringify(v).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** The stored body: the report as is, or cut to fit (changes lists emptied) with `truncated` saying so. */
+function storedBody(report: RunReport): string {
+  const full = asciiJson(report);
+  if (full.length <= MAX_STORED_BODY_CHARS) return full;
+  const cut: RunReport = {
+    ...report,
+    truncated:
+      'the stored copy of this report was too large to keep whole: changes lists are left out; the first answer had them',
+    steps: report.steps.map((s) => ({ ...s, changes: [] })),
+    ...(report.resumedWrites ? { resumedWrites: [] } : {}),
+  };
+  const text = asciiJson(cut);
+  return text.length <= MAX_STORED_BODY_CHARS
+    ? text
+    : asciiJson({ ...cut, steps: [], truncated: `${cut.truncated ?? ''}; steps are left out too` });
+}
+
+/**
+ * Looks the key up and decides: run now, replay a stored answer, or refuse.
+ * @throws {AppError} IDEMPOTENCY_KEY_REUSED (422) when the key came with another body.
+ * @throws {InProgressError} IDEMPOTENCY_IN_PROGRESS (409 + Retry-After) while the first request runs.
+ */
+export async function admitRequest(
+  state: StateStore,
+  request: { workflow: string; key: string; fingerprint: string; runId: string },
+  o: IdempotencyOptions,
+  logger: Logger,
+): Promise<Admission> {
+  const { workflow, key, fingerprint } = request;
+  const fresh = (createdAt?: string): IdempotencyRecord => {
+    const now = o.now();
+    return {
+      key,
+      fingerprint,
+      state: 'running',
+      runId: request.runId,
+      leaseUntil: new Date(now.getTime() + o.leaseMs).toISOString(),
+      createdAt: createdAt ?? now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + o.ttlMs).toISOString(),
+    };
+  };
+  // Each lost race means another request changed the record; three rounds settle any honest contention.
+  for (let round = 0; round < 3; round++) {
+    const current = await state.getIdempotency(workflow, key);
+    const now = o.now().getTime();
+    let version: Version | undefined;
+    let running: IdempotencyRecord;
+    if (!current || Date.parse(current.record.expiresAt) <= now) {
+      running = fresh();
+      version = current
+        ? await state.replaceIdempotency(workflow, running, current.version)
+        : await state.createIdempotency(workflow, running);
+    } else {
+      const r = current.record;
+      if (r.fingerprint !== fingerprint) {
+        throw new AppError(
+          'IDEMPOTENCY_KEY_REUSED',
+          `Idempotency key reused with a different request: this key was first sent with a request whose fingerprint is ${short(r.fingerprint)}…, this request's is ${short(fingerprint)}… (workflow, input and dryRun). Use a new key for a new request.`,
+        );
+      }
+      if (r.state === 'done' && r.response) {
+        logger.info('[http] idempotent replay', { workflow, runId: r.runId, status: r.response.status });
+        return {
+          kind: 'replay',
+          answer: {
+            status: r.response.status,
+            headers: { ...r.response.headers, 'Idempotent-Replayed': 'true' },
+            report: JSON.parse(r.response.body) as RunReport,
+          },
+        };
+      }
+      const leaseLeft = Date.parse(r.leaseUntil) - now;
+      if (leaseLeft > 0) {
+        // No one knows how long the first run still needs: about as long as it has run so far (at least 1 s, at
+        // most until its lease ends), so a short race retries at once and a long run is not polled needlessly.
+        const running = now - Date.parse(r.updatedAt);
+        throw new InProgressError(
+          'IDEMPOTENCY_IN_PROGRESS',
+          `The first request with this idempotency key (run ${r.runId}) is still running; retry after Retry-After seconds to get its answer`,
+          Math.min(leaseLeft, Math.max(1000, running)),
+        );
+      }
+      // Its instance died mid-run: take the key over; the run finishes the dead one's pending writes first.
+      running = fresh(r.createdAt);
+      version = await state.replaceIdempotency(workflow, running, current.version);
+      if (version !== undefined)
+        logger.warn('[http] idempotency key taken over from a run whose lease ended', {
+          workflow,
+          previousRunId: r.runId,
+          runId: request.runId,
+        });
+    }
+    if (version !== undefined) return admitted(state, workflow, running, version, o, logger);
+  }
+  throw new InProgressError(
+    'IDEMPOTENCY_IN_PROGRESS',
+    'Concurrent requests with this idempotency key kept changing its record; retry after Retry-After seconds',
+    1000,
+  );
+}
+
+function admitted(
+  state: StateStore,
+  workflow: string,
+  running: IdempotencyRecord,
+  version: Version,
+  o: IdempotencyOptions,
+  logger: Logger,
+): Admission {
+  const release = async (): Promise<void> => {
+    if (!(await state.deleteIdempotency(workflow, running.key, version)))
+      logger.warn('[http] idempotency record changed before release', { workflow, runId: running.runId });
+  };
+  return {
+    kind: 'run',
+    async finish(answer): Promise<void> {
+      if (!isFinal(answer.status)) return release();
+      const now = o.now().toISOString();
+      const done: IdempotencyRecord = {
+        ...running,
+        state: 'done',
+        leaseUntil: now,
+        updatedAt: now,
+        response: { status: answer.status, headers: answer.headers, body: storedBody(answer.report) },
+      };
+      if ((await state.replaceIdempotency(workflow, done, version)) === undefined)
+        logger.warn('[http] idempotency record changed before the answer was stored; a retry runs again', {
+          workflow,
+          runId: running.runId,
+        });
+    },
+    abandon: release,
+  };
+}
