@@ -1,6 +1,7 @@
 // RunOptions.stopSignal (the CLI's Ctrl-C): once aborted, no step, forEach item or write claim starts; a call in
 // flight finishes; a call that fails with the signal's reason (its wait for a quota slot was cut) ends its step as
-// interrupted and leaves its claimed write pending. The run ends 'interrupted' and lists those pending writes.
+// interrupted, and its claimed write is settled as any failed write is (let go when nothing was sent, kept pending
+// when it may have landed). The run ends 'interrupted' and lists the writes left pending.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runWorkflow, type EngineDeps } from '../../shared/engine';
@@ -60,14 +61,12 @@ describe('runWorkflow stopSignal', () => {
     );
   });
 
-  it('a call cut short by the stop leaves its claimed write pending, listed in the report and in state', async () => {
+  it('a read cut short by the stop: nothing was sent, so the claim is let go and nothing is left pending', async () => {
     const { defender, state, deps, stop } = setup();
     defender.before = (call) => {
       // Incident 2's read was waiting for a quota slot when Ctrl-C came: the wait ends with the stop's reason.
-      if (call.method === 'getIncident' && call.id === '2') {
-        stop.abort(new Error('interrupted by SIGINT'));
-        throw stop.signal.reason;
-      }
+      if (call.method === 'getIncident' && call.id === '2') stop.abort(new Error('interrupted by SIGINT'));
+      if (stop.signal.aborted) throw stop.signal.reason;
     };
     const report = await runWorkflow(TRIAGE, { trigger: 'cli', stopSignal: stop.signal }, deps);
 
@@ -76,6 +75,22 @@ describe('runWorkflow stopSignal', () => {
     const mark = report.steps.find((s) => s.id === 'mark');
     assert.equal(mark?.status, 'interrupted');
     assert.equal(mark?.error?.code, 'RUN_INTERRUPTED');
+    assert.deepEqual(report.pendingWrites, []);
+    assert.deepEqual(await state.listPendingWrites('triage'), []);
+  });
+
+  it('a write cut short after it may have been sent stays pending, listed in the report and in state', async () => {
+    const { defender, state, deps, stop } = setup();
+    defender.before = (call) => {
+      // Ctrl-C while incident 2's PATCH waited for a slot; from then on no call starts (as the CLI's limiter does),
+      // so the engine cannot read back whether it landed and keeps the write for the next run.
+      if (call.method === 'updateIncident' && call.id === '2') stop.abort(new Error('interrupted by SIGINT'));
+      if (stop.signal.aborted) throw stop.signal.reason;
+    };
+    const report = await runWorkflow(TRIAGE, { trigger: 'cli', stopSignal: stop.signal }, deps);
+
+    assert.equal(report.status, 'interrupted');
+    assert.equal(report.steps.find((s) => s.id === 'mark')?.status, 'interrupted');
     assert.deepEqual(
       report.pendingWrites?.map((w) => w.incidentId),
       ['2'],
