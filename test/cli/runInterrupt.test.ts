@@ -53,8 +53,8 @@ async function until(ok: () => boolean): Promise<void> {
 }
 
 /**
- * Every stale incident ends in exactly one of three states, and storage agrees with the report: changed in full and
- * reported applied; pending in storage and listed in the report; or untouched and not pending.
+ * Every stale incident ends in exactly one of three states, and storage agrees with the report: pending in storage
+ * and listed in the report; else changed in full and reported applied; else untouched.
  */
 async function assertNothingLost(ids: string[], report: RunReport, az: Azurite): Promise<string[]> {
   const applied = new Set(
@@ -69,10 +69,10 @@ async function assertNothingLost(ids: string[], report: RunReport, az: Azurite):
     const inc = sandbox.control.incident(id);
     const comments = inc?.comments.filter((c) => MARKER.test(c.comment)).length ?? 0;
     const tagged = inc?.customTags.includes('stale') === true;
+    if (stored.has(id)) continue; // pending: part of it may be in (a PATCH without its comment); the next run finishes it
     if (applied.has(id)) {
       assert.ok(tagged && comments === 1 && inc?.assignedTo === 'triage@contoso.com', `incident ${id} applied in full`);
-      assert.ok(!stored.has(id), `incident ${id} applied and not pending`);
-    } else if (!stored.has(id)) {
+    } else {
       assert.ok(!tagged && comments === 0 && inc?.assignedTo !== 'triage@contoso.com', `incident ${id} untouched`);
     }
   }
@@ -100,7 +100,7 @@ describe('Ctrl-C during riposte run (tenant mode, own process)', () => {
     assert.match(r.stderr, /SIGINT: stopping\. No new step, item or write starts/);
     assert.match(r.stdout, /Workflow stale-incident-triage: live run against the tenant/);
     assert.match(r.stdout, /\|\| eachStale +forEach +interrupted .*skipped=\d+/);
-    assert.match(r.stdout, /Not started: \d+ of 25 items of eachStale/);
+    assert.match(r.stdout, /Not started: \d+ of \d+ items of eachStale/);
     assert.match(r.stdout, /Error: RUN_INTERRUPTED: interrupted by SIGINT \(Ctrl-C\)/);
     assert.match(r.stdout, /Status: interrupted in \d+ ms\n$/);
     // No request was cut off: every one the sandbox saw got its answer.

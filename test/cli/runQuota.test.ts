@@ -36,6 +36,17 @@ for (const api of ['graph', 'legacy'] as const) {
         { length: 25 },
         () => sandbox.control.addIncident({ status: 'active', lastUpdateDateTime: STALE }).id,
       );
+      // What the workflow will find: open, not updated for 7 days, not tagged stale (the seed may hold some too).
+      const weekAgo = Date.now() - 7 * 86_400_000;
+      const stale = sandbox.control
+        .incidents()
+        .filter(
+          (i) =>
+            (i.status === 'active' || i.status === 'inProgress') &&
+            Date.parse(i.lastUpdateDateTime) < weekAgo &&
+            !i.customTags.includes('stale'),
+        )
+        .map((i) => String(i.id));
       const env = baseEnv({ ...sandbox.settings(api), AzureWebJobsStorage: azurite.connectionString });
       const run = riposte(['run', 'stale-incident-triage', '--json', '--dir', REPO], { env });
       const r = await run.finished;
@@ -44,7 +55,8 @@ for (const api of ['graph', 'legacy'] as const) {
       const report = JSON.parse(r.stdout) as RunReport;
       assert.equal(report.status, 'succeeded');
       const applied = report.steps.find((s) => s.id === 'markStale')?.changes ?? [];
-      assert.deepEqual(applied.map((c) => c.incidentId).sort(), ids.map(String).sort());
+      assert.deepEqual(applied.map((c) => c.incidentId).sort(), stale.sort());
+      assert.ok(ids.every((id) => stale.includes(String(id))));
       assert.ok(applied.every((c) => c.outcome === 'applied'));
       // The state the run left: every stale incident tagged, assigned, and commented on exactly once.
       for (const id of ids) {
