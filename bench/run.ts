@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { ColdStartResult } from './coldStart';
 import type { ControlPlaneResult } from './controlPlane';
 import type { FigureName } from './figure';
@@ -138,11 +139,37 @@ function table(figures: Record<string, number>, targets: Record<string, Target>,
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+const USAGE = `Usage: npm run bench -- [--only <figure,...>]
+
+Measures every performance figure against the sandbox, Azurite and the local host on 127.0.0.1, prints a
+table and writes bench/results.json.
+
+Options:
+  --only <list>   Only these figures (comma-separated): ${ORDER.join(', ')}.
+  -h, --help      This text.
+
+Exit codes: 0 every figure measured; 1 a figure failed; 2 usage error.`;
+
 async function main(): Promise<void> {
-  const onlyIndex = process.argv.indexOf('--only');
-  const only = onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',') : undefined;
+  let values: { only?: string | undefined; help?: boolean | undefined };
+  try {
+    ({ values } = parseArgs({ options: { only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}\nRun npm run bench -- --help for usage.`);
+    process.exitCode = 2;
+    return;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const only = values.only?.split(',');
   const selected = only ? ORDER.filter((n) => only.includes(n)) : ORDER;
-  if (selected.length === 0) throw new Error(`--only takes a comma-separated list of: ${ORDER.join(', ')}`);
+  if (selected.length === 0 || (only && selected.length !== only.length)) {
+    console.error(`bench: --only takes a comma-separated list of: ${ORDER.join(', ')}`);
+    process.exitCode = 2;
+    return;
+  }
   const started = new Date();
   const loadBefore = os.loadavg().map((x) => round(x, 2));
   const details: Details = {};

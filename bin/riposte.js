@@ -29,6 +29,18 @@ if (existsSync(source) && hasTsx()) {
   );
   process.exit(2);
 }
+let settled = false;
 cli.main(process.argv.slice(2)).then((code) => {
+  settled = true;
   process.exitCode = code;
+});
+// Nothing may end the process with status 0 before the command has answered: if the event loop ever runs dry
+// while it still waits (a timer someone unref'd), say so and fail instead of exiting quietly mid-run.
+process.on('beforeExit', () => {
+  if (settled) return;
+  settled = true;
+  process.stderr.write(
+    'riposte: internal error: the process ran out of work before the command finished; no report was produced and the run may be incomplete\n',
+  );
+  process.exitCode = 1;
 });

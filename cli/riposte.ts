@@ -9,30 +9,121 @@ import { ConfigError } from '../shared/errors';
 import type { Logger, LogProps } from '../shared/logger';
 import { redact, redactProps } from '../shared/logger';
 import { formatJson, readOpenApiDocument, SWAGGER_FILE, toSwagger2 } from './openapi';
+import { EXIT, EXIT_CODES_TEXT, exitCodeForRun } from './exitCodes';
+import { listenForInterrupts } from './interrupt';
+import { POISON_OPTIONS, POISON_USAGE, poisonCommand } from './poison';
 import { formatReport, runCommand, UsageError } from './run';
 import { formatValidation, validateContent } from './validate';
+
+/** One command: what `riposte --help` lists, what `riposte <command> --help` prints, and what it does. */
+export interface Command {
+  summary: string;
+  /** Its options (parseArgs), each documented in its usage; absent when it parses its own (sandbox). */
+  options?: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  /** A function: the sandbox's text lives in sandbox/cli.ts, loaded only when asked for. */
+  usage(): string;
+  run(args: string[], io: Io): Promise<number>;
+}
+
+const RUN_USAGE = `Usage: riposte run <workflow> [options]
+
+Runs a workflow once, here: against the tenant in the environment or local.settings.json (an environment
+variable wins over the file; needs a managed identity), else against the offline sandbox it starts.
+
+Options:
+  --input <file>         The workflow's input, a JSON or YAML object.
+  --dry-run              Read steps run; write steps report the exact change and make none.
+  --dir <dir>            Content folder (default: the working directory).
+  --settings <file>      Settings file (default: ./local.settings.json).
+  --api graph|legacy     Sandbox only: which Defender API it plays (default DEFENDER_API, else graph).
+  --json                 The run report as JSON on stdout (progress and logs stay on stderr).
+  -h, --help             This text.
+
+A run that needs more API calls than the quota allows waits for it. Ctrl-C stops a run gently: no new step,
+item, write or request starts, requests in flight finish, and the partial report lists what was done, what
+was not started and the writes left pending (the next run finishes them); a second Ctrl-C exits at once.
+
+${EXIT_CODES_TEXT}`;
+
+const VALIDATE_USAGE = `Usage: riposte validate [dir] [--json]
+
+Checks queries/, workflows/ and mappings/ under dir (default: the working directory) the way the Function
+App loads them, offline.
+
+Options:
+  --json                 The result as JSON on stdout.
+  -h, --help             This text.
+
+Exit codes: 0 all content is valid; 1 problems found (each with file, place and reason); 2 usage error.`;
+
+const OPENAPI_USAGE = `Usage: riposte openapi [--write]
+
+Prints the Swagger 2.0 copy of openapi/riposte.openapi.json (for a Logic Apps or Power Automate custom
+connector), or with --write writes it to openapi/riposte.swagger.json.
+
+Options:
+  --write                Write the file instead of printing it.
+  -h, --help             This text.
+
+Exit codes: 0 done; 1 the document could not be read or written; 2 usage error.`;
+
+const VALIDATE_OPTIONS = { json: { type: 'boolean' } } as const;
+const RUN_OPTIONS = {
+  input: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  dir: { type: 'string' },
+  settings: { type: 'string' },
+  api: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+const OPENAPI_OPTIONS = { write: { type: 'boolean' } } as const;
+
+export const COMMANDS: Record<string, Command> = {
+  validate: {
+    summary: 'Check queries/, workflows/ and mappings/ offline; exit 1 when anything is wrong.',
+    options: VALIDATE_OPTIONS,
+    usage: () => VALIDATE_USAGE,
+    run: validate,
+  },
+  run: {
+    summary: 'Run a workflow once, against your tenant or the offline sandbox.',
+    options: RUN_OPTIONS,
+    usage: () => RUN_USAGE,
+    run,
+  },
+  sandbox: {
+    summary: 'Start the offline sandbox (as npm run sandbox).',
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    usage: () => (require('../sandbox/cli') as { USAGE: string }).USAGE,
+    run: sandbox,
+  },
+  poison: {
+    summary: 'List, show, replay or purge ticket events that failed for good (the poison queue).',
+    options: POISON_OPTIONS,
+    usage: () => POISON_USAGE,
+    run: poisonCommand,
+  },
+  openapi: {
+    summary: 'Print (or --write) the Swagger 2.0 copy of the OpenAPI document.',
+    options: OPENAPI_OPTIONS,
+    usage: () => OPENAPI_USAGE,
+    run: openapi,
+  },
+};
 
 export const USAGE = `Usage: riposte <command> [options]
 
 Commands:
-  validate [dir]             Check queries/, workflows/ and mappings/ under dir (default: the working directory)
-                             the way the Function App loads them; exit 1 when anything is wrong.
-  run <workflow>             Run a workflow once, here: against the tenant in the environment or
-                             local.settings.json (needs a managed identity), else against the offline sandbox.
-      --input <file>         The workflow's input, a JSON or YAML object.
-      --dry-run              Read steps run; write steps report the exact change and make none.
-      --dir <dir>            Content folder (default: the working directory).
-      --settings <file>      Settings file (default: ./local.settings.json).
-      --api graph|legacy     Sandbox only: which Defender API it plays (default graph).
-  sandbox [options]          Start the offline sandbox (same options as npm run sandbox; --help lists them).
-  openapi [--write]          Print the Swagger 2.0 copy of openapi/riposte.openapi.json (connector import),
-                             or write it to openapi/riposte.swagger.json.
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+  .join('\n')}
+
+Run riposte <command> --help for a command's options.
 
 Options:
-  --json                     Machine-readable output on stdout (validate, run).
-  -h, --help                 This text.
+  -h, --help  This text.
 
-Exit codes: 0 ok; 1 content problems, or the run failed or was throttled; 2 usage or settings error.`;
+${EXIT_CODES_TEXT}`;
 
 export interface Io {
   stdout(text: string): void;
@@ -70,7 +161,7 @@ function progressLogger(io: Io, json: boolean): Logger {
 }
 
 async function validate(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: VALIDATE_OPTIONS });
   if (positionals.length > 1) throw new UsageError('validate takes at most one folder');
   const result = await validateContent(resolve(io.cwd, positionals[0] ?? '.'));
   io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatValidation(result));
@@ -78,41 +169,36 @@ async function validate(args: string[], io: Io): Promise<number> {
 }
 
 async function run(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      input: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      dir: { type: 'string' },
-      settings: { type: 'string' },
-      api: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-  });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: RUN_OPTIONS });
   const [workflow, ...extra] = positionals;
   if (!workflow) throw new UsageError('run needs a workflow name: riposte run <workflow>');
   if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
   if (values.api !== undefined && values.api !== 'graph' && values.api !== 'legacy')
     throw new UsageError(`--api must be graph or legacy, got '${values.api}'`);
   const json = values.json === true;
-  const { target, report } = await runCommand({
-    workflow,
-    dryRun: values['dry-run'] === true,
-    dir: resolve(io.cwd, values.dir ?? '.'),
-    ...(values.input !== undefined ? { inputFile: resolve(io.cwd, values.input) } : {}),
-    ...(values.settings !== undefined ? { settingsFile: resolve(io.cwd, values.settings) } : {}),
-    ...(values.api !== undefined ? { api: values.api as 'graph' | 'legacy' } : {}),
-    ...(io.env ? { env: io.env } : {}),
-    logger: progressLogger(io, json),
-    say: json ? () => {} : (line) => io.stderr(`${line}\n`),
-  });
-  io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : `\n${formatReport(report, target)}`);
-  return report.status === 'succeeded' || report.status === 'stopped' ? 0 : 1;
+  const interrupts = listenForInterrupts((line) => io.stderr(`${line}\n`), workflow);
+  try {
+    const { target, report } = await runCommand({
+      workflow,
+      dryRun: values['dry-run'] === true,
+      dir: resolve(io.cwd, values.dir ?? '.'),
+      ...(values.input !== undefined ? { inputFile: resolve(io.cwd, values.input) } : {}),
+      ...(values.settings !== undefined ? { settingsFile: resolve(io.cwd, values.settings) } : {}),
+      ...(values.api !== undefined ? { api: values.api as 'graph' | 'legacy' } : {}),
+      ...(io.env ? { env: io.env } : {}),
+      logger: progressLogger(io, json),
+      say: json ? () => {} : (line) => io.stderr(`${line}\n`),
+      stopSignal: interrupts.signal,
+    });
+    io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : `\n${formatReport(report, target)}`);
+    return exitCodeForRun(report, interrupts.received);
+  } finally {
+    interrupts.dispose();
+  }
 }
 
 async function openapi(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { write: { type: 'boolean' } } });
+  const { values } = parseArgs({ args, options: OPENAPI_OPTIONS });
   const root = findAppRoot(__dirname);
   const file = join(root, SWAGGER_FILE);
   const text = await formatJson(toSwagger2(readOpenApiDocument(root)), file);
@@ -123,45 +209,51 @@ async function openapi(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+/** Resolves only when the sandbox could not start (or printed its help); while it runs, Ctrl-C ends the process. */
 function sandbox(args: string[]): Promise<number> {
-  // sandbox/cli.ts reads process.argv and runs until Ctrl-C: hand it the remaining arguments.
-  process.argv = [process.argv[0] ?? 'node', 'riposte-sandbox', ...args];
+  // Loaded on demand: the sandbox is a large module graph no other command needs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('../sandbox/cli');
-  return new Promise(() => {});
+  const cli = require('../sandbox/cli') as { main(argv: string[]): Promise<number> };
+  return cli.main(args);
 }
+
+/** -h or --help among the options (before a `--`). */
+const wantsHelp = (args: string[]): boolean => {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '-h' || a === '--help');
+};
 
 /** @returns the process exit code. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    switch (command) {
-      case 'validate':
-        return await validate(rest, io);
-      case 'run':
-        return await run(rest, io);
-      case 'sandbox':
-        return await sandbox(rest);
-      case 'openapi':
-        return await openapi(rest, io);
-      case undefined:
-      case '-h':
-      case '--help':
-      case 'help':
-        io.stdout(`${USAGE}\n`);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command '${command}'`);
+    if (command === undefined || command === '-h' || command === '--help') {
+      io[command === undefined ? 'stderr' : 'stdout'](`${USAGE}\n`);
+      return command === undefined ? EXIT.usage : EXIT.ok;
     }
+    if (command === 'help') {
+      const about = rest[0] !== undefined && Object.hasOwn(COMMANDS, rest[0]) ? COMMANDS[rest[0]] : undefined;
+      if (rest[0] !== undefined && !about) throw new UsageError(`unknown command '${rest[0]}'`);
+      io.stdout(`${about ? about.usage() : USAGE}\n`);
+      return EXIT.ok;
+    }
+    const cmd = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!cmd) throw new UsageError(`unknown command '${command}'`);
+    if (wantsHelp(rest)) {
+      io.stdout(`${cmd.usage()}\n`);
+      return EXIT.ok;
+    }
+    return await cmd.run(rest, io);
   } catch (e) {
     // parseArgs reports unknown flags with a code; settings errors list names, never values.
     const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     if (usage || e instanceof ConfigError) {
-      io.stderr(`riposte: ${(e as Error).message}\n${usage ? 'Run riposte --help for usage.\n' : ''}`);
-      return 2;
+      const about = command !== undefined && Object.hasOwn(COMMANDS, command) ? ` ${command}` : '';
+      io.stderr(`riposte: ${(e as Error).message}\n${usage ? `Run riposte${about} --help for usage.\n` : ''}`);
+      return EXIT.usage;
     }
     io.stderr(`riposte: ${redact(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
-    return 2;
+    return EXIT.failed;
   }
 }
 

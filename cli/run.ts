@@ -3,7 +3,7 @@
 // which needs a managed identity to read the client secret from Key Vault (Cloud Shell, an Azure VM or container);
 // without one it starts the offline sandbox and an in-memory Azurite, runs against them and stops them again.
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { startAzurite, type Azurite } from '../host/azurite';
 import { startSandbox, type Sandbox } from '../sandbox';
@@ -11,9 +11,13 @@ import { createAutomation, type AutomationOverrides } from '../shared/automation
 import { createMemoryDeliveryLog } from '../shared/automation/memoryDeliveryLog';
 import { loadConfig, type Env } from '../shared/config';
 import { createDeps } from '../shared/deps';
+import { abortableSleep } from '../shared/http/defenderHttp';
+import { createRateLimiter, stopWaitingOn } from '../shared/http/rateLimiter';
 import { runWorkflow, type RunReport } from '../shared/engine';
 import { ConfigError, InputError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
+import { effectiveSettings, SANDBOX_CONNECTION, withoutSandboxConnection } from './settings';
+import { UsageError } from './usageError';
 import { createMemoryStateStore } from '../shared/state/memoryState';
 import type { StepChange } from '../shared/steps/types';
 
@@ -32,6 +36,11 @@ export interface RunCommandOptions {
   logger: Logger;
   /** Progress for people (what is being started); silent in --json mode. */
   say: (line: string) => void;
+  /**
+   * Ctrl-C: once aborted no step, item, write or request starts (waits for a quota slot or a retry end at once);
+   * requests in flight finish. The report then has status 'interrupted' and lists the writes left pending.
+   */
+  stopSignal?: AbortSignal;
 }
 
 export interface RunCommandResult {
@@ -39,22 +48,7 @@ export interface RunCommandResult {
   report: RunReport;
 }
 
-/** Usage errors: printed without a stack, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-function readSettingsFile(file: string, explicit: boolean): Env {
-  if (!existsSync(file)) {
-    if (explicit) throw new UsageError(`settings file not found: ${file}`);
-    return {};
-  }
-  const values = (JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, unknown> }).Values ?? {};
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)]));
-}
+export { UsageError };
 
 function readInput(file: string | undefined): Record<string, unknown> {
   if (file === undefined) return {};
@@ -79,9 +73,13 @@ const hasManagedIdentity = (env: Env): boolean => Boolean(env.IDENTITY_ENDPOINT 
  */
 export async function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {
   const processEnv = options.env ?? process.env;
-  const settingsFile = options.settingsFile ?? join(process.cwd(), 'local.settings.json');
-  // An explicit environment variable wins over the file, as in the Functions host.
-  const env: Env = { ...readSettingsFile(settingsFile, options.settingsFile !== undefined), ...processEnv };
+  // An environment variable that is set wins over the file, as with Core Tools.
+  const layered = effectiveSettings({
+    ...(options.settingsFile !== undefined ? { settingsFile: options.settingsFile } : {}),
+    cwd: process.cwd(),
+    env: processEnv,
+  });
+  const env: Env = layered.values;
   const input = readInput(options.inputFile);
   const contentDir = resolve(options.dir);
   const running: { sandbox?: Sandbox; azurite?: Azurite } = {};
@@ -91,16 +89,37 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     const overrides: AutomationOverrides = {};
     if (!env.TENANT_ID) {
       target = 'sandbox';
-      options.say('No TENANT_ID configured: starting the offline sandbox and an in-memory Azurite...');
+      // --api, else DEFENDER_API, else graph; the sandbox's quotas scaled as the client's.
+      const api = options.api ?? env.DEFENDER_API?.toLowerCase() ?? 'graph';
+      if (api !== 'graph' && api !== 'legacy') throw new UsageError('DEFENDER_API must be graph or legacy');
+      const scale = Number(env.RATE_LIMIT_WINDOW_SCALE ?? '1');
+      if (!(scale >= 0.001 && scale <= 1))
+        throw new UsageError('RATE_LIMIT_WINDOW_SCALE must be a number from 0.001 to 1');
+      options.say(`No TENANT_ID configured: starting the offline sandbox (${api} API) and an in-memory Azurite...`);
+      const ignored: string[] = SANDBOX_CONNECTION.filter((n) => layered.sourceOf(n) !== undefined);
+      if (env.AzureWebJobsStorage || env.AzureWebJobsStorage__accountName) ignored.push('AzureWebJobsStorage');
+      if (ignored.length > 0)
+        options.say(
+          `Not used against the sandbox: ${ignored.join(', ')} (the sandbox supplies its own; a fresh sandbox needs fresh state).`,
+        );
       [running.sandbox, running.azurite] = await Promise.all([
-        startSandbox({}),
-        startAzurite({ inMemory: true, ports: 'random' }),
+        startSandbox({ rateLimitScale: scale }),
+        // Its own process group: Ctrl-C must stop the run gently, not take its storage away mid-write.
+        startAzurite({ inMemory: true, ports: 'random', ownProcessGroup: true }),
       ]);
-      const sb = running.sandbox.settings(options.api ?? 'graph');
+      const sb = running.sandbox.settings(api);
       // ManagedIdentityCredential reads the App Service identity endpoint from process.env, nothing else does.
       process.env.IDENTITY_ENDPOINT = sb.IDENTITY_ENDPOINT;
       process.env.IDENTITY_HEADER = sb.IDENTITY_HEADER;
-      settings = { ...sb, AzureWebJobsStorage: running.azurite.connectionString, CONTENT_DIR: contentDir };
+      const rest = withoutSandboxConnection(env);
+      delete rest.AzureWebJobsStorage__accountName;
+      settings = {
+        ...sb,
+        ...rest,
+        DEFENDER_API: api,
+        AzureWebJobsStorage: running.azurite.connectionString,
+        CONTENT_DIR: contentDir,
+      };
     } else {
       target = 'tenant';
       if (options.api) throw new UsageError('--api picks the sandbox backend; set DEFENDER_API for a tenant');
@@ -128,7 +147,16 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     }
 
     const config = loadConfig(settings);
-    const automation = await createAutomation(createDeps(config, { logger: options.logger }), overrides);
+    const stop = options.stopSignal;
+    const limiter = (name: 'hunting' | 'incidents') =>
+      stopWaitingOn(createRateLimiter({ name, windows: config.rateLimits[name] }), stop);
+    const deps = createDeps(config, {
+      logger: options.logger,
+      limiters: { hunting: limiter('hunting'), incidents: limiter('incidents') },
+      // A retry is a new request: after a stop it is not sent (its write stays pending for the next run).
+      sleep: (ms, signal) => abortableSleep(ms, signal && stop ? AbortSignal.any([signal, stop]) : (signal ?? stop)),
+    });
+    const automation = await createAutomation(deps, overrides);
     const workflow = automation.workflows.get(options.workflow);
     if (!workflow) {
       throw new UsageError(
@@ -143,6 +171,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
         dryRun: options.dryRun,
         // A scheduled workflow reads $run.window: give it the window its next timer run would cover.
         useWindow: workflow.triggers.schedule !== undefined,
+        ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
       },
       { ...automation.engine, logger: options.logger },
     );
@@ -156,13 +185,42 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   }
 }
 
-const STATUS_MARK: Record<string, string> = { succeeded: 'ok', dryRun: '~ ', failed: '!!', skipped: '- ' };
+const STATUS_MARK: Record<string, string> = {
+  succeeded: 'ok',
+  dryRun: '~ ',
+  failed: '!!',
+  skipped: '- ',
+  interrupted: '||',
+};
 const OUTCOME_WORDS: Record<string, string> = {
   applied: 'applied',
   wouldApply: 'would apply',
   alreadyDone: 'already done by an earlier run',
   unchanged: 'already as wanted',
 };
+
+/** What an interrupted run did not do: steps never reached, forEach items not started, writes left pending. */
+function interruptedLines(report: RunReport): string[] {
+  const lines: string[] = [];
+  const notReached = report.steps.filter((s) => s.executions === 0).map((s) => s.id);
+  const itemsLeft = report.steps
+    .filter((s) => s.kind === 'forEach' && (s.counts.skipped ?? 0) > 0)
+    .map((s) => `${s.counts.skipped} of ${s.counts.items} items of ${s.id}`);
+  const notStarted = [...itemsLeft, ...(notReached.length ? [`steps ${notReached.join(', ')}`] : [])];
+  lines.push(`Not started: ${notStarted.join('; ') || 'nothing'}`);
+  if (report.dryRun) return lines;
+  if (report.pendingWrites === undefined) {
+    lines.push('Pending writes: could not be listed (storage did not answer); the next run finishes any there are.');
+  } else if (report.pendingWrites.length === 0) {
+    lines.push('Pending writes: none (every write this run started was confirmed).');
+  } else {
+    lines.push(
+      `Pending writes (claimed, not confirmed; kept in storage with their change, finished by the next run of ${report.workflow}):`,
+    );
+    for (const w of report.pendingWrites) lines.push(`  incident ${w.incidentId} (lease until ${w.leaseUntil})`);
+  }
+  return lines;
+}
 
 /** The run report for a terminal: a line per step (nested steps indented), the changes under their step. */
 export function formatReport(report: RunReport, target: RunCommandResult['target']): string {
@@ -206,6 +264,7 @@ export function formatReport(report: RunReport, target: RunCommandResult['target
     .join(', ');
   const replayedCount = all.filter((c) => c.replayed).length;
   lines.push(`Changes: ${tally || 'none'}${replayedCount > 0 ? ` (${replayedCount} replayed)` : ''}`);
+  if (report.status === 'interrupted') lines.push(...interruptedLines(report));
   if (report.stopReason) lines.push(`Stopped: ${report.stopReason}`);
   if (report.error) {
     const id = report.error.requestId ? ` (request id ${report.error.requestId})` : '';

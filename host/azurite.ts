@@ -21,6 +21,11 @@ export interface AzuriteOptions {
   connectionString?: string;
   startTimeoutMs?: number;
   logger?: (line: string) => void;
+  /**
+   * Run Azurite in its own process group, so a Ctrl-C at the terminal (sent to the whole foreground group) does not
+   * stop it under a command that is still finishing its work; stop() and this process's exit still end it.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface Azurite {
@@ -114,6 +119,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     cwd: options.location ?? scratch,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: '' },
+    detached: options.ownProcessGroup === true,
   });
   const cleanupScratch = () => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });

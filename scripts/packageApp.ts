@@ -17,6 +17,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
 import { ZipFile } from 'yazl';
 
 const ROOT = resolve(__dirname, '..');
@@ -134,15 +135,41 @@ export async function buildPackage(o: PackageOptions = {}): Promise<PackageResul
   }
 }
 
+const USAGE = `Usage: npm run package -- [--out <file>] [--keep-stage]
+
+Builds the deployment zip: compiled code, production dependencies and content (reproducible).
+
+Options:
+  --out <file>    Where to write it (default riposte.zip).
+  --keep-stage    Keep the staging folder and print where it is.
+  -h, --help      This text.
+
+Exit codes: 0 written; 1 the build failed; 2 usage error.`;
+
+function cliOptions(): { out?: string; keepStage: boolean } | number {
+  let values: { out?: string | undefined; 'keep-stage'?: boolean | undefined; help?: boolean | undefined };
+  try {
+    ({ values } = parseArgs({
+      options: { out: { type: 'string' }, 'keep-stage': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (e) {
+    console.error(`package: ${(e as Error).message}\nRun npm run package -- --help for usage.`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  return { ...(values.out ? { out: values.out } : {}), keepStage: values['keep-stage'] === true };
+}
+
 if (require.main === module) {
-  const args = process.argv.slice(2);
-  const outAt = args.indexOf('--out');
-  buildPackage({
-    ...(outAt >= 0 && args[outAt + 1] ? { out: args[outAt + 1] } : {}),
-    keepStage: args.includes('--keep-stage'),
-  }).catch((err: unknown) => {
-    const e = err as Error & { stderr?: Buffer; stdout?: Buffer };
-    console.error(`package failed: ${e.message}\n${e.stderr?.toString() ?? ''}${e.stdout?.toString() ?? ''}`);
-    process.exit(1);
-  });
+  const options = cliOptions();
+  if (typeof options === 'number') process.exitCode = options;
+  else
+    buildPackage(options).catch((err: unknown) => {
+      const e = err as Error & { stderr?: Buffer; stdout?: Buffer };
+      console.error(`package failed: ${e.message}\n${e.stderr?.toString() ?? ''}${e.stdout?.toString() ?? ''}`);
+      process.exit(1);
+    });
 }

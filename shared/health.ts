@@ -30,11 +30,51 @@ export interface CheckResult {
   error?: { code: string; message: string };
 }
 
+/**
+ * Ticket events that failed for good. Not a hop (the path to Defender can be fine while deliveries failed), so it
+ * never makes the check fail; 'warn' tells the operator to look (`npx riposte poison list`).
+ */
+export interface PoisonQueueHealth {
+  queue: string;
+  status: 'ok' | 'warn' | 'unknown';
+  /** Approximate count (the queue service's own); absent when it could not be read. */
+  messages?: number;
+  /** What to do, when status is warn or unknown. */
+  message?: string;
+  error?: { code: string; message: string };
+}
+
 export interface DeepHealth {
   status: 'ok' | 'failing';
   api: string;
   cloud: string;
   checks: CheckResult[];
+  poisonQueue?: PoisonQueueHealth;
+}
+
+export interface DeepHealthOptions {
+  /** The ticket-event poison queue to count, when storage is configured. */
+  poisonQueue?: { name: string; count(): Promise<number> };
+}
+
+async function poisonQueueHealth(q: NonNullable<DeepHealthOptions['poisonQueue']>): Promise<PoisonQueueHealth> {
+  try {
+    const messages = await q.count();
+    if (messages === 0) return { queue: q.name, status: 'ok', messages };
+    return {
+      queue: q.name,
+      status: 'warn',
+      messages,
+      message: `${messages} ticket event(s) could not be applied: npx riposte poison list shows why; fix the cause, then npx riposte poison replay --all`,
+    };
+  } catch (e) {
+    return {
+      queue: q.name,
+      status: 'unknown',
+      message: 'the poison queue could not be read',
+      error: { code: isAppError(e) ? e.code : 'STORAGE_UNAVAILABLE', message: redact(toError(e).message) },
+    };
+  }
 }
 
 async function check(name: CheckResult['name'], run: () => Promise<unknown>): Promise<CheckResult> {
@@ -57,6 +97,7 @@ async function check(name: CheckResult['name'], run: () => Promise<unknown>): Pr
 /** Runs the hops in order and stops at the first failure (later hops would only repeat it). */
 export async function deepHealth(
   deps: Pick<AppDeps, 'config' | 'secrets' | 'tokens' | 'defender'>,
+  options: DeepHealthOptions = {},
 ): Promise<DeepHealth> {
   const checks: CheckResult[] = [];
   const steps: Array<[CheckResult['name'], () => Promise<unknown>]> = [
@@ -77,5 +118,11 @@ export async function deepHealth(
     if (!result.ok) break;
   }
   const ok = checks.length === steps.length && checks.every((c) => c.ok);
-  return { status: ok ? 'ok' : 'failing', api: deps.config.api, cloud: deps.config.cloud, checks };
+  return {
+    status: ok ? 'ok' : 'failing',
+    api: deps.config.api,
+    cloud: deps.config.cloud,
+    checks,
+    ...(options.poisonQueue ? { poisonQueue: await poisonQueueHealth(options.poisonQueue) } : {}),
+  };
 }

@@ -4,8 +4,10 @@ import type { StepChange } from '../steps/types';
 import type { TimeWindow } from '../state/types';
 import type { TriggerKind } from '../workflows/types';
 
-export type RunStatus = 'succeeded' | 'failed' | 'stopped' | 'throttled';
-export type StepStatus = 'succeeded' | 'skipped' | 'failed' | 'dryRun';
+/** 'interrupted': the caller's stopSignal ended the run (the CLI's Ctrl-C); see RunReport.pendingWrites. */
+export type RunStatus = 'succeeded' | 'failed' | 'stopped' | 'throttled' | 'interrupted';
+/** 'interrupted': the step had started when the run was interrupted and did not finish. */
+export type StepStatus = 'succeeded' | 'skipped' | 'failed' | 'dryRun' | 'interrupted';
 
 export interface StepErrorInfo {
   code: string;
@@ -60,6 +62,11 @@ export interface RunReport {
   retryAfterMs?: number;
   /** Writes an interrupted earlier attempt had started, finished by this run before its steps ran. */
   resumedWrites?: StepChange[];
+  /**
+   * Interrupted runs: writes this run claimed and did not confirm. Each is kept in storage with its intent and
+   * finished by the next run of the workflow (at once when it resumes this run's window, else once leaseUntil passes).
+   */
+  pendingWrites?: { incidentId: string; leaseUntil: string }[];
   /** Set on a replayed answer whose stored copy had to be shortened to fit storage: says what was left out. */
   truncated?: string;
   steps: StepReport[];

@@ -14,7 +14,7 @@ import { silentLogger, type Logger } from '../logger';
 import type { QueryLibrary } from '../queries/types';
 import { ACTIONS, WRITE_KINDS } from '../steps';
 import { DEFAULT_MARKER_TEXT, hasMarker, markComment } from '../steps/marker';
-import { changesBefore, type StepChange, type StepRuntime } from '../steps/types';
+import { changesBefore, type StepChange, type StepRuntime, type WriteGuard } from '../steps/types';
 import type { StateStore } from '../state/types';
 import { evaluateValue, ExpressionError, type EvalContext } from '../workflows/expressions';
 import { validateRunInput } from '../workflows/runInput';
@@ -36,6 +36,13 @@ export interface RunOptions {
   /** Scheduled workflows use their watermark window on timer runs; set this to use it for another trigger too. */
   useWindow?: boolean;
   signal?: AbortSignal;
+  /**
+   * Ends the run early without cutting calls short (the CLI's Ctrl-C): once aborted no step, forEach item or write
+   * claim starts; calls in flight finish. A call that fails with this signal's reason (the caller made its request
+   * stop waiting for a slot) ends its step as 'interrupted'. The run ends 'interrupted' and lists in pendingWrites
+   * the writes it claimed and did not confirm, which the next run finishes.
+   */
+  stopSignal?: AbortSignal;
 }
 
 export interface EngineDeps {
@@ -142,6 +149,23 @@ function flatten(steps: Step[], parent: string | undefined, out: StepReport[]): 
   return out;
 }
 
+/** A write guard whose claims fail with the stop signal's reason once it is aborted: no write starts after a stop. */
+function refuseAfterStop(guard: WriteGuard, stopSignal: AbortSignal | undefined): WriteGuard {
+  if (!stopSignal) return guard;
+  return {
+    async prepare(incidentId, intent) {
+      const write = await guard.prepare(incidentId, intent);
+      return {
+        ...write,
+        claim: (replay) => {
+          if (stopSignal.aborted) return Promise.reject(stopSignal.reason as Error);
+          return write.claim(replay);
+        },
+      };
+    },
+  };
+}
+
 /** Runs with an idempotency key take turns in this process, by workflow and key. */
 const keyedRuns = createKeyedLock();
 
@@ -224,6 +248,18 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
   };
   let halt: RunHalt | undefined;
   let stopReason: string | undefined;
+  const stopSignal = options.stopSignal;
+  const interruptedInfo = (): StepErrorInfo => ({
+    code: 'RUN_INTERRUPTED',
+    message: stopSignal?.reason instanceof Error ? stopSignal.reason.message : 'the run was interrupted',
+  });
+  /** True once the caller asked the run to stop; the first caller to see it sets the halt. */
+  const stopRequested = (): boolean => {
+    if (stopSignal?.aborted !== true) return false;
+    halt ??= new RunHalt('interrupted', interruptedInfo());
+    return true;
+  };
+  const isStop = (e: unknown): boolean => stopSignal?.aborted === true && e === stopSignal.reason;
 
   function record(
     step: Step,
@@ -241,7 +277,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     r.durationMs += outcome.ms;
     for (const [k, v] of Object.entries(outcome.counts ?? {})) r.counts[k] = (r.counts[k] ?? 0) + v;
     r.changes.push(...(outcome.changes ?? []));
-    const rank = { skipped: 0, succeeded: 1, dryRun: 2, failed: 3 } as const;
+    const rank = { skipped: 0, succeeded: 1, dryRun: 2, interrupted: 3, failed: 4 } as const;
     if (rank[outcome.status] > rank[r.status]) r.status = outcome.status;
     if (outcome.error) {
       if (r.error) r.counts.errors = (r.counts.errors ?? 1) + 1;
@@ -258,6 +294,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     let anyFailed = false;
     for (const step of steps) {
       if (halt) return anyFailed;
+      if (stopRequested()) throw halt;
       const ctx: EvalContext = { ...evalBase, steps: scope, ...(item ?? {}) };
       const t0 = Date.now();
       try {
@@ -268,6 +305,14 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
         anyFailed = (await runStep(step, ctx, scope, t0)) || anyFailed;
       } catch (e) {
         if (e instanceof RunHalt) throw e;
+        if (isStop(e)) {
+          // Its wait for a quota slot (or a retry) was cut by the stop: not a failure. What it changed before counts.
+          const changes = changesBefore(e);
+          record(step, { status: 'interrupted', ms: Date.now() - t0, error: interruptedInfo(), changes });
+          logChanges(step.id, changes);
+          stopRequested();
+          throw halt;
+        }
         const info = e instanceof RecordedFailure ? e.info : errorInfo(e, step);
         if (!(e instanceof RecordedFailure)) {
           // What the step changed before it failed is in the report too.
@@ -321,16 +366,19 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
       stepId: step.id,
       dryRun,
       window: window ? { start: window.start, end: window.end } : undefined,
-      writes: createWriteGuard({
-        state: deps.state,
-        workflow: workflow.name,
-        stepId: step.id,
-        runId,
-        owner,
-        idempotencyKey: options.idempotencyKey,
-        now: clock,
-        leaseMs,
-      }),
+      writes: refuseAfterStop(
+        createWriteGuard({
+          state: deps.state,
+          workflow: workflow.name,
+          stepId: step.id,
+          runId,
+          owner,
+          idempotencyKey: options.idempotencyKey,
+          now: clock,
+          leaseMs,
+        }),
+        stopSignal,
+      ),
       ...markerFns,
       withIncidentLock: lock,
       signal: options.signal,
@@ -372,8 +420,9 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     const counts = { items: items.length, succeeded: 0, failed: 0 };
     let next = 0;
     let itemHalt: RunHalt | undefined;
+    let cut = 0;
     const worker = async (): Promise<void> => {
-      while (!halt && !itemHalt && next < items.length) {
+      while (!halt && !itemHalt && next < items.length && !stopRequested()) {
         const index = next++;
         // Each item sees the outer steps plus its own: items never read each other's outputs.
         const itemScope = { ...scope };
@@ -382,7 +431,8 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
           if (failed) counts.failed++;
           else counts.succeeded++;
         } catch (e) {
-          counts.failed++;
+          if (e instanceof RunHalt && e.status === 'interrupted') cut++;
+          else counts.failed++;
           if (!(e instanceof RunHalt)) throw e;
           // Throttling and stop end the whole run; a failed item ends this loop (its onError decides the rest).
           if (e.status === 'failed') itemHalt = itemHalt ?? e;
@@ -395,14 +445,15 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
       count: items.length,
       succeeded: counts.succeeded,
       failed: counts.failed,
-      skipped: items.length - counts.succeeded - counts.failed,
+      skipped: items.length - counts.succeeded - counts.failed - cut,
     };
     scope[step.id] = output;
+    if (output.skipped > 0) stopRequested();
     if (halt) {
       record(step, {
-        status: halt.status === 'throttled' ? 'failed' : 'succeeded',
+        status: halt.status === 'throttled' ? 'failed' : halt.status === 'interrupted' ? 'interrupted' : 'succeeded',
         ms: Date.now() - t0,
-        counts: { ...counts, skipped: output.skipped },
+        counts: { ...counts, ...(cut > 0 ? { interrupted: cut } : {}), skipped: output.skipped },
       });
       throw halt;
     }
@@ -463,6 +514,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
         logChanges(undefined, replayed);
       } catch (e) {
         logChanges(undefined, replayed);
+        if (isStop(e)) throw new RunHalt('interrupted', interruptedInfo());
         const info = errorInfo(e);
         throw new RunHalt(
           isThrottled(e) ? 'throttled' : 'failed',
@@ -489,6 +541,20 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
   if (window && !dryRun && (status === 'succeeded' || status === 'stopped')) {
     await deps.state.completeWindow(workflow.name, window.runId, window.end);
   }
+  // An interrupted run names the writes it leaves pending: they are finished by the next run, not lost.
+  let pendingWrites: RunReport['pendingWrites'];
+  if (status === 'interrupted' && !dryRun) {
+    try {
+      pendingWrites = (await deps.state.listPendingWrites(workflow.name))
+        .filter(({ record: r }) => r.owner === owner)
+        .map(({ record: r }) => ({ incidentId: r.incidentId, leaseUntil: r.leaseUntil }));
+    } catch (e) {
+      logger.warn('[engine] could not list the pending writes of an interrupted run', {
+        ...logProps,
+        error: toError(e).message,
+      });
+    }
+  }
   const finished = clock();
   const report: RunReport = {
     runId,
@@ -504,6 +570,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     ...(runError ? { error: runError } : {}),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     ...(replayed.length > 0 ? { resumedWrites: replayed } : {}),
+    ...(pendingWrites ? { pendingWrites } : {}),
     steps: reports,
   };
   const log = status === 'succeeded' || status === 'stopped' ? logger.info : logger.warn;

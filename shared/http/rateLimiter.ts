@@ -6,7 +6,9 @@
 // The server counts it at arrival, which lies somewhere between the two; counting from completion keeps our
 // window a superset of the server's even when requests queue for a socket or a TLS handshake for seconds (they do:
 // a burst of 50 through a 16-socket agent reached the server up to 1.5 s after being granted).
-// Waiters are served FIFO from one timer; nothing polls.
+// Waiters are served FIFO from one timer; nothing polls. The timer exists only while someone waits, and it keeps
+// the process alive then: a CLI run waiting for a slot has nothing else pending, and an unref'd timer let it exit
+// with status 0 in the middle of the run (issue 11).
 import type { RateLimitWindow } from '../config';
 
 export type { RateLimitWindow };
@@ -25,7 +27,7 @@ export interface RateLimiterOptions {
    */
   marginRatio?: number;
   now?: () => number;
-  /** Schedules a callback; the default uses an unref'd setTimeout so a waiting limiter never keeps a process alive. */
+  /** Schedules a callback (default setTimeout); it is only ever pending while a caller waits. */
   setTimer?: (fn: () => void, ms: number) => TimerHandle;
 }
 
@@ -76,9 +78,37 @@ function formatMs(ms: number): string {
 
 const defaultSetTimer = (fn: () => void, ms: number): TimerHandle => {
   const t = setTimeout(fn, ms);
-  t.unref();
   return { cancel: () => clearTimeout(t) };
 };
+
+/**
+ * The same limiter, but every wait for a slot also ends when `stop` is aborted (rejecting with its reason), so
+ * after a stop no request starts; granted slots and requests in flight are untouched.
+ */
+export function stopWaitingOn(limiter: RateLimiter, stop: AbortSignal | undefined): RateLimiter {
+  if (!stop) return limiter;
+  const acquire = (opts: AcquireOptions = {}): Promise<ReleaseSlot> =>
+    limiter.acquire({ ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, stop]) : stop });
+  return {
+    name: limiter.name,
+    get queued() {
+      return limiter.queued;
+    },
+    get inFlight() {
+      return limiter.inFlight;
+    },
+    projectedWaitMs: () => limiter.projectedWaitMs(),
+    acquire,
+    async run<T>(fn: () => Promise<T>, opts?: AcquireOptions): Promise<T> {
+      const release = await acquire(opts);
+      try {
+        return await fn();
+      } finally {
+        release();
+      }
+    },
+  };
+}
 
 interface Waiter {
   resolve: (release: ReleaseSlot) => void;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { createRateLimiter, RateLimitWaitError, type TimerHandle } from '../../shared/http/rateLimiter';
+import { createRateLimiter, RateLimitWaitError, stopWaitingOn, type TimerHandle } from '../../shared/http/rateLimiter';
 
 /** A manual clock: timers fire only when the test advances time. */
 function fakeClock(start = 1_000_000) {
@@ -197,6 +197,39 @@ describe('createRateLimiter', () => {
       /boom/,
     );
     assert.equal(limiter.inFlight, 0);
+  });
+
+  it('stopWaitingOn: a stop ends the waits with its reason; granted slots and the caller’s own signal still work', async () => {
+    const clock = fakeClock();
+    const inner = createRateLimiter({ windows: [{ limit: 1, windowMs: 1000 }], marginRatio: 0, ...clock });
+    const stop = new AbortController();
+    const limiter = stopWaitingOn(inner, stop.signal);
+    const first = await limiter.acquire();
+    const own = new AbortController();
+    const waiting = limiter.acquire({ signal: own.signal });
+    const alsoWaiting = limiter.acquire();
+    assert.equal(limiter.queued, 2);
+    own.abort(new Error('caller gave up'));
+    await assert.rejects(waiting, /caller gave up/);
+    const reason = new Error('interrupted by SIGINT');
+    stop.abort(reason);
+    await assert.rejects(alsoWaiting, (e) => e === reason);
+    assert.equal(limiter.queued, 0);
+    assert.equal(clock.pendingTimers(), 0, 'no timer left once nobody waits');
+    await assert.rejects(limiter.acquire(), (e) => e === reason, 'nothing starts after the stop');
+    first(); // the request in flight finishes and releases as usual
+    assert.equal(limiter.inFlight, 0);
+  });
+
+  it('the real timer is pending only while someone waits, and keeps the process alive then', async () => {
+    const limiter = createRateLimiter({ windows: [{ limit: 1, windowMs: 50 }], marginRatio: 0 });
+    const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    (await limiter.acquire())();
+    const waiting = limiter.acquire();
+    const during = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    assert.equal(during, before + 1, 'a ref’d timer while a caller waits');
+    (await waiting)();
+    assert.equal(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length, before);
   });
 
   it('rejects nonsense windows', () => {
