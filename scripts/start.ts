@@ -184,9 +184,14 @@ async function main(cl: CommandLine): Promise<void> {
   const dataDir = join(cl.dataDir, 'azurite');
   switch (storage.kind) {
     case 'own-azurite':
-      running.azurite = await startAzurite({ location: dataDir, ports: 'random' });
+      // The sandbox starts from its seed every time, so Riposte's state must too: kept on disk, a watermark or a
+      // "done" write from the last start would refer to incidents and events the new sandbox does not have (a
+      // restart's first suspicious-powershell window would begin where the last start stopped and miss the seed).
+      running.azurite = sandboxMode
+        ? await startAzurite({ inMemory: true, ports: 'random' })
+        : await startAzurite({ location: dataDir, ports: 'random' });
       settings.AzureWebJobsStorage = running.azurite.connectionString;
-      storageLine = `Azurite started by npm start (AzureWebJobsStorage is not set), queues at http://127.0.0.1:${running.azurite.queuePort}, data in ${dataDir}`;
+      storageLine = `Azurite started by npm start (AzureWebJobsStorage is not set), queues at http://127.0.0.1:${running.azurite.queuePort}, ${sandboxMode ? 'in memory (the sandbox starts from its seed each time)' : `data in ${dataDir}`}`;
       break;
     case 'development-storage': {
       const open = await Promise.all(Object.values(DEV_PORTS).map(answers));

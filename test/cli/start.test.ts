@@ -122,6 +122,27 @@ describe('npm start (own process)', () => {
     await stop(s);
   });
 
+  it('a second start on the same data folder begins from the seed again: its first scheduled run changes incident 3309', async () => {
+    const cwd = join(dir, 'restart');
+    mkdirSync(cwd);
+    copyFileSync(join(REPO, 'local.settings.sample.json'), join(cwd, 'local.settings.json'));
+    const banners: string[] = [];
+    for (let round = 1; round <= 2; round++) {
+      const s = await npmStart('restart', baseEnv());
+      // suspicious-powershell's first window holds the seed's beacon on ws-fin-042 (incident 3309's device).
+      for (;;) {
+        const { body } = await s.call('/api/incidents/3309');
+        if ((body.tags as string[] | undefined)?.includes('suspicious-powershell')) break;
+        const runs = /suspicious-powershell.*(succeeded|stopped|failed)/.exec(s.run.stdout + s.run.stderr);
+        if (runs && runs[1] !== 'succeeded') assert.fail(`round ${round}: ${runs[0]}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await stop(s);
+      banners.push(s.banner);
+    }
+    for (const b of banners) assert.match(b, /Storage +Azurite started by npm start .*in memory/);
+  });
+
   it('the environment wins over local.settings.json, which wins over the sandbox; given storage is used', async () => {
     const cwd = join(dir, 'layered');
     mkdirSync(cwd);
