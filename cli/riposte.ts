@@ -163,7 +163,9 @@ function progressLogger(io: Io, json: boolean): Logger {
 async function validate(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: VALIDATE_OPTIONS });
   if (positionals.length > 1) throw new UsageError('validate takes at most one folder');
-  const result = await validateContent(resolve(io.cwd, positionals[0] ?? '.'));
+  const result = await validateContent(resolve(io.cwd, positionals[0] ?? '.'), {
+    ticketSyncWorkflow: (io.env ?? process.env).TICKET_SYNC_WORKFLOW,
+  });
   io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatValidation(result));
   return result.ok ? 0 : 1;
 }

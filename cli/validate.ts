@@ -12,6 +12,7 @@ import {
 } from '../shared/queries';
 import type { QueryDefinition, QueryLibrary } from '../shared/queries/types';
 import { loadMappings } from '../shared/webhooks';
+import { webhookWorkflowProblems } from '../shared/automation/webhookWorkflow';
 import { loadWorkflows, WorkflowError } from '../shared/workflows';
 
 export type ContentKind = 'queries' | 'workflows' | 'mappings';
@@ -55,9 +56,13 @@ function partialLibrary(dir: string): QueryLibrary {
 
 /**
  * @param dir - the folder holding queries/, workflows/ and mappings/ (a copy of this repo's layout).
+ * @param options.ticketSyncWorkflow - the workflow webhook deliveries run (TICKET_SYNC_WORKFLOW; default ticket-sync).
  * @returns every problem found; `ok` is false when there is any, or when none of the three folders exists.
  */
-export async function validateContent(dir: string): Promise<ValidationResult> {
+export async function validateContent(
+  dir: string,
+  options: { ticketSyncWorkflow?: string | undefined } = {},
+): Promise<ValidationResult> {
   const root = resolve(dir);
   // Loaders name files by the path they were given: show them relative to the content folder.
   const relative = (line: string): string => line.split(`${root}${sep}`).join('');
@@ -84,7 +89,9 @@ export async function validateContent(dir: string): Promise<ValidationResult> {
   }
   if (workflows.present) {
     try {
-      workflows.loaded = [...(await loadWorkflows(join(root, 'workflows'), library)).keys()];
+      const loaded = await loadWorkflows(join(root, 'workflows'), library);
+      workflows.loaded = [...loaded.keys()];
+      workflows.problems = webhookWorkflowProblems(loaded, options.ticketSyncWorkflow || 'ticket-sync');
     } catch (e) {
       if (e instanceof WorkflowError) workflows.problems = e.problems.map(relative);
       else workflows.problems = [`workflows: ${relative(messageOf(e))}`];

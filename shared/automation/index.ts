@@ -20,7 +20,7 @@ import {
 } from '../webhooks';
 import type { SourceMapping, WebhookSource } from '../webhooks/types';
 import { loadWorkflows, type Workflow } from '../workflows';
-import { checkWebhookWorkflows } from './webhookWorkflow';
+import { webhookWorkflowProblems } from './webhookWorkflow';
 import { createTableDeliveryLog, type DeliveryLog } from './deliveryLog';
 import { createStorageClients, FAIL_FAST_RETRY, type StorageClients } from './storageClients';
 import { createTicketQueue, type TicketQueue } from './ticketQueue';
@@ -59,7 +59,8 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
     loadWorkflows(join(config.contentDir, 'workflows'), queries),
     loadMappings(join(config.contentDir, 'mappings')),
   ]);
-  checkWebhookWorkflows(workflows, config.ticketSyncWorkflow);
+  for (const problem of webhookWorkflowProblems(workflows, config.ticketSyncWorkflow))
+    deps.logger.warn(`[automation] ${problem}`);
   // Built only when something needs storage, so overrides alone never require a storage setting.
   let clients: StorageClients | undefined;
   const storage = (): StorageClients =>
