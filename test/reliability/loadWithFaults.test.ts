@@ -84,6 +84,23 @@ function prng(seed: number): () => number {
   };
 }
 
+/** The poisoned events that should not be there, each with its reason and the host's lines about it. */
+function unexpectedPoison(
+  poisoned: Array<{ message?: { event?: { eventId?: string } }; reason?: string }>,
+  hostLines: readonly string[],
+): string {
+  const extra = poisoned.filter((p) => !/gone-/.test(p.message?.event?.eventId ?? ''));
+  return extra
+    .map((p) => {
+      const id = p.message?.event?.eventId ?? '?';
+      const lines = hostLines
+        .filter((l) => l.includes(id.replace(/^generic:/, '')) || /\[ticket-sync\]|lease|poison/i.test(l))
+        .slice(0, 40);
+      return `${id}: ${p.reason ?? '(no reason)'}\n  ${lines.join('\n  ')}`;
+    })
+    .join('\n');
+}
+
 function plan(): Planned[] {
   const random = prng(20_240_601);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
@@ -236,11 +253,13 @@ test(
     for (const d of valid) {
       const comments = incidents.get(d.incidentId ?? '')?.comments ?? [];
       const found = comments.filter((c) => c.comment.includes(d.token ?? '')).length;
-      const inPoison = poisonText.includes(d.token ?? '\0') ? ' (in the poison queue)' : '';
+      // Tokens end with ';', so load-evt-16 never matches load-evt-160's message.
+      const poison = poisoned.find((p) => JSON.stringify(p.message ?? {}).includes(d.token ?? '\0'));
+      const fate = poison ? `poisoned: ${poison.reason ?? '(no reason)'}` : 'not in the poison queue';
       assert.equal(
         found,
         1,
-        `${d.token} applied ${found} times on incident ${d.incidentId}${inPoison}: ${poisonText.slice(0, 600)}`,
+        `${d.token} applied ${found} times on incident ${d.incidentId} (${fate}); poison queue: ${poisonText.slice(0, 600)}`,
       );
     }
     const totalComments = [...incidents.values()].reduce((n, i) => n + i.comments.length, 0);
@@ -255,6 +274,7 @@ test(
     assert.deepEqual(
       poisoned.map((p) => p.message?.event?.eventId).sort(),
       deliveries.filter((d) => d.kind === 'unappliable').map((_, n) => `generic:gone-${n}`),
+      unexpectedPoison(poisoned, app.hostLines),
     );
     for (const p of poisoned) assert.match(p.reason ?? '', /not ?found|404/i);
 
