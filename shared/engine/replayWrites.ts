@@ -2,8 +2,8 @@
 // "done"). Steps alone cannot always do this: the write changed the incident, so the incident may no longer match
 // the step that chose it (a stale incident that was just updated is no longer stale). Each pending record carries
 // its intent; replay re-reads the incident, sends what still differs, adds the comment unless its marker is
-// already there, and marks the write done. Only this attempt's own writes, or writes whose lease has ended, are
-// replayed, so a live run is never raced.
+// already there, and marks the write done. Only this attempt's own writes, or the writes of a keyless run whose
+// lease has ended (see abandonable), are replayed, so a live run or a returning attempt is never raced.
 import type { DefenderClient, IncidentComment, IncidentUpdate } from '../defender/types';
 import { DefenderApiError } from '../errors';
 import type { Logger } from '../logger';
@@ -41,6 +41,17 @@ function parseIntent(json: string | undefined): Intent | undefined {
 }
 
 /**
+ * Whether a run other than the write's own may finish it once its lease has ended. A window (`w:`) and a delivery
+ * (`d:`, a webhook event or a caller's idempotency key) come back for their own writes under the same owner: the
+ * next timer run resumes the window, the queue retries the event until it is poisoned (and `riposte poison replay`
+ * resumes it), a caller retries with its key. Taking their writes over would race that return (the returning
+ * attempt meets a live lease it does not hold, and a queued event can be poisoned by it under load), and a ticket
+ * event's write finished outside its incident's ticket lease could land out of order. Only a run without a key
+ * (`r:`) never comes back, so only its writes are finished by whoever runs next.
+ */
+const abandonable = (owner: string): boolean => owner.startsWith('r:');
+
+/**
  * Finishes pending writes, appending each change made (or found already made) to `changes` as it goes, so the
  * ones finished before a failure are still reported.
  * @returns `changes`.
@@ -48,7 +59,8 @@ function parseIntent(json: string | undefined): Intent | undefined {
 export async function replayPendingWrites(changes: StepChange[], o: ReplayOptions): Promise<StepChange[]> {
   for (const { record, version } of await o.state.listPendingWrites(o.workflow)) {
     const now = o.now();
-    if (record.owner !== o.owner && Date.parse(record.leaseUntil) > now.getTime()) continue;
+    if (record.owner !== o.owner && !(abandonable(record.owner) && Date.parse(record.leaseUntil) <= now.getTime()))
+      continue;
     const intent = parseIntent(record.intent);
     if (!intent) continue;
     const claimed: WriteRecord = {

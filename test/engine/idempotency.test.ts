@@ -322,6 +322,32 @@ steps:
     assert.equal(comments(s.defender, '1').length, 1);
   });
 
+  it("a delivery's unsettled write is left to the delivery's own retry, never taken over by another delivery's run", async () => {
+    // Found under load: event A's write was left pending (lease ended) after a timeout; event B's run replayed it and
+    // took ownership with a fresh lease, so A's own retries met WRITE_IN_PROGRESS until A was poisoned.
+    const s = setup([incident('1')]);
+    let reads = 0;
+    s.defender.before = (c) => {
+      if (c.method === 'updateIncident') throw apiError(undefined);
+      if (c.method === 'getIncident' && ++reads > 1) throw apiError(503, 'GET');
+    };
+    const first = await s.run(NOTE, { trigger: 'queue', idempotencyKey: 'event-a', runId: 'a1' });
+    assert.equal(first.error?.code, 'DEFENDER_UNAVAILABLE');
+    s.defender.before = undefined;
+    const other = await s.run(NOTE, { trigger: 'queue', idempotencyKey: 'event-b', runId: 'b1' });
+    assert.equal(other.status, 'succeeded');
+    assert.equal(other.resumedWrites, undefined, "event B's run finishes nothing of event A's");
+    const a = s.state.writes().find((w) => w.key.includes('/d/event-a/'));
+    assert.deepEqual([a?.state, a?.owner], ['pending', 'd:event-a']);
+    const retried = await s.run(NOTE, { trigger: 'queue', idempotencyKey: 'event-a', runId: 'a2' });
+    assert.equal(retried.status, 'succeeded', JSON.stringify(retried.error));
+    assert.deepEqual(
+      retried.resumedWrites?.map((c) => [c.incidentId, c.outcome, c.replayed]),
+      [['1', 'applied', true]],
+    );
+    assert.equal(s.state.writes().find((w) => w.key.includes('/d/event-a/'))?.state, 'done');
+  });
+
   it("another run's write that fails on replay is left pending with its lease ended, not re-leased for ten minutes", async () => {
     const s = setup([incident('1')]);
     const crash = crashing(s.defender, s.state, (c) => c.method === 'addComment');
