@@ -9,6 +9,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { storageClientsFromConnectionString, type StorageClients } from './storageClients';
+import { ensureTable } from '../state/tableReady';
 
 export interface DeliveryDetails {
   deliveryId: string;
@@ -131,13 +132,8 @@ export function createTableDeliveryLog(
   const client: TableClient = clients.table(table);
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const now = options.now ?? (() => new Date());
-  let ready: Promise<void> | undefined;
   const ensure = async (): Promise<void> => {
-    ready ??= client.createTable().catch((e: unknown) => {
-      ready = undefined;
-      throw e;
-    });
-    await ready;
+    await ensureTable(client);
   };
 
   return {

@@ -81,6 +81,18 @@ const defaultSetTimer = (fn: () => void, ms: number): TimerHandle => {
   return { cancel: () => clearTimeout(t) };
 };
 
+/** acquire, run, release: the limiter's `run` for a given `acquire`. */
+const runWith =
+  (acquire: (options?: AcquireOptions) => Promise<ReleaseSlot>) =>
+  async <T>(fn: () => Promise<T>, opts?: AcquireOptions): Promise<T> => {
+    const release = await acquire(opts);
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  };
+
 /**
  * The same limiter, but every wait for a slot also ends when `stop` is aborted (rejecting with its reason), so
  * after a stop no request starts; granted slots and requests in flight are untouched.
@@ -99,14 +111,7 @@ export function stopWaitingOn(limiter: RateLimiter, stop: AbortSignal | undefine
     },
     projectedWaitMs: () => limiter.projectedWaitMs(),
     acquire,
-    async run<T>(fn: () => Promise<T>, opts?: AcquireOptions): Promise<T> {
-      const release = await acquire(opts);
-      try {
-        return await fn();
-      } finally {
-        release();
-      }
-    },
+    run: runWith(acquire),
   };
 }
 
@@ -265,13 +270,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     },
     projectedWaitMs: () => projectedGrantAt(queue.length) - now(),
     acquire,
-    async run<T>(fn: () => Promise<T>, opts?: AcquireOptions): Promise<T> {
-      const release = await acquire(opts);
-      try {
-        return await fn();
-      } finally {
-        release();
-      }
-    },
+    run: runWith(acquire),
   };
 }

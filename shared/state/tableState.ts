@@ -9,8 +9,9 @@
 // changed), so two runs can never both believe they own the same write or request.
 // Storage that cannot be reached (no status, 429, 5xx) surfaces as STORAGE_UNAVAILABLE, answered 503.
 import { createHash } from 'node:crypto';
-import { odata, TableClient, type TableEntityResult } from '@azure/data-tables';
+import { odata, TableClient, type TableEntity, type TableEntityResult } from '@azure/data-tables';
 import { AppError, isAppError } from '../errors';
+import { ensureTable } from './tableReady';
 import {
   MAX_STORED_BODY_CHARS,
   type IdempotencyRecord,
@@ -175,27 +176,11 @@ export function createTableStateStore(
   const writes = tableClient(`${prefix}Writes`);
   const requests = tableClient(`${prefix}Requests`);
 
-  // Created once per process; a failed creation is retried on the next call rather than cached.
-  const ready = new Map<TableClient, Promise<void>>();
-  const ensure = async (client: TableClient): Promise<TableClient> => {
-    let p = ready.get(client);
-    if (!p) {
-      p = client.createTable();
-      ready.set(client, p);
-      p.catch(() => ready.delete(client));
-    }
-    await p;
-    return client;
-  };
+  const ensure = ensureTable;
 
   async function readMark(workflow: string): Promise<{ entity: WatermarkEntity; etag: string } | undefined> {
-    try {
-      const e = await (await ensure(marks)).getEntity<WatermarkEntity>(WATERMARK_PARTITION, safeKey(workflow));
-      return { entity: e, etag: e.etag };
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      throw err;
-    }
+    const e = await getAt<WatermarkEntity>(marks, WATERMARK_PARTITION, safeKey(workflow));
+    return e && { entity: e, etag: e.etag };
   }
 
   /** Read-modify-write with the ETag, retried when another writer got in between. */
@@ -226,6 +211,41 @@ export function createTableStateStore(
   }
 
   const blankToUndefined = (s: string | undefined): string | undefined => (s ? s : undefined);
+
+  /** The entity with its ETag, or undefined when there is none (404). */
+  async function getAt<E extends object>(
+    client: TableClient,
+    partition: string,
+    row: string,
+  ): Promise<TableEntityResult<E> | undefined> {
+    try {
+      return await (await ensure(client)).getEntity<E>(partition, row);
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Insert only if absent; undefined when it exists (409). */
+  async function createAt(client: TableClient, entity: TableEntity): Promise<Version | undefined> {
+    try {
+      return (await (await ensure(client)).createEntity(entity)).etag ?? '*';
+    } catch (err) {
+      if (statusOf(err) === 409) return undefined;
+      throw err;
+    }
+  }
+
+  /** Replace only at this ETag; undefined when it changed (412) or is gone (404). */
+  async function replaceAt(client: TableClient, entity: TableEntity, etag: string): Promise<Version | undefined> {
+    try {
+      return (await (await ensure(client)).updateEntity(entity, 'Replace', { etag })).etag ?? '*';
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 412 || status === 404) return undefined;
+      throw err;
+    }
+  }
 
   /** Delete only at this ETag; false when it changed (412) or is gone (404). */
   async function deleteAt(client: TableClient, partition: string, row: string, etag: string): Promise<boolean> {
@@ -265,15 +285,8 @@ export function createTableStateStore(
       });
     },
     async getWrite(workflow, key): Promise<{ record: WriteRecord; version: Version } | undefined> {
-      try {
-        const e: TableEntityResult<WriteEntity> = await (
-          await ensure(writes)
-        ).getEntity<WriteEntity>(safeKey(workflow), rowKeyFor(key));
-        return { record: toRecord(e), version: e.etag };
-      } catch (err) {
-        if (statusOf(err) === 404) return undefined;
-        throw err;
-      }
+      const e = await getAt<WriteEntity>(writes, safeKey(workflow), rowKeyFor(key));
+      return e && { record: toRecord(e), version: e.etag };
     },
     async listPendingWrites(workflow): Promise<{ record: WriteRecord; version: Version }[]> {
       const client = await ensure(writes);
@@ -284,70 +297,27 @@ export function createTableStateStore(
       for await (const e of pages) out.push({ record: toRecord(e), version: e.etag });
       return out;
     },
-    async createWrite(workflow, record): Promise<Version | undefined> {
-      try {
-        const res = await (
-          await ensure(writes)
-        ).createEntity({ partitionKey: safeKey(workflow), rowKey: rowKeyFor(record.key), ...defined(record) });
-        return res.etag ?? '*';
-      } catch (err) {
-        if (statusOf(err) === 409) return undefined;
-        throw err;
-      }
-    },
-    async replaceWrite(workflow, record, version): Promise<Version | undefined> {
-      try {
-        const res = await (
-          await ensure(writes)
-        ).updateEntity(
-          { partitionKey: safeKey(workflow), rowKey: rowKeyFor(record.key), ...defined(record) },
-          'Replace',
-          { etag: version },
-        );
-        return res.etag ?? '*';
-      } catch (err) {
-        const status = statusOf(err);
-        if (status === 412 || status === 404) return undefined;
-        throw err;
-      }
-    },
+    createWrite: (workflow, record) =>
+      createAt(writes, { partitionKey: safeKey(workflow), rowKey: rowKeyFor(record.key), ...defined(record) }),
+    replaceWrite: (workflow, record, version) =>
+      replaceAt(
+        writes,
+        { partitionKey: safeKey(workflow), rowKey: rowKeyFor(record.key), ...defined(record) },
+        version,
+      ),
     deleteWrite: (workflow, key, version) => deleteAt(writes, safeKey(workflow), rowKeyFor(key), version),
     async getIdempotency(workflow, key): Promise<{ record: IdempotencyRecord; version: Version } | undefined> {
-      try {
-        const e = await (await ensure(requests)).getEntity<RequestEntity>(safeKey(workflow), rowKeyFor(key));
-        return { record: toRequest(e), version: e.etag };
-      } catch (err) {
-        if (statusOf(err) === 404) return undefined;
-        throw err;
-      }
+      const e = await getAt<RequestEntity>(requests, safeKey(workflow), rowKeyFor(key));
+      return e && { record: toRequest(e), version: e.etag };
     },
-    async createIdempotency(workflow, record): Promise<Version | undefined> {
-      try {
-        const res = await (
-          await ensure(requests)
-        ).createEntity({ partitionKey: safeKey(workflow), rowKey: rowKeyFor(record.key), ...requestEntity(record) });
-        return res.etag ?? '*';
-      } catch (err) {
-        if (statusOf(err) === 409) return undefined;
-        throw err;
-      }
-    },
-    async replaceIdempotency(workflow, record, version): Promise<Version | undefined> {
-      try {
-        const res = await (
-          await ensure(requests)
-        ).updateEntity(
-          { partitionKey: safeKey(workflow), rowKey: rowKeyFor(record.key), ...requestEntity(record) },
-          'Replace',
-          { etag: version },
-        );
-        return res.etag ?? '*';
-      } catch (err) {
-        const status = statusOf(err);
-        if (status === 412 || status === 404) return undefined;
-        throw err;
-      }
-    },
+    createIdempotency: (workflow, record) =>
+      createAt(requests, { partitionKey: safeKey(workflow), rowKey: rowKeyFor(record.key), ...requestEntity(record) }),
+    replaceIdempotency: (workflow, record, version) =>
+      replaceAt(
+        requests,
+        { partitionKey: safeKey(workflow), rowKey: rowKeyFor(record.key), ...requestEntity(record) },
+        version,
+      ),
     deleteIdempotency: (workflow, key, version) => deleteAt(requests, safeKey(workflow), rowKeyFor(key), version),
   });
 }

@@ -15,6 +15,7 @@ import {
   type TicketEventClock,
   type TicketEventClockOptions,
 } from './ticketEventClock';
+import { ensureTable } from './tableReady';
 
 interface ClockEntity {
   leaseToken?: string;
@@ -72,13 +73,8 @@ export function createTableTicketEventClock(
 ): TicketEventClock {
   const client = storage.table(table);
   const now = options.now ?? (() => new Date());
-  let ready: Promise<void> | undefined;
   const ensure = async (): Promise<void> => {
-    ready ??= client.createTable().catch((e: unknown) => {
-      ready = undefined;
-      throw e;
-    });
-    await ready;
+    await ensureTable(client);
   };
 
   function holdOf(
