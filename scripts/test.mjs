@@ -44,6 +44,10 @@ const result = spawnSync(
     './test/setup/logCapture.ts',
     '--test',
     '--test-timeout=120000',
+    // Two test files at a time: most of the suite waits on loopback servers, retries and outages, not the CPU, so
+    // two halves the run on a 2-core runner (node's default is one less than the cores). RIPOSTE_TEST_CONCURRENCY=1
+    // runs them one by one.
+    `--test-concurrency=${process.env.RIPOSTE_TEST_CONCURRENCY ?? '2'}`,
     ...flags,
     ...targets,
   ],
