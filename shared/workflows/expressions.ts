@@ -304,18 +304,42 @@ function checkReferences(ast: AstNode, scope: ReferenceScope): string[] {
   return [...problems];
 }
 
-/** JSONata sequences are arrays with extra flags and may hold functions: hand back plain JSON-like data. */
+/** Flags JSONata (2.x) sets on the arrays it builds: sequences, singletons, tuple streams. */
+const SEQUENCE_FLAGS = ['sequence', 'keepSingleton', 'tupleStream', 'outerWrapper'] as const;
+
+/**
+ * JSONata sequences are arrays with extra flags and may hold functions: hand back plain JSON-like data. What is
+ * already plain is returned as is, not copied: `$steps.hunt.rows` is the hunt's own array of up to 100,000 rows, and
+ * a forEach over it must not build a second one. Values are never mutated after a step has output them.
+ */
 function plain(value: unknown, depth = 0): unknown {
   if (typeof value === 'function') return undefined;
   if (value === null || typeof value !== 'object' || depth > 64) return value;
-  if (Array.isArray(value)) return value.map((v) => plain(v, depth + 1)).filter((v) => v !== undefined);
-  if ((value as { _jsonata_lambda?: boolean })._jsonata_lambda) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    const p = plain(v, depth + 1);
-    if (p !== undefined) out[k] = p;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined = SEQUENCE_FLAGS.some((f) => f in value) ? [] : undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      const p = plain(v, depth + 1);
+      if (out === undefined && (p !== v || v === undefined)) out = value.slice(0, i);
+      if (out !== undefined && p !== undefined) out.push(p);
+    }
+    return out ?? value;
   }
-  return out;
+  if ((value as { _jsonata_lambda?: boolean })._jsonata_lambda) return undefined;
+  const obj = value as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  const keys = Object.keys(obj);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    const v = obj[k];
+    const p = plain(v, depth + 1);
+    if (out === undefined && (p !== v || v === undefined)) {
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j] as string] = obj[keys[j] as string];
+    }
+    if (out !== undefined && p !== undefined) out[k] = p;
+  }
+  return out ?? obj;
 }
 
 const blockedEval = (): never => {
