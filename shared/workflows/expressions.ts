@@ -580,15 +580,16 @@ export async function evaluateValue(v: CompiledValue, ctx: EvalContext): Promise
       for (const p of v.parts) out += typeof p === 'string' ? p : toText(await p.evaluate(ctx));
       return out;
     }
+    // Literal parts are taken as they are, without an await each: a forEach evaluates its steps' inputs per item.
     case 'array': {
       const items: unknown[] = [];
-      for (const i of v.items) items.push(await evaluateValue(i, ctx));
+      for (const i of v.items) items.push(i.kind === 'literal' ? i.value : await evaluateValue(i, ctx));
       return items;
     }
     case 'object': {
       const out: Record<string, unknown> = {};
       for (const [k, e] of v.entries) {
-        const r = await evaluateValue(e, ctx);
+        const r = e.kind === 'literal' ? e.value : await evaluateValue(e, ctx);
         if (r !== undefined) out[k] = r;
       }
       return out;
