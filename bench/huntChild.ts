@@ -1,4 +1,5 @@
-// One side of the hunt100k figure, in its own process so its peak RSS is its own (bench/hunt100k.ts starts it).
+// One side of the hunt100k figure, in its own process so its peak RSS is its own (bench/hunt100k.ts starts it, as
+// compiled JavaScript).
 //   riposte: the bench workflow (hunt step → forEach over every row with a trivial set step) through the real
 //            loader, composition root and engine;
 //   raw:     axios POST of the same request, then JSON.parse of the body.
@@ -15,7 +16,8 @@ import { loadQueryLibrary } from '../shared/queries';
 import { createMemoryStateStore } from '../shared/state/memoryState';
 import { loadWorkflowFile } from '../shared/workflows';
 
-export const BENCH_CONTENT = join(__dirname, 'content');
+// The compiled child (bench/hunt100k.ts runs it from a temporary build) is told where the sources are.
+export const BENCH_CONTENT = process.env.BENCH_CONTENT_DIR ?? join(__dirname, 'content');
 export const BENCH_WORKFLOW = join(BENCH_CONTENT, 'workflows', 'bench-hunt-foreach.yaml');
 export const BENCH_QUERY = 'bench-process-events';
 
