@@ -112,7 +112,45 @@ export async function readHuntingResult(chunks: AsyncIterable<Buffer | string>):
       throw invalidBody(text === END_OF_INPUT ? `it ends before the JSON does: ${reason}` : reason, bytes, e);
     }
     if (typeof out === 'symbol') return;
-    for (const token of out.values) asm.consume(token);
+    // The Assembler's own handlers, called directly: its consume() looks each one up by the token's name, which
+    // costs a tenth of the parse over 2.6 million tokens.
+    for (const t of out.values) {
+      switch (t.name) {
+        case 'keyValue':
+          asm.keyValue(t.value);
+          break;
+        case 'stringValue':
+          asm.stringValue(t.value);
+          break;
+        case 'numberValue':
+          asm.numberValue(t.value);
+          break;
+        case 'startObject':
+          asm.startObject();
+          break;
+        case 'endObject':
+          asm.endObject();
+          break;
+        case 'startArray':
+          asm.startArray();
+          break;
+        case 'endArray':
+          asm.endArray();
+          break;
+        case 'nullValue':
+          asm.nullValue();
+          break;
+        case 'trueValue':
+          asm.trueValue();
+          break;
+        case 'falseValue':
+          asm.falseValue();
+          break;
+        default:
+          // Streamed pieces (not asked for) and whitespace carry nothing the Assembler keeps.
+          break;
+      }
+    }
   };
   for await (const chunk of chunks) {
     bytes += chunk.length;

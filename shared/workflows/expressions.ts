@@ -327,19 +327,22 @@ function plain(value: unknown, depth = 0): unknown {
   }
   if ((value as { _jsonata_lambda?: boolean })._jsonata_lambda) return undefined;
   const obj = value as Record<string, unknown>;
-  let out: Record<string, unknown> | undefined;
-  const keys = Object.keys(obj);
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i] as string;
+  // Checked before anything is allocated: a forEach's rows are almost always plain already.
+  let changed = false;
+  for (const k in obj) {
     const v = obj[k];
-    const p = plain(v, depth + 1);
-    if (out === undefined && (p !== v || v === undefined)) {
-      out = {};
-      for (let j = 0; j < i; j++) out[keys[j] as string] = obj[keys[j] as string];
+    if (v === undefined || plain(v, depth + 1) !== v) {
+      changed = true;
+      break;
     }
-    if (out !== undefined && p !== undefined) out[k] = p;
   }
-  return out ?? obj;
+  if (!changed) return obj;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    const p = plain(v, depth + 1);
+    if (p !== undefined) out[k] = p;
+  }
+  return out;
 }
 
 const blockedEval = (): never => {
