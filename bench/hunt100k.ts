@@ -25,6 +25,7 @@ export const HUNT_ROWS = 100_000;
 
 interface SideRun {
   ms: number;
+  cpuMs: number;
   fetchMs?: number;
   parseMs?: number;
   bodyBytes?: number;
@@ -37,10 +38,19 @@ export interface Hunt100kResult {
   rows: number;
   bodyMb: number;
   runsPerSide: number;
-  riposte: { ms: number[]; peakRssMb: number[]; rssBeforeMb: number };
-  raw: { ms: number[]; fetchMs: number[]; parseMs: number[]; peakRssMb: number[]; rssBeforeMb: number };
+  riposte: { ms: number[]; cpuMs: number[]; peakRssMb: number[]; rssBeforeMb: number };
+  raw: {
+    ms: number[];
+    cpuMs: number[];
+    fetchMs: number[];
+    parseMs: number[];
+    peakRssMb: number[];
+    rssBeforeMb: number;
+  };
   /** median(riposte) ÷ median(raw fetch + JSON.parse). */
   ratio: number;
+  /** The same with each side's CPU time instead of wall time (context on a shared machine). */
+  cpuRatio: number;
   /** median(riposte) ÷ median(JSON.parse alone). */
   ratioToParseOnly: number;
   peakRssMb: number;
@@ -78,7 +88,7 @@ function runChild(side: 'riposte' | 'raw', env: NodeJS.ProcessEnv, outDir: strin
 }
 
 export async function measureHunt100k(options: { runs?: number } = {}): Promise<Hunt100kResult> {
-  const runs = options.runs ?? 3;
+  const runs = options.runs ?? 5;
   const sandbox = await startSandbox({ rateLimits: false });
   const dir = mkdtempSync(join(tmpdir(), 'riposte-hunt-'));
   let replay: https.Server | undefined;
@@ -153,24 +163,28 @@ export async function measureHunt100k(options: { runs?: number } = {}): Promise<
     const rawPeak = Math.max(...raw.map((r) => r.peakRssMb));
     const growth = (xs: SideRun[]): number =>
       round(Math.max(...xs.map((r) => r.peakRssMb - r.rssBeforeMb)) / bodyMb, 2);
-    const ms = (xs: SideRun[], k: 'ms' | 'fetchMs' | 'parseMs'): number[] => xs.map((r) => round(r[k] ?? NaN, 1));
+    const ms = (xs: SideRun[], k: 'ms' | 'cpuMs' | 'fetchMs' | 'parseMs'): number[] =>
+      xs.map((r) => round(r[k] ?? NaN, 1));
     return {
       rows,
       bodyMb: round(bodyMb, 1),
       runsPerSide: runs,
       riposte: {
         ms: ms(riposte, 'ms'),
+        cpuMs: ms(riposte, 'cpuMs'),
         peakRssMb: riposte.map((r) => r.peakRssMb),
         rssBeforeMb: median(riposte.map((r) => r.rssBeforeMb)),
       },
       raw: {
         ms: ms(raw, 'ms'),
+        cpuMs: ms(raw, 'cpuMs'),
         fetchMs: ms(raw, 'fetchMs'),
         parseMs: ms(raw, 'parseMs'),
         peakRssMb: raw.map((r) => r.peakRssMb),
         rssBeforeMb: median(raw.map((r) => r.rssBeforeMb)),
       },
       ratio: round(median(ms(riposte, 'ms')) / median(ms(raw, 'ms'))),
+      cpuRatio: round(median(ms(riposte, 'cpuMs')) / median(ms(raw, 'cpuMs'))),
       ratioToParseOnly: round(median(ms(riposte, 'ms')) / median(ms(raw, 'parseMs'))),
       peakRssMb: peak,
       peakRssToBody: round(peak / bodyMb, 2),

@@ -3,7 +3,9 @@
 //   riposte: the bench workflow (hunt step → forEach over every row with a trivial set step) through the real
 //            loader, composition root and engine;
 //   raw:     axios POST of the same request, then JSON.parse of the body.
-// Prints one JSON line: { ms, fetchMs?, parseMs?, bodyBytes?, rows, rssBeforeMb, peakRssMb }. Never prints tokens.
+// Prints one JSON line: { ms, cpuMs, fetchMs?, parseMs?, bodyBytes?, rows, rssBeforeMb, peakRssMb }. cpuMs is the
+// process's CPU time (user + system) over the same span: less moved than wall time by other processes on a shared box.
+// Never prints tokens.
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
@@ -23,6 +25,10 @@ export const BENCH_QUERY = 'bench-process-events';
 
 const mb = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10;
 const peakRssMb = (): number => mb(process.resourceUsage().maxRSS * 1024);
+const cpuMsSince = (start: NodeJS.CpuUsage): number => {
+  const c = process.cpuUsage(start);
+  return (c.user + c.system) / 1000;
+};
 
 async function riposte(): Promise<Record<string, unknown>> {
   const config = loadConfig(process.env);
@@ -31,6 +37,7 @@ async function riposte(): Promise<Record<string, unknown>> {
   const workflow = await loadWorkflowFile(BENCH_WORKFLOW, queries);
   await deps.tokens.getToken(); // Key Vault and Entra before the clock starts, as on a warm instance
   const rssBefore = process.memoryUsage().rss;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const report = await runWorkflow(
     workflow,
@@ -38,10 +45,11 @@ async function riposte(): Promise<Record<string, unknown>> {
     { defender: deps.defender, queries, state: createMemoryStateStore(), logger: silentLogger },
   );
   const ms = performance.now() - t0;
+  const cpuMs = cpuMsSince(cpu0);
   const each = report.steps.find((s) => s.id === 'eachRow');
   if (report.status !== 'succeeded')
     throw new Error(`bench workflow ${report.status}: ${JSON.stringify(report.error)}`);
-  return { ms, rows: each?.counts.succeeded ?? 0, rssBeforeMb: mb(rssBefore), peakRssMb: peakRssMb() };
+  return { ms, cpuMs, rows: each?.counts.succeeded ?? 0, rssBeforeMb: mb(rssBefore), peakRssMb: peakRssMb() };
 }
 
 async function raw(): Promise<Record<string, unknown>> {
@@ -51,13 +59,16 @@ async function raw(): Promise<Record<string, unknown>> {
   const body = { Query: process.env.BENCH_KQL, Timespan: 'P30D' };
   const headers = { Authorization: `Bearer ${process.env.BENCH_TOKEN}` };
   const rssBefore = process.memoryUsage().rss;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const res = await axios.post<Buffer>(url, body, { httpsAgent: agent, headers, responseType: 'arraybuffer' });
   const t1 = performance.now();
   const parsed = JSON.parse(res.data.toString('utf8')) as { results?: unknown[] };
   const t2 = performance.now();
+  const cpuMs = cpuMsSince(cpu0);
   return {
     ms: t2 - t0,
+    cpuMs,
     fetchMs: t1 - t0,
     parseMs: t2 - t1,
     bodyBytes: res.data.length,

@@ -125,6 +125,7 @@ function figuresOf(d: Details): { figures: Record<string, number>; targets: Reco
   }
   if (d.hunt100k) {
     figures.hunt100kRatio = d.hunt100k.ratio;
+    figures.hunt100kCpuRatio = d.hunt100k.cpuRatio;
     figures.hunt100kPeakRssRatio = d.hunt100k.peakRssToBody;
     figures.hunt100kPeakRssMb = d.hunt100k.peakRssMb;
     figures.hunt100kBodyMb = d.hunt100k.bodyMb;

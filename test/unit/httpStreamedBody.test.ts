@@ -9,6 +9,7 @@ import { readHuntingResult } from '../../shared/defender/huntingStream';
 import type { HuntingResult } from '../../shared/defender/types';
 import { AppError, DefenderApiError } from '../../shared/errors';
 import { createDefenderHttp } from '../../shared/http/defenderHttp';
+import { httpStatusFor } from '../../shared/httpStatus';
 import { createRateLimiter } from '../../shared/http/rateLimiter';
 import { fixtureText } from '../contracts/fixtures';
 
@@ -174,6 +175,8 @@ describe('a streamed hunting response over HTTP', () => {
     assert.equal(e.code, 'DEFENDER_HTTP');
     assert.match(e.message, /not valid JSON \(it ends before the JSON does/);
     assert.equal(requests, 1);
+    // The upstream answered something Riposte cannot use: 502 (shared/httpStatus.ts).
+    assert.equal(httpStatusFor({ code: e.code }).status, 502);
   });
 
   it('a body that stalls ends with a timeout error (retried like one), not a hang', async () => {
