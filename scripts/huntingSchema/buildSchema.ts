@@ -235,10 +235,6 @@ export function buildSchema(pages: readonly SourcedPage[]): HuntingSchema {
       if (f) functions.push(f);
     }
   }
-  for (const o of OVERRIDES) {
-    if (!tables.some((t) => t.name === o.table))
-      problems.push(`override for ${o.table}.${o.column}: no such table page`);
-  }
   if (problems.length > 0) throw new SchemaBuildError(problems);
   return { source: { ...SOURCE }, tables, functions };
 }
