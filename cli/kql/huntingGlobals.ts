@@ -47,8 +47,26 @@ export function huntingGlobals(schema: HuntingSchema = huntingSchema()): unknown
   let globals = cache.get(schema);
   if (!globals) {
     const K = kustoLanguage();
+    const T = K.Symbols.ScalarTypes;
+    const scalar: Record<KustoType, unknown> = {
+      bool: T.Bool,
+      datetime: T.DateTime,
+      decimal: T.Decimal,
+      dynamic: T.Dynamic,
+      guid: T.Guid,
+      int: T.Int,
+      long: T.Long,
+      real: T.Real,
+      string: T.String,
+      timespan: T.TimeSpan,
+    };
+    // Symbols built directly: no schema text for Kusto to parse, 65 tables at once.
     const members: unknown[] = schema.tables.map(
-      (t) => new K.Symbols.TableSymbol.$ctor7(t.name, kustoColumnList(t.columns), null),
+      (t) =>
+        new K.Symbols.TableSymbol.$ctor4(
+          t.name,
+          t.columns.map((c) => new K.Symbols.ColumnSymbol(c.name, scalar[c.type], null, null, null, null)),
+        ),
     );
     for (const f of schema.functions) {
       const { parameters, body } = functionDeclaration(f);

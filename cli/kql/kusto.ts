@@ -40,7 +40,22 @@ export interface KustoLanguage {
     };
   };
   Symbols: {
-    TableSymbol: { $ctor7: new (name: string, columns: string, description: null) => unknown };
+    TableSymbol: {
+      $ctor7: new (name: string, columns: string, description: null) => unknown;
+      $ctor4: new (name: string, columns: unknown[]) => unknown;
+    };
+    ColumnSymbol: new (
+      name: string,
+      type: unknown,
+      description: null,
+      original: null,
+      source: null,
+      examples: null,
+    ) => unknown;
+    ScalarTypes: Record<
+      'Bool' | 'DateTime' | 'Decimal' | 'Dynamic' | 'Guid' | 'Int' | 'Long' | 'Real' | 'String' | 'TimeSpan',
+      unknown
+    >;
     FunctionSymbol: { $ctor16: new (name: string, parameters: string, body: string, description: null) => unknown };
     DatabaseSymbol: { ctor: new (name: string, members: unknown[]) => unknown };
   };
