@@ -144,7 +144,11 @@ function hunting(state: SandboxState, req: SandboxRequest): Reply {
   if (!outcome.ok) return badRequest(state, req, outcome.message);
   return apiOk(state, 'graph', req, {
     '@odata.context': `${state.url}/v1.0/$metadata#microsoft.graph.security.huntingQueryResults`,
-    schema: outcome.schema,
+    // GD security-security-runhuntingquery.md: Example 1 writes name/type, another response Name/Type.
+    schema:
+      state.graphHuntingSchemaCase === 'pascal'
+        ? outcome.schema.map((c) => ({ Name: c.name, Type: c.type }))
+        : outcome.schema,
     results: outcome.rows,
   });
 }

@@ -1,6 +1,7 @@
 // The bridge to the KQL engine (sandbox/kql): runs a hunting query over the sandbox's tables and turns the result
 // into wire values; KQL failures come back as a message for a 400.
-import { apiTypeName, runKql, type KqlTable } from './kql';
+import { apiTypeName, runKql, type KqlTable, type KqlType } from './kql';
+import { kustoDatetime } from './timeFormat';
 
 export type HuntingTables = Map<string, KqlTable>;
 
@@ -20,8 +21,9 @@ function isKqlError(e: unknown): e is Error & { kind: 'syntax' | 'semantic' | 'u
   return e instanceof Error && ['syntax', 'semantic', 'unsupported'].includes((e as { kind?: string }).kind ?? '');
 }
 
-function wireValue(v: unknown): unknown {
-  if (v instanceof Date) return v.toISOString();
+function wireValue(v: unknown, type: KqlType): unknown {
+  // Kusto writes datetimes with seven fractional digits (the runHuntingQuery and advanced-hunting examples).
+  if (v instanceof Date || (type === 'datetime' && typeof v === 'string')) return kustoDatetime(v);
   if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
   return v;
 }
@@ -38,7 +40,7 @@ export function runHunting(
     const result = runKql(query, { tables, now, ...(timeWindow ? { timeWindow } : {}), maxRows: MAX_HUNTING_ROWS });
     const rows = result.rows.map((row) => {
       const out: Record<string, unknown> = {};
-      for (const c of result.columns) out[c.name] = wireValue(row[c.name]);
+      for (const c of result.columns) out[c.name] = wireValue(row[c.name], c.type);
       return out;
     });
     return {

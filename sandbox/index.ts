@@ -75,6 +75,11 @@ export interface SandboxControl {
   setRateLimits(on: boolean): void;
   /** Legacy `/api/incidents` emits `@odata.nextLink` (default off: UNCONFIRMED that the real API sends it). */
   setLegacyNextLink(on: boolean): void;
+  /**
+   * Graph runHuntingQuery's `schema` items: `{ name, type }` (default, as the page's Example 1) or `{ Name, Type }`
+   * (as the page's other response and real answers show); clients must read both.
+   */
+  setGraphHuntingSchemaCase(casing: 'camel' | 'pascal'): void;
   /** Adds a fault; several may be active, the first matching one applies. */
   injectFaults(f: FaultSpec): void;
   clearFaults(): void;
@@ -234,6 +239,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setLegacyNextLink: (on) => {
       state.legacyNextLink = on;
     },
+    setGraphHuntingSchemaCase: (casing) => {
+      state.graphHuntingSchemaCase = casing;
+    },
     injectFaults: (f) => state.faults.add(f),
     clearFaults: () => state.faults.clear(),
     counters: () => structuredClone(state.counters),
@@ -262,6 +270,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.limiter.reset();
       state.rateLimitsOn = options.rateLimits ?? true;
       state.legacyNextLink = false;
+      state.graphHuntingSchemaCase = 'camel';
       state.incidents.replaceAll(seedIncidents());
       state.huntingTables = seedTables();
       state.counters = zeroCounters();

@@ -105,6 +105,8 @@ export class SandboxState {
   huntingTables: HuntingTables;
   rateLimitsOn: boolean;
   legacyNextLink = false;
+  /** How Graph's runHuntingQuery names a schema column's fields: name/type (default) or Name/Type. */
+  graphHuntingSchemaCase: 'camel' | 'pascal' = 'camel';
   roles: string[] = [...DEFAULT_ROLES];
   counters: Counters = zeroCounters();
   log: RequestLogEntry[] = [];

@@ -4,6 +4,8 @@ import type { StoredAlert, StoredEvidence, StoredIncident } from './model';
 
 export function graphIncident(i: StoredIncident, tenantId: string, expandAlerts: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {
+    // As security-list-incidents.md's example sends each incident (its alerts carry their own type).
+    '@odata.type': '#microsoft.graph.security.incident',
     id: String(i.id),
     tenantId,
     status: i.status,
@@ -160,9 +162,27 @@ function graphEvidence(e: StoredEvidence): Record<string, unknown> {
         parentProcessCreationDateTime: e.parentProcessCreationDateTime,
         detectionStatus: 'detected',
         mdeDeviceId: e.mdeDeviceId,
-        imageFile: { fileName: e.imageFileName, filePath: e.imageFilePath, sha1: e.sha1, sha256: e.sha256 },
+        // A fileDetails, as the list-incidents example writes it; the store keeps no size or signer for images.
+        imageFile: {
+          sha1: e.sha1,
+          sha256: e.sha256,
+          fileName: e.imageFileName,
+          filePath: e.imageFilePath,
+          fileSize: null,
+          filePublisher: null,
+          signer: null,
+          issuer: null,
+        },
+        // The store keeps no parent image: null, as the API sends for an unknown property.
+        parentProcessImageFile: null,
         userAccount: e.accountName
-          ? { accountName: e.accountName, domainName: e.domainName, userSid: null, azureAdUserId: null }
+          ? {
+              accountName: e.accountName,
+              domainName: e.domainName,
+              userSid: null,
+              azureAdUserId: null,
+              userPrincipalName: null,
+            }
           : null,
       };
     case 'mailbox':

@@ -1,5 +1,6 @@
 // In-memory incidents, newest first, with the defaults a new incident gets (addIncident for paging tests).
 import type { StoredIncident } from './model';
+import { defenderTime } from '../timeFormat';
 
 export class IncidentStore {
   private items = new Map<number, StoredIncident>();
@@ -28,7 +29,7 @@ export class IncidentStore {
   add(partial: Partial<StoredIncident>, now: Date): StoredIncident {
     const id = partial.id ?? this.nextId;
     if (this.items.has(id)) throw new Error(`incident ${id} already exists`);
-    const created = partial.createdDateTime ?? now.toISOString();
+    const created = partial.createdDateTime ?? defenderTime(now);
     const incident: StoredIncident = {
       id,
       displayName: `Sandbox incident ${id}`,

@@ -2,6 +2,7 @@
 // (classification/determination compatibility, timestamps, comments, resolving alerts on resolve).
 import { compatibleDeterminations, isCompatible } from './enums';
 import type { Classification, Determination, IncidentStatus, Severity, StoredIncident } from './model';
+import { defenderTime } from '../timeFormat';
 
 export interface IncidentChange {
   status?: IncidentStatus;
@@ -35,7 +36,7 @@ export function checkDetermination(
 }
 
 export function applyChange(incident: StoredIncident, change: IncidentChange, by: string, now: Date): void {
-  const at = now.toISOString();
+  const at = defenderTime(now);
   if (change.status !== undefined) {
     incident.status = change.status;
     if (change.status === 'resolved') {
