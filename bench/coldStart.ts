@@ -1,13 +1,14 @@
 // Cold start: a fresh Node process loading the compiled Function App (every functions/*.js, so every registration)
 // against the same process loading @azure/functions alone. Compiled JS is what Azure runs, so the app is built to a
-// temporary folder with tsc (types not checked: speed, and the build's own check is `npm run build`). Both sides
+// temporary folder with tsc (bench/compile.ts). Both sides
 // first load host/fakeCore (the stand-in for the worker's @azure/functions-core, which Azure preloads), and time
 // only what follows it. Sides take turns, ≥10 runs each; medians. A third side, every function but
 // scheduledWorkflows, shows what reading the workflow schedules (YAML, needed to register the timers) costs.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compileApp } from './compile';
 import { REPO_ROOT } from './stack';
 import { median, round, summarize, type Summary } from './stats';
 
@@ -66,37 +67,12 @@ interface ProbeOutput {
   modules: number;
 }
 
-function build(outDir: string, workDir: string): number {
-  const tsconfig = join(workDir, 'tsconfig.json');
-  writeFileSync(
-    tsconfig,
-    JSON.stringify({
-      extends: join(REPO_ROOT, 'tsconfig.json'),
-      compilerOptions: {
-        rootDir: REPO_ROOT,
-        outDir,
-        sourceMap: false,
-        noCheck: true,
-        typeRoots: [join(REPO_ROOT, 'node_modules', '@types')],
-      },
-      include: [join(REPO_ROOT, 'functions', '**', '*.ts'), join(REPO_ROOT, 'host', 'fakeCore.ts')],
-    }),
-  );
-  const t0 = performance.now();
-  const tsc = require.resolve('typescript/bin/tsc');
-  const res = spawnSync(process.execPath, [tsc, '-p', tsconfig], { encoding: 'utf8' });
-  if (res.status !== 0) throw new Error(`tsc failed: ${(res.stdout + res.stderr).slice(0, 2000)}`);
-  return performance.now() - t0;
-}
-
 export async function measureColdStart(options: { runs?: number } = {}): Promise<ColdStartResult> {
   const runs = options.runs ?? 12;
   const workDir = mkdtempSync(join(tmpdir(), 'riposte-coldstart-'));
   try {
     const outDir = join(workDir, 'out');
-    const buildMs = build(outDir, workDir);
-    // The compiled files resolve packages through node_modules next to them, as in a deployed package.
-    symlinkSync(join(REPO_ROOT, 'node_modules'), join(outDir, 'node_modules'), 'dir');
+    const buildMs = compileApp(outDir, workDir, ['functions/**/*.ts', 'host/fakeCore.ts']);
     writeFileSync(join(outDir, 'probe.js'), PROBE);
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,

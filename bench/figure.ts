@@ -7,6 +7,7 @@ import { measureHunt100k } from './hunt100k';
 import { measureRateLimit } from './rateLimit';
 import { measureWarmStep } from './warmStep';
 import { measureWebhookAccept } from './webhookAccept';
+import { measureWorkflowStep } from './workflowStep';
 
 export const FIGURES = {
   warmStep: () => measureWarmStep(),
@@ -15,6 +16,7 @@ export const FIGURES = {
   coldStart: () => measureColdStart(),
   hunt100k: () => measureHunt100k(),
   webhookAccept: () => measureWebhookAccept(),
+  workflowStep: () => measureWorkflowStep(),
 } satisfies Record<string, () => Promise<unknown>>;
 
 export type FigureName = keyof typeof FIGURES;

@@ -1,10 +1,8 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { createPoisonQueue } from '../shared/automation/poisonQueue';
-import { createStorageClients } from '../shared/automation/storageClients';
 import type { AppDeps } from '../shared/deps';
 import { deepHealth, type DeepHealthOptions } from '../shared/health';
 import { toHttpResponse } from './lib/httpErrors';
-import { getDeps as defaultGetDeps } from './lib/lazy';
+import { createPoisonQueue, createStorageClients, getDeps as defaultGetDeps } from './lib/lazy';
 import { synchronousRetryBudget } from './lib/retryBudget';
 import { rejectUnknownQuery } from './lib/params';
 

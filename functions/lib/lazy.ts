@@ -13,6 +13,8 @@ type Accept = typeof import('../../shared/automation/acceptDelivery');
 type Apply = typeof import('../../shared/automation/applyTicketEvent');
 type RunRequest = typeof import('../../shared/automation/runWorkflowRequest');
 type Scheduled = typeof import('../../shared/automation/runScheduled');
+type Poison = typeof import('../../shared/automation/poisonQueue');
+type Clients = typeof import('../../shared/automation/storageClients');
 
 export const getDeps = (): AppDeps => (require('../../shared/deps') as Deps).getDeps();
 
@@ -33,3 +35,9 @@ export const runWorkflowRequest: RunRequest['runWorkflowRequest'] = (...args) =>
 
 export const runScheduled: Scheduled['runScheduled'] = (...args) =>
   (require('../../shared/automation/runScheduled') as Scheduled).runScheduled(...args);
+
+export const createPoisonQueue: Poison['createPoisonQueue'] = (...args) =>
+  (require('../../shared/automation/poisonQueue') as Poison).createPoisonQueue(...args);
+
+export const createStorageClients: Clients['createStorageClients'] = (...args) =>
+  (require('../../shared/automation/storageClients') as Clients).createStorageClients(...args);

@@ -4,7 +4,7 @@ import type { DefenderHttp } from '../http/defenderHttp';
 import type { Logger } from '../logger';
 import { classificationToWire, determinationToWire, statusToWire } from './enums';
 import { buildIncidentQuery, normaliseFilter } from './incidentQuery';
-import { mapHuntingResult } from './mapIncident';
+import { readHuntingResult } from './huntingStream';
 import { paginate, type ODataPage } from './paging';
 import type { ApiBackend, CallOptions, HuntingResult, Incident, IncidentFilter, IncidentUpdate } from './types';
 
@@ -20,19 +20,22 @@ export function checkQuery(query: unknown): string {
   return query;
 }
 
-/** Runs a hunting POST (a read, so retrying it is safe) and maps the answer to the common result. */
+/**
+ * Runs a hunting POST (a read, so retrying it is safe) and maps the answer to the common result. The body is parsed
+ * as it arrives (up to 100,000 rows), never held whole beside its rows.
+ */
 export async function postHunting(
   o: BackendClientOptions & { backend: ApiBackend; path: string; body: Record<string, string>; signal?: AbortSignal },
 ): Promise<HuntingResult> {
-  const wire = await o.http.request<unknown>({
+  const result = await o.http.request<HuntingResult>({
     method: 'POST',
     path: o.path,
     data: o.body,
     family: 'hunting',
     timeoutMs: o.huntingTimeoutMs,
     signal: o.signal,
+    readBody: readHuntingResult,
   });
-  const result = mapHuntingResult(wire);
   o.logger?.debug(`[${o.backend}Client] hunting query done`, { rowCount: result.rows.length });
   return result;
 }

@@ -173,7 +173,10 @@ function pick(w: Wire, key: string): unknown {
   return found === undefined ? undefined : w[found];
 }
 
-/** Hunting response of either backend → HuntingResult. Row objects are passed through untouched. */
+/**
+ * Hunting response of either backend → HuntingResult. The rows array and its row objects are the wire's own, not a
+ * copy (up to 100,000 rows): anything that is not an object is replaced by an empty one in place.
+ */
 export function mapHuntingResult(wire: unknown): HuntingResult {
   const w = asRecord(wire);
   const schemaRaw = pick(w, 'schema');
@@ -185,9 +188,10 @@ export function mapHuntingResult(wire: unknown): HuntingResult {
     const col = asRecord(c);
     return { name: str(pick(col, 'name')) ?? '', type: str(pick(col, 'type')) ?? '' };
   });
-  const rows = (Array.isArray(rowsRaw) ? rowsRaw : []).map(asRecord);
+  const rows: unknown[] = Array.isArray(rowsRaw) ? rowsRaw : [];
+  for (let i = 0; i < rows.length; i++) if (asRecord(rows[i]) !== rows[i]) rows[i] = {};
   const stats = pick(w, 'stats');
-  const result: HuntingResult = { schema, rows };
+  const result: HuntingResult = { schema, rows: rows as Record<string, unknown>[] };
   if (stats && typeof stats === 'object' && !Array.isArray(stats)) result.stats = stats as Record<string, unknown>;
   return result;
 }

@@ -9,6 +9,7 @@ import { toDefenderApiError } from './defenderError';
 import { RateLimitWaitError, type RateLimiter } from './rateLimiter';
 import { decideRetry } from './retry';
 import { activeRetryBudget } from './retryBudget';
+import { attemptDeadline, bufferErrorBody, type AttemptDeadline } from './streamedBody';
 
 export type ApiFamily = 'hunting' | 'incidents';
 
@@ -27,6 +28,13 @@ export interface DefenderRequest {
    * certainly never reached the server (429, connection refused, DNS). Defaults to true.
    */
   idempotent?: boolean;
+  /**
+   * Reads a 2xx body as it arrives instead of buffering it whole (hunting results: up to 100,000 rows), once per
+   * attempt; what it returns is what request() returns. A connection cut while it reads is retried like any network
+   * failure; an AppError it throws (a body that cannot be used) ends the call as is. The attempt's timeout covers
+   * the body too.
+   */
+  readBody?: (body: AsyncIterable<Buffer>) => Promise<unknown>;
 }
 
 export interface DefenderHttp {
@@ -147,6 +155,8 @@ export function createDefenderHttp(options: CreateDefenderHttpOptions): Defender
         throw e;
       }
       let raw: unknown;
+      let unusableBody = false;
+      const streamed: AttemptDeadline | undefined = req.readBody ? attemptDeadline(timeout, signal) : undefined;
       try {
         const token = await options.getToken();
         const res = await instance.request<T>({
@@ -154,17 +164,31 @@ export function createDefenderHttp(options: CreateDefenderHttpOptions): Defender
           url,
           data: req.data,
           timeout,
-          signal,
+          signal: streamed?.signal ?? signal,
           headers: { Authorization: `Bearer ${token}` },
+          ...(streamed ? { responseType: 'stream' } : {}),
         });
-        return res.data;
+        if (!streamed || !req.readBody) return res.data;
+        try {
+          const value = (await req.readBody(res.data as AsyncIterable<Buffer>)) as T;
+          // A body ended by the deadline or the caller's stop can look like one that simply ended early.
+          streamed.signal.throwIfAborted();
+          return value;
+        } catch (e) {
+          unusableBody = e instanceof AppError && !streamed.signal.aborted;
+          (res.data as { destroy?: () => void }).destroy?.();
+          throw e;
+        }
       } catch (e) {
-        raw = e;
+        raw = streamed?.timedOut() ?? e;
+        if (streamed && !unusableBody) await bufferErrorBody(raw);
       } finally {
+        streamed?.dispose();
         // The slot counts from now for one window: the server saw the request at the latest now.
         release();
       }
       if (signal?.aborted) throw signal.reason;
+      if (unusableBody) throw raw;
       // AuthError / SecretError from getToken (instanceof, not isAppError: its shape check also matches AxiosError):
       // Entra ID or Key Vault down is retried like a network failure (nothing was sent); a refusal passes through.
       if (raw instanceof AppError) {

@@ -304,14 +304,41 @@ function checkReferences(ast: AstNode, scope: ReferenceScope): string[] {
   return [...problems];
 }
 
-/** JSONata sequences are arrays with extra flags and may hold functions: hand back plain JSON-like data. */
+/** Flags JSONata (2.x) sets on the arrays it builds: sequences, singletons, tuple streams. */
+const SEQUENCE_FLAGS = ['sequence', 'keepSingleton', 'tupleStream', 'outerWrapper'] as const;
+
+/**
+ * JSONata sequences are arrays with extra flags and may hold functions: hand back plain JSON-like data. What is
+ * already plain is returned as is, not copied: `$steps.hunt.rows` is the hunt's own array of up to 100,000 rows, and
+ * a forEach over it must not build a second one. Values are never mutated after a step has output them.
+ */
 function plain(value: unknown, depth = 0): unknown {
   if (typeof value === 'function') return undefined;
   if (value === null || typeof value !== 'object' || depth > 64) return value;
-  if (Array.isArray(value)) return value.map((v) => plain(v, depth + 1)).filter((v) => v !== undefined);
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined = SEQUENCE_FLAGS.some((f) => f in value) ? [] : undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      const p = plain(v, depth + 1);
+      if (out === undefined && (p !== v || v === undefined)) out = value.slice(0, i);
+      if (out !== undefined && p !== undefined) out.push(p);
+    }
+    return out ?? value;
+  }
   if ((value as { _jsonata_lambda?: boolean })._jsonata_lambda) return undefined;
+  const obj = value as Record<string, unknown>;
+  // Checked before anything is allocated: a forEach's rows are almost always plain already.
+  let changed = false;
+  for (const k in obj) {
+    const v = obj[k];
+    if (v === undefined || plain(v, depth + 1) !== v) {
+      changed = true;
+      break;
+    }
+  }
+  if (!changed) return obj;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
+  for (const [k, v] of Object.entries(obj)) {
     const p = plain(v, depth + 1);
     if (p !== undefined) out[k] = p;
   }
@@ -556,15 +583,16 @@ export async function evaluateValue(v: CompiledValue, ctx: EvalContext): Promise
       for (const p of v.parts) out += typeof p === 'string' ? p : toText(await p.evaluate(ctx));
       return out;
     }
+    // Literal parts are taken as they are, without an await each: a forEach evaluates its steps' inputs per item.
     case 'array': {
       const items: unknown[] = [];
-      for (const i of v.items) items.push(await evaluateValue(i, ctx));
+      for (const i of v.items) items.push(i.kind === 'literal' ? i.value : await evaluateValue(i, ctx));
       return items;
     }
     case 'object': {
       const out: Record<string, unknown> = {};
       for (const [k, e] of v.entries) {
-        const r = await evaluateValue(e, ctx);
+        const r = e.kind === 'literal' ? e.value : await evaluateValue(e, ctx);
         if (r !== undefined) out[k] = r;
       }
       return out;

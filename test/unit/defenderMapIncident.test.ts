@@ -124,6 +124,15 @@ describe('mapHuntingResult', () => {
     });
     assert.deepEqual(legacy, { ...graph, stats: { ExecutionTime: 0.09 } });
   });
+  it('normalises in place: the rows are the wire’s own array and objects, not a copy (up to 100,000 rows)', () => {
+    const results: unknown[] = [{ a: 1 }, 'not a row', { b: 2 }];
+    const first = results[0];
+    const r = mapHuntingResult({ schema: [], results });
+    assert.equal(r.rows, results);
+    assert.equal(r.rows[0], first);
+    assert.deepEqual(r.rows, [{ a: 1 }, {}, { b: 2 }]);
+  });
+
   it('refuses a body that is not a hunting result', () => {
     assert.throws(() => mapHuntingResult({ value: [] }), /without schema or results/);
   });

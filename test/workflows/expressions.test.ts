@@ -125,6 +125,29 @@ describe('templates', () => {
     const list = (await value('${ $steps.list.incidents.id }')) as unknown[] & { sequence?: boolean };
     assert.equal(list.sequence, undefined);
   });
+
+  it('hands back a step’s own data, not a copy: a forEach over $steps.<hunt>.rows holds the rows once', async () => {
+    const rows = [
+      { DeviceName: 'a', Extra: { n: [1, 2] } },
+      { DeviceName: 'b', Extra: {} },
+    ];
+    const c = { ...ctx(), steps: { hunt: { rows } } };
+    const s = scope({ visible: new Set(['hunt']), all: new Map([['hunt', 'steps[0]']]) });
+    const evaluate = async (src: string) => {
+      const r = compileExpression(src, s);
+      assert.ok('expression' in r, JSON.stringify(r));
+      return r.expression.evaluate(c);
+    };
+    assert.equal(await evaluate('$steps.hunt.rows'), rows);
+    const filtered = (await evaluate('$steps.hunt.rows[DeviceName = "b"]')) as unknown;
+    assert.equal(filtered, rows[1]);
+    const both = (await evaluate('$steps.hunt.rows[DeviceName in ["a", "b"]]')) as unknown[];
+    assert.equal(both[0], rows[0]);
+    // What must change still does: an object holding a function loses that key, in a copy.
+    const made = (await evaluate('{"row": $steps.hunt.rows[0], "f": function($x) { $x }}')) as Record<string, unknown>;
+    assert.deepEqual(made, { row: rows[0] });
+    assert.equal(made.row, rows[0]);
+  });
 });
 
 describe('reference checks', () => {
