@@ -37,6 +37,11 @@ export interface AppConfig {
   backgroundMaxRetries: number;
   /** An HTTP invocation stops retrying so it answers (503 + Retry-After) this long after the request arrived. */
   httpDeadlineMs: number;
+  /**
+   * Leases on pending writes, scheduled windows and running requests: renewed every third of this while their
+   * holder works, so a holder that died holds them up no longer than this (LEASE_SECONDS, at most 60).
+   */
+  leaseMs: number;
   maxRetryAfterMs: number;
   rateLimits: { hunting: RateLimitWindow[]; incidents: RateLimitWindow[] };
   /** Folder holding the security team's content: queries/, workflows/, mappings/. */
@@ -87,6 +92,7 @@ export const SETTINGS = [
   'BACKGROUND_MAX_RETRIES',
   'HTTP_DEADLINE_SECONDS',
   'MAX_RETRY_AFTER_SECONDS',
+  'LEASE_SECONDS',
   'RATE_LIMIT_WINDOW_SCALE',
   'CONTENT_DIR',
   'AzureWebJobsStorage',
@@ -210,6 +216,9 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   // 230 s is where Azure's front end answers 504 whatever the function does (Functions docs, functions-scale.md).
   const httpDeadlineMs = number('HTTP_DEADLINE_SECONDS', 100, 1, 230) * 1000;
   const maxRetryAfterMs = number('MAX_RETRY_AFTER_SECONDS', 60, 0, 900) * 1000;
+  // At most a minute: a crashed instance delays nothing longer. Below a second a renewal round-trip to storage
+  // (tens of ms, seconds under the SDK's retries) would eat the lease; tests use 1-3 s to scale time down.
+  const leaseMs = number('LEASE_SECONDS', 60, 1, 60) * 1000;
   const scale = number('RATE_LIMIT_WINDOW_SCALE', 1, 0.001, 1);
 
   const contentOverride = text('CONTENT_DIR');
@@ -267,6 +276,7 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     backgroundMaxRetries,
     httpDeadlineMs,
     maxRetryAfterMs,
+    leaseMs,
     // Documented quotas (defender-api.md §1.2, §1.3): hunting 45/min and 1,500/hour; incidents 50/min and 1,500/hour.
     rateLimits: {
       hunting: [
