@@ -15,7 +15,8 @@ import { canonicalJson } from '../engine/writeGuard';
 import { InProgressError } from '../engine/inProgressError';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
-import { LeaseLostError, type KeptLease } from '../state/heartbeat';
+import type { KeptLease } from '../state/heartbeat';
+import { holdRecord } from '../state/heldRecord';
 import { MAX_STORED_BODY_CHARS, type IdempotencyRecord, type StateStore, type Version } from '../state/types';
 
 export interface IdempotencyOptions {
@@ -176,33 +177,31 @@ function admitted(
   o: IdempotencyOptions,
   logger: Logger,
 ): Admission {
-  // Renewals move the record's version: every change to it goes through here, one at a time.
-  let current: Version | undefined = version;
-  let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: (at: Version) => Promise<T>): Promise<T | undefined> => {
-    const next = chain.then(() => (current === undefined ? undefined : fn(current)));
-    chain = next.catch(() => undefined);
-    return next;
-  };
-  const label = `the idempotency key of run ${running.runId}`;
+  // Kept alive by the request's heartbeat (runWorkflowRequest) while it runs.
+  const held = holdRecord(
+    {
+      label: `the idempotency key of run ${running.runId}`,
+      leaseMs: o.leaseMs,
+      renew: (at) =>
+        state.replaceIdempotency(
+          workflow,
+          { ...running, leaseUntil: new Date(o.now().getTime() + o.leaseMs).toISOString() },
+          at,
+        ),
+    },
+    version,
+  );
   const release = async (): Promise<void> => {
-    const deleted = await serial((at) => state.deleteIdempotency(workflow, running.key, at));
-    current = undefined;
+    let deleted = false;
+    await held.change(async (at) => {
+      deleted = await state.deleteIdempotency(workflow, running.key, at);
+      return undefined;
+    });
     if (!deleted) logger.warn('[http] idempotency record changed before release', { workflow, runId: running.runId });
   };
   return {
     kind: 'run',
-    lease: {
-      label,
-      leaseMs: o.leaseMs,
-      renew: async () => {
-        await serial(async (at) => {
-          const leaseUntil = new Date(o.now().getTime() + o.leaseMs).toISOString();
-          current = await state.replaceIdempotency(workflow, { ...running, leaseUntil }, at);
-          if (current === undefined) throw new LeaseLostError(label);
-        });
-      },
-    },
+    lease: held.lease,
     async finish(answer): Promise<void> {
       if (!isFinal(answer.status)) return release();
       const now = o.now().toISOString();
@@ -213,8 +212,7 @@ function admitted(
         updatedAt: now,
         response: { status: answer.status, headers: answer.headers, body: storedBody(answer.report) },
       };
-      const stored = await serial((at) => state.replaceIdempotency(workflow, done, at));
-      current = undefined;
+      const stored = await held.change((at) => state.replaceIdempotency(workflow, done, at));
       if (stored === undefined)
         logger.warn('[http] idempotency record changed before the answer was stored; a retry runs again', {
           workflow,

@@ -10,8 +10,8 @@ import type { Logger } from '../logger';
 import type { StepChange } from '../steps/types';
 import { computePatch, toClientUpdate } from '../steps/updateIncident';
 import type { Heartbeat } from '../state/heartbeat';
+import { holdRecord } from '../state/heldRecord';
 import type { StateStore, WriteRecord } from '../state/types';
-import { holdWrite } from './heldWrite';
 import { markerIdOf } from './writeGuard';
 
 export interface ReplayOptions {
@@ -77,9 +77,13 @@ export async function replayPendingWrites(changes: StepChange[], o: ReplayOption
     const claimed = claimedAt(now);
     const v = await o.state.replaceWrite(o.workflow, claimed, version);
     if (v === undefined) continue;
-    const held = holdWrite(
-      { ...o, label: `the pending write to incident ${record.incidentId}` },
-      () => claimedAt(o.now()),
+    const held = holdRecord(
+      {
+        label: `the pending write to incident ${record.incidentId}`,
+        leaseMs: o.leaseMs,
+        heartbeat: o.heartbeat,
+        renew: (at) => o.state.replaceWrite(o.workflow, claimedAt(o.now()), at),
+      },
       v,
     );
     const call = o.signal ? { signal: o.signal } : {};

@@ -12,8 +12,8 @@
 // read back → done or released; read-back failed too → still pending with its intent, lease ended.
 import { createHash } from 'node:crypto';
 import type { Heartbeat } from '../state/heartbeat';
+import { holdRecord, type HeldRecord } from '../state/heldRecord';
 import type { StateStore, Version, WriteRecord } from '../state/types';
-import { holdWrite, type HeldWrite } from './heldWrite';
 import { InProgressError } from './inProgressError';
 import type { PreparedWrite, WriteGuard } from '../steps/types';
 
@@ -69,7 +69,7 @@ export function createWriteGuard(o: WriteGuardOptions): WriteGuard {
       const key = writeKey(o, incidentId, intent);
       const markerId = markerIdOf(key);
       let current = await o.state.getWrite(o.workflow, key);
-      let held: HeldWrite | undefined;
+      let held: HeldRecord | undefined;
       let intentJson: string | undefined;
       const record = (state: WriteRecord['state']): WriteRecord => {
         const now = o.now();
@@ -96,7 +96,15 @@ export function createWriteGuard(o: WriteGuardOptions): WriteGuard {
           intentJson = json !== undefined && json.length <= MAX_INTENT_CHARS ? json : undefined;
           // Three rounds are enough: each lost race means someone else changed the record, and we re-read it.
           const hold = (version: Version): void => {
-            held = holdWrite({ ...o, label: `the write to incident ${incidentId}` }, () => record('pending'), version);
+            held = holdRecord(
+              {
+                label: `the write to incident ${incidentId}`,
+                leaseMs: o.leaseMs,
+                heartbeat: o.heartbeat,
+                renew: (at) => o.state.replaceWrite(o.workflow, record('pending'), at),
+              },
+              version,
+            );
           };
           for (let round = 0; round < 3; round++) {
             if (!current) {
