@@ -13,6 +13,8 @@ type Accept = typeof import('../../shared/automation/acceptDelivery');
 type Apply = typeof import('../../shared/automation/applyTicketEvent');
 type RunRequest = typeof import('../../shared/automation/runWorkflowRequest');
 type Scheduled = typeof import('../../shared/automation/runScheduled');
+type RunStatus = typeof import('../../shared/automation/asyncRunStatus');
+type Continue = typeof import('../../shared/automation/continueAsyncRun');
 
 export const getDeps = (): AppDeps => (require('../../shared/deps') as Deps).getDeps();
 
@@ -33,3 +35,9 @@ export const runWorkflowRequest: RunRequest['runWorkflowRequest'] = (...args) =>
 
 export const runScheduled: Scheduled['runScheduled'] = (...args) =>
   (require('../../shared/automation/runScheduled') as Scheduled).runScheduled(...args);
+
+export const asyncRunStatus: RunStatus['asyncRunStatus'] = (...args) =>
+  (require('../../shared/automation/asyncRunStatus') as RunStatus).asyncRunStatus(...args);
+
+export const continueAsyncRun: Continue['continueAsyncRun'] = (...args) =>
+  (require('../../shared/automation/continueAsyncRun') as Continue).continueAsyncRun(...args);
