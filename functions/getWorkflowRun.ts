@@ -6,8 +6,10 @@ import { asyncRunStatus, getAutomation as defaultGetAutomation } from './lib/laz
 import { rejectUnknownQuery } from './lib/params';
 
 /**
- * GET /api/workflows/runs/{runId}: the status URL of an asynchronous run (the `Location` of its 202). 202 with
- * Location and Retry-After while it runs; its report with the status it maps to once done; 404 once it has expired.
+ * GET /api/workflows/{name}/runs/{runId}: the status URL of an asynchronous run (the `Location` of its 202). 202
+ * with Location and Retry-After while it runs; its report with the status it maps to once done; 404 once it has
+ * expired, or under another workflow's name. Function-level auth like runWorkflow: in Azure a function-specific key
+ * is per function, so a caller keyed for runWorkflow needs the same key set on this one (docs/recipes.md).
  */
 export function makeGetWorkflowRun(getAutomation: () => Promise<Automation> = defaultGetAutomation) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
@@ -15,6 +17,7 @@ export function makeGetWorkflowRun(getAutomation: () => Promise<Automation> = de
       rejectUnknownQuery(req, []);
       const { status, headers, body } = await asyncRunStatus(
         await getAutomation(),
+        req.params.name ?? '',
         req.params.runId ?? '',
         loggerFromContext(ctx),
       );
@@ -33,6 +36,6 @@ export const getWorkflowRun = makeGetWorkflowRun();
 app.http('getWorkflowRun', {
   methods: ['GET'],
   authLevel: 'function',
-  route: 'workflows/runs/{runId}',
+  route: 'workflows/{name}/runs/{runId}',
   handler: getWorkflowRun,
 });

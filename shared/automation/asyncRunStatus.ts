@@ -1,4 +1,4 @@
-// GET on an asynchronous run's status URL (asyncRuns.ts): 202 with Location and Retry-After while it is queued or
+// GET on an asynchronous run's status URL (asyncRuns.ts; /api/workflows/{name}/runs/{runId}): 202 with Location and Retry-After while it is queued or
 // running, its final answer (the run report with the status it maps to, shared/httpStatus.ts) once done, 404 once
 // its report has expired (RUN_REPORT_RETENTION_HOURS; the expired record is deleted on the way). A poll that finds
 // the run's holder dead (its lease ended while running) queues the run again, so a crash delays it by a lease, not
@@ -30,6 +30,7 @@ export interface RunStatusAnswer {
  */
 export async function asyncRunStatus(
   automation: Pick<Automation, 'engine' | 'asyncRuns'>,
+  workflow: string,
   runId: string,
   logger: Logger,
 ): Promise<RunStatusAnswer> {
@@ -37,11 +38,12 @@ export async function asyncRunStatus(
   const now = (automation.engine.now ?? ((): Date => new Date()))();
   const gone = (): RunNotFoundError =>
     new RunNotFoundError(
-      `No workflow run ${RUN_ID.test(runId) ? runId : 'with this id'} is known: unknown, or its report has expired (reports are kept RUN_REPORT_RETENTION_HOURS after the run's last change)`,
+      `No run ${RUN_ID.test(runId) ? runId : 'with this id'} of this workflow is known: unknown, or its report has expired (reports are kept RUN_REPORT_RETENTION_HOURS after the run's last change)`,
     );
   if (!RUN_ID.test(runId)) throw gone();
   const found = await state.getRun(runId);
-  if (!found) throw gone();
+  // Another workflow's run is not found here, the same answer as an unknown id: the URL names both.
+  if (!found || found.record.workflow !== workflow) throw gone();
   let { record } = found;
   if (Date.parse(record.expiresAt) <= now.getTime()) {
     // Purged here rather than left for the hourly purge: what a 404 says is then also true of storage.

@@ -61,9 +61,12 @@ export const POLL_RETRY_AFTER_SECONDS = 10;
 
 export const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** `<base>/api/workflows/runs/<id>`: absolute from WEBSITE_HOSTNAME, never from the request's Host header. */
-export function statusUrl(baseUrl: string | undefined, runId: string): string {
-  return `${baseUrl ?? ''}/api/workflows/runs/${runId}`;
+/**
+ * `<base>/api/workflows/<workflow>/runs/<id>`: absolute from WEBSITE_HOSTNAME, never from the request's Host header.
+ * The workflow's name is part of it: a run is found only under the workflow it belongs to.
+ */
+export function statusUrl(baseUrl: string | undefined, workflow: string, runId: string): string {
+  return `${baseUrl ?? ''}/api/workflows/${encodeURIComponent(workflow)}/runs/${runId}`;
 }
 
 /** The 202 for a run not yet done: Location, Retry-After, and the body saying where the report will be. */
@@ -72,7 +75,7 @@ export function acceptedAnswer(
   runs: Pick<AsyncRuns, 'baseUrl'>,
   extraHeaders: Record<string, string> = {},
 ): RequestAnswer {
-  const url = statusUrl(runs.baseUrl, record.runId);
+  const url = statusUrl(runs.baseUrl, record.workflow, record.runId);
   const handoff = JSON.parse(record.handoff) as RunHandoff;
   return {
     status: 202,

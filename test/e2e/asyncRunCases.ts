@@ -14,7 +14,7 @@ import { errorOf, startHarness, storedIncident, type Harness, type Reply } from 
 const INCIDENT = 3311;
 const DEADLINE_SECONDS = 6;
 const RUN_URL =
-  /^http:\/\/127\.0\.0\.1:\d+\/api\/workflows\/runs\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  /^http:\/\/127\.0\.0\.1:\d+\/api\/workflows\/[a-z-]+\/runs\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface Accepted {
   runId: string;
@@ -174,6 +174,11 @@ export function describeAsyncRuns(api: 'graph' | 'legacy'): void {
       const done = (await poll(run.statusUrl)).at(-1) as Reply;
       assert.equal(done.status, 200, done.text);
       const path = new URL(run.statusUrl).pathname;
+      // While it is kept: only under its own workflow's name, and only with the function key.
+      const elsewhere = await h.call('GET', path.replace('/ticket-closed-resolve/', '/stale-incident-triage/'));
+      assert.equal(elsewhere.status, 404, 'another workflow’s URL does not read this run');
+      assert.equal((await h.call('GET', path, { key: false })).status, 401);
+      assert.equal((await h.call('GET', path)).text, done.text, 'polled again: the same report');
       const expired = await (async () => {
         for (const until = Date.now() + 60_000; Date.now() < until;) {
           const r = await h.call('GET', path);
@@ -185,11 +190,12 @@ export function describeAsyncRuns(api: 'graph' | 'legacy'): void {
       assert.equal(expired.status, 404, expired.text);
       assert.deepEqual([errorOf(expired).code, errorOf(expired).field], ['NOT_FOUND', 'runId']);
       // Unknown and malformed ids are 404 too.
-      const unknown = await h.call('GET', '/api/workflows/runs/00000000-0000-4000-8000-000000000000');
-      const malformed = await h.call('GET', '/api/workflows/runs/..%2F..%2Fadmin');
+      const unknown = await h.call(
+        'GET',
+        '/api/workflows/ticket-closed-resolve/runs/00000000-0000-4000-8000-000000000000',
+      );
+      const malformed = await h.call('GET', '/api/workflows/ticket-closed-resolve/runs/..%2F..%2Fadmin');
       assert.deepEqual([unknown.status, malformed.status], [404, 404]);
-      // Function-key auth, like every other workflow endpoint.
-      assert.equal((await h.call('GET', path, { key: false })).status, 401);
     });
   });
 }
