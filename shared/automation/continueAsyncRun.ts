@@ -3,8 +3,8 @@
 // same run id, idempotency key and start time — so the writes its synchronous part made are found done and the ones
 // it left pending are finished by the same owner at once — and stores the final answer. A run throttled for longer
 // than the background budget waits (the message comes back after the quota's Retry-After) up to MAX_ATTEMPTS times.
-// A duplicate message, or one for a run another live instance holds, changes nothing; a run whose holder died is
-// taken over by the message's redelivery, or sooner by a poll (asyncRunStatus.ts) once the lease has ended.
+// A duplicate message changes nothing; one for a run another instance holds comes back once that lease ends, so a
+// run whose holder died is taken over within a lease of its last renewal (a poll, asyncRunStatus.ts, does it too).
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_LEASE_MS, runWorkflow, type RunHandoff, type RunReport } from '../engine';
 import { AppError, InputError, toError } from '../errors';
@@ -84,8 +84,17 @@ export async function continueAsyncRun(
       if (!current) return { status: 'skipped', reason: 'no such run (expired and purged)' };
       const r = current.record;
       if (r.state === 'done') return { status: 'skipped', reason: 'already done' };
-      if (r.state === 'running' && r.leaseUntil !== undefined && Date.parse(r.leaseUntil) > now().getTime())
-        return { status: 'skipped', reason: `another instance is running it (lease until ${r.leaseUntil})` };
+      if (r.state === 'running' && r.leaseUntil !== undefined && Date.parse(r.leaseUntil) > now().getTime()) {
+        // A second message (a redelivery, a poll's requeue) while its holder lives. Look again once that lease has
+        // ended: a live holder will have renewed it (this repeats, one message per lease, until the run is done); a
+        // dead one will not, and the run is taken over then, whether anyone polls or not.
+        const delayMs = Math.max(1000, Date.parse(r.leaseUntil) - now().getTime() + 1000);
+        await asyncRuns.queue.send(message, { delayMs });
+        return {
+          status: 'skipped',
+          reason: `another instance is running it (lease until ${r.leaseUntil}); looks again in ${delayMs} ms`,
+        };
+      }
       const running: AsyncRunRecord = {
         ...r,
         state: 'running',
