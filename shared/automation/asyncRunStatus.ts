@@ -59,26 +59,30 @@ export async function asyncRunStatus(
     return { status, headers, body };
   }
   if (record.state === 'running' && record.leaseUntil !== undefined && Date.parse(record.leaseUntil) <= now.getTime())
-    record = await requeue(automation, record, found.version, logger);
+    record = await requeue(automation, record, found.version, now, logger);
   const accepted = acceptedAnswer(record, automation.asyncRuns);
   return { status: accepted.status, headers: accepted.headers, body: accepted.report };
 }
 
-/** The holder died: queue the run again (once: the ETag lets one poll of many do it). */
+/**
+ * The holder died: queue the run again. The message goes first, so a record marked queued always has one on its way
+ * (a send that fails leaves the record as it was, and the poll answers 503); of several polls at once, the ETag lets
+ * one mark it, and the other messages find it taken and change nothing.
+ */
 async function requeue(
   automation: Pick<Automation, 'engine' | 'asyncRuns'>,
   record: AsyncRunRecord,
   version: string,
+  now: Date,
   logger: Logger,
 ): Promise<AsyncRunRecord> {
-  const now = Date.now();
   const queued = unheld(record, {
     state: 'queued',
-    updatedAt: new Date(now).toISOString(),
-    expiresAt: new Date(now + automation.asyncRuns.retentionMs).toISOString(),
+    updatedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + automation.asyncRuns.retentionMs).toISOString(),
   });
-  if ((await automation.engine.state.replaceRun(queued, version)) === undefined) return record;
   await automation.asyncRuns.queue.send({ kind: 'workflowRun', runId: record.runId } satisfies AsyncRunMessage);
+  if ((await automation.engine.state.replaceRun(queued, version)) === undefined) return record;
   logger.warn('[async-run] its instance died; queued again', { runId: record.runId, holder: record.holder });
   return queued;
 }
