@@ -37,6 +37,11 @@ export interface AppConfig {
   backgroundMaxRetries: number;
   /** An HTTP invocation stops retrying so it answers (503 + Retry-After) this long after the request arrived. */
   httpDeadlineMs: number;
+  /**
+   * Leases on pending writes, scheduled windows and running requests: renewed every third of this while their
+   * holder works, so a holder that died holds them up no longer than this (LEASE_SECONDS, at most 60).
+   */
+  leaseMs: number;
   maxRetryAfterMs: number;
   rateLimits: { hunting: RateLimitWindow[]; incidents: RateLimitWindow[] };
   /** Folder holding the security team's content: queries/, workflows/, mappings/. */
@@ -53,6 +58,12 @@ export interface AppConfig {
   /** Word in the marker that ends every comment Riposte writes (`[riposte:ab12cd34]`). */
   markerText: string;
   ticketEventsQueue: string;
+  /** Queue of workflow runs answered 202 over HTTP and continued in the background (WORKFLOW_RUNS_QUEUE). */
+  workflowRunsQueue: string;
+  /** How long an asynchronous run's report stays readable at its status URL after its last change. */
+  runReportRetentionMs: number;
+  /** The app's own base URL (publicBaseUrl below); undefined when WEBSITE_HOSTNAME is not set. */
+  publicBaseUrl: string | undefined;
   /** Workflow that applies ticket events from the queue. */
   ticketSyncWorkflow: string;
   /** Must equal host.json extensions.queues.maxDequeueCount: the last attempt writes the reason to the poison queue. */
@@ -87,6 +98,7 @@ export const SETTINGS = [
   'BACKGROUND_MAX_RETRIES',
   'HTTP_DEADLINE_SECONDS',
   'MAX_RETRY_AFTER_SECONDS',
+  'LEASE_SECONDS',
   'RATE_LIMIT_WINDOW_SCALE',
   'CONTENT_DIR',
   'AzureWebJobsStorage',
@@ -94,6 +106,8 @@ export const SETTINGS = [
   'DRY_RUN',
   'MARKER_TEXT',
   'TICKET_EVENTS_QUEUE',
+  'WORKFLOW_RUNS_QUEUE',
+  'RUN_REPORT_RETENTION_HOURS',
   'TICKET_SYNC_WORKFLOW',
   'QUEUE_MAX_DEQUEUE_COUNT',
   'WEBHOOK_MAX_BODY_BYTES',
@@ -210,6 +224,9 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   // 230 s is where Azure's front end answers 504 whatever the function does (Functions docs, functions-scale.md).
   const httpDeadlineMs = number('HTTP_DEADLINE_SECONDS', 100, 1, 230) * 1000;
   const maxRetryAfterMs = number('MAX_RETRY_AFTER_SECONDS', 60, 0, 900) * 1000;
+  // At most a minute: a crashed instance delays nothing longer. Below a second a renewal round-trip to storage
+  // (tens of ms, seconds under the SDK's retries) would eat the lease; tests use 1-3 s to scale time down.
+  const leaseMs = number('LEASE_SECONDS', 60, 1, 60) * 1000;
   const scale = number('RATE_LIMIT_WINDOW_SCALE', 1, 0.001, 1);
 
   const contentOverride = text('CONTENT_DIR');
@@ -231,6 +248,9 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     return v;
   };
   const ticketEventsQueue = queueName('TICKET_EVENTS_QUEUE', 'riposte-ticket-events');
+  const workflowRunsQueue = queueName('WORKFLOW_RUNS_QUEUE', 'riposte-workflow-runs');
+  // Fractions of an hour are for tests; Logic Apps keeps a run's history 90 days at most.
+  const runReportRetentionMs = number('RUN_REPORT_RETENTION_HOURS', 24, 0.001, 2160) * 3_600_000;
   const ticketSyncWorkflow = text('TICKET_SYNC_WORKFLOW') ?? 'ticket-sync';
   const queueMaxDequeueCount = number('QUEUE_MAX_DEQUEUE_COUNT', 5, 1, 100);
   const webhookMaxBodyBytes = number('WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024);
@@ -267,6 +287,7 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     backgroundMaxRetries,
     httpDeadlineMs,
     maxRetryAfterMs,
+    leaseMs,
     // Documented quotas (defender-api.md §1.2, §1.3): hunting 45/min and 1,500/hour; incidents 50/min and 1,500/hour.
     rateLimits: {
       hunting: [
@@ -284,6 +305,9 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     dryRun,
     markerText,
     ticketEventsQueue,
+    workflowRunsQueue,
+    runReportRetentionMs,
+    publicBaseUrl: publicBaseUrl(env),
     ticketSyncWorkflow,
     queueMaxDequeueCount,
     webhookMaxBodyBytes,

@@ -1,6 +1,15 @@
 // In-memory StateStore for unit tests and dry local runs: same semantics as the Table store (insert-if-absent,
 // compare-and-swap by version, watermark never moves backwards), nothing survives the process.
-import type { IdempotencyRecord, PendingWindow, StateStore, Version, WatermarkState, WriteRecord } from './types';
+import {
+  sameWindowClaim,
+  type AsyncRunRecord,
+  type IdempotencyRecord,
+  type PendingWindow,
+  type StateStore,
+  type Version,
+  type WatermarkState,
+  type WriteRecord,
+} from './types';
 
 export interface MemoryStateStore extends StateStore {
   /** Every write record, for assertions. */
@@ -12,6 +21,7 @@ export function createMemoryStateStore(): MemoryStateStore {
   const marks = new Map<string, { watermark: string | undefined; pending: PendingWindow | undefined }>();
   const writes = new Map<string, { record: WriteRecord; version: number }>();
   const requests = new Map<string, { record: IdempotencyRecord; version: number }>();
+  const runs = new Map<string, { record: AsyncRunRecord; version: number }>();
   let counter = 0;
   const id = (workflow: string, key: string): string => `${workflow}\u0000${key}`;
   const copy = (r: IdempotencyRecord): IdempotencyRecord => structuredClone(r);
@@ -21,14 +31,25 @@ export function createMemoryStateStore(): MemoryStateStore {
       const m = marks.get(workflow);
       return { workflow, watermark: m?.watermark, pending: m?.pending ? { ...m.pending } : undefined };
     },
-    async beginWindow(workflow, pending): Promise<void> {
+    async claimWindow(workflow, pending, expected): Promise<boolean> {
       const m = marks.get(workflow) ?? { watermark: undefined, pending: undefined };
+      if (!sameWindowClaim(m.pending, expected)) return false;
       marks.set(workflow, { ...m, pending: { ...pending } });
+      return true;
     },
-    async completeWindow(workflow, runId, end): Promise<void> {
+    async renewWindow(workflow, runId, holder, leaseUntil): Promise<boolean> {
+      const m = marks.get(workflow);
+      if (!m?.pending || m.pending.runId !== runId || m.pending.holder !== holder) return false;
+      marks.set(workflow, { ...m, pending: { ...m.pending, leaseUntil } });
+      return true;
+    },
+    async completeWindow(workflow, runId, end, holder): Promise<void> {
       const m = marks.get(workflow) ?? { watermark: undefined, pending: undefined };
       const watermark = m.watermark !== undefined && Date.parse(m.watermark) > Date.parse(end) ? m.watermark : end;
-      marks.set(workflow, { watermark, pending: m.pending?.runId === runId ? undefined : m.pending });
+      const mine =
+        m.pending?.runId === runId &&
+        (holder === undefined || m.pending.holder === undefined || m.pending.holder === holder);
+      marks.set(workflow, { watermark, pending: mine ? undefined : m.pending });
     },
     async getWrite(workflow, key): Promise<{ record: WriteRecord; version: Version } | undefined> {
       const w = writes.get(id(workflow, key));
@@ -77,6 +98,29 @@ export function createMemoryStateStore(): MemoryStateStore {
       const k = id(workflow, key);
       if (String(requests.get(k)?.version) !== version) return false;
       return requests.delete(k);
+    },
+    async getRun(runId): Promise<{ record: AsyncRunRecord; version: Version } | undefined> {
+      const r = runs.get(runId);
+      return r ? { record: structuredClone(r.record), version: String(r.version) } : undefined;
+    },
+    async createRun(record): Promise<Version | undefined> {
+      if (runs.has(record.runId)) return undefined;
+      runs.set(record.runId, { record: structuredClone(record), version: ++counter });
+      return String(counter);
+    },
+    async replaceRun(record, version): Promise<Version | undefined> {
+      if (String(runs.get(record.runId)?.version) !== version) return undefined;
+      runs.set(record.runId, { record: structuredClone(record), version: ++counter });
+      return String(counter);
+    },
+    async deleteRun(runId, version): Promise<boolean> {
+      if (String(runs.get(runId)?.version) !== version) return false;
+      return runs.delete(runId);
+    },
+    async purgeRuns(now): Promise<number> {
+      let purged = 0;
+      for (const [id, r] of runs) if (Date.parse(r.record.expiresAt) < now.getTime() && runs.delete(id)) purged++;
+      return purged;
     },
     writes: () => [...writes.values()].map((w) => ({ ...w.record })),
   };
