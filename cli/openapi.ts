@@ -72,8 +72,9 @@ function response2(r: unknown): unknown {
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'];
 
 /**
- * Swagger 2.0 for connector import. Connectors take one API-key scheme, so only the header key is kept; the host is
- * the servers entry's default (the served copy names the real host).
+ * Swagger 2.0 for connector import. Connectors take one API-key scheme, so only the header key is kept (an
+ * operation secured by another query key gets it as a parameter); the host is the servers entry's default (the
+ * served copy names the real host).
  */
 export function toSwagger2(doc: JsonObject): JsonObject {
   const components = (doc.components ?? {}) as JsonObject;
@@ -113,7 +114,18 @@ export function toSwagger2(doc: JsonObject): JsonObject {
       converted.responses = Object.fromEntries(
         Object.entries((op.responses ?? {}) as JsonObject).map(([code, r]) => [code, response2(r)]),
       );
-      if (Array.isArray(op.security)) converted.security = op.security;
+      if (Array.isArray(op.security)) {
+        // An operation secured by a query scheme other than the connection's key (GetWorkflowRun's run token) takes
+        // it as a required query parameter and no connection key: a connector has one scheme per connection.
+        const own = (op.security as JsonObject[]).flatMap((r) => Object.keys(r)).filter((k) => k !== headerScheme?.[0]);
+        const queryParams = own.map((k) => schemes[k]).filter((sc) => sc?.type === 'apiKey' && sc.in === 'query');
+        if (own.length > 0 && queryParams.length === own.length) {
+          converted.security = [];
+          for (const sc of queryParams)
+            params.push({ name: sc?.name, in: 'query', required: true, type: 'string', description: sc?.description });
+          converted.parameters = params;
+        } else converted.security = op.security;
+      }
       out[method] = converted;
     }
     paths[path] = out;

@@ -6,19 +6,21 @@ import { asyncRunStatus, getAutomation as defaultGetAutomation } from './lib/laz
 import { rejectUnknownQuery } from './lib/params';
 
 /**
- * GET /api/workflows/{name}/runs/{runId}: the status URL of an asynchronous run (the `Location` of its 202). 202
- * with Location and Retry-After while it runs; its report with the status it maps to once done; 404 once it has
- * expired, or under another workflow's name. Function-level auth like runWorkflow: in Azure a function-specific key
- * is per function, so a caller keyed for runWorkflow needs the same key set on this one (docs/recipes.md).
+ * GET /api/workflows/{name}/runs/{runId}?token=…: the status URL of an asynchronous run (the `Location` of its 202).
+ * 202 with Location and Retry-After while it runs; its report with the status it maps to once done; 404 once it has
+ * expired, under another workflow's name, or without the run's token. Anonymous for the host: the URL's token is the
+ * credential (a capability URL, shared/automation/asyncRuns.ts), because Logic Apps polls the Location without the
+ * function key its caller put in `code=` (Azure/logicapps#611); an anonymous function cannot check keys anyway.
  */
 export function makeGetWorkflowRun(getAutomation: () => Promise<Automation> = defaultGetAutomation) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
     try {
-      rejectUnknownQuery(req, []);
+      rejectUnknownQuery(req, ['token']);
       const { status, headers, body } = await asyncRunStatus(
         await getAutomation(),
         req.params.name ?? '',
         req.params.runId ?? '',
+        req.query.get('token') ?? undefined,
         loggerFromContext(ctx),
       );
       // A finished run's report is sent as it was stored (JSON text); a running one's status as an object.
@@ -35,7 +37,7 @@ export const getWorkflowRun = makeGetWorkflowRun();
 
 app.http('getWorkflowRun', {
   methods: ['GET'],
-  authLevel: 'function',
+  authLevel: 'anonymous',
   route: 'workflows/{name}/runs/{runId}',
   handler: getWorkflowRun,
 });

@@ -3,14 +3,17 @@
 // its report has expired (RUN_REPORT_RETENTION_HOURS; the expired record is deleted on the way). A poll that finds
 // the run's holder dead (its lease ended while running) queues the run again, so a crash delays it by a lease, not
 // by the queue's redelivery (up to ten minutes for a message whose function never returned).
+// The URL's `token` is what authorises the read (asyncRuns.ts: a capability URL, no function key): a missing or
+// wrong token, an unknown or expired run and another workflow's run all get the one same 404, so an answer never
+// tells whether a run exists, and only a caller holding the token changes anything (the purge, the requeue).
 import { AppError, toError } from '../errors';
 import type { Logger } from '../logger';
 import type { AsyncRunRecord } from '../state/types';
 import type { Automation } from '.';
-import { acceptedAnswer, RUN_ID, unheld, type AsyncRunMessage } from './asyncRuns';
+import { acceptedAnswer, RUN_ID, RUN_TOKEN, runTokenMatches, unheld, type AsyncRunMessage } from './asyncRuns';
 import type { RequestAnswer } from './requestIdempotency';
 
-/** The run id in the route does not name a run we still know: 404 naming the path's `runId`. */
+/** The URL names no run we still know, or not with this token: 404 naming the path's `runId`. */
 class RunNotFoundError extends AppError {
   readonly field = 'runId';
   constructor(message: string) {
@@ -26,24 +29,28 @@ export interface RunStatusAnswer {
 }
 
 /**
- * @throws {AppError} NOT_FOUND (404) for an unknown or expired run; storage errors (503).
+ * @param token the URL's `token` query (undefined when absent).
+ * @throws {AppError} NOT_FOUND (404) for an unknown or expired run, another workflow's, or a token that is not the
+ * run's; storage errors (503).
  */
 export async function asyncRunStatus(
   automation: Pick<Automation, 'engine' | 'asyncRuns'>,
   workflow: string,
   runId: string,
+  token: string | undefined,
   logger: Logger,
 ): Promise<RunStatusAnswer> {
   const { state } = automation.engine;
   const now = (automation.engine.now ?? ((): Date => new Date()))();
+  // One message for every refusal, naming neither the run nor what was wrong with the request.
   const gone = (): RunNotFoundError =>
     new RunNotFoundError(
-      `No run ${RUN_ID.test(runId) ? runId : 'with this id'} of this workflow is known: unknown, or its report has expired (reports are kept RUN_REPORT_RETENTION_HOURS after the run's last change)`,
+      "No run of this workflow is known at this URL: unknown, its report has expired (reports are kept RUN_REPORT_RETENTION_HOURS after the run's last change), or the URL is not the Location its 202 gave (its token is required)",
     );
-  if (!RUN_ID.test(runId)) throw gone();
+  if (!RUN_ID.test(runId) || token === undefined || !RUN_TOKEN.test(token)) throw gone();
   const found = await state.getRun(runId);
   // Another workflow's run is not found here, the same answer as an unknown id: the URL names both.
-  if (!found || found.record.workflow !== workflow) throw gone();
+  if (!found || found.record.workflow !== workflow || !runTokenMatches(token, found.record.tokenHash)) throw gone();
   let { record } = found;
   if (Date.parse(record.expiresAt) <= now.getTime()) {
     // Purged here rather than left for the hourly purge: what a 404 says is then also true of storage.
@@ -60,7 +67,8 @@ export async function asyncRunStatus(
   }
   if (record.state === 'running' && record.leaseUntil !== undefined && Date.parse(record.leaseUntil) <= now.getTime())
     record = await requeue(automation, record, found.version, now, logger);
-  const accepted = acceptedAnswer(record, automation.asyncRuns);
+  // The token was just checked: each 202 names the same URL as the one polled.
+  const accepted = acceptedAnswer(record, automation.asyncRuns, token);
   return { status: accepted.status, headers: accepted.headers, body: accepted.report };
 }
 

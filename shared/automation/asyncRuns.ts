@@ -5,6 +5,16 @@
 // answers 202 with the same headers while it runs and the final report, with the status it maps to, once done
 // (asyncRunStatus.ts); Logic Apps polls until it gets something other than 202. Reports are kept
 // RUN_REPORT_RETENTION_HOURS after the run's last change, then the URL answers 404 (and the record is purged).
+//
+// The status URL is a capability URL, as Logic Apps' own callback URLs (`sig=`) and Durable Functions' status URLs
+// are: Logic Apps' HTTP action polls the Location itself and re-applies only the action's authentication setting,
+// not the caller's `code=` query or `x-functions-key` header (Azure/logicapps#611), and the Location cannot carry
+// the function key (no secret goes into a response). So each run gets a random token (RUN_TOKEN_BYTES), sent once
+// in the Location's `token` query; the run record keeps only its SHA-256. The token reads that one run's report and
+// nothing else, and lives as long as the record (RUN_REPORT_RETENTION_HOURS). The 202 with it is also what the
+// request's idempotency record stores (the answer as sent, in the same storage account that holds the report), so a
+// replayed POST answers the same Location.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DEFAULT_LEASE_MS, type RunHandoff } from '../engine';
 import type { StateStore } from '../state/types';
 import { MAX_RUN_REQUEST_CHARS, type AsyncRunRecord } from '../state/types';
@@ -47,7 +57,7 @@ export interface AcceptedRun {
   runId: string;
   workflow: string;
   status: 'queued' | 'running';
-  /** The status URL (the `Location` header). */
+  /** The status URL (the `Location` header), with the run's token: whoever holds it can read the report. */
   statusUrl: string;
   createdAt: string;
   handoff: { reason: RunHandoff['reason']; at: string };
@@ -61,21 +71,50 @@ export const POLL_RETRY_AFTER_SECONDS = 10;
 
 export const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/**
- * `<base>/api/workflows/<workflow>/runs/<id>`: absolute from WEBSITE_HOSTNAME, never from the request's Host header.
- * The workflow's name is part of it: a run is found only under the workflow it belongs to.
- */
-export function statusUrl(baseUrl: string | undefined, workflow: string, runId: string): string {
-  return `${baseUrl ?? ''}/api/workflows/${encodeURIComponent(workflow)}/runs/${runId}`;
+/** A run token's size: 256 random bits (at least 128 make guessing hopeless), 43 base64url characters. */
+export const RUN_TOKEN_BYTES = 32;
+/** The shape of a run token; anything else is refused before any lookup. */
+export const RUN_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+/** A new run token and the SHA-256 (hex) the run record keeps instead of it. */
+export function newRunToken(): { token: string; hash: string } {
+  const token = randomBytes(RUN_TOKEN_BYTES).toString('base64url');
+  return { token, hash: runTokenHash(token) };
 }
 
-/** The 202 for a run not yet done: Location, Retry-After, and the body saying where the report will be. */
+export function runTokenHash(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/**
+ * Whether `token` is the one whose hash the run keeps. Compared in constant time (both sides are 32-byte digests,
+ * so the lengths never differ); a record without a hash (none is written so) matches nothing.
+ */
+export function runTokenMatches(token: string, storedHash: string): boolean {
+  const stored = Buffer.from(storedHash, 'hex');
+  const presented = createHash('sha256').update(token, 'utf8').digest();
+  return stored.length === presented.length && timingSafeEqual(stored, presented);
+}
+
+/**
+ * `<base>/api/workflows/<workflow>/runs/<id>?token=<token>`: absolute from WEBSITE_HOSTNAME, never from the
+ * request's Host header. The workflow's name is part of it: a run is found only under the workflow it belongs to.
+ */
+export function statusUrl(baseUrl: string | undefined, workflow: string, runId: string, token: string): string {
+  return `${baseUrl ?? ''}/api/workflows/${encodeURIComponent(workflow)}/runs/${runId}?token=${encodeURIComponent(token)}`;
+}
+
+/**
+ * The 202 for a run not yet done: Location, Retry-After, and the body saying where the report will be. `token` is
+ * the run's token (known only when the run is accepted and when a poll presents it).
+ */
 export function acceptedAnswer(
   record: AsyncRunRecord,
   runs: Pick<AsyncRuns, 'baseUrl'>,
+  token: string,
   extraHeaders: Record<string, string> = {},
 ): RequestAnswer {
-  const url = statusUrl(runs.baseUrl, record.workflow, record.runId);
+  const url = statusUrl(runs.baseUrl, record.workflow, record.runId, token);
   const handoff = JSON.parse(record.handoff) as RunHandoff;
   return {
     status: 202,
@@ -130,9 +169,11 @@ export async function startAsyncRun(
     o.logger.warn('[async-run] WEBSITE_HOSTNAME is not set: status URLs are relative (Logic Apps needs them absolute)');
   }
   const now = (engine.now ?? ((): Date => new Date()))();
+  const { token, hash } = newRunToken();
   const record: AsyncRunRecord = {
     runId: o.runId,
     workflow: o.workflow,
+    tokenHash: hash,
     state: 'queued',
     request,
     handoff: JSON.stringify(o.handoff),
@@ -146,7 +187,7 @@ export async function startAsyncRun(
   const message: AsyncRunMessage = { kind: 'workflowRun', runId: o.runId };
   await asyncRuns.queue.send(message);
   o.logger.info('[async-run] queued', { runId: o.runId, workflow: o.workflow, reason: o.handoff.reason });
-  return acceptedAnswer(record, asyncRuns, o.preferred ? { 'Preference-Applied': 'respond-async' } : {});
+  return acceptedAnswer(record, asyncRuns, token, o.preferred ? { 'Preference-Applied': 'respond-async' } : {});
 }
 
 /** RFC 7240 §2: `Prefer` is a comma-separated list of preferences, each a token with optional value and parameters. */

@@ -5,8 +5,8 @@
 //   which RowKey forbids); the readable key is kept as a property.
 // - <prefix>Requests: PartitionKey = workflow name, RowKey = sha256 of the Idempotency-Key; the request's fingerprint,
 //   state and, once done, the answer (its body split over body0..body11, as a string property holds 64 KiB).
-// - <prefix>Runs: PartitionKey = run id, RowKey "run"; an asynchronous run (request, holder and lease, and once done
-//   the answer), its long texts split the same way.
+// - <prefix>Runs: PartitionKey = run id, RowKey "run"; an asynchronous run (request, the SHA-256 of its status-URL
+//   token, holder and lease, and once done the answer), its long texts split the same way.
 // Concurrency: inserts fail on an existing key (409) and replacements and deletes carry the ETag (412 when it
 // changed), so two runs can never both believe they own the same write or request.
 // Storage that cannot be reached (no status, 429, 5xx) surfaces as STORAGE_UNAVAILABLE, answered 503.
@@ -180,6 +180,8 @@ function toRun(e: TableEntityResult<Record<string, unknown>>): AsyncRunRecord {
   return {
     runId: String(e.runId),
     workflow: String(e.workflow),
+    // A record from before status-URL tokens has none: '' matches no token, so it cannot be polled (it still runs).
+    tokenHash: typeof e.tokenHash === 'string' ? e.tokenHash : '',
     state: String(e.state) as AsyncRunState,
     request: getText(e, 'request'),
     handoff: getText(e, 'handoff'),

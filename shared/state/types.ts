@@ -95,6 +95,11 @@ export type AsyncRunState = 'queued' | 'running' | 'done';
 export interface AsyncRunRecord {
   runId: string;
   workflow: string;
+  /**
+   * SHA-256 (hex) of the run's status-URL token (asyncRuns.ts): a poll reads the run only with the token whose hash
+   * this is. The token itself is never stored here.
+   */
+  tokenHash: string;
   state: AsyncRunState;
   /** JSON of what to run: `{ input, dryRun?, idempotencyKey?, startedAt }` (at most MAX_RUN_REQUEST_CHARS). */
   request: string;

@@ -205,7 +205,10 @@ describe('retryable answers are not kept', () => {
     const first = await s.call(body('later'), { header: 'retry-key' });
     assert.equal(first.status, 202);
     const location = first.headers.Location ?? '';
-    assert.match(location, /^https:\/\/riposte-demo\.azurewebsites\.net\/api\/workflows\/note\/runs\/[0-9a-f-]{36}$/);
+    assert.match(
+      location,
+      /^https:\/\/riposte-demo\.azurewebsites\.net\/api\/workflows\/note\/runs\/[0-9a-f-]{36}\?token=[\w-]{43}$/,
+    );
     assert.equal(first.headers['Retry-After'], '10');
     assert.equal(s.comments('1').length, 0);
     // A retry of the POST gets the same run's Location, and starts nothing.
@@ -219,8 +222,10 @@ describe('retryable answers are not kept', () => {
       { dequeueCount: 1, logger: silentLogger },
     );
     assert.equal(outcome.status, 'done');
-    const runId = location.split('/').pop() ?? '';
-    const final = await asyncRunStatus(s.automation, 'note', runId, silentLogger);
+    const url = new URL(location);
+    const runId = url.pathname.split('/').pop() ?? '';
+    // The retried POST's Location (the one stored for the key) reads the run: its token is the run's.
+    const final = await asyncRunStatus(s.automation, 'note', runId, url.searchParams.get('token') ?? '', silentLogger);
     assert.equal(final.status, 200);
     const report = JSON.parse(String(final.body)) as RunReport;
     assert.deepEqual(

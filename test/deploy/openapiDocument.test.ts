@@ -84,16 +84,21 @@ describe('openapi/riposte.openapi.json', () => {
     }
   });
 
-  it('needs the function key everywhere but health and the document itself', () => {
+  it('needs the function key everywhere but health, the document itself and a run’s status URL (its token)', () => {
+    const runStatus = '/workflows/{name}/runs/{runId}';
     for (const [method, path, op] of operations(doc)) {
       const anonymous = path === '/health' || path === '/openapi.json';
       assert.equal(Array.isArray(op.security) && op.security.length === 0, anonymous, `${method} ${path}`);
+      if (path === runStatus) {
+        assert.deepEqual(op.security, [{ runToken: [] }], 'the status URL takes its token, not a function key');
+        assert.equal(op.responses['401'], undefined, 'and never answers 401 (the host lets it through)');
+      } else if (!anonymous) assert.equal(op.security, undefined, `${method} ${path}: the document's function key`);
     }
     const schemes = (doc.components as { securitySchemes: Record<string, { in: string; name: string }> })
       .securitySchemes;
     assert.deepEqual(
-      Object.values(schemes).map((s) => `${s.in}:${s.name}`),
-      ['header:x-functions-key', 'query:code'],
+      Object.entries(schemes).map(([k, s]) => `${k}=${s.in}:${s.name}`),
+      ['functionKeyHeader=header:x-functions-key', 'functionKeyQuery=query:code', 'runToken=query:token'],
     );
   });
 });
@@ -108,6 +113,15 @@ describe('openapi/riposte.swagger.json (custom connector import)', () => {
 
   it('keeps one API-key scheme, every operation id, and no OpenAPI 3 keywords', () => {
     assert.deepEqual(Object.keys(swagger.securityDefinitions as JsonObject), ['functionKeyHeader']);
+    // The run status takes its token as a required query parameter and no connection key.
+    const status = operations(swagger).find(([, , op]) => op.operationId === 'GetWorkflowRun')?.[2] as Operation & {
+      parameters: Array<{ name: string; in: string; required?: boolean }>;
+    };
+    assert.deepEqual(status.security, []);
+    assert.deepEqual(
+      status.parameters.filter((p) => p.in === 'query').map((p) => [p.name, p.required]),
+      [['token', true]],
+    );
     assert.deepEqual(
       operations(swagger).map(([, , op]) => op.operationId),
       operations(doc).map(([, , op]) => op.operationId),

@@ -200,15 +200,18 @@ describe('real answers match the document', () => {
     assert.equal(accepted.status, 202);
     const location = accepted.headers.get('location') ?? '';
     assert.equal(location, (accepted.body as { statusUrl: string }).statusUrl);
-    const path = new URL(location).pathname.replace(/^\/api/, '');
-    let polled = await call('GET', path);
+    // Polled as the document says: the Location with its token, no function key.
+    const url = new URL(location);
+    const path = `${url.pathname.replace(/^\/api/, '')}${url.search}`;
+    let polled = await call('GET', path, { key: false });
     for (let i = 0; polled.status === 202 && i < 300; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      polled = await call('GET', path);
+      polled = await call('GET', path, { key: false });
     }
     assert.equal(polled.status, 200);
     assert.equal((polled.body as { runId: string }).runId, (accepted.body as { runId: string }).runId);
     assert.equal((await call('GET', '/workflows/ticket-sync/runs/00000000-0000-4000-8000-000000000000')).status, 404);
+    assert.equal((await call('GET', url.pathname.replace(/^\/api/, ''))).status, 404, 'no token: 404, key or not');
   });
 
   it('webhooks: accepted, duplicate, bad signature', async () => {

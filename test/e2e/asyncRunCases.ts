@@ -5,16 +5,33 @@
 // LogicAppsAsyncResponseSample): it takes the absolute `Location`, waits `Retry-After`, and GETs it until the answer
 // is not 202. Time is scaled down: HTTP_DEADLINE_SECONDS 6 (100 s in Azure, inside Logic Apps' 120 s limit), the sandbox's quota "minute"
 // is 3 s, and reports are kept 0.003 h (about 11 s) instead of 24 h.
+// The Location is a capability URL (its `token` query grants reading that one run's report): polls carry no function
+// key, because Logic Apps' polls re-apply only the action's authentication setting, not the caller's `code=` query
+// or `x-functions-key` header (Azure/logicapps#611), and callers commonly put the key in the URL.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { RunReport } from '../../shared/engine';
-import { errorOf, startHarness, storedIncident, type Harness, type Reply } from './harness';
+import { registerSecrets } from '../setup/logCapture';
+import { errorOf, startHarness, storedIncident, toReply, type Harness, type Reply } from './harness';
 
 /** An active seed incident of the sandbox (see sandbox/seed/incidents.ts). */
 const INCIDENT = 3311;
 const DEADLINE_SECONDS = 6;
 const RUN_URL =
-  /^http:\/\/127\.0\.0\.1:\d+\/api\/workflows\/[a-z-]+\/runs\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  /^http:\/\/127\.0\.0\.1:\d+\/api\/workflows\/[a-z-]+\/runs\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\?token=[A-Za-z0-9_-]{43}$/;
+
+/** GET an absolute URL as Logic Apps' poll does: exactly as given, with no function key. */
+async function getAnonymous(url: string): Promise<Reply> {
+  const res = await fetch(url);
+  return toReply(res, await res.text());
+}
+
+/** The status URL's token (registered with the log scan: it must never be printed). */
+function tokenOf(url: string): string {
+  const token = new URL(url).searchParams.get('token') ?? '';
+  registerSecrets([token]);
+  return token;
+}
 
 interface Accepted {
   runId: string;
@@ -46,15 +63,18 @@ export function describeAsyncRuns(api: 'graph' | 'legacy'): void {
       headers,
     });
 
-  /** GETs the status URL as Logic Apps does, until the answer is not 202; every answer, in order. */
+  /**
+   * GETs the status URL as Logic Apps does (the Location exactly as returned, query included, no function key), until
+   * the answer is not 202; every answer, in order.
+   */
   async function poll(location: string, timeoutMs = 60_000): Promise<Reply[]> {
-    assert.match(location, RUN_URL, 'an absolute status URL on the app’s own host');
+    tokenOf(location);
+    assert.ok(RUN_URL.test(location), 'an absolute status URL on the app’s own host, with its token');
     assert.ok(location.startsWith(h.host.url));
-    const path = new URL(location).pathname;
     const answers: Reply[] = [];
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const r = await h.call('GET', path);
+      const r = await getAnonymous(location);
       answers.push(r);
       if (r.status !== 202) return answers;
       assert.equal(r.headers.get('location'), location, 'each 202 names the same status URL');
@@ -160,7 +180,8 @@ export function describeAsyncRuns(api: 'graph' | 'legacy'): void {
       const second = await resolve(String(INCIDENT), headers);
       assert.equal(accepted(second).statusUrl, first.statusUrl);
       assert.equal(second.headers.get('idempotent-replayed'), 'true');
-      const done = (await poll(first.statusUrl)).at(-1) as Reply;
+      // The replayed answer's Location is polled as it came (the token survives the replay).
+      const done = (await poll(second.headers.get('location') ?? '')).at(-1) as Reply;
       assert.equal(done.status, 200, done.text);
       assert.equal(
         storedIncident(h, INCIDENT).comments.filter((c) => c.comment.includes('INC0042')).length,
@@ -173,15 +194,14 @@ export function describeAsyncRuns(api: 'graph' | 'legacy'): void {
       const run = accepted(await resolve(String(INCIDENT), { prefer: 'respond-async' }));
       const done = (await poll(run.statusUrl)).at(-1) as Reply;
       assert.equal(done.status, 200, done.text);
-      const path = new URL(run.statusUrl).pathname;
-      // While it is kept: only under its own workflow's name, and only with the function key.
-      const elsewhere = await h.call('GET', path.replace('/ticket-closed-resolve/', '/stale-incident-triage/'));
+      // While it is kept: only under its own workflow's name, and only with its token (a function key is no key here).
+      const elsewhere = await getAnonymous(run.statusUrl.replace('/ticket-closed-resolve/', '/stale-incident-triage/'));
       assert.equal(elsewhere.status, 404, 'another workflow’s URL does not read this run');
-      assert.equal((await h.call('GET', path, { key: false })).status, 401);
-      assert.equal((await h.call('GET', path)).text, done.text, 'polled again: the same report');
+      assert.equal((await h.call('GET', new URL(run.statusUrl).pathname)).status, 404, 'a function key, no token');
+      assert.equal((await getAnonymous(run.statusUrl)).text, done.text, 'polled again: the same report');
       const expired = await (async () => {
         for (const until = Date.now() + 60_000; Date.now() < until;) {
-          const r = await h.call('GET', path);
+          const r = await getAnonymous(run.statusUrl);
           if (r.status !== 200) return r;
           await new Promise((res) => setTimeout(res, 500));
         }
@@ -190,12 +210,57 @@ export function describeAsyncRuns(api: 'graph' | 'legacy'): void {
       assert.equal(expired.status, 404, expired.text);
       assert.deepEqual([errorOf(expired).code, errorOf(expired).field], ['NOT_FOUND', 'runId']);
       // Unknown and malformed ids are 404 too.
-      const unknown = await h.call(
-        'GET',
-        '/api/workflows/ticket-closed-resolve/runs/00000000-0000-4000-8000-000000000000',
+      const query = new URL(run.statusUrl).search;
+      const unknown = await getAnonymous(
+        `${h.host.url}/api/workflows/ticket-closed-resolve/runs/00000000-0000-4000-8000-000000000000${query}`,
       );
-      const malformed = await h.call('GET', '/api/workflows/ticket-closed-resolve/runs/..%2F..%2Fadmin');
+      const malformed = await getAnonymous(`${h.host.url}/api/workflows/ticket-closed-resolve/runs/..%2F..%2Fadmin`);
       assert.deepEqual([unknown.status, malformed.status], [404, 404]);
+    });
+
+    it('the Location is a capability: altered, removed or another run’s token → 404, as for an unknown run', async () => {
+      // Each API call takes 300 ms: both runs are still going when the wrong tokens are tried.
+      h.sandbox.control.injectFaults({ target: 'api', delayMs: 300 });
+      const a = accepted(await resolve(String(INCIDENT), { prefer: 'respond-async' }));
+      const b = accepted(await resolve('3309', { prefer: 'respond-async' }));
+      const [tokenA, tokenB] = [tokenOf(a.statusUrl), tokenOf(b.statusUrl)];
+      assert.notEqual(tokenA, tokenB, 'a token per run');
+      const base = a.statusUrl.split('?')[0] ?? '';
+      // The last character changed (a base64url character for another).
+      const altered = `${tokenA.slice(0, -1)}${tokenA.endsWith('A') ? 'B' : 'A'}`;
+      const unknownRun = `${h.host.url}/api/workflows/ticket-closed-resolve/runs/00000000-0000-4000-8000-000000000000`;
+      const tries: Array<[string, string]> = [
+        ['altered token', `${base}?token=${altered}`],
+        ['no token', base],
+        ['empty token', `${base}?token=`],
+        ['another run’s token', `${base}?token=${tokenB}`],
+        ['its token on another workflow’s URL', a.statusUrl.replace('/ticket-closed-resolve/', '/ticket-sync/')],
+        ['an unknown run', `${unknownRun}?token=${tokenA}`],
+      ];
+      /** What a refusal says, without its per-request invocation id: it must not tell the cases apart. */
+      const refusal = (r: Reply): unknown => {
+        assert.equal(r.status, 404, r.text);
+        const { invocationId: _ignored, ...rest } = errorOf(r);
+        return { rest, contentType: r.headers.get('content-type'), location: r.headers.get('location') };
+      };
+      const answers = await Promise.all(tries.map(async ([what, url]) => [what, refusal(await getAnonymous(url))]));
+      const first = answers[0]?.[1];
+      for (const [what, answer] of answers) assert.deepEqual(answer, first, `${String(what)}: the same 404`);
+      const { rest } = first as { rest: { code: string; field?: string; message: string } };
+      assert.deepEqual([rest.code, rest.field], ['NOT_FOUND', 'runId']);
+      assert.ok(!rest.message.includes(a.runId), 'the refusal does not echo the run id');
+      // A function key does not stand in for the token either.
+      assert.equal((await h.call('GET', new URL(base).pathname)).status, 404);
+
+      // Both runs still answer their own tokens, as Logic Apps polls them (no key), to the end.
+      for (const run of [a, b]) {
+        const done = (await poll(run.statusUrl)).at(-1) as Reply;
+        assert.equal(done.status, 200, done.text);
+        assert.equal(done.json<RunReport>().runId, run.runId);
+      }
+      const logs = h.logs.join('\n');
+      assert.ok(logs.includes(a.runId), 'the host logged the runs (so the search below means something)');
+      for (const token of [tokenA, tokenB]) assert.ok(!logs.includes(token), 'no token in the host’s logs');
     });
   });
 }

@@ -95,7 +95,7 @@ function testHostJson(dir: string, maxDequeueCount: number): string {
   return file;
 }
 
-function toReply(res: Response, text: string): Reply {
+export function toReply(res: Response, text: string): Reply {
   return {
     status: res.status,
     headers: res.headers,

@@ -72,8 +72,9 @@ test('a killed host’s asynchronous run is taken over by another host and finis
   const accepted = await post(hostA);
   assert.equal(accepted.status, 202, accepted.text);
   const location = accepted.headers.get('location') ?? '';
-  const runId = location.split('/').pop() ?? '';
-  assert.equal(location, `${hostA.url}/api/workflows/${TRIAGE}/runs/${runId}`);
+  const runId = new URL(location).pathname.split('/').pop() ?? '';
+  assert.match(location, /\?token=[\w-]{43}$/);
+  assert.equal(location, `${hostA.url}/api/workflows/${TRIAGE}/runs/${runId}${new URL(location).search}`);
 
   await waitFor(
     'host A running the queued part, with writes in flight',
@@ -88,14 +89,15 @@ test('a killed host’s asynchronous run is taken over by another host and finis
   assert.equal(held?.attempts, 1);
   control.clearFaults();
 
-  // Logic Apps polls the Location; the app behind it is now host B (another instance of the same app).
+  // Logic Apps polls the Location, with no function key (its token is the credential); the app behind it is now
+  // host B (another instance of the same app), which checks the token against the record host A wrote.
   const hostB = await start();
-  const path = new URL(location).pathname;
+  const path = `${new URL(location).pathname}${new URL(location).search}`;
   const answers: number[] = [];
   const done = await waitFor(
     'the run finished by host B',
     async () => {
-      const r = await hostB.call('GET', path);
+      const r = await hostB.call('GET', path, { key: null });
       answers.push(r.status);
       if (r.status === 202) {
         assert.equal(r.headers.get('location'), location.replace(hostA.url, hostB.url));
@@ -133,7 +135,8 @@ test('a killed host’s asynchronous run is taken over by another host and finis
   // The same Logic Apps action retried: the same run's answer (its stored 202 and Location), nothing run again.
   const retried = await post(hostB);
   assert.deepEqual([retried.status, retried.headers.get('idempotent-replayed')], [202, 'true']);
-  assert.equal(new URL(retried.headers.get('location') ?? '').pathname, path);
+  const replayed = new URL(retried.headers.get('location') ?? '');
+  assert.equal(`${replayed.pathname}${replayed.search}`, path, 'the same run, the same token');
 
   // Retention: once expiresAt has passed, the hourly purge deletes the record and the Location answers 404.
   const expiresAt = Date.parse(record?.expiresAt ?? '');
@@ -141,7 +144,7 @@ test('a killed host’s asynchronous run is taken over by another host and finis
   await hostB.fireTimer('purgeWorkflowRuns');
   await waitFor('the purge', () => hostB.lines.some((l) => l.includes('[async-run] expired runs purged')));
   assert.equal(await state.getRun(runId), undefined, 'purged');
-  assert.equal((await hostB.call('GET', path)).status, 404);
+  assert.equal((await hostB.call('GET', path, { key: null })).status, 404);
   console.log(`async takeover: polls answered ${answers.join(',')}; ${record?.attempts} attempts`);
   await hostB.stop();
 });

@@ -34,6 +34,8 @@ const answers: string[] = [];
 const errors: string[] = [];
 let incidentId: string;
 const restore: Array<() => void> = [];
+/** Status-URL tokens of asynchronous runs (credentials for a run's report). */
+const runTokens: string[] = [];
 
 before(async () => {
   for (const stream of [process.stdout, process.stderr]) {
@@ -62,9 +64,10 @@ after(async () => {
 });
 
 function allSecrets(): string[] {
-  if (!b || !app) return [...clientSecrets];
+  if (!b || !app) return [...clientSecrets, ...runTokens];
   return [
     ...clientSecrets,
+    ...runTokens,
     ...b.sandbox.control.issuedTokens(),
     ...Object.values(secrets),
     app.functionKey,
@@ -174,6 +177,27 @@ test('key flows: tokens, Key Vault, webhooks, API errors, 401s, rotation, expiry
     'failures were logged',
   );
 
+  // An asynchronous run: its status URL's token reads the run's report, so it goes out in the 202 (and its replay)
+  // and nowhere else. Accepted, replayed, polled with it and with a wrong one, it must reach no log line or error.
+  // (These answers carry it by design: they are kept out of the answers sink.)
+  const runPost = () =>
+    app.call('POST', '/api/workflows/ticket-sync/run', {
+      body: { input: { incidentId, status: 'inProgress', comment: 'async leak check' }, dryRun: true },
+      headers: { prefer: 'respond-async', 'idempotency-key': 'leak-async-1' },
+    });
+  const accepted = await runPost();
+  assert.equal(accepted.status, 202, accepted.text);
+  const location = new URL(accepted.headers.get('location') ?? '');
+  runTokens.push(location.searchParams.get('token') ?? '');
+  assert.equal((await runPost()).headers.get('location'), location.href, 'the replay names the same URL');
+  const statusPath = `${location.pathname}${location.search}`;
+  assert.equal((await call('GET', `${location.pathname}?token=${'A'.repeat(43)}`, { key: null })).status, 404);
+  const polled = await waitFor('the asynchronous run done', async () => {
+    const r = await app.call('GET', statusPath, { key: null });
+    return r.status === 202 ? undefined : r;
+  });
+  assert.equal(polled.status, 200, polled.text);
+
   // The search: registered values and credential shapes in every sink.
   const sinks = {
     output: output.join(''),
@@ -184,6 +208,8 @@ test('key flows: tokens, Key Vault, webhooks, API errors, 401s, rotation, expiry
   const values = allSecrets();
   assert.ok(values.length >= 12, `${values.length} secret values checked`);
   assert.ok(b.sandbox.control.issuedTokens().length >= 5, 'tokens were issued');
+  assert.match(runTokens[0] ?? '', /^[\w-]{43}$/);
+  assert.ok(sinks.host.includes('GetWorkflowRun') || sinks.host.includes('getWorkflowRun'), 'the polls were logged');
   for (const [sink, text] of Object.entries(sinks)) {
     assert.ok(text.length > 0, `${sink} captured something`);
     const findings = findCredentials(text, values);
@@ -201,7 +227,10 @@ test('the credential search itself finds what it is meant to', () => {
     `token=${token}`,
     `secret ${b.sandbox.control.currentSecret()} in a message`,
     `key ${app.functionKey}`,
+    // A run's status URL, as a log line printing a Location would show it (the pattern, not a registered value).
+    `Location: https://riposte.example/api/workflows/w/runs/0f0e0d0c-0b0a-4908-8706-050403020100?token=${'x'.repeat(43)}`,
   ];
+  for (const s of samples.slice(-1)) assert.ok(findCredentials(s).length > 0, 'a run token by its shape');
   for (const s of samples) assert.ok(findCredentials(s, allSecrets()).length > 0, s.slice(0, 20));
   assert.deepEqual(findCredentials('Authorization: Bearer [REDACTED] [REDACTED_JWT]', allSecrets()), []);
 });

@@ -1,7 +1,8 @@
 // Loaded before every test file (scripts/test.mjs) when RIPOSTE_LOG_CAPTURE_DIR is set: everything the test process
 // writes to stdout and stderr (console, context and host log lines, reporter output with error messages) is kept in
 // memory, and at exit it is searched for credentials: JWTs, non-redacted bearer tokens, values shaped like Entra
-// client secrets, and any value a test registered with registerSecrets() (webhook secrets, function keys, tokens).
+// client secrets, asynchronous runs' status-URL tokens (`token=` in a printed Location), and any value a test
+// registered with registerSecrets() (webhook secrets, function keys, tokens).
 // Findings go to <dir>/<pid>.json, masked; scripts/test.mjs fails the run when there are any.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +24,8 @@ export const CREDENTIAL_PATTERNS: ReadonlyArray<[string, RegExp]> = [
   ['jwt', /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}/g],
   ['bearer token', /\bBearer\s+(?!\[REDACTED)[A-Za-z0-9\-._~+/]{20,}=*/g],
   ['Entra client secret', /(?<![A-Za-z0-9_.~-])[A-Za-z0-9_.-]{3}8Q~[A-Za-z0-9_.~-]{34}(?![A-Za-z0-9_.~-])/g],
+  // An asynchronous run's status-URL token (shared/automation/asyncRuns.ts: 32 random bytes, base64url).
+  ['run status token', /[?&]token=[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g],
 ];
 
 export interface Finding {

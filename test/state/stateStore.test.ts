@@ -40,6 +40,7 @@ const request = (key: string, over: Partial<IdempotencyRecord> = {}): Idempotenc
 const asyncRun = (runId: string, over: Partial<AsyncRunRecord> = {}): AsyncRunRecord => ({
   runId,
   workflow: 'wf',
+  tokenHash: 'c'.repeat(64),
   state: 'queued',
   request: JSON.stringify({ input: { incidentId: '42' }, startedAt: '2026-03-01T12:00:00.000Z' }),
   handoff: JSON.stringify({ reason: 'respond-async', at: '2026-03-01T12:00:00.000Z', changes: [] }),
