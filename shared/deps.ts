@@ -46,6 +46,8 @@ export interface DepsOverrides {
   limiters?: Partial<Record<ApiFamily, RateLimiter>>;
   /** The shared quota's row store; null: no shared quota (per-process limiter only). Default: from the storage settings. */
   quotaStore?: QuotaStore | null;
+  /** After a storage failure, how long the shared quota leaves calls to the per-process limiter (default 15 s). */
+  quotaRetryStorageAfterMs?: number;
   /** Wraps each family's final limiter (the CLI stops waits on Ctrl-C). */
   wrapLimiter?: (limiter: RateLimiter) => RateLimiter;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -99,6 +101,9 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
         store: quotaStore,
         name: family,
         logger,
+        ...(overrides.quotaRetryStorageAfterMs !== undefined
+          ? { retryStorageAfterMs: overrides.quotaRetryStorageAfterMs }
+          : {}),
       });
       quotas[family] = shared;
       limiter = withSharedQuota(limiter, shared);

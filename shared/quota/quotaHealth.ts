@@ -37,6 +37,7 @@ export async function quotaHealth(
           allowance: config.rateLimits[family],
           permitsLeft: null,
           held: 0,
+          callMs: 0,
           stats: { permits: 0, perProcessPermits: 0, storageCalls: 0, conflicts: 0, wasted: 0 },
           storage: 'notConfigured',
         };

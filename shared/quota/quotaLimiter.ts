@@ -9,9 +9,10 @@ export function withSharedQuota(local: RateLimiter, shared: SharedQuota, now: ()
   const acquire = async (opts: AcquireOptions = {}): Promise<ReleaseSlot> => {
     const started = now();
     const release = await local.acquire(opts);
+    let done: () => void;
     try {
       const spent = now() - started;
-      await shared.take({
+      done = await shared.take({
         signal: opts.signal,
         maxWaitMs: opts.maxWaitMs === undefined ? undefined : Math.max(0, opts.maxWaitMs - spent),
       });
@@ -19,7 +20,13 @@ export function withSharedQuota(local: RateLimiter, shared: SharedQuota, now: ()
       release();
       throw e;
     }
-    return release;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      done();
+      release();
+    };
   };
   return {
     name: local.name,

@@ -2,27 +2,34 @@
 // Every instance reads the row, reserves permits here, and writes it back with the row's ETag (quotaStore.ts), so two
 // instances can never hand out the same room twice.
 //
-// What it guarantees: no sliding window of any configured length (e.g. a minute and an hour) ever holds more permits
-// than its limit, whichever instances used them and in whatever order they reserved. A new permit is allowed only
-// when the permits recorded after (its start − the window − a margin), future reservations included, are fewer than
-// the limit, and each permit is recorded at or after the last moment it may be used (`useBy`, rounded up to its
-// bucket's end); any window that holds the new permit's use therefore holds only permits that were counted.
+// What it guarantees: no sliding window of any configured length (e.g. a minute and an hour) ever holds more calls
+// than its limit, whichever instances made them and in whatever order they reserved. The API counts a call when it
+// arrives, which is somewhere between its send and its answer; so, like the per-process limiter, a permit is
+// recorded until the call's answer is back: its last possible send (`useBy`) plus the expected length of the call
+// (`countUntil`, from the instance's recent calls; a call that takes longer is recorded again, until its end, with
+// the instance's next write: recordLate). A new permit is allowed only when the permits recorded after (its start −
+// the window − a margin), future reservations included, are fewer than the limit; any window that holds the new
+// call's arrival therefore holds only calls that were counted.
 // Slots are handed out in time order (each starts at or after the latest one given: `lastSlot`), which keeps the
 // count tight (no reservation far ahead inflates it) and the instances first come, first served.
 // Each window keeps its permits in buckets of 1/100 of its length (a few KB per row, whatever the traffic), and is
-// widened by a margin (1 %, at least 50 ms) for the transit to the API and clock skew: times in the row are the
-// writers' clocks (NTP-synchronised in Azure), not the storage service's. A clock behind the others only makes its
-// instance more careful; one ahead by more than the margin (0.6 s on a minute) could overspend, and one far ahead
-// holds everyone back by pushing `lastSlot` out (docs/operations.md says how to read that in health).
-// The cost is conservatism: a permit counts for its window plus margin, bucket and hold (≈ 1.03 × the window).
+// widened by a margin (1 %, at least 100 ms) for clock skew: times in the row are the writers' clocks
+// (NTP-synchronised in Azure), not the storage service's. A clock behind the others only makes its instance more
+// careful; one ahead by more than the margin (0.6 s on a minute) could overspend, and one far ahead holds everyone
+// back by pushing `lastSlot` out (docs/operations.md says how to read that in health).
+// The cost is conservatism: a call counts for its window plus margin, bucket, hold and its own length (≈ 1.03 × the
+// window when calls take well under a second).
 import type { RateLimitWindow } from '../config';
 
 /** Buckets per window: the resolution of the record (1 % of the window). */
 export const BUCKETS_PER_WINDOW = 100;
-/** Added to every window: transit to the API and clock skew between instances. */
+/** Added to every window: clock skew between instances. */
 export const MARGIN_RATIO = 0.01;
-/** The margin never drops below this (time-scaled test windows keep real latencies). */
-export const MIN_MARGIN_MS = 50;
+/**
+ * Margins and holds never drop below this: time-scaled test windows shrink, the latencies they cover (a timer firing
+ * late on a busy event loop, a TLS handshake) do not.
+ */
+export const MIN_MARGIN_MS = 100;
 
 /** One window's record: [bucket end (epoch ms), permits], oldest first. */
 export interface WindowRecord {
@@ -46,6 +53,8 @@ export interface Slot {
   at: number;
   /** ...until here. */
   useBy: number;
+  /** It is recorded as used until here: useBy plus the expected length of the call (its answer is back by then). */
+  countUntil: number;
 }
 
 export const emptyState = (): QuotaState => ({ windows: [], lastSlot: 0, pausedUntil: 0 });
@@ -127,6 +136,11 @@ export interface ReserveOptions {
   prefetch?: number;
   /** Prefetched permits may be used until now + this. */
   prefetchHoldMs?: number;
+  /**
+   * How long a call takes from send to answer (this instance's recent calls): each permit is recorded until then,
+   * because the API may count the call at any moment before it answers, like the per-process limiter does.
+   */
+  callMs?: number;
 }
 
 export interface Reservation {
@@ -137,13 +151,27 @@ export interface Reservation {
   nextFreeAt: number;
 }
 
-function record(state: QuotaState, useBy: number): void {
+/** Adds one permit recorded until `until` to every window (buckets stay in time order). */
+function record(state: QuotaState, until: number): void {
   for (const w of state.windows) {
-    const r = bucketEnd(useBy, w.windowMs);
-    const last = w.buckets.at(-1);
-    if (last && last[0] >= r) last[1] += 1;
-    else w.buckets.push([r, 1]);
+    const r = bucketEnd(until, w.windowMs);
+    let i = w.buckets.length;
+    while (i > 0 && (w.buckets[i - 1] as [number, number])[0] > r) i--;
+    const at = w.buckets[i - 1];
+    if (at && at[0] === r) at[1] += 1;
+    else w.buckets.splice(i, 0, [r, 1]);
   }
+}
+
+/**
+ * Calls that ended later than they were recorded for (a slow answer): each is recorded once more, until its end,
+ * so later reservations count it for as long as the API may have. Written with the instance's next write.
+ */
+export function recordLate(current: QuotaState, allowance: readonly RateLimitWindow[], ends: readonly number[]) {
+  if (ends.length === 0) return current;
+  const state = normalise(current, allowance);
+  for (const end of ends) record(state, end);
+  return state;
 }
 
 /** Reserves up to `count` (+ `prefetch`) permits in slot order; pure: the returned state is a new object. */
@@ -162,10 +190,11 @@ export function reserve(
     const prefetched = i >= options.count;
     if (at > options.latest || (prefetched && at > now + options.holdMs)) break;
     const useBy = at + (prefetched ? Math.max(options.holdMs, options.prefetchHoldMs ?? 0) : options.holdMs);
-    record(state, useBy);
+    const countUntil = useBy + Math.max(0, options.callMs ?? 0);
+    record(state, countUntil);
     state.lastSlot = at;
     from = at;
-    slots.push({ at, useBy });
+    slots.push({ at, useBy, countUntil });
   }
   return {
     slots,

@@ -52,13 +52,28 @@ function parseState(text: string | undefined): QuotaState {
   };
 }
 
+/** The table itself is gone (deleted, or a fresh emulator behind the same endpoint), not just the row. */
+const tableMissing = (e: unknown): boolean =>
+  statusOf(e) === 404 && /TableNotFound/.test(String((e as { message?: unknown } | null)?.message ?? ''));
+
 /** Storage errors other than the conflicts above are thrown as they are (the caller falls back to its own limiter). */
 export function createTableQuotaStore(client: TableClient): QuotaStore {
+  /** Runs `op` on the table, creating the table once more if it has disappeared since it was first made. */
+  const onTable = async <T>(op: (table: TableClient) => Promise<T>): Promise<T> => {
+    const table = await ensureTable(client);
+    try {
+      return await op(table);
+    } catch (err) {
+      if (!tableMissing(err)) throw err;
+      await client.createTable();
+      return op(client);
+    }
+  };
   return {
     async read(key) {
       const { partitionKey, rowKey } = keyOf(key);
       try {
-        const e = await (await ensureTable(client)).getEntity<QuotaEntity>(partitionKey, rowKey);
+        const e = await onTable((t) => t.getEntity<QuotaEntity>(partitionKey, rowKey));
         return {
           state: parseState(e.state),
           etag: e.etag,

@@ -17,6 +17,7 @@ import {
   MIN_MARGIN_MS,
   pause,
   prune,
+  recordLate,
   reserve,
   usedAt,
   type QuotaState,
@@ -60,6 +61,8 @@ export interface SharedQuotaStatus {
   pauseReason?: string;
   /** Permits reserved by this instance for its next callers (counted in permitsLeft already). */
   held: number;
+  /** How long this instance's calls take (90th percentile of recent ones): each permit counts that much longer. */
+  callMs: number;
   /** Last successful read or write of the row. */
   lastSync?: string;
   stats: {
@@ -78,8 +81,11 @@ export interface SharedQuotaStatus {
 
 export interface SharedQuota {
   readonly name: string;
-  /** Resolves at this caller's slot; rejects with the signal's reason or RateLimitWaitError (maxWaitMs too short). */
-  take(options?: AcquireOptions): Promise<void>;
+  /**
+   * Resolves at this caller's slot with `done`, to call when the call's answer is back (or it failed); rejects with
+   * the signal's reason or RateLimitWaitError (maxWaitMs too short).
+   */
+  take(options?: AcquireOptions): Promise<() => void>;
   /** The API answered 429 asking for `waitMs`: no call starts here before then, nor on any instance that syncs. */
   throttled(waitMs: number, reason: string): void;
   /** Callers waiting for a slot. */
@@ -94,7 +100,7 @@ export interface SharedQuota {
 interface Waiter {
   deadline: number;
   signal: AbortSignal | undefined;
-  resolve: () => void;
+  resolve: (done: () => void) => void;
   reject: (e: unknown) => void;
   onAbort: () => void;
   slot?: Slot;
@@ -118,6 +124,9 @@ export function describeStorageError(e: unknown): string {
 }
 
 const MAX_CONFLICTS = 8;
+/** Call lengths remembered for the expected length of the next call. */
+const SAMPLES = 50;
+const noop = (): void => undefined;
 
 export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
   const {
@@ -149,11 +158,43 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
   let pauseReason: string | undefined;
   let degraded: { reason: string; since: number; retryAt: number } | undefined;
   const recentGrants: number[] = [];
+  /** Lengths of this instance's recent calls (ms), oldest first. */
+  const samples: number[] = [];
+  /** Ends of calls that took longer than they were recorded for, not yet written (recordLate). */
+  const late: number[] = [];
+  let flushTimer: TimerHandle | undefined;
   const stats = { permits: 0, perProcessPermits: 0, storageCalls: 0, conflicts: 0, wasted: 0 };
 
   const release = (w: Waiter): void => {
     w.signal?.removeEventListener('abort', w.onAbort);
     w.timer?.cancel();
+  };
+
+  /**
+   * The expected length of a call: the 90th percentile of recent ones (a slower one is recorded again when it ends),
+   * at most a quarter of the shortest window (a long hunt is mostly the API working, after it counted the call).
+   */
+  const callMs = (): number => {
+    if (samples.length === 0) return 0;
+    const sorted = [...samples].sort((a, b) => a - b);
+    return Math.min(Math.floor(shortest / 4), sorted[Math.floor((sorted.length - 1) * 0.9)] as number);
+  };
+
+  const finished = (grantedAt: number, countUntil: number): void => {
+    const t = now();
+    samples.push(t - grantedAt);
+    if (samples.length > SAMPLES) samples.shift();
+    if (t > countUntil) {
+      late.push(t);
+      // Written with the next reservation; if none comes soon, on its own.
+      flushTimer ??= setTimer(() => {
+        flushTimer = undefined;
+        if (late.length > 0 && !syncing && !isDegraded(now()))
+          void update(() => ({ result: undefined })).catch((e: unknown) => {
+            if (!(e instanceof ContentionError)) storageFailed(e);
+          });
+      }, holdMs);
+    }
   };
 
   const grant = (w: Waiter, shared: boolean): void => {
@@ -163,8 +204,12 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
       const t = now();
       recentGrants.push(t);
       while (recentGrants.length > 0 && (recentGrants[0] as number) < t - prefetchHoldMs) recentGrants.shift();
-    } else stats.perProcessPermits++;
-    w.resolve();
+      const countUntil = w.slot?.countUntil ?? t + holdMs;
+      w.resolve(() => finished(t, countUntil));
+    } else {
+      stats.perProcessPermits++;
+      w.resolve(noop);
+    }
   };
 
   const refuse = (w: Waiter, waitMs: number): void => {
@@ -172,10 +217,14 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
     w.reject(new RateLimitWaitError(name, waitMs, options.allowance));
   };
 
-  /** Slot time reached: go, unless a pause arrived meanwhile (then queue again for a slot after it). */
+  /**
+   * Slot time reached: go, unless a pause arrived meanwhile, or the timer fired so late (a blocked event loop) that
+   * the call would start after the moment its permit was recorded for; then queue again for a new slot.
+   */
   const wake = (w: Waiter): void => {
     w.timer = undefined;
-    if (now() < pausedUntil) {
+    const t = now();
+    if (t < pausedUntil || (w.slot && t > w.slot.useBy)) {
       stats.wasted++;
       w.slot = undefined;
       waiting.unshift(w);
@@ -188,6 +237,7 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
   const assign = (w: Waiter, slot: Slot): void => {
     w.slot = slot;
     const delay = slot.at - now();
+    // Pool slots are fresh (dropStalePool ran just before): one due now goes at once.
     if (delay <= 0) grant(w, true);
     else w.timer = setTimer(() => wake(w), Math.ceil(delay));
   };
@@ -235,18 +285,36 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
         row = await store.read(key);
         rowSeenAt = now();
       }
-      const { write, result } = change(row?.state ?? emptyState(), now());
-      if (write === undefined) return result;
+      // Slow calls' corrections ride along with whatever this write is for.
+      const corrections = [...late];
+      const base = recordLate(row?.state ?? emptyState(), allowance, corrections);
+      const { write, result } = change(base, now());
+      const next = write ?? (corrections.length > 0 ? base : undefined);
+      if (next === undefined) return result;
       stats.storageCalls++;
-      const etag = await store.write(key, write, row?.etag, instanceId);
+      const etag = await store.write(key, next, row?.etag, instanceId);
       if (etag !== undefined) {
-        row = { state: write, etag, updatedBy: instanceId };
+        late.splice(0, corrections.length);
+        row = { state: next, etag, updatedBy: instanceId };
         rowSeenAt = now();
         return result;
       }
       stats.conflicts++;
       if (attempt + 1 >= MAX_CONFLICTS) throw new ContentionError();
     }
+  }
+
+  /** Storage did not answer (or refused): this instance goes on under its own limiter and tries again later. */
+  function storageFailed(e: unknown): void {
+    const t = now();
+    const reason = `Table storage unavailable (${describeStorageError(e)})`;
+    if (!degraded)
+      logger.warn(`[quota] ${name}: shared quota unavailable; this instance uses its own limiter meanwhile`, {
+        tenantId: key.tenantId,
+        reason,
+      });
+    degraded = { reason, since: degraded?.since ?? t, retryAt: t + retryStorageAfterMs };
+    row = undefined;
   }
 
   async function sync(): Promise<void> {
@@ -262,6 +330,7 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
           latest,
           prefetch: Math.max(0, Math.min(maxBatch - batch.length, recent)),
           prefetchHoldMs,
+          callMs: callMs(),
         });
         return r.slots.length > 0 ? { write: r.state, result: r } : { result: r };
       });
@@ -295,33 +364,23 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
           },
           Math.ceil(holdMs * (0.5 + random())),
         );
-      } else {
-        const t = now();
-        const reason = `Table storage unavailable (${describeStorageError(e)})`;
-        if (!degraded)
-          logger.warn(`[quota] ${name}: shared quota unavailable; this instance uses its own limiter meanwhile`, {
-            tenantId: key.tenantId,
-            reason,
-          });
-        degraded = { reason, since: degraded?.since ?? t, retryAt: t + retryStorageAfterMs };
-        row = undefined;
-      }
+      } else storageFailed(e);
     } finally {
       syncing = false;
       pump();
     }
   }
 
-  const take = ({ signal, maxWaitMs }: AcquireOptions = {}): Promise<void> => {
+  const take = ({ signal, maxWaitMs }: AcquireOptions = {}): Promise<() => void> => {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const t = now();
     if (isDegraded(t)) {
       stats.perProcessPermits++;
-      return Promise.resolve();
+      return Promise.resolve(noop);
     }
     if (maxWaitMs !== undefined && pausedUntil - t > maxWaitMs)
       return Promise.reject(new RateLimitWaitError(name, pausedUntil - t, options.allowance));
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<() => void>((resolve, reject) => {
       const w: Waiter = {
         deadline: maxWaitMs === undefined ? Infinity : t + maxWaitMs,
         signal,
@@ -385,6 +444,7 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
         : null,
       ...(paused > t ? { pausedUntil: iso(paused), pauseReason: state?.pauseReason ?? pauseReason ?? '429' } : {}),
       held: pool.length,
+      callMs: callMs(),
       ...(rowSeenAt !== undefined ? { lastSync: iso(rowSeenAt) } : {}),
       stats: { ...stats },
     };

@@ -10,6 +10,7 @@ import {
   emptyState,
   nextFree,
   pause,
+  recordLate,
   reserve,
   usedAt,
   type QuotaState,
@@ -81,6 +82,20 @@ describe('quotaLog.reserve', () => {
     });
     assert.equal(r.slots.length, 5, 'one asked for and four prefetched: all the room left');
     assert.equal(r.slots[1]?.useBy, T0 + 10 + 3000, 'a prefetched permit holds longer');
+  });
+
+  it('records a permit until its call is expected to end, and a slower call again until its real end', () => {
+    const r = reserve(emptyState(), ALLOWANCE, T0, { count: 1, holdMs: 600, latest: Infinity, callMs: 900 });
+    assert.deepEqual(r.slots, [{ at: T0, useBy: T0 + 600, countUntil: T0 + 1500 }]);
+    assert.equal(usedAt(r.state, T0 + 1500 + effectiveSpan(MINUTE) - 1)[0]?.used, 1, 'still counted');
+    const late = recordLate(r.state, ALLOWANCE, [T0 + 90_000, T0 + 30_000]);
+    // Each recorded at the end of its bucket (1 % of the minute), in time order.
+    const bucket = (t: number) => Math.ceil(t / 600) * 600;
+    assert.deepEqual(
+      late.windows[0]?.buckets.map(([t]) => t),
+      [bucket(T0 + 1500), bucket(T0 + 30_000), bucket(T0 + 90_000)],
+    );
+    assert.equal(usedAt(late, T0 + 80_000)[0]?.used, 2, 'a late end counts for a minute after it');
   });
 
   it('keeps the record small: a bucket per 1 % of each window, whatever the traffic', () => {

@@ -134,7 +134,27 @@ describe('shared quota across instances', () => {
     void alive.take().then(() => (at = clock.now()));
     await clock.advance(5000);
     assert.ok(at !== undefined, 'the live instance got a permit');
-    assert.ok(at - start >= 1000 && at - start <= 1000 + 50 + 10 + 50 + 10, `after ${at - start} ms`);
+    assert.ok(at - start >= 1000 && at - start <= 1000 + 100 + 100 + 10, `after ${at - start} ms`);
+  });
+
+  it('a call slower than expected is recorded again until its end, and the next permits count calls that long', async () => {
+    const clock = fakeClock();
+    const [a, b] = instances(2, clock) as [SharedQuota, SharedQuota];
+    const start = clock.now();
+    const dones = await Promise.all(Array.from({ length: 10 }, () => a.take()));
+    // The whole second's allowance is in flight for 1.5 s: the API may have counted any of them as late as that.
+    await clock.advance(1500);
+    for (const done of dones) done();
+    await clock.advance(200);
+    let at: number | undefined;
+    void b.take().then(() => (at = clock.now()));
+    await clock.advance(5000);
+    assert.ok(
+      at !== undefined && at - start >= 1500 + 1000,
+      `the next permit after ${at === undefined ? '?' : at - start} ms`,
+    );
+    // Calls here take 1.5 s: a permit is now recorded that much longer (at most a quarter of the shortest window).
+    assert.equal(a.status().callMs, 250);
   });
 
   it('an aborted caller’s slot goes to the next caller on the same instance', async () => {
