@@ -42,6 +42,11 @@ export interface AppConfig {
   backgroundMaxRetries: number;
   /** An HTTP invocation stops retrying so it answers (503 + Retry-After) this long after the request arrived. */
   httpDeadlineMs: number;
+  /**
+   * Leases on pending writes, scheduled windows and running requests: renewed every third of this while their
+   * holder works, so a holder that died holds them up no longer than this (LEASE_SECONDS, at most 60).
+   */
+  leaseMs: number;
   maxRetryAfterMs: number;
   /**
    * The allowance of the tenant in TENANT_ID per API family (QUOTA_* settings, or its QUOTA_PER_TENANT entry),
@@ -98,6 +103,7 @@ export const SETTINGS = [
   'BACKGROUND_MAX_RETRIES',
   'HTTP_DEADLINE_SECONDS',
   'MAX_RETRY_AFTER_SECONDS',
+  'LEASE_SECONDS',
   'RATE_LIMIT_WINDOW_SCALE',
   'QUOTA_INCIDENTS_PER_MINUTE',
   'QUOTA_INCIDENTS_PER_HOUR',
@@ -227,6 +233,9 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   // 230 s is where Azure's front end answers 504 whatever the function does (Functions docs, functions-scale.md).
   const httpDeadlineMs = number('HTTP_DEADLINE_SECONDS', 100, 1, 230) * 1000;
   const maxRetryAfterMs = number('MAX_RETRY_AFTER_SECONDS', 60, 0, 900) * 1000;
+  // At most a minute: a crashed instance delays nothing longer. Below a second a renewal round-trip to storage
+  // (tens of ms, seconds under the SDK's retries) would eat the lease; tests use 1-3 s to scale time down.
+  const leaseMs = number('LEASE_SECONDS', 60, 1, 60) * 1000;
   const scale = number('RATE_LIMIT_WINDOW_SCALE', 1, 0.001, 1);
   // Documented quotas (defender-api.md §1.2, §1.3): hunting "at least" 45/min and 1,500/hour; incidents 50/min and
   // 1,500/hour overall. A tenant with a larger (or smaller) allowance sets its own.
@@ -312,6 +321,7 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     backgroundMaxRetries,
     httpDeadlineMs,
     maxRetryAfterMs,
+    leaseMs,
     rateLimits: allowance(perTenantQuota[tenantId.toLowerCase()] ?? quotaDefaults),
     quota: {
       default: allowance(quotaDefaults),

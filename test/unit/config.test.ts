@@ -96,6 +96,12 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ ...base, BACKGROUND_MAX_RETRIES: '13' }), /BACKGROUND_MAX_RETRIES must be/);
   });
 
+  it('leases last a minute at most: a crashed instance holds nothing up for longer', () => {
+    assert.equal(loadConfig(base).leaseMs, 60_000);
+    assert.equal(loadConfig({ ...base, LEASE_SECONDS: '2' }).leaseMs, 2_000);
+    assert.throws(() => loadConfig({ ...base, LEASE_SECONDS: '600' }), /LEASE_SECONDS must be a number from 1 to 60/);
+  });
+
   it('scales rate-limit windows for tests and benchmarks', () => {
     const c = loadConfig({ ...base, RATE_LIMIT_WINDOW_SCALE: '0.1' });
     assert.deepEqual(c.rateLimits.hunting, [
