@@ -38,7 +38,15 @@ export async function quotaHealth(
           permitsLeft: null,
           held: 0,
           callMs: 0,
-          stats: { permits: 0, perProcessPermits: 0, storageCalls: 0, conflicts: 0, wasted: 0 },
+          stats: {
+            permits: 0,
+            perProcessPermits: 0,
+            storageCalls: 0,
+            conflicts: 0,
+            wasted: 0,
+            lateStarts: 0,
+            lateEnds: 0,
+          },
           storage: 'notConfigured',
         };
         return;

@@ -208,20 +208,3 @@ export function pause(current: QuotaState, until: number, reason: string): Quota
   if (until <= current.pausedUntil) return current;
   return { ...current, pausedUntil: until, pauseReason: reason };
 }
-
-/**
- * The most permits a perfect client could have had in [start, end] under the allowance, taking each as soon as
- * every window allows (greedy is optimal for sliding windows). Used to measure utilisation.
- */
-export function capacity(allowance: readonly RateLimitWindow[], start: number, end: number): number {
-  const times: number[] = [];
-  let t = start;
-  for (;;) {
-    for (const a of allowance) {
-      const limit = Math.floor(a.limit);
-      if (times.length >= limit) t = Math.max(t, (times[times.length - limit] as number) + a.windowMs);
-    }
-    if (t > end) return times.length;
-    times.push(t);
-  }
-}

@@ -76,6 +76,9 @@ export interface SharedQuotaStatus {
     conflicts: number;
     /** Permits reserved but never used (a caller gave up, a prefetch went unused, a pause). */
     wasted: number;
+    /** Calls that started after their slot's end (a late timer) or ended after their record: recorded again. */
+    lateStarts: number;
+    lateEnds: number;
   };
 }
 
@@ -146,7 +149,9 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
   // A caller sends as soon as its timer fires; the hold covers a late timer. Prefetched permits wait for callers
   // that have not arrived yet, so they get longer (and count longer).
   const holdMs = Math.max(MIN_MARGIN_MS, Math.floor(shortest / BUCKETS_PER_WINDOW));
-  const prefetchHoldMs = Math.max(4 * holdMs, Math.floor(shortest / 20));
+  const prefetchHoldMs = Math.max(4 * holdMs, Math.floor(shortest / 10));
+  /** How far back this instance's call rate is measured, to size its prefetch. */
+  const rateWindowMs = Math.max(prefetchHoldMs, Math.floor(shortest / 6));
 
   const waiting: Waiter[] = [];
   let pool: Slot[] = [];
@@ -163,7 +168,17 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
   /** Ends of calls that took longer than they were recorded for, not yet written (recordLate). */
   const late: number[] = [];
   let flushTimer: TimerHandle | undefined;
-  const stats = { permits: 0, perProcessPermits: 0, storageCalls: 0, conflicts: 0, wasted: 0 };
+  /** The last write needed a fresh read: others are writing too. */
+  let contended = false;
+  const stats = {
+    permits: 0,
+    perProcessPermits: 0,
+    storageCalls: 0,
+    conflicts: 0,
+    wasted: 0,
+    lateStarts: 0,
+    lateEnds: 0,
+  };
 
   const release = (w: Waiter): void => {
     w.signal?.removeEventListener('abort', w.onAbort);
@@ -180,20 +195,25 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
     return Math.min(Math.floor(shortest / 4), sorted[Math.floor((sorted.length - 1) * 0.9)] as number);
   };
 
+  /** Records a permit once more, until `end`: written with the next reservation, or on its own soon after. */
+  const lateEnd = (end: number): void => {
+    late.push(end);
+    flushTimer ??= setTimer(() => {
+      flushTimer = undefined;
+      if (late.length > 0 && !syncing && !isDegraded(now()))
+        void update(() => ({ result: undefined })).catch((e: unknown) => {
+          if (!(e instanceof ContentionError)) storageFailed(e);
+        });
+    }, holdMs);
+  };
+
   const finished = (grantedAt: number, countUntil: number): void => {
     const t = now();
     samples.push(t - grantedAt);
     if (samples.length > SAMPLES) samples.shift();
     if (t > countUntil) {
-      late.push(t);
-      // Written with the next reservation; if none comes soon, on its own.
-      flushTimer ??= setTimer(() => {
-        flushTimer = undefined;
-        if (late.length > 0 && !syncing && !isDegraded(now()))
-          void update(() => ({ result: undefined })).catch((e: unknown) => {
-            if (!(e instanceof ContentionError)) storageFailed(e);
-          });
-      }, holdMs);
+      stats.lateEnds++;
+      lateEnd(t);
     }
   };
 
@@ -203,7 +223,7 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
       stats.permits++;
       const t = now();
       recentGrants.push(t);
-      while (recentGrants.length > 0 && (recentGrants[0] as number) < t - prefetchHoldMs) recentGrants.shift();
+      while (recentGrants.length > 0 && (recentGrants[0] as number) < t - rateWindowMs) recentGrants.shift();
       const countUntil = w.slot?.countUntil ?? t + holdMs;
       w.resolve(() => finished(t, countUntil));
     } else {
@@ -218,18 +238,24 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
   };
 
   /**
-   * Slot time reached: go, unless a pause arrived meanwhile, or the timer fired so late (a blocked event loop) that
-   * the call would start after the moment its permit was recorded for; then queue again for a new slot.
+   * Slot time reached: go, unless a pause arrived meanwhile (then queue again for a slot after it). A timer that
+   * fired late (a busy event loop) still goes: the permit is recorded once more from this real start, as a slow call
+   * is, rather than thrown away.
    */
   const wake = (w: Waiter): void => {
     w.timer = undefined;
     const t = now();
-    if (t < pausedUntil || (w.slot && t > w.slot.useBy)) {
+    if (t < pausedUntil) {
       stats.wasted++;
       w.slot = undefined;
       waiting.unshift(w);
       pump();
       return;
+    }
+    if (w.slot && t > w.slot.useBy) {
+      stats.lateStarts++;
+      w.slot = { ...w.slot, countUntil: t + callMs() };
+      lateEnd(w.slot.countUntil);
     }
     grant(w, true);
   };
@@ -280,10 +306,14 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
    */
   async function update<T>(change: (state: QuotaState, at: number) => { write?: QuotaState; result: T }): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      if (row === undefined || attempt > 0) {
+      // After a lost race the cached row is likely stale again (others are writing): read first, one call cheaper
+      // than a write that fails.
+      if (row === undefined || attempt > 0 || contended) {
         stats.storageCalls++;
         row = await store.read(key);
         rowSeenAt = now();
+        // Nobody else wrote since our last write: the cache will do next time.
+        if (row?.updatedBy === instanceId) contended = false;
       }
       // Slow calls' corrections ride along with whatever this write is for.
       const corrections = [...late];
@@ -300,6 +330,7 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
         return result;
       }
       stats.conflicts++;
+      contended = true;
       if (attempt + 1 >= MAX_CONFLICTS) throw new ContentionError();
     }
   }
@@ -322,13 +353,15 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
     try {
       const batch = waiting.slice(0, maxBatch);
       const latest = Math.max(...batch.map((w) => w.deadline));
-      const recent = recentGrants.filter((g) => g >= now() - prefetchHoldMs).length;
+      // As many more as this instance's recent rate says it will use while they are held.
+      const recent = recentGrants.filter((g) => g >= now() - rateWindowMs).length;
+      const expected = Math.floor((recent * prefetchHoldMs) / rateWindowMs);
       const reservation = await update((state, at) => {
         const r = reserve(state, allowance, at, {
           count: batch.length,
           holdMs,
           latest,
-          prefetch: Math.max(0, Math.min(maxBatch - batch.length, recent)),
+          prefetch: Math.max(0, Math.min(maxBatch - batch.length, expected)),
           prefetchHoldMs,
           callMs: callMs(),
         });

@@ -15,6 +15,7 @@ import {
   type Backends,
   type InProcessApp,
 } from '../reliability/harness';
+import { maxInWindow } from '../scale/yardstick';
 
 const SCALE = 0.05;
 const WINDOW_MS = 60_000 * SCALE;
@@ -32,18 +33,6 @@ after(async () => {
   await app?.host.close();
   await Promise.all([b?.sandbox.close(), b?.azurite.stop()]);
 });
-
-/** Most arrivals inside any window [t, t + windowMs). */
-function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((x, y) => x - y);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while ((sorted[hi] as number) - (sorted[lo] as number) >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
 
 describe('the Function App and the CLI against the same storage', () => {
   it('share one incident allowance: no window over it, no 429, every change applied', async () => {

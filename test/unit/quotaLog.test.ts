@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
-  capacity,
   effectiveSpan,
   emptyState,
   nextFree,
@@ -16,6 +15,7 @@ import {
   type QuotaState,
   type Slot,
 } from '../../shared/quota/quotaLog';
+import { capacity, idealSpan } from '../scale/yardstick';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -159,13 +159,15 @@ describe('quotaLog.reserve', () => {
   });
 });
 
-describe('quotaLog.capacity (the utilisation yardstick)', () => {
+describe('the utilisation yardstick (test/scale/yardstick.ts)', () => {
   it('counts what a perfect client gets: the burst, then a window at a time, and the hour cap', () => {
-    assert.equal(capacity(ALLOWANCE, 0, 0), 50);
-    assert.equal(capacity(ALLOWANCE, 0, MINUTE - 1), 50);
-    assert.equal(capacity(ALLOWANCE, 0, MINUTE), 100);
+    assert.equal(capacity(ALLOWANCE, 0), 50);
+    assert.equal(capacity(ALLOWANCE, MINUTE - 1), 50);
+    assert.equal(capacity(ALLOWANCE, MINUTE), 100);
     // 30 minutes of 50 exhaust the hour; nothing more until the first minute's permits leave it.
-    assert.equal(capacity(ALLOWANCE, 0, 59 * MINUTE), 1500);
-    assert.equal(capacity(ALLOWANCE, 0, HOUR), 1550);
+    assert.equal(capacity(ALLOWANCE, 59 * MINUTE), 1500);
+    assert.equal(capacity(ALLOWANCE, HOUR), 1550);
+    assert.equal(idealSpan(ALLOWANCE, 50), 0);
+    assert.equal(idealSpan(ALLOWANCE, 1501), HOUR);
   });
 });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RateLimitWaitError, createRateLimiter, type TimerHandle } from '../../shared/http/rateLimiter';
-import { capacity } from '../../shared/quota/quotaLog';
+import { capacity, maxInWindow } from '../scale/yardstick';
 import { withSharedQuota } from '../../shared/quota/quotaLimiter';
 import { createMemoryQuotaStore, type QuotaStore } from '../../shared/quota/quotaStore';
 import { createSharedQuota, type SharedQuota } from '../../shared/quota/sharedQuota';
@@ -62,17 +62,6 @@ function instances(n: number, clock: ReturnType<typeof fakeClock>, store: QuotaS
   );
 }
 
-function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while ((sorted[hi] as number) - (sorted[lo] as number) >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
-
 describe('shared quota across instances', () => {
   it('four busy instances together never exceed any window, and pay well under one storage call per permit', async () => {
     const clock = fakeClock();
@@ -88,7 +77,7 @@ describe('shared quota across instances', () => {
     assert.ok(calls / 120 < 1, `${calls} storage calls for 120 permits`);
     // Utilisation: what a perfect single client could have had over the same span.
     const span = Math.max(...granted) - Math.min(...granted);
-    const utilisation = 120 / capacity(ALLOWANCE, 0, span);
+    const utilisation = 120 / capacity(ALLOWANCE, span);
     assert.ok(utilisation >= 0.95, `120 permits over ${span} ms: utilisation ${utilisation}`);
   });
 
