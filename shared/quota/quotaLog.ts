@@ -6,8 +6,8 @@
 // than its limit, whichever instances made them and in whatever order they reserved. The API counts a call when it
 // arrives, which is somewhere between its send and its answer; so, like the per-process limiter, a permit is
 // recorded until the call's answer is back: its last possible send (`useBy`) plus the expected length of the call
-// (`countUntil`, from the instance's recent calls; a call that takes longer is recorded again, until its end, with
-// the instance's next write: recordLate). A new permit is allowed only when the permits recorded after (its start −
+// (`countUntil`, from the instance's recent calls; a call that takes longer has its record moved to its real end
+// with the instance's next write: amend). A new permit is allowed only when the permits recorded after (its start −
 // the window − a margin), future reservations included, are fewer than the limit; any window that holds the new
 // call's arrival therefore holds only calls that were counted.
 // Slots are handed out in time order (each starts at or after the latest one given: `lastSlot`), which keeps the
@@ -164,14 +164,37 @@ function record(state: QuotaState, until: number): void {
 }
 
 /**
- * Calls that ended later than they were recorded for (a slow answer): each is recorded once more, until its end,
- * so later reservations count it for as long as the API may have. Written with the instance's next write.
+ * A change to permits already recorded, made by the instance that holds them (written with its next write):
+ * `drop` removes the record until that time (a permit never used: a reservation that went stale, a pause), `add`
+ * records one until that time. A call that ended later than recorded (a slow answer, a late timer) moves its record:
+ * both, so later reservations count it for as long as the API may have, and only once.
  */
-export function recordLate(current: QuotaState, allowance: readonly RateLimitWindow[], ends: readonly number[]) {
-  if (ends.length === 0) return current;
+export interface Amendment {
+  drop?: number;
+  add?: number;
+}
+
+/** Applies amendments; a record to drop that has already left every window is simply gone. */
+export function amend(current: QuotaState, allowance: readonly RateLimitWindow[], amendments: readonly Amendment[]) {
+  if (amendments.length === 0) return current;
   const state = normalise(current, allowance);
-  for (const end of ends) record(state, end);
+  for (const a of amendments) {
+    if (a.drop !== undefined) unrecord(state, a.drop);
+    if (a.add !== undefined) record(state, a.add);
+  }
   return state;
+}
+
+/** Removes one permit recorded until `until` from every window that still holds it. */
+function unrecord(state: QuotaState, until: number): void {
+  for (const w of state.windows) {
+    const r = bucketEnd(until, w.windowMs);
+    const i = w.buckets.findIndex(([end]) => end === r);
+    const at = w.buckets[i];
+    if (!at) continue;
+    if (at[1] > 1) at[1] -= 1;
+    else w.buckets.splice(i, 1);
+  }
 }
 
 /** Reserves up to `count` (+ `prefetch`) permits in slot order; pure: the returned state is a new object. */

@@ -13,13 +13,15 @@ import { redact, silentLogger, type Logger } from '../logger';
 import { RateLimitWaitError, type AcquireOptions, type TimerHandle } from '../http/rateLimiter';
 import {
   BUCKETS_PER_WINDOW,
+  effectiveSpan,
   emptyState,
   MIN_MARGIN_MS,
   pause,
   prune,
-  recordLate,
+  amend,
   reserve,
   usedAt,
+  type Amendment,
   type QuotaState,
   type Slot,
 } from './quotaLog';
@@ -150,6 +152,8 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
   // that have not arrived yet, so they get longer (and count longer).
   const holdMs = Math.max(MIN_MARGIN_MS, Math.floor(shortest / BUCKETS_PER_WINDOW));
   const prefetchHoldMs = Math.max(4 * holdMs, Math.floor(shortest / 10));
+  const flushAfterMs = Math.max(holdMs, Math.floor(shortest / 4));
+  const shortestSpan = effectiveSpan(shortest);
   /** How far back this instance's call rate is measured, to size its prefetch. */
   const rateWindowMs = Math.max(prefetchHoldMs, Math.floor(shortest / 6));
 
@@ -159,15 +163,25 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
   let rowSeenAt: number | undefined;
   let syncing = false;
   let retryTimer: TimerHandle | undefined;
+  /**
+   * No new slot can start before this (epoch ms): the next free moment after the last reservation this instance
+   * made or saw. Other instances only ever push it later, so it is a safe lower bound without a read.
+   */
+  let knownFreeAt = 0;
+  /** Set while callers gather for one reservation just before knownFreeAt (see pump). */
+  let gatherTimer: TimerHandle | undefined;
+  /** Lengths of recent read-modify-writes of the row (ms), to start a gathered reservation in time. */
+  const syncSamples: number[] = [];
   let pausedUntil = 0;
   let pauseReason: string | undefined;
   let degraded: { reason: string; since: number; retryAt: number } | undefined;
   const recentGrants: number[] = [];
   /** Lengths of this instance's recent calls (ms), oldest first. */
   const samples: number[] = [];
-  /** Ends of calls that took longer than they were recorded for, not yet written (recordLate). */
-  const late: number[] = [];
+  /** Records to move (slow calls) or drop (permits never used), not yet written (quotaLog.amend). */
+  const amendments: Amendment[] = [];
   let flushTimer: TimerHandle | undefined;
+  let flushAt = Infinity;
   /** The last write needed a fresh read: others are writing too. */
   let contended = false;
   const stats = {
@@ -186,25 +200,46 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
   };
 
   /**
-   * The expected length of a call: the 90th percentile of recent ones (a slower one is recorded again when it ends),
-   * at most a quarter of the shortest window (a long hunt is mostly the API working, after it counted the call).
+   * The expected length of a call: the 75th percentile of recent ones, at most a twentieth of the shortest window
+   * (3 s on a minute). Every permit counts this much longer than its window, so a generous guess costs allowance;
+   * a call that takes longer has its record moved to its real end before anyone could reserve a slot a window
+   * later (lateEnd), so a short guess costs only a few bytes in the next write.
    */
   const callMs = (): number => {
     if (samples.length === 0) return 0;
     const sorted = [...samples].sort((a, b) => a - b);
-    return Math.min(Math.floor(shortest / 4), sorted[Math.floor((sorted.length - 1) * 0.9)] as number);
+    return Math.min(Math.floor(shortest / 20), sorted[Math.floor((sorted.length - 1) * 0.75)] as number);
   };
 
-  /** Records a permit once more, until `end`: written with the next reservation, or on its own soon after. */
-  const lateEnd = (end: number): void => {
-    late.push(end);
-    flushTimer ??= setTimer(() => {
+  /** Writes pending record moves on their own at the latest `delayMs` from now (sooner if already due). */
+  const scheduleFlush = (delayMs: number): void => {
+    const due = now() + delayMs;
+    if (flushTimer && due >= flushAt) return;
+    flushTimer?.cancel();
+    flushAt = due;
+    flushTimer = setTimer(() => {
       flushTimer = undefined;
-      if (late.length > 0 && !syncing && !isDegraded(now()))
-        void update(() => ({ result: undefined })).catch((e: unknown) => {
-          if (!(e instanceof ContentionError)) storageFailed(e);
-        });
-    }, holdMs);
+      flushAt = Infinity;
+      if (!amendments.some((a) => a.add !== undefined) || isDegraded(now())) return;
+      // A write under way may have started before the move: try again just after it.
+      if (syncing) return scheduleFlush(holdMs);
+      void update(() => ({ result: undefined })).catch((e: unknown) => {
+        if (!(e instanceof ContentionError)) storageFailed(e);
+      });
+    }, delayMs);
+  };
+
+  /**
+   * Moves a permit's record from `from` to `end`: written with this instance's next reservation, or on its own when
+   * it cannot wait. The old record misleads only reservations of slots from `from` + the window on (the API may have
+   * counted the call until `end`), and slots are reserved ahead of time only while the allowance is booked up; so a
+   * move waits for a reservation to ride along with (up to a quarter of the window) unless such slots come within
+   * half a window, then it is written at once.
+   */
+  const lateEnd = (from: number, end: number): void => {
+    amendments.push({ drop: from, add: end });
+    const slack = from + shortestSpan - end - shortest / 2;
+    scheduleFlush(Math.min(flushAfterMs, Math.max(holdMs, Math.floor(slack))));
   };
 
   const finished = (grantedAt: number, countUntil: number): void => {
@@ -213,7 +248,7 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
     if (samples.length > SAMPLES) samples.shift();
     if (t > countUntil) {
       stats.lateEnds++;
-      lateEnd(t);
+      lateEnd(countUntil, t);
     }
   };
 
@@ -247,6 +282,8 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
     const t = now();
     if (t < pausedUntil) {
       stats.wasted++;
+      // Never used: its record goes with the next write (it only ever made others wait longer).
+      if (w.slot) amendments.push({ drop: w.slot.countUntil });
       w.slot = undefined;
       waiting.unshift(w);
       pump();
@@ -254,8 +291,9 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
     }
     if (w.slot && t > w.slot.useBy) {
       stats.lateStarts++;
-      w.slot = { ...w.slot, countUntil: t + callMs() };
-      lateEnd(w.slot.countUntil);
+      const moved = t + callMs();
+      lateEnd(w.slot.countUntil, moved);
+      w.slot = { ...w.slot, countUntil: moved };
     }
     grant(w, true);
   };
@@ -271,6 +309,7 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
   const dropStalePool = (t: number): void => {
     const keep = pool.filter((s) => s.useBy >= t && s.at >= pausedUntil);
     stats.wasted += pool.length - keep.length;
+    for (const s of pool) if (!keep.includes(s)) amendments.push({ drop: s.countUntil });
     pool = keep;
   };
 
@@ -295,7 +334,40 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
       pool.shift();
       assign(w, slot);
     }
-    if (waiting.length > 0 && !syncing && !retryTimer) void sync();
+    if (waiting.length === 0 || syncing || retryTimer || gatherTimer) return;
+    // While the allowance is spent, a reservation made now could not start before knownFreeAt anyway: callers that
+    // cannot wait that long are answered at once, and the rest gather until just before it, so one write serves all
+    // of them (a saturated instance pays a fraction of a storage call per API call, not two).
+    const free = Math.max(knownFreeAt, pausedUntil);
+    for (const w of [...waiting]) {
+      if (w.deadline < free) {
+        waiting.splice(waiting.indexOf(w), 1);
+        refuse(w, free - t);
+      }
+    }
+    if (waiting.length === 0) return;
+    // Jittered, so that instances gathering for the same free moment do not all write at once (a lost race costs a
+    // read and a second write).
+    const lead = syncLeadMs();
+    const gatherUntil = free - lead - Math.floor(random() * lead);
+    if (gatherUntil > t) {
+      gatherTimer = setTimer(
+        () => {
+          gatherTimer = undefined;
+          pump();
+        },
+        Math.ceil(gatherUntil - t),
+      );
+      return;
+    }
+    void sync();
+  }
+
+  /** How long before a free slot to start reserving it: a slow round trip (90th percentile) and a late timer. */
+  function syncLeadMs(): number {
+    const sorted = [...syncSamples].sort((a, b) => a - b);
+    const slow = sorted.length > 0 ? (sorted[Math.floor((sorted.length - 1) * 0.9)] as number) : 0;
+    return 2 * holdMs + 2 * slow;
   }
 
   /**
@@ -316,15 +388,16 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
         if (row?.updatedBy === instanceId) contended = false;
       }
       // Slow calls' corrections ride along with whatever this write is for.
-      const corrections = [...late];
-      const base = recordLate(row?.state ?? emptyState(), allowance, corrections);
+      const corrections = [...amendments];
+      const base = amend(row?.state ?? emptyState(), allowance, corrections);
       const { write, result } = change(base, now());
-      const next = write ?? (corrections.length > 0 ? base : undefined);
+      // A moved record is worth a write of its own; a dropped one (it only makes others wait) rides along.
+      const next = write ?? (corrections.some((a) => a.add !== undefined) ? base : undefined);
       if (next === undefined) return result;
       stats.storageCalls++;
       const etag = await store.write(key, next, row?.etag, instanceId);
       if (etag !== undefined) {
-        late.splice(0, corrections.length);
+        amendments.splice(0, corrections.length);
         row = { state: next, etag, updatedBy: instanceId };
         rowSeenAt = now();
         return result;
@@ -350,12 +423,15 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
 
   async function sync(): Promise<void> {
     syncing = true;
+    const syncStarted = now();
     try {
       const batch = waiting.slice(0, maxBatch);
       const latest = Math.max(...batch.map((w) => w.deadline));
-      // As many more as this instance's recent rate says it will use while they are held.
+      // As many more as this instance's recent rate says it will use while they are held; none while the allowance
+      // is spent (callers gather instead, and a permit taken ahead there would only keep another instance's caller
+      // waiting).
       const recent = recentGrants.filter((g) => g >= now() - rateWindowMs).length;
-      const expected = Math.floor((recent * prefetchHoldMs) / rateWindowMs);
+      const expected = knownFreeAt > now() ? 0 : Math.floor((recent * prefetchHoldMs) / rateWindowMs);
       const reservation = await update((state, at) => {
         const r = reserve(state, allowance, at, {
           count: batch.length,
@@ -372,6 +448,9 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
         degraded = undefined;
       }
       pausedUntil = Math.max(pausedUntil, reservation.state.pausedUntil);
+      knownFreeAt = Math.max(knownFreeAt, reservation.nextFreeAt);
+      syncSamples.push(now() - syncStarted);
+      if (syncSamples.length > SAMPLES) syncSamples.shift();
       if (reservation.state.pauseReason) pauseReason = reservation.state.pauseReason;
       if (reservation.slots.length === 0) {
         // Nothing free before the longest wait anyone in the batch accepts: they get the wait, as the local limiter
@@ -492,7 +571,8 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
     },
     knownWaitMs: () => {
       const t = now();
-      return Math.max(0, pausedUntil - t);
+      const next = pool[0];
+      return Math.max(0, (next ? Math.max(next.at, pausedUntil) : Math.max(knownFreeAt, pausedUntil)) - t);
     },
     status,
     async inspect() {

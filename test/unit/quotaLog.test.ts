@@ -9,7 +9,7 @@ import {
   emptyState,
   nextFree,
   pause,
-  recordLate,
+  amend,
   reserve,
   usedAt,
   type QuotaState,
@@ -84,18 +84,26 @@ describe('quotaLog.reserve', () => {
     assert.equal(r.slots[1]?.useBy, T0 + 10 + 3000, 'a prefetched permit holds longer');
   });
 
-  it('records a permit until its call is expected to end, and a slower call again until its real end', () => {
-    const r = reserve(emptyState(), ALLOWANCE, T0, { count: 1, holdMs: 600, latest: Infinity, callMs: 900 });
-    assert.deepEqual(r.slots, [{ at: T0, useBy: T0 + 600, countUntil: T0 + 1500 }]);
-    assert.equal(usedAt(r.state, T0 + 1500 + effectiveSpan(MINUTE) - 1)[0]?.used, 1, 'still counted');
-    const late = recordLate(r.state, ALLOWANCE, [T0 + 90_000, T0 + 30_000]);
-    // Each recorded at the end of its bucket (1 % of the minute), in time order.
+  it('records a permit until its call is expected to end; a slower call moves its record to its real end', () => {
+    const r = reserve(emptyState(), ALLOWANCE, T0, { count: 2, holdMs: 600, latest: Infinity, callMs: 900 });
+    assert.deepEqual(r.slots[0], { at: T0, useBy: T0 + 600, countUntil: T0 + 1500 });
+    assert.equal(usedAt(r.state, T0 + 1500 + effectiveSpan(MINUTE) - 1)[0]?.used, 2, 'still counted');
+    const moved = amend(r.state, ALLOWANCE, [{ drop: T0 + 1500, add: T0 + 30_000 }]);
+    // Each recorded at the end of its bucket (1 % of the minute), in time order; the slow one once, at its end.
     const bucket = (t: number) => Math.ceil(t / 600) * 600;
     assert.deepEqual(
-      late.windows[0]?.buckets.map(([t]) => t),
-      [bucket(T0 + 1500), bucket(T0 + 30_000), bucket(T0 + 90_000)],
+      moved.windows[0]?.buckets.map(([t, n]) => [t, n]),
+      [
+        [bucket(T0 + 1500), 1],
+        [bucket(T0 + 30_000), 1],
+      ],
     );
-    assert.equal(usedAt(late, T0 + 80_000)[0]?.used, 2, 'a late end counts for a minute after it');
+    assert.equal(usedAt(moved, T0 + 80_000)[0]?.used, 1, 'the slow call counts for a minute after its end');
+    assert.equal(usedAt(moved, T0)[0]?.used, 2, 'and only once before');
+    // A permit never used is dropped; one already out of every window is simply gone.
+    const dropped = amend(moved, ALLOWANCE, [{ drop: T0 + 1500 }, { drop: T0 - 10 * HOUR }]);
+    assert.equal(usedAt(dropped, T0)[0]?.used, 1);
+    assert.equal(usedAt(dropped, T0)[1]?.used, 1, 'from the hour too');
   });
 
   it('keeps the record small: a bucket per 1 % of each window, whatever the traffic', () => {

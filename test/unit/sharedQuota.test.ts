@@ -81,6 +81,35 @@ describe('shared quota across instances', () => {
     assert.ok(utilisation >= 0.95, `120 permits over ${span} ms: utilisation ${utilisation}`);
   });
 
+  it('callers that come one at a time (each call after the last one answered) still share a write while the allowance is spent', async () => {
+    // The shape of real work: each instance runs a few jobs, and each job asks for its next call only when its last
+    // one is answered (50 ms later), so callers arrive one by one rather than in a queue.
+    const clock = fakeClock();
+    const quotas = instances(4, clock);
+    const granted: number[] = [];
+    const until = clock.now() + 60_000;
+    const job = async (q: SharedQuota): Promise<void> => {
+      while (clock.now() < until) {
+        const done = await q.take();
+        granted.push(clock.now());
+        await new Promise<void>((r) => clock.setTimer(r, 50));
+        done();
+      }
+    };
+    for (const q of quotas) for (let i = 0; i < 6; i++) void job(q);
+    await clock.advance(62_000);
+    assert.ok(maxInWindow(granted, 1000) <= 10, `per second: ${maxInWindow(granted, 1000)}`);
+    assert.ok(maxInWindow(granted, 10_000) <= 40, `per 10 s: ${maxInWindow(granted, 10_000)}`);
+    const calls = quotas.reduce((n, q) => n + q.status().stats.storageCalls, 0);
+    assert.ok(
+      calls / granted.length <= 1,
+      `${calls} storage calls for ${granted.length} permits ${JSON.stringify(quotas.map((q) => q.status().stats))}`,
+    );
+    const span = Math.max(...granted) - Math.min(...granted);
+    const utilisation = granted.length / capacity(ALLOWANCE, span);
+    assert.ok(utilisation >= 0.9, `${granted.length} permits over ${span} ms: utilisation ${utilisation}`);
+  });
+
   it('a 429 seen by one instance holds back every other from its next reservation', async () => {
     const clock = fakeClock();
     const [a, b] = instances(2, clock) as [SharedQuota, SharedQuota];
@@ -142,8 +171,11 @@ describe('shared quota across instances', () => {
       at !== undefined && at - start >= 1500 + 1000,
       `the next permit after ${at === undefined ? '?' : at - start} ms`,
     );
-    // Calls here take 1.5 s: a permit is now recorded that much longer (at most a quarter of the shortest window).
-    assert.equal(a.status().callMs, 250);
+    // Each slow call was moved to its end, not recorded twice: a's ten and b's one in the 10-second window.
+    assert.equal(b.status().permitsLeft?.find((w) => w.windowMs === 10_000)?.left, 40 - 11);
+    // Calls here take 1.5 s: a permit is now recorded that much longer, at most a twentieth of the shortest window
+    // (a longer call has its record moved when it ends).
+    assert.equal(a.status().callMs, 50);
   });
 
   it('an aborted caller’s slot goes to the next caller on the same instance', async () => {
