@@ -5,6 +5,7 @@ import { measureColdStart } from './coldStart';
 import { measureControlPlane } from './controlPlane';
 import { measureHunt100k } from './hunt100k';
 import { measureRateLimit } from './rateLimit';
+import { measureScaleOut } from './scaleOut';
 import { measureWarmStep } from './warmStep';
 import { measureWebhookAccept } from './webhookAccept';
 
@@ -15,6 +16,7 @@ export const FIGURES = {
   coldStart: () => measureColdStart(),
   hunt100k: () => measureHunt100k(),
   webhookAccept: () => measureWebhookAccept(),
+  scaleOut: () => measureScaleOut(),
 } satisfies Record<string, () => Promise<unknown>>;
 
 export type FigureName = keyof typeof FIGURES;
