@@ -200,15 +200,15 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
   };
 
   /**
-   * The expected length of a call: the 75th percentile of recent ones, at most a twentieth of the shortest window
+   * The expected length of a call: the 90th percentile of recent ones, at most a twentieth of the shortest window
    * (3 s on a minute). Every permit counts this much longer than its window, so a generous guess costs allowance;
-   * a call that takes longer has its record moved to its real end before anyone could reserve a slot a window
-   * later (lateEnd), so a short guess costs only a few bytes in the next write.
+   * a call that takes longer has its record moved to its real end (lateEnd), which costs a write of its own when
+   * no reservation comes soon: a short guess costs storage calls.
    */
   const callMs = (): number => {
     if (samples.length === 0) return 0;
     const sorted = [...samples].sort((a, b) => a - b);
-    return Math.min(Math.floor(shortest / 20), sorted[Math.floor((sorted.length - 1) * 0.75)] as number);
+    return Math.min(Math.floor(shortest / 20), sorted[Math.floor((sorted.length - 1) * 0.9)] as number);
   };
 
   /** Writes pending record moves on their own at the latest `delayMs` from now (sooner if already due). */
@@ -405,6 +405,8 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
       stats.conflicts++;
       contended = true;
       if (attempt + 1 >= MAX_CONFLICTS) throw new ContentionError();
+      // The instances that lost this race would meet again at once: each waits a jittered moment before reading.
+      await new Promise<void>((resolve) => setTimer(resolve, Math.ceil((random() * holdMs) / 2)));
     }
   }
 

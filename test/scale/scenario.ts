@@ -66,6 +66,8 @@ export interface ScaleOutResult {
   /** Σ storage calls ÷ Σ shared permits over the hosts alive at the end (their deep health). */
   storageCallsPerApiCall: number;
   quotaStats: Array<Record<string, unknown>>;
+  /** The hosts' [quota] log lines: the shared quota falling back to the per-process limiter, and coming back. */
+  quotaEvents: string[];
   kill: { atApplied: number; restartedAfterMs: number };
   /** Extra timer ticks the drain fired because a sweep window was still pending (the killed host's, say). */
   catchUpTicks: number;
@@ -126,25 +128,32 @@ interface Planned {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Each quota family's counters (deep health) on one host. */
-async function quotaStatsOf(host: HostProcess): Promise<Record<string, Record<string, number>>> {
-  const r = await host.call('GET', '/api/health/deep');
-  const families = (r.json as { quota?: { families?: Record<string, { stats: Record<string, number> }> } })?.quota
-    ?.families;
-  return Object.fromEntries(Object.entries(families ?? {}).map(([family, f]) => [family, f.stats]));
-}
-
-/** Fires a scheduled workflow's timer on a host, again if the connection dropped (a kept-alive socket it closed). */
-async function fire(host: HostProcess | undefined, workflow: string): Promise<void> {
+/**
+ * Again if the connection dropped: a kept-alive socket the host closed just as the request went out ("fetch
+ * failed"), which an idle pause between phases makes likely.
+ */
+async function again<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await (host as HostProcess).fireTimer(`workflow-${workflow}`);
+      return await fn();
     } catch (e) {
       if (attempt >= 2) throw e;
       await sleep(200);
     }
   }
 }
+
+/** Each quota family's counters (deep health) on one host. */
+async function quotaStatsOf(host: HostProcess): Promise<Record<string, Record<string, number>>> {
+  const r = await again(() => host.call('GET', '/api/health/deep'));
+  const families = (r.json as { quota?: { families?: Record<string, { stats: Record<string, number> }> } })?.quota
+    ?.families;
+  return Object.fromEntries(Object.entries(families ?? {}).map(([family, f]) => [family, f.stats]));
+}
+
+/** Fires a scheduled workflow's timer on a host (the admin API, as the portal's "Test/Run"). */
+const fire = (host: HostProcess | undefined, workflow: string): Promise<void> =>
+  again(() => (host as HostProcess).fireTimer(`workflow-${workflow}`));
 
 export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutResult> {
   const log = options.log ?? (() => undefined);
@@ -622,6 +631,7 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
       busiestMinute,
       storageCallsPerApiCall: permits > 0 ? round(storageCalls / permits) : 0,
       quotaStats,
+      quotaEvents: hosts.flatMap((h) => h.lines.filter((l) => l.includes('[quota]')).map((l) => `${h.pid} ${l}`)),
       kill: killInfo,
       catchUpTicks,
       windows,
