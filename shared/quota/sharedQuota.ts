@@ -10,7 +10,13 @@
 import { randomBytes } from 'node:crypto';
 import type { RateLimitWindow } from '../config';
 import { redact, silentLogger, type Logger } from '../logger';
-import { RateLimitWaitError, type AcquireOptions, type TimerHandle } from '../http/rateLimiter';
+import {
+  createRateLimiter,
+  RateLimitWaitError,
+  type AcquireOptions,
+  type RateLimiter,
+  type TimerHandle,
+} from '../http/rateLimiter';
 import {
   BUCKETS_PER_WINDOW,
   effectiveSpan,
@@ -56,6 +62,11 @@ export interface SharedQuotaStatus {
   since?: string;
   /** When storage is tried again. */
   retryAt?: string;
+  /**
+   * In perProcess mode: the instances this one saw drawing from the row lately (itself included); it keeps to the
+   * allowance divided by them, so that together they stay near the tenant's allowance.
+   */
+  instancesSeen?: number;
   allowance: Array<{ limit: number; windowMs: number }>;
   /** Permits left per window as of the last row this instance saw (null: not seen yet). */
   permitsLeft: Array<{ windowMs: number; left: number }> | null;
@@ -175,6 +186,10 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
   let pausedUntil = 0;
   let pauseReason: string | undefined;
   let degraded: { reason: string; since: number; retryAt: number } | undefined;
+  /** Instances seen writing the row (its last writer on each read), and when: to share the allowance when degraded. */
+  const writers = new Map<string, number>();
+  /** While degraded: this instance's share of the allowance, as its own limiter. */
+  let share: { instances: number; limiter: RateLimiter } | undefined;
   const recentGrants: number[] = [];
   /** Lengths of this instance's recent calls (ms), oldest first. */
   const samples: number[] = [];
@@ -252,19 +267,14 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
     }
   };
 
-  const grant = (w: Waiter, shared: boolean): void => {
+  const grant = (w: Waiter): void => {
     release(w);
-    if (shared) {
-      stats.permits++;
-      const t = now();
-      recentGrants.push(t);
-      while (recentGrants.length > 0 && (recentGrants[0] as number) < t - rateWindowMs) recentGrants.shift();
-      const countUntil = w.slot?.countUntil ?? t + holdMs;
-      w.resolve(() => finished(t, countUntil));
-    } else {
-      stats.perProcessPermits++;
-      w.resolve(noop);
-    }
+    stats.permits++;
+    const t = now();
+    recentGrants.push(t);
+    while (recentGrants.length > 0 && (recentGrants[0] as number) < t - rateWindowMs) recentGrants.shift();
+    const countUntil = w.slot?.countUntil ?? t + holdMs;
+    w.resolve(() => finished(t, countUntil));
   };
 
   const refuse = (w: Waiter, waitMs: number): void => {
@@ -295,14 +305,14 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
       lateEnd(w.slot.countUntil, moved);
       w.slot = { ...w.slot, countUntil: moved };
     }
-    grant(w, true);
+    grant(w);
   };
 
   const assign = (w: Waiter, slot: Slot): void => {
     w.slot = slot;
     const delay = slot.at - now();
     // Pool slots are fresh (dropStalePool ran just before): one due now goes at once.
-    if (delay <= 0) grant(w, true);
+    if (delay <= 0) grant(w);
     else w.timer = setTimer(() => wake(w), Math.ceil(delay));
   };
 
@@ -318,8 +328,14 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
   function pump(): void {
     const t = now();
     if (isDegraded(t)) {
-      // Storage failed a moment ago: everyone queued goes on under the per-process limiter.
-      for (const w of waiting.splice(0)) grant(w, false);
+      // Storage failed a moment ago: everyone queued goes on under this instance's share of the allowance.
+      for (const w of waiting.splice(0)) {
+        release(w);
+        viaShare({
+          signal: w.signal,
+          ...(w.deadline !== Infinity ? { maxWaitMs: Math.max(0, w.deadline - t) } : {}),
+        }).then(w.resolve, w.reject);
+      }
       return;
     }
     dropStalePool(t);
@@ -384,6 +400,7 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
         stats.storageCalls++;
         row = await store.read(key);
         rowSeenAt = now();
+        if (row?.updatedBy) writers.set(row.updatedBy, rowSeenAt);
         // Nobody else wrote since our last write: the cache will do next time.
         if (row?.updatedBy === instanceId) contended = false;
       }
@@ -400,6 +417,7 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
         amendments.splice(0, corrections.length);
         row = { state: next, etag, updatedBy: instanceId };
         rowSeenAt = now();
+        writers.set(instanceId, rowSeenAt);
         return result;
       }
       stats.conflicts++;
@@ -421,6 +439,34 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
       });
     degraded = { reason, since: degraded?.since ?? t, retryAt: t + retryStorageAfterMs };
     row = undefined;
+    if (!share) {
+      // Instances that wrote the row within the last two of its shortest windows are presumably still calling, and
+      // cannot see this one's calls now: each keeps to its share (they all do, when storage is down for everyone).
+      for (const [id, at] of writers) if (at < t - 2 * shortest) writers.delete(id);
+      const instances = Math.max(1, new Set([...writers.keys(), instanceId]).size);
+      share = {
+        instances,
+        limiter: createRateLimiter({
+          name,
+          windows: allowance.map((a) => ({
+            limit: Math.max(1, Math.floor(a.limit / instances)),
+            windowMs: a.windowMs,
+          })),
+          now,
+          setTimer,
+        }),
+      };
+    }
+  }
+
+  /** While degraded: a caller goes when this instance's share of the allowance lets it. */
+  function viaShare(opts: AcquireOptions): Promise<() => void> {
+    const limiter = share?.limiter;
+    const granted = limiter ? limiter.acquire(opts) : Promise.resolve(noop);
+    return granted.then((done) => {
+      stats.perProcessPermits++;
+      return done;
+    });
   }
 
   async function sync(): Promise<void> {
@@ -448,6 +494,7 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
       if (degraded) {
         logger.info(`[quota] ${name}: shared quota reachable again`, { tenantId: key.tenantId });
         degraded = undefined;
+        share = undefined;
       }
       pausedUntil = Math.max(pausedUntil, reservation.state.pausedUntil);
       knownFreeAt = Math.max(knownFreeAt, reservation.nextFreeAt);
@@ -488,10 +535,7 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
   const take = ({ signal, maxWaitMs }: AcquireOptions = {}): Promise<() => void> => {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const t = now();
-    if (isDegraded(t)) {
-      stats.perProcessPermits++;
-      return Promise.resolve(noop);
-    }
+    if (isDegraded(t)) return viaShare({ signal, maxWaitMs });
     if (maxWaitMs !== undefined && pausedUntil - t > maxWaitMs)
       return Promise.reject(new RateLimitWaitError(name, pausedUntil - t, options.allowance));
     return new Promise<() => void>((resolve, reject) => {
@@ -547,7 +591,12 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
       tenantId: key.tenantId,
       mode: isDegraded(t) ? 'perProcess' : 'shared',
       ...(degraded && isDegraded(t)
-        ? { reason: degraded.reason, since: iso(degraded.since), retryAt: iso(degraded.retryAt) }
+        ? {
+            reason: degraded.reason,
+            since: iso(degraded.since),
+            retryAt: iso(degraded.retryAt),
+            instancesSeen: share?.instances ?? 1,
+          }
         : {}),
       allowance,
       permitsLeft: used

@@ -231,6 +231,40 @@ describe('shared quota across instances', () => {
     assert.ok(memory.rows.size === 1, 'the row was written once storage answered');
   });
 
+  it('storage unreachable: each instance keeps to its share of the allowance (the instances it saw drawing from the row)', async () => {
+    const clock = fakeClock();
+    const memory = createMemoryQuotaStore();
+    let down = false;
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:10002'), { code: 'ECONNREFUSED' });
+    const flaky: QuotaStore = {
+      read: (k) => (down ? Promise.reject(refused) : memory.read(k)),
+      write: (k, st, e, by) => (down ? Promise.reject(refused) : memory.write(k, st, e, by)),
+    };
+    const [a, b] = instances(2, clock, flaky) as [SharedQuota, SharedQuota];
+    // Both draw from the row for a while, so each has seen the other write it.
+    for (let i = 0; i < 4; i++) {
+      void a.take().then((done) => done());
+      await clock.advance(300);
+      void b.take().then((done) => done());
+      await clock.advance(300);
+    }
+    down = true;
+    await clock.advance(1100);
+    let done = 0;
+    for (let i = 0; i < 12; i++)
+      void a.take().then((release) => {
+        done++;
+        release();
+      });
+    await clock.advance(0);
+    assert.equal(a.status().mode, 'perProcess');
+    assert.equal(a.status().instancesSeen, 2);
+    // Half of the 10 a second: without the share, all 12 would have gone at once.
+    assert.equal(done, 5);
+    await clock.advance(1200);
+    assert.equal(done, 10, 'five more in the next second');
+  });
+
   it('status shows permits left per window and the pause', async () => {
     const clock = fakeClock();
     const [q] = instances(1, clock) as [SharedQuota];
