@@ -151,6 +151,30 @@ async function quotaStatsOf(host: HostProcess): Promise<Record<string, Record<st
   return Object.fromEntries(Object.entries(families ?? {}).map(([family, f]) => [family, f.stats]));
 }
 
+/**
+ * A stateful Logic Apps HTTP action's asynchronous pattern (integration-conventions.md, "asynchronous pattern"): a
+ * 202 with a Location is polled, honouring Retry-After, until the answer is not 202. Any live host answers (the
+ * run's state is in storage), as behind the app's own front end.
+ */
+async function followAsync(first: HttpAnswer, anyHost: () => HostProcess): Promise<HttpAnswer> {
+  let r = first;
+  const until = Date.now() + 300_000;
+  while (r.status === 202 && Date.now() < until) {
+    const location = r.headers.get('location');
+    if (!location) return r;
+    const retryAfter = Number(r.headers.get('retry-after') ?? '');
+    // Logic Apps waits Retry-After (20 s by default); capped here, the quota being time-scaled.
+    await sleep(Math.min(5000, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 1000));
+    const url = new URL(location, 'http://127.0.0.1');
+    try {
+      r = await anyHost().call('GET', `${url.pathname}${url.search}`);
+    } catch {
+      // That host is gone (killed): the next poll goes to another.
+    }
+  }
+  return r;
+}
+
 /** Fires a scheduled workflow's timer on a host (the admin API, as the portal's "Test/Run"). */
 const fire = (host: HostProcess | undefined, workflow: string): Promise<void> =>
   again(() => (host as HostProcess).fireTimer(`workflow-${workflow}`));
@@ -249,11 +273,12 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
     const warmIncident = String(control.addIncident().id);
     await Promise.all(
       alive.map(async (h, i) => {
-        const run = await h.call('POST', '/api/workflows/ticket-sync/run', {
+        const answer = await h.call('POST', '/api/workflows/ticket-sync/run', {
           body: {
             input: { incidentId: warmIncident, ticketId: 'SCALE-WARM', comment: `scale-warm-run-${i}; warm-up` },
           },
         });
+        const run = await followAsync(answer, () => h);
         if (run.status !== 200) throw new Error(`warm-up run: HTTP ${run.status}`);
         const d = signedStandard(
           {
@@ -384,6 +409,8 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
                 'x-ms-client-tracking-id': runId,
               },
             });
+            // Answered 202 + Location: the run goes on in the background; the action polls for its report.
+            if (r.status === 202) r = await followAsync(r, nextHost);
           } catch {
             r = undefined;
           }
