@@ -350,20 +350,23 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
     /** Sends until a final answer, moving to another host when one does not answer (as a load balancer would). */
     let retriedSends = 0;
     const send = async (d: SignedDelivery): Promise<HttpAnswer | undefined> => {
-      // A webhook source retries for a while; a delivery a killed host was accepting stays claimed until its lease
-      // lapses (LEASE_SECONDS), so keep at it for a minute.
-      const until = Date.now() + 60_000;
+      // A webhook source retries for minutes; a delivery a killed host was accepting stays claimed until the claim
+      // goes stale (60 s, shared/automation/acceptDelivery.ts), so keep at it for two.
+      const until = Date.now() + 120_000;
       while (Date.now() < until) {
         const host = nextHost();
+        let retryAfterMs = 200;
         try {
           const r = await host.call('POST', '/api/webhooks/generic', { body: d.body, headers: d.headers });
           // 409: the same delivery is being accepted by an earlier attempt (one that lost its host, say): later.
           if (r.status < 500 && r.status !== 409) return r;
+          const after = Number(r.headers.get('retry-after') ?? '');
+          if (Number.isFinite(after) && after > 0) retryAfterMs = Math.min(5000, after * 1000);
         } catch {
           // The host is gone (killed): the next one takes it.
         }
         retriedSends++;
-        await sleep(200);
+        await sleep(retryAfterMs);
       }
       return undefined;
     };
