@@ -5,6 +5,7 @@ import { measureColdStart } from './coldStart';
 import { measureControlPlane } from './controlPlane';
 import { measureHunt100k } from './hunt100k';
 import { measureRateLimit } from './rateLimit';
+import { measureScaleOut } from './scaleOut';
 import { measureWarmStep } from './warmStep';
 import { measureWebhookAccept } from './webhookAccept';
 import { measureWorkflowStep } from './workflowStep';
@@ -17,6 +18,7 @@ export const FIGURES = {
   hunt100k: () => measureHunt100k(),
   webhookAccept: () => measureWebhookAccept(),
   workflowStep: () => measureWorkflowStep(),
+  scaleOut: () => measureScaleOut(),
 } satisfies Record<string, () => Promise<unknown>>;
 
 export type FigureName = keyof typeof FIGURES;

@@ -11,6 +11,7 @@ import type { ControlPlaneResult } from './controlPlane';
 import type { FigureName } from './figure';
 import type { Hunt100kResult } from './hunt100k';
 import type { RateLimitResult } from './rateLimit';
+import type { ScaleOutFigures } from './scaleOut';
 import { REPO_ROOT } from './stack';
 import { median, round } from './stats';
 import type { WarmStepResult } from './warmStep';
@@ -25,8 +26,11 @@ const ORDER: FigureName[] = [
   'coldStart',
   'hunt100k',
   'webhookAccept',
+  'scaleOut',
 ];
 const FIGURE_TIMEOUT_MS = 240_000;
+/** Four host processes through a time-scaled quota take a few minutes. */
+const LONG_FIGURES: Partial<Record<FigureName, number>> = { scaleOut: 480_000 };
 
 interface Details {
   warmStep?: WarmStepResult;
@@ -36,6 +40,7 @@ interface Details {
   hunt100k?: Hunt100kResult;
   webhookAccept?: WebhookAcceptResult;
   workflowStep?: WorkflowStepResult;
+  scaleOut?: ScaleOutFigures;
 }
 
 type Comparison = '<=' | '>=';
@@ -59,7 +64,7 @@ function runFigure(name: FigureName): Promise<unknown> {
       errTail.push(...c.toString().split('\n').filter(Boolean));
       errTail.splice(0, Math.max(0, errTail.length - 20));
     });
-    const timer = setTimeout(() => child.kill('SIGTERM'), FIGURE_TIMEOUT_MS);
+    const timer = setTimeout(() => child.kill('SIGTERM'), LONG_FIGURES[name] ?? FIGURE_TIMEOUT_MS);
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
@@ -138,6 +143,14 @@ function figuresOf(d: Details): { figures: Record<string, number>; targets: Reco
     figures.webhookAcceptRps = round(median(d.webhookAccept.riposte.rps), 1);
     figures.webhookBareRps = round(median(d.webhookAccept.bare.rps), 1);
     figures.webhookAcceptRatio = d.webhookAccept.ratio;
+  }
+  if (d.scaleOut) {
+    figures.scaleOutThrottledPct = d.scaleOut.throttledPct;
+    figures.scaleOutUtilisation = d.scaleOut.utilisation;
+    figures.sharedQuotaStorageCallsPerApiCall = d.scaleOut.storageCallsPerApiCall;
+    target('scaleOutThrottledPct', '<=', 1);
+    target('scaleOutUtilisation', '>=', 0.9);
+    target('sharedQuotaStorageCallsPerApiCall', '<=', 1);
   }
   return { figures, targets };
 }
