@@ -187,6 +187,31 @@ describe('fault matrix', () => {
     await h.stop();
   });
 
+  // Before the 429 below: a 429 pauses the tenant's shared quota (Table storage, every host) until its reset time.
+  test('API hanging past the request timeout: retried after the timeout; a persistent hang ends in 503 + Retry-After', async () => {
+    const h = await app({ REQUEST_TIMEOUT_SECONDS: '1' });
+    assert.equal((await h.call('GET', `/api/incidents/${incidentId}`)).status, 200);
+    b.sandbox.control.injectFaults({ target: 'incidents', delayMs: 10_000, count: 1 });
+    const t0 = Date.now();
+    const ok = await h.call('GET', `/api/incidents/${incidentId}`);
+    assert.equal(ok.status, 200, ok.text);
+    const took = Date.now() - t0;
+    assert.ok(took >= 900 && took < 6000, `gave up on the hung call after ~1 s (${took} ms)`);
+
+    b.sandbox.control.injectFaults({ target: 'incidents', delayMs: 10_000 });
+    const t1 = Date.now();
+    const hung = await h.call('GET', `/api/incidents/${incidentId}`);
+    const hungFor = Date.now() - t1;
+    assert.equal(hung.status, 503, hung.text);
+    assert.ok(Number(hung.headers.get('retry-after')) >= 1);
+    assert.equal(errorOf(hung.json).code, 'DEFENDER_UNAVAILABLE');
+    // 4 attempts of 1 s plus backoff (at most 0.5 + 1 + 2 s): far below the 10 s hang and the function timeout.
+    assert.ok(hungFor < 9000, `bounded by the timeout and retries (${hungFor} ms)`);
+    b.sandbox.control.clearFaults();
+    assert.equal((await h.call('GET', `/api/incidents/${incidentId}`)).status, 200);
+    await h.stop();
+  });
+
   test('429 whose only reset time is in the body: waits that long and succeeds; too long → 503 + Retry-After', async () => {
     const h = await app();
     assert.equal((await h.call('GET', `/api/incidents/${incidentId}`)).status, 200);
@@ -225,30 +250,6 @@ describe('fault matrix', () => {
     assert.equal(throttled.headers.get('retry-after'), '120');
     assert.equal(errorOf(throttled.json).code, 'DEFENDER_THROTTLED');
     assert.ok(Date.now() - t1 < 5000, 'answered at once');
-    await h.stop();
-  });
-
-  test('API hanging past the request timeout: retried after the timeout; a persistent hang ends in 503 + Retry-After', async () => {
-    const h = await app({ REQUEST_TIMEOUT_SECONDS: '1' });
-    assert.equal((await h.call('GET', `/api/incidents/${incidentId}`)).status, 200);
-    b.sandbox.control.injectFaults({ target: 'incidents', delayMs: 10_000, count: 1 });
-    const t0 = Date.now();
-    const ok = await h.call('GET', `/api/incidents/${incidentId}`);
-    assert.equal(ok.status, 200, ok.text);
-    const took = Date.now() - t0;
-    assert.ok(took >= 900 && took < 6000, `gave up on the hung call after ~1 s (${took} ms)`);
-
-    b.sandbox.control.injectFaults({ target: 'incidents', delayMs: 10_000 });
-    const t1 = Date.now();
-    const hung = await h.call('GET', `/api/incidents/${incidentId}`);
-    const hungFor = Date.now() - t1;
-    assert.equal(hung.status, 503, hung.text);
-    assert.ok(Number(hung.headers.get('retry-after')) >= 1);
-    assert.equal(errorOf(hung.json).code, 'DEFENDER_UNAVAILABLE');
-    // 4 attempts of 1 s plus backoff (at most 0.5 + 1 + 2 s): far below the 10 s hang and the function timeout.
-    assert.ok(hungFor < 9000, `bounded by the timeout and retries (${hungFor} ms)`);
-    b.sandbox.control.clearFaults();
-    assert.equal((await h.call('GET', `/api/incidents/${incidentId}`)).status, 200);
     await h.stop();
   });
 
