@@ -2,10 +2,12 @@
 // Kusto.Language's binder does) and reporting unknown names and type errors in the service's words.
 import type { Expr, StringPredicate } from './ast';
 import { AGGREGATES, AGGREGATE_PREFIXES } from './aggregates';
+import type { Budget } from './budget';
 import { constant, type Compiled, type FunctionContext } from './compiled';
 import { addTicks, diffTicks } from './datetime';
 import { isKnownKustoFunction } from './kustoParser';
 import { compileMatchesRegex, SCALAR_FUNCTIONS } from './scalarFunctions';
+import { callEnv, functionResult } from './statements';
 import { hasTerm, stringPredicate } from './stringOps';
 import { KqlError, type KqlColumn, type KqlTable, type KqlType } from './types';
 import { coerce, compareNonNull, isNumericType, toBool, toKqlString, toReal, valueKey, type Row } from './values';
@@ -16,17 +18,37 @@ export interface Plan {
   rows(): Row[];
 }
 
-export type LetBinding = { kind: 'scalar'; compiled: Compiled } | { kind: 'tabular'; plan: Plan };
+export type LetBinding =
+  | { kind: 'scalar'; compiled: Compiled }
+  | { kind: 'tabular'; plan: Plan }
+  /** A user-defined function with the environment it was declared in (its closure). */
+  | { kind: 'function'; lambda: Extract<Expr, { k: 'lambda' }>; env: QueryEnv; tabular: boolean };
 
-/** Query-wide compile state. */
+export interface TimeWindow {
+  start: string;
+  end: string;
+}
+
+/** Compile state: query-wide facts plus the names in scope (a function body gets its own `lets`). */
 export interface QueryEnv {
   now: string;
   tables: ReadonlyMap<string, KqlTable>;
   lets: Map<string, LetBinding>;
   /** Next N for generated `ColumnN` names (query-wide, as in Kusto.Language). */
-  nextColumnNumber: number;
+  columnCounter: { next: number };
+  window: TimeWindow | undefined;
+  budget: Budget;
+  /** Answers `externaldata` from local files (never the network). */
+  externalData: ExternalDataReader;
   compileTabular(expr: Expr, nextOperator: string | null): Plan;
+  /** The same environment with other names in scope (function bodies, mv-apply subqueries). */
+  scoped(lets: Map<string, LetBinding>): QueryEnv;
+  /** How deeply user-defined function calls nest here. */
+  callDepth?: number;
 }
+
+/** Reads the rows of an `externaldata` URL from a local fixture: its text, or null when there is none. */
+export type ExternalDataReader = (url: string) => string | null;
 
 /** Names visible to an expression: the input row's columns, and the operator name used in messages. */
 export interface Scope {
@@ -58,14 +80,21 @@ export function isTabular(expr: Expr, scope: Scope | null, env: QueryEnv): boole
     case 'pipe':
     case 'print':
     case 'materialize':
+    case 'source':
+    case 'datatable':
+    case 'externaldata':
       return true;
     case 'paren':
       return isTabular(expr.expr, scope, env);
     case 'name': {
       if (scope?.columns.has(expr.name)) return false;
       const bound = env.lets.get(expr.name);
-      if (bound) return bound.kind === 'tabular';
+      if (bound) return bound.kind === 'tabular' || (bound.kind === 'function' && bound.tabular);
       return env.tables.has(expr.name);
+    }
+    case 'call': {
+      const bound = env.lets.get(expr.name);
+      return bound?.kind === 'function' && bound.tabular;
     }
     default:
       return false;
@@ -143,6 +172,17 @@ function functionContext(scope: Scope, env: QueryEnv, pos: number): FunctionCont
 }
 
 function compileCall(expr: Extract<Expr, { k: 'call' }>, scope: Scope, env: QueryEnv): Compiled {
+  const user = env.lets.get(expr.name);
+  if (user?.kind === 'function') {
+    if (user.tabular)
+      throw semanticError(scope, `'${expr.name}' returns a table; use it where a table is expected`, expr.pos);
+    const inner = callEnv(expr.name, user, expr.args, { scope, env, pos: expr.pos });
+    return compileExpr(
+      functionResult(expr.name, user, scope, expr.pos),
+      { columns: new Map(), operator: scope.operator },
+      inner,
+    );
+  }
   const fn = SCALAR_FUNCTIONS[expr.name];
   if (!fn) {
     if (AGGREGATES[expr.name]) {
@@ -151,7 +191,7 @@ function compileCall(expr: Extract<Expr, { k: 'call' }>, scope: Scope, env: Quer
     if (isKnownKustoFunction(expr.name)) {
       throw new KqlError(
         'unsupported',
-        `The sandbox does not support the '${expr.name}' function (supported: ${SUPPORTED_FUNCTIONS.join(', ')})`,
+        `The '${expr.name}' function is not supported by the sandbox (supported: ${SUPPORTED_FUNCTIONS.join(', ')})`,
         expr.pos,
       );
     }
