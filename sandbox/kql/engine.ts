@@ -5,6 +5,7 @@ import { datetimeFromDate, formatTimespan } from './datetime';
 import type { TimeWindow } from './expressions';
 import { defaultExternalDataReader } from './externalData';
 import { parseKusto, type KustoElement } from './kustoParser';
+import { kustoErrors } from './kustoSemantics';
 import { createEnv } from './operators';
 import { bindLet } from './statements';
 import { convertQuery } from './syntaxToAst';
@@ -43,8 +44,16 @@ export function runKql(query: string, ctx: KqlContext): KqlResult {
   try {
     return evaluate(query, parsed.root, ctx);
   } catch (e) {
-    throw located(query, asKqlError(e));
+    throw located(query, confirmed(query, ctx, asKqlError(e)));
   }
+}
+
+/** A semantic error the sandbox finds where Kusto.Language finds none is the sandbox's limit, not the query's
+ * fault: it becomes 'not supported by the sandbox' (Defender would run the query). */
+function confirmed(query: string, ctx: KqlContext, e: unknown): unknown {
+  if (!(e instanceof KqlError) || e.kind !== 'semantic') return e;
+  if (kustoErrors(query, ctx.tables).length > 0) return e;
+  return new KqlError('unsupported', `This query is not supported by the sandbox: ${e.message}`, e.offset);
 }
 
 /** Errors the engine can hit on any input become KqlErrors (a 400), not a crash: too-deep nesting overflows the

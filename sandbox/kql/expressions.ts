@@ -10,7 +10,17 @@ import { compileMatchesRegex, SCALAR_FUNCTIONS } from './scalarFunctions';
 import { callEnv, functionResult } from './statements';
 import { hasTerm, stringPredicate } from './stringOps';
 import { KqlError, type KqlColumn, type KqlTable, type KqlType } from './types';
-import { coerce, compareNonNull, isNumericType, toBool, toKqlString, toReal, valueKey, type Row } from './values';
+import {
+  coerce,
+  compareNonNull,
+  isNumericType,
+  toBool,
+  toDynamic,
+  toKqlString,
+  toReal,
+  valueKey,
+  type Row,
+} from './values';
 
 /** A compiled tabular expression: its schema and a (memoised by the caller where needed) row producer. */
 export interface Plan {
@@ -63,6 +73,8 @@ export function semanticError(scope: Scope | null, message: string, pos: number)
 
 export const SUPPORTED_FUNCTIONS = [
   ...Object.keys(SCALAR_FUNCTIONS),
+  'column_ifexists',
+  'pack_all',
   'datetime',
   'dynamic',
   'toscalar',
@@ -183,6 +195,8 @@ function compileCall(expr: Extract<Expr, { k: 'call' }>, scope: Scope, env: Quer
       inner,
     );
   }
+  const special = rowFunction(expr, scope, env);
+  if (special) return special;
   const fn = SCALAR_FUNCTIONS[expr.name];
   if (!fn) {
     if (AGGREGATES[expr.name]) {
@@ -207,6 +221,38 @@ function compileCall(expr: Extract<Expr, { k: 'call' }>, scope: Scope, env: Quer
     compiled,
     args.every((a) => a.constant),
   );
+}
+
+/** Functions that read the row's schema: column_ifexists(name, default) and pack_all([ignore_null_empty]). */
+function rowFunction(expr: Extract<Expr, { k: 'call' }>, scope: Scope, env: QueryEnv): Compiled | null {
+  if (expr.name === 'column_ifexists') {
+    const [nameArg, fallback] = expr.args;
+    if (!nameArg || !fallback || expr.args.length !== 2)
+      throw semanticError(scope, 'column_ifexists(): expects a column name and a default value', expr.pos);
+    const name = compileExpr(nameArg, scope, env);
+    if (!name.constant || name.type !== 'string')
+      throw semanticError(scope, 'column_ifexists(): the column name must be a string constant', nameArg.pos);
+    const column = String(name.ev({}));
+    if (scope.columns.has(column)) return compileName(column, expr.pos, scope, env);
+    return compileExpr(fallback, scope, env);
+  }
+  if (expr.name === 'pack_all') {
+    const skipEmpty = expr.args[0] ? toBool(compileExpr(expr.args[0], scope, env).ev({})) === true : false;
+    const columns = [...scope.columns.entries()].filter(([n]) => !n.startsWith('\u0001'));
+    return {
+      type: 'dynamic',
+      ev: (row) => {
+        const bag: Record<string, unknown> = {};
+        for (const [name, type] of columns) {
+          const v = row[name];
+          if (skipEmpty && (v === null || v === undefined || v === '')) continue;
+          bag[name] = toDynamic(v ?? null, type);
+        }
+        return bag;
+      },
+    };
+  }
+  return null;
 }
 
 function compileUnary(expr: Extract<Expr, { k: 'unary' }>, scope: Scope, env: QueryEnv): Compiled {
@@ -340,8 +386,30 @@ function converter(from: KqlType, to: KqlType): ((v: unknown) => unknown) | null
   return (v) => coerce(v, from, to);
 }
 
+/** `==`/`!=` between types that do not compare (RemotePort == "443", IsAzureADJoined == 1): Kusto.Language accepts
+ * them, so the sandbox converts the string (or bool) side to the other side's type and compares; a value that does
+ * not convert compares as null. */
+function mixedEquality(op: string, left: Compiled, right: Compiled): Compiled {
+  const target = left.type === 'string' || left.type === 'bool' ? right.type : left.type;
+  const l = converter(left.type, target);
+  const r = converter(right.type, target);
+  const le = left.ev;
+  const re = right.ev;
+  const negate = op === '!=';
+  return {
+    type: 'bool',
+    ev: (row) => {
+      const a = l ? l(le(row)) : le(row);
+      const b = r ? r(re(row)) : re(row);
+      if (a === null || a === undefined || b === null || b === undefined) return null;
+      return (compareNonNull(a, b, target) === 0) !== negate;
+    },
+  };
+}
+
 function compileComparison(op: string, left: Compiled, right: Compiled, scope: Scope, pos: number): Compiled {
   const domain = comparisonDomain(left.type, right.type);
+  if (domain === null && (op === '==' || op === '!=')) return mixedEquality(op, left, right);
   if (domain === null) throw operatorNotDefined(scope, op, left.type, right.type, pos);
   const caseInsensitive = op === '=~' || op === '!~';
   if (caseInsensitive && domain !== 'string' && domain !== 'guid' && domain !== 'dynamic') {
@@ -482,6 +550,12 @@ function compileStringPredicate(
   const r = right.ev;
   const lt = left.type;
   const rt = right.type;
+  // As in Kusto, string operators need text on both sides (`OSBuild has "5"` is an error).
+  const textual = (t: KqlType) => t === 'string' || t === 'dynamic' || t === 'guid';
+  if (!textual(lt) || !textual(rt)) {
+    const name = `${pred.negated ? '!' : ''}${pred.kind}${pred.caseSensitive ? '_cs' : ''}`;
+    throw operatorNotDefined(scope, name, lt, rt, rightExpr.pos < leftExpr.pos ? rightExpr.pos : leftExpr.pos);
+  }
   if (right.constant) {
     const needle = toKqlString(r({}), rt);
     return fold({ type: 'bool', ev: (row) => stringPredicate(pred, toKqlString(l(row), lt), needle) }, left.constant);

@@ -1,6 +1,5 @@
 // Tabular expressions: table scans (with the time window), tabular lets and functions, print, the operators that
 // start a query (union, range, datatable, externaldata) and the pipe operators.
-import { AGGREGATES, type Accumulator, type CompiledAggregate } from './aggregates';
 import { operatorName, type Expr, type NamePattern, type QueryOp } from './ast';
 import type { Evaluator } from './compiled';
 import { isCanonicalDatetime, normalizeDatetime, parseTimespanText } from './datetime';
@@ -18,14 +17,14 @@ import { invokeOperator, evaluateOperator, tabularCall } from './invoke';
 import { join } from './joins';
 import { makeSeries } from './makeSeries';
 import { memoPlan } from './memo';
-import { isKnownKustoAggregate, isKnownKustoFunction } from './kustoParser';
 import { mvApply, mvExpand } from './mvExpand';
 import { parse } from './parseOperator';
+import { summarize } from './summarize';
 import { assertUsableName, ProjectionBuilder, type ProjectedColumn } from './projection';
 import { datatable, externalData, range } from './sources';
 import { union } from './union';
 import { KqlError, type KqlColumn, type KqlTable, type KqlType } from './types';
-import { compareNonNull, compositeKey, isNullValue, toBool, toLong, valueKey, type Row } from './values';
+import { compareNonNull, compositeKey, isNullValue, toBool, toLong, type Row } from './values';
 
 export { memoPlan };
 
@@ -472,87 +471,6 @@ function extend(input: Plan, exprs: Expr[], scope: Scope, env: QueryEnv): Plan {
         for (const s of steps) out[s.name] = s.ev(out);
         return out;
       }),
-  };
-}
-
-function summarize(input: Plan, aggregateExprs: Expr[], byExprs: Expr[], scope: Scope, env: QueryEnv): Plan {
-  const builder = new ProjectionBuilder();
-  for (const e of byExprs) addProjected(builder, e, scope, env);
-  const byColumns = [...builder.columns];
-  const aggregates: { compiled: CompiledAggregate; names: string[] }[] = [];
-  for (const e of aggregateExprs) {
-    const call = e.k === 'assign' ? e.expr : e;
-    if (call.k !== 'call') throw semanticError(scope, 'Expected an aggregation function call', call.pos);
-    const def = AGGREGATES[call.name];
-    if (!def) {
-      if (isKnownKustoAggregate(call.name)) {
-        throw new KqlError(
-          'unsupported',
-          `The '${call.name}' aggregation function is not supported by the sandbox (supported: ${Object.keys(AGGREGATES).sort().join(', ')})`,
-          call.pos,
-        );
-      }
-      const what = isKnownKustoFunction(call.name)
-        ? `'${call.name}' is not an aggregation function`
-        : `Unknown function: '${call.name}'.`;
-      throw semanticError(scope, what, call.pos);
-    }
-    if (call.args.length < def.minArgs || call.args.length > def.maxArgs) {
-      throw semanticError(scope, `${call.name}(): wrong number of arguments (${call.args.length})`, call.pos);
-    }
-    const compiled = def.compile(call.name, call.args, {
-      compile: (x) => compileExpr(x, scope, env),
-      resultName: (x, d) => expressionResultName(x, scope, env, d),
-      inputColumns: input.columns,
-      byColumnNames: new Set(byColumns.map((c) => c.name)),
-      fail: (message) => {
-        throw semanticError(scope, message, call.pos);
-      },
-    });
-    const noValue: Evaluator = () => null;
-    let names: string[];
-    if (e.k === 'assign') {
-      if (compiled.outputs.length !== 1)
-        throw semanticError(scope, `'${call.name}' returns several columns and cannot be assigned one name`, e.pos);
-      if (!builder.declare(e.name, (compiled.outputs[0] as { type: KqlType }).type, noValue))
-        throw duplicate(scope, e.name, e.pos);
-      names = [e.name];
-    } else {
-      names = compiled.outputs.map((o) => builder.add(o.name, o.type, noValue));
-    }
-    aggregates.push({ compiled, names });
-  }
-  const byEvs = byColumns.map((c) => c.ev);
-  const byNames = byColumns.map((c) => c.name);
-  return {
-    columns: columnsOf(builder),
-    rows: () => {
-      const groups = new Map<unknown, { keys: unknown[]; accumulators: Accumulator[] }>();
-      const start = () => aggregates.map((a) => a.compiled.create());
-      for (const row of input.rows()) {
-        const keys = byEvs.map((ev) => ev(row));
-        const key = keys.length === 1 ? valueKey(keys[0]) : compositeKey(keys);
-        let group = groups.get(key);
-        if (!group) {
-          group = { keys, accumulators: start() };
-          groups.set(key, group);
-        }
-        for (const acc of group.accumulators) acc.add(row);
-      }
-      // Without `by`, summarize always yields one row (count() of nothing is 0).
-      if (groups.size === 0 && byEvs.length === 0) groups.set('', { keys: [], accumulators: start() });
-      const out: Row[] = [];
-      for (const { keys, accumulators } of groups.values()) {
-        const row: Row = {};
-        byNames.forEach((name, i) => (row[name] = keys[i]));
-        aggregates.forEach((a, i) => {
-          const results = (accumulators[i] as Accumulator).results();
-          a.names.forEach((name, j) => (row[name] = results[j]));
-        });
-        out.push(row);
-      }
-      return out;
-    },
   };
 }
 

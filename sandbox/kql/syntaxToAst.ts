@@ -300,6 +300,9 @@ export function convertExpr(node: KustoElement): Expr {
       };
     case 'FunctionDeclaration':
       return convertFunction(node);
+    case 'TypeOfLiteralExpression':
+      // typeof(long) as an argument (extract(), extractjson()): the type's name.
+      return { k: 'literal', pos, type: 'string', value: typeOf(node) };
     case 'DataTableExpression':
       return {
         k: 'datatable',

@@ -1,0 +1,67 @@
+// Kusto.Language's own semantic analysis of a query against the sandbox's tables (and Defender's FileProfile()
+// function), used as the authority on strict typing and name resolution: the sandbox reports what Kusto reports,
+// and a query Kusto finds clean is never rejected as wrong (only as not supported).
+import { kustoLanguage } from './kustoParser';
+import type { KqlColumn, KqlTable } from './types';
+import { FILE_PROFILE_COLUMNS } from './fileProfile';
+
+export interface SemanticProblem {
+  message: string;
+  offset: number;
+}
+
+const globalsByTables = new WeakMap<ReadonlyMap<string, KqlTable>, unknown>();
+
+function quoteName(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `['${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}']`;
+}
+
+function schemaText(columns: readonly KqlColumn[]): string {
+  return `(${columns.map((c) => `${quoteName(c.name)}:${c.type}`).join(', ')})`;
+}
+
+/** FileProfile() as a Kusto function: invoked on a table, it adds the documented profile columns. */
+function fileProfileBody(): string {
+  const literal: Record<string, string> = {
+    string: "''",
+    int: 'int(null)',
+    long: 'long(null)',
+    datetime: 'datetime(null)',
+    bool: 'bool(null)',
+  };
+  const added = FILE_PROFILE_COLUMNS.map((c) => `${c.name} = ${literal[c.type] ?? 'dynamic(null)'}`).join(', ');
+  return `{ T | extend ${added} }`;
+}
+
+function globalsFor(tables: ReadonlyMap<string, KqlTable>): unknown {
+  let globals = globalsByTables.get(tables);
+  if (globals) return globals;
+  const K = kustoLanguage();
+  const symbols: unknown[] = [...tables.values()].map(
+    (t) => new K.Symbols.TableSymbol.$ctor7(t.name, schemaText(t.columns), null),
+  );
+  symbols.push(
+    new K.Symbols.FunctionSymbol.$ctor16(
+      'FileProfile',
+      "(T:(*), x:string='SHA1', y:long=100)",
+      fileProfileBody(),
+      null,
+    ),
+  );
+  globals = K.GlobalState.Default.WithDatabase(new K.Symbols.DatabaseSymbol.ctor('hunting', symbols));
+  globalsByTables.set(tables, globals);
+  return globals;
+}
+
+/** Kusto.Language's errors for the query (syntax and semantics) with the sandbox's tables in scope. */
+export function kustoErrors(query: string, tables: ReadonlyMap<string, KqlTable>): SemanticProblem[] {
+  const K = kustoLanguage();
+  const code = K.KustoCode.ParseAndAnalyze(query, globalsFor(tables));
+  const list = code.GetDiagnostics();
+  const out: SemanticProblem[] = [];
+  for (let i = 0; i < list.Count; i++) {
+    const d = list.getItem(i);
+    if (d.Severity === 'Error') out.push({ message: d.Message, offset: d.Start });
+  }
+  return out;
+}
