@@ -5,7 +5,7 @@ import { datetimeFromDate, formatTimespan } from './datetime';
 import type { TimeWindow } from './expressions';
 import { defaultExternalDataReader } from './externalData';
 import { parseKusto, type KustoElement } from './kustoParser';
-import { kustoErrors } from './kustoSemantics';
+import { inFileProfileCall, kustoErrors } from './kustoSemantics';
 import { createEnv } from './operators';
 import { bindLet } from './statements';
 import { convertQuery } from './syntaxToAst';
@@ -52,7 +52,7 @@ export function runKql(query: string, ctx: KqlContext): KqlResult {
  * fault: it becomes 'not supported by the sandbox' (Defender would run the query). */
 function confirmed(query: string, ctx: KqlContext, e: unknown): unknown {
   if (!(e instanceof KqlError) || e.kind !== 'semantic') return e;
-  if (kustoErrors(query, ctx.tables).length > 0) return e;
+  if (inFileProfileCall(query, e.offset) || kustoErrors(query, ctx.tables).length > 0) return e;
   return new KqlError('unsupported', `This query is not supported by the sandbox: ${e.message}`, e.offset);
 }
 
@@ -106,6 +106,10 @@ function evaluate(query: string, root: KustoElement, ctx: KqlContext): KqlResult
   }
   if (!result)
     throw new KqlError('semantic', 'The query has no tabular expression to return (only let statements)', query.length);
+  // The sandbox compiled the query; Kusto.Language decides whether Defender would accept it (strict typing and
+  // name resolution as Kusto applies them), before any row is computed.
+  const [problem] = kustoErrors(query, ctx.tables);
+  if (problem) throw new KqlError('semantic', problem.message, problem.offset);
 
   const maxRows = ctx.maxRows ?? DEFAULT_MAX_ROWS;
   const rows = result.rows();

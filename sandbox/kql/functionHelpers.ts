@@ -42,8 +42,8 @@ export function unary(type: KqlType, a: Compiled, f: (v: unknown) => unknown): C
   return { type, ev: (row: Row) => f(ev(row)) };
 }
 
-export const strings = (fx: FunctionContext, fn: string, a: Compiled, i: number) => {
-  expect(fx, fn, a, i, ['string', 'guid']);
+/** A text argument: any type converts as tostring() does (Kusto.Language accepts tolower(5), split(12345, "3")). */
+export const strings = (_fx: FunctionContext, _fn: string, a: Compiled, _i: number) => {
   const ev = a.ev;
   const type = a.type;
   return (row: Row) => toKqlString(ev(row), type);

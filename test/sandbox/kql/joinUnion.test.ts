@@ -86,7 +86,8 @@ describe('join', () => {
   it('matches $left/$right conditions and on lists (and, commas)', () => {
     const q = 'L | extend K2 = Key | join kind=inner (R | project K3 = Key, Other) on $left.K2 == $right.K3';
     assert.equal(rows(q).length, 4);
-    assert.equal(rows('L | join kind=inner (R) on $right.Key == $left.Key').length, 4);
+    // Kusto.Language wants $left on the left of ==.
+    assert.throws(() => run('L | join kind=inner (R) on $right.Key == $left.Key'), { kind: 'semantic' });
     assert.deepEqual(rows('L | join kind=inner (R | extend Value = Value / 10) on Key, Value | project Key, Value'), [
       { Key: 'a', Value: 1 },
       { Key: 'b', Value: 3 },
