@@ -13,7 +13,8 @@ import { EXIT, EXIT_CODES_TEXT, exitCodeForRun } from './exitCodes';
 import { listenForInterrupts } from './interrupt';
 import { POISON_OPTIONS, POISON_USAGE, poisonCommand } from './poison';
 import { formatReport, runCommand, UsageError } from './run';
-import { formatValidation, validateContent } from './validate';
+import { KustoUnavailableError } from './kql/kusto';
+import { formatReport as formatValidationReport, PathError, validatePaths } from './validate';
 
 /** One command: what `riposte --help` lists, what `riposte <command> --help` prints, and what it does. */
 export interface Command {
@@ -45,16 +46,26 @@ was not started and the writes left pending (the next run finishes them); a seco
 
 ${EXIT_CODES_TEXT}`;
 
-const VALIDATE_USAGE = `Usage: riposte validate [dir] [--json]
+const VALIDATE_USAGE = `Usage: riposte validate [path...] [--json]
 
-Checks queries/, workflows/ and mappings/ under dir (default: the working directory) the way the Function
-App loads them, offline.
+Checks, offline, each path (default: the working directory):
+  - a content folder (one with queries/, workflows/ or mappings/): loaded the way the Function App loads it,
+    then every query analysed with Microsoft's Kusto.Language against the Advanced Hunting schema as it will
+    run: each library query bound with its parameters' examples, each workflow hunt step's query bound with
+    the step's values (and, for a scheduled workflow, with the window the legacy API writes into it);
+  - any other folder: every .kql file in it and below, a plain query as written, a file with Riposte's
+    "// ---" header as a library query;
+  - a .kql file.
+Each problem is reported as file:line:column with Kusto's own message and code. Kusto's warnings are listed
+apart and do not fail the check.
 
 Options:
-  --json                 The result as JSON on stdout.
+  --json                 The result as JSON on stdout: { ok, problemCount, warningCount, results: [{ dir,
+                         kind, ok, checks, kql: { queries, huntSteps, errors, warnings }, ... }] }, each
+                         error or warning { file, line, column, endLine, endColumn, severity, code, message }.
   -h, --help             This text.
 
-Exit codes: 0 all content is valid; 1 problems found (each with file, place and reason); 2 usage error.`;
+Exit codes: 0 no errors (warnings allowed); 1 errors found; 2 usage error (unknown option, missing path).`;
 
 const OPENAPI_USAGE = `Usage: riposte openapi [--write]
 
@@ -162,12 +173,22 @@ function progressLogger(io: Io, json: boolean): Logger {
 
 async function validate(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: VALIDATE_OPTIONS });
-  if (positionals.length > 1) throw new UsageError('validate takes at most one folder');
-  const result = await validateContent(resolve(io.cwd, positionals[0] ?? '.'), {
-    ticketSyncWorkflow: (io.env ?? process.env).TICKET_SYNC_WORKFLOW,
-  });
-  io.stdout(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatValidation(result));
-  return result.ok ? 0 : 1;
+  let report;
+  try {
+    report = await validatePaths(positionals, {
+      cwd: io.cwd,
+      ticketSyncWorkflow: (io.env ?? process.env).TICKET_SYNC_WORKFLOW,
+    });
+  } catch (e) {
+    if (e instanceof PathError) throw new UsageError(e.message);
+    if (e instanceof KustoUnavailableError) {
+      io.stderr(`riposte: ${e.message}\n`);
+      return EXIT.failed;
+    }
+    throw e;
+  }
+  io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatValidationReport(report));
+  return report.ok ? EXIT.ok : EXIT.failed;
 }
 
 async function run(args: string[], io: Io): Promise<number> {

@@ -7,5 +7,16 @@ export { parseQueryFile } from './parseQueryFile';
 export { bindQuery, createQueryLibrary, loadQueryLibrary, MAX_BOUND_PARAMS_CHARS } from './queryLibrary';
 export { huntingRequest, type HuntingRequest, type HuntingSpan } from './huntingRequest';
 export { parseHuntingTimespan, type HuntingWindow } from './huntingTimespan';
-export { TIMESTAMP_TABLES } from './timestampTables';
+export {
+  huntingSchema,
+  huntingTable,
+  kustoColumnList,
+  timestampTables,
+  KUSTO_TYPES,
+  type HuntingColumn,
+  type HuntingFunction,
+  type HuntingSchema,
+  type HuntingTable,
+  type KustoType,
+} from './huntingSchema';
 export { timestampTablesRead, windowInQuery } from './windowInQuery';

@@ -185,6 +185,7 @@ export function parseQueryFile(text: string, file: string): QueryDefinition {
     description: (description as string).trim(),
     params,
     body,
+    bodyLine: bodyStart + 1,
     file,
     ...(Array.isArray(tags) ? { tags: tags as string[] } : {}),
   };

@@ -39,6 +39,8 @@ export interface QueryDefinition {
   params: QueryParamDef[];
   /** The KQL after the header: leading blank lines and trailing white space removed, line ends normalised to LF. */
   body: string;
+  /** The file line (1-based) of the body's first line, so a position in the body maps back to the file. */
+  bodyLine?: number;
   /** The path the definition was read from. */
   file: string;
   tags?: string[];

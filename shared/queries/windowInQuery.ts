@@ -8,9 +8,11 @@ import { InputError } from '../errors';
 import { parseDatetimeLiteral } from './datetimeLiteral';
 import type { HuntingWindow } from './huntingTimespan';
 import { kqlWords, type KqlWord } from './kqlIdentifiers';
-import { TIMESTAMP_TABLES } from './timestampTables';
+import { timestampTables } from './huntingSchema';
 
-const TABLES = new Set(TIMESTAMP_TABLES);
+// Read from the schema data on first use, not at import: the Function App's cold start never pays for it.
+let tableSet: ReadonlySet<string> | undefined;
+const TABLES = (): ReadonlySet<string> => (tableSet ??= new Set(timestampTables()));
 
 function literal(text: string, which: 'start' | 'end'): string {
   const parsed = parseDatetimeLiteral(text);
@@ -56,7 +58,7 @@ export function timestampTablesRead(kql: string): string[] {
     const inTableList =
       [',', '('].includes(charBefore(kql, w.offset)) ||
       words.slice(Math.max(0, i - 4), i).some((p) => p.text === 'union');
-    if (next.startsWith('*') && inTableList && [...TABLES].some((t) => t.startsWith(w.text))) {
+    if (next.startsWith('*') && inTableList && [...TABLES()].some((t) => t.startsWith(w.text))) {
       cannot(`reads tables by a wildcard (${w.text}*)`);
     }
     if (w.text === 'union' && new RegExp(`^${OPTIONS}\\s*\\*`).test(next)) cannot('reads every table (union *)');
@@ -67,7 +69,7 @@ export function timestampTablesRead(kql: string): string[] {
     ) {
       cannot(`searches every table (${w.text} without in (...))`);
     }
-    if (!TABLES.has(w.text) || charBefore(kql, w.offset) === '.') continue;
+    if (!TABLES().has(w.text) || charBefore(kql, w.offset) === '.') continue;
     if (words[i - 1]?.text === 'let' && /^\s*$/.test(kql.slice(words[i - 1]!.offset + 3, w.offset))) {
       // Kusto refuses a second `let` of one name ("A variable with the name 'X' has already been declared").
       cannot(`declares its own 'let ${w.text}'; rename that let`);

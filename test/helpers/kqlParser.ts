@@ -1,6 +1,8 @@
-// Test-only access to Microsoft's Kusto.Language parser (npm @kusto/language-service-next, a Bridge.NET build that
-// defines the global `Kusto.Language`). Loaded lazily once per process (~0.3 s). Never used by shared/.
-import { createRequire } from 'node:module';
+// Test access to Microsoft's Kusto.Language parser, loaded once per process by cli/kql/kusto.ts (the loader
+// `riposte validate` uses). Never used by shared/. The hunting schema comes from the one schema data file
+// (schemas/hunting/advanced-hunting-schema.json) through cli/kql/huntingGlobals.ts.
+import { huntingGlobals } from '../../cli/kql/huntingGlobals';
+import { kustoLanguage, type KustoLanguage, type KustoNode } from '../../cli/kql/kusto';
 
 export interface KqlDiagnostic {
   message: string;
@@ -28,45 +30,17 @@ export interface KqlTableSchema {
   columns: string;
 }
 
-interface Node {
-  Kind: number;
-  IsToken: boolean;
-  ChildCount: number;
-  TextStart: number;
-  End: number;
-  LiteralValue?: unknown;
-  GetChild(i: number): Node | null;
-  [k: string]: unknown;
-}
+type Node = KustoNode;
 interface List<T> {
   Count: number;
   getItem(i: number): T;
 }
-interface Code {
-  Syntax: Node;
-  GetDiagnostics(): List<{ Message: string; Start: number; Length: number; Severity: string }>;
-}
-interface Language {
-  KustoCode: { Parse(text: string): Code; ParseAndAnalyze(text: string, globals: unknown): Code };
-  GlobalState: {
-    Default: { WithDatabase(db: unknown): unknown; GetFunction(n: string): unknown; GetAggregate(n: string): unknown };
-  };
-  Symbols: {
-    TableSymbol: { $ctor7: new (name: string, columns: string, description: null) => unknown };
-    DatabaseSymbol: { ctor: new (name: string, tables: unknown[]) => unknown };
-  };
-  Syntax: { SyntaxKind: Record<string, unknown>; SyntaxFacts: { Keywords: unknown } };
-}
 
-let language: Language | undefined;
 let kindNames: Map<number, string> | undefined;
 
-function kusto(): Language {
-  if (!language) {
-    const req = createRequire(__filename);
-    req('@kusto/language-service-next/bridge.min.js');
-    req('@kusto/language-service-next/Kusto.Language.Bridge.min.js');
-    language = (globalThis as unknown as { Kusto: { Language: Language } }).Kusto.Language;
+function kusto(): KustoLanguage {
+  const language = kustoLanguage();
+  if (!kindNames) {
     kindNames = new Map();
     for (const [name, value] of Object.entries(language.Syntax.SyntaxKind)) {
       if (typeof value === 'number') kindNames.set(value, name);
@@ -95,6 +69,11 @@ export function kqlDiagnostics(text: string): KqlDiagnostic[] {
 }
 
 const globalsCache = new Map<string, unknown>();
+
+/** Diagnostics against the whole advanced hunting schema (every table and documented function). */
+export function kqlHuntingDiagnostics(text: string): KqlDiagnostic[] {
+  return toList(kusto().KustoCode.ParseAndAnalyze(text, huntingGlobals()).GetDiagnostics());
+}
 
 /** Diagnostics with the given tables in scope: unknown tables, columns, functions and type errors are reported. */
 export function kqlSemanticDiagnostics(text: string, tables: readonly KqlTableSchema[]): KqlDiagnostic[] {

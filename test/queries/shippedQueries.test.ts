@@ -1,13 +1,13 @@
 // Every shipped query (queries/*.kql) loads, binds with its header examples and with its defaults, and parses with no
-// diagnostics, both as syntax and against the advanced hunting schema (so a wrong column name fails here, offline).
+// diagnostics, both as syntax and against the advanced hunting schema data (schemas/hunting/), so a wrong column name
+// fails here, offline.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { encodeKqlLiteral, loadQueryLibrary, type QueryDefinition, type QueryLibrary } from '../../shared/queries';
-import { isKqlFunction, kqlDiagnostics, kqlSemanticDiagnostics, parseKql } from '../helpers/kqlParser';
-import { huntingTables } from './huntingTables';
+import { isKqlFunction, kqlDiagnostics, kqlHuntingDiagnostics, parseKql } from '../helpers/kqlParser';
 import { QUERY_DIR, exampleValues } from './queryTestUtil';
 
 let library: QueryLibrary;
@@ -39,12 +39,12 @@ describe('each shipped query', () => {
 
       const bound = library.bind(name, exampleValues(def));
       assert.deepEqual(kqlDiagnostics(bound), [], 'parses with the examples bound');
-      assert.deepEqual(kqlSemanticDiagnostics(bound, huntingTables), [], 'names only real tables and columns');
+      assert.deepEqual(kqlHuntingDiagnostics(bound), [], 'names only real tables and columns');
 
       // Only required parameters given: defaults and nulls bind and still analyse cleanly.
       const requiredOnly = Object.fromEntries(def.params.filter((p) => p.required).map((p) => [p.name, p.example]));
       const minimal = library.bind(name, requiredOnly);
-      assert.deepEqual(kqlSemanticDiagnostics(minimal, huntingTables), []);
+      assert.deepEqual(kqlHuntingDiagnostics(minimal), []);
       const parsed = parseKql(minimal);
       for (const p of def.params.filter((x) => x.default !== undefined)) {
         const literal = parsed.lets.find((l) => l.name === p.name);
@@ -52,7 +52,7 @@ describe('each shipped query', () => {
       }
 
       // The unbound body alone must fail analysis only for the parameters (it really uses them as variables).
-      const unbound = kqlSemanticDiagnostics(def.body, huntingTables).map((d) => d.message);
+      const unbound = kqlHuntingDiagnostics(def.body).map((d) => d.message);
       for (const p of def.params) {
         assert.ok(
           unbound.some((m) => m.includes(`'${p.name}'`)),
