@@ -7,30 +7,14 @@ import { addTicks, TICKS_PER_DAY } from './datetime';
 import { semanticError, type Plan, type QueryEnv, type Scope } from './expressions';
 import { ProjectionBuilder } from './projection';
 import { files } from '../seed/entities';
+import { schemaFunction } from './seedSchemas';
 import type { KqlColumn } from './types';
 import { toLong, type Row } from './values';
 
-/** The columns FileProfile() adds, with the documented types. */
-export const FILE_PROFILE_COLUMNS: readonly KqlColumn[] = [
-  { name: 'SHA1', type: 'string' },
-  { name: 'SHA256', type: 'string' },
-  { name: 'MD5', type: 'string' },
-  { name: 'FileSize', type: 'int' },
-  { name: 'GlobalPrevalence', type: 'int' },
-  { name: 'GlobalFirstSeen', type: 'datetime' },
-  { name: 'GlobalLastSeen', type: 'datetime' },
-  { name: 'Signer', type: 'string' },
-  { name: 'Issuer', type: 'string' },
-  { name: 'SignerHash', type: 'string' },
-  { name: 'IsCertificateValid', type: 'bool' },
-  { name: 'IsRootSignerMicrosoft', type: 'bool' },
-  { name: 'SignatureState', type: 'string' },
-  { name: 'IsExecutable', type: 'bool' },
-  { name: 'ThreatName', type: 'string' },
-  { name: 'Publisher', type: 'string' },
-  { name: 'SoftwareName', type: 'string' },
-  { name: 'ProfileAvailability', type: 'string' },
-];
+/** The columns FileProfile() adds, with their documented types (from the schema). */
+export function fileProfileColumns(): readonly KqlColumn[] {
+  return schemaFunction('FileProfile')?.columns ?? [];
+}
 
 const ID_COLUMNS = ['SHA1', 'SHA256', 'InitiatingProcessSHA1', 'InitiatingProcessSHA256'];
 
@@ -102,8 +86,8 @@ export function fileProfile(input: Plan, call: Extract<Expr, { k: 'call' }>, sco
   }
   const builder = new ProjectionBuilder();
   for (const c of input.columns) builder.add(c.name, c.type, () => null);
-  for (const c of FILE_PROFILE_COLUMNS) if (c.name !== id) builder.add(c.name, c.type, () => null, true);
-  const added = FILE_PROFILE_COLUMNS.filter((c) => c.name !== id);
+  for (const c of fileProfileColumns()) if (c.name !== id) builder.add(c.name, c.type, () => null, true);
+  const added = fileProfileColumns().filter((c) => c.name !== id);
   return {
     columns: builder.columns.map((c) => ({ name: c.name, type: c.type })),
     rows: () =>

@@ -3,7 +3,7 @@
 // and a query Kusto finds clean is never rejected as wrong (only as not supported).
 import { kustoLanguage } from './kustoParser';
 import type { KqlColumn, KqlTable } from './types';
-import { FILE_PROFILE_COLUMNS } from './fileProfile';
+import { schemaFunction, schemaFunctions, type SchemaFunction } from './seedSchemas';
 
 export interface SemanticProblem {
   message: string;
@@ -20,17 +20,27 @@ function schemaText(columns: readonly KqlColumn[]): string {
   return `(${columns.map((c) => `${quoteName(c.name)}:${c.type}`).join(', ')})`;
 }
 
-/** FileProfile() as a Kusto function: invoked on a table, it adds the documented profile columns. */
-function fileProfileBody(): string {
-  const literal: Record<string, string> = {
-    string: "''",
-    int: 'int(null)',
-    long: 'long(null)',
-    datetime: 'datetime(null)',
-    bool: 'bool(null)',
-  };
-  const added = FILE_PROFILE_COLUMNS.map((c) => `${c.name} = ${literal[c.type] ?? 'dynamic(null)'}`).join(', ');
-  return `{ T | extend ${added} }`;
+const TYPED_NULL: Record<string, string> = {
+  string: "''",
+  int: 'int(null)',
+  long: 'long(null)',
+  real: 'real(null)',
+  datetime: 'datetime(null)',
+  timespan: 'timespan(null)',
+  bool: 'bool(null)',
+  guid: 'guid(null)',
+  dynamic: 'dynamic(null)',
+};
+
+/** A documented function (schema functions) as Kusto.Language declares one: `invoke` passes the piped table first;
+ * the body only has to give the output's columns their types. */
+function declaration(f: SchemaFunction): { parameters: string; body: string } {
+  const params = f.parameters.map((p) => `${p.name}:${p.type}${p.default !== undefined ? `=${p.default}` : ''}`);
+  const parameters = `(${[...(f.invocation === 'invoke' ? ['T:(*)'] : []), ...params].join(', ')})`;
+  if (f.output === 'table') return { parameters, body: `{ datatable${schemaText(f.columns)}[] }` };
+  const source = f.invocation === 'invoke' ? 'T' : 'print _=0';
+  const extend = f.columns.map((c) => `${quoteName(c.name)}=${TYPED_NULL[c.type] ?? 'dynamic(null)'}`).join(', ');
+  return { parameters, body: `{ ${source}${extend ? ` | extend ${extend}` : ''} }` };
 }
 
 function globalsFor(tables: ReadonlyMap<string, KqlTable>): unknown {
@@ -40,23 +50,22 @@ function globalsFor(tables: ReadonlyMap<string, KqlTable>): unknown {
   const symbols: unknown[] = [...tables.values()].map(
     (t) => new K.Symbols.TableSymbol.$ctor7(t.name, schemaText(t.columns), null),
   );
-  symbols.push(
-    new K.Symbols.FunctionSymbol.$ctor16(
-      'FileProfile',
-      "(T:(*), x:string='SHA1', y:long=100)",
-      fileProfileBody(),
-      null,
-    ),
-  );
+  for (const f of schemaFunctions()) {
+    const { parameters, body } = declaration(f);
+    symbols.push(new K.Symbols.FunctionSymbol.$ctor16(f.name, parameters, body, null));
+  }
   globals = K.GlobalState.Default.WithDatabase(new K.Symbols.DatabaseSymbol.ctor('hunting', symbols));
   globalsByTables.set(tables, globals);
   return globals;
 }
 
-/** Spans of `invoke FileProfile(...)` arguments: Defender resolves them against the piped table's columns, which
- * a Kusto.Language function declaration cannot express, so errors inside them are not the query's. */
+/** Spans of `invoke <documented function>(...)` calls: Defender resolves their arguments (`FileProfile(SHA1)`)
+ * against the piped table's columns, which a Kusto.Language function declaration cannot express, so errors inside
+ * them are not the query's. */
 function fileProfileArguments(query: string): [number, number][] {
-  return [...query.matchAll(/invoke\s+FileProfile\s*\(([^)]*)\)/gi)].map((m) => [m.index, m.index + m[0].length]);
+  return [...query.matchAll(/invoke\s+(\w+)\s*\(([^)]*)\)/gi)]
+    .filter((m) => schemaFunction(m[1] ?? '') !== undefined)
+    .map((m) => [m.index, m.index + m[0].length]);
 }
 
 /** True when `offset` lies in an `invoke FileProfile(...)` call, whose arguments only the sandbox checks. */
