@@ -98,6 +98,8 @@ export type QueryOp =
   | (At & { k: 'lookup'; kind: string; right: Expr; keys: JoinKey[] })
   | (At & { k: 'union'; kind: 'inner' | 'outer'; withsource: string | null; isfuzzy: boolean; sources: UnionSource[] })
   | (At & { k: 'render' })
+  /** `search [kind=case_sensitive] [in (T1, ...)] Predicate`; a bare string term in the predicate is a `$term` call. */
+  | (At & { k: 'search'; caseSensitive: boolean; sources: UnionSource[] | null; predicate: Expr })
   | (At & { k: 'as'; name: string })
   | (At & { k: 'serialize'; exprs: Expr[] })
   | (At & { k: 'project-keep'; names: NamePattern[] })

@@ -48,11 +48,21 @@ export function runKql(query: string, ctx: KqlContext): KqlResult {
   }
 }
 
-/** A semantic error the sandbox finds where Kusto.Language finds none is the sandbox's limit, not the query's
- * fault: it becomes 'not supported by the sandbox' (Defender would run the query). */
+/** Kusto.Language decides what Defender rejects: a semantic error the sandbox finds where Kusto finds none is the
+ * sandbox's limit, not the query's fault ('not supported by the sandbox'; Defender would run the query); and a query
+ * the sandbox cannot run but Kusto rejects gets Kusto's error, as Defender would answer. */
 function confirmed(query: string, ctx: KqlContext, e: unknown): unknown {
-  if (!(e instanceof KqlError) || e.kind !== 'semantic') return e;
-  if (inFileProfileCall(query, e.offset) || kustoErrors(query, ctx.tables).length > 0) return e;
+  if (!(e instanceof KqlError) || (e.kind !== 'semantic' && e.kind !== 'unsupported')) return e;
+  if (e.kind === 'semantic' && inFileProfileCall(query, e.offset)) return e;
+  let problem: { message: string; offset: number } | undefined;
+  try {
+    [problem] = kustoErrors(query, ctx.tables);
+  } catch {
+    // Kusto's analysis can give out where the sandbox did (a query nested too deeply): keep the sandbox's answer.
+    return e;
+  }
+  if (problem) return e.kind === 'semantic' ? e : new KqlError('semantic', problem.message, problem.offset);
+  if (e.kind === 'unsupported') return e;
   return new KqlError('unsupported', `This query is not supported by the sandbox: ${e.message}`, e.offset);
 }
 

@@ -2,6 +2,7 @@
 // enrichment (advanced-hunting-fileprofile-function.md) and `evaluate` plugins (bag_unpack).
 import type { Expr, QueryOp } from './ast';
 import { semanticError, type LetBinding, type Plan, type QueryEnv, type Scope } from './expressions';
+import { assignedIpAddresses, deviceFromIp, seenBy } from './documentedFunctions';
 import { fileProfile } from './fileProfile';
 import { isKnownKustoFunction } from './kustoParser';
 import { memoPlan } from './memo';
@@ -21,6 +22,7 @@ export function tabularCall(
 ): Plan {
   const scope: Scope = { columns: new Map(), operator: nextOperator };
   if (!fn) {
+    if (call.name.toLowerCase() === 'assignedipaddresses') return assignedIpAddresses(call, env, nextOperator);
     if (isKnownKustoFunction(call.name))
       throw semanticError(scope, `'${call.name}' is a scalar function, not a table`, call.pos);
     throw new KqlError('unsupported', `The function '${call.name}' is not supported by the sandbox`, call.pos);
@@ -39,7 +41,10 @@ export function invokeOperator(input: Plan, op: Extract<QueryOp, { k: 'invoke' }
     const inner = callEnv(call.name, bound, call.args, { scope, env, pos: call.pos }, memoPlan(input));
     return inner.compileTabular(functionResult(call.name, bound, scope, call.pos), null);
   }
-  if (call.name.toLowerCase() === 'fileprofile') return fileProfile(input, call, scope, env);
+  const name = call.name.toLowerCase();
+  if (name === 'fileprofile') return fileProfile(input, call, scope, env);
+  if (name === 'devicefromip') return deviceFromIp(input, call, scope, env);
+  if (name === 'seenby') return seenBy(input, env);
   throw new KqlError(
     'unsupported',
     `The function '${call.name}' in 'invoke' is not supported by the sandbox`,

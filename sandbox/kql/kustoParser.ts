@@ -37,7 +37,22 @@ interface KustoFunctionSymbol {
 
 /** Constructors of Kusto.Language symbols (Bridge.NET names), for building a database of the sandbox's tables. */
 interface KustoSymbols {
-  TableSymbol: { $ctor7: new (name: string, columns: string, description: null) => unknown };
+  TableSymbol: {
+    $ctor7: new (name: string, columns: string, description: null) => unknown;
+    $ctor4: new (name: string, columns: unknown[]) => unknown;
+  };
+  ColumnSymbol: new (
+    name: string,
+    type: unknown,
+    description: null,
+    original: null,
+    source: null,
+    examples: null,
+  ) => unknown;
+  ScalarTypes: Record<
+    'Bool' | 'DateTime' | 'Decimal' | 'Dynamic' | 'Guid' | 'Int' | 'Long' | 'Real' | 'String' | 'TimeSpan',
+    unknown
+  >;
   FunctionSymbol: {
     $ctor16: new (name: string, parameters: string, body: string, description: null) => unknown;
   };

@@ -47,8 +47,25 @@ function globalsFor(tables: ReadonlyMap<string, KqlTable>): unknown {
   let globals = globalsByTables.get(tables);
   if (globals) return globals;
   const K = kustoLanguage();
+  const T = K.Symbols.ScalarTypes;
+  const scalar: Record<string, unknown> = {
+    bool: T.Bool,
+    datetime: T.DateTime,
+    dynamic: T.Dynamic,
+    guid: T.Guid,
+    int: T.Int,
+    long: T.Long,
+    real: T.Real,
+    string: T.String,
+    timespan: T.TimeSpan,
+  };
+  // Symbols built directly: Kusto parsing a schema text per table made the first query take seconds.
   const symbols: unknown[] = [...tables.values()].map(
-    (t) => new K.Symbols.TableSymbol.$ctor7(t.name, schemaText(t.columns), null),
+    (t) =>
+      new K.Symbols.TableSymbol.$ctor4(
+        t.name,
+        t.columns.map((c) => new K.Symbols.ColumnSymbol(c.name, scalar[c.type] ?? T.Dynamic, null, null, null, null)),
+      ),
   );
   for (const f of schemaFunctions()) {
     const { parameters, body } = declaration(f);
@@ -59,18 +76,37 @@ function globalsFor(tables: ReadonlyMap<string, KqlTable>): unknown {
   return globals;
 }
 
-/** Spans of `invoke <documented function>(...)` calls: Defender resolves their arguments (`FileProfile(SHA1)`)
- * against the piped table's columns, which a Kusto.Language function declaration cannot express, so errors inside
- * them are not the query's. */
-function fileProfileArguments(query: string): [number, number][] {
+/** Spans of the arguments of `invoke <documented function>(...)` calls: Defender resolves a bare name there
+ * (`FileProfile(SHA1)`) against the piped table's columns, which a Kusto.Language function declaration cannot
+ * express. */
+function invokeArguments(query: string): { call: [number, number]; args: [number, number] }[] {
   return [...query.matchAll(/invoke\s+(\w+)\s*\(([^)]*)\)/gi)]
     .filter((m) => schemaFunction(m[1] ?? '') !== undefined)
-    .map((m) => [m.index, m.index + m[0].length]);
+    .map((m) => {
+      const end = m.index + m[0].length;
+      return { call: [m.index, end], args: [m.index + m[0].indexOf('('), end] };
+    });
 }
 
-/** True when `offset` lies in an `invoke FileProfile(...)` call, whose arguments only the sandbox checks. */
+/** True when `offset` lies in an `invoke FileProfile(...)`-like call, whose arguments only the sandbox checks: the
+ * sandbox's own error there stands (Kusto cannot judge it). */
 export function inFileProfileCall(query: string, offset: number | undefined): boolean {
-  return offset !== undefined && fileProfileArguments(query).some(([start, end]) => offset >= start && offset < end);
+  return (
+    offset !== undefined && invokeArguments(query).some(({ call: [start, end] }) => offset >= start && offset < end)
+  );
+}
+
+/** An error Kusto raises only because it cannot see the piped columns: an unknown name, inside an invoke's
+ * arguments, that is a column of one of the tables. Any other error there (a name no table has, a wrong type) is
+ * the query's, as in Defender. */
+function excused(
+  d: { Start: number; Message: string },
+  spans: readonly [number, number][],
+  tables: ReadonlyMap<string, KqlTable>,
+): boolean {
+  if (!spans.some(([start, end]) => d.Start >= start && d.Start < end)) return false;
+  const name = /The name '([^']+)' does not refer/.exec(d.Message)?.[1];
+  return name !== undefined && [...tables.values()].some((t) => t.columns.some((c) => c.name === name));
 }
 
 /** Kusto.Language's errors for the query (syntax and semantics) with the sandbox's tables in scope. */
@@ -78,12 +114,12 @@ export function kustoErrors(query: string, tables: ReadonlyMap<string, KqlTable>
   const K = kustoLanguage();
   const code = K.KustoCode.ParseAndAnalyze(query, globalsFor(tables));
   const list = code.GetDiagnostics();
-  const excused = fileProfileArguments(query);
+  const spans = invokeArguments(query).map((s) => s.args);
   const out: SemanticProblem[] = [];
   for (let i = 0; i < list.Count; i++) {
     const d = list.getItem(i);
     if (d.Severity !== 'Error') continue;
-    if (excused.some(([start, end]) => d.Start >= start && d.Start < end)) continue;
+    if (excused(d, spans, tables)) continue;
     out.push({ message: d.Message, offset: d.Start });
   }
   return out;

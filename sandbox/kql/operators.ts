@@ -14,6 +14,7 @@ import {
   type TimeWindow,
 } from './expressions';
 import { invokeOperator, evaluateOperator, tabularCall } from './invoke';
+import { search } from './search';
 import { join } from './joins';
 import { makeSeries } from './makeSeries';
 import { memoPlan } from './memo';
@@ -139,6 +140,8 @@ function sourceOperator(op: QueryOp, env: QueryEnv): Plan {
   switch (op.k) {
     case 'union':
       return union(null, op, env, scope);
+    case 'search':
+      return search(null, op, env);
     case 'range':
       return range(op, env);
     case 'evaluate':
@@ -365,6 +368,8 @@ function applyOperator(input: Plan, op: QueryOp, env: QueryEnv): Plan {
       return join(input, op, env, scope);
     case 'union':
       return union({ plan: input, expr: { k: 'name', pos: op.pos, name: 'union_arg0' } }, op, env, scope);
+    case 'search':
+      return search(input, op, env);
     case 'render':
     case 'as':
       return input;

@@ -37,6 +37,7 @@ export const SUPPORTED_OPERATORS = [
   'join',
   'lookup',
   'union',
+  'search',
   'render',
   'mv-expand',
   'mv-apply',
@@ -216,6 +217,35 @@ function parseParts(node: KustoElement): ParsePart[] {
   });
 }
 
+/** search's predicate: a bare string is a term looked for in every column (`$term`), `Col:"x"` is `Col has "x"`;
+ * and/or/not combine them; anything else is an ordinary expression. */
+function searchPredicate(node: KustoElement): Expr {
+  const kind = kindName(node);
+  if (kind === 'StringLiteralExpression' || kind === 'CompoundStringLiteralExpression') {
+    const e = convertExpr(node);
+    return { k: 'call', pos: e.pos, name: '$term', args: [e] };
+  }
+  if (kind === 'ParenthesizedExpression')
+    return { k: 'paren', pos: node.TextStart, expr: searchPredicate(required(node, 'Expression')) };
+  if (kind === 'AndExpression' || kind === 'OrExpression')
+    return {
+      k: 'binary',
+      pos: node.TextStart,
+      op: kind === 'AndExpression' ? 'and' : 'or',
+      left: searchPredicate(required(node, 'Left')),
+      right: searchPredicate(required(node, 'Right')),
+    };
+  if (kind === 'SearchExpression')
+    return {
+      k: 'strop',
+      pos: node.TextStart,
+      pred: { kind: 'has', negated: false, caseSensitive: false },
+      left: convertExpr(required(node, 'Left')),
+      right: convertExpr(required(node, 'Right')),
+    };
+  return convertExpr(node);
+}
+
 function unionSources(node: KustoElement): UnionSource[] {
   return items(child(node, 'Expressions')).map((e): UnionSource => {
     const name = kindName(e) === 'NameReference' ? child(e, 'Name') : null;
@@ -229,6 +259,7 @@ function unionSources(node: KustoElement): UnionSource[] {
 export function convertSourceOperator(node: KustoElement): QueryOp | null {
   switch (kindName(node)) {
     case 'UnionOperator':
+    case 'SearchOperator':
     case 'RangeOperator':
     case 'EvaluateOperator':
       return convertOperator(node);
@@ -337,6 +368,16 @@ export function convertOperator(node: KustoElement): QueryOp {
     }
     case 'RenderOperator':
       return { k: 'render', pos };
+    case 'SearchOperator': {
+      const inClause = child(node, 'InClause');
+      return {
+        k: 'search',
+        pos,
+        caseSensitive: (parameterValue(node, 'kind') ?? '').toLowerCase() === 'case_sensitive',
+        sources: inClause ? unionSources(inClause) : null,
+        predicate: searchPredicate(required(node, 'Condition')),
+      };
+    }
     case 'AsOperator':
       return { k: 'as', pos, name: simpleName(required(node, 'Name')) };
     case 'SerializeOperator':
