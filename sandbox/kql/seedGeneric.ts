@@ -319,6 +319,7 @@ function conform(v: unknown, c: KqlColumn): unknown {
     case 'bool':
       return typeof v === 'boolean' ? v : typeof v === 'number' ? v !== 0 : null;
     case 'dynamic':
+      if (typeof v === 'string' && /^[[{]/.test(v)) return JSON.parse(v) as unknown;
       return typeof v === 'object' ? v : [v];
     case 'datetime':
       return typeof v === 'string' && v.length === 28 ? v : null;
@@ -331,35 +332,62 @@ function conform(v: unknown, c: KqlColumn): unknown {
 
 const makers = new Map<string, (values: Row) => Row>();
 
-/** `count` rows for a table no story generator covers. */
-export function genericRows(table: string, g: GenContext, count: number): Row[] {
-  const columns = schemaOf(table);
+function makerFor(table: string): (values: Row) => Row {
   let make = makers.get(table);
   if (!make) {
     make = rowFactory(table);
     makers.set(table, make);
   }
+  return make;
+}
+
+/** One row of `table` for a chosen device, user, time and kind of activity; `values` set columns outright. */
+function rowFor(table: string, g: GenContext, x: Pick, values: Row = {}): Row {
+  const columns = schemaOf(table);
   const hasInitiating = columns.some((c) => c.name === 'InitiatingProcessFileName');
-  const rows: Row[] = [];
-  for (let i = 0; i < count; i++) {
-    const x = choose(g);
-    const values: Row = hasInitiating
-      ? initiatingColumns(
-          x.p,
-          x.attack ? IMAGES.powershell : IMAGES.explorer,
-          x.attack ? (COMMANDS[0] as string) : '"explorer.exe"',
-          minutesEarlier(x.t, 5),
-          g.rng.int(700, 9000),
-        )
-      : {};
-    for (const c of columns) {
-      if (c.name.startsWith('InitiatingProcess') && c.name in values) continue;
-      const rule = BY_NAME[c.name.toLowerCase()];
-      values[c.name] = conform(rule ? rule(x, g, table) : byShape(c, x, g, table), c);
+  const out: Row = hasInitiating
+    ? initiatingColumns(
+        x.p,
+        x.attack ? IMAGES.powershell : IMAGES.explorer,
+        x.attack ? (COMMANDS[0] as string) : '"explorer.exe"',
+        minutesEarlier(x.t, 5),
+        g.rng.int(700, 9000),
+      )
+    : {};
+  for (const c of columns) {
+    if (c.name in values) {
+      out[c.name] = conform(values[c.name], c);
+      continue;
     }
-    rows.push(make(values));
+    if (c.name.startsWith('InitiatingProcess') && c.name in out) continue;
+    const rule = BY_NAME[c.name.toLowerCase()];
+    out[c.name] = conform(rule ? rule(x, g, table) : byShape(c, x, g, table), c);
   }
+  return makerFor(table)(out);
+}
+
+/** `count` rows for a table no story generator covers. */
+export function genericRows(table: string, g: GenContext, count: number): Row[] {
+  const rows: Row[] = [];
+  for (let i = 0; i < count; i++) rows.push(rowFor(table, g, choose(g)));
   return rows;
+}
+
+/** One row of `table` on device `p` by `user` at `t`: attack activity (the attack file, hostile IPs and sender)
+ * or everyday activity, with `values` set outright. Other columns get values by name and type as in genericRows. */
+export function activityRow(
+  table: string,
+  g: GenContext,
+  who: { p: DeviceProfile; user: (typeof users)[number]; t: string; attack: boolean },
+  values: Row = {},
+): Row {
+  const x: Pick = {
+    ...who,
+    image: who.attack ? attackImage(0) : benignImage(IMAGES.explorer),
+    remote: who.attack ? (REMOTES[3] as (typeof REMOTES)[number]) : (REMOTES[0] as (typeof REMOTES)[number]),
+    command: who.attack ? (COMMANDS[0] as string) : (COMMANDS[6] as string),
+  };
+  return rowFor(table, g, x, values);
 }
 
 /** How many rows a table gets: inventory-like tables one or two per device, event tables more. */

@@ -40,6 +40,7 @@ import {
 } from './seedBenign';
 import { genericRowCount, genericRows } from './seedGeneric';
 import { SeedRandom } from './seedRandom';
+import { techniqueRows } from './seedTechniques';
 import { schemaOf, seedTableNames } from './seedSchemas';
 import type { KqlTable } from './types';
 import type { Row } from './values';
@@ -647,6 +648,8 @@ export function createSeedTables(now: Date): Map<string, KqlTable> {
     } else {
       rows.push(...genericRows(name, g, genericRowCount(name)));
     }
+    // The common attack techniques, from their own random stream so the rows above keep their values.
+    rows.push(...techniqueRows(name, { rng: new SeedRandom(`techniques:${name}`), nowMs, reportIds }));
     if (schemaOf(name).some((c) => c.name === 'Timestamp')) rows.sort(byTimestamp);
     tables.set(name, { name, columns: schemaOf(name).map((c) => ({ ...c })), rows });
   }

@@ -91,7 +91,8 @@ describe('seed table shapes', () => {
       'DeviceProcessEvents | where Timestamp > ago(1d) | where ProcessCommandLine has "-enc" | count',
       { tables: later, now: new Date('2026-12-01T12:00:00Z') },
     );
-    assert.deepEqual(result.rows, [{ Count: 1 }]);
+    // The story's beacon and the techniques' encoded cradle (seedTechniques.ts), both in the last hour.
+    assert.deepEqual(result.rows, [{ Count: 2 }]);
   });
 });
 
@@ -105,7 +106,8 @@ describe('the attack story', () => {
       | order by DeviceName asc`);
     assert.deepEqual(rows, [
       { DeviceName: FIN, commands: 3 },
-      { DeviceName: HR, commands: 2 },
+      // The story's two, and the techniques' encoded cradle from Outlook in the last hour (seedTechniques.ts).
+      { DeviceName: HR, commands: 3 },
     ]);
   });
 
@@ -207,6 +209,7 @@ describe('realistic hunting queries', () => {
         [FIN, 'amy.wong', 'powershell.exe'],
         [HR, 'lena.fischer', 'explorer.exe'],
         [HR, 'lena.fischer', 'powershell.exe'],
+        [HR, 'lena.fischer', 'OUTLOOK.EXE'],
         [FIN, 'amy.wong', 'svchost.exe'],
       ],
     );
@@ -244,10 +247,13 @@ describe('realistic hunting queries', () => {
     );
   });
 
-  it('takes the latest DeviceInfo snapshot per device', () => {
+  it('takes the latest DeviceInfo snapshot per device (and has a discovered device not onboarded yet)', () => {
     const rows = rowsOf(
-      'DeviceInfo | summarize arg_max(Timestamp, *) by DeviceId | project DeviceName, OSPlatform, PublicIP | order by DeviceName asc',
+      'DeviceInfo | where OnboardingStatus == "Onboarded" | summarize arg_max(Timestamp, *) by DeviceId | project DeviceName, OSPlatform, PublicIP | order by DeviceName asc',
     );
+    assert.deepEqual(rowsOf('DeviceInfo | where OnboardingStatus != "Onboarded" | distinct DeviceName'), [
+      { DeviceName: 'ws-lab-019.contoso.local' },
+    ]);
     assert.deepEqual(
       rows,
       [...devices]
