@@ -39,6 +39,7 @@ import {
   type Image,
 } from './seedBenign';
 import { genericRowCount, genericRows } from './seedGeneric';
+import { linkSeedTables } from './seedLinks';
 import { SeedRandom } from './seedRandom';
 import { techniqueRows } from './seedTechniques';
 import { schemaOf, seedTableNames } from './seedSchemas';
@@ -653,5 +654,6 @@ export function createSeedTables(now: Date): Map<string, KqlTable> {
     if (schemaOf(name).some((c) => c.name === 'Timestamp')) rows.sort(byTimestamp);
     tables.set(name, { name, columns: schemaOf(name).map((c) => ({ ...c })), rows });
   }
+  linkSeedTables(tables);
   return tables;
 }

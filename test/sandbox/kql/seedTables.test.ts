@@ -11,6 +11,7 @@ import {
 } from '../../../sandbox/kql';
 import { SEED_ALERTS } from '../../../sandbox/kql/seedTables';
 import { devices, files, maliciousIps, phishingSender, users } from '../../../sandbox/seed/entities';
+import { huntingSchema } from '../../../shared/queries/huntingSchema';
 
 const NOW = new Date('2026-11-14T12:00:00Z');
 const tables = createSeedTables(NOW);
@@ -40,6 +41,52 @@ describe('seed table shapes', () => {
     assert.deepEqual([...tables.keys()], [...SEED_TABLE_NAMES]);
     for (const table of tables.values())
       assert.ok(table.rows.length > 0 && table.rows.length <= 400, `${table.name}: ${table.rows.length}`);
+  });
+
+  it('serves every table of the schema with exactly its columns and types (decimal held as real)', () => {
+    const schema = huntingSchema();
+    assert.deepEqual(
+      [...tables.keys()],
+      schema.tables.map((t) => t.name),
+    );
+    for (const t of schema.tables)
+      assert.deepEqual(
+        tables.get(t.name)?.columns,
+        t.columns.map((c) => ({ name: c.name, type: c.type === 'decimal' ? 'real' : c.type })),
+        t.name,
+      );
+  });
+
+  it('joins across tables: devices, accounts, mail and alerts named anywhere exist in their own tables', () => {
+    const ids = (query: string, column: string) => new Set(rowsOf(query).map((r) => r[column]));
+    const deviceIds = ids('DeviceInfo | distinct DeviceId', 'DeviceId');
+    const accountIds = ids('IdentityInfo | distinct AccountObjectId', 'AccountObjectId');
+    const messageIds = ids('EmailEvents | distinct NetworkMessageId', 'NetworkMessageId');
+    const alertIds = ids('AlertInfo | distinct AlertId', 'AlertId');
+    const checks: [string, Set<unknown>, string][] = [
+      ['DeviceId', deviceIds, 'DeviceInfo'],
+      ['AccountObjectId', accountIds, 'IdentityInfo'],
+      ['NetworkMessageId', messageIds, 'EmailEvents'],
+      ['AlertId', alertIds, 'AlertInfo'],
+    ];
+    for (const table of tables.values())
+      for (const [column, known, home] of checks) {
+        if (table.name === home || !table.columns.some((c) => c.name === column)) continue;
+        const unknown = table.rows.map((r) => r[column]).filter((v) => v !== '' && v !== null && !known.has(v));
+        assert.deepEqual(unknown, [], `${table.name}.${column} values missing from ${home}`);
+      }
+    // The same SHA256 travels from a mail attachment to a file on a device, and the same account SID from a device
+    // logon to a domain logon.
+    assert.ok(
+      rowsOf('EmailAttachmentInfo | join kind=inner (DeviceFileEvents) on SHA256 | take 1').length > 0,
+      'attachment on a device',
+    );
+    assert.ok(
+      rowsOf(
+        'DeviceLogonEvents | where ActionType == "LogonFailed" | join kind=inner (IdentityLogonEvents | where ActionType == "LogonFailed") on AccountSid | take 1',
+      ).length > 0,
+      'failed logons on device and domain',
+    );
   });
 
   it('fills every column with a value of its declared type', () => {
