@@ -8,7 +8,7 @@ import { addTicks, diffTicks } from './datetime';
 import { isKnownKustoFunction } from './kustoParser';
 import { compileMatchesRegex, SCALAR_FUNCTIONS } from './scalarFunctions';
 import { callEnv, functionResult } from './statements';
-import { hasTerm, stringPredicate } from './stringOps';
+import { compileRegex, hasTerm, stringPredicate } from './stringOps';
 import { KqlError, type KqlColumn, type KqlTable, type KqlType } from './types';
 import {
   coerce,
@@ -363,9 +363,26 @@ function compileBinary(expr: Extract<Expr, { k: 'binary' }>, scope: Scope, env: 
     });
   }
   if (expr.op === 'matches regex') {
-    const regex = compileMatchesRegex(functionContext(scope, env, expr.pos), right);
     const l = left.ev;
     const t = left.type;
+    if (!right.constant) {
+      // A pattern from a column or an expression: compiled per distinct value (compileRegex caches them).
+      const r = right.ev;
+      const rt = right.type;
+      return result({
+        type: 'bool',
+        ev: (row) => {
+          const pattern = r(row);
+          if (pattern === null || pattern === undefined) return null;
+          try {
+            return compileRegex(toKqlString(pattern, rt)).test(toKqlString(l(row), t));
+          } catch {
+            return null;
+          }
+        },
+      });
+    }
+    const regex = compileMatchesRegex(functionContext(scope, env, expr.pos), right);
     return result({ type: 'bool', ev: (row) => regex.test(toKqlString(l(row), t)) });
   }
   if (COMPARISONS.has(expr.op)) return result(compileComparison(expr.op, left, right, scope, expr.pos));

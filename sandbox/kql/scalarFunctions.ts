@@ -465,8 +465,7 @@ function pack(fn: string, args: Compiled[], fx: FunctionContext): Compiled {
   };
 }
 
-/** Regex matching for `matches regex` (a constant pattern, searched anywhere in the text). */
+/** Regex matching for `matches regex` with a constant pattern, searched anywhere in the text. */
 export function compileMatchesRegex(fx: FunctionContext, pattern: Compiled): RegExp {
-  if (!pattern.constant) fx.fail("'matches regex': the regular expression must be a constant");
   return regexOrFail(fx, 'matches regex', toKqlString(pattern.ev({}), pattern.type));
 }

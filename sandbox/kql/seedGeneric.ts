@@ -23,25 +23,51 @@ const DAY_MS = 24 * HOUR_MS;
 
 /** Values hunters filter on, per table: documented ActionType values and the like. */
 const ACTIONS: Record<string, readonly string[]> = {
+  // Documented DeviceEvents action types (advanced-hunting-deviceevents-table.md points to the portal's list).
   DeviceEvents: [
     'AntivirusDetection',
-    'PowerShellCommand',
-    'ScheduledTaskCreated',
-    'ServiceInstalled',
-    'ProcessCreatedUsingWmiQuery',
-    'LdapSearch',
-    'DnsQueryResponse',
-    'NamedPipeEvent',
-    'CreateRemoteThreadApiCall',
-    'OpenProcessApiCall',
-    'UsbDriveMounted',
+    'AntivirusReport',
+    'AntivirusScanCompleted',
+    'AntivirusDefinitionsUpdated',
+    'AmsiScriptDetection',
+    'AppControlExecutionBlocked',
+    'AsrLsassCredentialTheftBlocked',
     'AsrOfficeChildProcessBlocked',
-    'ExploitGuardNonMicrosoftSignedBlocked',
+    'AsrPsexecWmiChildProcessAudited',
+    'AsrRansomwareBlocked',
+    'AsrExecutableEmailContentBlocked',
     'BrowserLaunchedToOpenUrl',
-    'SmartScreenUrlWarning',
-    'UserAccountCreated',
-    'UserAccountAddedToLocalGroup',
+    'ControlledFolderAccessViolationBlocked',
+    'CreateRemoteThreadApiCall',
+    'DnsQueryResponse',
+    'DpapiAccessed',
+    'DriverLoad',
+    'ExploitGuardNetworkProtectionBlocked',
+    'ExploitGuardNonMicrosoftSignedBlocked',
+    'FirewallInboundConnectionBlocked',
+    'FirewallOutboundConnectionBlocked',
+    'LdapSearch',
     'LogonRightsSettingEnabled',
+    'NamedPipeEvent',
+    'NetworkShareObjectAdded',
+    'OpenProcessApiCall',
+    'PnpDeviceConnected',
+    'PowerShellCommand',
+    'ProcessCreatedUsingWmiQuery',
+    'ReadProcessMemoryApiCall',
+    'RemoteDesktopConnection',
+    'ScheduledTaskCreated',
+    'ScheduledTaskUpdated',
+    'SecurityGroupCreated',
+    'SecurityLogCleared',
+    'ServiceInstalled',
+    'SmartScreenUrlWarning',
+    'SmartScreenUserOverride',
+    'TamperingAttempt',
+    'UsbDriveMounted',
+    'UserAccountAddedToLocalGroup',
+    'UserAccountCreated',
+    'WmiBindEventFilterToConsumer',
   ],
   DeviceRegistryEvents: ['RegistryValueSet', 'RegistryKeyCreated', 'RegistryValueDeleted', 'RegistryKeyDeleted'],
   DeviceImageLoadEvents: ['ImageLoaded'],
@@ -392,6 +418,8 @@ export function activityRow(
 
 /** How many rows a table gets: inventory-like tables one or two per device, event tables more. */
 export function genericRowCount(table: string): number {
+  // Many action types, a few rows each.
+  if (table === 'DeviceEvents') return 160;
   if (/KB$|Profiles$|Info$|Inventory|Firmware|Gathering|Certificate|Evidence|Nodes|Edges|Assessment/.test(table))
     return 12;
   return 60;

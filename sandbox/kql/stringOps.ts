@@ -85,6 +85,12 @@ export function compileRegex(pattern: string): RegExp {
       }
       const unsupported = NOT_RE2.exec(source);
       if (unsupported) throw new Error(`'${unsupported[0]}' is not RE2 syntax (no backreferences or lookaround)`);
+      // RE2 also takes flag groups further in (`\W*((?i)admin(?-i))`, `(?i:x)`), which JavaScript's RegExp does not
+      // (Node 20): the flags apply to the whole pattern instead, a slight widening when a flag is switched off again.
+      source = source.replace(/\(\?(-?[imsU]+)(\)|:)/g, (_m, f: string, end: string) => {
+        if (!f.startsWith('-')) for (const ch of f.replace('U', '')) if (!flags.includes(ch)) flags += ch;
+        return end === ':' ? '(?:' : '';
+      });
       source = source
         .replace(/\(\?P</g, '(?<')
         .replace(/\\A/g, '^')

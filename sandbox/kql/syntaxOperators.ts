@@ -221,6 +221,8 @@ function parseParts(node: KustoElement): ParsePart[] {
  * and/or/not combine them; anything else is an ordinary expression. */
 function searchPredicate(node: KustoElement): Expr {
   const kind = kindName(node);
+  // `search *`: every row.
+  if (kind === 'StarExpression') return { k: 'literal', pos: node.TextStart, type: 'bool', value: true };
   if (kind === 'StringLiteralExpression' || kind === 'CompoundStringLiteralExpression') {
     const e = convertExpr(node);
     return { k: 'call', pos: e.pos, name: '$term', args: [e] };

@@ -55,8 +55,27 @@ describe('search', () => {
     assert.deepEqual(runKql('search kind=case_sensitive "PowerShell" | project Host', small).rows, [{ Host: 'srv-1' }]);
   });
 
+  it('search * keeps every row', () => {
+    assert.deepEqual(runKql('search * | count', small).rows, [{ Count: 3 }]);
+  });
+
   it('filters a piped input', () => {
     assert.deepEqual(runKql('A | search "notepad" | project N', small).rows, [{ N: 2 }]);
+  });
+});
+
+describe('regular expressions as RE2 takes them', () => {
+  it('flag groups further in the pattern: (?i)…(?-i) and (?i:…)', () => {
+    assert.deepEqual(
+      runKql(String.raw`A | where Note matches regex @'\W*((?i)POWERSHELL(?-i))\W*' | project N`, small).rows,
+      [{ N: 1 }],
+    );
+    assert.deepEqual(runKql("A | where Note matches regex '(?i:NOTEPAD)' | project N", small).rows, [{ N: 2 }]);
+  });
+
+  it('a pattern from a column or an expression, per row', () => {
+    const r = runKql("A | extend P = iff(N == 1, 'enc', 'nomatch') | where Note matches regex P | project N", small);
+    assert.deepEqual(r.rows, [{ N: 1 }]);
   });
 });
 
@@ -80,6 +99,11 @@ describe('documented functions', () => {
     );
     assert.equal(r.rows.length, 2);
     for (const row of r.rows) assert.equal(row.DeviceId, row.Expected);
+  });
+
+  it('FileProfile() enriches at most 1000 rows, whatever larger count a query passes', () => {
+    const r = runKql('DeviceFileEvents | take 3 | invoke FileProfile(SHA1, 10000) | project ProfileAvailability', seed);
+    assert.equal(r.rows.length, 3);
   });
 
   it('SeenBy() gives each row an onboarded device other than its own', () => {
