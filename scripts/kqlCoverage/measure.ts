@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import axios from 'axios';
 import { positionAt } from '../../cli/kql/checkQueries';
 import { functionDeclaration } from '../../cli/kql/huntingGlobals';
+import { withoutPipedColumnArguments } from '../../cli/kql/invokeArguments';
 import { analyzeKql, kustoLanguage, toArray } from '../../cli/kql/kusto';
 import type { HuntingSchema } from '../../shared/queries/huntingSchema';
 import { startSandbox } from '../../sandbox';
@@ -30,8 +31,10 @@ export interface ErrorAt {
 export interface KustoVerdict {
   /** Errors of Kusto's parser alone (no schema). */
   syntaxErrors: ErrorAt[];
-  /** Errors of Kusto's analysis against the schema (syntax and semantic). */
+  /** Errors of Kusto's analysis against the schema (syntax and semantic), less those Defender does not raise. */
   errors: ErrorAt[];
+  /** Kusto's KS142 errors for a column named in a documented invoke function's arguments (Defender resolves it). */
+  pipedColumnArguments: number;
 }
 
 /** Kusto's global state with the schema's tables (declared from their column text) and documented functions. */
@@ -61,10 +64,10 @@ export function kustoVerdicts(queries: readonly CorpusQuery[]): KustoVerdict[] {
     const syntaxErrors = toArray(K.KustoCode.Parse(q.text).GetDiagnostics())
       .filter((d) => d.Severity === 'Error')
       .map((d) => at(d.Start, d.Code, d.Message));
-    const errors = analyzeKql(q.text, globals)
-      .filter((d) => d.severity === 'error')
-      .map((d) => at(d.start, d.code, d.message));
-    return { syntaxErrors, errors };
+    const all = analyzeKql(q.text, globals).filter((d) => d.severity === 'error');
+    // Kusto cannot see the piped columns an invoke function's arguments name; Defender resolves them.
+    const errors = withoutPipedColumnArguments(q.text, all).map((d) => at(d.start, d.code, d.message));
+    return { syntaxErrors, errors, pipedColumnArguments: all.length - errors.length };
   });
 }
 
