@@ -11,7 +11,7 @@
 // - the alerts that detections raise for them, with evidence pointing at the same entities.
 // These rows come after the other seed rows with their own random stream, so the story tables keep their values.
 // Times are relative to now: most in the last day, some in the last hour, where hunts usually look.
-import { files, maliciousIps } from '../seed/entities';
+import { analysts, files, maliciousIps } from '../seed/entities';
 import { datetimeFromParts } from './datetime';
 import {
   fileRow,
@@ -282,6 +282,57 @@ function techniqueNetwork(g: GenContext): Row[] {
       'C:\\Users\\Public\\svc.exe',
       remote(rdp, 3389),
     ),
+    ...everydayNetwork(g),
+  ];
+}
+
+/** Services listening, inbound connections accepted and inspected traffic: the other documented action types. */
+function everydayNetwork(g: GenContext): Row[] {
+  const listening: [DeviceProfile, number, Image][] = [
+    [sql, 1433, image('sqlservr.exe', 'C:\\Program Files\\Microsoft SQL Server\\MSSQL16.MSSQLSERVER\\MSSQL\\Binn')],
+    [sql, 3389, IMAGES.svchost],
+    [sql, 5985, image('System', '')],
+    [sql, 445, image('System', '')],
+    [fin, 135, IMAGES.svchost],
+    [hr, 135, IMAGES.svchost],
+    [hr, 3389, IMAGES.svchost],
+  ];
+  const none = { ip: '', port: 0, url: '', type: '' };
+  const remote = (ip: string, port: number, url = '') => ({
+    ip,
+    port,
+    url,
+    type: ip.startsWith('10.') ? 'Private' : 'Public',
+  });
+  return [
+    ...listening.map(([p, port, img]) =>
+      networkRow(g, p, ago(g, 20 + port / 1000), img, img.fileName, none, {
+        ActionType: 'ListeningConnectionCreated',
+        Protocol: 'Tcp',
+        LocalIP: p.localIp,
+        LocalPort: port,
+        RemotePort: null,
+      }),
+    ),
+    networkRow(g, sql, ago(g, 3.5), IMAGES.svchost, 'svchost.exe -k termsvcs', remote(hr.localIp, 51234), {
+      ActionType: 'InboundConnectionAccepted',
+      LocalIP: sql.localIp,
+      LocalPort: 3389,
+    }),
+    networkRow(g, sql, ago(g, 3.4), image('System', ''), 'System', remote(hr.localIp, 51240), {
+      ActionType: 'InboundConnectionAccepted',
+      LocalIP: sql.localIp,
+      LocalPort: 445,
+    }),
+    networkRow(g, hr, ago(g, 0.69), IMAGES.powershell, CRADLE, remote(c2, 80, `http://${c2}/a.ps1`), {
+      ActionType: 'NetworkSignatureInspected',
+      // A string column in this table (the schema's type).
+      AdditionalFields: JSON.stringify({
+        SignatureName: 'HTTP_Client',
+        SignatureMatchedContent: 'GET /a.ps1 HTTP/1.1',
+        SamplePacketContent: `GET /a.ps1 HTTP/1.1\r\nHost: ${c2}\r\nUser-Agent: Mozilla/5.0 (Windows NT; Windows NT 10.0) WindowsPowerShell/5.1`,
+      }),
+    }),
   ];
 }
 
@@ -657,7 +708,27 @@ function techniqueDeviceInfo(g: GenContext): Row[] {
   );
 }
 
+/** The SOC's own response actions, audited in CloudAppEvents by Microsoft Defender XDR. */
+function techniqueCloud(g: GenContext): Row[] {
+  const action = (hours: number, actionType: string, raw: Record<string, unknown>) =>
+    activityRow('CloudAppEvents', g, who(sql, svc, ago(g, hours), false), {
+      ActionType: actionType,
+      Application: 'Microsoft 365 Defender',
+      AccountDisplayName: 'SecOps Analyst',
+      AccountId: analysts[0],
+      RawEventData: { ...raw, ActionComment: 'Contained by the SOC', ActionScope: 'Full' },
+    });
+  return [
+    action(2.6, 'IsolateDevice', { DeviceName: sql.device.deviceName }),
+    action(2.55, 'RunAntiVirusScan', { DeviceName: sql.device.deviceName, ScanType: 'Full' }),
+    action(2.5, 'CollectInvestigationPackage', { DeviceName: sql.device.deviceName }),
+    action(1.9, 'LiveResponseGetFile', { DeviceName: fin.device.deviceName, FileName: 'C:\\Windows\\Temp\\ls.dmp' }),
+    action(1.2, 'ReleaseFromIsolation', { DeviceName: sql.device.deviceName }),
+  ];
+}
+
 const BY_TABLE: Record<string, (g: GenContext, table: string) => Row[]> = {
+  CloudAppEvents: techniqueCloud,
   DeviceProcessEvents: techniqueProcesses,
   DeviceNetworkEvents: techniqueNetwork,
   DeviceFileEvents: techniqueFiles,
