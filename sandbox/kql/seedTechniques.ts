@@ -5,7 +5,8 @@
 // - living-off-the-land binaries (certutil, regsvr32, mshta, rundll32, bitsadmin) fetching payloads;
 // - credential dumping (LSASS opened and dumped through comsvcs.dll and procdump);
 // - persistence (a scheduled task, a service, a Run key) and defence evasion (Defender turned off by policy);
-// - discovery commands and an encoded PowerShell download cradle in the last hour;
+// - an encoded PowerShell download cradle from the malware mail (before the shipped suspicious-powershell
+//   workflow's first window, which is the story beacon's), then discovery commands in the last hour;
 // - failed logons (brute force on one account, on the device and against the domain controller);
 // - a malware attachment mailed to a user, clicked, saved and run, and a purge (ZAP) that failed;
 // - the alerts that detections raise for them, with evidence pointing at the same entities.
@@ -132,7 +133,7 @@ const TASK_COMMAND = `schtasks.exe /Create /F /SC ONLOGON /RU SYSTEM /TN "OneDri
 const RUN_KEY = 'HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Run';
 const DUMP_COMMAND = 'rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 684 C:\\Windows\\Temp\\lsass.dmp full';
 
-/** Malware mailed to a user 45 minutes ago by another campaign than the story's phish: its message id joins
+/** Malware mailed to a user 80 minutes ago by another campaign than the story's phish: its message id joins
  * EmailEvents, attachments, clicks and purges. */
 const MALWARE_SENDER = 'remittance@northwind-payments.example';
 export const MALWARE_MESSAGE_ID = '7c1d9e42-3b5a-4f08-9d6e-2a4b8c0f1e37';
@@ -242,8 +243,8 @@ function techniqueProcesses(g: GenContext): Row[] {
       `reg.exe add ${RUN_KEY.replace('HKEY_CURRENT_USER', 'HKCU')} /v Updater /t REG_SZ /d C:\\Users\\Public\\update.exe /f`,
       user(fin),
     ),
-    // The last hour: an encoded download cradle, then discovery.
-    processRow(g, hr, ago(g, 0.7), IMAGES.powershell, IMAGES.outlook, CRADLE, user(hr)),
+    // The malware mail's encoded download cradle, then discovery in the last hour.
+    processRow(g, hr, ago(g, 1.25), IMAGES.powershell, IMAGES.outlook, CRADLE, user(hr)),
     processRow(g, hr, ago(g, 0.6), LOLBINS.whoami, IMAGES.cmd, 'whoami.exe /all', user(hr)),
     processRow(g, hr, ago(g, 0.58), LOLBINS.net, IMAGES.cmd, 'net.exe user /domain', user(hr)),
     processRow(g, hr, ago(g, 0.56), LOLBINS.net, IMAGES.cmd, 'net.exe group "Domain Admins" /domain', user(hr)),
@@ -272,7 +273,7 @@ function techniqueNetwork(g: GenContext): Row[] {
     networkRow(g, hr, ago(g, 5), LOLBINS.certutil, 'certutil.exe', remote(stager, 80, `http://${stager}/payload.exe`)),
     networkRow(g, hr, ago(g, 4.85), LOLBINS.mshta, 'mshta.exe', remote(stager, 80, `http://${stager}/run.hta`)),
     networkRow(g, hr, ago(g, 4.7), LOLBINS.rundll32, 'rundll32.exe', remote(stager, 4444)),
-    networkRow(g, hr, ago(g, 0.69), IMAGES.powershell, CRADLE, remote(c2, 80, `http://${c2}/a.ps1`)),
+    networkRow(g, hr, ago(g, 1.24), IMAGES.powershell, CRADLE, remote(c2, 80, `http://${c2}/a.ps1`)),
     networkRow(g, hr, ago(g, 0.5), IMAGES.powershell, CRADLE, remote(c2, 8443)),
     networkRow(
       g,
@@ -324,7 +325,7 @@ function everydayNetwork(g: GenContext): Row[] {
       LocalIP: sql.localIp,
       LocalPort: 445,
     }),
-    networkRow(g, hr, ago(g, 0.69), IMAGES.powershell, CRADLE, remote(c2, 80, `http://${c2}/a.ps1`), {
+    networkRow(g, hr, ago(g, 1.24), IMAGES.powershell, CRADLE, remote(c2, 80, `http://${c2}/a.ps1`), {
       ActionType: 'NetworkSignatureInspected',
       // A string column in this table (the schema's type).
       AdditionalFields: JSON.stringify({
@@ -341,7 +342,7 @@ function techniqueFiles(g: GenContext): Row[] {
   const drop = (t: string, p: DeviceProfile, name: string, values: Row = {}) =>
     fileRow(g, p, t, { FileName: name, FolderPath: `C:\\Users\\Public\\${name}`, ...values });
   return [
-    drop(ago(g, 0.74), hr, dropper.fileName, {
+    drop(ago(g, 1.29), hr, dropper.fileName, {
       FolderPath: `C:\\Users\\${lena.accountName}\\Downloads\\${dropper.fileName}`,
       SHA1: dropper.sha1,
       SHA256: dropper.sha256,
@@ -403,7 +404,7 @@ function techniqueLogons(g: GenContext): Row[] {
     }),
   );
   // Interactive logons after the malware mail, within half an hour of it.
-  rows.push(logonRow(g, hr, ago(g, 0.66), { AccountName: lena.accountName, AccountSid: sidOf(hr) }));
+  rows.push(logonRow(g, hr, ago(g, 1.21), { AccountName: lena.accountName, AccountSid: sidOf(hr) }));
   rows.push(logonRow(g, fin, ago(g, 0.4), { AccountName: amy.accountName, AccountSid: sidOf(fin) }));
   return rows;
 }
@@ -423,7 +424,7 @@ function techniqueIdentity(g: GenContext): Row[] {
       }),
     );
   rows.push(
-    identityRow(g, lena, ago(g, 0.65), {
+    identityRow(g, lena, ago(g, 1.2), {
       Application: 'Active Directory',
       Protocol: 'Kerberos',
       LogonType: 'Interactive',
@@ -486,7 +487,7 @@ function techniqueDeviceEvents(g: GenContext): Row[] {
       FileName: 'svc.exe',
       FolderPath: 'C:\\Users\\Public\\svc.exe',
     }),
-    activityRow('DeviceEvents', g, who(hr, lena, ago(g, 0.69)), {
+    activityRow('DeviceEvents', g, who(hr, lena, ago(g, 1.24)), {
       ActionType: 'PowerShellCommand',
       AdditionalFields: { Command: 'Invoke-Expression' },
       InitiatingProcessFileName: 'powershell.exe',
@@ -518,7 +519,7 @@ function techniqueRegistry(g: GenContext): Row[] {
 }
 
 function techniqueEmail(g: GenContext, table: string): Row[] {
-  const sent = ago(g, 0.75);
+  const sent = ago(g, 1.3);
   const mail = {
     NetworkMessageId: MALWARE_MESSAGE_ID,
     SenderFromAddress: MALWARE_SENDER,
@@ -572,7 +573,7 @@ function techniqueEmail(g: GenContext, table: string): Row[] {
       ];
     case 'UrlClickEvents':
       return [
-        activityRow(table, g, who(hr, lena, ago(g, 0.74)), {
+        activityRow(table, g, who(hr, lena, ago(g, 1.29)), {
           NetworkMessageId: MALWARE_MESSAGE_ID,
           Url: MALWARE_URL,
           ActionType: 'ClickAllowed',
@@ -625,7 +626,7 @@ const ALERTS = [
     techniques: '["PowerShell (T1059.001)","Ingress Tool Transfer (T1105)"]',
     p: hr,
     user: lena,
-    hours: 0.68,
+    hours: 1.23,
     process: { FileName: 'powershell.exe', ProcessCommandLine: CRADLE },
   },
 ] as const;

@@ -138,7 +138,7 @@ describe('seed table shapes', () => {
       'DeviceProcessEvents | where Timestamp > ago(1d) | where ProcessCommandLine has "-enc" | count',
       { tables: later, now: new Date('2026-12-01T12:00:00Z') },
     );
-    // The story's beacon and the techniques' encoded cradle (seedTechniques.ts), both in the last hour.
+    // The story's beacon and the techniques' encoded cradle (seedTechniques.ts).
     assert.deepEqual(result.rows, [{ Count: 2 }]);
   });
 });
@@ -153,7 +153,7 @@ describe('the attack story', () => {
       | order by DeviceName asc`);
     assert.deepEqual(rows, [
       { DeviceName: FIN, commands: 3 },
-      // The story's two, and the techniques' encoded cradle from Outlook in the last hour (seedTechniques.ts).
+      // The story's two, and the techniques' encoded cradle from Outlook (seedTechniques.ts).
       { DeviceName: HR, commands: 3 },
     ]);
   });
