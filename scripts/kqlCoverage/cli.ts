@@ -28,15 +28,10 @@ const TARGETS = {
 export function blockerOf(a: SandboxAnswer): string {
   if (a.status >= 500) return `${a.status} (sandbox fault)`;
   const m = a.message ?? '';
-  const named =
-    /The '([^']+)' (operator|function|aggregation function|plugin)/.exec(m) ?? /The (function) '([^']+)'/.exec(m);
-  if (named)
-    return named[2] === 'operator' ||
-      named[2] === 'function' ||
-      named[2] === 'aggregation function' ||
-      named[2] === 'plugin'
-      ? `${named[2]} ${named[1]}`
-      : `function ${named[2]}`;
+  const named = /The '([^']+)' (operator|function|aggregation function|plugin)/.exec(m);
+  if (named) return `${named[2]} ${named[1]}`;
+  const fn = /The function '([^']+)'/.exec(m);
+  if (fn) return `function ${fn[1]}`;
   if (/not supported by the sandbox/.test(m))
     return `unsupported: ${m
       .replace(/^This query is not supported by the sandbox: /, '')
