@@ -2,7 +2,7 @@
 // Azurite and the local host on 127.0.0.1. Prints a table and writes bench/results.json. `npm run bench -- --only
 // warmStep,coldStart` runs a subset (results.json then holds that subset only).
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -234,7 +234,11 @@ async function main(): Promise<void> {
     failures,
     details,
   };
-  writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  // `npm run kql-coverage` keeps its own section in the same file: carry it over.
+  const file = join(__dirname, 'results.json');
+  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { kqlCoverage?: unknown }) : {};
+  const kqlCoverage = previous.kqlCoverage === undefined ? {} : { kqlCoverage: previous.kqlCoverage };
+  writeFileSync(file, `${JSON.stringify({ ...results, ...kqlCoverage }, null, 2)}\n`);
   console.log(`\n${table(figures, targets, met)}\n`);
   console.log(
     `node ${results.node}, ${results.machine} CPUs, load ${loadBefore.join(' ')} → ${results.load.after.join(' ')}, ${results.durationSeconds} s; bench/results.json written`,

@@ -11,6 +11,7 @@ import { encodeKqlLiteral, nullLiteral } from '../../shared/queries/encodeLitera
 import type { QueryDefinition, QueryParamDef } from '../../shared/queries/types';
 import { windowInQuery } from '../../shared/queries/windowInQuery';
 import { huntingGlobals } from './huntingGlobals';
+import { withoutPipedColumnArguments } from './invokeArguments';
 import { analyzeKql } from './kusto';
 
 export interface KqlFinding {
@@ -44,7 +45,7 @@ export function positionAt(text: string, offset: number): { line: number; column
 
 /** A plain query file (no header), analysed as written. */
 export function checkPlainQuery(file: string, text: string): KqlFinding[] {
-  return analyzeKql(text, huntingGlobals()).map((d) => {
+  return withoutPipedColumnArguments(text, analyzeKql(text, huntingGlobals())).map((d) => {
     const start = positionAt(text, d.start);
     const end = positionAt(text, d.start + d.length);
     return {
@@ -87,7 +88,7 @@ export function bindForAnalysis(def: QueryDefinition, values: Record<string, unk
 function mapToQueryFile(def: QueryDefinition, file: string, text: string, context?: string): KqlFinding[] {
   const bodyStart = text.length - def.body.length;
   const firstLine = def.bodyLine ?? 1;
-  return analyzeKql(text, huntingGlobals()).map((d) => {
+  return withoutPipedColumnArguments(text, analyzeKql(text, huntingGlobals())).map((d) => {
     const inBody = d.start >= bodyStart;
     const start = inBody ? positionAt(def.body, d.start - bodyStart) : { line: 1, column: 1 };
     const end = inBody ? positionAt(def.body, d.start - bodyStart + d.length) : start;

@@ -210,6 +210,19 @@ function argExtreme(prefix: 'max' | 'min', args: Expr[], tools: AggregateTools):
   };
 }
 
+function firstWhere(value: Compiled, pred: (row: Row) => boolean): Accumulator {
+  let found = false;
+  let result: unknown = null;
+  return {
+    add: (row) => {
+      if (found || !pred(row)) return;
+      found = true;
+      result = value.ev(row);
+    },
+    results: () => [result],
+  };
+}
+
 /** take_any / any: one arbitrary (here: the first) row, projected to the arguments. */
 function anyRow(prefix: string | null, args: Expr[], tools: AggregateTools): CompiledAggregate {
   const outputs: AggregateOutput[] = [];
@@ -242,6 +255,80 @@ function anyRow(prefix: string | null, args: Expr[], tools: AggregateTools): Com
 }
 
 const MAX_SET = 1_048_576;
+
+/** percentile/percentiles: the nearest-rank value (Kusto estimates with a t-digest; exact here). */
+function percentilesOf(prefix: string, args: Expr[], tools: AggregateTools): CompiledAggregate {
+  const [valueExpr, ...rest] = args;
+  if (!valueExpr) return tools.fail(`${prefix}(): expects a value`);
+  const value = tools.compile(valueExpr);
+  const base = tools.resultName(valueExpr, '') ?? '';
+  const ps = rest.map((p) => {
+    const c = tools.compile(p);
+    const n = toReal(c.ev({}), c.type);
+    if (!c.constant || n === null || n < 0 || n > 100)
+      tools.fail(`${prefix}(): percentiles must be constants from 0 to 100`);
+    return n as number;
+  });
+  const type = value.type === 'int' || value.type === 'dynamic' ? 'real' : value.type;
+  return {
+    outputs: ps.map((p) => ({ name: `percentile_${base}_${String(p).replace('.', '_')}`, type })),
+    create: () => {
+      const values: unknown[] = [];
+      const ev = value.ev;
+      return {
+        add: (row) => {
+          const v = ev(row);
+          if (!isNullValue(v, value.type)) values.push(v);
+        },
+        results: () => {
+          const sorted = [...values].sort((a, b) =>
+            compareNonNull(a, b, value.type === 'dynamic' ? 'real' : value.type),
+          );
+          return ps.map((p) => {
+            if (sorted.length === 0) return null;
+            const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+            return sorted[Math.min(sorted.length, rank) - 1] ?? null;
+          });
+        },
+      };
+    },
+  };
+}
+
+function spread(value: Compiled, sample: boolean, root: boolean, pred?: (row: Row) => boolean): Accumulator {
+  const xs: number[] = [];
+  const ev = value.ev;
+  const type = value.type;
+  return {
+    add: (row) => {
+      if (pred && !pred(row)) return;
+      const v = toReal(ev(row), type);
+      if (v !== null && !Number.isNaN(v)) xs.push(v);
+    },
+    results: () => {
+      const n = xs.length;
+      if (n === 0 || (sample && n === 1)) return [n === 1 ? 0 : null];
+      const mean = xs.reduce((a, b) => a + b, 0) / n;
+      const sq = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (sample ? n - 1 : n);
+      return [root ? Math.sqrt(sq) : sq];
+    },
+  };
+}
+
+function bagMaker(value: Compiled, pred?: (row: Row) => boolean): Accumulator {
+  const bag: Record<string, unknown> = {};
+  const ev = value.ev;
+  return {
+    add: (row) => {
+      if (pred && !pred(row)) return;
+      const v = ev(row);
+      if (v && typeof v === 'object' && !Array.isArray(v)) {
+        for (const [k, x] of Object.entries(v)) if (!(k in bag)) bag[k] = x;
+      }
+    },
+    results: () => [bag],
+  };
+}
 
 const AGGREGATE_DEFINITIONS: Record<string, AggregateDefinition> = {
   count: {
@@ -389,6 +476,111 @@ const AGGREGATE_DEFINITIONS: Record<string, AggregateDefinition> = {
   arg_max: { minArgs: 1, maxArgs: 64, compile: (_n, args, tools) => argExtreme('max', args, tools) },
   arg_min: { minArgs: 1, maxArgs: 64, compile: (_n, args, tools) => argExtreme('min', args, tools) },
   take_any: { minArgs: 1, maxArgs: 64, compile: (_n, args, tools) => anyRow(null, args, tools) },
+  take_anyif: {
+    minArgs: 2,
+    maxArgs: 2,
+    compile: single(
+      'take_anyif',
+      (a) => at(a, 0).type,
+      (a) => firstWhere(at(a, 0), predicate(a, 1)),
+    ),
+  },
+  anyif: {
+    minArgs: 2,
+    maxArgs: 2,
+    compile: single(
+      'anyif',
+      (a) => at(a, 0).type,
+      (a) => firstWhere(at(a, 0), predicate(a, 1)),
+    ),
+  },
+  count_distinctif: {
+    minArgs: 2,
+    maxArgs: 2,
+    compile: single(
+      'count_distinctif',
+      () => 'long',
+      (a) => distinctCounter(at(a, 0), predicate(a, 1)),
+    ),
+  },
+  percentile: { minArgs: 2, maxArgs: 2, compile: (_n, args, tools) => percentilesOf('percentile', args, tools) },
+  percentiles: { minArgs: 2, maxArgs: 64, compile: (_n, args, tools) => percentilesOf('percentiles', args, tools) },
+  stdev: {
+    minArgs: 1,
+    maxArgs: 1,
+    compile: single(
+      'stdev',
+      () => 'real',
+      (a) => spread(at(a, 0), true, true),
+    ),
+  },
+  stdevp: {
+    minArgs: 1,
+    maxArgs: 1,
+    compile: single(
+      'stdevp',
+      () => 'real',
+      (a) => spread(at(a, 0), false, true),
+    ),
+  },
+  stdevif: {
+    minArgs: 2,
+    maxArgs: 2,
+    compile: single(
+      'stdevif',
+      () => 'real',
+      (a) => spread(at(a, 0), true, true, predicate(a, 1)),
+    ),
+  },
+  variance: {
+    minArgs: 1,
+    maxArgs: 1,
+    compile: single(
+      'variance',
+      () => 'real',
+      (a) => spread(at(a, 0), true, false),
+    ),
+  },
+  variancep: {
+    minArgs: 1,
+    maxArgs: 1,
+    compile: single(
+      'variancep',
+      () => 'real',
+      (a) => spread(at(a, 0), false, false),
+    ),
+  },
+  make_bag: {
+    minArgs: 1,
+    maxArgs: 2,
+    compile: single(
+      'bag',
+      () => 'dynamic',
+      (a) => bagMaker(at(a, 0)),
+    ),
+  },
+  make_bag_if: {
+    minArgs: 2,
+    maxArgs: 3,
+    compile: single(
+      'bag',
+      () => 'dynamic',
+      (a) => bagMaker(at(a, 0), predicate(a, 1)),
+    ),
+  },
+  make_list_with_nulls: {
+    minArgs: 1,
+    maxArgs: 1,
+    compile: single(
+      'list',
+      () => 'dynamic',
+      (a) => {
+        const out: unknown[] = [];
+        const v = at(a, 0);
+        return { add: (row) => void out.push(toDynamic(v.ev(row), v.type)), results: () => [out] };
+      },
+    ),
+  },
   any: { minArgs: 1, maxArgs: 64, compile: (_n, args, tools) => anyRow('any', args, tools) },
 };
 
@@ -424,4 +616,15 @@ export const AGGREGATE_PREFIXES: Record<string, string> = {
   sum: 'sum',
   sumif: 'sumif',
   avg: 'avg',
+  take_anyif: 'take_anyif',
+  anyif: 'anyif',
+  count_distinctif: 'count_distinctif',
+  stdev: 'stdev',
+  stdevif: 'stdevif',
+  stdevp: 'stdevp',
+  variance: 'variance',
+  variancep: 'variancep',
+  make_bag: 'bag',
+  make_bag_if: 'bag',
+  make_list_with_nulls: 'list',
 };

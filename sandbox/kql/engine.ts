@@ -1,10 +1,13 @@
 // runKql / checkKqlSyntax: parse with Kusto.Language, convert to the engine's AST, compile against the context's
 // tables, run, and serialise values the way the hunting API returns them.
-import { constant } from './compiled';
+import { Budget } from './budget';
 import { datetimeFromDate, formatTimespan } from './datetime';
-import { compileExpr, isTabular, type QueryEnv } from './expressions';
-import { parseKusto } from './kustoParser';
-import { compileTabular, memoPlan, type TimeWindow } from './operators';
+import type { TimeWindow } from './expressions';
+import { defaultExternalDataReader } from './externalData';
+import { parseKusto, type KustoElement } from './kustoParser';
+import { inFileProfileCall, kustoErrors } from './kustoSemantics';
+import { createEnv } from './operators';
+import { bindLet } from './statements';
 import { convertQuery } from './syntaxToAst';
 import { KqlError, type KqlColumn, type KqlContext, type KqlResult, type KqlType } from './types';
 import type { Row } from './values';
@@ -38,46 +41,85 @@ export function runKql(query: string, ctx: KqlContext): KqlResult {
   const parsed = parseKusto(query);
   if (parsed.error)
     throw new KqlError('syntax', syntaxMessage(parsed.error.offset, parsed.error.message), parsed.error.offset);
-  const statements = convertQuery(parsed.root);
+  try {
+    return evaluate(query, parsed.root, ctx);
+  } catch (e) {
+    throw located(query, confirmed(query, ctx, asKqlError(e)));
+  }
+}
 
+/** Kusto.Language decides what Defender rejects: a semantic error the sandbox finds where Kusto finds none is the
+ * sandbox's limit, not the query's fault ('not supported by the sandbox'; Defender would run the query); and a query
+ * the sandbox cannot run but Kusto rejects gets Kusto's error, as Defender would answer. */
+function confirmed(query: string, ctx: KqlContext, e: unknown): unknown {
+  if (!(e instanceof KqlError) || (e.kind !== 'semantic' && e.kind !== 'unsupported')) return e;
+  if (e.kind === 'semantic' && inFileProfileCall(query, e.offset)) return e;
+  let problem: { message: string; offset: number } | undefined;
+  try {
+    [problem] = kustoErrors(query, ctx.tables);
+  } catch {
+    // Kusto's analysis can give out where the sandbox did (a query nested too deeply): keep the sandbox's answer.
+    return e;
+  }
+  if (problem) return e.kind === 'semantic' ? e : new KqlError('semantic', problem.message, problem.offset);
+  if (e.kind === 'unsupported') return e;
+  return new KqlError('unsupported', `This query is not supported by the sandbox: ${e.message}`, e.offset);
+}
+
+/** Errors the engine can hit on any input become KqlErrors (a 400), not a crash: too-deep nesting overflows the
+ * stack. Anything else is a sandbox bug and propagates. */
+function asKqlError(e: unknown): unknown {
+  if (e instanceof RangeError && /call stack/i.test(e.message))
+    return new KqlError('unsupported', 'A query nested this deeply is not supported by the sandbox');
+  return e;
+}
+
+/** 'unsupported' messages say where: line and column of the construct. */
+function located(query: string, e: unknown): unknown {
+  if (!(e instanceof KqlError) || e.kind !== 'unsupported' || e.offset === undefined) return e;
+  const before = query.slice(0, e.offset);
+  const line = before.split('\n').length;
+  const column = e.offset - before.lastIndexOf('\n');
+  return new KqlError(e.kind, `${e.message} (line ${line}, column ${column})`, e.offset);
+}
+
+function evaluate(query: string, root: KustoElement, ctx: KqlContext): KqlResult {
+  const statements = convertQuery(root);
   const window: TimeWindow | undefined = ctx.timeWindow && {
     start: toCanonical(ctx.timeWindow.start, 'timeWindow.start'),
     end: toCanonical(ctx.timeWindow.end, 'timeWindow.end'),
   };
-  const env: QueryEnv = {
+  const env = createEnv({
     now: toCanonical(ctx.now, 'now'),
     tables: ctx.tables,
     lets: new Map(),
-    nextColumnNumber: 1,
-    compileTabular: (expr, nextOperator) => compileTabular(expr, env, window, nextOperator),
-  };
+    columnCounter: { next: 1 },
+    window,
+    budget: new Budget(ctx.limits?.maxRows, ctx.limits?.timeMs),
+    externalData: ctx.externalData ?? defaultExternalDataReader(),
+  });
 
   let result: { columns: KqlColumn[]; rows(): Row[] } | undefined;
   for (const statement of statements) {
     if (statement.k === 'let') {
-      // As in Kusto: the right-hand side is compiled before the name is bound, so `let T = T | where ...` reads the
-      // table T and later statements see the filtered rows; a second `let` of the same name is an error.
-      if (env.lets.has(statement.name)) {
+      bindLet(statement, env, true);
+    } else {
+      if (result) {
         throw new KqlError(
-          'semantic',
-          `A variable with the name '${statement.name}' has already been declared.`,
-          statement.namePos,
+          'unsupported',
+          'A second query statement is not supported by the sandbox (it runs one tabular statement)',
+          statement.pos,
         );
       }
-      if (isTabular(statement.value, null, env)) {
-        env.lets.set(statement.name, { kind: 'tabular', plan: memoPlan(env.compileTabular(statement.value, null)) });
-      } else {
-        const compiled = compileExpr(statement.value, { columns: new Map(), operator: null }, env);
-        env.lets.set(statement.name, { kind: 'scalar', compiled: constant(compiled.type, compiled.ev({})) });
-      }
-    } else {
-      if (result)
-        throw new KqlError('unsupported', 'The sandbox does not support more than one query statement', statement.pos);
       result = env.compileTabular(statement.body, null);
     }
   }
   if (!result)
     throw new KqlError('semantic', 'The query has no tabular expression to return (only let statements)', query.length);
+  // The sandbox compiled the query; Kusto.Language decides whether Defender would accept it (strict typing and
+  // name resolution as Kusto applies them), before any row is computed.
+  const [problem] = kustoErrors(query, ctx.tables);
+  if (problem) throw new KqlError('semantic', problem.message, problem.offset);
 
   const maxRows = ctx.maxRows ?? DEFAULT_MAX_ROWS;
   const rows = result.rows();

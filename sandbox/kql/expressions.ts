@@ -2,13 +2,25 @@
 // Kusto.Language's binder does) and reporting unknown names and type errors in the service's words.
 import type { Expr, StringPredicate } from './ast';
 import { AGGREGATES, AGGREGATE_PREFIXES } from './aggregates';
+import type { Budget } from './budget';
 import { constant, type Compiled, type FunctionContext } from './compiled';
 import { addTicks, diffTicks } from './datetime';
 import { isKnownKustoFunction } from './kustoParser';
 import { compileMatchesRegex, SCALAR_FUNCTIONS } from './scalarFunctions';
-import { hasTerm, stringPredicate } from './stringOps';
+import { callEnv, functionResult } from './statements';
+import { compileRegex, hasTerm, stringPredicate } from './stringOps';
 import { KqlError, type KqlColumn, type KqlTable, type KqlType } from './types';
-import { coerce, compareNonNull, isNumericType, toBool, toKqlString, toReal, valueKey, type Row } from './values';
+import {
+  coerce,
+  compareNonNull,
+  isNumericType,
+  toBool,
+  toDynamic,
+  toKqlString,
+  toReal,
+  valueKey,
+  type Row,
+} from './values';
 
 /** A compiled tabular expression: its schema and a (memoised by the caller where needed) row producer. */
 export interface Plan {
@@ -16,17 +28,37 @@ export interface Plan {
   rows(): Row[];
 }
 
-export type LetBinding = { kind: 'scalar'; compiled: Compiled } | { kind: 'tabular'; plan: Plan };
+export type LetBinding =
+  | { kind: 'scalar'; compiled: Compiled }
+  | { kind: 'tabular'; plan: Plan }
+  /** A user-defined function with the environment it was declared in (its closure). */
+  | { kind: 'function'; lambda: Extract<Expr, { k: 'lambda' }>; env: QueryEnv; tabular: boolean };
 
-/** Query-wide compile state. */
+export interface TimeWindow {
+  start: string;
+  end: string;
+}
+
+/** Compile state: query-wide facts plus the names in scope (a function body gets its own `lets`). */
 export interface QueryEnv {
   now: string;
   tables: ReadonlyMap<string, KqlTable>;
   lets: Map<string, LetBinding>;
   /** Next N for generated `ColumnN` names (query-wide, as in Kusto.Language). */
-  nextColumnNumber: number;
+  columnCounter: { next: number };
+  window: TimeWindow | undefined;
+  budget: Budget;
+  /** Answers `externaldata` from local files (never the network). */
+  externalData: ExternalDataReader;
   compileTabular(expr: Expr, nextOperator: string | null): Plan;
+  /** The same environment with other names in scope (function bodies, mv-apply subqueries). */
+  scoped(lets: Map<string, LetBinding>): QueryEnv;
+  /** How deeply user-defined function calls nest here. */
+  callDepth?: number;
 }
+
+/** Reads the rows of an `externaldata` URL from a local fixture: its text, or null when there is none. */
+export type ExternalDataReader = (url: string) => string | null;
 
 /** Names visible to an expression: the input row's columns, and the operator name used in messages. */
 export interface Scope {
@@ -41,6 +73,8 @@ export function semanticError(scope: Scope | null, message: string, pos: number)
 
 export const SUPPORTED_FUNCTIONS = [
   ...Object.keys(SCALAR_FUNCTIONS),
+  'column_ifexists',
+  'pack_all',
   'datetime',
   'dynamic',
   'toscalar',
@@ -58,14 +92,21 @@ export function isTabular(expr: Expr, scope: Scope | null, env: QueryEnv): boole
     case 'pipe':
     case 'print':
     case 'materialize':
+    case 'source':
+    case 'datatable':
+    case 'externaldata':
       return true;
     case 'paren':
       return isTabular(expr.expr, scope, env);
     case 'name': {
       if (scope?.columns.has(expr.name)) return false;
       const bound = env.lets.get(expr.name);
-      if (bound) return bound.kind === 'tabular';
+      if (bound) return bound.kind === 'tabular' || (bound.kind === 'function' && bound.tabular);
       return env.tables.has(expr.name);
+    }
+    case 'call': {
+      const bound = env.lets.get(expr.name);
+      return bound?.kind === 'function' && bound.tabular;
     }
     default:
       return false;
@@ -143,6 +184,19 @@ function functionContext(scope: Scope, env: QueryEnv, pos: number): FunctionCont
 }
 
 function compileCall(expr: Extract<Expr, { k: 'call' }>, scope: Scope, env: QueryEnv): Compiled {
+  const user = env.lets.get(expr.name);
+  if (user?.kind === 'function') {
+    if (user.tabular)
+      throw semanticError(scope, `'${expr.name}' returns a table; use it where a table is expected`, expr.pos);
+    const inner = callEnv(expr.name, user, expr.args, { scope, env, pos: expr.pos });
+    return compileExpr(
+      functionResult(expr.name, user, scope, expr.pos),
+      { columns: new Map(), operator: scope.operator },
+      inner,
+    );
+  }
+  const special = rowFunction(expr, scope, env);
+  if (special) return special;
   const fn = SCALAR_FUNCTIONS[expr.name];
   if (!fn) {
     if (AGGREGATES[expr.name]) {
@@ -151,7 +205,7 @@ function compileCall(expr: Extract<Expr, { k: 'call' }>, scope: Scope, env: Quer
     if (isKnownKustoFunction(expr.name)) {
       throw new KqlError(
         'unsupported',
-        `The sandbox does not support the '${expr.name}' function (supported: ${SUPPORTED_FUNCTIONS.join(', ')})`,
+        `The '${expr.name}' function is not supported by the sandbox (supported: ${SUPPORTED_FUNCTIONS.join(', ')})`,
         expr.pos,
       );
     }
@@ -167,6 +221,38 @@ function compileCall(expr: Extract<Expr, { k: 'call' }>, scope: Scope, env: Quer
     compiled,
     args.every((a) => a.constant),
   );
+}
+
+/** Functions that read the row's schema: column_ifexists(name, default) and pack_all([ignore_null_empty]). */
+function rowFunction(expr: Extract<Expr, { k: 'call' }>, scope: Scope, env: QueryEnv): Compiled | null {
+  if (expr.name === 'column_ifexists') {
+    const [nameArg, fallback] = expr.args;
+    if (!nameArg || !fallback || expr.args.length !== 2)
+      throw semanticError(scope, 'column_ifexists(): expects a column name and a default value', expr.pos);
+    const name = compileExpr(nameArg, scope, env);
+    if (!name.constant || name.type !== 'string')
+      throw semanticError(scope, 'column_ifexists(): the column name must be a string constant', nameArg.pos);
+    const column = String(name.ev({}));
+    if (scope.columns.has(column)) return compileName(column, expr.pos, scope, env);
+    return compileExpr(fallback, scope, env);
+  }
+  if (expr.name === 'pack_all') {
+    const skipEmpty = expr.args[0] ? toBool(compileExpr(expr.args[0], scope, env).ev({})) === true : false;
+    const columns = [...scope.columns.entries()].filter(([n]) => !n.startsWith('\u0001'));
+    return {
+      type: 'dynamic',
+      ev: (row) => {
+        const bag: Record<string, unknown> = {};
+        for (const [name, type] of columns) {
+          const v = row[name];
+          if (skipEmpty && (v === null || v === undefined || v === '')) continue;
+          bag[name] = toDynamic(v ?? null, type);
+        }
+        return bag;
+      },
+    };
+  }
+  return null;
 }
 
 function compileUnary(expr: Extract<Expr, { k: 'unary' }>, scope: Scope, env: QueryEnv): Compiled {
@@ -277,9 +363,26 @@ function compileBinary(expr: Extract<Expr, { k: 'binary' }>, scope: Scope, env: 
     });
   }
   if (expr.op === 'matches regex') {
-    const regex = compileMatchesRegex(functionContext(scope, env, expr.pos), right);
     const l = left.ev;
     const t = left.type;
+    if (!right.constant) {
+      // A pattern from a column or an expression: compiled per distinct value (compileRegex caches them).
+      const r = right.ev;
+      const rt = right.type;
+      return result({
+        type: 'bool',
+        ev: (row) => {
+          const pattern = r(row);
+          if (pattern === null || pattern === undefined) return null;
+          try {
+            return compileRegex(toKqlString(pattern, rt)).test(toKqlString(l(row), t));
+          } catch {
+            return null;
+          }
+        },
+      });
+    }
+    const regex = compileMatchesRegex(functionContext(scope, env, expr.pos), right);
     return result({ type: 'bool', ev: (row) => regex.test(toKqlString(l(row), t)) });
   }
   if (COMPARISONS.has(expr.op)) return result(compileComparison(expr.op, left, right, scope, expr.pos));
@@ -300,8 +403,30 @@ function converter(from: KqlType, to: KqlType): ((v: unknown) => unknown) | null
   return (v) => coerce(v, from, to);
 }
 
+/** `==`/`!=` between types that do not compare (RemotePort == "443", IsAzureADJoined == 1): Kusto.Language accepts
+ * them, so the sandbox converts the string (or bool) side to the other side's type and compares; a value that does
+ * not convert compares as null. */
+function mixedEquality(op: string, left: Compiled, right: Compiled): Compiled {
+  const target = left.type === 'string' || left.type === 'bool' ? right.type : left.type;
+  const l = converter(left.type, target);
+  const r = converter(right.type, target);
+  const le = left.ev;
+  const re = right.ev;
+  const negate = op === '!=';
+  return {
+    type: 'bool',
+    ev: (row) => {
+      const a = l ? l(le(row)) : le(row);
+      const b = r ? r(re(row)) : re(row);
+      if (a === null || a === undefined || b === null || b === undefined) return null;
+      return (compareNonNull(a, b, target) === 0) !== negate;
+    },
+  };
+}
+
 function compileComparison(op: string, left: Compiled, right: Compiled, scope: Scope, pos: number): Compiled {
   const domain = comparisonDomain(left.type, right.type);
+  if (domain === null && (op === '==' || op === '!=')) return mixedEquality(op, left, right);
   if (domain === null) throw operatorNotDefined(scope, op, left.type, right.type, pos);
   const caseInsensitive = op === '=~' || op === '!~';
   if (caseInsensitive && domain !== 'string' && domain !== 'guid' && domain !== 'dynamic') {
@@ -442,6 +567,12 @@ function compileStringPredicate(
   const r = right.ev;
   const lt = left.type;
   const rt = right.type;
+  // As in Kusto, string operators need text on both sides (`OSBuild has "5"` is an error).
+  const textual = (t: KqlType) => t === 'string' || t === 'dynamic' || t === 'guid';
+  if (!textual(lt) || !textual(rt)) {
+    const name = `${pred.negated ? '!' : ''}${pred.kind}${pred.caseSensitive ? '_cs' : ''}`;
+    throw operatorNotDefined(scope, name, lt, rt, rightExpr.pos < leftExpr.pos ? rightExpr.pos : leftExpr.pos);
+  }
   if (right.constant) {
     const needle = toKqlString(r({}), rt);
     return fold({ type: 'bool', ev: (row) => stringPredicate(pred, toKqlString(l(row), lt), needle) }, left.constant);

@@ -35,12 +35,38 @@ interface KustoFunctionSymbol {
   readonly Name: string;
 }
 
+/** Constructors of Kusto.Language symbols (Bridge.NET names), for building a database of the sandbox's tables. */
+interface KustoSymbols {
+  TableSymbol: {
+    $ctor7: new (name: string, columns: string, description: null) => unknown;
+    $ctor4: new (name: string, columns: unknown[]) => unknown;
+  };
+  ColumnSymbol: new (
+    name: string,
+    type: unknown,
+    description: null,
+    original: null,
+    source: null,
+    examples: null,
+  ) => unknown;
+  ScalarTypes: Record<
+    'Bool' | 'DateTime' | 'Decimal' | 'Dynamic' | 'Guid' | 'Int' | 'Long' | 'Real' | 'String' | 'TimeSpan',
+    unknown
+  >;
+  FunctionSymbol: {
+    $ctor16: new (name: string, parameters: string, body: string, description: null) => unknown;
+  };
+  DatabaseSymbol: { ctor: new (name: string, members: unknown[]) => unknown };
+}
+
 interface KustoLanguage {
-  KustoCode: { Parse(text: string): KustoCode };
+  KustoCode: { Parse(text: string): KustoCode; ParseAndAnalyze(text: string, globals: unknown): KustoCode };
+  Symbols: KustoSymbols;
   GlobalState: {
     Default: {
       GetFunction(name: string): KustoFunctionSymbol | null;
       GetAggregate(name: string): KustoFunctionSymbol | null;
+      WithDatabase(database: unknown): unknown;
     };
   };
   Syntax: { SyntaxKind: Record<string, number | unknown> };
@@ -65,6 +91,11 @@ function load(): Loaded {
   }
   loaded = { language, kindNames };
   return loaded;
+}
+
+/** The loaded Kusto.Language namespace (for semantic analysis in kustoSemantics.ts). */
+export function kustoLanguage(): KustoLanguage {
+  return load().language;
 }
 
 export interface SyntaxProblem {

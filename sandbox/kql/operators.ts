@@ -1,23 +1,42 @@
-// Tabular expressions: table scans (with the time window), tabular lets, print, and the pipe operators.
-import { AGGREGATES, type Accumulator, type CompiledAggregate } from './aggregates';
+// Tabular expressions: table scans (with the time window), tabular lets and functions, print, the operators that
+// start a query (union, range, datatable, externaldata) and the pipe operators.
 import { operatorName, type Expr, type NamePattern, type QueryOp } from './ast';
 import type { Evaluator } from './compiled';
 import { isCanonicalDatetime, normalizeDatetime, parseTimespanText } from './datetime';
-import { compileExpr, expressionResultName, semanticError, type Plan, type QueryEnv, type Scope } from './expressions';
-import { isKnownKustoAggregate, isKnownKustoFunction } from './kustoParser';
+import {
+  compileExpr,
+  expressionResultName,
+  semanticError,
+  type LetBinding,
+  type Plan,
+  type QueryEnv,
+  type Scope,
+  type TimeWindow,
+} from './expressions';
+import { invokeOperator, evaluateOperator, tabularCall } from './invoke';
+import { search } from './search';
+import { join } from './joins';
+import { makeSeries } from './makeSeries';
+import { memoPlan } from './memo';
+import { mvApply, mvExpand } from './mvExpand';
+import { parse } from './parseOperator';
+import { summarize } from './summarize';
 import { assertUsableName, ProjectionBuilder, type ProjectedColumn } from './projection';
+import { datatable, externalData, range } from './sources';
+import { union } from './union';
 import { KqlError, type KqlColumn, type KqlTable, type KqlType } from './types';
-import { compareNonNull, compositeKey, isNullValue, toBool, toLong, valueKey, type Row } from './values';
+import { compareNonNull, compositeKey, isNullValue, toBool, toLong, type Row } from './values';
 
-/** Caches a plan's rows so a tabular let used twice is computed once. */
-export function memoPlan(plan: Plan): Plan {
-  let rows: Row[] | undefined;
-  return { columns: plan.columns, rows: () => (rows ??= plan.rows()) };
-}
+export { memoPlan };
 
-export interface TimeWindow {
-  start: string;
-  end: string;
+/** Builds a compile environment whose compileTabular and scoped() close over it. */
+export function createEnv(base: Omit<QueryEnv, 'compileTabular' | 'scoped'>): QueryEnv {
+  const env: QueryEnv = {
+    ...base,
+    compileTabular: (expr, nextOperator) => compileTabular(expr, env, nextOperator),
+    scoped: (lets: Map<string, LetBinding>) => createEnv({ ...base, lets, callDepth: env.callDepth }),
+  };
+  return env;
 }
 
 /** Reads a table: rows outside the time window (on a datetime `Timestamp` column) are dropped, and stored datetimes
@@ -58,16 +77,14 @@ function scanTable(table: KqlTable, window: TimeWindow | undefined): Plan {
   };
 }
 
-export function compileTabular(
-  expr: Expr,
-  env: QueryEnv,
-  window: TimeWindow | undefined,
-  nextOperator: string | null,
-): Plan {
+export function compileTabular(expr: Expr, env: QueryEnv, nextOperator: string | null): Plan {
+  const window: TimeWindow | undefined = env.window;
   switch (expr.k) {
     case 'name': {
       const bound = env.lets.get(expr.name);
       if (bound?.kind === 'tabular') return bound.plan;
+      if (bound?.kind === 'function')
+        return tabularCall({ k: 'call', pos: expr.pos, name: expr.name, args: [] }, bound, env, nextOperator);
       if (bound?.kind === 'scalar') {
         throw semanticError(
           { columns: new Map(), operator: nextOperator },
@@ -86,15 +103,29 @@ export function compileTabular(
       return scanTable(table, window);
     }
     case 'paren':
-      return compileTabular(expr.expr, env, window, nextOperator);
+      return compileTabular(expr.expr, env, nextOperator);
     case 'materialize':
-      return memoPlan(compileTabular(expr.query, env, window, nextOperator));
+      return memoPlan(compileTabular(expr.query, env, nextOperator));
     case 'pipe': {
-      const input = compileTabular(expr.input, env, window, operatorName(expr.op));
+      const input = compileTabular(expr.input, env, operatorName(expr.op));
+      if (expr.op.k === 'union') {
+        return union({ plan: input, expr: expr.input }, expr.op, env, scopeOf(input.columns, 'union'));
+      }
       return applyOperator(input, expr.op, env);
     }
     case 'print':
       return print(expr.exprs, env);
+    case 'source':
+      return sourceOperator(expr.op, env);
+    case 'datatable':
+      return datatable(expr, env);
+    case 'externaldata':
+      return externalData(expr, env);
+    case 'call': {
+      const bound = env.lets.get(expr.name);
+      if (bound?.kind === 'function') return tabularCall(expr, bound, env, nextOperator);
+      return tabularCall(expr, undefined, env, nextOperator);
+    }
     default:
       throw new KqlError(
         'semantic',
@@ -104,13 +135,29 @@ export function compileTabular(
   }
 }
 
+function sourceOperator(op: QueryOp, env: QueryEnv): Plan {
+  const scope: Scope = { columns: new Map(), operator: operatorName(op) };
+  switch (op.k) {
+    case 'union':
+      return union(null, op, env, scope);
+    case 'search':
+      return search(null, op, env);
+    case 'range':
+      return range(op, env);
+    case 'evaluate':
+      return evaluateOperator(null, op, scope, env);
+    default:
+      throw new KqlError('unsupported', `The '${operatorName(op)}' operator needs an input here`, op.pos);
+  }
+}
+
 function scopeOf(columns: readonly KqlColumn[], operator: string): Scope {
   return { columns: new Map(columns.map((c) => [c.name, c.type])), operator };
 }
 
 function defaultColumnName(env: QueryEnv, taken: (name: string) => boolean): string {
-  let name = `Column${env.nextColumnNumber++}`;
-  while (taken(name) || env.lets.has(name)) name = `Column${env.nextColumnNumber++}`;
+  let name = `Column${env.columnCounter.next++}`;
+  while (taken(name) || env.lets.has(name)) name = `Column${env.columnCounter.next++}`;
   return name;
 }
 
@@ -312,9 +359,90 @@ function applyOperator(input: Plan, op: QueryOp, env: QueryEnv): Plan {
         },
       };
     }
-    case 'count':
-      return { columns: [{ name: 'Count', type: 'long' }], rows: () => [{ Count: input.rows().length }] };
+    case 'count': {
+      const name = op.as ?? 'Count';
+      return { columns: [{ name, type: 'long' }], rows: () => [{ [name]: input.rows().length }] };
+    }
+    case 'join':
+    case 'lookup':
+      return join(input, op, env, scope);
+    case 'union':
+      return union({ plan: input, expr: { k: 'name', pos: op.pos, name: 'union_arg0' } }, op, env, scope);
+    case 'search':
+      return search(input, op, env);
+    case 'render':
+    case 'as':
+      return input;
+    case 'serialize':
+      return op.exprs.length ? extend(input, op.exprs, scope, env) : input;
+    case 'project-keep': {
+      const keep = matchColumns(input.columns, op.names, scope);
+      const columns = input.columns.filter((c) => keep.has(c.name));
+      return {
+        columns,
+        rows: () =>
+          project(
+            input.rows(),
+            columns.map((c) => ({ ...c, ev: (row: Row) => row[c.name] })),
+          ),
+      };
+    }
+    case 'sample': {
+      const n = constantCount(op.count, scope, env);
+      return { columns: input.columns, rows: () => input.rows().slice(0, n) };
+    }
+    case 'getschema':
+      return getschema(input);
+    case 'mv-expand':
+      return mvExpand(input, op, scope, env);
+    case 'mv-apply':
+      return mvApply(input, op, scope, env);
+    case 'make-series':
+      return makeSeries(input, op, scope, env);
+    case 'parse':
+      return parse(input, op, scope, env);
+    case 'invoke':
+      return invokeOperator(input, op, scope, env);
+    case 'evaluate':
+      return evaluateOperator(input, op, scope, env);
+    case 'range':
+    case 'top-nested':
+      throw new KqlError(
+        'unsupported',
+        `The '${operatorName(op)}' operator is not supported by the sandbox here`,
+        op.pos,
+      );
   }
+}
+
+const DOTNET_TYPES: Record<KqlType, string> = {
+  string: 'System.String',
+  long: 'System.Int64',
+  int: 'System.Int32',
+  real: 'System.Double',
+  bool: 'System.SByte',
+  datetime: 'System.DateTime',
+  timespan: 'System.TimeSpan',
+  dynamic: 'System.Object',
+  guid: 'System.Guid',
+};
+
+function getschema(input: Plan): Plan {
+  const rows = input.columns.map((c, i) => ({
+    ColumnName: c.name,
+    ColumnOrdinal: i,
+    DataType: DOTNET_TYPES[c.type],
+    ColumnType: c.type,
+  }));
+  return {
+    columns: [
+      { name: 'ColumnName', type: 'string' },
+      { name: 'ColumnOrdinal', type: 'int' },
+      { name: 'DataType', type: 'string' },
+      { name: 'ColumnType', type: 'string' },
+    ],
+    rows: () => rows,
+  };
 }
 
 function extend(input: Plan, exprs: Expr[], scope: Scope, env: QueryEnv): Plan {
@@ -348,87 +476,6 @@ function extend(input: Plan, exprs: Expr[], scope: Scope, env: QueryEnv): Plan {
         for (const s of steps) out[s.name] = s.ev(out);
         return out;
       }),
-  };
-}
-
-function summarize(input: Plan, aggregateExprs: Expr[], byExprs: Expr[], scope: Scope, env: QueryEnv): Plan {
-  const builder = new ProjectionBuilder();
-  for (const e of byExprs) addProjected(builder, e, scope, env);
-  const byColumns = [...builder.columns];
-  const aggregates: { compiled: CompiledAggregate; names: string[] }[] = [];
-  for (const e of aggregateExprs) {
-    const call = e.k === 'assign' ? e.expr : e;
-    if (call.k !== 'call') throw semanticError(scope, 'Expected an aggregation function call', call.pos);
-    const def = AGGREGATES[call.name];
-    if (!def) {
-      if (isKnownKustoAggregate(call.name)) {
-        throw new KqlError(
-          'unsupported',
-          `The sandbox does not support the '${call.name}' aggregation function (supported: ${Object.keys(AGGREGATES).sort().join(', ')})`,
-          call.pos,
-        );
-      }
-      const what = isKnownKustoFunction(call.name)
-        ? `'${call.name}' is not an aggregation function`
-        : `Unknown function: '${call.name}'.`;
-      throw semanticError(scope, what, call.pos);
-    }
-    if (call.args.length < def.minArgs || call.args.length > def.maxArgs) {
-      throw semanticError(scope, `${call.name}(): wrong number of arguments (${call.args.length})`, call.pos);
-    }
-    const compiled = def.compile(call.name, call.args, {
-      compile: (x) => compileExpr(x, scope, env),
-      resultName: (x, d) => expressionResultName(x, scope, env, d),
-      inputColumns: input.columns,
-      byColumnNames: new Set(byColumns.map((c) => c.name)),
-      fail: (message) => {
-        throw semanticError(scope, message, call.pos);
-      },
-    });
-    const noValue: Evaluator = () => null;
-    let names: string[];
-    if (e.k === 'assign') {
-      if (compiled.outputs.length !== 1)
-        throw semanticError(scope, `'${call.name}' returns several columns and cannot be assigned one name`, e.pos);
-      if (!builder.declare(e.name, (compiled.outputs[0] as { type: KqlType }).type, noValue))
-        throw duplicate(scope, e.name, e.pos);
-      names = [e.name];
-    } else {
-      names = compiled.outputs.map((o) => builder.add(o.name, o.type, noValue));
-    }
-    aggregates.push({ compiled, names });
-  }
-  const byEvs = byColumns.map((c) => c.ev);
-  const byNames = byColumns.map((c) => c.name);
-  return {
-    columns: columnsOf(builder),
-    rows: () => {
-      const groups = new Map<unknown, { keys: unknown[]; accumulators: Accumulator[] }>();
-      const start = () => aggregates.map((a) => a.compiled.create());
-      for (const row of input.rows()) {
-        const keys = byEvs.map((ev) => ev(row));
-        const key = keys.length === 1 ? valueKey(keys[0]) : compositeKey(keys);
-        let group = groups.get(key);
-        if (!group) {
-          group = { keys, accumulators: start() };
-          groups.set(key, group);
-        }
-        for (const acc of group.accumulators) acc.add(row);
-      }
-      // Without `by`, summarize always yields one row (count() of nothing is 0).
-      if (groups.size === 0 && byEvs.length === 0) groups.set('', { keys: [], accumulators: start() });
-      const out: Row[] = [];
-      for (const { keys, accumulators } of groups.values()) {
-        const row: Row = {};
-        byNames.forEach((name, i) => (row[name] = keys[i]));
-        aggregates.forEach((a, i) => {
-          const results = (accumulators[i] as Accumulator).results();
-          a.names.forEach((name, j) => (row[name] = results[j]));
-        });
-        out.push(row);
-      }
-      return out;
-    },
   };
 }
 

@@ -10,7 +10,7 @@ export interface ProjectedColumn extends KqlColumn {
 /** Rows are plain objects, where a `__proto__` key would set the prototype instead of a column. */
 export function assertUsableName(name: string): void {
   if (name === '__proto__')
-    throw new KqlError('unsupported', "The sandbox does not support a column named '__proto__'");
+    throw new KqlError('unsupported', "A column named '__proto__' is not supported by the sandbox");
 }
 
 export class ProjectionBuilder {

@@ -1,11 +1,16 @@
 // The scalar functions the sandbox evaluates, with Kusto's result types and result-column naming.
 import { constant, type Compiled, type FunctionContext } from './compiled';
-import { addTicks, binDatetime, TICKS_PER_DAY } from './datetime';
+import { arg, commonType, expect, longArg, strings, unary, type ScalarFunction } from './functionHelpers';
+import { addTicks, binDatetime, diffTicks, TICKS_PER_DAY } from './datetime';
+import { IP_FUNCTIONS } from './ipFunctions';
+import { DATE_FUNCTIONS } from './scalarDates';
+import { DYNAMIC_FUNCTIONS } from './scalarDynamic';
+import { MATH_FUNCTIONS } from './scalarMath';
+import { STRING_FUNCTIONS } from './scalarStrings';
 import { compileRegex } from './stringOps';
 import type { KqlType } from './types';
 import {
   coerce,
-  isNumericType,
   parseJsonValue,
   toBool,
   toDatetime,
@@ -17,58 +22,6 @@ import {
   toTimespan,
   type Row,
 } from './values';
-
-export interface ScalarFunction {
-  minArgs: number;
-  maxArgs: number;
-  /** How a projection names an unnamed call (Kusto's ResultNameKind): 'first' = like its first argument,
-   * 'nameAndFirst' = `<function>_<first argument>`; otherwise `ColumnN`. */
-  resultName?: 'first' | 'nameAndFirst';
-  compile(args: Compiled[], fx: FunctionContext): Compiled;
-}
-
-function arg(args: Compiled[], i: number): Compiled {
-  const a = args[i];
-  if (!a) throw new Error(`missing argument ${i}`);
-  return a;
-}
-
-function expect(fx: FunctionContext, fn: string, a: Compiled, index: number, allowed: readonly KqlType[]): void {
-  if (a.type !== 'dynamic' && !allowed.includes(a.type)) {
-    fx.fail(
-      `${fn}(): argument ${index + 1} has type '${a.type}', expected ${allowed.map((t) => `'${t}'`).join(' or ')}`,
-    );
-  }
-}
-
-/** The type that values of all `types` promote to (iff, case, coalesce), or null when they do not mix. */
-export function commonType(types: readonly KqlType[]): KqlType | null {
-  const first = types[0];
-  if (!first) return null;
-  if (types.every((t) => t === first)) return first;
-  if (types.every(isNumericType)) return types.includes('real') ? 'real' : 'long';
-  if (types.every((t) => t === 'string' || t === 'guid')) return 'string';
-  return null;
-}
-
-function unary(type: KqlType, a: Compiled, f: (v: unknown) => unknown): Compiled {
-  const ev = a.ev;
-  return { type, ev: (row: Row) => f(ev(row)) };
-}
-
-const strings = (fx: FunctionContext, fn: string, a: Compiled, i: number) => {
-  expect(fx, fn, a, i, ['string', 'guid']);
-  const ev = a.ev;
-  const type = a.type;
-  return (row: Row) => toKqlString(ev(row), type);
-};
-
-const longArg = (fx: FunctionContext, fn: string, a: Compiled, i: number) => {
-  expect(fx, fn, a, i, ['long', 'int', 'real']);
-  const ev = a.ev;
-  const type = a.type;
-  return (row: Row) => toLong(ev(row), type);
-};
 
 function conversion(type: KqlType, convert: (v: unknown, from: KqlType) => unknown): ScalarFunction {
   return {
@@ -144,7 +97,7 @@ function bin(args: Compiled[], fx: FunctionContext, fn: string): Compiled {
   };
 }
 
-export const SCALAR_FUNCTIONS: Record<string, ScalarFunction> = {
+const BASE_FUNCTIONS: Record<string, ScalarFunction> = {
   ago: {
     minArgs: 1,
     maxArgs: 1,
@@ -424,6 +377,56 @@ export const SCALAR_FUNCTIONS: Record<string, ScalarFunction> = {
   },
   bag_pack: { minArgs: 2, maxArgs: 128, compile: (args, fx) => pack('bag_pack', args, fx) },
   pack: { minArgs: 2, maxArgs: 128, compile: (args, fx) => pack('pack', args, fx) },
+  pack_dictionary: { minArgs: 2, maxArgs: 128, compile: (args, fx) => pack('pack_dictionary', args, fx) },
+  todecimal: conversion('real', toReal),
+  toguid: conversion('guid', (v, from) => coerce(v, from, 'guid')),
+  parsejson: conversion('dynamic', parseJsonValue),
+  ingestion_time: { minArgs: 0, maxArgs: 0, compile: () => constant('datetime', null) },
+  bin_at: {
+    minArgs: 3,
+    maxArgs: 3,
+    resultName: 'first',
+    compile: (args, fx) => {
+      const value = arg(args, 0);
+      const size = arg(args, 1);
+      const at = arg(args, 2);
+      if (!at.constant) fx.fail('bin_at(): the fixed point must be a constant');
+      const base = bin([value, size], fx, 'bin_at');
+      const anchor = at.ev({});
+      if (value.type === 'datetime') {
+        const offset = binDatetime(anchor as string, toTimespan(size.ev({}), size.type) ?? 1);
+        const shift = offset === null ? 0 : diffTicks(anchor as string, offset);
+        return {
+          type: 'datetime',
+          ev: (row) => {
+            const v = value.ev(row) as string | null;
+            if (v === null) return null;
+            const b = binDatetime(addTicks(v, -shift) as string, toTimespan(size.ev({}), size.type) ?? 1);
+            return b === null ? null : addTicks(b, shift);
+          },
+        };
+      }
+      const step = toReal(size.ev({}), size.type) ?? 1;
+      const a = toReal(anchor, at.type) ?? 0;
+      return {
+        type: base.type,
+        ev: (row) => {
+          const n = toReal(value.ev(row), value.type);
+          return n === null ? null : Math.floor((n - a) / step) * step + a;
+        },
+      };
+    },
+  },
+};
+
+/** Every scalar function the sandbox evaluates. */
+export const SCALAR_FUNCTIONS: Record<string, ScalarFunction> = {
+  ...BASE_FUNCTIONS,
+  ...STRING_FUNCTIONS,
+  ...DATE_FUNCTIONS,
+  ...MATH_FUNCTIONS,
+  ...DYNAMIC_FUNCTIONS,
+  ...IP_FUNCTIONS,
 };
 
 function regexOrFail(fx: FunctionContext, fn: string, pattern: string): RegExp {
@@ -462,8 +465,7 @@ function pack(fn: string, args: Compiled[], fx: FunctionContext): Compiled {
   };
 }
 
-/** Regex matching for `matches regex` (a constant pattern, searched anywhere in the text). */
+/** Regex matching for `matches regex` with a constant pattern, searched anywhere in the text. */
 export function compileMatchesRegex(fx: FunctionContext, pattern: Compiled): RegExp {
-  if (!pattern.constant) fx.fail("'matches regex': the regular expression must be a constant");
   return regexOrFail(fx, 'matches regex', toKqlString(pattern.ev({}), pattern.type));
 }

@@ -341,6 +341,7 @@ export function minutesBefore(dt: string, minutes: number): string {
   return datetimeFromParts(ms - minutes * 60_000, subTicks) as string;
 }
 
+const makeProcessRow = rowFactory('DeviceProcessEvents');
 const makeNetworkRow = rowFactory('DeviceNetworkEvents');
 const makeFileRow = rowFactory('DeviceFileEvents');
 const makeLogonRow = rowFactory('DeviceLogonEvents');
@@ -432,7 +433,7 @@ export function processRow(
     AppGuardContainerId: '',
     AdditionalFields: '{}',
   };
-  return options.values ? Object.assign(row, options.values) : row;
+  return makeProcessRow(options.values ? Object.assign(row, options.values) : row);
 }
 
 const pathCache = new Map<string, { folderPath: string; parentFolderPath: string; parentCommandLine: string }>();

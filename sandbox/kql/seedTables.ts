@@ -38,12 +38,16 @@ import {
   type GenContext,
   type Image,
 } from './seedBenign';
+import { genericRowCount, genericRows } from './seedGeneric';
+import { linkSeedTables } from './seedLinks';
 import { SeedRandom } from './seedRandom';
-import { schemaOf, SEED_TABLE_NAMES } from './seedSchemas';
+import { techniqueRows } from './seedTechniques';
+import { schemaOf, seedTableNames } from './seedSchemas';
 import type { KqlTable } from './types';
 import type { Row } from './values';
 
-export { SEED_TABLE_NAMES };
+/** Every table of the Advanced Hunting schema: the sandbox seeds them all. */
+export const SEED_TABLE_NAMES: readonly string[] = seedTableNames();
 
 /** The alerts behind the seed incidents, in AlertInfo/AlertEvidence and (by the server) in the incidents API. */
 export const SEED_ALERT_IDS = [
@@ -637,13 +641,19 @@ export function createSeedTables(now: Date): Map<string, KqlTable> {
   for (const name of SEED_TABLE_NAMES) {
     const spec = STORY[name];
     const generate = BENIGN_GENERATORS[name];
-    if (!spec || !generate) throw new Error(`no seed generator for ${name}`);
     const g: GenContext = { rng: new SeedRandom(`seed:${name}`), nowMs, reportIds };
     const rows: Row[] = [];
-    for (let i = 0; i < spec.benign; i++) rows.push(generate(g));
-    rows.push(...spec.story(g));
-    rows.sort(byTimestamp);
+    if (spec && generate) {
+      for (let i = 0; i < spec.benign; i++) rows.push(generate(g));
+      rows.push(...spec.story(g));
+    } else {
+      rows.push(...genericRows(name, g, genericRowCount(name)));
+    }
+    // The common attack techniques, from their own random stream so the rows above keep their values.
+    rows.push(...techniqueRows(name, { rng: new SeedRandom(`techniques:${name}`), nowMs, reportIds }));
+    if (schemaOf(name).some((c) => c.name === 'Timestamp')) rows.sort(byTimestamp);
     tables.set(name, { name, columns: schemaOf(name).map((c) => ({ ...c })), rows });
   }
+  linkSeedTables(tables);
   return tables;
 }

@@ -1,6 +1,7 @@
 // Kusto's string predicates. `has` matches whole terms: a term is a run of letters and digits, so `has "net"`
 // matches "Net.WebClient" but not "Network"; a needle with punctuation (`has "-enc"`) must still start and end on
 // term boundaries where its own first/last characters are letters or digits.
+import { setFlagsFromString } from 'node:v8';
 import type { StringPredicate } from './ast';
 
 function isAlnum(code: number): boolean {
@@ -60,6 +61,15 @@ export function hasTerm(haystackLower: string, needleLower: string): boolean {
 
 const regexCache = new Map<string, RegExp | Error>();
 
+// Kusto's regular expressions are RE2: linear time, no backreferences, no lookaround. JavaScript's engine
+// backtracks, so a pattern like `(a+)+$` could hang the sandbox on one row, where no work budget can stop it. V8
+// switches a match to its linear engine once it backtracks excessively; with RE2's syntax (checked below) every
+// pattern qualifies. Process-wide, and it changes no result, only how long a pathological match takes.
+setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+
+/** Constructs RE2 leaves out (https://github.com/google/re2/wiki/Syntax): backreferences and lookaround. */
+const NOT_RE2 = /\\[1-9]|\\k<|\(\?<?[=!]/;
+
 /** Compiles an RE2 pattern as a JS RegExp: leading inline flags `(?i)`, `(?s)`, `(?m)` become RegExp flags and
  * `(?P<name>` groups become `(?<name>`. Throws on an invalid pattern. */
 export function compileRegex(pattern: string): RegExp {
@@ -73,6 +83,14 @@ export function compileRegex(pattern: string): RegExp {
         flags = [...new Set((inline[1] ?? '').replace('U', ''))].join('');
         source = source.slice(inline[0].length);
       }
+      const unsupported = NOT_RE2.exec(source);
+      if (unsupported) throw new Error(`'${unsupported[0]}' is not RE2 syntax (no backreferences or lookaround)`);
+      // RE2 also takes flag groups further in (`\W*((?i)admin(?-i))`, `(?i:x)`), which JavaScript's RegExp does not
+      // (Node 20): the flags apply to the whole pattern instead, a slight widening when a flag is switched off again.
+      source = source.replace(/\(\?(-?[imsU]+)(\)|:)/g, (_m, f: string, end: string) => {
+        if (!f.startsWith('-')) for (const ch of f.replace('U', '')) if (!flags.includes(ch)) flags += ch;
+        return end === ':' ? '(?:' : '';
+      });
       source = source
         .replace(/\(\?P</g, '(?<')
         .replace(/\\A/g, '^')

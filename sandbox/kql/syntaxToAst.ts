@@ -1,6 +1,6 @@
 // Converts the Kusto.Language syntax tree into the engine's AST (ast.ts), rejecting anything outside the supported
 // subset with an 'unsupported' KqlError that names the operator or construct.
-import type { BinaryOp, Expr, ListOp, NamePattern, QueryOp, Statement, StringPredicate } from './ast';
+import type { BinaryOp, Expr, FunctionParam, ListOp, Statement, StringPredicate } from './ast';
 import { kindName, type KustoElement } from './kustoParser';
 import {
   decodeStringLiteral,
@@ -11,93 +11,17 @@ import {
   parseTimespanLiteral,
 } from './literals';
 import { formatTimespan } from './datetime';
-import { KqlError } from './types';
-
-export const SUPPORTED_OPERATORS = [
-  'where',
-  'filter',
-  'project',
-  'project-away',
-  'project-rename',
-  'project-reorder',
-  'extend',
-  'summarize',
-  'order by',
-  'sort by',
-  'take',
-  'limit',
-  'top',
-  'distinct',
-  'count',
-  'print',
-] as const;
-
-function unsupportedOperator(name: string, pos: number): KqlError {
-  return new KqlError(
-    'unsupported',
-    `The sandbox does not support the '${name}' operator (supported: ${SUPPORTED_OPERATORS.join(', ')})`,
-    pos,
-  );
-}
-
-function unsupported(what: string, pos: number): KqlError {
-  return new KqlError('unsupported', `The sandbox does not support ${what}`, pos);
-}
-
-function child(node: KustoElement, property: string): KustoElement | null {
-  const value = node[property];
-  return value === null || value === undefined ? null : (value as KustoElement);
-}
-
-function required(node: KustoElement, property: string): KustoElement {
-  const value = child(node, property);
-  if (!value)
-    throw new KqlError('syntax', `Syntax error at offset ${node.TextStart}: missing ${property}`, node.TextStart);
-  return value;
-}
-
-interface KustoSyntaxList {
-  Count: number;
-  getItem(i: number): KustoElement;
-}
-
-/** Items of a SyntaxList; SeparatedElement wrappers are unwrapped. */
-function items(node: KustoElement | null): KustoElement[] {
-  if (!node) return [];
-  const list = node as unknown as KustoSyntaxList;
-  const out: KustoElement[] = [];
-  for (let i = 0; i < list.Count; i++) {
-    const item = list.getItem(i);
-    const element = kindName(item) === 'SeparatedElement' ? child(item, 'Element') : item;
-    if (element && !element.IsMissing) out.push(element);
-  }
-  return out;
-}
-
-function text(token: KustoElement | null): string {
-  return token ? String(token['Text'] ?? '') : '';
-}
-
-function simpleName(node: KustoElement): string {
-  return String(node['SimpleName'] ?? '');
-}
-
-/** The first token's text: the keyword of a query operator (`mv-expand`, `join`, ...). */
-function firstTokenText(node: KustoElement): string {
-  let current: KustoElement | null = node;
-  while (current && !current.IsToken) {
-    let next: KustoElement | null = null;
-    for (let i = 0; i < current.ChildCount && !next; i++) {
-      const c = current.GetChild(i);
-      if (c && (c.IsToken ? text(c) !== '' : c.Width > 0)) next = c;
-    }
-    current = next;
-  }
-  return current ? text(current) : kindName(node);
-}
+import { child, firstTokenText, items, required, simpleName, text, unsupported } from './syntaxHelpers';
+import {
+  columnDeclarations,
+  convertOperator,
+  convertSourceOperator,
+  typeOf,
+  unsupportedOperator,
+} from './syntaxOperators';
 
 export function convertQuery(root: KustoElement): Statement[] {
-  if (items(child(root, 'Directives')).length > 0) throw unsupported('query directives', 0);
+  if (items(child(root, 'Directives')).length > 0) throw unsupported('A query directive', 0);
   return items(child(root, 'Statements')).map(convertStatement);
 }
 
@@ -106,18 +30,37 @@ function convertStatement(node: KustoElement): Statement {
   switch (kindName(node)) {
     case 'LetStatement': {
       const value = required(node, 'Expression');
-      if (kindName(value) === 'FunctionDeclaration')
-        throw unsupported("user-defined functions ('let f = (...) { ... }')", pos);
       const name = required(node, 'Name');
       return { k: 'let', pos, name: simpleName(name), namePos: name.TextStart, value: convertExpr(value) };
     }
     case 'ExpressionStatement':
       return { k: 'query', pos, body: convertExpr(required(node, 'Expression')) };
     case 'QueryParametersStatement':
-      throw unsupported("'declare query_parameters' statements (put the values in let statements)", pos);
+      throw unsupported("A 'declare query_parameters' statement (put the values in let statements)", pos);
     default:
-      throw unsupported(`'${firstTokenText(node)}' statements`, pos);
+      throw unsupported(`A '${firstTokenText(node)}' statement`, pos);
   }
+}
+
+function convertFunction(node: KustoElement): Expr {
+  const params: FunctionParam[] = items(child(required(node, 'Parameters'), 'Parameters')).map((p) => {
+    const decl = required(p, 'NameAndType');
+    const typeNode = required(decl, 'Type');
+    const isTable = kindName(typeNode) === 'SchemaTypeExpression';
+    const defaultValue = child(p, 'DefaultValue');
+    const param: FunctionParam = {
+      name: simpleName(required(decl, 'Name')),
+      type: isTable ? 'table' : typeOf(typeNode),
+      pos: p.TextStart,
+    };
+    if (defaultValue) param.defaultValue = convertExpr(required(defaultValue, 'Value'));
+    return param;
+  });
+  const body = required(node, 'Body');
+  const statements: Statement[] = items(child(body, 'Statements')).map(convertStatement);
+  const result = child(body, 'Expression');
+  if (result) statements.push({ k: 'query', pos: result.TextStart, body: convertExpr(result) });
+  return { k: 'lambda', pos: node.TextStart, params, body: statements };
 }
 
 const BINARY_OPS: Record<string, BinaryOp> = {
@@ -238,10 +181,10 @@ function jsonValue(node: KustoElement): unknown {
           return lit.type === 'timespan' && typeof lit.value === 'number' ? formatTimespan(lit.value) : lit.value;
       }
   }
-  throw unsupported(`this value inside dynamic(): '${firstTokenText(node)}'`, node.TextStart);
+  throw unsupported(`This value inside dynamic(): '${firstTokenText(node)}'`, node.TextStart);
 }
 
-function convertExprList(node: KustoElement | null): Expr[] {
+export function convertExprList(node: KustoElement | null): Expr[] {
   return items(node).map(convertExpr);
 }
 
@@ -254,7 +197,7 @@ export function convertExpr(node: KustoElement): Expr {
       return { k: 'literal', pos, type: 'dynamic', value: jsonValue(required(node, 'Expression')) };
     case 'NameReference': {
       const name = child(node, 'Name');
-      if (name && kindName(name) === 'WildcardedName') throw unsupported('wildcard column names here', pos);
+      if (name && kindName(name) === 'WildcardedName') throw unsupported('A wildcard name here', pos);
       return { k: 'name', pos, name: simpleName(node) };
     }
     case 'StarExpression':
@@ -276,7 +219,7 @@ export function convertExpr(node: KustoElement): Expr {
     case 'HasAnyExpression':
     case 'HasAllExpression': {
       const op = text(required(node, 'Operator')).toLowerCase();
-      if (!LIST_OPS.has(op)) throw unsupported(`the '${op}' operator`, pos);
+      if (!LIST_OPS.has(op)) throw unsupported(`The '${op}' operator`, pos);
       return {
         k: 'list',
         pos,
@@ -349,11 +292,49 @@ export function convertExpr(node: KustoElement): Expr {
     case 'PrintOperator':
       return { k: 'print', pos, exprs: convertExprList(child(node, 'Expressions')) };
     case 'CompoundNamedExpression':
-      throw unsupported("multiple-name assignments ('(a, b) = ...')", pos);
+      return {
+        k: 'assignMany',
+        pos,
+        names: items(child(required(node, 'Names'), 'Names')).map((n) => simpleName(n)),
+        expr: convertExpr(required(node, 'Expression')),
+      };
+    case 'FunctionDeclaration':
+      return convertFunction(node);
+    case 'TypeOfLiteralExpression':
+      // typeof(long) as an argument (extract(), extractjson()): the type's name.
+      return { k: 'literal', pos, type: 'string', value: typeOf(node) };
+    case 'DataTableExpression':
+      return {
+        k: 'datatable',
+        pos,
+        columns: columnDeclarations(child(required(node, 'Schema'), 'Columns')),
+        values: convertExprList(child(node, 'Values')),
+      };
+    case 'ExternalDataExpression': {
+      const withClause = child(node, 'WithClause');
+      const format = withClause
+        ? (items(child(withClause, 'Properties'))
+            .map((p) => ({
+              name: simpleName(required(p, 'Name')).toLowerCase(),
+              value: convertExpr(required(p, 'Expression')),
+            }))
+            .find((p) => p.name === 'format')?.value ?? null)
+        : null;
+      return {
+        k: 'externaldata',
+        pos,
+        columns: columnDeclarations(child(required(node, 'Schema'), 'Columns')),
+        urls: convertExprList(child(node, 'URIs')),
+        format:
+          format && format.k === 'literal' ? String(format.value).toLowerCase() : format ? formatName(format) : null,
+      };
+    }
     default:
       break;
   }
-  if (kind.endsWith('Operator')) throw unsupportedOperator(firstTokenText(node), pos);
+  const source = kind.endsWith('Operator') ? convertSourceOperator(node) : null;
+  if (source) return { k: 'source', pos, op: source };
+  if (kind.endsWith('Operator')) throw unsupportedOperator(firstTokenText(node).toLowerCase(), pos);
   const operatorToken = child(node, 'Operator');
   if (operatorToken && operatorToken.IsToken && child(node, 'Left') && child(node, 'Right')) {
     const op = text(operatorToken).toLowerCase().replace(/\s+/g, ' ');
@@ -363,85 +344,12 @@ export function convertExpr(node: KustoElement): Expr {
     if (binary) return { k: 'binary', pos, op: binary, left, right };
     const pred = stringPredicate(op);
     if (pred) return { k: 'strop', pos, pred, left, right };
-    throw unsupported(`the '${op}' operator`, pos);
+    throw unsupported(`The '${op}' operator`, pos);
   }
   throw unsupported(`'${firstTokenText(node)}' (${kind})`, pos);
 }
 
-function namePatterns(node: KustoElement, operator: string): NamePattern[] {
-  return items(child(node, 'Expressions')).map((e) => {
-    if (kindName(e) !== 'NameReference')
-      throw unsupported(`expressions in '${operator}' (only column names)`, e.TextStart);
-    return { pattern: simpleName(e), pos: e.TextStart };
-  });
-}
-
-function convertOperator(node: KustoElement): QueryOp {
-  const pos = node.TextStart;
-  switch (kindName(node)) {
-    case 'FilterOperator':
-      return {
-        k: 'where',
-        pos,
-        keyword: text(child(node, 'Keyword')).toLowerCase() || 'where',
-        condition: convertExpr(required(node, 'Condition')),
-      };
-    case 'ProjectOperator':
-      return { k: 'project', pos, exprs: convertExprList(child(node, 'Expressions')) };
-    case 'ProjectAwayOperator':
-      return { k: 'project-away', pos, names: namePatterns(node, 'project-away') };
-    case 'ProjectReorderOperator':
-      return { k: 'project-reorder', pos, names: namePatterns(node, 'project-reorder') };
-    case 'ProjectRenameOperator':
-      return {
-        k: 'project-rename',
-        pos,
-        renames: items(child(node, 'Expressions')).map((e) => {
-          const source = kindName(e) === 'SimpleNamedExpression' ? required(e, 'Expression') : null;
-          if (!source || kindName(source) !== 'NameReference')
-            throw unsupported("this form of 'project-rename' (use NewName = OldName)", e.TextStart);
-          return { to: simpleName(required(e, 'Name')), from: simpleName(source), pos: source.TextStart };
-        }),
-      };
-    case 'ExtendOperator':
-      return { k: 'extend', pos, exprs: convertExprList(child(node, 'Expressions')) };
-    case 'SummarizeOperator': {
-      const by = child(node, 'ByClause');
-      if (by && child(by, 'BinClause')) throw unsupported("'summarize ... by ... bin=' clauses", pos);
-      return {
-        k: 'summarize',
-        pos,
-        aggregates: convertExprList(child(node, 'Aggregates')),
-        by: by ? convertExprList(child(by, 'Expressions')) : [],
-      };
-    }
-    case 'SortOperator':
-      return {
-        k: 'sort',
-        pos,
-        keyword: text(child(node, 'Keyword')).toLowerCase() || 'sort',
-        keys: convertExprList(child(node, 'Expressions')),
-      };
-    case 'TakeOperator':
-      return {
-        k: 'take',
-        pos,
-        keyword: text(child(node, 'Keyword')).toLowerCase() || 'take',
-        count: convertExpr(required(node, 'Expression')),
-      };
-    case 'TopOperator':
-      return {
-        k: 'top',
-        pos,
-        count: convertExpr(required(node, 'Expression')),
-        key: convertExpr(required(node, 'ByExpression')),
-      };
-    case 'DistinctOperator':
-      return { k: 'distinct', pos, exprs: convertExprList(child(node, 'Expressions')) };
-    case 'CountOperator':
-      if (child(node, 'AsIdentifier')) throw unsupported("'count as'", pos);
-      return { k: 'count', pos };
-    default:
-      throw unsupportedOperator(firstTokenText(node), pos);
-  }
+/** `format=csv` written as a bare name. */
+function formatName(e: Expr): string | null {
+  return e.k === 'name' ? e.name.toLowerCase() : null;
 }

@@ -22,6 +22,10 @@ export interface KqlContext {
   timeWindow?: { start: Date; end: Date };
   /** Result row cap (default 100000); beyond it the result is cut and `truncated` is set. */
   maxRows?: number;
+  /** Work limits: rows all operators may produce together, and wall-clock time (defaults in budget.ts). */
+  limits?: { maxRows?: number; timeMs?: number };
+  /** Answers `externaldata` URLs with local text (default: the fixture folder; never the network). */
+  externalData?: (url: string) => string | null;
 }
 
 export interface KqlResult {

@@ -10,7 +10,7 @@ import {
   parseDatetimeText,
   parseTimespanText,
 } from './datetime';
-import type { KqlType } from './types';
+import { KqlError, type KqlType } from './types';
 
 export type Row = Record<string, unknown>;
 
@@ -130,11 +130,38 @@ export function parseJsonValue(v: unknown, type: KqlType): unknown {
     return toDynamic(v, type);
   }
   const s = v as string;
+  let parsed: unknown;
   try {
-    return JSON.parse(s) as unknown;
+    parsed = JSON.parse(s) as unknown;
   } catch {
     return s;
   }
+  if (jsonDepth(s) > MAX_JSON_DEPTH)
+    throw new KqlError(
+      'unsupported',
+      `The query exceeded the sandbox's limits (JSON nested more than ${MAX_JSON_DEPTH} levels deep)`,
+    );
+  return parsed;
+}
+
+/** Deeper values would overflow the stack when the answer is serialised (JSON.stringify recurses). */
+const MAX_JSON_DEPTH = 1000;
+
+/** The deepest nesting of arrays and objects in JSON text (brackets inside strings ignored). */
+function jsonDepth(s: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) max = Math.max(max, ++depth);
+    else if (c === 93 || c === 125) depth--;
+  }
+  return max;
 }
 
 /** Converts a value to the runtime representation of `to` (used when one comparison side is dynamic). */

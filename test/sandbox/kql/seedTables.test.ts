@@ -11,6 +11,7 @@ import {
 } from '../../../sandbox/kql';
 import { SEED_ALERTS } from '../../../sandbox/kql/seedTables';
 import { devices, files, maliciousIps, phishingSender, users } from '../../../sandbox/seed/entities';
+import { huntingSchema } from '../../../shared/queries/huntingSchema';
 
 const NOW = new Date('2026-11-14T12:00:00Z');
 const tables = createSeedTables(NOW);
@@ -42,6 +43,52 @@ describe('seed table shapes', () => {
       assert.ok(table.rows.length > 0 && table.rows.length <= 400, `${table.name}: ${table.rows.length}`);
   });
 
+  it('serves every table of the schema with exactly its columns and types (decimal held as real)', () => {
+    const schema = huntingSchema();
+    assert.deepEqual(
+      [...tables.keys()],
+      schema.tables.map((t) => t.name),
+    );
+    for (const t of schema.tables)
+      assert.deepEqual(
+        tables.get(t.name)?.columns,
+        t.columns.map((c) => ({ name: c.name, type: c.type === 'decimal' ? 'real' : c.type })),
+        t.name,
+      );
+  });
+
+  it('joins across tables: devices, accounts, mail and alerts named anywhere exist in their own tables', () => {
+    const ids = (query: string, column: string) => new Set(rowsOf(query).map((r) => r[column]));
+    const deviceIds = ids('DeviceInfo | distinct DeviceId', 'DeviceId');
+    const accountIds = ids('IdentityInfo | distinct AccountObjectId', 'AccountObjectId');
+    const messageIds = ids('EmailEvents | distinct NetworkMessageId', 'NetworkMessageId');
+    const alertIds = ids('AlertInfo | distinct AlertId', 'AlertId');
+    const checks: [string, Set<unknown>, string][] = [
+      ['DeviceId', deviceIds, 'DeviceInfo'],
+      ['AccountObjectId', accountIds, 'IdentityInfo'],
+      ['NetworkMessageId', messageIds, 'EmailEvents'],
+      ['AlertId', alertIds, 'AlertInfo'],
+    ];
+    for (const table of tables.values())
+      for (const [column, known, home] of checks) {
+        if (table.name === home || !table.columns.some((c) => c.name === column)) continue;
+        const unknown = table.rows.map((r) => r[column]).filter((v) => v !== '' && v !== null && !known.has(v));
+        assert.deepEqual(unknown, [], `${table.name}.${column} values missing from ${home}`);
+      }
+    // The same SHA256 travels from a mail attachment to a file on a device, and the same account SID from a device
+    // logon to a domain logon.
+    assert.ok(
+      rowsOf('EmailAttachmentInfo | join kind=inner (DeviceFileEvents) on SHA256 | take 1').length > 0,
+      'attachment on a device',
+    );
+    assert.ok(
+      rowsOf(
+        'DeviceLogonEvents | where ActionType == "LogonFailed" | join kind=inner (IdentityLogonEvents | where ActionType == "LogonFailed") on AccountSid | take 1',
+      ).length > 0,
+      'failed logons on device and domain',
+    );
+  });
+
   it('fills every column with a value of its declared type', () => {
     const checks: Record<string, (v: unknown) => boolean> = {
       string: (v) => typeof v === 'string',
@@ -50,6 +97,8 @@ describe('seed table shapes', () => {
       bool: (v) => v === null || typeof v === 'boolean',
       datetime: (v) => v === null || (typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$/.test(v)),
       dynamic: (v) => v === null || typeof v === 'object',
+      real: (v) => v === null || typeof v === 'number',
+      guid: (v) => v === null || (typeof v === 'string' && /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/.test(v)),
     };
     for (const table of tables.values()) {
       const names = table.columns.map((c) => c.name);
@@ -75,6 +124,7 @@ describe('seed table shapes', () => {
 
   it('puts every Timestamp within the 30 days before now', () => {
     for (const table of tables.values()) {
+      if (!table.columns.some((c) => c.name === 'Timestamp')) continue;
       const [range] = runKql(`${table.name} | summarize earliest = min(Timestamp), latest = max(Timestamp)`, ctx).rows;
       assert.ok((range?.['earliest'] as string) >= '2026-10-15T12:00:00.0000000Z', table.name);
       assert.ok((range?.['latest'] as string) <= '2026-11-14T12:00:00.0000000Z', table.name);
@@ -88,7 +138,8 @@ describe('seed table shapes', () => {
       'DeviceProcessEvents | where Timestamp > ago(1d) | where ProcessCommandLine has "-enc" | count',
       { tables: later, now: new Date('2026-12-01T12:00:00Z') },
     );
-    assert.deepEqual(result.rows, [{ Count: 1 }]);
+    // The story's beacon and the techniques' encoded cradle (seedTechniques.ts).
+    assert.deepEqual(result.rows, [{ Count: 2 }]);
   });
 });
 
@@ -102,7 +153,8 @@ describe('the attack story', () => {
       | order by DeviceName asc`);
     assert.deepEqual(rows, [
       { DeviceName: FIN, commands: 3 },
-      { DeviceName: HR, commands: 2 },
+      // The story's two, and the techniques' encoded cradle from Outlook (seedTechniques.ts).
+      { DeviceName: HR, commands: 3 },
     ]);
   });
 
@@ -204,6 +256,7 @@ describe('realistic hunting queries', () => {
         [FIN, 'amy.wong', 'powershell.exe'],
         [HR, 'lena.fischer', 'explorer.exe'],
         [HR, 'lena.fischer', 'powershell.exe'],
+        [HR, 'lena.fischer', 'OUTLOOK.EXE'],
         [FIN, 'amy.wong', 'svchost.exe'],
       ],
     );
@@ -241,10 +294,13 @@ describe('realistic hunting queries', () => {
     );
   });
 
-  it('takes the latest DeviceInfo snapshot per device', () => {
+  it('takes the latest DeviceInfo snapshot per device (and has a discovered device not onboarded yet)', () => {
     const rows = rowsOf(
-      'DeviceInfo | summarize arg_max(Timestamp, *) by DeviceId | project DeviceName, OSPlatform, PublicIP | order by DeviceName asc',
+      'DeviceInfo | where OnboardingStatus == "Onboarded" | summarize arg_max(Timestamp, *) by DeviceId | project DeviceName, OSPlatform, PublicIP | order by DeviceName asc',
     );
+    assert.deepEqual(rowsOf('DeviceInfo | where OnboardingStatus != "Onboarded" | distinct DeviceName'), [
+      { DeviceName: 'ws-lab-019.contoso.local' },
+    ]);
     assert.deepEqual(
       rows,
       [...devices]
