@@ -12,7 +12,7 @@ import { createMemoryDeliveryLog } from '../shared/automation/memoryDeliveryLog'
 import { loadConfig, type Env } from '../shared/config';
 import { createDeps } from '../shared/deps';
 import { abortableSleep } from '../shared/http/defenderHttp';
-import { createRateLimiter, stopWaitingOn } from '../shared/http/rateLimiter';
+import { stopWaitingOn } from '../shared/http/rateLimiter';
 import { runWorkflow, type RunReport } from '../shared/engine';
 import { ConfigError, InputError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
@@ -148,11 +148,13 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
 
     const config = loadConfig(settings);
     const stop = options.stopSignal;
-    const limiter = (name: 'hunting' | 'incidents') =>
-      stopWaitingOn(createRateLimiter({ name, windows: config.rateLimits[name] }), stop);
     const deps = createDeps(config, {
       logger: options.logger,
-      limiters: { hunting: limiter('hunting'), incidents: limiter('incidents') },
+      // The same limiters as the Function App (the shared quota when storage is configured: a tenant's allowance
+      // holds across the app's instances and this CLI); a wait for a slot ends at Ctrl-C.
+      wrapLimiter: (limiter) => stopWaitingOn(limiter, stop),
+      // A dry run without the app's storage keeps its state in memory; its quota is then this process's alone.
+      ...(overrides.state ? { quotaStore: null } : {}),
       // A retry is a new request: after a stop it is not sent (its write stays pending for the next run).
       sleep: (ms, signal) => abortableSleep(ms, signal && stop ? AbortSignal.any([signal, stop]) : (signal ?? stop)),
     });

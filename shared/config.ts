@@ -11,6 +11,11 @@ export interface RateLimitWindow {
   windowMs: number;
 }
 
+export interface QuotaAllowance {
+  hunting: RateLimitWindow[];
+  incidents: RateLimitWindow[];
+}
+
 export interface AppConfig {
   tenantId: string;
   clientId: string;
@@ -37,8 +42,19 @@ export interface AppConfig {
   backgroundMaxRetries: number;
   /** An HTTP invocation stops retrying so it answers (503 + Retry-After) this long after the request arrived. */
   httpDeadlineMs: number;
+  /**
+   * Leases on pending writes, scheduled windows and running requests: renewed every third of this while their
+   * holder works, so a holder that died holds them up no longer than this (LEASE_SECONDS, at most 60).
+   */
+  leaseMs: number;
   maxRetryAfterMs: number;
-  rateLimits: { hunting: RateLimitWindow[]; incidents: RateLimitWindow[] };
+  /**
+   * The allowance of the tenant in TENANT_ID per API family (QUOTA_* settings, or its QUOTA_PER_TENANT entry),
+   * time-scaled by RATE_LIMIT_WINDOW_SCALE: what the shared quota and the per-process limiter hand out.
+   */
+  rateLimits: QuotaAllowance;
+  /** The QUOTA_* settings (time-scaled), and QUOTA_PER_TENANT's allowances by tenant id (lower case). */
+  quota: { default: QuotaAllowance; perTenant: Readonly<Record<string, QuotaAllowance>> };
   /** Folder holding the security team's content: queries/, workflows/, mappings/. */
   contentDir: string;
   /** Storage for state, deliveries and the ticket-event queue (AzureWebJobsStorage); needed by workflows and webhooks. */
@@ -87,7 +103,13 @@ export const SETTINGS = [
   'BACKGROUND_MAX_RETRIES',
   'HTTP_DEADLINE_SECONDS',
   'MAX_RETRY_AFTER_SECONDS',
+  'LEASE_SECONDS',
   'RATE_LIMIT_WINDOW_SCALE',
+  'QUOTA_INCIDENTS_PER_MINUTE',
+  'QUOTA_INCIDENTS_PER_HOUR',
+  'QUOTA_HUNTING_PER_MINUTE',
+  'QUOTA_HUNTING_PER_HOUR',
+  'QUOTA_PER_TENANT',
   'CONTENT_DIR',
   'AzureWebJobsStorage',
   'AzureWebJobsStorage__accountName',
@@ -120,6 +142,7 @@ export const UNSET_IN_AZURE: Readonly<Partial<Record<SettingName, string>>> = {
   KEY_VAULT_CHALLENGE_VERIFICATION: 'sandbox only: its vault host is 127.0.0.1',
   TLS_CA_FILE: "sandbox only: its generated CA; Azure's hosts use public CAs",
   RATE_LIMIT_WINDOW_SCALE: 'sandbox and tests only: shrinks the quota windows',
+  QUOTA_PER_TENANT: 'only for tenants whose allowance differs from the QUOTA_* settings (docs/operations.md)',
   CONTENT_DIR: 'local runs only: the deployed package holds queries/, workflows/ and mappings/',
   AzureWebJobsStorage: 'replaced by the identity-based AzureWebJobsStorage__accountName (no account key)',
   WEBHOOK_SECRET_JIRA: 'read from Key Vault (webhook-secret-jira) instead of a setting',
@@ -210,7 +233,24 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   // 230 s is where Azure's front end answers 504 whatever the function does (Functions docs, functions-scale.md).
   const httpDeadlineMs = number('HTTP_DEADLINE_SECONDS', 100, 1, 230) * 1000;
   const maxRetryAfterMs = number('MAX_RETRY_AFTER_SECONDS', 60, 0, 900) * 1000;
+  // At most a minute: a crashed instance delays nothing longer. Below a second a renewal round-trip to storage
+  // (tens of ms, seconds under the SDK's retries) would eat the lease; tests use 1-3 s to scale time down.
+  const leaseMs = number('LEASE_SECONDS', 60, 1, 60) * 1000;
   const scale = number('RATE_LIMIT_WINDOW_SCALE', 1, 0.001, 1);
+  // Documented quotas (defender-api.md §1.2, §1.3): hunting "at least" 45/min and 1,500/hour; incidents 50/min and
+  // 1,500/hour overall. A tenant with a larger (or smaller) allowance sets its own.
+  const whole = (name: string, fallback: number, max: number): number => {
+    const n = number(name, fallback, 1, max);
+    if (!Number.isInteger(n)) problems.push(`${name} must be a whole number`);
+    return Math.floor(n);
+  };
+  const quotaDefaults = {
+    incidentsPerMinute: whole('QUOTA_INCIDENTS_PER_MINUTE', 50, TENANT_QUOTA_FIELDS.incidentsPerMinute),
+    incidentsPerHour: whole('QUOTA_INCIDENTS_PER_HOUR', 1500, TENANT_QUOTA_FIELDS.incidentsPerHour),
+    huntingPerMinute: whole('QUOTA_HUNTING_PER_MINUTE', 45, TENANT_QUOTA_FIELDS.huntingPerMinute),
+    huntingPerHour: whole('QUOTA_HUNTING_PER_HOUR', 1500, TENANT_QUOTA_FIELDS.huntingPerHour),
+  };
+  const perTenantQuota = parsePerTenantQuota(text('QUOTA_PER_TENANT'), problems);
 
   const contentOverride = text('CONTENT_DIR');
   const contentDir = contentOverride ? resolve(contentOverride) : findAppRoot(__dirname);
@@ -245,6 +285,20 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
 
   const minute = 60_000 * scale;
   const hour = 3_600_000 * scale;
+  const allowance = (q: TenantQuota): QuotaAllowance => ({
+    hunting: [
+      { limit: q.huntingPerMinute, windowMs: minute },
+      { limit: q.huntingPerHour, windowMs: hour },
+    ],
+    incidents: [
+      { limit: q.incidentsPerMinute, windowMs: minute },
+      { limit: q.incidentsPerHour, windowMs: hour },
+    ],
+  });
+  for (const [tenant, q] of Object.entries(perTenantQuota)) {
+    // A tenant entry names only what differs; the rest comes from the QUOTA_* settings.
+    perTenantQuota[tenant] = { ...quotaDefaults, ...q };
+  }
   const authorityHost = authorityOverride ?? authorityHostFor(cloud);
   return Object.freeze({
     tenantId,
@@ -267,16 +321,13 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     backgroundMaxRetries,
     httpDeadlineMs,
     maxRetryAfterMs,
-    // Documented quotas (defender-api.md §1.2, §1.3): hunting 45/min and 1,500/hour; incidents 50/min and 1,500/hour.
-    rateLimits: {
-      hunting: [
-        { limit: 45, windowMs: minute },
-        { limit: 1500, windowMs: hour },
-      ],
-      incidents: [
-        { limit: 50, windowMs: minute },
-        { limit: 1500, windowMs: hour },
-      ],
+    leaseMs,
+    rateLimits: allowance(perTenantQuota[tenantId.toLowerCase()] ?? quotaDefaults),
+    quota: {
+      default: allowance(quotaDefaults),
+      perTenant: Object.freeze(
+        Object.fromEntries(Object.entries(perTenantQuota).map(([tenant, q]) => [tenant, allowance(q)])),
+      ),
     },
     contentDir,
     storageConnectionString,
@@ -290,6 +341,68 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     webhookToleranceSeconds,
     webhookSecretSettings: Object.freeze(webhookSecretSettings),
   });
+}
+
+interface TenantQuota {
+  incidentsPerMinute: number;
+  incidentsPerHour: number;
+  huntingPerMinute: number;
+  huntingPerHour: number;
+}
+
+const TENANT_QUOTA_FIELDS: Record<keyof TenantQuota, number> = {
+  incidentsPerMinute: 100_000,
+  incidentsPerHour: 10_000_000,
+  huntingPerMinute: 100_000,
+  huntingPerHour: 10_000_000,
+};
+
+/**
+ * QUOTA_PER_TENANT: `{"<tenant id>": {"incidentsPerMinute": 40, "huntingPerHour": 1000, ...}}`. Problems name the
+ * tenant (a tenant id is public, not a secret) and the field, never a value.
+ */
+function parsePerTenantQuota(raw: string | undefined, problems: string[]): Record<string, TenantQuota> {
+  const out: Record<string, TenantQuota> = {};
+  if (raw === undefined) return out;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push('QUOTA_PER_TENANT must be JSON: an object keyed by tenant id');
+    return out;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    problems.push('QUOTA_PER_TENANT must be an object keyed by tenant id');
+    return out;
+  }
+  for (const [tenant, entry] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!GUID.test(tenant)) {
+      problems.push('QUOTA_PER_TENANT: every key must be a tenant id (GUID)');
+      continue;
+    }
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
+      problems.push(`QUOTA_PER_TENANT.${tenant} must be an object (${Object.keys(TENANT_QUOTA_FIELDS).join(', ')})`);
+      continue;
+    }
+    const q: Partial<TenantQuota> = {};
+    for (const [field, value] of Object.entries(entry as Record<string, unknown>)) {
+      const max = TENANT_QUOTA_FIELDS[field as keyof TenantQuota];
+      if (max === undefined) {
+        problems.push(
+          `QUOTA_PER_TENANT.${tenant}: unknown field ${JSON.stringify(field)} (known: ${Object.keys(TENANT_QUOTA_FIELDS).join(', ')})`,
+        );
+      } else if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+        problems.push(`QUOTA_PER_TENANT.${tenant}.${field} must be a whole number from 1 to ${max}`);
+      } else q[field as keyof TenantQuota] = value;
+    }
+    out[tenant.toLowerCase()] = q as TenantQuota;
+  }
+  return out;
+}
+
+/** The allowance for `tenantId`: its QUOTA_PER_TENANT entry, else the QUOTA_* settings. */
+export function allowanceFor(config: Pick<AppConfig, 'quota'>, tenantId: string): QuotaAllowance {
+  return config.quota.perTenant[tenantId.toLowerCase()] ?? config.quota.default;
 }
 
 /**

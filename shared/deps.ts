@@ -12,6 +12,10 @@ import { createDefenderHttp, type ApiFamily, type DefenderHttp } from './http/de
 import { createRateLimiter, type RateLimiter } from './http/rateLimiter';
 import { createHttpsAgent, loadCaBundle } from './http/tls';
 import { consoleLogger, type Logger } from './logger';
+import { createStorageClients, type StorageRetry } from './automation/storageClients';
+import { withSharedQuota } from './quota/quotaLimiter';
+import { createTableQuotaStore, type QuotaStore } from './quota/quotaStore';
+import { createSharedQuota, type SharedQuota } from './quota/sharedQuota';
 
 export interface AppDeps {
   config: Readonly<AppConfig>;
@@ -22,8 +26,13 @@ export interface AppDeps {
   tokens: TokenProvider;
   http: DefenderHttp;
   defender: DefenderClient;
-  /** One per API family and process, shared by every invocation (the quota is per tenant, not per call). */
+  /**
+   * One per API family and process, shared by every invocation: the per-process limiter, and in front of the API
+   * the shared quota when storage is configured (the quota is per tenant, not per call or per instance).
+   */
   limiters: Record<ApiFamily, RateLimiter>;
+  /** The shared quota per API family (absent without storage): deep health shows its state. */
+  quotas: Partial<Record<ApiFamily, SharedQuota>>;
 }
 
 export interface DepsOverrides {
@@ -33,7 +42,14 @@ export interface DepsOverrides {
   /** Replaces ClientSecretCredential. */
   createCredential?: CredentialFactory;
   httpsAgent?: https.Agent;
+  /** Replaces the per-process limiter of a family (the shared quota, when there is one, still applies). */
   limiters?: Partial<Record<ApiFamily, RateLimiter>>;
+  /** The shared quota's row store; null: no shared quota (per-process limiter only). Default: from the storage settings. */
+  quotaStore?: QuotaStore | null;
+  /** After a storage failure, how long the shared quota leaves calls to the per-process limiter (default 15 s). */
+  quotaRetryStorageAfterMs?: number;
+  /** Wraps each family's final limiter (the CLI stops waits on Ctrl-C). */
+  wrapLimiter?: (limiter: RateLimiter) => RateLimiter;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   now?: () => number;
@@ -73,10 +89,30 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     logger,
     ...(overrides.createCredential ? { createCredential: overrides.createCredential } : {}),
   });
+  const quotaStore = overrides.quotaStore === undefined ? quotaStoreFor(config) : overrides.quotaStore;
+  const quotas: Partial<Record<ApiFamily, SharedQuota>> = {};
+  const limiterFor = (family: ApiFamily): RateLimiter => {
+    const windows = config.rateLimits[family];
+    let limiter = overrides.limiters?.[family] ?? createRateLimiter({ name: family, windows });
+    if (quotaStore) {
+      const shared = createSharedQuota({
+        key: { tenantId: config.tenantId, family },
+        allowance: windows,
+        store: quotaStore,
+        name: family,
+        logger,
+        ...(overrides.quotaRetryStorageAfterMs !== undefined
+          ? { retryStorageAfterMs: overrides.quotaRetryStorageAfterMs }
+          : {}),
+      });
+      quotas[family] = shared;
+      limiter = withSharedQuota(limiter, shared);
+    }
+    return overrides.wrapLimiter ? overrides.wrapLimiter(limiter) : limiter;
+  };
   const limiters: Record<ApiFamily, RateLimiter> = {
-    hunting: overrides.limiters?.hunting ?? createRateLimiter({ name: 'hunting', windows: config.rateLimits.hunting }),
-    incidents:
-      overrides.limiters?.incidents ?? createRateLimiter({ name: 'incidents', windows: config.rateLimits.incidents }),
+    hunting: limiterFor('hunting'),
+    incidents: limiterFor('incidents'),
   };
   const http = createDefenderHttp({
     baseURL: config.apiBaseUrl,
@@ -99,7 +135,18 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     huntingTimeoutMs: config.huntingTimeoutMs,
     logger,
   });
-  return { config, logger, secrets, secretClient, tokens, http, defender, limiters };
+  return { config, logger, secrets, secretClient, tokens, http, defender, limiters, quotas };
+}
+
+/**
+ * The quota row's storage: the state storage (AzureWebJobsStorage), answering fast. A call waits for its permit, so
+ * a storage outage must cost it seconds, not the SDK's default backoff; then the per-process limiter takes over.
+ */
+const QUOTA_STORAGE_RETRY: StorageRetry = { maxRetries: 1, retryDelayMs: 100, tryTimeoutMs: 3000 };
+
+function quotaStoreFor(config: Readonly<AppConfig>): QuotaStore | undefined {
+  if (!config.storageConnectionString && !config.storageAccountName) return undefined;
+  return createTableQuotaStore(createStorageClients(config).withRetry(QUOTA_STORAGE_RETRY).table('RiposteQuota'));
 }
 
 let cached: AppDeps | undefined;

@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'IDEMPOTENCY_IN_PROGRESS'
   /** Another live run holds the lease on this very write: answered 409 with Retry-After. */
   | 'WRITE_IN_PROGRESS'
+  /** Another live run is covering the scheduled workflow's pending window: answered 409 with Retry-After. */
+  | 'WINDOW_IN_PROGRESS'
   /** A workflow's own expression failed at run time on input that passed its declaration: the author's bug (500). */
   | 'WORKFLOW_ERROR'
   | 'STEP_FAILED';

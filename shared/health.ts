@@ -4,6 +4,7 @@ import { loadConfig, type Env } from './config';
 import type { AppDeps } from './deps';
 import { isAppError, toError } from './errors';
 import { redact } from './logger';
+import { quotaHealth, type QuotaHealth } from './quota/quotaHealth';
 
 export interface ShallowHealth {
   status: 'ok' | 'misconfigured';
@@ -50,6 +51,8 @@ export interface DeepHealth {
   cloud: string;
   checks: CheckResult[];
   poisonQueue?: PoisonQueueHealth;
+  /** The shared quota per API family (shared or per-process, permits left, pause); never fails the check. */
+  quota?: QuotaHealth;
 }
 
 export interface DeepHealthOptions {
@@ -96,7 +99,7 @@ async function check(name: CheckResult['name'], run: () => Promise<unknown>): Pr
 
 /** Runs the hops in order and stops at the first failure (later hops would only repeat it). */
 export async function deepHealth(
-  deps: Pick<AppDeps, 'config' | 'secrets' | 'tokens' | 'defender'>,
+  deps: Pick<AppDeps, 'config' | 'secrets' | 'tokens' | 'defender'> & Partial<Pick<AppDeps, 'quotas'>>,
   options: DeepHealthOptions = {},
 ): Promise<DeepHealth> {
   const checks: CheckResult[] = [];
@@ -124,5 +127,6 @@ export async function deepHealth(
     cloud: deps.config.cloud,
     checks,
     ...(options.poisonQueue ? { poisonQueue: await poisonQueueHealth(options.poisonQueue) } : {}),
+    ...(deps.quotas ? { quota: await quotaHealth(deps.config, deps.quotas) } : {}),
   };
 }

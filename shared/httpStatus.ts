@@ -51,6 +51,7 @@ export function httpStatusFor(o: OutcomeForStatus): HttpStatusDecision {
       return { status: 422 };
     case 'IDEMPOTENCY_IN_PROGRESS':
     case 'WRITE_IN_PROGRESS':
+    case 'WINDOW_IN_PROGRESS':
     case 'DELIVERY_IN_PROGRESS':
       return { status: 409, retryAfterSeconds: retryAfter(o, 5) };
     case 'DEFENDER_HTTP':

@@ -12,6 +12,7 @@ import { runWorkflow, type RunReport } from '../engine';
 import { isAppError, toError } from '../errors';
 import { createKeyedLock, type KeyedLock } from '../keyedLock';
 import type { Logger } from '../logger';
+import { whileHeld, type KeptLease } from '../state/heartbeat';
 import type { ClockEntry, ClockHold, TicketEventClock } from '../state/ticketEventClock';
 import { changesAnything, splitStale, stampOf, withoutFields, type StaleSplit } from '../webhooks/eventOrder';
 import type { TicketEvent } from '../webhooks/types';
@@ -24,13 +25,11 @@ import { narrowPendingWrites } from './narrowPendingWrites';
 const PERMANENT_CODES: ReadonlySet<string> = new Set(['NOT_FOUND', 'INPUT_INVALID']);
 
 /**
- * The incident lease. Renewed every third of it while a run works (a run with Defender retries may take minutes), so
- * it only has to outlast a slow storage call between renewals; and it is how long a crashed instance keeps the
- * incident's other ticket events waiting.
+ * The incident lease. Renewed every third of it while a run works (shared/state/heartbeat.ts: a run with Defender
+ * retries may take minutes), so it only has to outlast a slow storage call between renewals; and it is how long a
+ * crashed instance keeps the incident's other ticket events waiting.
  */
 export const TICKET_LEASE_MS = 20_000;
-/** Renewed this often while a run holds it (a third of the lease: two renewals may fail before it lapses). */
-const RENEW_EVERY_MS = TICKET_LEASE_MS / 3;
 /** How long one attempt waits for another instance's lease before handing the message back to the queue. */
 const LEASE_WAIT_MS = 90_000;
 
@@ -99,27 +98,12 @@ async function acquireLease(
   }
 }
 
-/**
- * Renews the lease while `fn` runs; a failed renewal aborts the run through its signal (whatever it has not yet
- * sent is then not sent by a holder that may no longer hold the lease).
- */
-async function whileHeld<T>(hold: ClockHold, logger: Logger, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const lost = new AbortController();
-  const timer = setInterval(() => {
-    hold.renew().catch((e: unknown) => {
-      logger.warn('[ticket-sync] lost the incident lease during a run; aborting it', {
-        incidentId: hold.incidentId,
-        error: toError(e).message,
-      });
-      lost.abort(e);
-    });
-  }, RENEW_EVERY_MS);
-  try {
-    return await fn(lost.signal);
-  } finally {
-    clearInterval(timer);
-  }
-}
+/** The incident lease as the heartbeat keeps it. */
+const incidentLease = (hold: ClockHold): KeptLease => ({
+  label: `the ticket-event lease on incident ${hold.incidentId}`,
+  leaseMs: TICKET_LEASE_MS,
+  renew: () => hold.renew(),
+});
 
 function outcomeOf(split: StaleSplit, runId: string | undefined): DeliveryOutcome {
   return {
@@ -225,14 +209,16 @@ async function applyHeld(
       return poison(reason);
     };
     try {
-      report = await whileHeld(hold, attempt.logger, (signal) =>
+      // A failed renewal ends the run through the heartbeat (whatever it has not yet sent is then not sent by a
+      // holder that may no longer hold the lease); the run's own write leases join the same heartbeat.
+      report = await whileHeld(incidentLease(hold), { logger: attempt.logger, component: 'ticket-sync' }, (heartbeat) =>
         runWorkflow(
           workflow,
           {
             trigger: 'queue',
             input: workflowInput(toApply),
             idempotencyKey: `${event.source}:${event.eventId}`,
-            signal,
+            heartbeat,
           },
           { ...automation.engine, logger: attempt.logger },
         ),

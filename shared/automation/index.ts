@@ -101,6 +101,7 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
       logger: deps.logger,
       markerText: config.markerText,
       dryRun: config.dryRun,
+      leaseMs: config.leaseMs,
     },
   };
 }

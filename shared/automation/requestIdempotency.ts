@@ -5,7 +5,8 @@
 // - same key while the first still runs (lease live) → 409 IDEMPOTENCY_IN_PROGRESS with Retry-After;
 // - same key after a final answer (2xx/4xx) → that answer replayed, marked `Idempotent-Replayed: true`;
 // - running but its lease ended (the instance died) → taken over with the ETag and run again (the write guard keeps
-//   every write once-only, and the new run finishes the dead one's pending writes first).
+//   every write once-only, and the new run finishes the dead one's pending writes first). The lease is short
+//   (LEASE_SECONDS) and renewed while the request runs (Admission.lease, kept by the run's heartbeat).
 // A retryable answer (409, 5xx) is not stored: the record is released so the caller's retry runs again.
 // Keys expire after `ttlMs` (24 hours by default, published in docs/recipes.md); an expired record is replaced.
 import { createHash } from 'node:crypto';
@@ -14,19 +15,21 @@ import { canonicalJson } from '../engine/writeGuard';
 import { InProgressError } from '../engine/inProgressError';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
+import type { KeptLease } from '../state/heartbeat';
+import { holdRecord } from '../state/heldRecord';
 import { MAX_STORED_BODY_CHARS, type IdempotencyRecord, type StateStore, type Version } from '../state/types';
 
 export interface IdempotencyOptions {
   now: () => Date;
-  /** How long a running request holds its key before a retry may take over: the function timeout (10 min). */
+  /** How long a running request's key outlives its instance: renewed every third of this while it runs. */
   leaseMs: number;
   /** How long a key is remembered. */
   ttlMs: number;
 }
 
 export const DEFAULT_IDEMPOTENCY: Omit<IdempotencyOptions, 'now'> = {
-  // host.json functionTimeout is 10 minutes: no invocation outlives it, so a lease that long outlives its holder.
-  leaseMs: 10 * 60_000,
+  // LEASE_SECONDS' default: renewed while the request runs, so only a dead instance's key waits this out.
+  leaseMs: 60_000,
   ttlMs: 24 * 60 * 60_000,
 };
 
@@ -40,6 +43,8 @@ export type Admission =
   | { kind: 'replay'; answer: RequestAnswer }
   | {
       kind: 'run';
+      /** The key's lease while the request runs: keep it in the run's heartbeat. */
+      lease: KeptLease;
       /** Stores a final answer (2xx, 4xx) for replay; releases the key after any other. */
       finish(answer: RequestAnswer): Promise<void>;
       /** Releases the key: the run threw before it could answer. */
@@ -172,12 +177,31 @@ function admitted(
   o: IdempotencyOptions,
   logger: Logger,
 ): Admission {
+  // Kept alive by the request's heartbeat (runWorkflowRequest) while it runs.
+  const held = holdRecord(
+    {
+      label: `the idempotency key of run ${running.runId}`,
+      leaseMs: o.leaseMs,
+      renew: (at) =>
+        state.replaceIdempotency(
+          workflow,
+          { ...running, leaseUntil: new Date(o.now().getTime() + o.leaseMs).toISOString() },
+          at,
+        ),
+    },
+    version,
+  );
   const release = async (): Promise<void> => {
-    if (!(await state.deleteIdempotency(workflow, running.key, version)))
-      logger.warn('[http] idempotency record changed before release', { workflow, runId: running.runId });
+    let deleted = false;
+    await held.change(async (at) => {
+      deleted = await state.deleteIdempotency(workflow, running.key, at);
+      return undefined;
+    });
+    if (!deleted) logger.warn('[http] idempotency record changed before release', { workflow, runId: running.runId });
   };
   return {
     kind: 'run',
+    lease: held.lease,
     async finish(answer): Promise<void> {
       if (!isFinal(answer.status)) return release();
       const now = o.now().toISOString();
@@ -188,7 +212,8 @@ function admitted(
         updatedAt: now,
         response: { status: answer.status, headers: answer.headers, body: storedBody(answer.report) },
       };
-      if ((await state.replaceIdempotency(workflow, done, version)) === undefined)
+      const stored = await held.change((at) => state.replaceIdempotency(workflow, done, at));
+      if (stored === undefined)
         logger.warn('[http] idempotency record changed before the answer was stored; a retry runs again', {
           workflow,
           runId: running.runId,

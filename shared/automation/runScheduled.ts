@@ -1,6 +1,7 @@
 // A timer tick for one scheduled workflow. Throttling ends the run cleanly (the watermark stays, so the next tick
-// covers the rest); a failed run is thrown so the invocation shows as failed and host retry policies apply.
-import { runWorkflow, type RunReport } from '../engine';
+// covers the rest); a failed run is thrown so the invocation shows as failed and host retry policies apply. A tick
+// that finds another live run covering the window (a CLI run, or a late tick elsewhere) leaves it to that run.
+import { InProgressError, runWorkflow, type RunReport } from '../engine';
 import type { Logger } from '../logger';
 import type { Automation } from '.';
 
@@ -15,11 +16,18 @@ export async function runScheduled(
   automation: Pick<Automation, 'workflows' | 'engine'>,
   name: string,
   tick: { isPastDue: boolean; logger: Logger },
-): Promise<RunReport> {
+): Promise<RunReport | undefined> {
   const workflow = automation.workflows.get(name);
   if (!workflow) throw new Error(`scheduled workflow '${name}' is not loaded (see the load error above)`);
   if (tick.isPastDue) tick.logger.warn(`[timer] ${name} is running late; its window covers the missed time`);
-  const report = await runWorkflow(workflow, { trigger: 'timer' }, { ...automation.engine, logger: tick.logger });
+  let report: RunReport;
+  try {
+    report = await runWorkflow(workflow, { trigger: 'timer' }, { ...automation.engine, logger: tick.logger });
+  } catch (e) {
+    if (!(e instanceof InProgressError) || e.code !== 'WINDOW_IN_PROGRESS') throw e;
+    tick.logger.warn(`[timer] ${name} skipped: ${e.message}`, { retryAfterMs: e.retryAfterMs });
+    return undefined;
+  }
   const summary = { runId: report.runId, status: report.status, durationMs: report.durationMs, window: report.window };
   if (report.status === 'failed') throw new ScheduledRunFailed(report);
   if (report.status === 'throttled')

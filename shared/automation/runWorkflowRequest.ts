@@ -6,6 +6,7 @@ import { runWorkflow, type RunReport } from '../engine';
 import { AppError, InputError, toError } from '../errors';
 import { httpStatusFor } from '../httpStatus';
 import type { Logger } from '../logger';
+import { whileHeld, type Heartbeat } from '../state/heartbeat';
 import { validateRunInput } from '../workflows/runInput';
 import type { Automation } from '.';
 import { resolveIdempotencyKey, type LogicAppsHeaders } from './idempotencyKey';
@@ -71,7 +72,7 @@ export async function runWorkflowRequest(
   const dryRun = body.dryRun === true;
   const runId = randomUUID();
   const logger = options.logger;
-  const run = async (): Promise<RequestAnswer> => {
+  const run = async (heartbeat?: Heartbeat): Promise<RequestAnswer> => {
     const report = await runWorkflow(
       workflow,
       {
@@ -80,6 +81,7 @@ export async function runWorkflowRequest(
         input: input as Record<string, unknown>,
         ...(body.dryRun !== undefined ? { dryRun } : {}),
         ...(resolved ? { idempotencyKey: resolved.key } : {}),
+        ...(heartbeat ? { heartbeat } : {}),
       },
       { ...automation.engine, logger },
     );
@@ -95,13 +97,19 @@ export async function runWorkflowRequest(
       fingerprint: requestFingerprint(workflow.name, input, dryRun),
       runId,
     },
-    { now: automation.engine.now ?? ((): Date => new Date()), ...DEFAULT_IDEMPOTENCY, ...options.idempotency },
+    {
+      now: automation.engine.now ?? ((): Date => new Date()),
+      ...DEFAULT_IDEMPOTENCY,
+      ...(automation.engine.leaseMs !== undefined ? { leaseMs: automation.engine.leaseMs } : {}),
+      ...options.idempotency,
+    },
     logger,
   );
   if (admission.kind === 'replay') return admission.answer;
   let answer: RequestAnswer;
   try {
-    answer = await run();
+    // The key stays ours while the run works, however long; a failed renewal ends the run (another request has it).
+    answer = await whileHeld(admission.lease, { logger, component: 'http' }, run);
   } catch (e) {
     await admission.abandon().catch((err: unknown) => forgetFailed(logger, err));
     throw e;

@@ -1,5 +1,5 @@
 // The workflow engine: one entry point for every trigger.
-export { runWorkflow, type EngineDeps, type RunOptions } from './runWorkflow';
+export { DEFAULT_LEASE_MS, runWorkflow, type EngineDeps, type RunOptions } from './runWorkflow';
 export { InProgressError } from './inProgressError';
 export type { RunReport, RunStatus, StepReport, StepStatus, StepErrorInfo } from './runReport';
 export { DEFAULT_WINDOW, planWindow, type WindowDefaults, type PlannedWindow } from './window';

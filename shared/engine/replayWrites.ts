@@ -9,6 +9,8 @@ import { DefenderApiError } from '../errors';
 import type { Logger } from '../logger';
 import type { StepChange } from '../steps/types';
 import { computePatch, toClientUpdate } from '../steps/updateIncident';
+import type { Heartbeat } from '../state/heartbeat';
+import { holdRecord } from '../state/heldRecord';
 import type { StateStore, WriteRecord } from '../state/types';
 import { markerIdOf } from './writeGuard';
 
@@ -23,6 +25,8 @@ export interface ReplayOptions {
   hasMarker: (comments: readonly IncidentComment[], markerId: string) => boolean;
   logger: Logger;
   signal: AbortSignal | undefined;
+  /** Renews the lease of the write being finished (a replay may wait for quota as long as any write). */
+  heartbeat?: Heartbeat | undefined;
 }
 
 interface Intent {
@@ -63,15 +67,25 @@ export async function replayPendingWrites(changes: StepChange[], o: ReplayOption
       continue;
     const intent = parseIntent(record.intent);
     if (!intent) continue;
-    const claimed: WriteRecord = {
+    const claimedAt = (t: Date): WriteRecord => ({
       ...record,
       owner: o.owner,
       runId: o.runId,
-      leaseUntil: new Date(now.getTime() + o.leaseMs).toISOString(),
-      updatedAt: now.toISOString(),
-    };
+      leaseUntil: new Date(t.getTime() + o.leaseMs).toISOString(),
+      updatedAt: t.toISOString(),
+    });
+    const claimed = claimedAt(now);
     const v = await o.state.replaceWrite(o.workflow, claimed, version);
     if (v === undefined) continue;
+    const held = holdRecord(
+      {
+        label: `the pending write to incident ${record.incidentId}`,
+        leaseMs: o.leaseMs,
+        heartbeat: o.heartbeat,
+        renew: (at) => o.state.replaceWrite(o.workflow, claimedAt(o.now()), at),
+      },
+      v,
+    );
     const call = o.signal ? { signal: o.signal } : {};
     let patch: Record<string, unknown> = {};
     let patched = false;
@@ -94,10 +108,14 @@ export async function replayPendingWrites(changes: StepChange[], o: ReplayOption
       // retries it at once. This attempt's own write fails the run (its retries apply); another run's abandoned
       // write must not (it may never succeed), so it is logged and the run goes on.
       const gone = e instanceof DefenderApiError && e.status === 404;
-      const settled = gone
-        ? o.state.deleteWrite(o.workflow, record.key, v)
-        : o.state.replaceWrite(o.workflow, { ...record, leaseUntil: o.now().toISOString() }, v);
-      await settled.catch(() => undefined);
+      held.letGo();
+      await held
+        .change(async (at) => {
+          if (!gone) return o.state.replaceWrite(o.workflow, { ...record, leaseUntil: o.now().toISOString() }, at);
+          await o.state.deleteWrite(o.workflow, record.key, at);
+          return undefined;
+        })
+        .catch(() => undefined);
       if (record.owner === o.owner) throw e;
       o.logger.warn(
         gone
@@ -114,7 +132,8 @@ export async function replayPendingWrites(changes: StepChange[], o: ReplayOption
     }
     const done: WriteRecord = { ...claimed, state: 'done', updatedAt: o.now().toISOString() };
     delete done.intent;
-    await o.state.replaceWrite(o.workflow, done, v);
+    held.letGo();
+    await held.change((at) => o.state.replaceWrite(o.workflow, done, at));
     const nothing = Object.keys(patch).length === 0 && !addComment;
     changes.push({
       incidentId: record.incidentId,

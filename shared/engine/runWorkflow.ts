@@ -5,6 +5,8 @@
 //   nothing (no API writes, no state writes).
 // - Every write goes through a WriteGuard (idempotency key in Table storage), so re-runs and resumed runs add
 //   nothing twice. DEFENDER_THROTTLED ends the run as 'throttled' at once and leaves the watermark where it was.
+// - What the run holds (its window, its writes in flight) is leased and renewed by one heartbeat while it works
+//   (shared/state/heartbeat.ts); a renewal that fails ends the run before it sends anything more.
 // - Logs carry ids, statuses and counts; never rows, inputs or comment texts.
 import { randomUUID } from 'node:crypto';
 import type { DefenderClient, IncidentComment } from '../defender/types';
@@ -15,12 +17,14 @@ import type { QueryLibrary } from '../queries/types';
 import { ACTIONS, WRITE_KINDS } from '../steps';
 import { DEFAULT_MARKER_TEXT, hasMarker, markComment } from '../steps/marker';
 import { changesBefore, type StepChange, type StepRuntime, type WriteGuard } from '../steps/types';
+import { startHeartbeat, type Heartbeat } from '../state/heartbeat';
 import type { StateStore } from '../state/types';
 import { evaluateValue, ExpressionError, type EvalContext } from '../workflows/expressions';
 import { validateRunInput } from '../workflows/runInput';
 import type { ActionStep, ForEachStep, IfStep, Step, StopStep, TriggerKind, Workflow } from '../workflows/types';
 import type { RunReport, RunStatus, StepErrorInfo, StepReport } from './runReport';
 import { DEFAULT_WINDOW, planWindow, type PlannedWindow, type WindowDefaults } from './window';
+import { takeWindow, type TakenWindow } from './windowLease';
 import { replayPendingWrites } from './replayWrites';
 import { createWriteGuard } from './writeGuard';
 
@@ -43,6 +47,12 @@ export interface RunOptions {
    * the writes it claimed and did not confirm, which the next run finishes.
    */
   stopSignal?: AbortSignal;
+  /**
+   * The caller's heartbeat (it holds a lease of its own: the incident's ticket-event lease, the request's or the
+   * asynchronous run's record): the run's leases join it, and a failed renewal of any of them ends the run. Absent,
+   * the run starts its own.
+   */
+  heartbeat?: Heartbeat;
 }
 
 export interface EngineDeps {
@@ -57,11 +67,15 @@ export interface EngineDeps {
   dryRun?: boolean;
   /** Defaults for scheduled windows; a workflow's `window:` block overrides them. */
   window?: Partial<WindowDefaults>;
-  /** How long a pending write blocks other runs before they may take it over (default 10 minutes). */
+  /**
+   * How long a pending write or window blocks other runs once its holder stops renewing it (it died, or lost its
+   * storage): the heartbeat renews it every third of this while the run works. Default 60 s (LEASE_SECONDS).
+   */
   leaseMs?: number;
 }
 
-const DEFAULT_LEASE_MS = 10 * 60_000;
+/** How long a dead run's leases hold up the next one: a minute, against a ten-second renewal round-trip at worst. */
+export const DEFAULT_LEASE_MS = 60_000;
 
 /** Ends a run early: a stop step, a failing step with onError 'fail', or throttling. */
 class RunHalt extends Error {
@@ -149,16 +163,19 @@ function flatten(steps: Step[], parent: string | undefined, out: StepReport[]): 
   return out;
 }
 
-/** A write guard whose claims fail with the stop signal's reason once it is aborted: no write starts after a stop. */
-function refuseAfterStop(guard: WriteGuard, stopSignal: AbortSignal | undefined): WriteGuard {
-  if (!stopSignal) return guard;
+/**
+ * A write guard whose claims fail with the reason of the first of `signals` aborted: no write starts after a stop
+ * or once a lease is lost.
+ */
+function refuseAfter(guard: WriteGuard, signals: (AbortSignal | undefined)[]): WriteGuard {
   return {
     async prepare(incidentId, intent) {
       const write = await guard.prepare(incidentId, intent);
       return {
         ...write,
         claim: (replay) => {
-          if (stopSignal.aborted) return Promise.reject(stopSignal.reason as Error);
+          const aborted = signals.find((s) => s?.aborted);
+          if (aborted) return Promise.reject(aborted.reason as Error);
           return write.claim(replay);
         },
       };
@@ -193,7 +210,9 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
 
   const windowed =
     workflow.triggers.schedule !== undefined && (options.trigger === 'timer' || options.useWindow === true);
+  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   let window: PlannedWindow | undefined;
+  let taken: TakenWindow | undefined;
   if (windowed) {
     const settings: WindowDefaults = {
       ingestionDelayMs:
@@ -202,16 +221,26 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
         workflow.window.initialLookbackMs ?? deps.window?.initialLookbackMs ?? DEFAULT_WINDOW.initialLookbackMs,
       maxWindowMs: workflow.window.maxWindowMs ?? deps.window?.maxWindowMs ?? DEFAULT_WINDOW.maxWindowMs,
     };
-    window = planWindow(await deps.state.getWatermark(workflow.name), started, runId, settings);
-    if (!dryRun && !window.resumed) {
-      await deps.state.beginWindow(workflow.name, {
+    // A dry run writes no state: it plans the window it would cover and claims nothing.
+    if (dryRun) window = planWindow(await deps.state.getWatermark(workflow.name), started, runId, settings);
+    else {
+      taken = await takeWindow({
+        state: deps.state,
+        workflow: workflow.name,
         runId,
-        start: window.start,
-        end: window.end,
-        startedAt: window.startedAt,
+        started,
+        settings,
+        leaseMs,
+        now: clock,
       });
+      window = taken.window;
     }
   }
+  const heartbeat = options.heartbeat ?? startHeartbeat({ logger, component: 'engine' });
+  const unkeepWindow = taken ? heartbeat.keep(taken.lease) : undefined;
+  const leaseSignal = heartbeat.signal;
+  // Calls stop at once when the run loses a lease: what it holds may be another instance's by now.
+  const signal = options.signal ? AbortSignal.any([options.signal, leaseSignal]) : leaseSignal;
   // The attempt that owns pending writes: stable across a crash and its resumption.
   const owner = window
     ? `w:${window.runId}`
@@ -226,7 +255,6 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     ...(window ? { window: { start: window.start, end: window.end, resumed: window.resumed } } : {}),
   });
 
-  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const markerFns = {
     markComment: (text: string, id: string): string => markComment(text, id, markerText),
     hasMarker: (comments: readonly IncidentComment[], id: string): boolean => hasMarker(comments, id, markerText),
@@ -260,6 +288,15 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     return true;
   };
   const isStop = (e: unknown): boolean => stopSignal?.aborted === true && e === stopSignal.reason;
+  /** True once a lease of the run could not be renewed: the run ends failed, with what the renewal met. */
+  const leaseLost = (): boolean => {
+    if (!leaseSignal.aborted) return false;
+    if (!halt) {
+      const info = errorInfo(leaseSignal.reason);
+      halt = new RunHalt('failed', { ...info, message: `the run stopped: ${info.message}` });
+    }
+    return true;
+  };
 
   function record(
     step: Step,
@@ -294,7 +331,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     let anyFailed = false;
     for (const step of steps) {
       if (halt) return anyFailed;
-      if (stopRequested()) throw halt;
+      if (stopRequested() || leaseLost()) throw halt;
       // Spelled out, not spread: a forEach builds one per item, and spreading two objects into one (V8's slow path)
       // left about 60 MB more in the old generation over 100,000 items (--trace-gc-nvp, bench hunt100k).
       const ctx: EvalContext = {
@@ -376,7 +413,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
       stepId: step.id,
       dryRun,
       window: window ? { start: window.start, end: window.end } : undefined,
-      writes: refuseAfterStop(
+      writes: refuseAfter(
         createWriteGuard({
           state: deps.state,
           workflow: workflow.name,
@@ -386,12 +423,13 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
           idempotencyKey: options.idempotencyKey,
           now: clock,
           leaseMs,
+          heartbeat,
         }),
-        stopSignal,
+        [stopSignal, leaseSignal],
       ),
       ...markerFns,
       withIncidentLock: lock,
-      signal: options.signal,
+      signal,
     };
     const result = await action.run(parsed, runtime);
     scope[step.id] = result.output;
@@ -432,7 +470,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     let itemHalt: RunHalt | undefined;
     let cut = 0;
     const worker = async (): Promise<void> => {
-      while (!halt && !itemHalt && next < items.length && !stopRequested()) {
+      while (!halt && !itemHalt && next < items.length && !stopRequested() && !leaseLost()) {
         const index = next++;
         // Each item sees the outer steps plus its own: items never read each other's outputs.
         const itemScope = { ...scope };
@@ -461,7 +499,12 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     if (output.skipped > 0) stopRequested();
     if (halt) {
       record(step, {
-        status: halt.status === 'throttled' ? 'failed' : halt.status === 'interrupted' ? 'interrupted' : 'succeeded',
+        status:
+          halt.status === 'throttled' || halt.status === 'failed'
+            ? 'failed'
+            : halt.status === 'interrupted'
+              ? 'interrupted'
+              : 'succeeded',
         ms: Date.now() - t0,
         counts: { ...counts, ...(cut > 0 ? { interrupted: cut } : {}), skipped: output.skipped },
       });
@@ -519,12 +562,14 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
           leaseMs,
           hasMarker: markerFns.hasMarker,
           logger,
-          signal: options.signal,
+          signal,
+          heartbeat,
         });
         logChanges(undefined, replayed);
       } catch (e) {
         logChanges(undefined, replayed);
         if (isStop(e)) throw new RunHalt('interrupted', interruptedInfo());
+        if (leaseLost()) throw halt;
         const info = errorInfo(e);
         throw new RunHalt(
           isThrottled(e) ? 'throttled' : 'failed',
@@ -547,9 +592,19 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     }
   }
 
-  // The window is done when the run did everything it meant to: success, or a deliberate stop.
-  if (window && !dryRun && (status === 'succeeded' || status === 'stopped')) {
-    await deps.state.completeWindow(workflow.name, window.runId, window.end);
+  unkeepWindow?.();
+  if (!options.heartbeat) heartbeat.stop();
+  // The window is done when the run did everything it meant to: success, or a deliberate stop. Otherwise its lease
+  // ends now, so the next run resumes it at once instead of waiting it out.
+  if (window && taken && (status === 'succeeded' || status === 'stopped')) {
+    await deps.state.completeWindow(workflow.name, window.runId, window.end, runId);
+  } else if (taken) {
+    await taken.release().catch((e: unknown) =>
+      logger.warn('[engine] could not end the lease of an unfinished window (it lapses by itself)', {
+        ...logProps,
+        error: toError(e).message,
+      }),
+    );
   }
   // An interrupted run names the writes it leaves pending: they are finished by the next run, not lost.
   let pendingWrites: RunReport['pendingWrites'];

@@ -5,12 +5,16 @@
 //   changes nothing even if its texts hold times.
 // Protocol: pending (claimed, with a lease) → call the API → done. A re-run skips done writes. A pending write is
 // taken over by the same attempt (the resumed window or delivery) at once, by anyone else only after its lease
-// expires; the step then checks whether the earlier attempt already made the change (comment markers).
+// expires; the step then checks whether the earlier attempt already made the change (comment markers). The lease is
+// short (LEASE_SECONDS, 60 s at most) and renewed by the run's heartbeat while the write is in flight
+// (shared/state/heartbeat.ts), so a slow run keeps it and a dead one gives it up within a minute.
 // A failed call never leaves the lease behind (steps/settleWrite.ts): refused → released (deleted); outcome unknown →
 // read back → done or released; read-back failed too → still pending with its intent, lease ended.
 import { createHash } from 'node:crypto';
-import { InProgressError } from './inProgressError';
+import type { Heartbeat } from '../state/heartbeat';
+import { holdRecord, type HeldRecord } from '../state/heldRecord';
 import type { StateStore, Version, WriteRecord } from '../state/types';
+import { InProgressError } from './inProgressError';
 import type { PreparedWrite, WriteGuard } from '../steps/types';
 
 export interface WriteGuardOptions {
@@ -23,6 +27,8 @@ export interface WriteGuardOptions {
   idempotencyKey: string | undefined;
   now: () => Date;
   leaseMs: number;
+  /** Renews each claimed write's lease until it is settled; absent, a claim lasts leaseMs. */
+  heartbeat?: Heartbeat;
 }
 
 /** Stable JSON: object keys sorted, so equal changes hash equally. */
@@ -63,7 +69,7 @@ export function createWriteGuard(o: WriteGuardOptions): WriteGuard {
       const key = writeKey(o, incidentId, intent);
       const markerId = markerIdOf(key);
       let current = await o.state.getWrite(o.workflow, key);
-      let version: Version | undefined;
+      let held: HeldRecord | undefined;
       let intentJson: string | undefined;
       const record = (state: WriteRecord['state']): WriteRecord => {
         const now = o.now();
@@ -89,10 +95,24 @@ export function createWriteGuard(o: WriteGuardOptions): WriteGuard {
           // A Table string property holds 64 KiB (32 K UTF-16 characters); a larger intent is not kept for replay.
           intentJson = json !== undefined && json.length <= MAX_INTENT_CHARS ? json : undefined;
           // Three rounds are enough: each lost race means someone else changed the record, and we re-read it.
+          const hold = (version: Version): void => {
+            held = holdRecord(
+              {
+                label: `the write to incident ${incidentId}`,
+                leaseMs: o.leaseMs,
+                heartbeat: o.heartbeat,
+                renew: (at) => o.state.replaceWrite(o.workflow, record('pending'), at),
+              },
+              version,
+            );
+          };
           for (let round = 0; round < 3; round++) {
             if (!current) {
-              version = await o.state.createWrite(o.workflow, record('pending'));
-              if (version !== undefined) return 'fresh';
+              const version = await o.state.createWrite(o.workflow, record('pending'));
+              if (version !== undefined) {
+                hold(version);
+                return 'fresh';
+              }
             } else {
               const r = current.record;
               if (r.state === 'done') return 'done';
@@ -104,8 +124,11 @@ export function createWriteGuard(o: WriteGuardOptions): WriteGuard {
                   leaseLeftMs,
                 );
               }
-              version = await o.state.replaceWrite(o.workflow, record('pending'), current.version);
-              if (version !== undefined) return 'resumed';
+              const version = await o.state.replaceWrite(o.workflow, record('pending'), current.version);
+              if (version !== undefined) {
+                hold(version);
+                return 'resumed';
+              }
             }
             current = await o.state.getWrite(o.workflow, key);
           }
@@ -116,18 +139,23 @@ export function createWriteGuard(o: WriteGuardOptions): WriteGuard {
           );
         },
         async release(): Promise<void> {
-          if (version === undefined) return;
+          if (!held) return;
+          held.letGo();
           // False when another attempt took the record over meanwhile: then it is theirs to finish.
-          await o.state.deleteWrite(o.workflow, key, version);
-          version = undefined;
+          await held.change(async (version) => {
+            await o.state.deleteWrite(o.workflow, key, version);
+            return undefined;
+          });
         },
         async suspend(): Promise<void> {
-          if (version === undefined) return;
+          if (!held) return;
+          held.letGo();
           const ended = { ...record('pending'), leaseUntil: o.now().toISOString() };
-          version = await o.state.replaceWrite(o.workflow, ended, version);
+          await held.change((version) => o.state.replaceWrite(o.workflow, ended, version));
         },
         async complete(): Promise<void> {
-          if (version !== undefined && (await o.state.replaceWrite(o.workflow, record('done'), version)) !== undefined)
+          held?.letGo();
+          if (held && (await held.change((version) => o.state.replaceWrite(o.workflow, record('done'), version))))
             return;
           // The lease ran out and another attempt took the record over; the change is made either way.
           const latest = await o.state.getWrite(o.workflow, key);

@@ -216,6 +216,13 @@ export function createDefenderHttp(options: CreateDefenderHttpOptions): Defender
         continue;
       }
       const err = toDefenderApiError(raw, { method, path: url, now: now() });
+      if (err.status === 429 && err.retryAfterMs !== undefined) {
+        // The server's own quota said stop: with a shared quota every instance pauses until its reset, not just us.
+        options.limiters[family].throttled?.(
+          err.retryAfterMs,
+          `429 from ${where} (wait ${Math.ceil(err.retryAfterMs / 1000)} s)`,
+        );
+      }
       if (err.status === 401 && !refreshedAuth) {
         // An expired or revoked token: get a fresh one once. The server refused before doing anything, so this
         // is safe for every method.

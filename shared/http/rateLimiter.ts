@@ -55,6 +55,11 @@ export interface RateLimiter {
   readonly inFlight: number;
   /** Lower bound of the wait for the next caller (in-flight requests assumed to finish now), counting everyone queued. */
   projectedWaitMs(): number;
+  /**
+   * The API answered 429 asking to wait `waitMs`. A limiter backed by the shared quota pauses every instance until
+   * then (shared/quota); the per-process limiter alone has nothing to do (the caller waits before its retry).
+   */
+  throttled?(waitMs: number, reason: string): void;
 }
 
 /** The quota is used up further ahead than the caller is willing to wait. */
@@ -82,7 +87,7 @@ const defaultSetTimer = (fn: () => void, ms: number): TimerHandle => {
 };
 
 /** acquire, run, release: the limiter's `run` for a given `acquire`. */
-const runWith =
+export const runWith =
   (acquire: (options?: AcquireOptions) => Promise<ReleaseSlot>) =>
   async <T>(fn: () => Promise<T>, opts?: AcquireOptions): Promise<T> => {
     const release = await acquire(opts);
@@ -110,6 +115,7 @@ export function stopWaitingOn(limiter: RateLimiter, stop: AbortSignal | undefine
       return limiter.inFlight;
     },
     projectedWaitMs: () => limiter.projectedWaitMs(),
+    ...(limiter.throttled ? { throttled: limiter.throttled.bind(limiter) } : {}),
     acquire,
     run: runWith(acquire),
   };

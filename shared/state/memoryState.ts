@@ -1,6 +1,14 @@
 // In-memory StateStore for unit tests and dry local runs: same semantics as the Table store (insert-if-absent,
 // compare-and-swap by version, watermark never moves backwards), nothing survives the process.
-import type { IdempotencyRecord, PendingWindow, StateStore, Version, WatermarkState, WriteRecord } from './types';
+import {
+  sameWindowClaim,
+  type IdempotencyRecord,
+  type PendingWindow,
+  type StateStore,
+  type Version,
+  type WatermarkState,
+  type WriteRecord,
+} from './types';
 
 export interface MemoryStateStore extends StateStore {
   /** Every write record, for assertions. */
@@ -21,14 +29,25 @@ export function createMemoryStateStore(): MemoryStateStore {
       const m = marks.get(workflow);
       return { workflow, watermark: m?.watermark, pending: m?.pending ? { ...m.pending } : undefined };
     },
-    async beginWindow(workflow, pending): Promise<void> {
+    async claimWindow(workflow, pending, expected): Promise<boolean> {
       const m = marks.get(workflow) ?? { watermark: undefined, pending: undefined };
+      if (!sameWindowClaim(m.pending, expected)) return false;
       marks.set(workflow, { ...m, pending: { ...pending } });
+      return true;
     },
-    async completeWindow(workflow, runId, end): Promise<void> {
+    async renewWindow(workflow, runId, holder, leaseUntil): Promise<boolean> {
+      const m = marks.get(workflow);
+      if (!m?.pending || m.pending.runId !== runId || m.pending.holder !== holder) return false;
+      marks.set(workflow, { ...m, pending: { ...m.pending, leaseUntil } });
+      return true;
+    },
+    async completeWindow(workflow, runId, end, holder): Promise<void> {
       const m = marks.get(workflow) ?? { watermark: undefined, pending: undefined };
       const watermark = m.watermark !== undefined && Date.parse(m.watermark) > Date.parse(end) ? m.watermark : end;
-      marks.set(workflow, { watermark, pending: m.pending?.runId === runId ? undefined : m.pending });
+      const mine =
+        m.pending?.runId === runId &&
+        (holder === undefined || m.pending.holder === undefined || m.pending.holder === holder);
+      marks.set(workflow, { watermark, pending: mine ? undefined : m.pending });
     },
     async getWrite(workflow, key): Promise<{ record: WriteRecord; version: Version } | undefined> {
       const w = writes.get(id(workflow, key));

@@ -14,6 +14,7 @@ import { AppError, isAppError } from '../errors';
 import { ensureTable } from './tableReady';
 import {
   MAX_STORED_BODY_CHARS,
+  sameWindowClaim,
   type IdempotencyRecord,
   type IdempotencyState,
   type PendingWindow,
@@ -37,6 +38,36 @@ interface WatermarkEntity {
   pendingStart?: string;
   pendingEnd?: string;
   pendingStartedAt?: string;
+  pendingHolder?: string;
+  pendingLeaseUntil?: string;
+}
+
+function pendingOf(e: WatermarkEntity | undefined): PendingWindow | undefined {
+  if (!e?.pendingRunId || !e.pendingStart || !e.pendingEnd) return undefined;
+  return {
+    runId: e.pendingRunId,
+    start: e.pendingStart,
+    end: e.pendingEnd,
+    startedAt: e.pendingStartedAt ?? '',
+    ...(e.pendingHolder ? { holder: e.pendingHolder } : {}),
+    ...(e.pendingLeaseUntil ? { leaseUntil: e.pendingLeaseUntil } : {}),
+  };
+}
+
+function pendingEntity(watermark: string | undefined, p: PendingWindow | undefined): WatermarkEntity {
+  return {
+    watermark,
+    ...(p
+      ? {
+          pendingRunId: p.runId,
+          pendingStart: p.start,
+          pendingEnd: p.end,
+          pendingStartedAt: p.startedAt,
+          pendingHolder: p.holder,
+          pendingLeaseUntil: p.leaseUntil,
+        }
+      : {}),
+  };
 }
 
 interface WriteEntity {
@@ -183,12 +214,19 @@ export function createTableStateStore(
     return e && { entity: e, etag: e.etag };
   }
 
-  /** Read-modify-write with the ETag, retried when another writer got in between. */
-  async function updateMark(workflow: string, change: (current: WatermarkEntity) => WatermarkEntity): Promise<void> {
+  /**
+   * Read-modify-write with the ETag, retried (with `change` applied to the new row) when another writer got in
+   * between. @returns false when `change` declined (returned undefined).
+   */
+  async function updateMark(
+    workflow: string,
+    change: (current: WatermarkEntity) => WatermarkEntity | undefined,
+  ): Promise<boolean> {
     const client = await ensure(marks);
     for (let attempt = 0; attempt < 5; attempt++) {
       const current = await readMark(workflow);
       const next = change(current?.entity ?? {});
+      if (!next) return false;
       const entity = {
         partitionKey: WATERMARK_PARTITION,
         rowKey: safeKey(workflow),
@@ -197,11 +235,13 @@ export function createTableStateStore(
         pendingStart: next.pendingStart ?? '',
         pendingEnd: next.pendingEnd ?? '',
         pendingStartedAt: next.pendingStartedAt ?? '',
+        pendingHolder: next.pendingHolder ?? '',
+        pendingLeaseUntil: next.pendingLeaseUntil ?? '',
       };
       try {
         if (current) await client.updateEntity(entity, 'Replace', { etag: current.etag });
         else await client.createEntity(entity);
-        return;
+        return true;
       } catch (err) {
         const status = statusOf(err);
         if (status !== 412 && status !== 409) throw err;
@@ -262,26 +302,25 @@ export function createTableStateStore(
   return withOutages({
     async getWatermark(workflow): Promise<WatermarkState> {
       const e = (await readMark(workflow))?.entity;
-      const pending: PendingWindow | undefined =
-        e?.pendingRunId && e.pendingStart && e.pendingEnd
-          ? { runId: e.pendingRunId, start: e.pendingStart, end: e.pendingEnd, startedAt: e.pendingStartedAt ?? '' }
-          : undefined;
-      return { workflow, watermark: blankToUndefined(e?.watermark), pending };
+      return { workflow, watermark: blankToUndefined(e?.watermark), pending: pendingOf(e) };
     },
-    async beginWindow(workflow, pending): Promise<void> {
-      await updateMark(workflow, (cur) => ({
-        watermark: blankToUndefined(cur.watermark),
-        pendingRunId: pending.runId,
-        pendingStart: pending.start,
-        pendingEnd: pending.end,
-        pendingStartedAt: pending.startedAt,
-      }));
-    },
-    async completeWindow(workflow, runId, end): Promise<void> {
+    claimWindow: (workflow, pending, expected) =>
+      updateMark(workflow, (cur) =>
+        sameWindowClaim(pendingOf(cur), expected) ? pendingEntity(blankToUndefined(cur.watermark), pending) : undefined,
+      ),
+    renewWindow: (workflow, runId, holder, leaseUntil) =>
+      updateMark(workflow, (cur) => {
+        const p = pendingOf(cur);
+        if (!p || p.runId !== runId || p.holder !== holder) return undefined;
+        return pendingEntity(blankToUndefined(cur.watermark), { ...p, leaseUntil });
+      }),
+    async completeWindow(workflow, runId, end, holder): Promise<void> {
       await updateMark(workflow, (cur) => {
         const old = blankToUndefined(cur.watermark);
         const watermark = old !== undefined && Date.parse(old) > Date.parse(end) ? old : end;
-        return cur.pendingRunId === runId ? { watermark } : { ...cur, watermark };
+        const p = pendingOf(cur);
+        const mine = p?.runId === runId && (holder === undefined || p.holder === undefined || p.holder === holder);
+        return pendingEntity(watermark, mine ? undefined : p);
       });
     },
     async getWrite(workflow, key): Promise<{ record: WriteRecord; version: Version } | undefined> {

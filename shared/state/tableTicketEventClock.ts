@@ -9,6 +9,7 @@ import type { TableClient } from '@azure/data-tables';
 import {
   LeaseLostError,
   mergeEntries,
+  ticketLeaseLost,
   type AcquireResult,
   type ClockEntry,
   type ClockHold,
@@ -102,7 +103,7 @@ export function createTableTicketEventClock(
         );
         version = r.etag ?? version;
       } catch (e) {
-        if (statusOf(e) === 412 || statusOf(e) === 404) throw new LeaseLostError(incidentId);
+        if (statusOf(e) === 412 || statusOf(e) === 404) throw ticketLeaseLost(incidentId);
         throw e;
       }
     };

@@ -24,7 +24,9 @@
 // Residual risk: a holder paused longer than its lease (the lease expired, another instance took over) may already
 // have a PATCH in flight. Renewal every third of the lease, and aborting the run when a renewal fails, keeps that
 // window to one in-flight request.
-import { AppError } from '../errors';
+import { LeaseLostError } from './heartbeat';
+
+export { LeaseLostError };
 
 /** One field's stamp: which event last set it, and when that event happened. */
 export interface ClockEntry {
@@ -66,11 +68,8 @@ export interface TicketEventClock {
 }
 
 /** The lease was taken over by another instance (ours had expired): stop, the message is retried. */
-export class LeaseLostError extends AppError {
-  constructor(incidentId: string) {
-    super('WRITE_IN_PROGRESS', `The ticket-event lease on incident ${incidentId} was taken over by another instance`);
-  }
-}
+export const ticketLeaseLost = (incidentId: string): LeaseLostError =>
+  new LeaseLostError(`the ticket-event lease on incident ${incidentId}`);
 
 /** Stamps merged with changes; null deletes. */
 export function mergeEntries(
@@ -118,7 +117,7 @@ export function createMemoryTicketEventClock(options: TicketEventClockOptions = 
       const tookOver = row.leaseToken !== undefined;
       const mine = (): MemoryRow => {
         const r = rows.get(incidentId);
-        if (!r || r.leaseToken !== token) throw new LeaseLostError(incidentId);
+        if (!r || r.leaseToken !== token) throw ticketLeaseLost(incidentId);
         return r;
       };
       rows.set(incidentId, { ...row, version: row.version + 1, leaseToken: token, leaseUntil: t + leaseMs });

@@ -12,6 +12,13 @@ export interface TimeWindow {
 export interface PendingWindow extends TimeWindow {
   runId: string;
   startedAt: string;
+  /**
+   * The attempt running it now (its own run id: a resumed window keeps the first run's `runId`) and when its lease
+   * ends. Another run resumes the window only once the lease has ended (the holder finished, failed or died).
+   * Absent in rows written before leases existed: such a window is free to resume.
+   */
+  holder?: string;
+  leaseUntil?: string;
 }
 
 export interface WatermarkState {
@@ -81,13 +88,24 @@ export interface IdempotencyRecord {
 
 export interface StateStore {
   getWatermark(workflow: string): Promise<WatermarkState>;
-  /** Records the window a run is about to cover, so a crash leaves a trace the next run resumes from. */
-  beginWindow(workflow: string, pending: PendingWindow): Promise<void>;
+  /**
+   * Records the window a run is about to cover (or resumes), with its holder and lease, so a crash leaves a trace the
+   * next run resumes from and a live run is not joined by a second one. Written only if the pending window is still
+   * `expected` (undefined: none), compared by run id, holder and lease end.
+   * @returns false when it changed in between (another run claimed, renewed or completed it): read it again.
+   */
+  claimWindow(workflow: string, pending: PendingWindow, expected: PendingWindow | undefined): Promise<boolean>;
+  /**
+   * Moves the lease end of the pending window of `runId` held by `holder`: a renewal, or a time already past to let
+   * the next run resume it at once. @returns false when that window is no longer pending or another run holds it.
+   */
+  renewWindow(workflow: string, runId: string, holder: string, leaseUntil: string): Promise<boolean>;
   /**
    * Marks the window of `runId` complete: the watermark moves to `end` (never backwards) and the pending window is
-   * cleared if it is still this run's.
+   * cleared if it is still this run's (and, given `holder`, still held by it: a run that lost its lease to another
+   * leaves the window to the new holder).
    */
-  completeWindow(workflow: string, runId: string, end: string): Promise<void>;
+  completeWindow(workflow: string, runId: string, end: string, holder?: string): Promise<void>;
 
   getWrite(workflow: string, key: string): Promise<{ record: WriteRecord; version: Version } | undefined>;
   /** Pending writes of a workflow (a few at most: they exist only while a write is in flight or after a crash). */
@@ -109,4 +127,10 @@ export interface StateStore {
   replaceIdempotency(workflow: string, record: IdempotencyRecord, version: Version): Promise<Version | undefined>;
   /** Deletes the record only if it still has `version`. @returns false when it changed in between or is gone. */
   deleteIdempotency(workflow: string, key: string, version: Version): Promise<boolean>;
+}
+
+/** Whether two pending windows are the same claim: run, holder and lease end (what claimWindow compares). */
+export function sameWindowClaim(a: PendingWindow | undefined, b: PendingWindow | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.runId === b.runId && (a.holder ?? '') === (b.holder ?? '') && (a.leaseUntil ?? '') === (b.leaseUntil ?? '');
 }

@@ -277,3 +277,34 @@ describe('the key itself', () => {
     assert.equal(report.status, 'succeeded');
   });
 });
+
+describe('a slow request keeps its key', () => {
+  it('a retry while the first request works past many lease lengths gets 409, not a second run', async () => {
+    const defender = createFakeDefender([incident('1')]);
+    const engine: EngineDeps = { defender, queries: createFakeQueries(), state: createMemoryStateStore() };
+    const automation = { workflows: new Map([[NOTE.name, NOTE]]), engine };
+    let reach!: () => void;
+    let open!: () => void;
+    const reached = new Promise<void>((r) => (reach = r));
+    const opened = new Promise<void>((r) => (open = r));
+    defender.before = (c) => {
+      if (c.method !== 'addComment') return undefined;
+      reach();
+      return opened;
+    };
+    // Real time, a 150 ms lease: the first request's comment is held for four lease lengths.
+    const call = () =>
+      runWorkflowRequest(automation, 'note', body('slow'), {
+        idempotencyKeyHeader: 'slow-key',
+        logger: silentLogger,
+        idempotency: { leaseMs: 150 },
+      });
+    const first = call();
+    await reached;
+    await new Promise((r) => setTimeout(r, 600));
+    await assert.rejects(call(), (e: unknown) => e instanceof AppError && e.code === 'IDEMPOTENCY_IN_PROGRESS');
+    open();
+    assert.equal((await first).status, 200);
+    assert.equal(defender.incidents.get('1')?.comments.length, 1);
+  });
+});

@@ -109,7 +109,7 @@ describe('the client factory path against Azurite', () => {
     const clients = storageClientsFromConnectionString(azurite.connectionString);
     const state = createTableStateStore(clients, { tablePrefix: `Dep${Date.now() % 1e7}` });
     const end = new Date().toISOString();
-    await state.beginWindow('wf', { runId: 'r1', start: '2024-01-01T00:00:00.000Z', end, startedAt: end });
+    await state.claimWindow('wf', { runId: 'r1', start: '2024-01-01T00:00:00.000Z', end, startedAt: end }, undefined);
     await state.completeWindow('wf', 'r1', end);
     assert.equal((await state.getWatermark('wf')).watermark, end);
 

@@ -144,6 +144,8 @@ describe('infra/azuredeploy.json', () => {
       'queueMaxDequeueCount',
       'webhookMaxBodyBytes',
       'webhookToleranceSeconds',
+      'rateLimits',
+      'quota',
     ];
     for (const key of tuning) assert.deepEqual(config[key], bare[key], `${key} equals the code's default`);
     const hostJson = JSON.parse(readFileSync(join(REPO, 'host.json'), 'utf8')) as {

@@ -192,12 +192,16 @@ describe('suspicious-powershell (scheduled hunt → tag and comment)', () => {
     assert.equal((await state.getWatermark('suspicious-powershell')).watermark, window.end);
 
     // The same window again (as after an interruption): every write is already done.
-    await state.beginWindow('suspicious-powershell', {
-      runId: 'rerun',
-      start: window.start,
-      end: window.end,
-      startedAt: first.startedAt,
-    });
+    await state.claimWindow(
+      'suspicious-powershell',
+      {
+        runId: 'rerun',
+        start: window.start,
+        end: window.end,
+        startedAt: first.startedAt,
+      },
+      undefined,
+    );
     const again = await run(workflow(), { trigger: 'timer' });
     assert.equal(again.window?.resumed, true);
     assert.deepEqual(
@@ -206,12 +210,16 @@ describe('suspicious-powershell (scheduled hunt → tag and comment)', () => {
     );
     // Even with the state lost, the incidents themselves show the work is done (tags present, marker found).
     const lostState = freshState();
-    await lostState.beginWindow('suspicious-powershell', {
-      runId: first.runId,
-      start: window.start,
-      end: window.end,
-      startedAt: first.startedAt,
-    });
+    await lostState.claimWindow(
+      'suspicious-powershell',
+      {
+        runId: first.runId,
+        start: window.start,
+        end: window.end,
+        startedAt: first.startedAt,
+      },
+      undefined,
+    );
     const fromScratch = await engine(lostState)(workflow(), { trigger: 'timer' });
     assert.deepEqual(
       fromScratch.steps.find((s) => s.id === 'tagAndComment')?.changes.map((c) => c.outcome),
@@ -248,7 +256,9 @@ describe('suspicious-powershell (scheduled hunt → tag and comment)', () => {
     assert.ok((await state.getWatermark('suspicious-powershell')).pending, 'the window is still pending');
     assert.ok((await state.listPendingWrites('suspicious-powershell')).length >= 1);
 
-    const resumed = await engine(state)(workflow(), { trigger: 'timer' });
+    // The dead run's window lease ends within a minute (LEASE_SECONDS); the next tick after that resumes it.
+    const aMinuteLater = (): Date => new Date(Date.now() + 60_000);
+    const resumed = await engine(state, { now: aMinuteLater })(workflow(), { trigger: 'timer' });
     assert.equal(resumed.status, 'succeeded', JSON.stringify(resumed.error));
     assert.equal(resumed.window?.resumed, true);
     for (const id of expected) {

@@ -212,15 +212,15 @@ steps:
     const blocked = await s.run(NOTE, { runId: 'mine' });
     assert.equal(blocked.status, 'failed');
     assert.equal(blocked.steps[0]?.error?.code, 'WRITE_IN_PROGRESS');
-    // 409 with a Retry-After of the lease's remaining ten minutes (shared/httpStatus.ts).
-    assert.equal(blocked.error?.retryAfterMs, 10 * MIN);
+    // 409 with a Retry-After of the lease's remaining minute (shared/httpStatus.ts; LEASE_SECONDS, at most 60).
+    assert.equal(blocked.error?.retryAfterMs, MIN);
     assert.match(
       blocked.steps[0]?.error?.message ?? '',
-      /^another run \(other\) is applying this change to incident 1; it is retried by the next run once that run finishes or its lease ends at 2026-03-01T12:10:00.000Z$/,
+      /^another run \(other\) is applying this change to incident 1; it is retried by the next run once that run finishes or its lease ends at 2026-03-01T12:01:00.000Z$/,
     );
     assert.equal(comments(s.defender, '1').length, 0);
 
-    s.at(T0 + 11 * MIN);
+    s.at(T0 + MIN);
     const later = await s.run(NOTE, { runId: 'later' });
     assert.equal(later.status, 'succeeded');
     assert.equal(later.resumedWrites?.[0]?.outcome, 'applied');

@@ -51,7 +51,8 @@ test('SIGKILL with deliveries and a scheduled run in flight: after a restart eve
   });
   const start = () =>
     startHostProcess({
-      settings: appSettings(b, secrets, { CONTENT_DIR: content }),
+      // The killed run's window lease ends 2 s after its last renewal (LEASE_SECONDS; 60 s at most in Azure).
+      settings: appSettings(b, secrets, { CONTENT_DIR: content, LEASE_SECONDS: '2' }),
       hostJsonPath: scratch.hostJson({ visibilityTimeout: '00:00:01', maxPollingInterval: '00:00:00.500' }),
       // A killed host's messages come back after 5 s instead of the host's 10 minutes.
       queueLeaseMs: 5000,
@@ -103,6 +104,9 @@ test('SIGKILL with deliveries and a scheduled run in flight: after a restart eve
 
   control.clearFaults();
   const second = await start();
+  // A tick while the dead run's lease lasts would skip the window (test/reliability/leaseTakeover.test.ts).
+  const leaseEnd = Date.parse(window.leaseUntil ?? '');
+  await new Promise((r) => setTimeout(r, Math.max(0, leaseEnd - Date.now()) + 50));
   await second.fireTimer(TIMER);
   await waitFor('the killed window to be completed', async () => {
     const w = await state.getWatermark(WORKFLOW);

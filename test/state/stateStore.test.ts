@@ -46,7 +46,7 @@ function contract(name: string, makeStore: () => StateStore): void {
         end: '2026-03-01T11:00:00.000Z',
         startedAt: '2026-03-01T11:05:00.000Z',
       };
-      await store.beginWindow('a', pending);
+      await store.claimWindow('a', pending, undefined);
       assert.deepEqual(await store.getWatermark('a'), { workflow: 'a', watermark: undefined, pending });
       assert.deepEqual(await store.getWatermark('b'), { workflow: 'b', watermark: undefined, pending: undefined });
       await store.completeWindow('a', 'r1', pending.end);
@@ -62,13 +62,50 @@ function contract(name: string, makeStore: () => StateStore): void {
         end: '2026-03-01T11:15:00.000Z',
         startedAt: '2026-03-01T11:20:00.000Z',
       };
-      await store.beginWindow('a', newer);
+      await store.claimWindow('a', newer, undefined);
       await store.completeWindow('a', 'r2', '2026-03-01T10:00:00.000Z');
       assert.deepEqual(await store.getWatermark('a'), {
         workflow: 'a',
         watermark: '2026-03-01T11:00:00.000Z',
         pending: newer,
       });
+    });
+
+    it('hands a pending window to one holder at a time, renews its lease, and lets only its holder clear it', async () => {
+      const store = makeStore();
+      const end = '2026-03-01T11:00:00.000Z';
+      const held = {
+        runId: 'r1',
+        start: '2026-03-01T10:00:00.000Z',
+        end,
+        startedAt: '2026-03-01T11:05:00.000Z',
+        holder: 'r1',
+        leaseUntil: '2026-03-01T11:06:00.000Z',
+      };
+      assert.equal(await store.claimWindow('a', held, undefined), true);
+      assert.equal(
+        await store.claimWindow('a', { ...held, holder: 'r2' }, undefined),
+        false,
+        'a second claim made from the same read loses',
+      );
+      assert.equal(await store.renewWindow('a', 'r1', 'r1', '2026-03-01T11:07:00.000Z'), true);
+      assert.equal(await store.renewWindow('a', 'r1', 'r2', '2026-03-01T11:08:00.000Z'), false, 'only its holder');
+      const renewed = { ...held, leaseUntil: '2026-03-01T11:07:00.000Z' };
+      assert.deepEqual((await store.getWatermark('a')).pending, renewed);
+      // The lease ended: another run takes the window over, from what it read.
+      const taken = { ...held, holder: 'r2', leaseUntil: '2026-03-01T11:09:00.000Z' };
+      assert.equal(await store.claimWindow('a', taken, held), false, 'a claim from a stale read loses');
+      assert.equal(await store.claimWindow('a', taken, renewed), true);
+      assert.equal(
+        await store.renewWindow('a', 'r1', 'r1', '2026-03-01T11:10:00.000Z'),
+        false,
+        'the old holder lost it',
+      );
+      // The old holder finishing moves the watermark but leaves the window to its new holder.
+      await store.completeWindow('a', 'r1', end, 'r1');
+      assert.deepEqual(await store.getWatermark('a'), { workflow: 'a', watermark: end, pending: taken });
+      await store.completeWindow('a', 'r1', end, 'r2');
+      assert.deepEqual(await store.getWatermark('a'), { workflow: 'a', watermark: end, pending: undefined });
     });
 
     it('inserts a write once, and replaces it only with the version it was read at', async () => {

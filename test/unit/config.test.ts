@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../shared/config';
+import { allowanceFor, loadConfig } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
 
 const base = {
@@ -96,11 +96,76 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ ...base, BACKGROUND_MAX_RETRIES: '13' }), /BACKGROUND_MAX_RETRIES must be/);
   });
 
+  it('leases last a minute at most: a crashed instance holds nothing up for longer', () => {
+    assert.equal(loadConfig(base).leaseMs, 60_000);
+    assert.equal(loadConfig({ ...base, LEASE_SECONDS: '2' }).leaseMs, 2_000);
+    assert.throws(() => loadConfig({ ...base, LEASE_SECONDS: '600' }), /LEASE_SECONDS must be a number from 1 to 60/);
+  });
+
   it('scales rate-limit windows for tests and benchmarks', () => {
     const c = loadConfig({ ...base, RATE_LIMIT_WINDOW_SCALE: '0.1' });
     assert.deepEqual(c.rateLimits.hunting, [
       { limit: 45, windowMs: 6000 },
       { limit: 1500, windowMs: 360000 },
     ]);
+  });
+
+  it('takes each tenant’s quota allowance from QUOTA_* settings, and QUOTA_PER_TENANT for tenants that differ', () => {
+    const other = '99999999-8888-7777-6666-555555555555';
+    const c = loadConfig({
+      ...base,
+      QUOTA_INCIDENTS_PER_MINUTE: '40',
+      QUOTA_HUNTING_PER_HOUR: '1000',
+      // Upper-case ids match too; an entry names only what differs.
+      QUOTA_PER_TENANT: JSON.stringify({ [other.toUpperCase()]: { incidentsPerMinute: 100, incidentsPerHour: 3000 } }),
+    });
+    assert.deepEqual(c.rateLimits.incidents, [
+      { limit: 40, windowMs: 60_000 },
+      { limit: 1500, windowMs: 3_600_000 },
+    ]);
+    assert.deepEqual(c.rateLimits.hunting[1], { limit: 1000, windowMs: 3_600_000 });
+    assert.deepEqual(allowanceFor(c, other).incidents, [
+      { limit: 100, windowMs: 60_000 },
+      { limit: 3000, windowMs: 3_600_000 },
+    ]);
+    assert.deepEqual(allowanceFor(c, other).hunting, c.rateLimits.hunting, 'the rest from the QUOTA_* settings');
+    assert.deepEqual(allowanceFor(c, base.TENANT_ID), c.rateLimits);
+    // TENANT_ID's own entry wins over the QUOTA_* settings for it.
+    const own = loadConfig({
+      ...base,
+      QUOTA_PER_TENANT: JSON.stringify({ [base.TENANT_ID]: { huntingPerMinute: 20 } }),
+    });
+    assert.deepEqual(own.rateLimits.hunting[0], { limit: 20, windowMs: 60_000 });
+  });
+
+  it('names the quota setting or tenant field at fault, never its value', () => {
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig({ ...base, ...env });
+      } catch (e) {
+        assert.ok(e instanceof ConfigError);
+        return [...e.problems];
+      }
+      return [];
+    };
+    assert.deepEqual(problems({ QUOTA_INCIDENTS_PER_MINUTE: '0' }), [
+      'QUOTA_INCIDENTS_PER_MINUTE must be a number from 1 to 100000',
+    ]);
+    assert.deepEqual(problems({ QUOTA_HUNTING_PER_HOUR: '12.5' }), ['QUOTA_HUNTING_PER_HOUR must be a whole number']);
+    assert.deepEqual(problems({ QUOTA_PER_TENANT: '{"secret-looking": ' }), [
+      'QUOTA_PER_TENANT must be JSON: an object keyed by tenant id',
+    ]);
+    assert.deepEqual(problems({ QUOTA_PER_TENANT: '{"contoso.com": {}}' }), [
+      'QUOTA_PER_TENANT: every key must be a tenant id (GUID)',
+    ]);
+    assert.deepEqual(
+      problems({
+        QUOTA_PER_TENANT: JSON.stringify({ [base.TENANT_ID]: { incidentsPerMinte: 5, huntingPerHour: -1 } }),
+      }),
+      [
+        `QUOTA_PER_TENANT.${base.TENANT_ID}: unknown field "incidentsPerMinte" (known: incidentsPerMinute, incidentsPerHour, huntingPerMinute, huntingPerHour)`,
+        `QUOTA_PER_TENANT.${base.TENANT_ID}.huntingPerHour must be a whole number from 1 to 10000000`,
+      ],
+    );
   });
 });

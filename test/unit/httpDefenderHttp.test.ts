@@ -62,7 +62,11 @@ function client(
   let tokenNo = 0;
   let invalidations = 0;
   const logger: Logger = { debug() {}, info() {}, error() {}, warn: (_m, p) => warnings.push(p) };
-  const unlimited = () => createRateLimiter({ windows: [{ limit: 1000, windowMs: 60_000 }] });
+  const throttles: Array<{ family: string; waitMs: number; reason: string }> = [];
+  const unlimited = (family: string) =>
+    Object.assign(createRateLimiter({ windows: [{ limit: 1000, windowMs: 60_000 }] }), {
+      throttled: (waitMs: number, reason: string) => throttles.push({ family, waitMs, reason }),
+    });
   const h: DefenderHttp = createDefenderHttp({
     baseURL,
     getToken: overrides.getToken ?? (async () => `tok${tokenNo}.sig.x`),
@@ -70,7 +74,7 @@ function client(
       invalidations++;
       tokenNo++;
     },
-    limiters: { hunting: unlimited(), incidents: unlimited() },
+    limiters: { hunting: unlimited('hunting'), incidents: unlimited('incidents') },
     timeoutMs: overrides.timeoutMs ?? 2000,
     maxRetries: overrides.maxRetries ?? 3,
     maxRetryAfterMs: overrides.maxRetryAfterMs ?? 60_000,
@@ -82,7 +86,7 @@ function client(
     random: () => 0.5,
     ...(clock ? { now: () => clock.now } : {}),
   });
-  return { h, sleeps, warnings, invalidations: () => invalidations };
+  return { h, sleeps, warnings, throttles, invalidations: () => invalidations };
 }
 
 describe('createDefenderHttp', () => {
@@ -142,6 +146,26 @@ describe('createDefenderHttp', () => {
     ];
     await h.request({ method: 'GET', path: '/api/incidents', family: 'incidents' });
     assert.deepEqual(sleeps, [2000, 3000]);
+  });
+
+  it('tells the limiter about each 429 that says how long to wait (the shared quota pauses every instance)', async () => {
+    const { h, throttles } = client();
+    script = [
+      // Graph: Retry-After header (GD issue #1975); legacy: the reset time only in the body (defender-api.md §1.3).
+      { status: 429, headers: { 'retry-after': '2' }, body: { error: { code: 'TooManyRequests', message: 'x' } } },
+      {
+        status: 429,
+        body: { error: { code: '429', message: 'API calls quota exceeded! maximum allowed 50 per 00:00:03' } },
+      },
+      // A 429 with no wait at all says nothing to pass on; the call backs off on its own.
+      { status: 429 },
+      { status: 200, body: {} },
+    ];
+    await h.request({ method: 'PATCH', path: '/api/incidents/7', data: {}, family: 'incidents' });
+    assert.deepEqual(throttles, [
+      { family: 'incidents', waitMs: 2000, reason: '429 from PATCH /api/incidents/7 (wait 2 s)' },
+      { family: 'incidents', waitMs: 3000, reason: '429 from PATCH /api/incidents/7 (wait 3 s)' },
+    ]);
   });
 
   it('fails at once with DEFENDER_THROTTLED and retryAfterMs when the server asks for too long', async () => {

@@ -1,0 +1,140 @@
+// Leases across processes (issue 13 item 2): two hosts share one sandbox and one Azurite. Host A runs a scheduled
+// sweep (a window) and a keyless HTTP run (writes only a later run can finish) and is SIGKILLed in the middle of
+// both. What it held carries a lease of LEASE_SECONDS (5 here; 60 at most in Azure) from its last renewal: while that
+// lasts, host B's timer tick skips the window and B's own run leaves A's pending writes alone (A might only be
+// slow); the first attempts after it ends take both over and finish them, every change made exactly once. Before
+// leases were renewed, the write lease was ten minutes and the window had none (a second run joined it at once).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { StoredIncident } from '../../sandbox/index';
+import type { RunReport } from '../../shared/engine';
+import { createTableStateStore } from '../../shared/state/tableState';
+import { isRiposteComment } from '../../shared/steps';
+import {
+  appSettings,
+  newWebhookSecrets,
+  Scratch,
+  startBackends,
+  startHostProcess,
+  waitFor,
+  type Backends,
+  type HostProcess,
+} from './harness';
+
+const SWEEP = 'suspicious-powershell';
+const TIMER = `workflow-${SWEEP}`;
+const TRIAGE = 'stale-incident-triage';
+const LEASE_SECONDS = 5;
+
+let b: Backends;
+const scratch = new Scratch();
+const secrets = newWebhookSecrets();
+const hosts: HostProcess[] = [];
+
+before(async () => {
+  b = await startBackends();
+});
+
+after(async () => {
+  await Promise.all(hosts.map((h) => h.kill()));
+  await Promise.all([b?.sandbox.close(), b?.azurite.stop()]);
+  scratch.cleanup();
+});
+
+const sleepUntil = async (epochMs: number): Promise<void> => {
+  const left = epochMs - Date.now();
+  if (left > 0) await new Promise((r) => setTimeout(r, left + 50));
+};
+
+test('a killed host’s window and pending writes are taken over once their lease ends, not before', async () => {
+  // The seed's suspicious PowerShell ran about 18-20 h ago: the first window must reach back that far.
+  const content = scratch.content({
+    edit: {
+      'suspicious-powershell.yaml': (t) =>
+        t.replace('initialLookback: PT1H', 'initialLookback: P2D').replace('maxWindow: P1D', 'maxWindow: P3D'),
+    },
+  });
+  const settings = appSettings(b, secrets, { CONTENT_DIR: content, LEASE_SECONDS: String(LEASE_SECONDS) });
+  const start = async (): Promise<HostProcess> => {
+    const h = await startHostProcess({ settings });
+    hosts.push(h);
+    return h;
+  };
+  const [hostA, hostB] = await Promise.all([start(), start()]);
+  const control = b.sandbox.control;
+  const state = createTableStateStore(b.azurite.connectionString);
+  const incident = (id: string): StoredIncident => control.incident(id) as StoredIncident;
+  const month = new Date(Date.now() - 30 * 86_400_000).toISOString();
+  const stale = Array.from({ length: 12 }, () =>
+    String(control.addIncident({ status: 'active', createdDateTime: month, lastUpdateDateTime: month }).id),
+  );
+  const triage = () => hostA.call('POST', `/api/workflows/${TRIAGE}/run`, { body: { input: { staleDays: 7 } } });
+
+  // Every Defender call takes 400 ms, so the kill lands while writes are in flight.
+  control.injectFaults({ target: 'api', delayMs: 400 });
+  const killedRun = triage().catch(() => undefined);
+  await hostA.fireTimer(TIMER);
+  const pendingOf = async (workflow: string, prefix: string) =>
+    (await state.listPendingWrites(workflow)).filter((w) => w.record.owner.startsWith(prefix));
+  await waitFor(
+    'host A holding writes of both runs',
+    async () => (await pendingOf(TRIAGE, 'r:')).length > 0 && (await pendingOf(SWEEP, 'w:')).length > 0,
+    { intervalMs: 20, timeoutMs: 60_000 },
+  );
+  await hostA.kill();
+  const killedAt = Date.now();
+  await killedRun;
+  control.clearFaults();
+
+  // What A left: a window and writes whose leases end at most LEASE_SECONDS after A was last alive.
+  const window = (await state.getWatermark(SWEEP)).pending;
+  assert.ok(window?.holder && window.leaseUntil, 'the window A was covering, with its holder and lease');
+  const heldWrites = [...(await pendingOf(TRIAGE, 'r:')), ...(await pendingOf(SWEEP, 'w:'))];
+  assert.ok(heldWrites.length >= 2);
+  const leaseEnds = [window.leaseUntil, ...heldWrites.map((w) => w.record.leaseUntil)].map((t) => Date.parse(t));
+  for (const end of leaseEnds)
+    assert.ok(
+      end <= killedAt + LEASE_SECONDS * 1000,
+      `a lease ends within LEASE_SECONDS of the kill: ${end - killedAt}`,
+    );
+
+  // While the leases last, B takes nothing over: its tick skips the window, its run leaves A's writes alone.
+  await hostB.fireTimer(TIMER);
+  await waitFor('host B skipping the tick', () => hostB.lines.some((l) => l.includes(`[timer] ${SWEEP} skipped`)));
+  const early = await hostB.call('POST', `/api/workflows/${TRIAGE}/run`, { body: { input: { staleDays: 7 } } });
+  assert.equal((early.json as RunReport).resumedWrites, undefined, 'no write of A finished while its lease lasts');
+  assert.equal((await state.getWatermark(SWEEP)).pending?.holder, window.holder, 'the window is still A’s');
+  const stillHeld = await Promise.all(heldWrites.map((w) => state.getWrite(w.record.key.split('/')[0]!, w.record.key)));
+  for (const w of stillHeld.filter((x) => x?.record.state === 'pending'))
+    assert.ok(w && leaseEnds.includes(Date.parse(w.record.leaseUntil)), 'A’s pending writes are untouched');
+
+  // Once the leases have ended, the next attempts take everything over.
+  await sleepUntil(Math.max(...leaseEnds));
+  await hostB.fireTimer(TIMER);
+  await waitFor('the window completed by host B', async () => {
+    const w = await state.getWatermark(SWEEP);
+    return w.watermark === window.end && w.pending === undefined;
+  });
+  const late = await hostB.call('POST', `/api/workflows/${TRIAGE}/run`, { body: { input: { staleDays: 7 } } });
+  assert.equal(late.status, 200, late.text);
+  const replayed = (late.json as RunReport).resumedWrites ?? [];
+  assert.ok(replayed.length > 0, 'the dead run’s writes were finished by the next run');
+  assert.deepEqual(await pendingOf(TRIAGE, 'r:'), []);
+  assert.deepEqual(await pendingOf(SWEEP, 'w:'), []);
+
+  // Exactly once, across the kill: one stale tag and one comment per stale incident, one hunt comment per match.
+  for (const id of stale) {
+    const inc = incident(id);
+    assert.equal(inc.customTags.filter((t) => t === 'stale').length, 1, `incident ${id} tagged once`);
+    const notes = inc.comments.filter((c) => isRiposteComment(c.comment) && c.comment.startsWith('No update since'));
+    assert.equal(notes.length, 1, `incident ${id}: one triage comment`);
+  }
+  for (const inc of control.incidents().filter((i) => i.customTags.includes(SWEEP))) {
+    assert.equal(inc.customTags.filter((t) => t === SWEEP).length, 1);
+    assert.equal(inc.comments.filter((c) => isRiposteComment(c.comment) && c.comment.startsWith('Hunt ')).length, 1);
+  }
+  console.log(
+    `lease takeover: A killed holding a window and ${heldWrites.length} writes; B skipped, then took over ${replayed.length} writes and the window after ${Math.max(...leaseEnds) - killedAt} ms`,
+  );
+  await hostB.stop();
+});
