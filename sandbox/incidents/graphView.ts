@@ -69,7 +69,7 @@ export function graphAlert(a: StoredAlert, incidentId: number, tenantId: string)
     resolvedDateTime: a.resolvedDateTime,
     firstActivityDateTime: a.firstActivityDateTime,
     lastActivityDateTime: a.lastActivityDateTime,
-    comments: [],
+    comments: a.comments.map(graphComment),
     evidence: a.evidence.map(graphEvidence),
     systemTags: [],
   };

@@ -181,6 +181,8 @@ export interface StoredAlert {
   investigationId: number | null;
   investigationState: string;
   evidence: StoredEvidence[];
+  /** Graph alerts_v2 comments (POST …/comments appends). */
+  comments: StoredComment[];
 }
 
 export interface StoredIncident {

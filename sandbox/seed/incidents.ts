@@ -177,6 +177,7 @@ function alert(now: Date, a: AlertInit): StoredAlert {
           : 'PendingApproval'
         : 'UnsupportedAlertType',
     evidence: a.evidence(created),
+    comments: [],
   };
 }
 
