@@ -2,7 +2,7 @@
 // evidence reaching later steps, dry run showing the exact request, once-only writes (write guard and marker),
 // load-time validation (schema, enums, DEFENDER_API=legacy) and the alerts quota family.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -116,6 +116,23 @@ describe('alert steps', () => {
       triage?.changes.map((c) => [c.alertId, c.incidentId, c.outcome]),
       alerts.map((a) => [a.id, id, 'applied']),
     );
+  });
+
+  it('the recipe in docs/recipes.md loads and runs: dry, then for real, then again with nothing to send', async () => {
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'recipes.md'), 'utf8');
+    const yaml = /```yaml\n(# workflows\/triage-incident-alerts\.yaml[\s\S]*?)```/.exec(doc)?.[1];
+    assert.ok(yaml, 'the recipe is in docs/recipes.md');
+    const { id, alerts } = openIncident();
+    const fresh = alerts.filter((a) => a.status === 'new');
+    const state = createMemoryStateStore();
+    const dry = await run(yaml, { incidentId: id }, { state, dryRun: true });
+    assert.equal(dry.status, 'succeeded', JSON.stringify(dry.error));
+    assert.equal(dry.steps.find((s) => s.id === 'take')?.changes.length, fresh.length);
+    assert.equal((await run(yaml, { incidentId: id }, { state })).status, 'succeeded');
+    for (const a of fresh) assert.equal(alertNow(a.id)?.status, 'inProgress');
+    const writes = sb.control.counters().api.alertsUpdate + sb.control.counters().api.alertComments;
+    assert.equal((await run(yaml, { incidentId: id }, { state })).status, 'succeeded');
+    assert.equal(sb.control.counters().api.alertsUpdate + sb.control.counters().api.alertComments, writes);
   });
 
   it('dry run shows the exact PATCH body and the marked comment, and changes nothing', async () => {
