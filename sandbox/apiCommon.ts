@@ -65,8 +65,9 @@ const REQUIRED_ROLES: Record<ApiName, Record<ApiFamily, string[]>> = {
     incidentsGet: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'],
     incidentsUpdate: ['SecurityIncident.ReadWrite.All'],
     comments: ['SecurityIncident.ReadWrite.All'],
-    // security-list-alerts_v2.md (permissions include): least SecurityAlert.Read.All, higher ReadWrite; get as list;
-    // update and comments: SecurityAlert.ReadWrite.All (response-actions.md §5).
+    // security-list-alerts_v2.md (permissions include): least SecurityAlert.Read.All, higher ReadWrite; update and
+    // comments: SecurityAlert.ReadWrite.All (response-actions.md §5). Get: taken as List's (its include page could not
+    // be checked: UNCONFIRMED).
     alertsList: ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All'],
     alertsGet: ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All'],
     alertsUpdate: ['SecurityAlert.ReadWrite.All'],
