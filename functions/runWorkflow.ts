@@ -8,9 +8,10 @@ import { synchronousRetryBudget } from './lib/retryBudget';
 
 /**
  * POST /api/workflows/{name}/run with `{ "input": {...}, "dryRun": true, "idempotencyKey": "..." }`: runs the
- * workflow synchronously and answers with its run report, the status mapped by shared/httpStatus.ts. An
- * `Idempotency-Key` header (or the body's key, or Logic Apps' run id + action name + body) makes a retry replay the
- * first answer (docs/recipes.md, "Idempotency keys").
+ * workflow and answers with its run report, the status mapped by shared/httpStatus.ts; a run that will not finish in
+ * time (or any, with `Prefer: respond-async`) is answered 202 + Location and goes on in the background
+ * (getWorkflowRun.ts, continueWorkflowRun.ts). An `Idempotency-Key` header (or the body's key, or Logic Apps' run id
+ * + action name + body) makes a retry replay the first answer (docs/recipes.md, "Idempotency keys").
  */
 export function makeRunWorkflow(getAutomation: () => Promise<Automation> = defaultGetAutomation) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
@@ -32,6 +33,7 @@ export function makeRunWorkflow(getAutomation: () => Promise<Automation> = defau
             h('x-ms-workflow-repeatitem-batch-index'),
           ],
         },
+        prefer: h('prefer'),
         logger: loggerFromContext(ctx),
       });
       return { status, headers, jsonBody: report };

@@ -70,6 +70,12 @@ export interface AppConfig {
   /** Word in the marker that ends every comment Riposte writes (`[riposte:ab12cd34]`). */
   markerText: string;
   ticketEventsQueue: string;
+  /** Queue of workflow runs answered 202 over HTTP and continued in the background (WORKFLOW_RUNS_QUEUE). */
+  workflowRunsQueue: string;
+  /** How long an asynchronous run's report stays readable at its status URL after its last change. */
+  runReportRetentionMs: number;
+  /** The app's own base URL (publicBaseUrl below); undefined when WEBSITE_HOSTNAME is not set. */
+  publicBaseUrl: string | undefined;
   /** Workflow that applies ticket events from the queue. */
   ticketSyncWorkflow: string;
   /** Must equal host.json extensions.queues.maxDequeueCount: the last attempt writes the reason to the poison queue. */
@@ -119,6 +125,8 @@ export const SETTINGS = [
   'DRY_RUN',
   'MARKER_TEXT',
   'TICKET_EVENTS_QUEUE',
+  'WORKFLOW_RUNS_QUEUE',
+  'RUN_REPORT_RETENTION_HOURS',
   'TICKET_SYNC_WORKFLOW',
   'QUEUE_MAX_DEQUEUE_COUNT',
   'WEBHOOK_MAX_BODY_BYTES',
@@ -280,6 +288,9 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     return v;
   };
   const ticketEventsQueue = queueName('TICKET_EVENTS_QUEUE', 'riposte-ticket-events');
+  const workflowRunsQueue = queueName('WORKFLOW_RUNS_QUEUE', 'riposte-workflow-runs');
+  // Fractions of an hour are for tests; Logic Apps keeps a run's history 90 days at most.
+  const runReportRetentionMs = number('RUN_REPORT_RETENTION_HOURS', 24, 0.001, 2160) * 3_600_000;
   const ticketSyncWorkflow = text('TICKET_SYNC_WORKFLOW') ?? 'ticket-sync';
   const queueMaxDequeueCount = number('QUEUE_MAX_DEQUEUE_COUNT', 5, 1, 100);
   const webhookMaxBodyBytes = number('WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024);
@@ -348,6 +359,9 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     dryRun,
     markerText,
     ticketEventsQueue,
+    workflowRunsQueue,
+    runReportRetentionMs,
+    publicBaseUrl: publicBaseUrl(env),
     ticketSyncWorkflow,
     queueMaxDequeueCount,
     webhookMaxBodyBytes,

@@ -15,6 +15,8 @@ type RunRequest = typeof import('../../shared/automation/runWorkflowRequest');
 type Scheduled = typeof import('../../shared/automation/runScheduled');
 type Poison = typeof import('../../shared/automation/poisonQueue');
 type Clients = typeof import('../../shared/automation/storageClients');
+type RunStatus = typeof import('../../shared/automation/asyncRunStatus');
+type Continue = typeof import('../../shared/automation/continueAsyncRun');
 
 export const getDeps = (): AppDeps => (require('../../shared/deps') as Deps).getDeps();
 
@@ -41,3 +43,9 @@ export const createPoisonQueue: Poison['createPoisonQueue'] = (...args) =>
 
 export const createStorageClients: Clients['createStorageClients'] = (...args) =>
   (require('../../shared/automation/storageClients') as Clients).createStorageClients(...args);
+
+export const asyncRunStatus: RunStatus['asyncRunStatus'] = (...args) =>
+  (require('../../shared/automation/asyncRunStatus') as RunStatus).asyncRunStatus(...args);
+
+export const continueAsyncRun: Continue['continueAsyncRun'] = (...args) =>
+  (require('../../shared/automation/continueAsyncRun') as Continue).continueAsyncRun(...args);

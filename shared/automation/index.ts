@@ -23,7 +23,8 @@ import { loadWorkflows, type Workflow } from '../workflows';
 import { webhookWorkflowProblems } from './webhookWorkflow';
 import { createTableDeliveryLog, type DeliveryLog } from './deliveryLog';
 import { createStorageClients, FAIL_FAST_RETRY, type StorageClients } from './storageClients';
-import { createTicketQueue, type TicketQueue } from './ticketQueue';
+import type { AsyncRuns } from './asyncRuns';
+import { createTicketQueue, type MessageQueue, type TicketQueue } from './ticketQueue';
 
 /** One enqueue of an accepted webhook, retries included; within the 10-30 s senders wait for an answer. */
 const ACCEPT_SEND_TIMEOUT_MS = 8000;
@@ -40,6 +41,8 @@ export interface Automation {
   ticketClock: TicketEventClock;
   webhookSecrets: WebhookSecrets;
   engine: EngineDeps;
+  /** Workflow runs answered 202 over HTTP and continued on the queue (asyncRuns.ts). */
+  asyncRuns: AsyncRuns;
 }
 
 export interface AutomationOverrides {
@@ -50,6 +53,7 @@ export interface AutomationOverrides {
   ticketQueue?: TicketQueue;
   ticketClock?: TicketEventClock;
   webhookSecrets?: WebhookSecrets;
+  runQueue?: MessageQueue;
 }
 
 export async function createAutomation(deps: AppDeps, overrides: AutomationOverrides = {}): Promise<Automation> {
@@ -76,6 +80,7 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
   };
   const state = overrides.state ?? createTableStateStore(storage());
   let clock: TicketEventClock | undefined;
+  let runQueue: MessageQueue | undefined;
   const webhookSecrets =
     overrides.webhookSecrets ??
     (Object.keys(config.webhookSecretSettings).length > 0
@@ -94,6 +99,14 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
       return (clock ??= overrides.ticketClock ?? createTableTicketEventClock(storage()));
     },
     webhookSecrets,
+    asyncRuns: {
+      // Built on first use: nothing but an asynchronous run needs this queue.
+      get queue(): MessageQueue {
+        return (runQueue ??= overrides.runQueue ?? createTicketQueue(storage(), config.workflowRunsQueue));
+      },
+      retentionMs: config.runReportRetentionMs,
+      baseUrl: config.publicBaseUrl,
+    },
     engine: {
       defender: deps.defender,
       queries,

@@ -11,6 +11,7 @@
 // Keys expire after `ttlMs` (24 hours by default, published in docs/recipes.md); an expired record is replaced.
 import { createHash } from 'node:crypto';
 import type { RunReport } from '../engine';
+import type { AcceptedRun } from './asyncRuns';
 import { canonicalJson } from '../engine/writeGuard';
 import { InProgressError } from '../engine/inProgressError';
 import { AppError } from '../errors';
@@ -36,7 +37,8 @@ export const DEFAULT_IDEMPOTENCY: Omit<IdempotencyOptions, 'now'> = {
 export interface RequestAnswer {
   status: number;
   headers: Record<string, string>;
-  report: RunReport;
+  /** The run report, or (202) where an asynchronous run's report will be (asyncRuns.ts). */
+  report: RunReport | AcceptedRun;
 }
 
 export type Admission =
@@ -64,22 +66,23 @@ const isFinal = (status: number): boolean => status < 300 || (status >= 400 && s
  * JSON with every non-ASCII character escaped (\uXXXX): the same JSON, in characters every store keeps intact.
  * Azurite was seen corrupting a multi-byte character where a large entity's body crossed a 64 KiB chunk.
  */
-const asciiJson = (v: unknown): string =>
+export const asciiJson = (v: unknown): string =>
   JSON.stringify(v).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-/** The stored body: the report as is, or cut to fit (changes lists emptied) with `truncated` saying so. */
-function storedBody(report: RunReport): string {
+/** The stored body: the report as is, or cut to fit `max` (changes lists emptied) with `truncated` saying so. */
+export function storedBody(report: RunReport | AcceptedRun, max = MAX_STORED_BODY_CHARS): string {
   const full = asciiJson(report);
-  if (full.length <= MAX_STORED_BODY_CHARS) return full;
+  if (full.length <= max || !('steps' in report)) return full;
   const cut: RunReport = {
     ...report,
     truncated:
       'the stored copy of this report was too large to keep whole: changes lists are left out; the first answer had them',
     steps: report.steps.map((s) => ({ ...s, changes: [] })),
     ...(report.resumedWrites ? { resumedWrites: [] } : {}),
+    ...(report.handoff ? { handoff: { ...report.handoff, changes: [] } } : {}),
   };
   const text = asciiJson(cut);
-  return text.length <= MAX_STORED_BODY_CHARS
+  return text.length <= max
     ? text
     : asciiJson({ ...cut, steps: [], truncated: `${cut.truncated ?? ''}; steps are left out too` });
 }

@@ -1,14 +1,31 @@
 // An HTTP request to run a workflow: the body's shape, the workflow's HTTP trigger, its idempotency key (request
 // level: requestIdempotency.ts), and the run report's status mapped to what HTTP callers (Logic Apps, scripts) act
 // on, through the one contract (shared/httpStatus.ts).
+//
+// Runs that will not finish in time go on in the background (asyncRuns.ts) and are answered 202 + Location:
+// - `Prefer: respond-async` (RFC 7240): at once, before anything runs;
+// - otherwise the run starts synchronously and hands off when it would miss the HTTP deadline. Nothing predicts a
+//   run's length well before its steps have run (a hunt decides how many incidents follow), so the run itself
+//   decides: at three quarters of HTTP_DEADLINE_SECONDS it stops starting new work (the engine's stop signal) and
+//   its calls stop waiting (the retry budget's deadline moves there: a quota wait or retry that would outlast it
+//   ends the call), so the 202 goes out well inside the deadline; a run that ends throttled (a quota wait longer
+//   than its time left, or the API's 429 beyond the retries) or out of time (DEADLINE_EXCEEDED) is handed off too.
+//   A write cut short is settled as any failed write is (steps/settleWrite.ts): kept pending for the next attempt.
+//   The queued part runs the workflow again under the same run id, idempotency key and start time: the write guard
+//   finds what the synchronous part did done, and its half-done writes belong to the same owner, so they are
+//   finished at once and nothing is written twice. The request's key stores the 202, so a retried POST gets the
+//   same run's Location.
 import { randomUUID } from 'node:crypto';
-import { runWorkflow, type RunReport } from '../engine';
+import { runWorkflow, type RunHandoff, type RunReport } from '../engine';
 import { AppError, InputError, toError } from '../errors';
 import { httpStatusFor } from '../httpStatus';
 import type { Logger } from '../logger';
+import { activeRetryBudget, withRetryBudget } from '../http/retryBudget';
 import { whileHeld, type Heartbeat } from '../state/heartbeat';
+import type { StepChange } from '../steps/types';
 import { validateRunInput } from '../workflows/runInput';
 import type { Automation } from '.';
+import { prefersRespondAsync, startAsyncRun, type AcceptedRun, type AsyncRunRequest } from './asyncRuns';
 import { resolveIdempotencyKey, type LogicAppsHeaders } from './idempotencyKey';
 import {
   admitRequest,
@@ -23,11 +40,30 @@ const BODY_KEYS = ['input', 'dryRun', 'idempotencyKey'];
 export interface RunWorkflowResponse {
   status: number;
   headers: Record<string, string>;
-  report: RunReport;
+  /** The run report, or (202) where it will be. */
+  report: RunReport | AcceptedRun;
+}
+
+/** The share of the HTTP deadline after which a synchronous run starts no new work and hands off. */
+const HANDOFF_SHARE = 0.75;
+
+/** Why a synchronous run's report means it would not finish in time. */
+function handoffReason(report: RunReport, stopped: boolean): RunHandoff['reason'] | undefined {
+  if (report.status === 'interrupted' && stopped) return 'deadline';
+  if (report.status === 'throttled') return 'throttled';
+  if (report.status === 'failed' && report.error?.code === 'DEADLINE_EXCEEDED') return 'deadline';
+  return undefined;
+}
+
+/** What the synchronous part of a handed-off run changed: its report is not the final one, its changes count. */
+function changesMade(report: RunReport): StepChange[] {
+  return [...(report.resumedWrites ?? []), ...report.steps.flatMap((s) => s.changes)].filter(
+    (c) => c.outcome === 'applied',
+  );
 }
 
 export async function runWorkflowRequest(
-  automation: Pick<Automation, 'workflows' | 'engine'>,
+  automation: Pick<Automation, 'workflows' | 'engine' | 'asyncRuns'>,
   name: string,
   body: Record<string, unknown>,
   options: {
@@ -37,6 +73,13 @@ export async function runWorkflowRequest(
     logicApps?: LogicAppsHeaders;
     logger: Logger;
     idempotency?: Partial<IdempotencyOptions>;
+    /** The raw `Prefer` header: `respond-async` sends the run to the background at once. */
+    prefer?: string | null | undefined;
+    /**
+     * Epoch ms at which a synchronous run starts no new work and hands off to the queue. Default: three quarters
+     * of the way to the HTTP deadline (HTTP_DEADLINE_SECONDS) when there is one, else never.
+     */
+    handoffAt?: number;
   },
 ): Promise<RunWorkflowResponse> {
   const workflow = automation.workflows.get(name);
@@ -72,20 +115,58 @@ export async function runWorkflowRequest(
   const dryRun = body.dryRun === true;
   const runId = randomUUID();
   const logger = options.logger;
+  const now = automation.engine.now ?? ((): Date => new Date());
+  const startedAt = now().toISOString();
+  const request: AsyncRunRequest = {
+    input: input as Record<string, unknown>,
+    ...(body.dryRun !== undefined ? { dryRun } : {}),
+    ...(resolved ? { idempotencyKey: resolved.key } : {}),
+    startedAt,
+  };
+  const respondAsync = prefersRespondAsync(options.prefer);
+  const toBackground = (handoff: RunHandoff): Promise<RequestAnswer> =>
+    startAsyncRun(automation, { workflow: workflow.name, runId, request, handoff, preferred: respondAsync, logger });
+  const budget = activeRetryBudget();
+  const handoffAt =
+    options.handoffAt ??
+    (budget?.deadline === undefined ? undefined : Date.now() + (budget.deadline - Date.now()) * HANDOFF_SHARE);
+  // The synchronous part's calls end by the handoff, not by the HTTP deadline.
+  const withinHandoff = <T>(fn: () => Promise<T>): Promise<T> =>
+    budget && handoffAt !== undefined ? withRetryBudget({ ...budget, deadline: handoffAt }, fn) : fn();
   const run = async (heartbeat?: Heartbeat): Promise<RequestAnswer> => {
-    const report = await runWorkflow(
-      workflow,
-      {
-        trigger: 'http',
-        runId,
-        input: input as Record<string, unknown>,
-        ...(body.dryRun !== undefined ? { dryRun } : {}),
-        ...(resolved ? { idempotencyKey: resolved.key } : {}),
-        ...(heartbeat ? { heartbeat } : {}),
-      },
-      { ...automation.engine, logger },
-    );
-    return { ...statusOfReport(report), report };
+    if (respondAsync) return toBackground({ reason: 'respond-async', at: startedAt, changes: [] });
+    const stop = new AbortController();
+    const timer =
+      handoffAt === undefined
+        ? undefined
+        : setTimeout(
+            () => stop.abort(new Error('handed off to the background: the run would not finish in time')),
+            Math.max(0, handoffAt - Date.now()),
+          );
+    let report: RunReport;
+    try {
+      report = await withinHandoff(() =>
+        runWorkflow(
+          workflow,
+          {
+            trigger: 'http',
+            runId,
+            input: request.input,
+            ...(request.dryRun !== undefined ? { dryRun: request.dryRun } : {}),
+            ...(resolved ? { idempotencyKey: resolved.key } : {}),
+            ...(heartbeat ? { heartbeat } : {}),
+            stopSignal: stop.signal,
+          },
+          { ...automation.engine, logger },
+        ),
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    const reason = handoffReason(report, stop.signal.aborted);
+    if (reason === undefined) return { ...statusOfReport(report), report };
+    logger.info('[http] run handed off to the background', { workflow: workflow.name, runId, reason });
+    return toBackground({ reason, at: report.finishedAt, changes: changesMade(report) });
   };
   if (!resolved) return run();
 

@@ -43,6 +43,17 @@ export interface StepReport {
   error?: StepErrorInfo;
 }
 
+/**
+ * An HTTP run that went on in the background (answered 202 with a status URL): why, when, and the changes its
+ * synchronous part made before (the rest of the run found those done, so its steps list them as 'alreadyDone').
+ */
+export interface RunHandoff {
+  /** 'respond-async': the caller asked (`Prefer: respond-async`); 'deadline' or 'throttled': it would not finish in time. */
+  reason: 'respond-async' | 'deadline' | 'throttled';
+  at: string;
+  changes: StepChange[];
+}
+
 export interface RunReport {
   runId: string;
   workflow: string;
@@ -67,6 +78,8 @@ export interface RunReport {
    * finished by the next run of the workflow (at once when it resumes this run's window, else once leaseUntil passes).
    */
   pendingWrites?: { incidentId: string; leaseUntil: string }[];
+  /** Asynchronous runs: how the run got to the queue, and what it changed before. */
+  handoff?: RunHandoff;
   /** Set on a replayed answer whose stored copy had to be shortened to fit storage: says what was left out. */
   truncated?: string;
   steps: StepReport[];

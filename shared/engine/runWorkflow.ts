@@ -53,6 +53,11 @@ export interface RunOptions {
    * the run starts its own.
    */
   heartbeat?: Heartbeat;
+  /**
+   * The start of the attempt this run continues (an asynchronous run's queued part): `$now()` evaluates to it, as a
+   * resumed window does to its first run's start, so the writes it computes are the same ones.
+   */
+  startedAt?: string;
 }
 
 export interface EngineDeps {
@@ -247,7 +252,11 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     : options.idempotencyKey !== undefined
       ? `d:${options.idempotencyKey}`
       : `r:${runId}`;
-  const evalNow = window?.resumed ? new Date(window.startedAt) : started;
+  const evalNow = window?.resumed
+    ? new Date(window.startedAt)
+    : options.startedAt !== undefined
+      ? new Date(options.startedAt)
+      : started;
 
   const logProps = { runId, workflow: workflow.name, trigger: options.trigger, dryRun };
   logger.info('[engine] run started', {

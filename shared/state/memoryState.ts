@@ -2,6 +2,7 @@
 // compare-and-swap by version, watermark never moves backwards), nothing survives the process.
 import {
   sameWindowClaim,
+  type AsyncRunRecord,
   type IdempotencyRecord,
   type PendingWindow,
   type StateStore,
@@ -20,6 +21,7 @@ export function createMemoryStateStore(): MemoryStateStore {
   const marks = new Map<string, { watermark: string | undefined; pending: PendingWindow | undefined }>();
   const writes = new Map<string, { record: WriteRecord; version: number }>();
   const requests = new Map<string, { record: IdempotencyRecord; version: number }>();
+  const runs = new Map<string, { record: AsyncRunRecord; version: number }>();
   let counter = 0;
   const id = (workflow: string, key: string): string => `${workflow}\u0000${key}`;
   const copy = (r: IdempotencyRecord): IdempotencyRecord => structuredClone(r);
@@ -96,6 +98,29 @@ export function createMemoryStateStore(): MemoryStateStore {
       const k = id(workflow, key);
       if (String(requests.get(k)?.version) !== version) return false;
       return requests.delete(k);
+    },
+    async getRun(runId): Promise<{ record: AsyncRunRecord; version: Version } | undefined> {
+      const r = runs.get(runId);
+      return r ? { record: structuredClone(r.record), version: String(r.version) } : undefined;
+    },
+    async createRun(record): Promise<Version | undefined> {
+      if (runs.has(record.runId)) return undefined;
+      runs.set(record.runId, { record: structuredClone(record), version: ++counter });
+      return String(counter);
+    },
+    async replaceRun(record, version): Promise<Version | undefined> {
+      if (String(runs.get(record.runId)?.version) !== version) return undefined;
+      runs.set(record.runId, { record: structuredClone(record), version: ++counter });
+      return String(counter);
+    },
+    async deleteRun(runId, version): Promise<boolean> {
+      if (String(runs.get(runId)?.version) !== version) return false;
+      return runs.delete(runId);
+    },
+    async purgeRuns(now): Promise<number> {
+      let purged = 0;
+      for (const [id, r] of runs) if (Date.parse(r.record.expiresAt) < now.getTime() && runs.delete(id)) purged++;
+      return purged;
     },
     writes: () => [...writes.values()].map((w) => ({ ...w.record })),
   };

@@ -5,6 +5,8 @@
 //   which RowKey forbids); the readable key is kept as a property.
 // - <prefix>Requests: PartitionKey = workflow name, RowKey = sha256 of the Idempotency-Key; the request's fingerprint,
 //   state and, once done, the answer (its body split over body0..body11, as a string property holds 64 KiB).
+// - <prefix>Runs: PartitionKey = run id, RowKey "run"; an asynchronous run (request, holder and lease, and once done
+//   the answer), its long texts split the same way.
 // Concurrency: inserts fail on an existing key (409) and replacements and deletes carry the ETag (412 when it
 // changed), so two runs can never both believe they own the same write or request.
 // Storage that cannot be reached (no status, 429, 5xx) surfaces as STORAGE_UNAVAILABLE, answered 503.
@@ -13,12 +15,17 @@ import { odata, TableClient, type TableEntity, type TableEntityResult } from '@a
 import { AppError, isAppError } from '../errors';
 import { ensureTable } from './tableReady';
 import {
+  MAX_RUN_REPORT_CHARS,
+  MAX_RUN_REQUEST_CHARS,
   MAX_STORED_BODY_CHARS,
   sameWindowClaim,
+  type AsyncRunRecord,
+  type AsyncRunState,
   type IdempotencyRecord,
   type IdempotencyState,
   type PendingWindow,
   type StateStore,
+  type StoredResponse,
   type Version,
   type WatermarkState,
   type WriteRecord,
@@ -99,17 +106,41 @@ interface RequestEntity {
 const WATERMARK_PARTITION = 'workflow';
 const BODY_PART_CHARS = 30_000;
 
+/** Writes `text` (at most `max` characters) as properties `<name>0..` and its part count as `<name>Parts`. */
+function putText(out: Record<string, string>, name: string, text: string, max: number): void {
+  const kept = text.slice(0, max);
+  const parts = Math.ceil(kept.length / BODY_PART_CHARS);
+  out[`${name}Parts`] = String(parts);
+  for (let i = 0; i < parts; i++) out[`${name}${i}`] = kept.slice(i * BODY_PART_CHARS, (i + 1) * BODY_PART_CHARS);
+}
+
+/** Reads back what putText wrote. */
+function getText(e: Record<string, unknown>, name: string): string {
+  let text = '';
+  for (let i = 0; i < Number(e[`${name}Parts`] ?? 0); i++) text += String(e[`${name}${i}`] ?? '');
+  return text;
+}
+
+/** The answer's status, headers and body (split) as properties. */
+function putResponse(out: Record<string, string>, response: StoredResponse, max: number): void {
+  out.status = String(response.status);
+  out.headers = JSON.stringify(response.headers);
+  putText(out, 'body', response.body, max);
+}
+
+function getResponse(e: Record<string, unknown>): StoredResponse | undefined {
+  if (e.status === undefined) return undefined;
+  return {
+    status: Number(e.status),
+    headers: JSON.parse(String(e.headers ?? '{}')) as Record<string, string>,
+    body: getText(e, 'body'),
+  };
+}
+
 function requestEntity(r: IdempotencyRecord): Omit<RequestEntity, `body${number}`> & Record<string, string> {
   const { response, ...rest } = r;
   const out: Record<string, string> = { ...rest };
-  if (response) {
-    const body = response.body.slice(0, MAX_STORED_BODY_CHARS);
-    const parts = Math.ceil(body.length / BODY_PART_CHARS);
-    out.status = String(response.status);
-    out.headers = JSON.stringify(response.headers);
-    out.bodyParts = String(parts);
-    for (let i = 0; i < parts; i++) out[`body${i}`] = body.slice(i * BODY_PART_CHARS, (i + 1) * BODY_PART_CHARS);
-  }
+  if (response) putResponse(out, response, MAX_STORED_BODY_CHARS);
   return out as Omit<RequestEntity, `body${number}`> & Record<string, string>;
 }
 
@@ -124,16 +155,42 @@ function toRequest(e: TableEntityResult<RequestEntity>): IdempotencyRecord {
     updatedAt: e.updatedAt,
     expiresAt: e.expiresAt,
   };
-  if (e.status !== undefined) {
-    let body = '';
-    for (let i = 0; i < Number(e.bodyParts ?? 0); i++) body += e[`body${i}`] ?? '';
-    record.response = {
-      status: Number(e.status),
-      headers: JSON.parse(e.headers ?? '{}') as Record<string, string>,
-      body,
-    };
-  }
+  const response = getResponse(e as unknown as Record<string, unknown>);
+  if (response) record.response = response;
   return record;
+}
+
+const RUN_ROW = 'run';
+
+function runEntity(r: AsyncRunRecord): TableEntity {
+  const { response, request, handoff, attempts, ...rest } = r;
+  const out: Record<string, string> = { ...rest, attempts: String(attempts) };
+  putText(out, 'request', request, MAX_RUN_REQUEST_CHARS);
+  putText(out, 'handoff', handoff, MAX_RUN_REQUEST_CHARS);
+  if (response) putResponse(out, response, MAX_RUN_REPORT_CHARS);
+  return { partitionKey: safeKey(r.runId), rowKey: RUN_ROW, ...out };
+}
+
+function toRun(e: TableEntityResult<Record<string, unknown>>): AsyncRunRecord {
+  const text = (k: string): string | undefined =>
+    typeof e[k] === 'string' && e[k] !== '' ? (e[k] as string) : undefined;
+  const holder = text('holder');
+  const leaseUntil = text('leaseUntil');
+  const response = getResponse(e);
+  return {
+    runId: String(e.runId),
+    workflow: String(e.workflow),
+    state: String(e.state) as AsyncRunState,
+    request: getText(e, 'request'),
+    handoff: getText(e, 'handoff'),
+    ...(holder ? { holder } : {}),
+    ...(leaseUntil ? { leaseUntil } : {}),
+    attempts: Number(e.attempts ?? 0),
+    createdAt: String(e.createdAt),
+    updatedAt: String(e.updatedAt),
+    expiresAt: String(e.expiresAt),
+    ...(response ? { response } : {}),
+  };
 }
 
 /** Storage that cannot answer (no status: connection refused or reset; 408, 429, 5xx) is an outage: 503 upstream. */
@@ -206,6 +263,7 @@ export function createTableStateStore(
   const marks = tableClient(`${prefix}Watermarks`);
   const writes = tableClient(`${prefix}Writes`);
   const requests = tableClient(`${prefix}Requests`);
+  const runs = tableClient(`${prefix}Runs`);
 
   const ensure = ensureTable;
 
@@ -358,5 +416,23 @@ export function createTableStateStore(
         version,
       ),
     deleteIdempotency: (workflow, key, version) => deleteAt(requests, safeKey(workflow), rowKeyFor(key), version),
+    async getRun(runId): Promise<{ record: AsyncRunRecord; version: Version } | undefined> {
+      const e = await getAt<Record<string, unknown>>(runs, safeKey(runId), RUN_ROW);
+      return e && { record: toRun(e), version: e.etag };
+    },
+    createRun: (record) => createAt(runs, runEntity(record)),
+    replaceRun: (record, version) => replaceAt(runs, runEntity(record), version),
+    deleteRun: (runId, version) => deleteAt(runs, safeKey(runId), RUN_ROW, version),
+    async purgeRuns(now): Promise<number> {
+      const client = await ensure(runs);
+      let purged = 0;
+      const expired = client.listEntities<{ expiresAt: string }>({
+        queryOptions: { filter: odata`expiresAt lt ${now.toISOString()}`, select: ['PartitionKey', 'RowKey'] },
+      });
+      for await (const e of expired) {
+        if (await deleteAt(runs, e.partitionKey ?? '', e.rowKey ?? '', e.etag)) purged++;
+      }
+      return purged;
+    },
   });
 }

@@ -86,6 +86,37 @@ export interface IdempotencyRecord {
   response?: StoredResponse;
 }
 
+export type AsyncRunState = 'queued' | 'running' | 'done';
+
+/**
+ * A workflow run answered 202 over HTTP and continued on the queue (Logic Apps' asynchronous pattern): what to run,
+ * who runs it now, and once done the answer a poll of its status URL gets.
+ */
+export interface AsyncRunRecord {
+  runId: string;
+  workflow: string;
+  state: AsyncRunState;
+  /** JSON of what to run: `{ input, dryRun?, idempotencyKey?, startedAt }` (at most MAX_RUN_REQUEST_CHARS). */
+  request: string;
+  /** JSON of the run report's `handoff`: why it went to the queue and what the synchronous part changed. */
+  handoff: string;
+  /** The instance running it (a fresh id per attempt) and until when, while `running`. */
+  holder?: string;
+  leaseUntil?: string;
+  /** Attempts started so far (a throttled run is queued again, up to a limit). */
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  /** When it is forgotten (RUN_REPORT_RETENTION_HOURS after its last change): polls answer 404 from then on. */
+  expiresAt: string;
+  /** Set when done: the answer (the final report, the status it maps to). */
+  response?: StoredResponse;
+}
+
+/** Longest stored run request and run report (with the handoff, they share one entity's 1 MiB). */
+export const MAX_RUN_REQUEST_CHARS = 4 * 30_000;
+export const MAX_RUN_REPORT_CHARS = 8 * 30_000;
+
 export interface StateStore {
   getWatermark(workflow: string): Promise<WatermarkState>;
   /**
@@ -127,6 +158,16 @@ export interface StateStore {
   replaceIdempotency(workflow: string, record: IdempotencyRecord, version: Version): Promise<Version | undefined>;
   /** Deletes the record only if it still has `version`. @returns false when it changed in between or is gone. */
   deleteIdempotency(workflow: string, key: string, version: Version): Promise<boolean>;
+
+  getRun(runId: string): Promise<{ record: AsyncRunRecord; version: Version } | undefined>;
+  /** Inserts a new record. @returns its version, or undefined when the run id exists. */
+  createRun(record: AsyncRunRecord): Promise<Version | undefined>;
+  /** Replaces the record only if it still has `version`. @returns the new version, or undefined when it changed. */
+  replaceRun(record: AsyncRunRecord, version: Version): Promise<Version | undefined>;
+  /** Deletes the record only if it still has `version`. @returns false when it changed in between or is gone. */
+  deleteRun(runId: string, version: Version): Promise<boolean>;
+  /** Deletes every run whose expiresAt is before `now`. @returns how many. */
+  purgeRuns(now: Date): Promise<number>;
 }
 
 /** Whether two pending windows are the same claim: run, holder and lease end (what claimWindow compares). */

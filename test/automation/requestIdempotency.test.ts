@@ -6,9 +6,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveIdempotencyKey } from '../../shared/automation/idempotencyKey';
 import { requestFingerprint } from '../../shared/automation/requestIdempotency';
+import type { AsyncRuns } from '../../shared/automation/asyncRuns';
+import { asyncRunStatus } from '../../shared/automation/asyncRunStatus';
+import { continueAsyncRun } from '../../shared/automation/continueAsyncRun';
 import { runWorkflowRequest } from '../../shared/automation/runWorkflowRequest';
 import type { EngineDeps, RunReport } from '../../shared/engine';
-import { AppError, InputError } from '../../shared/errors';
+import { AppError, DefenderApiError, InputError } from '../../shared/errors';
 import { silentLogger } from '../../shared/logger';
 import { createMemoryStateStore } from '../../shared/state/memoryState';
 import { MAX_STORED_BODY_CHARS } from '../../shared/state/types';
@@ -32,12 +35,23 @@ steps:
  */
 const LOGIC_APPS = { runId: '08586611142736787787412824395CU21', operationName: 'HTTP_Webhook' };
 
+/** The asynchronous-run settings with an in-memory queue: `sent` holds what was queued. */
+function asyncRunsOf(sent: unknown[] = []): AsyncRuns & { sent: unknown[] } {
+  return {
+    sent,
+    queue: { send: async (m) => void sent.push(m), sendPoison: async () => undefined },
+    retentionMs: 24 * 60 * MIN,
+    baseUrl: 'https://riposte-demo.azurewebsites.net',
+  };
+}
+
 function setup(workflows: Workflow[] = [NOTE]) {
   let now = T0;
   const defender = createFakeDefender([incident('1'), incident('2')]);
   const state = createMemoryStateStore();
   const engine: EngineDeps = { defender, queries: createFakeQueries(), state, now: () => new Date(now) };
-  const automation = { workflows: new Map(workflows.map((w) => [w.name, w])), engine };
+  const asyncRuns = asyncRunsOf();
+  const automation = { workflows: new Map(workflows.map((w) => [w.name, w])), engine, asyncRuns };
   const call = (
     body: Record<string, unknown>,
     o: { header?: string; logicApps?: typeof LOGIC_APPS; name?: string } = {},
@@ -48,7 +62,7 @@ function setup(workflows: Workflow[] = [NOTE]) {
       logger: silentLogger,
     });
   const comments = (id: string) => defender.incidents.get(id)?.comments.map((c) => c.comment) ?? [];
-  return { defender, state, call, comments, at: (ms: number) => (now = ms) };
+  return { defender, state, call, comments, automation, asyncRuns, at: (ms: number) => (now = ms) };
 }
 
 const body = (text: string, extra: Record<string, unknown> = {}) => ({ input: { incidentId: '1', text }, ...extra });
@@ -168,18 +182,51 @@ describe('a request still running', () => {
 });
 
 describe('retryable answers are not kept', () => {
-  it('a throttled run (503) releases the key, so the retry runs again and applies the change once', async () => {
+  it('a 503 (the API down) releases the key, so the retry runs again and applies the change once', async () => {
     const s = setup();
     s.defender.before = (c) => {
-      if (c.method === 'addComment') throw throttled(20_000);
+      if (c.method === 'addComment') throw new DefenderApiError('503', { status: 503, method: 'POST', path: '/x' });
     };
     const first = await s.call(body('later'), { header: 'retry-key' });
-    assert.deepEqual([first.status, first.headers['Retry-After']], [503, '20']);
+    assert.equal(first.status, 503);
     assert.equal(await s.state.getIdempotency('note', 'retry-key'), undefined, 'released');
     s.defender.before = undefined;
     const retry = await s.call(body('later'), { header: 'retry-key' });
     assert.equal(retry.status, 200);
     assert.equal(retry.headers['Idempotent-Replayed'], undefined);
+    assert.equal(s.comments('1').length, 1);
+  });
+
+  it('a throttled run goes on in the background: 202 + Location, kept for the key; the queue finishes it once', async () => {
+    const s = setup();
+    s.defender.before = (c) => {
+      if (c.method === 'addComment') throw throttled(20_000);
+    };
+    const first = await s.call(body('later'), { header: 'retry-key' });
+    assert.equal(first.status, 202);
+    const location = first.headers.Location ?? '';
+    assert.match(location, /^https:\/\/riposte-demo\.azurewebsites\.net\/api\/workflows\/note\/runs\/[0-9a-f-]{36}$/);
+    assert.equal(first.headers['Retry-After'], '10');
+    assert.equal(s.comments('1').length, 0);
+    // A retry of the POST gets the same run's Location, and starts nothing.
+    const retried = await s.call(body('later'), { header: 'retry-key' });
+    assert.deepEqual([retried.status, retried.headers.Location], [202, location]);
+    assert.equal(s.asyncRuns.sent.length, 1);
+    s.defender.before = undefined;
+    const outcome = await continueAsyncRun(
+      { ...s.automation, deps: { config: { queueMaxDequeueCount: 5 } } },
+      s.asyncRuns.sent[0],
+      { dequeueCount: 1, logger: silentLogger },
+    );
+    assert.equal(outcome.status, 'done');
+    const runId = location.split('/').pop() ?? '';
+    const final = await asyncRunStatus(s.automation, 'note', runId, silentLogger);
+    assert.equal(final.status, 200);
+    const report = JSON.parse(String(final.body)) as RunReport;
+    assert.deepEqual(
+      [report.status, report.runId, report.handoff?.reason],
+      ['succeeded', first.report.runId, 'throttled'],
+    );
     assert.equal(s.comments('1').length, 1);
   });
 
@@ -197,9 +244,10 @@ steps:
     assert.ok(JSON.stringify(first.report).length > MAX_STORED_BODY_CHARS);
     const again = await s.call({ input: { text } }, { name: 'wide', header: 'big' });
     assert.equal(again.status, 200);
-    assert.match(again.report.truncated ?? '', /too large to keep whole/);
+    const stored = again.report as RunReport;
+    assert.match(stored.truncated ?? '', /too large to keep whole/);
     assert.deepEqual(
-      again.report.steps.map((st) => [st.id, st.status, st.changes.length]),
+      stored.steps.map((st) => [st.id, st.status, st.changes.length]),
       [
         ['a', 'succeeded', 0],
         ['b', 'succeeded', 0],
@@ -273,7 +321,7 @@ describe('the key itself', () => {
     const s = setup();
     await assert.rejects(s.call(body('x'), { header: '"a b"' }), (e: unknown) => e instanceof InputError);
     assert.equal(s.defender.calls.length, 0);
-    const report: RunReport = (await s.call(body('x'), { header: '"a-b"' })).report;
+    const report = (await s.call(body('x'), { header: '"a-b"' })).report as RunReport;
     assert.equal(report.status, 'succeeded');
   });
 });
@@ -282,7 +330,7 @@ describe('a slow request keeps its key', () => {
   it('a retry while the first request works past many lease lengths gets 409, not a second run', async () => {
     const defender = createFakeDefender([incident('1')]);
     const engine: EngineDeps = { defender, queries: createFakeQueries(), state: createMemoryStateStore() };
-    const automation = { workflows: new Map([[NOTE.name, NOTE]]), engine };
+    const automation = { workflows: new Map([[NOTE.name, NOTE]]), engine, asyncRuns: asyncRunsOf() };
     let reach!: () => void;
     let open!: () => void;
     const reached = new Promise<void>((r) => (reach = r));

@@ -92,15 +92,22 @@ export function describeRunStatuses(api: 'graph' | 'legacy'): void {
       assert.equal(r.json<RunReport>().error?.code, 'DEFENDER_UNAVAILABLE');
     });
 
-    it('the quota spent (429 beyond the retry budget): 503 with the API’s Retry-After, then a retry applies once', async () => {
-      h.sandbox.control.injectFaults({ target: 'incidents', status: 429, retryAfterSeconds: 120 });
+    it('the quota spent (a 429 asking for longer than the app waits): 202 + Location; the queue applies it once', async () => {
+      h.sandbox.control.injectFaults({ target: 'incidents', status: 429, retryAfterSeconds: 120, count: 1 });
       const r = await resolve(String(INCIDENT), { idempotencyKey: 'close-INC0042' });
-      assert.equal(r.status, 503, r.text);
-      assert.equal(r.headers.get('retry-after'), '120');
-      assert.equal(r.json<RunReport>().status, 'throttled');
-      h.sandbox.control.clearFaults();
-      const again = await resolve(String(INCIDENT), { idempotencyKey: 'close-INC0042' });
-      assert.equal(again.status, 200, again.text);
+      assert.equal(r.status, 202, r.text);
+      assert.ok(r.headers.get('retry-after'));
+      const location = new URL(r.headers.get('location') ?? '').pathname;
+      for (let i = 0; ; i++) {
+        const poll = await h.call('GET', location);
+        if (poll.status !== 202) {
+          assert.equal(poll.status, 200, poll.text);
+          assert.equal(poll.json<RunReport>().handoff?.reason, 'throttled');
+          break;
+        }
+        assert.ok(i < 200, 'the queued run finishes');
+        await new Promise((res) => setTimeout(res, 100));
+      }
       assert.equal(storedIncident(h, INCIDENT).status, 'resolved');
     });
   });

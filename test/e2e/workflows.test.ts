@@ -1,11 +1,11 @@
 // POST /api/workflows/{name}/run over HTTP through the local host: run reports, dry run, the workflow's HTTP trigger
-// and input declaration, idempotency keys, and how run outcomes map to HTTP (200, 404, 503; runStatusCases.ts has
+// and input declaration, idempotency keys, and how run outcomes map to HTTP (200, 202, 404, 503; runStatusCases.ts has
 // every mapping on both APIs).
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { RunReport } from '../../shared/engine';
 import { isRiposteComment } from '../../shared/steps';
-import { errorOf, startHarness, type Harness } from './harness';
+import { errorOf, startHarness, waitFor, type Harness } from './harness';
 
 let h: Harness;
 
@@ -189,20 +189,23 @@ describe('POST /api/workflows/{name}/run', () => {
     assert.equal(report.steps.find((s) => s.id === 'resolve')?.status, 'skipped');
   });
 
-  it('answers 503 with Retry-After when the run is throttled, and a re-run finishes the job once', async () => {
-    h.sandbox.control.injectFaults({ target: 'incidents', status: 429, retryAfterSeconds: 120 });
+  it('answers 202 + Location when the run is throttled; the queue finishes the job once', async () => {
+    // Four 429s: the synchronous attempt and its three retries (MAX_RETRIES); the queued part then gets through.
+    h.sandbox.control.injectFaults({ target: 'incidents', status: 429, retryAfterSeconds: 1, count: 4 });
     const input = { incidentId: '3309', ticketId: 'INC77', closeCode: 'True positive - phishing' };
     const r = await run('ticket-closed-resolve', { input, idempotencyKey: 'INC77-close' });
-    assert.equal(r.status, 503, r.text);
-    assert.equal(r.headers.get('retry-after'), '120');
-    assert.equal(r.json<RunReport>().status, 'throttled');
-    assert.equal(stored(3309).status, 'active');
-
-    h.sandbox.control.clearFaults();
-    const again = await run('ticket-closed-resolve', { input, idempotencyKey: 'INC77-close' });
-    assert.equal(again.status, 200, again.text);
+    assert.equal(r.status, 202, r.text);
+    const location = r.headers.get('location') ?? '';
+    assert.equal(r.json<{ handoff: { reason: string } }>().handoff.reason, 'throttled');
+    const done = await waitFor('the run finished in the background', async () => {
+      const poll = await h.call('GET', new URL(location).pathname);
+      return poll.status === 202 ? undefined : poll;
+    });
+    assert.equal(done.status, 200, done.text);
     assert.equal(stored(3309).status, 'resolved');
     assert.equal(riposteComments(3309).length, 1);
+    const again = await run('ticket-closed-resolve', { input, idempotencyKey: 'INC77-close' });
+    assert.deepEqual([again.status, again.headers.get('location')], [202, location], 'the same run, not a new one');
   });
 
   it('answers 401 without the function key and 400 for malformed JSON', async () => {

@@ -70,8 +70,9 @@ test('a killed host’s window and pending writes are taken over once their leas
   );
   const triage = () => hostA.call('POST', `/api/workflows/${TRIAGE}/run`, { body: { input: { staleDays: 7 } } });
 
-  // Every Defender call takes 400 ms, so the kill lands while writes are in flight.
-  control.injectFaults({ target: 'api', delayMs: 400 });
+  // Every incident update takes 2.5 s, so the kill lands while writes of both runs are in flight (with shorter
+  // calls, a write seen pending could be done by the time the kill landed: nothing left for B to take over).
+  control.injectFaults({ target: 'incidents', method: 'PATCH', delayMs: 2500 });
   const killedRun = triage().catch(() => undefined);
   await hostA.fireTimer(TIMER);
   const pendingOf = async (workflow: string, prefix: string) =>

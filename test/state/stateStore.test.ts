@@ -6,7 +6,9 @@ import { createMemoryStateStore } from '../../shared/state/memoryState';
 import { createTableStateStore } from '../../shared/state/tableState';
 import { AppError } from '../../shared/errors';
 import {
+  MAX_RUN_REPORT_CHARS,
   MAX_STORED_BODY_CHARS,
+  type AsyncRunRecord,
   type IdempotencyRecord,
   type StateStore,
   type WriteRecord,
@@ -29,6 +31,19 @@ const request = (key: string, over: Partial<IdempotencyRecord> = {}): Idempotenc
   state: 'running',
   runId: 'run-1',
   leaseUntil: '2026-03-01T12:10:00.000Z',
+  createdAt: '2026-03-01T12:00:00.000Z',
+  updatedAt: '2026-03-01T12:00:00.000Z',
+  expiresAt: '2026-03-02T12:00:00.000Z',
+  ...over,
+});
+
+const asyncRun = (runId: string, over: Partial<AsyncRunRecord> = {}): AsyncRunRecord => ({
+  runId,
+  workflow: 'wf',
+  state: 'queued',
+  request: JSON.stringify({ input: { incidentId: '42' }, startedAt: '2026-03-01T12:00:00.000Z' }),
+  handoff: JSON.stringify({ reason: 'respond-async', at: '2026-03-01T12:00:00.000Z', changes: [] }),
+  attempts: 0,
   createdAt: '2026-03-01T12:00:00.000Z',
   updatedAt: '2026-03-01T12:00:00.000Z',
   expiresAt: '2026-03-02T12:00:00.000Z',
@@ -185,6 +200,41 @@ function contract(name: string, makeStore: () => StateStore): void {
       );
       assert.ok(v);
       assert.equal((await store.getIdempotency('wf', 'big'))?.record.response?.body.length, MAX_STORED_BODY_CHARS);
+    });
+
+    it('keeps an asynchronous run by version, with its largest report, and purges only expired runs', async () => {
+      const store = makeStore();
+      const id = '0f0e0d0c-0b0a-4908-8706-050403020100';
+      const v1 = await store.createRun(asyncRun(id));
+      assert.ok(v1);
+      assert.equal(await store.createRun(asyncRun(id, { workflow: 'other' })), undefined, 'one record per run id');
+      assert.deepEqual((await store.getRun(id))?.record, asyncRun(id));
+      const running = asyncRun(id, {
+        state: 'running',
+        holder: 'h1',
+        leaseUntil: '2026-03-01T12:01:00.000Z',
+        attempts: 1,
+      });
+      const v2 = await store.replaceRun(running, v1 ?? '');
+      assert.ok(v2);
+      assert.equal(await store.replaceRun(asyncRun(id), v1 ?? ''), undefined, 'a stale version loses');
+      const body = 'r'.repeat(MAX_RUN_REPORT_CHARS);
+      const done = asyncRun(id, { state: 'done', attempts: 1, response: { status: 404, headers: { a: '1' }, body } });
+      const v3 = await store.replaceRun(done, v2 ?? '');
+      assert.ok(v3);
+      assert.deepEqual((await store.getRun(id))?.record, done, 'holder and lease gone, the whole report kept');
+      // The hourly purge: runs whose expiresAt has passed go, the others stay.
+      const kept = '1f0e0d0c-0b0a-4908-8706-050403020100';
+      const vk = await store.createRun(asyncRun(kept, { expiresAt: '2026-03-03T12:00:00.000Z' }));
+      assert.equal(await store.purgeRuns(new Date('2026-03-02T13:00:00.000Z')), 1);
+      assert.equal(await store.getRun(id), undefined);
+      assert.ok(await store.getRun(kept));
+      const vk2 = await store.replaceRun(
+        asyncRun(kept, { attempts: 1, expiresAt: '2026-03-03T12:00:00.000Z' }),
+        vk ?? '',
+      );
+      assert.equal(await store.deleteRun(kept, vk ?? ''), false, 'deleted only at its current version');
+      assert.equal(await store.deleteRun(kept, vk2 ?? ''), true);
     });
 
     it('lets exactly one of two concurrent claims win', async () => {
