@@ -267,7 +267,8 @@ steps:
     kind: listAlerts
     input: { limit: 1 }
 `;
-    const env = { QUOTA_ALERTS_PER_MINUTE: '1', MAX_RETRY_AFTER_SECONDS: '0' };
+    // A real minute on the client's side: the second call cannot find the first one's window already over.
+    const env = { QUOTA_ALERTS_PER_MINUTE: '1', MAX_RETRY_AFTER_SECONDS: '0', RATE_LIMIT_WINDOW_SCALE: '1' };
     const report = await run(yaml, {}, { env });
     assert.equal(report.status, 'throttled', JSON.stringify(report));
     assert.equal(report.steps.find((s) => s.id === 'inc')?.status, 'succeeded');
