@@ -276,18 +276,22 @@ export function buildWorkflowSchema(): Schema {
             limit: orTemplate({ type: 'integer', minimum: 1 }, 'Stop after this many incidents.'),
             expandAlerts: orTemplate(
               { type: 'boolean' },
-              "Include each incident's alerts with their devices, users, IPs, files and mailboxes (alerts[]).",
+              "Include each incident's alerts[] and their typed evidence (devices, users, files, IPs, URLs, mailboxes).",
             ),
           },
         },
         false,
       ),
-      getIncidentStep: stepBranch('getIncident', 'Read one incident. Output: the incident.', {
-        type: 'object',
-        additionalProperties: false,
-        required: ['incidentId'],
-        properties: { incidentId },
-      }),
+      getIncidentStep: stepBranch(
+        'getIncident',
+        'Read one incident. Output: the incident, with alerts[] and evidence.',
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['incidentId'],
+          properties: { incidentId },
+        },
+      ),
       updateIncidentStep: stepBranch(
         'updateIncident',
         'Change an incident: only fields that differ are sent; tags are merged into the current list. Output: { incidentId, patch, outcome }.',
