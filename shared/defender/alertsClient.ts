@@ -20,6 +20,13 @@ import { paginate, type ODataPage } from './paging';
  */
 export const ALERT_PAGE_SIZE = 100;
 
+/**
+ * security-alert.md: serviceSource `microsoftDefenderForCloud` (and detectionSource's Defender for Cloud values) are
+ * sent only to callers that ask with this header; without it they read `unknownFutureValue`, and a serviceSource
+ * filter on them could not match.
+ */
+export const UNKNOWN_ENUM_MEMBERS = { Prefer: 'include-unknown-enum-members' } as const;
+
 /** Alert ids look like "da637551227677560813_-961444813" (docs examples): word characters and dashes only. */
 export function alertPath(id: unknown): string {
   if (typeof id !== 'string' || !/^[\w-]{1,200}$/.test(id))
@@ -82,6 +89,7 @@ export function createAlertsClient(http: DefenderHttp): AlertsClient {
         method: 'GET',
         path: incidentPath('/security/incidents', filter.incidentId, false),
         params: { $expand: 'alerts' },
+        headers: UNKNOWN_ENUM_MEMBERS,
         family: 'incidents',
         signal: call.signal,
       });
@@ -100,7 +108,13 @@ export function createAlertsClient(http: DefenderHttp): AlertsClient {
       baseURL: http.baseURL,
       idOf: (w) => mapGraphAlert(w).id,
       fetchPage: (req) =>
-        http.request<ODataPage<unknown>>({ method: 'GET', ...req, family: 'alerts', signal: call.signal }),
+        http.request<ODataPage<unknown>>({
+          method: 'GET',
+          ...req,
+          headers: UNKNOWN_ENUM_MEMBERS,
+          family: 'alerts',
+          signal: call.signal,
+        }),
     });
     for await (const raw of pages) {
       const alert = mapGraphAlert(raw);
@@ -117,6 +131,7 @@ export function createAlertsClient(http: DefenderHttp): AlertsClient {
       const wire = await http.request<unknown>({
         method: 'GET',
         path: alertPath(id),
+        headers: UNKNOWN_ENUM_MEMBERS,
         family: 'alerts',
         signal: call.signal,
       });
@@ -131,6 +146,7 @@ export function createAlertsClient(http: DefenderHttp): AlertsClient {
         method: 'PATCH',
         path: alertPath(id),
         data: body,
+        headers: UNKNOWN_ENUM_MEMBERS,
         family: 'alerts',
         signal: call.signal,
       });

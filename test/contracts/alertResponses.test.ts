@@ -92,6 +92,9 @@ describe('Graph alerts_v2 examples', () => {
         verdict: 'unknown',
       },
     ]);
+    const req = sent('GET').at(-1);
+    assert.equal(req?.headers.prefer, 'include-unknown-enum-members', 'asks for Defender for Cloud enum members');
+    assert.match(String(req?.headers.authorization), /^Bearer /);
     // The process ran as SYSTEM (no UPN, no Entra id): not a user anyone can act on; registry evidence is not kept.
     assert.deepEqual([a.evidence.users, a.evidence.ips, a.evidence.urls, a.evidence.mailboxes], [[], [], [], []]);
   });
