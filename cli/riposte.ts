@@ -56,6 +56,7 @@ Checks, offline, each path (default: the working directory):
   - any other folder: every .kql file in it and below, a plain query as written, a file with Riposte's
     "// ---" header as a library query;
   - a .kql file.
+With DEFENDER_API=legacy set, steps only Microsoft Graph serves (the alert steps) are reported as problems.
 Each problem is reported as file:line:column with Kusto's own message and code. Kusto's warnings are listed
 apart and do not fail the check.
 
@@ -79,6 +80,12 @@ Options:
 Exit codes: 0 done; 1 the document could not be read or written; 2 usage error.`;
 
 const VALIDATE_OPTIONS = { json: { type: 'boolean' } } as const;
+
+/** DEFENDER_API as `riposte validate` reads it: legacy or graph; anything else is left to the app's own check. */
+const backendOf = (v: string | undefined): 'graph' | 'legacy' | undefined => {
+  const api = v?.trim().toLowerCase();
+  return api === 'legacy' || api === 'graph' ? api : undefined;
+};
 const RUN_OPTIONS = {
   input: { type: 'string' },
   'dry-run': { type: 'boolean' },
@@ -178,6 +185,8 @@ async function validate(args: string[], io: Io): Promise<number> {
     report = await validatePaths(positionals, {
       cwd: io.cwd,
       ticketSyncWorkflow: (io.env ?? process.env).TICKET_SYNC_WORKFLOW,
+      // The API the content will run on: Graph-only steps are a problem under DEFENDER_API=legacy.
+      backend: backendOf((io.env ?? process.env).DEFENDER_API),
     });
   } catch (e) {
     if (e instanceof PathError) throw new UsageError(e.message);

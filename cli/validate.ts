@@ -17,6 +17,7 @@ import {
   parseQueryFile,
   QueryFileError,
 } from '../shared/queries';
+import type { ApiBackend } from '../shared/defender/types';
 import type { QueryDefinition, QueryLibrary } from '../shared/queries/types';
 import { loadMappings } from '../shared/webhooks';
 import { webhookWorkflowProblems } from '../shared/automation/webhookWorkflow';
@@ -120,7 +121,7 @@ export function isContentFolder(dir: string): boolean {
  */
 export async function validateContent(
   dir: string,
-  options: { ticketSyncWorkflow?: string | undefined } = {},
+  options: { ticketSyncWorkflow?: string | undefined; backend?: ApiBackend | undefined } = {},
 ): Promise<ValidationResult> {
   const root = resolve(dir);
   // Loaders name files by the path they were given: show them relative to the content folder.
@@ -151,7 +152,7 @@ export async function validateContent(
   let loadedWorkflows: Workflow[] = [];
   if (workflows.present) {
     try {
-      const loaded = await loadWorkflows(join(root, 'workflows'), library);
+      const loaded = await loadWorkflows(join(root, 'workflows'), library, { backend: options.backend });
       loadedWorkflows = [...loaded.values()];
       workflows.loaded = [...loaded.keys()];
       workflows.problems = webhookWorkflowProblems(loaded, options.ticketSyncWorkflow || 'ticket-sync');
@@ -272,7 +273,7 @@ export function validateKql(target: string, options: { base?: string } = {}): Va
  */
 export async function validatePaths(
   paths: readonly string[],
-  options: { cwd: string; ticketSyncWorkflow?: string | undefined },
+  options: { cwd: string; ticketSyncWorkflow?: string | undefined; backend?: ApiBackend | undefined },
 ): Promise<ValidationReport> {
   const results: ValidationResult[] = [];
   for (const p of paths.length > 0 ? paths : ['.']) {
@@ -283,7 +284,9 @@ export async function validatePaths(
       throw new PathError(`${p}: not a folder or a .kql file`);
     }
     if (isDir && (isContentFolder(path) || kqlFiles(path).length === 0)) {
-      results.push(await validateContent(path, { ticketSyncWorkflow: options.ticketSyncWorkflow }));
+      results.push(
+        await validateContent(path, { ticketSyncWorkflow: options.ticketSyncWorkflow, backend: options.backend }),
+      );
     } else {
       results.push(validateKql(path, { base: options.cwd }));
     }

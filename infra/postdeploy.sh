@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Riposte's post-deployment steps (docs/deploy.md, steps 2-4), in one command that is safe to re-run:
 #   1. the app registration and its service principal (reused when one with the name exists),
-#   2. the Graph (or legacy) application permissions, granted with admin consent (skipped when already granted),
+#   2. the Graph (or legacy) application permissions, granted with admin consent (skipped when already granted);
+#      Graph's SecurityAlert.* only when a deployed workflow (workflows/, or RIPOSTE_WORKFLOWS_DIR) has alert steps,
 #   3. the client secret, created in Entra ID and stored in Key Vault without ever being on a command line,
 #   4. CLIENT_ID and TENANT_ID on the Function App, a restart, and the deep health check.
 # --rotate adds a new secret next to the old ones (zero downtime) and prints how to remove the old ones.
@@ -79,6 +80,16 @@ case "${API:-graph}" in
   legacy) RESOURCE_APP="8ee8fdad-f234-4243-8f3b-15c294843740"; ROLES="Incident.ReadWrite.All AdvancedHunting.Read.All" ;;
   *) die "--api must be graph or legacy, not '$API'" ;;
 esac
+# Alert steps (Graph alerts_v2) need SecurityAlert.*: only when a deployed workflow uses one, the write permission
+# only when one changes or comments on alerts (least privilege; README, "Permissions to grant the app registration").
+WORKFLOWS="${RIPOSTE_WORKFLOWS_DIR:-$(cd "$(dirname "$0")/.." && pwd)/workflows}"
+if [ "${API:-graph}" = graph ] && [ -d "$WORKFLOWS" ]; then
+  if grep -Eqs '^[[:space:]-]*kind:[[:space:]]*(updateAlert|commentAlert)[[:space:]]*$' "$WORKFLOWS"/*.y*ml; then
+    ROLES="$ROLES SecurityAlert.ReadWrite.All"
+  elif grep -Eqs '^[[:space:]-]*kind:[[:space:]]*(listAlerts|getAlert)[[:space:]]*$' "$WORKFLOWS"/*.y*ml; then
+    ROLES="$ROLES SecurityAlert.Read.All"
+  fi
+fi
 # Microsoft Graph of the signed-in cloud (graph.microsoft.us in Azure Government); RIPOSTE_GRAPH_URL overrides it
 # (DoD tenants: https://dod-graph.microsoft.us).
 GRAPH="${RIPOSTE_GRAPH_URL:-$(az cloud show --query endpoints.microsoftGraphResourceId -o tsv)}"

@@ -65,6 +65,13 @@ const REQUIRED_ROLES: Record<ApiName, Record<ApiFamily, string[]>> = {
     incidentsGet: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'],
     incidentsUpdate: ['SecurityIncident.ReadWrite.All'],
     comments: ['SecurityIncident.ReadWrite.All'],
+    // security-list-alerts_v2.md (permissions include): least SecurityAlert.Read.All, higher ReadWrite; update and
+    // comments: SecurityAlert.ReadWrite.All (response-actions.md §5). Get: taken as List's (its include page could not
+    // be checked: UNCONFIRMED).
+    alertsList: ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All'],
+    alertsGet: ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All'],
+    alertsUpdate: ['SecurityAlert.ReadWrite.All'],
+    alertComments: ['SecurityAlert.ReadWrite.All'],
   },
   legacy: {
     hunting: ['AdvancedHunting.Read.All'],
@@ -72,6 +79,11 @@ const REQUIRED_ROLES: Record<ApiName, Record<ApiFamily, string[]>> = {
     incidentsGet: ['Incident.Read.All', 'Incident.ReadWrite.All'],
     incidentsUpdate: ['Incident.ReadWrite.All'],
     comments: ['Incident.ReadWrite.All'],
+    // The legacy API has no alerts endpoint: these families are never routed there.
+    alertsList: [],
+    alertsGet: [],
+    alertsUpdate: [],
+    alertComments: [],
   },
 };
 
@@ -149,6 +161,10 @@ const PER_MINUTE: Record<ApiFamily, number> = {
   incidentsGet: 100,
   incidentsUpdate: 50,
   comments: 50,
+  alertsList: 150,
+  alertsGet: 150,
+  alertsUpdate: 150,
+  alertComments: 150,
 };
 
 /** The reply for an injected fault with a status, shaped like the API's own errors. */
@@ -193,7 +209,7 @@ export function apiRoute(
     pattern,
     family,
     api,
-    target: family === 'hunting' ? 'hunting' : 'incidents',
+    target: family === 'hunting' ? 'hunting' : family.startsWith('alert') ? 'alerts' : 'incidents',
     count: () => void (state.counters.api[family] += 1),
     faultReply: (req, spec) => apiFaultReply(state, api, req, family, spec),
     handle: (req, params) => {

@@ -1,12 +1,12 @@
 // Injected faults: the next N (or a seeded-random share of) matching requests fail, hang, or lose their connection.
 // Faults apply before authentication, like a gateway or network failure would.
 
-export type FaultTarget = 'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'api' | 'all';
+export type FaultTarget = 'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'api' | 'all';
 /** What a route is, for fault matching. Discovery and JWKS are only hit by `all`. */
-export type RouteTarget = 'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'other';
+export type RouteTarget = 'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'other';
 
 export interface FaultSpec {
-  /** Default 'api' (hunting + incidents). */
+  /** Default 'api' (hunting, incidents and Graph alerts_v2). */
   target?: FaultTarget;
   /** Only requests with this HTTP method (e.g. 'PATCH' to fail incident updates while reads still work). */
   method?: string;
@@ -54,7 +54,7 @@ function matches(target: FaultTarget, route: RouteTarget): boolean {
     case 'all':
       return true;
     case 'api':
-      return route === 'hunting' || route === 'incidents';
+      return route === 'hunting' || route === 'incidents' || route === 'alerts';
     default:
       return target === route;
   }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { entraRoutes } from './entra';
 import type { FaultSpec } from './faults';
+import { alertRoutes } from './alertsApi';
 import { graphRoutes } from './graphApi';
 import type { HuntingTables } from './hunting';
 import type { StoredIncident } from './incidents/model';
@@ -194,7 +195,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const main = createDispatcher(
     state,
-    [...entraRoutes(state), ...keyVaultRoutes(state), ...graphRoutes(state), ...legacyRoutes(state)],
+    [
+      ...entraRoutes(state),
+      ...keyVaultRoutes(state),
+      ...graphRoutes(state),
+      ...alertRoutes(state),
+      ...legacyRoutes(state),
+    ],
     () => state.url,
   );
   let miOrigin = '';

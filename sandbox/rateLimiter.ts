@@ -59,7 +59,16 @@ export function formatTimeSpan(ms: number): string {
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 
-export type QuotaFamily = 'hunting' | 'incidentsList' | 'incidentsGet' | 'incidentsUpdate' | 'comments';
+export type QuotaFamily =
+  | 'hunting'
+  | 'incidentsList'
+  | 'incidentsGet'
+  | 'incidentsUpdate'
+  | 'comments'
+  | 'alertsList'
+  | 'alertsGet'
+  | 'alertsUpdate'
+  | 'alertComments';
 
 /** The documented quotas per call family; `api` keeps Graph and legacy counters apart. */
 export function quotaWindows(api: 'graph' | 'legacy', family: QuotaFamily): QuotaWindow[] {
@@ -86,5 +95,11 @@ export function quotaWindows(api: 'graph' | 'legacy', family: QuotaFamily): Quot
         { key: k('incidents:update:minute'), limit: 50, windowMs: MINUTE },
         { key: k('incidents:hour'), limit: 1500, windowMs: HOUR },
       ];
+    case 'alertsList':
+    case 'alertsGet':
+    case 'alertsUpdate':
+    case 'alertComments':
+      // Graph concepts/throttling-limits.md: any operation on alert under /security, 150 a minute per app and tenant.
+      return [{ key: k('alerts:minute'), limit: 150, windowMs: MINUTE }];
   }
 }

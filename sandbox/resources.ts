@@ -23,12 +23,19 @@ export function canonicalResource(resource: string): string | undefined {
   return undefined;
 }
 
-export const GRAPH_ROLES = ['ThreatHunting.Read.All', 'SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'];
+export const GRAPH_ROLES = [
+  'ThreatHunting.Read.All',
+  'SecurityIncident.Read.All',
+  'SecurityIncident.ReadWrite.All',
+  'SecurityAlert.Read.All',
+  'SecurityAlert.ReadWrite.All',
+];
 export const LEGACY_ROLES = ['AdvancedHunting.Read.All', 'Incident.Read.All', 'Incident.ReadWrite.All'];
 
 export const DEFAULT_ROLES = [
   'ThreatHunting.Read.All',
   'SecurityIncident.ReadWrite.All',
+  'SecurityAlert.ReadWrite.All',
   'AdvancedHunting.Read.All',
   'Incident.ReadWrite.All',
 ];

@@ -16,6 +16,10 @@ export const API_FAMILIES: readonly ApiFamily[] = [
   'incidentsGet',
   'incidentsUpdate',
   'comments',
+  'alertsList',
+  'alertsGet',
+  'alertsUpdate',
+  'alertComments',
 ];
 
 export interface Counters {
@@ -64,7 +68,17 @@ export function zeroCounters(): Counters {
     miIdentities: {},
     keyVaultReads: 0,
     keyVaultChallenges: 0,
-    api: { hunting: 0, incidentsList: 0, incidentsGet: 0, incidentsUpdate: 0, comments: 0 },
+    api: {
+      hunting: 0,
+      incidentsList: 0,
+      incidentsGet: 0,
+      incidentsUpdate: 0,
+      comments: 0,
+      alertsList: 0,
+      alertsGet: 0,
+      alertsUpdate: 0,
+      alertComments: 0,
+    },
     throttled: 0,
     faulted: 0,
   };

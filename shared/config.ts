@@ -14,6 +14,7 @@ export interface RateLimitWindow {
 export interface QuotaAllowance {
   hunting: RateLimitWindow[];
   incidents: RateLimitWindow[];
+  alerts: RateLimitWindow[];
 }
 
 export interface AppConfig {
@@ -115,6 +116,8 @@ export const SETTINGS = [
   'QUOTA_INCIDENTS_PER_HOUR',
   'QUOTA_HUNTING_PER_MINUTE',
   'QUOTA_HUNTING_PER_HOUR',
+  'QUOTA_ALERTS_PER_MINUTE',
+  'QUOTA_ALERTS_PER_HOUR',
   'QUOTA_PER_TENANT',
   'CONTENT_DIR',
   'AzureWebJobsStorage',
@@ -257,6 +260,12 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     incidentsPerHour: whole('QUOTA_INCIDENTS_PER_HOUR', 1500, TENANT_QUOTA_FIELDS.incidentsPerHour),
     huntingPerMinute: whole('QUOTA_HUNTING_PER_MINUTE', 45, TENANT_QUOTA_FIELDS.huntingPerMinute),
     huntingPerHour: whole('QUOTA_HUNTING_PER_HOUR', 1500, TENANT_QUOTA_FIELDS.huntingPerHour),
+    // Graph alerts_v2: "any operation on alert" under /security, 150 requests per minute per app per tenant
+    // (microsoft-graph-docs-contrib concepts/throttling-limits.md, "Security detections and incidents service
+    // limits"; the page predates alerts_v2 and does not name it, response-actions.md §7.2). No hourly limit is
+    // documented: the default, 60 × 150, never binds before the minute does.
+    alertsPerMinute: whole('QUOTA_ALERTS_PER_MINUTE', 150, TENANT_QUOTA_FIELDS.alertsPerMinute),
+    alertsPerHour: whole('QUOTA_ALERTS_PER_HOUR', 9000, TENANT_QUOTA_FIELDS.alertsPerHour),
   };
   const perTenantQuota = parsePerTenantQuota(text('QUOTA_PER_TENANT'), problems);
 
@@ -304,6 +313,10 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     incidents: [
       { limit: q.incidentsPerMinute, windowMs: minute },
       { limit: q.incidentsPerHour, windowMs: hour },
+    ],
+    alerts: [
+      { limit: q.alertsPerMinute, windowMs: minute },
+      { limit: q.alertsPerHour, windowMs: hour },
     ],
   });
   for (const [tenant, q] of Object.entries(perTenantQuota)) {
@@ -362,6 +375,8 @@ interface TenantQuota {
   incidentsPerHour: number;
   huntingPerMinute: number;
   huntingPerHour: number;
+  alertsPerMinute: number;
+  alertsPerHour: number;
 }
 
 const TENANT_QUOTA_FIELDS: Record<keyof TenantQuota, number> = {
@@ -369,6 +384,8 @@ const TENANT_QUOTA_FIELDS: Record<keyof TenantQuota, number> = {
   incidentsPerHour: 10_000_000,
   huntingPerMinute: 100_000,
   huntingPerHour: 10_000_000,
+  alertsPerMinute: 100_000,
+  alertsPerHour: 10_000_000,
 };
 
 /**

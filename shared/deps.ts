@@ -113,6 +113,7 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
   const limiters: Record<ApiFamily, RateLimiter> = {
     hunting: limiterFor('hunting'),
     incidents: limiterFor('incidents'),
+    alerts: limiterFor('alerts'),
   };
   const http = createDefenderHttp({
     baseURL: config.apiBaseUrl,

@@ -69,7 +69,7 @@ export function graphAlert(a: StoredAlert, incidentId: number, tenantId: string)
     resolvedDateTime: a.resolvedDateTime,
     firstActivityDateTime: a.firstActivityDateTime,
     lastActivityDateTime: a.lastActivityDateTime,
-    comments: [],
+    comments: a.comments.map(graphComment),
     evidence: a.evidence.map(graphEvidence),
     systemTags: [],
   };
@@ -223,6 +223,65 @@ function graphEvidence(e: StoredEvidence): Record<string, unknown> {
     }
     case 'url':
       return { '@odata.type': '#microsoft.graph.security.urlEvidence', ...base, url: e.url };
+    case 'registryKey':
+      return {
+        '@odata.type': '#microsoft.graph.security.registryKeyEvidence',
+        ...base,
+        registryKey: e.registryKey,
+        registryHive: e.registryHive,
+      };
+    case 'registryValue':
+      return {
+        '@odata.type': '#microsoft.graph.security.registryValueEvidence',
+        ...base,
+        mdeDeviceId: e.mdeDeviceId,
+        registryKey: e.registryKey,
+        registryHive: e.registryHive,
+        registryValue: e.registryValue,
+        registryValueName: e.registryValueName,
+        registryValueType: e.registryValueType,
+      };
+    case 'cloudApplication':
+      return {
+        '@odata.type': '#microsoft.graph.security.cloudApplicationEvidence',
+        ...base,
+        appId: e.appId,
+        displayName: e.displayName,
+        instanceId: e.instanceId,
+        instanceName: e.instanceName,
+        saasAppId: e.saasAppId,
+      };
+    case 'oauthApplication':
+      return {
+        '@odata.type': '#microsoft.graph.security.oauthApplicationEvidence',
+        ...base,
+        appId: e.appId,
+        displayName: e.displayName,
+        objectId: e.objectId,
+        publisher: e.publisher,
+      };
+    case 'securityGroup':
+      return {
+        '@odata.type': '#microsoft.graph.security.securityGroupEvidence',
+        ...base,
+        securityGroupId: e.securityGroupId,
+        displayName: e.displayName,
+        activeDirectoryObjectGuid: e.activeDirectoryObjectGuid,
+        distinguishedName: e.distinguishedName,
+        friendlyName: e.friendlyName,
+        sid: e.sid,
+      };
+    case 'mailCluster':
+      return {
+        '@odata.type': '#microsoft.graph.security.mailClusterEvidence',
+        ...base,
+        clusterBy: e.clusterBy,
+        clusterByValue: e.clusterByValue,
+        emailCount: e.emailCount,
+        networkMessageIds: [...e.networkMessageIds],
+        query: e.query,
+        urn: e.urn,
+      };
     case 'mailboxConfiguration':
       return {
         '@odata.type': '#microsoft.graph.security.mailboxConfigurationEvidence',

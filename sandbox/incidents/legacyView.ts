@@ -116,7 +116,15 @@ function legacyDevice(e: Extract<StoredEvidence, { kind: 'device' }>): Record<st
 function legacyEntity(e: StoredEvidence, documentedStyle: boolean): Record<string, unknown> | undefined {
   let fields: Record<string, unknown>;
   switch (e.kind) {
+    // Devices are the alert's devices[]; the legacy entity types (api-list-incidents.md) have none for registry, cloud
+    // or OAuth apps, groups or clusters.
     case 'device':
+    case 'registryKey':
+    case 'registryValue':
+    case 'cloudApplication':
+    case 'oauthApplication':
+    case 'securityGroup':
+    case 'mailCluster':
       return undefined;
     case 'user':
       fields = {

@@ -135,7 +135,71 @@ export interface MailboxConfigurationEvidence extends EvidenceBase {
   externalDirectoryObjectId: string | null;
 }
 
+/** security-registrykeyevidence.md / security-registryvalueevidence.md (GD resources). */
+export interface RegistryKeyEvidence extends EvidenceBase {
+  kind: 'registryKey';
+  registryKey: string;
+  registryHive: string;
+}
+
+export interface RegistryValueEvidence extends EvidenceBase {
+  kind: 'registryValue';
+  mdeDeviceId: string | null;
+  registryKey: string;
+  registryHive: string;
+  registryValue: string;
+  registryValueName: string;
+  registryValueType: string;
+}
+
+/** security-cloudapplicationevidence.md: numeric Defender for Cloud Apps ids. */
+export interface CloudApplicationEvidence extends EvidenceBase {
+  kind: 'cloudApplication';
+  appId: number;
+  displayName: string;
+  instanceId: number;
+  instanceName: string;
+  saasAppId: number;
+}
+
+/** security-oauthapplicationevidence.md. */
+export interface OauthApplicationEvidence extends EvidenceBase {
+  kind: 'oauthApplication';
+  appId: string;
+  displayName: string;
+  objectId: string;
+  publisher: string | null;
+}
+
+/** security-securitygroupevidence.md. */
+export interface SecurityGroupEvidence extends EvidenceBase {
+  kind: 'securityGroup';
+  securityGroupId: string;
+  displayName: string;
+  activeDirectoryObjectGuid: string | null;
+  distinguishedName: string | null;
+  friendlyName: string | null;
+  sid: string | null;
+}
+
+/** security-mailclusterevidence.md. */
+export interface MailClusterEvidence extends EvidenceBase {
+  kind: 'mailCluster';
+  clusterBy: string;
+  clusterByValue: string;
+  emailCount: number;
+  networkMessageIds: string[];
+  query: string;
+  urn: string;
+}
+
 export type StoredEvidence =
+  | RegistryKeyEvidence
+  | RegistryValueEvidence
+  | CloudApplicationEvidence
+  | OauthApplicationEvidence
+  | SecurityGroupEvidence
+  | MailClusterEvidence
   | DeviceEvidence
   | UserEvidence
   | IpEvidence
@@ -181,6 +245,8 @@ export interface StoredAlert {
   investigationId: number | null;
   investigationState: string;
   evidence: StoredEvidence[];
+  /** Graph alerts_v2 comments (POST …/comments appends). */
+  comments: StoredComment[];
 }
 
 export interface StoredIncident {

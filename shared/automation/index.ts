@@ -60,7 +60,7 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
   const { config } = deps;
   const queries = await getQueryLibrary(config);
   const [workflows, mappings] = await Promise.all([
-    loadWorkflows(join(config.contentDir, 'workflows'), queries),
+    loadWorkflows(join(config.contentDir, 'workflows'), queries, { backend: config.api }),
     loadMappings(join(config.contentDir, 'mappings')),
   ]);
   for (const problem of webhookWorkflowProblems(workflows, config.ticketSyncWorkflow))

@@ -1,6 +1,7 @@
 // DefenderClient over the Microsoft Graph security API (v1.0): runHuntingQuery, /security/incidents and the
 // incident comments endpoint (defender-api.md §2).
 import { InputError } from '../errors';
+import { createAlertsClient } from './alertsClient';
 import {
   checkQuery,
   commonPatchFields,
@@ -58,6 +59,7 @@ export function createGraphClient(options: BackendClientOptions): DefenderClient
 
   return {
     backend: 'graph',
+    alerts: createAlertsClient(http),
 
     async runHuntingQuery(query: string, opts: HuntingOptions = {}): Promise<HuntingResult> {
       const body: Record<string, string> = { Query: checkQuery(query) };

@@ -1,6 +1,8 @@
 // Wire → domain for both backends. Tolerant by design: the legacy API sometimes omits null keys and sometimes sends
 // them (defender-api.md §1.3), and either API may add enum members; only a missing id is an error.
 import { AppError } from '../errors';
+import type { AlertEvidence } from './alertTypes';
+import { graphEvidence, legacyEvidence, mergeEvidence } from './evidence';
 import { classificationFromWire, determinationFromWire, severityFromWire, statusFromWire } from './enums';
 import type { AlertFile, HuntingColumn, HuntingResult, Incident, IncidentAlert, IncidentComment } from './types';
 
@@ -48,8 +50,18 @@ export function mapGraphIncident(wire: unknown): Incident {
     redirectIncidentId: str(w.redirectIncidentId),
     description: str(w.description),
     comments: graphComments(w.comments),
-    ...(Array.isArray(w.alerts) ? { alerts: w.alerts.map(mapGraphAlert) } : {}),
+    ...withAlerts(w.alerts, mapGraphAlert),
   };
+}
+
+/** The incident's alerts and their evidence merged, when the API sent alerts. */
+function withAlerts(
+  raw: unknown,
+  map: (wire: unknown) => IncidentAlert,
+): { alerts?: IncidentAlert[]; evidence?: AlertEvidence } {
+  if (!Array.isArray(raw)) return {};
+  const alerts = raw.map(map);
+  return { alerts, evidence: mergeEvidence(alerts.map((a) => a.evidence)) };
 }
 
 /**
@@ -80,7 +92,7 @@ export function mapLegacyIncident(wire: unknown): Incident {
     redirectIncidentId: str(w.redirectIncidentId),
     description: str(w.description),
     comments: comments(w.comments, ['createdBy'], ['createdTime']),
-    ...(Array.isArray(w.alerts) ? { alerts: w.alerts.map(mapLegacyAlert) } : {}),
+    ...withAlerts(w.alerts, mapLegacyAlert),
   };
 }
 
@@ -110,7 +122,14 @@ class AlertBuilder {
     }
     if (Object.keys(f).length) this.files.push(f);
   }
-  build(id: unknown, title: unknown, severity: unknown, status: unknown, created: unknown): IncidentAlert {
+  build(
+    id: unknown,
+    title: unknown,
+    severity: unknown,
+    status: unknown,
+    created: unknown,
+    evidence: AlertEvidence,
+  ): IncidentAlert {
     const st = str(status);
     return {
       id: str(id) ?? '',
@@ -124,6 +143,7 @@ class AlertBuilder {
       ips: [...this.sets.ips],
       files: this.files,
       mailboxes: [...this.sets.mailboxes],
+      evidence,
     };
   }
 }
@@ -145,7 +165,7 @@ function mapGraphAlert(wire: unknown): IncidentAlert {
       b.file(d.fileName, d.sha1, d.sha256);
     }
   }
-  return b.build(w.id, w.title, w.severity, w.status, w.createdDateTime);
+  return b.build(w.id, w.title, w.severity, w.status, w.createdDateTime, graphEvidence(w.evidence));
 }
 
 /** Legacy alert with `devices[]` and `entities[]` (keys may be null or missing, §1.3) → IncidentAlert. */
@@ -162,7 +182,7 @@ function mapLegacyAlert(wire: unknown): IncidentAlert {
     else if (type === 'mailbox') b.add('mailboxes', e.mailboxAddress);
     else if (type === 'file') b.file(e.fileName, e.sha1, e.sha256);
   }
-  return b.build(w.alertId, w.title, w.severity, w.status, w.creationTime);
+  return b.build(w.alertId, w.title, w.severity, w.status, w.creationTime, legacyEvidence(w.devices, w.entities));
 }
 
 /** Reads a key regardless of its case (Graph sends schema/results, legacy Schema/Results, an old Graph sample Name/Type). */

@@ -1,5 +1,6 @@
 // Domain types shared by both backends (Graph security API and the legacy Defender XDR API).
 // Values are camelCase (Graph's style); each backend maps them to and from its own wire form.
+import type { AlertEvidence, AlertsClient } from './alertTypes';
 
 export type ApiBackend = 'graph' | 'legacy';
 
@@ -58,6 +59,8 @@ export interface IncidentAlert {
   files: AlertFile[];
   /** Mailbox primary addresses. */
   mailboxes: string[];
+  /** The alert's evidence, typed (devices with mdeDeviceId, users with objectId, files with hashes…; docs/recipes.md). */
+  evidence: AlertEvidence;
 }
 
 export interface Incident {
@@ -81,6 +84,8 @@ export interface Incident {
   comments: IncidentComment[];
   /** Present when the API sent alerts: always on legacy, on Graph only with `$expand=alerts`. */
   alerts?: IncidentAlert[];
+  /** Every alert's evidence merged, each entity once; present with `alerts`. */
+  evidence?: AlertEvidence;
 }
 
 export interface IncidentFilter {
@@ -154,4 +159,6 @@ export interface DefenderClient {
   /** Applies the update and returns the incident as the API returned it afterwards. */
   updateIncident(id: string, update: IncidentUpdate, options?: CallOptions): Promise<Incident>;
   addComment(id: string, comment: string, options?: CallOptions): Promise<void>;
+  /** Graph alerts_v2; absent on the legacy API, which has no alerts endpoint (alert steps then fail at load). */
+  readonly alerts?: AlertsClient;
 }

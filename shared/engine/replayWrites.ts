@@ -4,6 +4,7 @@
 // its intent; replay re-reads the incident, sends what still differs, adds the comment unless its marker is
 // already there, and marks the write done. Only this attempt's own writes, or the writes of a keyless run whose
 // lease has ended (see abandonable), are replayed, so a live run or a returning attempt is never raced.
+import type { AlertUpdate } from '../defender/alertTypes';
 import type { DefenderClient, IncidentComment, IncidentUpdate } from '../defender/types';
 import { DefenderApiError } from '../errors';
 import type { Logger } from '../logger';
@@ -12,6 +13,7 @@ import { computePatch, toClientUpdate } from '../steps/updateIncident';
 import type { Heartbeat } from '../state/heartbeat';
 import { holdRecord } from '../state/heldRecord';
 import type { StateStore, WriteRecord } from '../state/types';
+import { replayAlertWrite } from './replayAlertWrite';
 import { markerIdOf } from './writeGuard';
 
 export interface ReplayOptions {
@@ -32,6 +34,9 @@ export interface ReplayOptions {
 interface Intent {
   update?: IncidentUpdate;
   comment?: string;
+  /** An alert write: the update and comment go to this Graph alert. */
+  alertId?: string;
+  alertUpdate?: AlertUpdate;
 }
 
 function parseIntent(json: string | undefined): Intent | undefined {
@@ -90,19 +95,39 @@ export async function replayPendingWrites(changes: StepChange[], o: ReplayOption
     let patch: Record<string, unknown> = {};
     let patched = false;
     let addComment: boolean;
+    // An alert write reports the alert's incident and the alert; an incident write its incident.
+    let target: { incidentId: string; alertId?: string } = { incidentId: record.incidentId };
     try {
-      const incident = await o.defender.getIncident(record.incidentId, call);
-      patch = intent.update ? computePatch(incident, intent.update) : {};
-      if (Object.keys(patch).length > 0) {
-        await o.defender.updateIncident(record.incidentId, toClientUpdate(patch), call);
-        patched = true;
+      if (intent.alertId !== undefined) {
+        const progress = { incidentId: '', patched: false, patch: {} as Record<string, unknown> };
+        target = { incidentId: '', alertId: intent.alertId };
+        try {
+          addComment = await replayAlertWrite(
+            o.defender.alerts,
+            { ...intent, alertId: intent.alertId },
+            markerIdOf(record.key),
+            o.hasMarker,
+            call,
+            progress,
+          );
+        } finally {
+          ({ patch, patched } = progress);
+          target.incidentId = progress.incidentId;
+        }
+      } else {
+        const incident = await o.defender.getIncident(record.incidentId, call);
+        patch = intent.update ? computePatch(incident, intent.update) : {};
+        if (Object.keys(patch).length > 0) {
+          await o.defender.updateIncident(record.incidentId, toClientUpdate(patch), call);
+          patched = true;
+        }
+        addComment = intent.comment !== undefined && !o.hasMarker(incident.comments, markerIdOf(record.key));
+        if (addComment && intent.comment !== undefined)
+          await o.defender.addComment(record.incidentId, intent.comment, call);
       }
-      addComment = intent.comment !== undefined && !o.hasMarker(incident.comments, markerIdOf(record.key));
-      if (addComment && intent.comment !== undefined)
-        await o.defender.addComment(record.incidentId, intent.comment, call);
     } catch (e) {
       // The PATCH landed before the failure: a change this run made, reported like any other.
-      if (patched) changes.push({ incidentId: record.incidentId, patch, outcome: 'applied', replayed: true });
+      if (patched) changes.push({ ...target, patch, outcome: 'applied', replayed: true });
       // Never leave a lease behind (steps/settleWrite.ts): the incident is gone (404) → nothing can ever finish the
       // write, it is dropped; any other failure → it stays pending for its owner, lease ended, so the next attempt
       // retries it at once. This attempt's own write fails the run (its retries apply); another run's abandoned
@@ -136,7 +161,7 @@ export async function replayPendingWrites(changes: StepChange[], o: ReplayOption
     await held.change((at) => o.state.replaceWrite(o.workflow, done, at));
     const nothing = Object.keys(patch).length === 0 && !addComment;
     changes.push({
-      incidentId: record.incidentId,
+      ...target,
       patch,
       ...(addComment ? { comment: intent.comment } : {}),
       outcome: nothing ? 'alreadyDone' : 'applied',

@@ -457,6 +457,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
         ...logProps,
         ...(stepId !== undefined ? { step: stepId } : {}),
         incidentId: c.incidentId,
+        ...(c.alertId !== undefined ? { alertId: c.alertId } : {}),
         outcome: c.outcome,
         fields: Object.keys(c.patch),
         ...(c.comment !== undefined ? { comment: true } : {}),

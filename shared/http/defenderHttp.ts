@@ -11,7 +11,7 @@ import { decideRetry } from './retry';
 import { activeRetryBudget } from './retryBudget';
 import { attemptDeadline, bufferErrorBody, type AttemptDeadline } from './streamedBody';
 
-export type ApiFamily = 'hunting' | 'incidents';
+export type ApiFamily = 'hunting' | 'incidents' | 'alerts';
 
 export interface DefenderRequest {
   method: 'GET' | 'POST' | 'PATCH';
@@ -20,6 +20,8 @@ export interface DefenderRequest {
   /** Query parameters; OData names keep their "$" unescaped. */
   params?: Record<string, string | number | undefined>;
   data?: unknown;
+  /** Extra request headers (e.g. Graph's `Prefer`); Authorization is always the client's own. */
+  headers?: Record<string, string>;
   family: ApiFamily;
   timeoutMs?: number;
   signal?: AbortSignal | undefined;
@@ -165,7 +167,7 @@ export function createDefenderHttp(options: CreateDefenderHttpOptions): Defender
           data: req.data,
           timeout,
           signal: streamed?.signal ?? signal,
-          headers: { Authorization: `Bearer ${token}` },
+          headers: { ...req.headers, Authorization: `Bearer ${token}` },
           ...(streamed ? { responseType: 'stream' } : {}),
         });
         if (!streamed || !req.readBody) return res.data;

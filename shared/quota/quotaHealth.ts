@@ -18,7 +18,7 @@ export interface QuotaHealth {
   families: Partial<Record<ApiFamily, FamilyQuotaHealth>>;
 }
 
-const FAMILIES: ApiFamily[] = ['incidents', 'hunting'];
+const FAMILIES: ApiFamily[] = ['incidents', 'hunting', 'alerts'];
 
 export async function quotaHealth(
   config: Pick<AppConfig, 'tenantId' | 'rateLimits'>,

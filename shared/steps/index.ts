@@ -1,11 +1,15 @@
 // Step kind → module. Control kinds (forEach, if, stop) are part of the engine, not modules.
 import type { ActionKind } from '../workflows/types';
 import { comment } from './comment';
+import { commentAlert } from './commentAlert';
+import { getAlert } from './getAlert';
 import { getIncident } from './getIncident';
 import { hunt } from './hunt';
+import { listAlerts } from './listAlerts';
 import { listIncidents } from './listIncidents';
 import { set } from './set';
 import type { ActionModule } from './types';
+import { updateAlert } from './updateAlert';
 import { updateIncident } from './updateIncident';
 
 export const ACTIONS: Readonly<Record<ActionKind, ActionModule<unknown>>> = {
@@ -15,10 +19,19 @@ export const ACTIONS: Readonly<Record<ActionKind, ActionModule<unknown>>> = {
   updateIncident: updateIncident as ActionModule<unknown>,
   comment: comment as ActionModule<unknown>,
   set: set as ActionModule<unknown>,
+  listAlerts: listAlerts as ActionModule<unknown>,
+  getAlert: getAlert as ActionModule<unknown>,
+  updateAlert: updateAlert as ActionModule<unknown>,
+  commentAlert: commentAlert as ActionModule<unknown>,
 };
 
-/** Kinds that change incidents: skipped in dry run, guarded by idempotency keys. */
-export const WRITE_KINDS: ReadonlySet<ActionKind> = new Set(['updateIncident', 'comment']);
+/** Kinds that change incidents or alerts: skipped in dry run, guarded by idempotency keys. */
+export const WRITE_KINDS: ReadonlySet<ActionKind> = new Set([
+  'updateIncident',
+  'comment',
+  'updateAlert',
+  'commentAlert',
+]);
 
 export type { ActionModule, StepChange, StepResult, StepRuntime, WriteGuard, PreparedWrite } from './types';
 export { isRiposteComment, markComment, DEFAULT_MARKER_TEXT } from './marker';

@@ -1,5 +1,6 @@
 // The contract between the engine and the step modules. A step module checks its input once at load (where the
 // values are literal) and again at run time (after templates are evaluated), then does one kind of work.
+import type { AlertUpdate } from '../defender/alertTypes';
 import type { DefenderClient, IncidentComment, IncidentUpdate } from '../defender/types';
 import type { Logger } from '../logger';
 import type { QueryLibrary } from '../queries/types';
@@ -8,7 +9,10 @@ import type { CompiledValue } from '../workflows/expressions';
 
 /** What a write step did, or would do, to one incident. `patch` holds only the fields sent, tags as the full list. */
 export interface StepChange {
+  /** The incident written to; for an alert write, the alert's incident. */
   incidentId: string;
+  /** Set on alert writes (updateAlert, commentAlert): the alert written to. */
+  alertId?: string;
   patch: Record<string, unknown>;
   /** The comment text as written to the incident (marker included). */
   comment?: string;
@@ -85,6 +89,9 @@ export interface PreparedWrite {
 export interface ReplayableWrite {
   update?: IncidentUpdate;
   comment?: string;
+  /** An alert write (Graph alerts_v2): `alertUpdate` and `comment` go to this alert, not to an incident. */
+  alertId?: string;
+  alertUpdate?: AlertUpdate;
 }
 
 export interface StepRuntime {
@@ -114,6 +121,8 @@ export interface LoadCheckContext {
 export type Report = (relPath: string, message: string) => void;
 
 export interface ActionModule<I> {
+  /** Set (to the Graph API it calls) on steps only Microsoft Graph serves: refused at load when DEFENDER_API=legacy. */
+  graphOnly?: string;
   /** Load-time checks beyond the JSON Schema (query names, parameter types, enum combinations of literal values). */
   check?(input: CompiledValue, ctx: LoadCheckContext, report: Report): void;
   /** Run-time validation of the evaluated input. @throws {InputError} naming the field (relative to input). */

@@ -5,6 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import YAML from 'yaml';
+import type { ApiBackend } from '../defender/types';
 import type { QueryLibrary } from '../queries/types';
 import { ACTIONS } from '../steps';
 import { compileExpressionField, compileValue, type ReferenceScope } from './expressions';
@@ -212,6 +213,14 @@ interface Compiler {
   allIds: ReadonlyMap<string, string>;
   inputFields: Set<string>;
   scheduled: boolean;
+  /** The API the workflows will run on (DEFENDER_API), when known: steps it has no endpoint for are refused. */
+  backend: ApiBackend | undefined;
+}
+
+/** Options of the loaders. */
+export interface LoadOptions {
+  /** DEFENDER_API: a step the API cannot serve (Graph-only alert steps on legacy) is a load-time problem. */
+  backend?: ApiBackend | undefined;
 }
 
 function collectIds(steps: Raw[], seen: Map<string, string>, basePath: string, problems: Problem[]): void {
@@ -288,6 +297,12 @@ function compileSteps(
       const report = (rel: string, m: string): void => at(`.input${rel}`)(m);
       const compiled = compileValue(r.input ?? {}, scope, report);
       action.check?.(compiled, { queries: c.queries }, report);
+      if (action.graphOnly && c.backend === 'legacy') {
+        c.problems.push({
+          path: `${path}.kind`,
+          message: `${kind} uses Microsoft Graph (${action.graphOnly}), which the legacy Defender API has no endpoint for: set DEFENDER_API=graph (the app then needs Graph's SecurityIncident.*, ThreatHunting.Read.All and SecurityAlert.* permissions)`,
+        });
+      }
       steps.push({ ...base, kind: kind as ActionKind, input: compiled });
     }
     visible.push(id);
@@ -363,7 +378,7 @@ function compileWindow(raw: Raw | undefined, scheduled: boolean, problems: Probl
  * @param file - the name used in messages.
  * @throws {WorkflowError} listing every problem as "<file>: <path>: <message>".
  */
-export function parseWorkflow(text: string, file: string, queries: QueryLibrary): Workflow {
+export function parseWorkflow(text: string, file: string, queries: QueryLibrary, options: LoadOptions = {}): Workflow {
   const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new WorkflowError(
@@ -409,6 +424,7 @@ export function parseWorkflow(text: string, file: string, queries: QueryLibrary)
     allIds: ids,
     inputFields: new Set(input.map((f) => f.name)),
     scheduled,
+    backend: options.backend,
   };
   const steps = compileSteps(compiler, raw.steps as Raw[], 'steps', [], false);
   if (problems.length > 0) throw new WorkflowError(lines(problems));
@@ -425,8 +441,12 @@ export function parseWorkflow(text: string, file: string, queries: QueryLibrary)
 }
 
 /** Reads and validates one file. @throws {WorkflowError} */
-export async function loadWorkflowFile(path: string, queries: QueryLibrary): Promise<Workflow> {
-  return parseWorkflow(await readFile(path, 'utf8'), path, queries);
+export async function loadWorkflowFile(
+  path: string,
+  queries: QueryLibrary,
+  options: LoadOptions = {},
+): Promise<Workflow> {
+  return parseWorkflow(await readFile(path, 'utf8'), path, queries, options);
 }
 
 /**
@@ -434,14 +454,18 @@ export async function loadWorkflowFile(path: string, queries: QueryLibrary): Pro
  * @returns workflows by name.
  * @throws {WorkflowError} listing the problems of every invalid file, and duplicate names.
  */
-export async function loadWorkflows(dir: string, queries: QueryLibrary): Promise<Map<string, Workflow>> {
+export async function loadWorkflows(
+  dir: string,
+  queries: QueryLibrary,
+  options: LoadOptions = {},
+): Promise<Map<string, Workflow>> {
   const files = (await readdir(dir)).filter((f) => /\.ya?ml$/i.test(f)).sort();
   const out = new Map<string, Workflow>();
   const problems: string[] = [];
   for (const f of files) {
     const path = join(dir, f);
     try {
-      const wf = await loadWorkflowFile(path, queries);
+      const wf = await loadWorkflowFile(path, queries, options);
       const other = out.get(wf.name);
       if (other) problems.push(`${path}: name: '${wf.name}' is already used by ${other.file}`);
       else out.set(wf.name, wf);

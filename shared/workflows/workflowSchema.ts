@@ -2,6 +2,13 @@
 // two identical; `npx tsx shared/workflows/writeSchema.ts` regenerates the file). Draft-07 because editors'
 // YAML language servers support it best; `discriminator` (ajv, OpenAPI style) picks the step branch by `kind` so an
 // error names the one kind that was meant rather than every kind that did not match.
+import {
+  ALERT_CLASSIFICATIONS,
+  ALERT_DETERMINATIONS,
+  ALERT_SERVICE_SOURCES,
+  ALERT_SEVERITIES,
+  ALERT_STATUSES,
+} from '../defender/alertTypes';
 import { CLASSIFICATIONS, DETERMINATIONS, INCIDENT_STATUSES, SEVERITIES } from '../defender/types';
 
 export const STEP_KINDS = [
@@ -10,6 +17,10 @@ export const STEP_KINDS = [
   'getIncident',
   'updateIncident',
   'comment',
+  'listAlerts',
+  'getAlert',
+  'updateAlert',
+  'commentAlert',
   'set',
   'forEach',
   'if',
@@ -27,6 +38,7 @@ export const STEP_ID_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 /** Input field names follow the same rule as step ids. */
 export const INPUT_NAME_PATTERN = STEP_ID_PATTERN;
 export const TEMPLATE_PATTERN = '\\$\\{';
+export const ALERT_ID_PATTERN = '^[A-Za-z0-9_-]{1,200}$';
 export const DURATION_PATTERN = '^P(?!$)(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$';
 
 /** Human wording for the schema's patterns, used in error messages instead of the regex. */
@@ -35,6 +47,7 @@ export const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
   [STEP_ID_PATTERN]:
     'must be 1-64 letters, digits or underscores, not starting with a digit (it is referenced as $steps.<id> or $input.<name>)',
   [TEMPLATE_PATTERN]: 'must be a ${ … } template',
+  [ALERT_ID_PATTERN]: 'must be an alert id: 1-200 letters, digits, _ or - (e.g. da637551227677560813_-961444813)',
   [DURATION_PATTERN]: "must be an ISO-8601 duration in days, hours, minutes or seconds, e.g. 'PT5M' or 'P1D'",
 };
 
@@ -90,6 +103,10 @@ const incidentId = orTemplate(
 const enumOrTemplate = (values: readonly string[], description: string): Schema =>
   orTemplate({ enum: [...values] }, description);
 
+const alertId = orTemplate(
+  { type: 'string', pattern: ALERT_ID_PATTERN },
+  'The alert id (e.g. da637551227677560813_-961444813), usually a template such as ${ $item.id }.',
+);
 const tagList: Schema = orTemplate(
   { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
   'Tags as a list, or a template that yields a list.',
@@ -259,18 +276,22 @@ export function buildWorkflowSchema(): Schema {
             limit: orTemplate({ type: 'integer', minimum: 1 }, 'Stop after this many incidents.'),
             expandAlerts: orTemplate(
               { type: 'boolean' },
-              "Include each incident's alerts with their devices, users, IPs, files and mailboxes (alerts[]).",
+              "Include each incident's alerts[] and their typed evidence (devices, users, files, IPs, URLs, mailboxes).",
             ),
           },
         },
         false,
       ),
-      getIncidentStep: stepBranch('getIncident', 'Read one incident. Output: the incident.', {
-        type: 'object',
-        additionalProperties: false,
-        required: ['incidentId'],
-        properties: { incidentId },
-      }),
+      getIncidentStep: stepBranch(
+        'getIncident',
+        'Read one incident. Output: the incident, with alerts[] and evidence.',
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['incidentId'],
+          properties: { incidentId },
+        },
+      ),
       updateIncidentStep: stepBranch(
         'updateIncident',
         'Change an incident: only fields that differ are sent; tags are merged into the current list. Output: { incidentId, patch, outcome }.',
@@ -305,6 +326,90 @@ export function buildWorkflowSchema(): Schema {
           required: ['incidentId', 'text'],
           properties: {
             incidentId,
+            text: {
+              type: 'string',
+              minLength: 1,
+              description: 'Comment text; Riposte appends a short marker so it can recognise its own comments.',
+            },
+          },
+        },
+      ),
+      listAlertsStep: stepBranch(
+        'listAlerts',
+        'List Graph alerts (alerts_v2; DEFENDER_API=graph). Output: { count, alerts, evidence }, evidence merged over the alerts.',
+        {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            status: orTemplate(
+              {
+                anyOf: [
+                  { enum: [...ALERT_STATUSES] },
+                  { type: 'array', minItems: 1, items: { enum: [...ALERT_STATUSES] } },
+                ],
+              },
+              'One alert status or a list.',
+            ),
+            severity: orTemplate(
+              {
+                anyOf: [
+                  { enum: [...ALERT_SEVERITIES] },
+                  { type: 'array', minItems: 1, items: { enum: [...ALERT_SEVERITIES] } },
+                ],
+              },
+              'One severity or a list.',
+            ),
+            serviceSource: orTemplate(
+              {
+                anyOf: [
+                  { enum: [...ALERT_SERVICE_SOURCES] },
+                  { type: 'array', minItems: 1, items: { enum: [...ALERT_SERVICE_SOURCES] } },
+                ],
+              },
+              'The product that raised the alert, one or a list (e.g. microsoftDefenderForEndpoint).',
+            ),
+            assignedTo: { type: 'string', description: 'Only alerts assigned to this user.' },
+            createdAfter: { type: 'string', description: 'ISO date-time (or template): created at or after this.' },
+            createdBefore: { type: 'string', description: 'ISO date-time (or template): created before this.' },
+            incidentId: orTemplate(
+              { type: ['string', 'integer'] },
+              "Only this incident's alerts (read through the incident).",
+            ),
+            limit: orTemplate({ type: 'integer', minimum: 1 }, 'Stop after this many alerts.'),
+          },
+        },
+        false,
+      ),
+      getAlertStep: stepBranch(
+        'getAlert',
+        'Read one Graph alert (DEFENDER_API=graph). Output: the alert, with comments and typed evidence.',
+        { type: 'object', additionalProperties: false, required: ['alertId'], properties: { alertId } },
+      ),
+      updateAlertStep: stepBranch(
+        'updateAlert',
+        'Change a Graph alert (DEFENDER_API=graph): only fields that differ are sent. Output: { alertId, incidentId, patch, outcome }.',
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['alertId'],
+          properties: {
+            alertId,
+            status: enumOrTemplate(ALERT_STATUSES, 'New alert status.'),
+            assignedTo: { type: 'string', description: 'User (UPN) to assign to; an empty string unassigns.' },
+            classification: enumOrTemplate(ALERT_CLASSIFICATIONS, 'Classification.'),
+            determination: enumOrTemplate(ALERT_DETERMINATIONS, 'Determination (the alert update page names).'),
+          },
+        },
+      ),
+      commentAlertStep: stepBranch(
+        'commentAlert',
+        'Add a comment to a Graph alert (once per distinct text; DEFENDER_API=graph). Output: { alertId, incidentId, outcome, comments }.',
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['alertId', 'text'],
+          properties: {
+            alertId,
             text: {
               type: 'string',
               minLength: 1,

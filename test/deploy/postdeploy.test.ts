@@ -183,6 +183,7 @@ class World {
           'SecurityIncident.Read.All',
           'SecurityIncident.ReadWrite.All',
           'ThreatHunting.Read.All',
+          'SecurityAlert.Read.All',
           'SecurityAlert.ReadWrite.All',
         ]),
         firstParty(MTP_APP, 'Microsoft Threat Protection', [
@@ -450,6 +451,51 @@ describe('infra/postdeploy.sh against a fake az', { concurrency: true }, () => {
       });
     },
   );
+
+  describe('workflows with alert steps (RIPOSTE_WORKFLOWS_DIR)', () => {
+    const world = new World();
+    let dir: string;
+    before(async () => {
+      await world.start();
+      dir = mkdtempSync(join(tmpdir(), 'riposte-postdeploy-wf-'));
+    });
+    after(async () => {
+      await world.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('grants SecurityAlert.Read.All for reading alerts, and ReadWrite only once a workflow changes them', async () => {
+      const wf = (kind: string): string =>
+        `name: a\ntriggers: { http: true }\nsteps:\n  - id: s\n    kind: ${kind}\n    input: { alertId: a1, text: x }\n`;
+      writeFileSync(join(dir, 'read.yaml'), wf('getAlert'));
+      exited(await world.run(['-g', RG, '--skip-check'], { RIPOSTE_WORKFLOWS_DIR: dir }), 0);
+      const graph = spOf(world.read(), GRAPH_APP)[0] ?? assert.fail('no Graph service principal');
+      const roles = (): string[] => {
+        const state = world.read();
+        const app = named(state, 'riposte')[0] ?? assert.fail('no app');
+        const sp = spOf(state, app.appId)[0] ?? assert.fail('no service principal');
+        return grantedTo(state, sp.id)
+          .map((a) => a.appRoleId)
+          .sort();
+      };
+      assert.deepEqual(
+        roles(),
+        roleIds(graph, ['SecurityIncident.ReadWrite.All', 'ThreatHunting.Read.All', 'SecurityAlert.Read.All']),
+      );
+      writeFileSync(join(dir, 'write.yaml'), wf('commentAlert'));
+      exited(await world.run(['-g', RG, '--skip-check'], { RIPOSTE_WORKFLOWS_DIR: dir }), 0);
+      assert.ok(roles().includes(roleIds(graph, ['SecurityAlert.ReadWrite.All'])[0] ?? ''));
+    });
+
+    it('the shipped workflows have no alert step: no SecurityAlert permission by default', () => {
+      const shipped = readdirSync(join(ROOT, 'workflows')).filter((f) => f.endsWith('.yaml'));
+      for (const f of shipped)
+        assert.doesNotMatch(
+          readFileSync(join(ROOT, 'workflows', f), 'utf8'),
+          /kind:\s*(list|get|update|comment)Alerts?\b/,
+        );
+    });
+  });
 
   describe('the legacy API (app setting DEFENDER_API=legacy), --skip-check, a stale secret in the vault', () => {
     // The secret's name comes from the app's CLIENT_SECRET_NAME; the vault already holds one, left by a registration

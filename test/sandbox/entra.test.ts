@@ -54,7 +54,11 @@ describe('Entra ID with ClientSecretCredential', () => {
     assert.equal(claims.appid, sandbox.clientId);
     assert.equal(claims.azp, sandbox.clientId);
     // Each API's token carries only that API's roles.
-    assert.deepEqual(claims.roles, ['ThreatHunting.Read.All', 'SecurityIncident.ReadWrite.All']);
+    assert.deepEqual(claims.roles, [
+      'ThreatHunting.Read.All',
+      'SecurityIncident.ReadWrite.All',
+      'SecurityAlert.ReadWrite.All',
+    ]);
     assert.equal(Number(claims.exp) - Number(claims.iat), 3599);
     assert.equal(typeof claims.jti, 'string');
     assert.ok(Math.abs(t.expiresOnTimestamp - Number(claims.exp) * 1000) < 5000);

@@ -98,6 +98,10 @@ describe('sandbox server', () => {
       incidentsGet: 0,
       incidentsUpdate: 0,
       comments: 0,
+      alertsList: 0,
+      alertsGet: 0,
+      alertsUpdate: 0,
+      alertComments: 0,
     });
     const api = client(sandbox, sandbox.graphBaseUrl);
     const res = await api.get('/security/incidents/3309', {

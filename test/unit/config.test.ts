@@ -110,6 +110,22 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('gives Graph alerts_v2 its own quota family: 150 a minute by default (Graph throttling-limits page), configurable', () => {
+    assert.deepEqual(loadConfig(base).rateLimits.alerts, [
+      { limit: 150, windowMs: 60_000 },
+      { limit: 9000, windowMs: 3_600_000 },
+    ]);
+    const c = loadConfig({
+      ...base,
+      QUOTA_ALERTS_PER_MINUTE: '30',
+      QUOTA_PER_TENANT: JSON.stringify({ [base.TENANT_ID]: { alertsPerHour: 600 } }),
+    });
+    assert.deepEqual(c.rateLimits.alerts, [
+      { limit: 30, windowMs: 60_000 },
+      { limit: 600, windowMs: 3_600_000 },
+    ]);
+  });
+
   it('takes each tenant’s quota allowance from QUOTA_* settings, and QUOTA_PER_TENANT for tenants that differ', () => {
     const other = '99999999-8888-7777-6666-555555555555';
     const c = loadConfig({
@@ -163,7 +179,7 @@ describe('loadConfig', () => {
         QUOTA_PER_TENANT: JSON.stringify({ [base.TENANT_ID]: { incidentsPerMinte: 5, huntingPerHour: -1 } }),
       }),
       [
-        `QUOTA_PER_TENANT.${base.TENANT_ID}: unknown field "incidentsPerMinte" (known: incidentsPerMinute, incidentsPerHour, huntingPerMinute, huntingPerHour)`,
+        `QUOTA_PER_TENANT.${base.TENANT_ID}: unknown field "incidentsPerMinte" (known: incidentsPerMinute, incidentsPerHour, huntingPerMinute, huntingPerHour, alertsPerMinute, alertsPerHour)`,
         `QUOTA_PER_TENANT.${base.TENANT_ID}.huntingPerHour must be a whole number from 1 to 10000000`,
       ],
     );

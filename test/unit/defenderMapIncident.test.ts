@@ -68,6 +68,7 @@ describe('mapLegacyIncident', () => {
         { comment: 'checked', createdBy: 'secop2@contoso.com', createdDateTime: '2021-01-26T01:00:37.8404534Z' },
       ],
       alerts: [],
+      evidence: { devices: [], users: [], files: [], ips: [], urls: [], mailboxes: [] },
     });
   });
   it('tolerates omitted keys and reads legacy determination spellings', () => {
