@@ -131,7 +131,11 @@ describe('npm start (own process)', () => {
       const s = await npmStart('restart', baseEnv());
       // suspicious-powershell's first window holds the seed's beacon on ws-fin-042 (incident 3309's device).
       for (;;) {
-        const { body } = await s.call('/api/incidents/3309');
+        const { body } = await s.call('/api/incidents/3309').catch((e: unknown) => {
+          throw new Error(
+            `npm start stopped answering (${String((e as { cause?: unknown }).cause ?? e)}); its output:\n${s.run.stdout.slice(-3000)}\n${s.run.stderr.slice(-3000)}`,
+          );
+        });
         if ((body.tags as string[] | undefined)?.includes('suspicious-powershell')) break;
         const runs = /suspicious-powershell.*(succeeded|stopped|failed)/.exec(s.run.stdout + s.run.stderr);
         if (runs && runs[1] !== 'succeeded') assert.fail(`round ${round}: ${runs[0]}`);
