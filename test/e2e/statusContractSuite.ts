@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { errorOf, startHarness, type Harness, type Reply } from './harness';
+import { errorOf, riposteCommentsOf, startHarness, waitFor, type Harness, type Reply } from './harness';
 
 export function statusContractSuite(api: 'graph' | 'legacy'): void {
   let h: Harness;
@@ -97,6 +97,11 @@ export function statusContractSuite(api: 'graph' | 'legacy'): void {
         headers: { 'content-type': 'application/json; charset=utf-8' },
       });
       assert.equal(ok.status, 202, ok.text);
+      // Applied before the next case: its calls to the API in the background would otherwise take a fault injected
+      // for a later case (the legacy 400 case then got 200 in CI).
+      await waitFor('the accepted delivery applied', () =>
+        riposteCommentsOf(h, Number(incidentId)).some((c) => c.includes('media type')),
+      );
     });
   });
 
