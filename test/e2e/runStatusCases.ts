@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { RunReport } from '../../shared/engine';
-import { errorOf, startHarness, storedIncident, type Harness } from './harness';
+import { registerSecrets } from '../setup/logCapture';
+import { errorOf, startHarness, storedIncident, toReply, type Harness } from './harness';
 
 /** An active seed incident of the sandbox (see sandbox/seed/incidents.ts). */
 const INCIDENT = 3311;
@@ -13,8 +14,10 @@ export function describeRunStatuses(api: 'graph' | 'legacy'): void {
   let h: Harness;
 
   before(async () => {
-    // One retry keeps the outage cases short; Retry-After beyond MAX_RETRY_AFTER_SECONDS ends retrying at once.
-    h = await startHarness({ api, settings: { MAX_RETRIES: '1', MAX_RETRY_AFTER_SECONDS: '60' } });
+    // One retry keeps the outage cases short; Retry-After beyond MAX_RETRY_AFTER_SECONDS ends retrying at once. That
+    // limit is 2 s so the quota case can ask for 3 s: its 429 pauses the tenant's shared quota for every later call,
+    // the queued continuation included, until that Retry-After.
+    h = await startHarness({ api, settings: { MAX_RETRIES: '1', MAX_RETRY_AFTER_SECONDS: '2' } });
   });
 
   after(async () => {
@@ -93,13 +96,16 @@ export function describeRunStatuses(api: 'graph' | 'legacy'): void {
     });
 
     it('the quota spent (a 429 asking for longer than the app waits): 202 + Location; the queue applies it once', async () => {
-      h.sandbox.control.injectFaults({ target: 'incidents', status: 429, retryAfterSeconds: 120, count: 1 });
+      h.sandbox.control.injectFaults({ target: 'incidents', status: 429, retryAfterSeconds: 3, count: 1 });
       const r = await resolve(String(INCIDENT), { idempotencyKey: 'close-INC0042' });
       assert.equal(r.status, 202, r.text);
       assert.ok(r.headers.get('retry-after'));
-      const location = new URL(r.headers.get('location') ?? '').pathname;
+      // The Location is a capability URL: polled exactly as returned (its token included), with no function key.
+      const location = r.headers.get('location') ?? '';
+      registerSecrets([new URL(location).searchParams.get('token') ?? '']);
       for (let i = 0; ; i++) {
-        const poll = await h.call('GET', location);
+        const res = await fetch(location);
+        const poll = toReply(res, await res.text());
         if (poll.status !== 202) {
           assert.equal(poll.status, 200, poll.text);
           assert.equal(poll.json<RunReport>().handoff?.reason, 'throttled');

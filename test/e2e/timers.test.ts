@@ -16,7 +16,7 @@ let h: Harness;
 let state: StateStore;
 
 before(async () => {
-  // A 30 s Retry-After is over MAX_RETRY_AFTER_SECONDS: the run stops at once instead of waiting inside the tick.
+  // A 3 s Retry-After is over MAX_RETRY_AFTER_SECONDS: the run stops at once instead of waiting inside the tick.
   h = await startHarness({ settings: { MAX_RETRY_AFTER_SECONDS: '2', BACKGROUND_MAX_RETRIES: '0' } });
   state = createTableStateStore(h.azurite.connectionString);
 });
@@ -120,9 +120,11 @@ describe(`timer ${TIMER}`, () => {
   it('a throttled tick stops cleanly and leaves its window pending; the next tick resumes it', async () => {
     const before = await state.getWatermark(WORKFLOW);
     const id = staleIncident(20);
-    h.sandbox.control.injectFaults({ target: 'incidents', status: 429, retryAfterSeconds: 30 });
+    h.sandbox.control.injectFaults({ target: 'incidents', status: 429, retryAfterSeconds: 3 });
     const ok = invocations('Succeeded');
     await h.host.invokeTimer(TIMER);
+    // The 429 paused the tenant's shared quota (Table storage, every instance) until at most 3 s from now.
+    const pauseEnds = Date.now() + 3_000;
     assert.equal(invocations('Succeeded'), ok + 1, 'throttling is not an invocation failure');
     const throttled = lastRun();
     assert.equal(throttled.finished.status, 'throttled');
@@ -136,6 +138,8 @@ describe(`timer ${TIMER}`, () => {
     );
 
     h.sandbox.control.clearFaults();
+    // The next tick comes after the pause, as a scheduled one would; within it, every call is still throttled.
+    await new Promise((res) => setTimeout(res, Math.max(0, pauseEnds - Date.now())));
     await h.host.invokeTimer(TIMER);
     const resumed = lastRun();
     assert.equal(resumed.finished.status, 'succeeded');

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { RunReport } from '../../shared/engine';
 import { isRiposteComment } from '../../shared/steps';
-import { errorOf, startHarness, waitFor, type Harness } from './harness';
+import { registerSecrets } from '../setup/logCapture';
+import { errorOf, startHarness, toReply, waitFor, type Harness } from './harness';
 
 let h: Harness;
 
@@ -197,8 +198,11 @@ describe('POST /api/workflows/{name}/run', () => {
     assert.equal(r.status, 202, r.text);
     const location = r.headers.get('location') ?? '';
     assert.equal(r.json<{ handoff: { reason: string } }>().handoff.reason, 'throttled');
+    // The Location is a capability URL: polled exactly as returned (its token included), with no function key.
+    registerSecrets([new URL(location).searchParams.get('token') ?? '']);
     const done = await waitFor('the run finished in the background', async () => {
-      const poll = await h.call('GET', new URL(location).pathname);
+      const res = await fetch(location);
+      const poll = toReply(res, await res.text());
       return poll.status === 202 ? undefined : poll;
     });
     assert.equal(done.status, 200, done.text);
