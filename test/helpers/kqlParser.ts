@@ -1,5 +1,5 @@
-// Test access to Microsoft's Kusto.Language parser, loaded once per process by cli/kql/kusto.ts (the loader
-// `riposte validate` uses). Never used by shared/. The hunting schema comes from the one schema data file
+// Test access to Microsoft's Kusto.Language parser, loaded once per process through cli/kql/kusto.ts (the loader
+// `riposte validate` and the sandbox use, sandbox/kql/kustoLanguage.ts). Never used by shared/. The hunting schema comes from the one schema data file
 // (schemas/hunting/advanced-hunting-schema.json) through cli/kql/huntingGlobals.ts.
 import { huntingGlobals } from '../../cli/kql/huntingGlobals';
 import { kustoLanguage, syntaxKindName, type KustoNode } from '../../cli/kql/kusto';

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import type { StoredIncident } from '../../sandbox/index';
 import { createTableStateStore } from '../../shared/state/tableState';
 import { appSettings, peekQueue, queueLength, signedStandard, waitFor } from './harness';
-import { assertHuntedOnce, hostFleetForFile, widenedSweepContent } from './hostFleet';
+import { assertHuntedOnce, hostFleetForFile, sweepTargets, widenedSweepContent } from './hostFleet';
 
 const WORKFLOW = 'suspicious-powershell';
 const TIMER = `workflow-${WORKFLOW}`;
@@ -29,16 +29,7 @@ test('SIGKILL with deliveries and a scheduled run in flight: after a restart eve
     });
   const control = b.sandbox.control;
   const state = createTableStateStore(b.azurite.connectionString);
-  const huntTargets = control
-    .incidents()
-    .filter((i) => ['active', 'inProgress'].includes(i.status))
-    // The workflow matches incidents by their alerts' device evidence (as test/engine/e2e.test.ts does).
-    .filter((i) =>
-      i.alerts.some((a) =>
-        a.evidence.some((e) => e.kind === 'device' && /^ws-(fin-042|hr-007)\b/i.test(e.deviceDnsName)),
-      ),
-    )
-    .map((i) => String(i.id));
+  const huntTargets = sweepTargets(control);
   assert.ok(huntTargets.length >= 2, 'the seed has open incidents with alerts on the hunted devices');
   const ticketIncidents = Array.from({ length: 4 }, () => String(control.addIncident().id));
   const incident = (id: string): StoredIncident => control.incident(id) as StoredIncident;

@@ -89,3 +89,17 @@ export function assertHuntedOnce(incidents: StoredIncident[], tag: string): void
     assert.equal(found.length, 1, `incident ${inc.id}: one hunt comment`);
   }
 }
+
+/** The open incidents the suspicious-powershell sweep tags: those whose alerts carry device evidence of the hosts its
+ * query finds (as test/engine/e2e.test.ts matches them). */
+export function sweepTargets(control: SandboxControl): string[] {
+  return control
+    .incidents()
+    .filter((i) => ['active', 'inProgress'].includes(i.status))
+    .filter((i) =>
+      i.alerts.some((a) =>
+        a.evidence.some((e) => e.kind === 'device' && /^ws-(fin-042|hr-007)\b/i.test(e.deviceDnsName)),
+      ),
+    )
+    .map((i) => String(i.id));
+}

@@ -22,7 +22,7 @@ import {
   type HttpAnswer,
   type SignedDelivery,
 } from '../reliability/harness';
-import { HostFleet, widenedSweepContent } from '../reliability/hostFleet';
+import { HostFleet, sweepTargets, widenedSweepContent } from '../reliability/hostFleet';
 import { idealSpan, maxInWindow } from './yardstick';
 
 export interface ScaleOutOptions {
@@ -207,15 +207,7 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
 
     // What the sweeps will touch, as the sandbox holds it before they run.
     const state = createTableStateStore(azurite.connectionString);
-    const huntTargets = control
-      .incidents()
-      .filter((i) => ['active', 'inProgress'].includes(i.status))
-      .filter((i) =>
-        i.alerts.some((a) =>
-          a.evidence.some((e) => e.kind === 'device' && /^ws-(fin-042|hr-007)\b/i.test(e.deviceDnsName)),
-        ),
-      )
-      .map((i) => String(i.id));
+    const huntTargets = sweepTargets(control);
     const weekAgo = Date.now() - 7 * 86_400_000;
     const staleTargets = control
       .incidents()
