@@ -8,7 +8,7 @@ import {
   type HuntingSchema,
   type KustoType,
 } from '../../shared/queries/huntingSchema';
-import { kustoLanguage } from './kusto';
+import { databaseGlobals } from './kusto';
 
 /** A value of each type for a function body's typed columns (never evaluated, only typed). */
 const TYPED_NULL: Record<KustoType, string> = {
@@ -46,33 +46,10 @@ const cache = new WeakMap<HuntingSchema, unknown>();
 export function huntingGlobals(schema: HuntingSchema = huntingSchema()): unknown {
   let globals = cache.get(schema);
   if (!globals) {
-    const K = kustoLanguage();
-    const T = K.Symbols.ScalarTypes;
-    const scalar: Record<KustoType, unknown> = {
-      bool: T.Bool,
-      datetime: T.DateTime,
-      decimal: T.Decimal,
-      dynamic: T.Dynamic,
-      guid: T.Guid,
-      int: T.Int,
-      long: T.Long,
-      real: T.Real,
-      string: T.String,
-      timespan: T.TimeSpan,
-    };
-    // Symbols built directly: no schema text for Kusto to parse, 65 tables at once.
-    const members: unknown[] = schema.tables.map(
-      (t) =>
-        new K.Symbols.TableSymbol.$ctor4(
-          t.name,
-          t.columns.map((c) => new K.Symbols.ColumnSymbol(c.name, scalar[c.type], null, null, null, null)),
-        ),
+    globals = databaseGlobals(
+      schema.tables,
+      schema.functions.map((f) => ({ name: f.name, ...functionDeclaration(f) })),
     );
-    for (const f of schema.functions) {
-      const { parameters, body } = functionDeclaration(f);
-      members.push(new K.Symbols.FunctionSymbol.$ctor16(f.name, parameters, body, null));
-    }
-    globals = K.GlobalState.Default.WithDatabase(new K.Symbols.DatabaseSymbol.ctor('hunting', members));
     cache.set(schema, globals);
   }
   return globals;

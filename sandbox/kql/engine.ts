@@ -4,7 +4,8 @@ import { Budget } from './budget';
 import { datetimeFromDate, formatTimespan } from './datetime';
 import type { TimeWindow } from './expressions';
 import { defaultExternalDataReader } from './externalData';
-import { parseKusto, type KustoElement } from './kustoParser';
+import type { KustoNode } from './kustoLanguage';
+import { parseKusto } from './kustoParser';
 import { inFileProfileCall, kustoErrors } from './kustoSemantics';
 import { createEnv } from './operators';
 import { bindLet } from './statements';
@@ -83,7 +84,7 @@ function located(query: string, e: unknown): unknown {
   return new KqlError(e.kind, `${e.message} (line ${line}, column ${column})`, e.offset);
 }
 
-function evaluate(query: string, root: KustoElement, ctx: KqlContext): KqlResult {
+function evaluate(query: string, root: KustoNode, ctx: KqlContext): KqlResult {
   const statements = convertQuery(root);
   const window: TimeWindow | undefined = ctx.timeWindow && {
     start: toCanonical(ctx.timeWindow.start, 'timeWindow.start'),

@@ -115,7 +115,33 @@ function twoText(fn: (a: string, b: string, row: Row) => unknown, type: 'bool' |
   };
 }
 
-function compareWithPrefix(kind: 4 | 6, result: 'compare' | 'match'): ScalarFunction {
+/** An address family: its width in bits and how its addresses are parsed and masked. */
+interface IpFamily<V extends number | bigint> {
+  bits: number;
+  parse(text: string): { value: V; prefix: number } | null;
+  mask(value: V, prefix: number): V;
+}
+
+const IPV4: IpFamily<number> = { bits: 32, parse: parseIpv4, mask: mask4 };
+const IPV6: IpFamily<bigint> = { bits: 128, parse: parseIpv6, mask: mask6 };
+
+/** -1, 0 or 1 for two addresses compared on their shortest prefix (at most `given`); null when one is invalid. */
+function compareIps<V extends number | bigint>(
+  family: IpFamily<V>,
+  a: string,
+  b: string,
+  given: number | null,
+): number | null {
+  const x = family.parse(a);
+  const y = family.parse(b);
+  if (!x || !y) return null;
+  const p = Math.min(given ?? family.bits, x.prefix, y.prefix);
+  const mx = family.mask(x.value, p);
+  const my = family.mask(y.value, p);
+  return mx < my ? -1 : mx > my ? 1 : 0;
+}
+
+function compareWithPrefix(family: IpFamily<number> | IpFamily<bigint>, result: 'compare' | 'match'): ScalarFunction {
   return {
     minArgs: 2,
     maxArgs: 3,
@@ -126,25 +152,57 @@ function compareWithPrefix(kind: 4 | 6, result: 'compare' | 'match'): ScalarFunc
         type: result === 'compare' ? 'int' : 'bool',
         ev: (row) => {
           const given = prefixArg ? toLong(prefixArg.ev(row), prefixArg.type) : null;
-          let c: number;
-          if (kind === 4) {
-            const x = parseIpv4(a(row));
-            const y = parseIpv4(b(row));
-            if (!x || !y) return null;
-            const p = Math.min(given ?? 32, x.prefix, y.prefix);
-            const mx = mask4(x.value, p);
-            const my = mask4(y.value, p);
-            c = mx < my ? -1 : mx > my ? 1 : 0;
-          } else {
-            const x = parseIpv6(a(row));
-            const y = parseIpv6(b(row));
-            if (!x || !y) return null;
-            const p = Math.min(given ?? 128, x.prefix, y.prefix);
-            const mx = mask6(x.value, p);
-            const my = mask6(y.value, p);
-            c = mx < my ? -1 : mx > my ? 1 : 0;
-          }
-          return result === 'compare' ? c : c === 0;
+          const c = compareIps(family as IpFamily<number | bigint>, a(row), b(row), given);
+          return c === null ? null : result === 'compare' ? c : c === 0;
+        },
+      };
+    },
+  };
+}
+
+/** A function of one address text. */
+function oneText(type: 'bool' | 'int' | 'long' | 'string' | 'dynamic', fn: (ip: string) => unknown): ScalarFunction {
+  return {
+    minArgs: 1,
+    maxArgs: 1,
+    compile: (args) => {
+      const ip = textOf(arg(args, 0));
+      return { type, ev: (row) => fn(ip(row)) };
+    },
+  };
+}
+
+/** A function of an address text and a prefix length (null when the prefix is not a number). */
+function textAndPrefix(type: 'long' | 'string', fn: (ip: string, prefix: number | null) => unknown): ScalarFunction {
+  return {
+    minArgs: 2,
+    maxArgs: 2,
+    compile: (args) => {
+      const ip = textOf(arg(args, 0));
+      const p = arg(args, 1);
+      return { type, ev: (row) => fn(ip(row), toLong(p.ev(row), p.type)) };
+    },
+  };
+}
+
+/** format_ipv4 and format_ipv4_mask: a number or an address text, masked by an optional prefix (32), then `format`
+ * of the masked value and the prefix used; '' when invalid. */
+function formatIpv4With(format: (value: number, prefix: number) => string): ScalarFunction {
+  return {
+    minArgs: 1,
+    maxArgs: 2,
+    compile: (args) => {
+      const value = arg(args, 0);
+      const p = args[1];
+      return {
+        type: 'string',
+        ev: (row) => {
+          const v = value.ev(row);
+          const parsed = typeof v === 'number' ? { value: v >>> 0, prefix: 32 } : parseIpv4(String(v ?? ''));
+          const prefix = p ? toLong(p.ev(row), p.type) : 32;
+          if (!parsed || prefix === null || prefix < 0 || prefix > 32) return '';
+          const q = Math.min(prefix, parsed.prefix);
+          return format(mask4(parsed.value, q), q);
         },
       };
     },
@@ -256,144 +314,38 @@ export function geoInfo(ip: string): unknown {
 export const IP_FUNCTIONS: Record<string, ScalarFunction> = {
   ipv4_is_in_range: twoText((ip, range) => inRange4(ip, range), 'bool'),
   ipv4_is_in_any_range: anyRange(inRange4),
-  ipv4_is_private: {
-    minArgs: 1,
-    maxArgs: 1,
-    compile: (args) => {
-      const ip = textOf(arg(args, 0));
-      return {
-        type: 'bool',
-        ev: (row) => {
-          const a = parseIpv4(ip(row));
-          if (!a) return null;
-          return PRIVATE_V4.some((r) => mask4(a.value, r.prefix) === r.value && a.prefix >= r.prefix);
-        },
-      };
-    },
-  },
-  ipv4_compare: compareWithPrefix(4, 'compare'),
-  ipv4_is_match: compareWithPrefix(4, 'match'),
-  ipv6_compare: compareWithPrefix(6, 'compare'),
-  ipv6_is_match: compareWithPrefix(6, 'match'),
+  ipv4_is_private: oneText('bool', (ip) => {
+    const a = parseIpv4(ip);
+    return a ? PRIVATE_V4.some((r) => mask4(a.value, r.prefix) === r.value && a.prefix >= r.prefix) : null;
+  }),
+  ipv4_compare: compareWithPrefix(IPV4, 'compare'),
+  ipv4_is_match: compareWithPrefix(IPV4, 'match'),
+  ipv6_compare: compareWithPrefix(IPV6, 'compare'),
+  ipv6_is_match: compareWithPrefix(IPV6, 'match'),
   ipv6_is_in_range: twoText((ip, range) => inRange6(ip, range), 'bool'),
   ipv6_is_in_any_range: anyRange(inRange6),
-  parse_ipv4: {
-    minArgs: 1,
-    maxArgs: 1,
-    compile: (args) => {
-      const ip = textOf(arg(args, 0));
-      return {
-        type: 'long',
-        ev: (row) => {
-          const a = parseIpv4(ip(row));
-          return a ? mask4(a.value, a.prefix) : null;
-        },
-      };
-    },
-  },
-  parse_ipv4_mask: {
-    minArgs: 2,
-    maxArgs: 2,
-    compile: (args) => {
-      const ip = textOf(arg(args, 0));
-      const p = arg(args, 1);
-      return {
-        type: 'long',
-        ev: (row) => {
-          const a = parseIpv4(ip(row));
-          const prefix = toLong(p.ev(row), p.type);
-          return a && prefix !== null && prefix >= 0 && prefix <= 32
-            ? mask4(a.value, Math.min(prefix, a.prefix))
-            : null;
-        },
-      };
-    },
-  },
-  format_ipv4: {
-    minArgs: 1,
-    maxArgs: 2,
-    compile: (args) => {
-      const value = arg(args, 0);
-      const p = args[1];
-      return {
-        type: 'string',
-        ev: (row) => {
-          const v = value.ev(row);
-          const parsed = typeof v === 'number' ? { value: v >>> 0, prefix: 32 } : parseIpv4(String(v ?? ''));
-          const prefix = p ? toLong(p.ev(row), p.type) : 32;
-          if (!parsed || prefix === null || prefix < 0 || prefix > 32) return '';
-          return formatIpv4(mask4(parsed.value, Math.min(prefix, parsed.prefix)));
-        },
-      };
-    },
-  },
-  format_ipv4_mask: {
-    minArgs: 1,
-    maxArgs: 2,
-    compile: (args) => {
-      const value = arg(args, 0);
-      const p = args[1];
-      return {
-        type: 'string',
-        ev: (row) => {
-          const v = value.ev(row);
-          const parsed = typeof v === 'number' ? { value: v >>> 0, prefix: 32 } : parseIpv4(String(v ?? ''));
-          const prefix = p ? toLong(p.ev(row), p.type) : 32;
-          if (!parsed || prefix === null || prefix < 0 || prefix > 32) return '';
-          const q = Math.min(prefix, parsed.prefix);
-          return `${formatIpv4(mask4(parsed.value, q))}/${q}`;
-        },
-      };
-    },
-  },
-  parse_ipv6: {
-    minArgs: 1,
-    maxArgs: 1,
-    compile: (args) => {
-      const ip = textOf(arg(args, 0));
-      return {
-        type: 'string',
-        ev: (row) => {
-          const a = parseIpv6(ip(row));
-          return a ? formatIpv6Full(mask6(a.value, a.prefix)) : '';
-        },
-      };
-    },
-  },
-  parse_ipv6_mask: {
-    minArgs: 2,
-    maxArgs: 2,
-    compile: (args) => {
-      const ip = textOf(arg(args, 0));
-      const p = arg(args, 1);
-      return {
-        type: 'string',
-        ev: (row) => {
-          const a = parseIpv6(ip(row));
-          const prefix = toLong(p.ev(row), p.type);
-          return a && prefix !== null ? formatIpv6Full(mask6(a.value, Math.min(prefix, a.prefix))) : '';
-        },
-      };
-    },
-  },
-  ipv4_netmask_suffix: {
-    minArgs: 1,
-    maxArgs: 1,
-    compile: (args) => {
-      const ip = textOf(arg(args, 0));
-      return { type: 'int', ev: (row) => parseIpv4(ip(row))?.prefix ?? null };
-    },
-  },
+  parse_ipv4: oneText('long', (ip) => {
+    const a = parseIpv4(ip);
+    return a ? mask4(a.value, a.prefix) : null;
+  }),
+  parse_ipv4_mask: textAndPrefix('long', (ip, prefix) => {
+    const a = parseIpv4(ip);
+    return a && prefix !== null && prefix >= 0 && prefix <= 32 ? mask4(a.value, Math.min(prefix, a.prefix)) : null;
+  }),
+  format_ipv4: formatIpv4With((value) => formatIpv4(value)),
+  format_ipv4_mask: formatIpv4With((value, prefix) => `${formatIpv4(value)}/${prefix}`),
+  parse_ipv6: oneText('string', (ip) => {
+    const a = parseIpv6(ip);
+    return a ? formatIpv6Full(mask6(a.value, a.prefix)) : '';
+  }),
+  parse_ipv6_mask: textAndPrefix('string', (ip, prefix) => {
+    const a = parseIpv6(ip);
+    return a && prefix !== null ? formatIpv6Full(mask6(a.value, Math.min(prefix, a.prefix))) : '';
+  }),
+  ipv4_netmask_suffix: oneText('int', (ip) => parseIpv4(ip)?.prefix ?? null),
   has_ipv4: hasIpv4(false, false),
   has_ipv4_prefix: hasIpv4(true, false),
   has_any_ipv4: hasIpv4(false, true),
   has_any_ipv4_prefix: hasIpv4(true, true),
-  geo_info_from_ip_address: {
-    minArgs: 1,
-    maxArgs: 1,
-    compile: (args) => {
-      const ip = textOf(arg(args, 0));
-      return { type: 'dynamic', ev: (row) => geoInfo(ip(row)) };
-    },
-  },
+  geo_info_from_ip_address: oneText('dynamic', geoInfo),
 };

@@ -1,7 +1,7 @@
 // Kusto.Language's own semantic analysis of a query against the sandbox's tables (and Defender's FileProfile()
 // function), used as the authority on strict typing and name resolution: the sandbox reports what Kusto reports,
 // and a query Kusto finds clean is never rejected as wrong (only as not supported).
-import { kustoLanguage } from './kustoParser';
+import { databaseGlobals, kustoLanguage } from './kustoLanguage';
 import type { KqlColumn, KqlTable } from './types';
 import { schemaFunction, schemaFunctions, type SchemaFunction } from './seedSchemas';
 
@@ -46,32 +46,10 @@ function declaration(f: SchemaFunction): { parameters: string; body: string } {
 function globalsFor(tables: ReadonlyMap<string, KqlTable>): unknown {
   let globals = globalsByTables.get(tables);
   if (globals) return globals;
-  const K = kustoLanguage();
-  const T = K.Symbols.ScalarTypes;
-  const scalar: Record<string, unknown> = {
-    bool: T.Bool,
-    datetime: T.DateTime,
-    dynamic: T.Dynamic,
-    guid: T.Guid,
-    int: T.Int,
-    long: T.Long,
-    real: T.Real,
-    string: T.String,
-    timespan: T.TimeSpan,
-  };
-  // Symbols built directly: Kusto parsing a schema text per table made the first query take seconds.
-  const symbols: unknown[] = [...tables.values()].map(
-    (t) =>
-      new K.Symbols.TableSymbol.$ctor4(
-        t.name,
-        t.columns.map((c) => new K.Symbols.ColumnSymbol(c.name, scalar[c.type] ?? T.Dynamic, null, null, null, null)),
-      ),
+  globals = databaseGlobals(
+    tables.values(),
+    schemaFunctions().map((f) => ({ name: f.name, ...declaration(f) })),
   );
-  for (const f of schemaFunctions()) {
-    const { parameters, body } = declaration(f);
-    symbols.push(new K.Symbols.FunctionSymbol.$ctor16(f.name, parameters, body, null));
-  }
-  globals = K.GlobalState.Default.WithDatabase(new K.Symbols.DatabaseSymbol.ctor('hunting', symbols));
   globalsByTables.set(tables, globals);
   return globals;
 }

@@ -2,6 +2,7 @@
 // zip-function.md, gettype-function.md).
 import { arg, realArg, type ScalarFunction } from './functionHelpers';
 import type { Compiled } from './compiled';
+import type { KqlType } from './types';
 import { compareNonNull, toDynamic, toKqlString, valueKey, type Row } from './values';
 
 function dyn(a: Compiled): (row: Row) => unknown {
@@ -31,22 +32,35 @@ function arrayFunction(
   };
 }
 
-function sets(op: (lists: unknown[][]) => unknown[]): ScalarFunction {
+/** A function of its arguments' dynamic values (each argument evaluated for the row, then `f` of them all). */
+function dynamicFunction(
+  type: KqlType,
+  minArgs: number,
+  maxArgs: number,
+  f: (values: unknown[]) => unknown,
+): ScalarFunction {
   return {
-    minArgs: 2,
-    maxArgs: 64,
+    minArgs,
+    maxArgs,
     compile: (args) => {
       const evs = args.map(dyn);
-      return {
-        type: 'dynamic',
-        ev: (row) => {
-          const lists = evs.map((ev) => ev(row));
-          if (lists.some((l) => !Array.isArray(l))) return null;
-          return op(lists as unknown[][]);
-        },
-      };
+      return { type, ev: (row) => f(evs.map((ev) => ev(row))) };
     },
   };
+}
+
+/** A function of two to 64 arrays: null when any argument is not an array. */
+function sets(op: (lists: unknown[][]) => unknown[]): ScalarFunction {
+  return dynamicFunction('dynamic', 2, 64, (lists) =>
+    lists.every((l) => Array.isArray(l)) ? op(lists as unknown[][]) : null,
+  );
+}
+
+/** The index of `value` in `list` (-1 when absent), or null when `list` is not an array. */
+function indexIn(list: unknown, value: unknown): number | null {
+  if (!Array.isArray(list)) return null;
+  const key = valueKey(value);
+  return list.findIndex((x) => valueKey(x) === key);
 }
 
 function distinct(values: unknown[]): unknown[] {
@@ -87,22 +101,7 @@ const SORT_NUMBER = (sign: 1 | -1) => (a: unknown, b: unknown) => {
 };
 
 export const DYNAMIC_FUNCTIONS: Record<string, ScalarFunction> = {
-  array_index_of: {
-    minArgs: 2,
-    maxArgs: 2,
-    compile: (args) => {
-      const [a, v] = args.map(dyn) as [(r: Row) => unknown, (r: Row) => unknown];
-      return {
-        type: 'long',
-        ev: (row) => {
-          const list = a(row);
-          if (!Array.isArray(list)) return null;
-          const key = valueKey(v(row));
-          return list.findIndex((x) => valueKey(x) === key);
-        },
-      };
-    },
-  },
+  array_index_of: dynamicFunction('long', 2, 2, ([list, value]) => indexIn(list, value)),
   array_concat: sets((lists) => lists.flat()),
   array_slice: arrayFunction(
     (a, row, [start, end]) => {
@@ -118,20 +117,9 @@ export const DYNAMIC_FUNCTIONS: Record<string, ScalarFunction> = {
   array_sort_asc: arrayFunction((a) => [...a].sort(SORT_NUMBER(1)), 1, 2),
   array_sort_desc: arrayFunction((a) => [...a].sort(SORT_NUMBER(-1)), 1, 2),
   array_reverse: arrayFunction((a) => [...a].reverse()),
-  array_sum: {
-    minArgs: 1,
-    maxArgs: 1,
-    compile: (args) => {
-      const a = dyn(arg(args, 0));
-      return {
-        type: 'real',
-        ev: (row) => {
-          const list = a(row);
-          return Array.isArray(list) ? list.reduce<number>((s, x) => s + (typeof x === 'number' ? x : 0), 0) : null;
-        },
-      };
-    },
-  },
+  array_sum: dynamicFunction('real', 1, 1, ([list]) =>
+    Array.isArray(list) ? list.reduce<number>((s, x) => s + (typeof x === 'number' ? x : 0), 0) : null,
+  ),
   array_split: arrayFunction(
     (a, row, [at]) => {
       const cuts = [at?.(row)]
@@ -161,103 +149,29 @@ export const DYNAMIC_FUNCTIONS: Record<string, ScalarFunction> = {
     const other = new Set(rest.flat().map(valueKey));
     return distinct(first.filter((v) => !other.has(valueKey(v))));
   }),
-  set_has_element: {
-    minArgs: 2,
-    maxArgs: 2,
-    compile: (args) => {
-      const [a, v] = args.map(dyn) as [(r: Row) => unknown, (r: Row) => unknown];
-      return {
-        type: 'bool',
-        ev: (row) => {
-          const list = a(row);
-          if (!Array.isArray(list)) return null;
-          const key = valueKey(v(row));
-          return list.some((x) => valueKey(x) === key);
-        },
-      };
-    },
-  },
-  bag_keys: {
-    minArgs: 1,
-    maxArgs: 1,
-    compile: (args) => {
-      const a = dyn(arg(args, 0));
-      return {
-        type: 'dynamic',
-        ev: (row) => {
-          const v = a(row);
-          return isBag(v) ? Object.keys(v) : null;
-        },
-      };
-    },
-  },
-  bag_has_key: {
-    minArgs: 2,
-    maxArgs: 2,
-    compile: (args) => {
-      const [a, k] = args.map(dyn) as [(r: Row) => unknown, (r: Row) => unknown];
-      return {
-        type: 'bool',
-        ev: (row) => {
-          const v = a(row);
-          return isBag(v) ? Object.prototype.hasOwnProperty.call(v, String(k(row))) : null;
-        },
-      };
-    },
-  },
-  bag_merge: {
-    minArgs: 2,
-    maxArgs: 64,
-    compile: (args) => {
-      const evs = args.map(dyn);
-      return {
-        type: 'dynamic',
-        ev: (row) => {
-          const out: Record<string, unknown> = {};
-          for (const ev of evs) {
-            const v = ev(row);
-            if (!isBag(v)) continue;
-            for (const [k, x] of Object.entries(v)) if (!(k in out)) out[k] = x;
-          }
-          return out;
-        },
-      };
-    },
-  },
-  bag_remove_keys: {
-    minArgs: 2,
-    maxArgs: 2,
-    compile: (args) => {
-      const [a, keys] = args.map(dyn) as [(r: Row) => unknown, (r: Row) => unknown];
-      return {
-        type: 'dynamic',
-        ev: (row) => {
-          const v = a(row);
-          const drop = keys(row);
-          if (!isBag(v)) return null;
-          const out = { ...v };
-          if (Array.isArray(drop)) for (const k of drop) delete out[String(k)];
-          return out;
-        },
-      };
-    },
-  },
-  zip: {
-    minArgs: 2,
-    maxArgs: 64,
-    compile: (args) => {
-      const evs = args.map(dyn);
-      return {
-        type: 'dynamic',
-        ev: (row) => {
-          const lists = evs.map((ev) => ev(row));
-          if (lists.some((l) => !Array.isArray(l))) return null;
-          const n = Math.max(...lists.map((l) => (l as unknown[]).length));
-          return Array.from({ length: n }, (_, i) => lists.map((l) => (l as unknown[])[i] ?? null));
-        },
-      };
-    },
-  },
+  set_has_element: dynamicFunction('bool', 2, 2, ([list, value]) => {
+    const at = indexIn(list, value);
+    return at === null ? null : at >= 0;
+  }),
+  bag_keys: dynamicFunction('dynamic', 1, 1, ([bag]) => (isBag(bag) ? Object.keys(bag) : null)),
+  bag_has_key: dynamicFunction('bool', 2, 2, ([bag, key]) =>
+    isBag(bag) ? Object.prototype.hasOwnProperty.call(bag, String(key)) : null,
+  ),
+  bag_merge: dynamicFunction('dynamic', 2, 64, (bags) => {
+    const out: Record<string, unknown> = {};
+    for (const bag of bags.filter(isBag)) for (const [k, x] of Object.entries(bag)) if (!(k in out)) out[k] = x;
+    return out;
+  }),
+  bag_remove_keys: dynamicFunction('dynamic', 2, 2, ([bag, drop]) => {
+    if (!isBag(bag)) return null;
+    const out = { ...bag };
+    if (Array.isArray(drop)) for (const k of drop) delete out[String(k)];
+    return out;
+  }),
+  zip: sets((lists) => {
+    const n = Math.max(...lists.map((l) => l.length));
+    return Array.from({ length: n }, (_, i) => lists.map((l) => l[i] ?? null));
+  }),
   gettype: {
     minArgs: 1,
     maxArgs: 1,

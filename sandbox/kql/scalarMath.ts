@@ -20,6 +20,18 @@ function realFunction(fn: string, f: (x: number) => number): ScalarFunction {
   };
 }
 
+/** A test of one argument as a real (null when it is null or not a number). */
+function realTest(f: (v: number | null) => boolean | null): ScalarFunction {
+  return {
+    minArgs: 1,
+    maxArgs: 1,
+    compile: (args) => {
+      const a = arg(args, 0);
+      return { type: 'bool', ev: (row) => f(toReal(a.ev(row), a.type)) };
+    },
+  };
+}
+
 function bitwise(f: (a: bigint, b: bigint) => bigint): ScalarFunction {
   return {
     minArgs: 2,
@@ -137,42 +149,9 @@ export const MATH_FUNCTIONS: Record<string, ScalarFunction> = {
   pi: { minArgs: 0, maxArgs: 0, compile: () => ({ type: 'real', ev: () => Math.PI, constant: true }) },
   max_of: extremeOf('max_of', 1),
   min_of: extremeOf('min_of', -1),
-  isnan: {
-    minArgs: 1,
-    maxArgs: 1,
-    compile: (args) => {
-      const a = arg(args, 0);
-      return { type: 'bool', ev: (row) => Number.isNaN(toReal(a.ev(row), a.type)) };
-    },
-  },
-  isinf: {
-    minArgs: 1,
-    maxArgs: 1,
-    compile: (args) => {
-      const a = arg(args, 0);
-      return {
-        type: 'bool',
-        ev: (row) => {
-          const v = toReal(a.ev(row), a.type);
-          return v === Infinity || v === -Infinity;
-        },
-      };
-    },
-  },
-  isfinite: {
-    minArgs: 1,
-    maxArgs: 1,
-    compile: (args) => {
-      const a = arg(args, 0);
-      return {
-        type: 'bool',
-        ev: (row) => {
-          const v = toReal(a.ev(row), a.type);
-          return v === null ? null : Number.isFinite(v);
-        },
-      };
-    },
-  },
+  isnan: realTest((v) => Number.isNaN(v)),
+  isinf: realTest((v) => v === Infinity || v === -Infinity),
+  isfinite: realTest((v) => (v === null ? null : Number.isFinite(v))),
   rand: {
     minArgs: 0,
     maxArgs: 1,

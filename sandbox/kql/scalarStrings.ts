@@ -173,6 +173,20 @@ function parseCommandLine(text: string): string[] {
   return out;
 }
 
+/** replace_regex() and replace(): which argument is the text, the (constant) regex and the rewrite. */
+function regexReplacement(fn: string, at: { text: number; regex: number; rewrite: number }): ScalarFunction {
+  return {
+    minArgs: 3,
+    maxArgs: 3,
+    compile: (args, fx) =>
+      replaceRegex(
+        strings(fx, fn, arg(args, at.text), at.text),
+        constantRegex(fx, fn, arg(args, at.regex)),
+        strings(fx, fn, arg(args, at.rewrite), at.rewrite),
+      ),
+  };
+}
+
 function hashFunction(algorithm: string): ScalarFunction {
   return {
     minArgs: 1,
@@ -193,26 +207,9 @@ export const STRING_FUNCTIONS: Record<string, ScalarFunction> = {
   trim: trimmer('trim', true, true),
   trim_start: trimmer('trim_start', true, false),
   trim_end: trimmer('trim_end', false, true),
-  replace_regex: {
-    minArgs: 3,
-    maxArgs: 3,
-    compile: (args, fx) =>
-      replaceRegex(
-        strings(fx, 'replace_regex', arg(args, 0), 0),
-        constantRegex(fx, 'replace_regex', arg(args, 1)),
-        strings(fx, 'replace_regex', arg(args, 2), 2),
-      ),
-  },
-  replace: {
-    minArgs: 3,
-    maxArgs: 3,
-    compile: (args, fx) =>
-      replaceRegex(
-        strings(fx, 'replace', arg(args, 2), 2),
-        constantRegex(fx, 'replace', arg(args, 0)),
-        strings(fx, 'replace', arg(args, 1), 1),
-      ),
-  },
+  replace_regex: regexReplacement('replace_regex', { text: 0, regex: 1, rewrite: 2 }),
+  // The older replace() takes the same arguments in another order.
+  replace: regexReplacement('replace', { text: 2, regex: 0, rewrite: 1 }),
   extract: {
     minArgs: 3,
     maxArgs: 4,

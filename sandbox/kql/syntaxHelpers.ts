@@ -1,6 +1,7 @@
 // Reading the Kusto.Language syntax tree: named children, lists, token text, named parameters (`kind=inner`), and
 // the errors the converters raise for what the sandbox does not evaluate.
-import { kindName, type KustoElement } from './kustoParser';
+import type { KustoNode } from './kustoLanguage';
+import { kindName } from './kustoParser';
 import { decodeStringLiteral } from './literals';
 import { KqlError } from './types';
 
@@ -9,12 +10,12 @@ export function unsupported(what: string, pos: number): KqlError {
   return new KqlError('unsupported', `${what} is not supported by the sandbox`, pos);
 }
 
-export function child(node: KustoElement, property: string): KustoElement | null {
+export function child(node: KustoNode, property: string): KustoNode | null {
   const value = node[property];
-  return value === null || value === undefined ? null : (value as KustoElement);
+  return value === null || value === undefined ? null : (value as KustoNode);
 }
 
-export function required(node: KustoElement, property: string): KustoElement {
+export function required(node: KustoNode, property: string): KustoNode {
   const value = child(node, property);
   if (!value)
     throw new KqlError('syntax', `Syntax error at offset ${node.TextStart}: missing ${property}`, node.TextStart);
@@ -23,14 +24,14 @@ export function required(node: KustoElement, property: string): KustoElement {
 
 interface KustoSyntaxList {
   Count: number;
-  getItem(i: number): KustoElement;
+  getItem(i: number): KustoNode;
 }
 
 /** Items of a SyntaxList; SeparatedElement wrappers are unwrapped. */
-export function items(node: KustoElement | null): KustoElement[] {
+export function items(node: KustoNode | null): KustoNode[] {
   if (!node) return [];
   const list = node as unknown as KustoSyntaxList;
-  const out: KustoElement[] = [];
+  const out: KustoNode[] = [];
   for (let i = 0; i < list.Count; i++) {
     const item = list.getItem(i);
     const element = kindName(item) === 'SeparatedElement' ? child(item, 'Element') : item;
@@ -39,19 +40,19 @@ export function items(node: KustoElement | null): KustoElement[] {
   return out;
 }
 
-export function text(token: KustoElement | null): string {
+export function text(token: KustoNode | null): string {
   return token ? String(token['Text'] ?? '') : '';
 }
 
-export function simpleName(node: KustoElement): string {
+export function simpleName(node: KustoNode): string {
   return String(node['SimpleName'] ?? '');
 }
 
 /** The first token's text: the keyword of a query operator (`mv-expand`, `join`, ...). */
-export function firstTokenText(node: KustoElement): string {
-  let current: KustoElement | null = node;
+export function firstTokenText(node: KustoNode): string {
+  let current: KustoNode | null = node;
   while (current && !current.IsToken) {
-    let next: KustoElement | null = null;
+    let next: KustoNode | null = null;
     for (let i = 0; i < current.ChildCount && !next; i++) {
       const c = current.GetChild(i);
       if (c && (c.IsToken ? text(c) !== '' : c.Width > 0)) next = c;
@@ -62,7 +63,7 @@ export function firstTokenText(node: KustoElement): string {
 }
 
 /** The keyword(s) naming an operator node, e.g. 'mv-expand', 'project-away', 'order by', 'make-series'. */
-export function operatorKeyword(node: KustoElement): string {
+export function operatorKeyword(node: KustoNode): string {
   return firstTokenText(node).toLowerCase();
 }
 
@@ -70,12 +71,12 @@ export function operatorKeyword(node: KustoElement): string {
 export interface NamedParameter {
   name: string;
   value: string;
-  node: KustoElement;
+  node: KustoNode;
   pos: number;
 }
 
 /** The `name=value` parameters of an operator (`kind=inner`, `withsource=T`, `hint.strategy=broadcast`). */
-export function namedParameters(node: KustoElement | null): NamedParameter[] {
+export function namedParameters(node: KustoNode | null): NamedParameter[] {
   return items(node).map((p) => {
     const nameNode = required(p, 'Name');
     const valueNode = required(p, 'Expression');
@@ -88,7 +89,7 @@ export function namedParameters(node: KustoElement | null): NamedParameter[] {
   });
 }
 
-function parameterText(node: KustoElement): string {
+function parameterText(node: KustoNode): string {
   const kind = kindName(node);
   if (kind === 'NameDeclaration' || kind === 'NameReference') return simpleName(node);
   if (kind === 'StringLiteralExpression') return decodeStringLiteral(text(child(node, 'Token')));

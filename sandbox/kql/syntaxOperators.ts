@@ -1,7 +1,8 @@
 // Converts Kusto.Language query operators (the part after `|`, and operators that start a query such as `union`,
 // `range` and `evaluate`) into the engine's AST.
 import type { Expr, JoinKey, MvExpandItem, NamePattern, ParsePart, QueryOp, UnionSource } from './ast';
-import { kindName, type KustoElement } from './kustoParser';
+import type { KustoNode } from './kustoLanguage';
+import { kindName } from './kustoParser';
 import {
   child,
   firstTokenText,
@@ -84,7 +85,7 @@ const TYPE_NAMES: Record<string, KqlType> = {
 };
 
 /** The scalar type a type expression names (`string`, `typeof(long)`, ...). */
-export function typeOf(node: KustoElement): KqlType {
+export function typeOf(node: KustoNode): KqlType {
   const kind = kindName(node);
   if (kind === 'TypeOfLiteralExpression') {
     const [first] = items(child(node, 'Types'));
@@ -97,11 +98,11 @@ export function typeOf(node: KustoElement): KqlType {
 }
 
 /** `(Name: type, ...)` column declarations (datatable, externaldata, tabular function parameters). */
-export function columnDeclarations(list: KustoElement | null): { name: string; type: KqlType }[] {
+export function columnDeclarations(list: KustoNode | null): { name: string; type: KqlType }[] {
   return items(list).map((c) => ({ name: simpleName(required(c, 'Name')), type: typeOf(required(c, 'Type')) }));
 }
 
-function namePatterns(node: KustoElement, operator: string): NamePattern[] {
+function namePatterns(node: KustoNode, operator: string): NamePattern[] {
   return items(child(node, 'Expressions')).map((e) => {
     if (kindName(e) !== 'NameReference')
       throw unsupported(`An expression in '${operator}' (only column names)`, e.TextStart);
@@ -109,12 +110,12 @@ function namePatterns(node: KustoElement, operator: string): NamePattern[] {
   });
 }
 
-function parameterValue(node: KustoElement, name: string): string | undefined {
+function parameterValue(node: KustoNode, name: string): string | undefined {
   return namedParameters(child(node, 'Parameters')).find((p) => p.name === name)?.value;
 }
 
 /** `$left.A` / `$right.B`: which side and the column. */
-function sideColumn(node: KustoElement): { side: 'left' | 'right'; name: string } | null {
+function sideColumn(node: KustoNode): { side: 'left' | 'right'; name: string } | null {
   if (kindName(node) !== 'PathExpression') return null;
   const target = required(node, 'Expression');
   const selector = required(node, 'Selector');
@@ -123,11 +124,11 @@ function sideColumn(node: KustoElement): { side: 'left' | 'right'; name: string 
   return { side: side === '$left' ? 'left' : 'right', name: simpleName(selector) };
 }
 
-function joinKeys(clause: KustoElement | null, operator: string, pos: number): JoinKey[] {
+function joinKeys(clause: KustoNode | null, operator: string, pos: number): JoinKey[] {
   if (!clause || kindName(clause) !== 'JoinOnClause')
     throw unsupported(`'${operator}' without an 'on' clause (for example 'join ... where')`, clause?.TextStart ?? pos);
   const keys: JoinKey[] = [];
-  const add = (e: KustoElement): void => {
+  const add = (e: KustoNode): void => {
     const kind = kindName(e);
     if (kind === 'AndExpression') {
       add(required(e, 'Left'));
@@ -171,7 +172,7 @@ const JOIN_KINDS: Record<string, string> = {
   rightsemi: 'rightsemi',
 };
 
-function mvItems(node: KustoElement): MvExpandItem[] {
+function mvItems(node: KustoNode): MvExpandItem[] {
   return items(child(node, 'Expressions')).map((item) => {
     const e = required(item, 'Expression');
     const toTypeOf = child(item, 'ToTypeOf');
@@ -188,11 +189,11 @@ function mvItems(node: KustoElement): MvExpandItem[] {
   });
 }
 
-function bagAsArray(node: KustoElement): boolean {
+function bagAsArray(node: KustoNode): boolean {
   return (parameterValue(node, 'bagexpansion') ?? parameterValue(node, 'kind') ?? 'bag').toLowerCase() === 'array';
 }
 
-function parseParts(node: KustoElement): ParsePart[] {
+function parseParts(node: KustoNode): ParsePart[] {
   return items(child(node, 'Patterns')).map((p): ParsePart => {
     switch (kindName(p)) {
       case 'StringLiteralExpression':
@@ -219,7 +220,7 @@ function parseParts(node: KustoElement): ParsePart[] {
 
 /** search's predicate: a bare string is a term looked for in every column (`$term`), `Col:"x"` is `Col has "x"`;
  * and/or/not combine them; anything else is an ordinary expression. */
-function searchPredicate(node: KustoElement): Expr {
+function searchPredicate(node: KustoNode): Expr {
   const kind = kindName(node);
   // `search *`: every row.
   if (kind === 'StarExpression') return { k: 'literal', pos: node.TextStart, type: 'bool', value: true };
@@ -248,7 +249,7 @@ function searchPredicate(node: KustoElement): Expr {
   return convertExpr(node);
 }
 
-function unionSources(node: KustoElement): UnionSource[] {
+function unionSources(node: KustoNode): UnionSource[] {
   return items(child(node, 'Expressions')).map((e): UnionSource => {
     const name = kindName(e) === 'NameReference' ? child(e, 'Name') : null;
     if (name && kindName(name) === 'WildcardedName')
@@ -258,7 +259,7 @@ function unionSources(node: KustoElement): UnionSource[] {
 }
 
 /** Operators that may start a query (no input): union, range, evaluate, print (handled with expressions). */
-export function convertSourceOperator(node: KustoElement): QueryOp | null {
+export function convertSourceOperator(node: KustoNode): QueryOp | null {
   switch (kindName(node)) {
     case 'UnionOperator':
     case 'SearchOperator':
@@ -270,7 +271,7 @@ export function convertSourceOperator(node: KustoElement): QueryOp | null {
   }
 }
 
-export function convertOperator(node: KustoElement): QueryOp {
+export function convertOperator(node: KustoNode): QueryOp {
   const pos = node.TextStart;
   const kind = kindName(node);
   switch (kind) {
@@ -446,7 +447,7 @@ export function convertOperator(node: KustoElement): QueryOp {
   }
 }
 
-function convertMakeSeries(node: KustoElement): QueryOp {
+function convertMakeSeries(node: KustoNode): QueryOp {
   const pos = node.TextStart;
   const range = required(node, 'RangeClause');
   let from: Expr | null;
@@ -489,7 +490,7 @@ function convertMakeSeries(node: KustoElement): QueryOp {
 
 /** An mv-apply subquery: operators with an implicit input, e.g. `(where x > 1 | summarize ...)`. The implicit input
  * is the name '$input', bound by the evaluator to the expanded rows of one source row. */
-function convertSubquery(node: KustoElement): Expr {
+function convertSubquery(node: KustoNode): Expr {
   const kind = kindName(node);
   if (kind === 'PipeExpression') {
     return {

@@ -1,7 +1,8 @@
 // Converts the Kusto.Language syntax tree into the engine's AST (ast.ts), rejecting anything outside the supported
 // subset with an 'unsupported' KqlError that names the operator or construct.
 import type { BinaryOp, Expr, FunctionParam, ListOp, Statement, StringPredicate } from './ast';
-import { kindName, type KustoElement } from './kustoParser';
+import type { KustoNode } from './kustoLanguage';
+import { kindName } from './kustoParser';
 import {
   decodeStringLiteral,
   parseDatetimeLiteral,
@@ -20,12 +21,12 @@ import {
   unsupportedOperator,
 } from './syntaxOperators';
 
-export function convertQuery(root: KustoElement): Statement[] {
+export function convertQuery(root: KustoNode): Statement[] {
   if (items(child(root, 'Directives')).length > 0) throw unsupported('A query directive', 0);
   return items(child(root, 'Statements')).map(convertStatement);
 }
 
-function convertStatement(node: KustoElement): Statement {
+function convertStatement(node: KustoNode): Statement {
   const pos = node.TextStart;
   switch (kindName(node)) {
     case 'LetStatement': {
@@ -42,7 +43,7 @@ function convertStatement(node: KustoElement): Statement {
   }
 }
 
-function convertFunction(node: KustoElement): Expr {
+function convertFunction(node: KustoNode): Expr {
   const params: FunctionParam[] = items(child(required(node, 'Parameters'), 'Parameters')).map((p) => {
     const decl = required(p, 'NameAndType');
     const typeNode = required(decl, 'Type');
@@ -109,7 +110,7 @@ const LITERAL_KINDS = new Set([
   'NullLiteralExpression',
 ]);
 
-function convertLiteral(node: KustoElement): Expr {
+function convertLiteral(node: KustoNode): Expr {
   const pos = node.TextStart;
   const kind = kindName(node);
   if (kind === 'CompoundStringLiteralExpression') {
@@ -153,7 +154,7 @@ function convertLiteral(node: KustoElement): Expr {
 }
 
 /** A `dynamic(...)` literal's content as a JSON value. */
-function jsonValue(node: KustoElement): unknown {
+function jsonValue(node: KustoNode): unknown {
   const kind = kindName(node);
   switch (kind) {
     case 'JsonArrayExpression':
@@ -184,11 +185,11 @@ function jsonValue(node: KustoElement): unknown {
   throw unsupported(`This value inside dynamic(): '${firstTokenText(node)}'`, node.TextStart);
 }
 
-export function convertExprList(node: KustoElement | null): Expr[] {
+export function convertExprList(node: KustoNode | null): Expr[] {
   return items(node).map(convertExpr);
 }
 
-export function convertExpr(node: KustoElement): Expr {
+export function convertExpr(node: KustoNode): Expr {
   const pos = node.TextStart;
   const kind = kindName(node);
   if (LITERAL_KINDS.has(kind)) return convertLiteral(node);

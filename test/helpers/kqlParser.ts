@@ -1,8 +1,8 @@
-// Test access to Microsoft's Kusto.Language parser, loaded once per process by cli/kql/kusto.ts (the loader
-// `riposte validate` uses). Never used by shared/. The hunting schema comes from the one schema data file
+// Test access to Microsoft's Kusto.Language parser, loaded once per process through cli/kql/kusto.ts (the loader
+// `riposte validate` and the sandbox use, sandbox/kql/kustoLanguage.ts). Never used by shared/. The hunting schema comes from the one schema data file
 // (schemas/hunting/advanced-hunting-schema.json) through cli/kql/huntingGlobals.ts.
 import { huntingGlobals } from '../../cli/kql/huntingGlobals';
-import { kustoLanguage, type KustoLanguage, type KustoNode } from '../../cli/kql/kusto';
+import { kustoLanguage, syntaxKindName, type KustoNode } from '../../cli/kql/kusto';
 
 export interface KqlDiagnostic {
   message: string;
@@ -36,22 +36,8 @@ interface List<T> {
   getItem(i: number): T;
 }
 
-let kindNames: Map<number, string> | undefined;
-
-function kusto(): KustoLanguage {
-  const language = kustoLanguage();
-  if (!kindNames) {
-    kindNames = new Map();
-    for (const [name, value] of Object.entries(language.Syntax.SyntaxKind)) {
-      if (typeof value === 'number') kindNames.set(value, name);
-    }
-  }
-  return language;
-}
-
 function kindOf(node: Node): string {
-  kusto();
-  return kindNames?.get(node.Kind) ?? `Kind${node.Kind}`;
+  return syntaxKindName(node.Kind);
 }
 
 function toList(list: List<{ Message: string; Start: number; Length: number; Severity: string }>): KqlDiagnostic[] {
@@ -65,19 +51,19 @@ function toList(list: List<{ Message: string; Start: number; Length: number; Sev
 
 /** Syntax diagnostics (no schema); empty means the text parses. */
 export function kqlDiagnostics(text: string): KqlDiagnostic[] {
-  return toList(kusto().KustoCode.Parse(text).GetDiagnostics());
+  return toList(kustoLanguage().KustoCode.Parse(text).GetDiagnostics());
 }
 
 const globalsCache = new Map<string, unknown>();
 
 /** Diagnostics against the whole advanced hunting schema (every table and documented function). */
 export function kqlHuntingDiagnostics(text: string): KqlDiagnostic[] {
-  return toList(kusto().KustoCode.ParseAndAnalyze(text, huntingGlobals()).GetDiagnostics());
+  return toList(kustoLanguage().KustoCode.ParseAndAnalyze(text, huntingGlobals()).GetDiagnostics());
 }
 
 /** Diagnostics with the given tables in scope: unknown tables, columns, functions and type errors are reported. */
 export function kqlSemanticDiagnostics(text: string, tables: readonly KqlTableSchema[]): KqlDiagnostic[] {
-  const K = kusto();
+  const K = kustoLanguage();
   const key = tables.map((t) => t.name).join(',');
   let globals = globalsCache.get(key);
   if (!globals) {
@@ -153,7 +139,7 @@ export interface ParsedKql {
 
 /** Parses once (syntax only) and reports diagnostics, statements and `let` literals. */
 export function parseKql(text: string): ParsedKql {
-  const code = kusto().KustoCode.Parse(text);
+  const code = kustoLanguage().KustoCode.Parse(text);
   const statements = code.Syntax['Statements'] as List<{ Element: Node }>;
   const lets: LetLiteral[] = [];
   for (let i = 0; i < statements.Count; i++) {
@@ -188,13 +174,13 @@ export function kqlTokens(text: string): KqlToken[] {
     }
     for (let i = 0; i < node.ChildCount; i++) walk(node.GetChild(i));
   };
-  walk(kusto().KustoCode.Parse(text).Syntax);
+  walk(kustoLanguage().KustoCode.Parse(text).Syntax);
   return out;
 }
 
 /** Identifier-shaped keywords of the language (SyntaxFacts.Keywords). */
 export function kqlKeywords(): string[] {
-  const K = kusto();
+  const K = kustoLanguage();
   const enumerable = K.Syntax.SyntaxFacts.Keywords as { [k: string]: () => { moveNext(): boolean; Current: string } };
   const getEnumerator = Object.keys(Object.getPrototypeOf(enumerable) ?? {})
     .concat(Object.keys(enumerable))
@@ -208,6 +194,6 @@ export function kqlKeywords(): string[] {
 
 /** True when Kusto knows `name` as a scalar or aggregate function. */
 export function isKqlFunction(name: string): boolean {
-  const state = kusto().GlobalState.Default;
+  const state = kustoLanguage().GlobalState.Default;
   return state.GetFunction(name) !== null || state.GetAggregate(name) !== null;
 }

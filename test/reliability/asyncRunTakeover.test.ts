@@ -6,57 +6,27 @@
 // the sandbox. Reports are kept RUN_REPORT_RETENTION_HOURS (0.01 h = 36 s here); the hourly purge timer, fired by
 // hand, then deletes the record and the Location answers 404.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { StoredIncident } from '../../sandbox/index';
+import { test } from 'node:test';
 import type { RunReport } from '../../shared/engine';
 import { createTableStateStore } from '../../shared/state/tableState';
-import { isRiposteComment } from '../../shared/steps';
-import {
-  appSettings,
-  newWebhookSecrets,
-  Scratch,
-  startBackends,
-  startHostProcess,
-  waitFor,
-  type Backends,
-  type HostProcess,
-} from './harness';
+import { appSettings, waitFor, type HostProcess } from './harness';
+import { addStaleIncidents, assertTriagedOnce, hostFleetForFile } from './hostFleet';
 
 const TRIAGE = 'stale-incident-triage';
 const LEASE_SECONDS = 2;
 
-let b: Backends;
-const scratch = new Scratch();
-const secrets = newWebhookSecrets();
-const hosts: HostProcess[] = [];
-
-before(async () => {
-  b = await startBackends();
-});
-
-after(async () => {
-  await Promise.all(hosts.map((h) => h.kill()));
-  await Promise.all([b?.sandbox.close(), b?.azurite.stop()]);
-  scratch.cleanup();
-});
+const fleet = hostFleetForFile();
 
 test('a killed host’s asynchronous run is taken over by another host and finished once; its report expires and is purged', async () => {
+  const { b, secrets } = fleet;
   const settings = appSettings(b, secrets, {
     LEASE_SECONDS: String(LEASE_SECONDS),
     RUN_REPORT_RETENTION_HOURS: '0.01',
   });
-  const start = async (): Promise<HostProcess> => {
-    const h = await startHostProcess({ settings });
-    hosts.push(h);
-    return h;
-  };
+  const start = (): Promise<HostProcess> => fleet.start({ settings });
   const control = b.sandbox.control;
   const state = createTableStateStore(b.azurite.connectionString);
-  const incident = (id: string): StoredIncident => control.incident(id) as StoredIncident;
-  const month = new Date(Date.now() - 30 * 86_400_000).toISOString();
-  const stale = Array.from({ length: 6 }, () =>
-    String(control.addIncident({ status: 'active', createdDateTime: month, lastUpdateDateTime: month }).id),
-  );
+  const stale = addStaleIncidents(control, 6);
 
   const hostA = await start();
   // Each incident update takes 3 s, so A is killed with writes in flight.
@@ -126,12 +96,7 @@ test('a killed host’s asynchronous run is taken over by another host and finis
   for (const id of stale) assert.ok(applied.includes(id), `the report accounts for incident ${id}`);
 
   // Exactly once in the sandbox, across the kill: one stale tag and one triage comment per incident.
-  for (const id of stale) {
-    const inc = incident(id);
-    assert.equal(inc.customTags.filter((t) => t === 'stale').length, 1, `incident ${id} tagged once`);
-    const notes = inc.comments.filter((c) => isRiposteComment(c.comment) && c.comment.startsWith('No update since'));
-    assert.equal(notes.length, 1, `incident ${id}: one triage comment`);
-  }
+  assertTriagedOnce(control, stale);
   // The same Logic Apps action retried: the same run's answer (its stored 202 and Location), nothing run again.
   const retried = await post(hostB);
   assert.deepEqual([retried.status, retried.headers.get('idempotent-replayed')], [202, 'true']);

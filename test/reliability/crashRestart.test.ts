@@ -3,75 +3,33 @@
 // comment per delivery, one tag and comment per incident the hunt found, and the scheduled workflow's watermark
 // neither skips nor repeats a window (the killed window is resumed as it was, the next one starts where it ended).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { StoredIncident } from '../../sandbox/index';
 import { createTableStateStore } from '../../shared/state/tableState';
-import { isRiposteComment } from '../../shared/steps';
-import {
-  appSettings,
-  newWebhookSecrets,
-  peekQueue,
-  queueLength,
-  Scratch,
-  signedStandard,
-  startBackends,
-  startHostProcess,
-  waitFor,
-  type Backends,
-  type HostProcess,
-} from './harness';
+import { appSettings, peekQueue, queueLength, signedStandard, waitFor } from './harness';
+import { assertHuntedOnce, hostFleetForFile, sweepTargets, widenedSweepContent } from './hostFleet';
 
 const WORKFLOW = 'suspicious-powershell';
 const TIMER = `workflow-${WORKFLOW}`;
 const QUEUE = 'riposte-ticket-events';
 const DELIVERIES = 24;
 
-let b: Backends;
-const scratch = new Scratch();
-const secrets = newWebhookSecrets();
-const hosts: HostProcess[] = [];
-
-before(async () => {
-  b = await startBackends();
-});
-
-after(async () => {
-  await Promise.all(hosts.map((h) => h.kill()));
-  await Promise.all([b?.sandbox.close(), b?.azurite.stop()]);
-  scratch.cleanup();
-});
+const fleet = hostFleetForFile();
 
 test('SIGKILL with deliveries and a scheduled run in flight: after a restart everything completes exactly once', async () => {
-  // The seed's suspicious PowerShell ran about 18-20 h ago: the first window must reach back that far.
-  const content = scratch.content({
-    edit: {
-      'suspicious-powershell.yaml': (t) =>
-        t.replace('initialLookback: PT1H', 'initialLookback: P2D').replace('maxWindow: P1D', 'maxWindow: P3D'),
-    },
-  });
+  const { b, secrets } = fleet;
+  const content = widenedSweepContent(fleet.scratch);
   const start = () =>
-    startHostProcess({
+    fleet.start({
       // The killed run's window lease ends 2 s after its last renewal (LEASE_SECONDS; 60 s at most in Azure).
       settings: appSettings(b, secrets, { CONTENT_DIR: content, LEASE_SECONDS: '2' }),
-      hostJsonPath: scratch.hostJson({ visibilityTimeout: '00:00:01', maxPollingInterval: '00:00:00.500' }),
+      hostJsonPath: fleet.scratch.hostJson({ visibilityTimeout: '00:00:01', maxPollingInterval: '00:00:00.500' }),
       // A killed host's messages come back after 5 s instead of the host's 10 minutes.
       queueLeaseMs: 5000,
-    }).then((h) => {
-      hosts.push(h);
-      return h;
     });
   const control = b.sandbox.control;
   const state = createTableStateStore(b.azurite.connectionString);
-  const huntTargets = control
-    .incidents()
-    .filter((i) => ['active', 'inProgress'].includes(i.status))
-    // The workflow matches incidents by their alerts' device evidence (as test/engine/e2e.test.ts does).
-    .filter((i) =>
-      i.alerts.some((a) =>
-        a.evidence.some((e) => e.kind === 'device' && /^ws-(fin-042|hr-007)\b/i.test(e.deviceDnsName)),
-      ),
-    )
-    .map((i) => String(i.id));
+  const huntTargets = sweepTargets(control);
   assert.ok(huntTargets.length >= 2, 'the seed has open incidents with alerts on the hunted devices');
   const ticketIncidents = Array.from({ length: 4 }, () => String(control.addIncident().id));
   const incident = (id: string): StoredIncident => control.incident(id) as StoredIncident;
@@ -125,12 +83,7 @@ test('SIGKILL with deliveries and a scheduled run in flight: after a restart eve
   assert.deepEqual(windows, [`${window.start}/${window.end}`, `${window.end}/${next.watermark}`]);
 
   // Exactly once, across the crash.
-  for (const id of huntTargets) {
-    const inc = incident(id);
-    assert.equal(inc.customTags.filter((t) => t === WORKFLOW).length, 1, `incident ${id} tagged once`);
-    const found = inc.comments.filter((c) => isRiposteComment(c.comment) && c.comment.startsWith('Hunt '));
-    assert.equal(found.length, 1, `incident ${id}: one hunt comment`);
-  }
+  assertHuntedOnce(huntTargets.map(incident), WORKFLOW);
   for (let n = 0; n < DELIVERIES; n++) {
     const id = ticketIncidents[n % 4] as string;
     const found = incident(id).comments.filter((c) => c.comment.includes(`crash-evt-${n};`)).length;

@@ -6,21 +6,18 @@
 // workflow (which finish abandoned keyless writes first) and retries of the keyed request. A's heartbeat renews
 // every lease every third of LEASE_SECONDS, so B is refused each time; A finishes everything, each change once.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { StoredIncident } from '../../sandbox/index';
 import type { RunReport } from '../../shared/engine';
 import { createTableStateStore } from '../../shared/state/tableState';
-import { isRiposteComment } from '../../shared/steps';
+import { appSettings, waitFor, type HostProcess } from './harness';
 import {
-  appSettings,
-  newWebhookSecrets,
-  Scratch,
-  startBackends,
-  startHostProcess,
-  waitFor,
-  type Backends,
-  type HostProcess,
-} from './harness';
+  addStaleIncidents,
+  assertHuntedOnce,
+  assertTriagedOnce,
+  hostFleetForFile,
+  widenedSweepContent,
+} from './hostFleet';
 
 const SWEEP = 'suspicious-powershell';
 const TIMER = `workflow-${SWEEP}`;
@@ -31,42 +28,18 @@ const PATCH_MS = 8000;
 /** An active seed incident that neither the sweep nor the triage touches (sandbox/seed/incidents.ts). */
 const RESOLVED_INCIDENT = '3311';
 
-let b: Backends;
-const scratch = new Scratch();
-const secrets = newWebhookSecrets();
-const hosts: HostProcess[] = [];
-
-before(async () => {
-  b = await startBackends();
-});
-
-after(async () => {
-  await Promise.all(hosts.map((h) => h.kill()));
-  await Promise.all([b?.sandbox.close(), b?.azurite.stop()]);
-  scratch.cleanup();
-});
+const fleet = hostFleetForFile();
 
 test('a slow host keeps its window, writes and request key for many lease lengths; the other host never takes them', async () => {
-  const content = scratch.content({
-    edit: {
-      'suspicious-powershell.yaml': (t) =>
-        t.replace('initialLookback: PT1H', 'initialLookback: P2D').replace('maxWindow: P1D', 'maxWindow: P3D'),
-    },
-  });
+  const { b, secrets } = fleet;
+  const content = widenedSweepContent(fleet.scratch);
   const settings = appSettings(b, secrets, { CONTENT_DIR: content, LEASE_SECONDS: String(LEASE_SECONDS) });
-  const start = async (): Promise<HostProcess> => {
-    const h = await startHostProcess({ settings });
-    hosts.push(h);
-    return h;
-  };
+  const start = (): Promise<HostProcess> => fleet.start({ settings });
   const [hostA, hostB] = await Promise.all([start(), start()]);
   const control = b.sandbox.control;
   const state = createTableStateStore(b.azurite.connectionString);
   const incident = (id: string): StoredIncident => control.incident(id) as StoredIncident;
-  const month = new Date(Date.now() - 30 * 86_400_000).toISOString();
-  const stale = Array.from({ length: 3 }, () =>
-    String(control.addIncident({ status: 'active', createdDateTime: month, lastUpdateDateTime: month }).id),
-  );
+  const stale = addStaleIncidents(control, 3);
   const resolveBody = {
     input: { incidentId: RESOLVED_INCIDENT, ticketId: 'INC0042', closeCode: 'True positive - malware' },
   };
@@ -166,21 +139,13 @@ test('a slow host keeps its window, writes and request key for many lease length
   assert.deepEqual([replay.status, replay.headers.get('idempotent-replayed')], [200, 'true']);
 
   // Exactly once: one stale tag and triage comment per stale incident, one resolution comment, one hunt tag each.
-  for (const id of stale) {
-    const inc = incident(id);
-    assert.equal(inc.customTags.filter((t) => t === 'stale').length, 1, `incident ${id} tagged once`);
-    const notes = inc.comments.filter((c) => isRiposteComment(c.comment) && c.comment.startsWith('No update since'));
-    assert.equal(notes.length, 1, `incident ${id}: one triage comment`);
-  }
+  assertTriagedOnce(control, stale);
   const closed = incident(RESOLVED_INCIDENT);
   assert.equal(closed.status, 'resolved');
   assert.equal(closed.comments.filter((c) => c.comment.includes('INC0042')).length, 1, 'one resolution comment');
   const hunted = control.incidents().filter((i) => i.customTags.includes(SWEEP));
   assert.ok(hunted.length > 0);
-  for (const inc of hunted) {
-    assert.equal(inc.customTags.filter((t) => t === SWEEP).length, 1);
-    assert.equal(inc.comments.filter((c) => isRiposteComment(c.comment) && c.comment.startsWith('Hunt ')).length, 1);
-  }
+  assertHuntedOnce(hunted, SWEEP);
   console.log(
     `slow holder: A worked ${workedMs} ms (LEASE_SECONDS ${LEASE_SECONDS}); ${windowLeases.size} window lease ends seen; B refused ${ticks} ticks and ${probes} runs/retries`,
   );

@@ -5,41 +5,24 @@
 // slow); the first attempts after it ends take both over and finish them, every change made exactly once. Before
 // leases were renewed, the write lease was ten minutes and the window had none (a second run joined it at once).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { StoredIncident } from '../../sandbox/index';
+import { test } from 'node:test';
 import type { RunReport } from '../../shared/engine';
 import { createTableStateStore } from '../../shared/state/tableState';
-import { isRiposteComment } from '../../shared/steps';
+import { appSettings, waitFor, type HostProcess } from './harness';
 import {
-  appSettings,
-  newWebhookSecrets,
-  Scratch,
-  startBackends,
-  startHostProcess,
-  waitFor,
-  type Backends,
-  type HostProcess,
-} from './harness';
+  addStaleIncidents,
+  assertHuntedOnce,
+  assertTriagedOnce,
+  hostFleetForFile,
+  widenedSweepContent,
+} from './hostFleet';
 
 const SWEEP = 'suspicious-powershell';
 const TIMER = `workflow-${SWEEP}`;
 const TRIAGE = 'stale-incident-triage';
 const LEASE_SECONDS = 5;
 
-let b: Backends;
-const scratch = new Scratch();
-const secrets = newWebhookSecrets();
-const hosts: HostProcess[] = [];
-
-before(async () => {
-  b = await startBackends();
-});
-
-after(async () => {
-  await Promise.all(hosts.map((h) => h.kill()));
-  await Promise.all([b?.sandbox.close(), b?.azurite.stop()]);
-  scratch.cleanup();
-});
+const fleet = hostFleetForFile();
 
 const sleepUntil = async (epochMs: number): Promise<void> => {
   const left = epochMs - Date.now();
@@ -47,27 +30,14 @@ const sleepUntil = async (epochMs: number): Promise<void> => {
 };
 
 test('a killed host’s window and pending writes are taken over once their lease ends, not before', async () => {
-  // The seed's suspicious PowerShell ran about 18-20 h ago: the first window must reach back that far.
-  const content = scratch.content({
-    edit: {
-      'suspicious-powershell.yaml': (t) =>
-        t.replace('initialLookback: PT1H', 'initialLookback: P2D').replace('maxWindow: P1D', 'maxWindow: P3D'),
-    },
-  });
+  const { b, secrets } = fleet;
+  const content = widenedSweepContent(fleet.scratch);
   const settings = appSettings(b, secrets, { CONTENT_DIR: content, LEASE_SECONDS: String(LEASE_SECONDS) });
-  const start = async (): Promise<HostProcess> => {
-    const h = await startHostProcess({ settings });
-    hosts.push(h);
-    return h;
-  };
+  const start = (): Promise<HostProcess> => fleet.start({ settings });
   const [hostA, hostB] = await Promise.all([start(), start()]);
   const control = b.sandbox.control;
   const state = createTableStateStore(b.azurite.connectionString);
-  const incident = (id: string): StoredIncident => control.incident(id) as StoredIncident;
-  const month = new Date(Date.now() - 30 * 86_400_000).toISOString();
-  const stale = Array.from({ length: 12 }, () =>
-    String(control.addIncident({ status: 'active', createdDateTime: month, lastUpdateDateTime: month }).id),
-  );
+  const stale = addStaleIncidents(control, 12);
   const triage = () => hostA.call('POST', `/api/workflows/${TRIAGE}/run`, { body: { input: { staleDays: 7 } } });
 
   // Every incident update takes 2.5 s, so the kill lands while writes of both runs are in flight (with shorter
@@ -124,16 +94,11 @@ test('a killed host’s window and pending writes are taken over once their leas
   assert.deepEqual(await pendingOf(SWEEP, 'w:'), []);
 
   // Exactly once, across the kill: one stale tag and one comment per stale incident, one hunt comment per match.
-  for (const id of stale) {
-    const inc = incident(id);
-    assert.equal(inc.customTags.filter((t) => t === 'stale').length, 1, `incident ${id} tagged once`);
-    const notes = inc.comments.filter((c) => isRiposteComment(c.comment) && c.comment.startsWith('No update since'));
-    assert.equal(notes.length, 1, `incident ${id}: one triage comment`);
-  }
-  for (const inc of control.incidents().filter((i) => i.customTags.includes(SWEEP))) {
-    assert.equal(inc.customTags.filter((t) => t === SWEEP).length, 1);
-    assert.equal(inc.comments.filter((c) => isRiposteComment(c.comment) && c.comment.startsWith('Hunt ')).length, 1);
-  }
+  assertTriagedOnce(control, stale);
+  assertHuntedOnce(
+    control.incidents().filter((i) => i.customTags.includes(SWEEP)),
+    SWEEP,
+  );
   console.log(
     `lease takeover: A killed holding a window and ${heldWrites.length} writes; B skipped, then took over ${replayed.length} writes and the window after ${Math.max(...leaseEnds) - killedAt} ms`,
   );

@@ -14,19 +14,15 @@ import { createTableStateStore } from '../../shared/state/tableState';
 import { isRiposteComment } from '../../shared/steps';
 import {
   appSettings,
-  newWebhookSecrets,
   peekQueue,
   queueLength,
-  Scratch,
   signedStandard,
-  startBackends,
-  startHostProcess,
   waitFor,
-  type Backends,
   type HostProcess,
   type HttpAnswer,
   type SignedDelivery,
 } from '../reliability/harness';
+import { HostFleet, sweepTargets, widenedSweepContent } from '../reliability/hostFleet';
 import { idealSpan, maxInWindow } from './yardstick';
 
 export interface ScaleOutOptions {
@@ -182,24 +178,16 @@ const fire = (host: HostProcess | undefined, workflow: string): Promise<void> =>
 export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutResult> {
   const log = options.log ?? (() => undefined);
   const started = Date.now();
-  const scratch = new Scratch();
-  const secrets = newWebhookSecrets();
-  let b: Backends | undefined;
-  const hosts: HostProcess[] = [];
+  const fleet = new HostFleet();
+  const { secrets, hosts } = fleet;
   let progress: NodeJS.Timeout | undefined;
   let sampler: NodeJS.Timeout | undefined;
   let lag: NodeJS.Timeout | undefined;
   try {
-    b = await startBackends({ rateLimits: true, rateLimitScale: options.scale });
+    const b = await fleet.open({ rateLimits: true, rateLimitScale: options.scale });
     const { sandbox, azurite } = b;
     const control = sandbox.control;
-    // The seed's suspicious PowerShell ran about 18-20 h ago: the first window must reach back that far.
-    const content = scratch.content({
-      edit: {
-        'suspicious-powershell.yaml': (t) =>
-          t.replace('initialLookback: PT1H', 'initialLookback: P2D').replace('maxWindow: P1D', 'maxWindow: P3D'),
-      },
-    });
+    const content = widenedSweepContent(fleet.scratch);
     const settings = appSettings(b, secrets, {
       CONTENT_DIR: content,
       RATE_LIMIT_WINDOW_SCALE: String(options.scale),
@@ -208,13 +196,10 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
       LEASE_SECONDS: '15',
       ...(options.maxRetryAfterSeconds ? { MAX_RETRY_AFTER_SECONDS: String(options.maxRetryAfterSeconds) } : {}),
     });
-    const hostJsonPath = scratch.hostJson({ visibilityTimeout: '00:00:02', maxPollingInterval: '00:00:00.500' });
-    const startHost = async (): Promise<HostProcess> => {
-      // A killed host's messages come back after 5 s instead of the host's 10 minutes.
-      const h = await startHostProcess({ settings, hostJsonPath, queueLeaseMs: 5000, startTimeoutMs: 90_000 });
-      hosts.push(h);
-      return h;
-    };
+    const hostJsonPath = fleet.scratch.hostJson({ visibilityTimeout: '00:00:02', maxPollingInterval: '00:00:00.500' });
+    // A killed host's messages come back after 5 s instead of the host's 10 minutes.
+    const startHost = (): Promise<HostProcess> =>
+      fleet.start({ settings, hostJsonPath, queueLeaseMs: 5000, startTimeoutMs: 90_000 });
     const alive: HostProcess[] = await Promise.all(Array.from({ length: options.hosts }, startHost));
     log(`${alive.length} hosts up after ${Date.now() - started} ms`);
     let turn = 0;
@@ -222,15 +207,7 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
 
     // What the sweeps will touch, as the sandbox holds it before they run.
     const state = createTableStateStore(azurite.connectionString);
-    const huntTargets = control
-      .incidents()
-      .filter((i) => ['active', 'inProgress'].includes(i.status))
-      .filter((i) =>
-        i.alerts.some((a) =>
-          a.evidence.some((e) => e.kind === 'device' && /^ws-(fin-042|hr-007)\b/i.test(e.deviceDnsName)),
-        ),
-      )
-      .map((i) => String(i.id));
+    const huntTargets = sweepTargets(control);
     const weekAgo = Date.now() - 7 * 86_400_000;
     const staleTargets = control
       .incidents()
@@ -686,8 +663,6 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
     clearInterval(progress);
     clearInterval(sampler);
     clearInterval(lag);
-    await Promise.all(hosts.map((h) => h.kill()));
-    await Promise.all([b?.sandbox.close(), b?.azurite.stop()]);
-    scratch.cleanup();
+    await fleet.close();
   }
 }
