@@ -59,9 +59,9 @@ const shared = targets.filter((f) => !isSolo(f));
 const solo = targets.filter(isSolo);
 // Two test files at a time: most of the suite waits on loopback servers, retries and outages, not the CPU, so two
 // halves the run on a 2-core runner (node's default is one less than the cores). RIPOSTE_TEST_CONCURRENCY=1 runs them
-// one by one.
+// one by one. A file may take four minutes: the journey files start the sandbox in every CLI process they run.
 const statuses = [
-  ...(shared.length > 0 ? [run(shared, process.env.RIPOSTE_TEST_CONCURRENCY ?? '2', 120_000)] : []),
+  ...(shared.length > 0 ? [run(shared, process.env.RIPOSTE_TEST_CONCURRENCY ?? '2', 240_000)] : []),
   ...(solo.length > 0 ? [run(solo, 1, process.env.RIPOSTE_SCALE_FULL === '1' ? 3_600_000 : 300_000)] : []),
 ];
 const result = { status: statuses.find((s) => s !== 0) ?? 0 };
