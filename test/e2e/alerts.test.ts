@@ -2,28 +2,20 @@
 // /api/workflows/{name}/run, dry run then real, on Graph; the alerts in the sandbox change once; a re-run sends nothing.
 // alertsLegacy.test.ts: the same content under DEFENDER_API=legacy (one host configuration per test process).
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunReport } from '../../shared/engine';
 import { isRiposteComment } from '../../shared/steps';
+import { alertRecipeContent } from './alertRecipeContent';
 import { startHarness, type Harness } from './harness';
 
-const REPO = join(__dirname, '..', '..');
 let content: string;
+let recipe: ReturnType<typeof alertRecipeContent> | undefined;
 
 before(() => {
-  content = mkdtempSync(join(tmpdir(), 'riposte-e2e-alerts-'));
-  const doc = readFileSync(join(REPO, 'docs', 'recipes.md'), 'utf8');
-  const yaml = /```yaml\n(# workflows\/triage-incident-alerts\.yaml[\s\S]*?)```/.exec(doc)?.[1];
-  assert.ok(yaml);
-  cpSync(join(REPO, 'queries'), join(content, 'queries'), { recursive: true });
-  cpSync(join(REPO, 'mappings'), join(content, 'mappings'), { recursive: true });
-  mkdirSync(join(content, 'workflows'));
-  writeFileSync(join(content, 'workflows', 'triage-incident-alerts.yaml'), yaml);
+  recipe = alertRecipeContent();
+  content = recipe.dir;
 });
-after(() => rmSync(content, { recursive: true, force: true }));
+after(() => recipe?.remove());
 
 describe('alert workflow over HTTP (Graph)', () => {
   let h: Harness;
