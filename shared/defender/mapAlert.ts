@@ -11,10 +11,10 @@ import {
 } from './alertTypes';
 import { graphEvidence } from './evidence';
 import { graphComments } from './mapIncident';
+import { str, strings } from './wireValues';
 
 type Wire = Record<string, unknown>;
 const rec = (v: unknown): Wire => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Wire) : {});
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 
 function member<T extends string>(values: readonly T[], v: unknown): T | 'unknown' {
   return typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : 'unknown';
@@ -43,9 +43,7 @@ export function mapGraphAlert(wire: unknown): Alert {
     resolvedDateTime: str(w.resolvedDateTime),
     alertWebUrl: str(w.alertWebUrl),
     incidentWebUrl: str(w.incidentWebUrl),
-    mitreTechniques: Array.isArray(w.mitreTechniques)
-      ? w.mitreTechniques.filter((t): t is string => typeof t === 'string')
-      : [],
+    mitreTechniques: strings(w.mitreTechniques),
     comments: graphComments(w.comments),
     evidence: graphEvidence(w.evidence),
   };

@@ -4,13 +4,12 @@ import { AppError } from '../errors';
 import type { AlertEvidence } from './alertTypes';
 import { graphEvidence, legacyEvidence, mergeEvidence } from './evidence';
 import { classificationFromWire, determinationFromWire, severityFromWire, statusFromWire } from './enums';
+import { str, strings } from './wireValues';
 import type { AlertFile, HuntingColumn, HuntingResult, Incident, IncidentAlert, IncidentComment } from './types';
 
 type Wire = Record<string, unknown>;
 
 const asRecord = (v: unknown): Wire => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Wire) : {});
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : []);
 
 function idOf(v: unknown, backend: string): string {
   const id = str(v);
