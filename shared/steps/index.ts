@@ -33,5 +33,5 @@ export const WRITE_KINDS: ReadonlySet<ActionKind> = new Set([
   'commentAlert',
 ]);
 
-export type { ActionModule, StepChange, StepResult, StepRuntime, WriteGuard, PreparedWrite } from './types';
+export type { ActionModule, StepChange, StepResult, StepRuntime, StepTarget, WriteGuard, PreparedWrite } from './types';
 export { isRiposteComment, markComment, DEFAULT_MARKER_TEXT } from './marker';

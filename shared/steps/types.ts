@@ -7,10 +7,22 @@ import type { QueryLibrary } from '../queries/types';
 import type { TimeWindow } from '../state/types';
 import type { CompiledValue } from '../workflows/expressions';
 
+/**
+ * What a response write acts on when it is not an incident or alert: a device (MDE machine id), a user (Entra object
+ * id or UPN), an indicator ("<indicatorType>:<value>"), a ticket ("servicenow:<sys_id>", "jira:<issue key>"), a
+ * Teams channel or an HTTP callback (a short hash of the URL: never the URL, which holds a secret).
+ */
+export interface StepTarget {
+  kind: 'device' | 'user' | 'indicator' | 'ticket' | 'teams' | 'callback';
+  id: string;
+}
+
 /** What a write step did, or would do, to one incident. `patch` holds only the fields sent, tags as the full list. */
 export interface StepChange {
-  /** The incident written to; for an alert write, the alert's incident. */
+  /** The incident written to; for an alert write, the alert's incident; '' when the write concerns none. */
   incidentId: string;
+  /** Set on response writes (device actions, indicators, identity, notifications): what was acted on. */
+  target?: StepTarget;
   /** Set on alert writes (updateAlert, commentAlert): the alert written to. */
   alertId?: string;
   patch: Record<string, unknown>;
@@ -123,6 +135,11 @@ export type Report = (relPath: string, message: string) => void;
 export interface ActionModule<I> {
   /** Set (to the Graph API it calls) on steps only Microsoft Graph serves: refused at load when DEFENDER_API=legacy. */
   graphOnly?: string;
+  /**
+   * Set on destructive actions (isolate, restrict execution, disable an account, block an indicator), naming the
+   * action for the approver ("isolate device"): such a step runs only after approval unless it says `approval: none`.
+   */
+  destructive?: string;
   /** Load-time checks beyond the JSON Schema (query names, parameter types, enum combinations of literal values). */
   check?(input: CompiledValue, ctx: LoadCheckContext, report: Report): void;
   /** Run-time validation of the evaluated input. @throws {InputError} naming the field (relative to input). */
