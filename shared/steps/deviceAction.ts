@@ -22,7 +22,7 @@ import { deviceRefOf, resolveDevice, type DeviceRef } from '../mde/resolveDevice
 import { isFinalStatus, type MachineAction, type MachineActionRequest } from '../mde/types';
 import { expectObject } from './common';
 import { settleFailedWrite } from './settleWrite';
-import type { ActionModule, StepChange, StepResult, StepRuntime } from './types';
+import { withChanges, type ActionModule, type StepChange, type StepResult, type StepRuntime } from './types';
 
 export interface DeviceActionInput {
   device: DeviceRef;
@@ -124,6 +124,16 @@ async function run(input: DeviceActionInput, rt: StepRuntime): Promise<StepResul
       outcome,
       ...(followed ? { machineAction: { id: followed.id, type: followed.type, status: followed.status } } : {}),
     };
+    if (followed && isFinalStatus(followed.status) && followed.status !== 'Succeeded')
+      // The request was taken and the device did not carry it out: the step fails (onError: continue goes on),
+      // and the report still shows the action it requested.
+      throw withChanges(
+        new AppError(
+          'DEVICE_ACTION_FAILED',
+          `${followed.type} on device ${machineId} ended ${followed.status} (machine action ${followed.id})`,
+        ),
+        [change],
+      );
     return {
       output: {
         deviceId: machineId,
