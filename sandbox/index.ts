@@ -20,6 +20,8 @@ import { keyVaultRoutes } from './keyVault';
 import { createSeedTables, SEED_ALERT_IDS, type KqlTable } from './kql';
 import { legacyRoutes } from './legacyApi';
 import { managedIdentityRoutes } from './managedIdentity';
+import { mdeRoutes } from './mdeApi';
+import { MdeStore, seedMachines, type ActionOutcome, type SandboxAction, type SandboxMachine } from './mde/store';
 import { DEFAULT_ROLES } from './resources';
 import { newClientSecret } from './secrets';
 import { createSeedIncidents } from './seed/incidents';
@@ -31,6 +33,7 @@ import { createTlsMaterial } from './tls';
 export type { FaultSpec, FaultTarget } from './faults';
 export type { StoredIncident, StoredAlert, StoredEvidence, StoredComment } from './incidents/model';
 export type { Counters, HuntingQueryEntry, RequestLogEntry } from './state';
+export type { ActionOutcome, SandboxAction, SandboxMachine } from './mde/store';
 
 export interface SandboxOptions {
   /** HTTPS port, 0 = random (default 0). */
@@ -54,6 +57,8 @@ export interface SandboxOptions {
    * across restarts, so a Riposte configured once keeps working.
    */
   persistCa?: boolean;
+  /** Real milliseconds a machine action takes from Pending to its outcome (default 1500; InProgress after a third). */
+  machineActionMs?: number;
 }
 
 export interface SandboxControl {
@@ -97,6 +102,14 @@ export interface SandboxControl {
   incident(id: string | number): StoredIncident | undefined;
   addIncident(partial?: Partial<StoredIncident>): StoredIncident;
   setHuntingTables(tables: Map<string, KqlTable>): void;
+  /** Defender for Endpoint devices, with the sandbox's view of their state (isolation, restriction). */
+  machines(): SandboxMachine[];
+  /** Machine actions, newest first, each brought up to date. */
+  machineActions(): SandboxAction[];
+  /** How actions on a device end from now on: Succeeded (default), Failed, TimeOut, Cancelled, or 'stuck' (InProgress). */
+  setMachineActionOutcome(machineId: string, outcome: ActionOutcome | undefined): void;
+  /** Real milliseconds a new machine action takes to finish. */
+  setMachineActionMs(ms: number): void;
   /** Back to seed state: secrets, roles, revocations, incidents, tables, quotas, faults, counters, log and queries. */
   reset(): void;
 }
@@ -108,6 +121,8 @@ export interface Sandbox {
   readonly vaultUrl: string;
   readonly graphBaseUrl: string;
   readonly legacyBaseUrl: string;
+  /** The Defender for Endpoint API root (paths under /api/machines, /api/machineactions). */
+  readonly mdeBaseUrl: string;
   /** http://127.0.0.1:MIPORT/msi/token (App Service MI protocol, api-version 2019-08-01). */
   readonly identityEndpoint: string;
   readonly identityHeader: string;
@@ -190,6 +205,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     initialSecret,
     incidents: new IncidentStore(seedIncidents()),
     huntingTables: seedTables(),
+    mde: new MdeStore(seed ? seedMachines(now()) : [], options.machineActionMs ?? 1500, now),
   });
   const initialVersion = state.vault.set(state.secretName, initialSecret, state.nowSeconds()).version;
 
@@ -200,6 +216,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...keyVaultRoutes(state),
       ...graphRoutes(state),
       ...alertRoutes(state),
+      ...mdeRoutes(state),
       ...legacyRoutes(state),
     ],
     () => state.url,
@@ -267,6 +284,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setHuntingTables: (tables) => {
       state.huntingTables = tables;
     },
+    machines: () => {
+      state.mde.list();
+      return state.mde.machines.map((m) => structuredClone(m));
+    },
+    machineActions: () => state.mde.list(),
+    setMachineActionOutcome: (machineId, outcome) => state.mde.setOutcome(machineId, outcome),
+    setMachineActionMs: (ms) => {
+      state.mde.completionMs = ms;
+    },
     reset: () => {
       state.app.restore(initialSecret);
       state.vault.clear();
@@ -280,6 +306,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.graphHuntingSchemaCase = 'camel';
       state.incidents.replaceAll(seedIncidents());
       state.huntingTables = seedTables();
+      state.mde.reset(seed ? seedMachines(now()) : [], options.machineActionMs ?? 1500);
       state.counters = zeroCounters();
       state.log = [];
       state.huntingQueries = [];
@@ -293,6 +320,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     vaultUrl: url,
     graphBaseUrl: `${url}/v1.0`,
     legacyBaseUrl: url,
+    mdeBaseUrl: url,
     identityEndpoint,
     identityHeader: state.identityHeader,
     caPem: tls.caPem,
@@ -308,6 +336,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       DEFENDER_API: api,
       AUTHORITY_HOST: url,
       DEFENDER_API_BASE_URL: api === 'graph' ? `${url}/v1.0` : url,
+      // Graph is called whatever DEFENDER_API says (alert and identity steps); on graph DEFENDER_API_BASE_URL is it.
+      ...(api === 'legacy' ? { GRAPH_API_BASE_URL: `${url}/v1.0` } : {}),
+      MDE_API_BASE_URL: url,
       KEY_VAULT_CHALLENGE_VERIFICATION: 'false',
       TLS_CA_FILE: caFile,
       IDENTITY_ENDPOINT: identityEndpoint,
