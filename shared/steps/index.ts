@@ -5,8 +5,11 @@ import { commentAlert } from './commentAlert';
 import { getAlert } from './getAlert';
 import { getIncident } from './getIncident';
 import { hunt } from './hunt';
+import { jiraComment } from './jiraComment';
 import { listAlerts } from './listAlerts';
 import { listIncidents } from './listIncidents';
+import { notifyTeams } from './notifyTeams';
+import { serviceNowWorkNote } from './serviceNowWorkNote';
 import { set } from './set';
 import type { ActionModule } from './types';
 import { updateAlert } from './updateAlert';
@@ -23,6 +26,9 @@ export const ACTIONS: Readonly<Record<ActionKind, ActionModule<unknown>>> = {
   getAlert: getAlert as ActionModule<unknown>,
   updateAlert: updateAlert as ActionModule<unknown>,
   commentAlert: commentAlert as ActionModule<unknown>,
+  notifyTeams: notifyTeams as ActionModule<unknown>,
+  jiraComment: jiraComment as ActionModule<unknown>,
+  serviceNowWorkNote: serviceNowWorkNote as ActionModule<unknown>,
 };
 
 /** Kinds that change incidents or alerts: skipped in dry run, guarded by idempotency keys. */
@@ -31,6 +37,9 @@ export const WRITE_KINDS: ReadonlySet<ActionKind> = new Set([
   'comment',
   'updateAlert',
   'commentAlert',
+  'notifyTeams',
+  'jiraComment',
+  'serviceNowWorkNote',
 ]);
 
 export type { ActionModule, StepChange, StepResult, StepRuntime, StepTarget, WriteGuard, PreparedWrite } from './types';
