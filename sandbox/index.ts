@@ -363,6 +363,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       IDENTITY_ENDPOINT: identityEndpoint,
       IDENTITY_HEADER: state.identityHeader,
       RATE_LIMIT_WINDOW_SCALE: String(scale),
+      // The notification receivers on this host (Teams webhooks are per URL, in Key Vault).
+      JIRA_BASE_URL: url,
+      SERVICENOW_BASE_URL: url,
     }),
     control,
     close: () => {
