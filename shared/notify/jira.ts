@@ -3,6 +3,8 @@
 // paragraphs of text nodes) → 201; GET the same path lists comments (newest first with orderBy=-created). Auth:
 // HTTP Basic with the account's email and an API token, kept in Key Vault as {"email": "...", "apiToken": "..."}.
 // 429 carries Retry-After, X-RateLimit-Reset and RateLimit-Reason (jira-burst-based, jira-per-issue-on-write).
+// GET comments takes orderBy created / -created / +created and maxResults up to 100 (jira.js cloud getComments,
+// generated from Atlassian's v3 spec).
 import { AppError, InputError } from '../errors';
 import { jiraCommentText } from '../webhooks/commentText';
 import type { NotifyHttp } from './notifyHttp';
