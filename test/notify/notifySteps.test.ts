@@ -256,13 +256,12 @@ describe('notify steps: write safety and throttling', () => {
   });
 
   it('ServiceNow 429 (X-RateLimit-Reset, documented body) beyond MAX_RETRY_AFTER fails the run as throttled', async () => {
-    const deps = setup('graph');
+    setup('graph');
     const sandboxDepsShort = sandboxDeps(sb, 'graph', {
       JIRA_BASE_URL: sb.url,
       SERVICENOW_BASE_URL: sb.url,
       MAX_RETRY_AFTER_SECONDS: '1',
     });
-    void deps;
     const { incidentId, sysId } = linkedIncident();
     sb.control.injectFaults({ target: 'servicenow', method: 'PATCH', status: 429, retryAfterSeconds: 120, count: 1 });
     const report = await run(sandboxDepsShort, engineOf(sandboxDepsShort), incidentId);
