@@ -2,9 +2,21 @@
 // Faults apply before authentication, like a gateway or network failure would.
 
 export type FaultTarget =
-  'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'machineActions' | 'api' | 'all';
+  | 'token'
+  | 'keyvault'
+  | 'mi'
+  | 'hunting'
+  | 'incidents'
+  | 'alerts'
+  | 'machineActions'
+  | 'api'
+  | 'all'
+  | NotifyRouteTarget;
+/** The notification receivers (sandbox/notify): Teams Workflows webhooks, Jira Cloud, ServiceNow. */
+export type NotifyRouteTarget = 'teams' | 'jira' | 'servicenow';
 /** What a route is, for fault matching. Discovery and JWKS are only hit by `all`. */
-export type RouteTarget = 'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'machineActions' | 'other';
+export type RouteTarget =
+  'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'machineActions' | 'other' | NotifyRouteTarget;
 
 export interface FaultSpec {
   /** Default 'api' (hunting, incidents, Graph alerts_v2 and MDE machines and machine actions). */

@@ -17,6 +17,7 @@ import { createStorageClients, type StorageRetry } from './automation/storageCli
 import { withSharedQuota } from './quota/quotaLimiter';
 import { createTableQuotaStore, type QuotaStore } from './quota/quotaStore';
 import { createSharedQuota, type SharedQuota } from './quota/sharedQuota';
+import { createNotify, type NotifyServices } from './notify';
 
 export interface AppDeps {
   config: Readonly<AppConfig>;
@@ -41,6 +42,8 @@ export interface AppDeps {
   limiters: Record<ApiFamily, RateLimiter>;
   /** The shared quota per API family (absent without storage): deep health shows its state. */
   quotas: Partial<Record<ApiFamily, SharedQuota>>;
+  /** Teams, Jira and ServiceNow clients (shared/notify). */
+  notify: NotifyServices;
 }
 
 export interface DepsOverrides {
@@ -124,7 +127,7 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     alerts: limiterFor('alerts'),
     machineActions: limiterFor('machineActions'),
   };
-  const httpAgent = overrides.httpsAgent ?? createHttpsAgent(ca);
+  const httpsAgent = overrides.httpsAgent ?? createHttpsAgent(ca);
   const httpFor = (target: ApiTarget): DefenderHttp => {
     const { baseUrl, scope } = config.apis[target];
     return createDefenderHttp({
@@ -137,7 +140,7 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
       maxRetries: config.backgroundMaxRetries,
       maxRetryAfterMs: config.maxRetryAfterMs,
       logger,
-      httpsAgent: httpAgent,
+      httpsAgent,
       ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
       ...(overrides.random ? { random: overrides.random } : {}),
       ...(overrides.now ? { now: overrides.now } : {}),
@@ -155,7 +158,28 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     huntingTimeoutMs: config.huntingTimeoutMs,
     logger,
   });
-  return { config, logger, secrets, secretClient, tokens, http, apis: Object.freeze(apis), defender, limiters, quotas };
+  const notify = createNotify(config, {
+    secretClient,
+    httpsAgent,
+    quotaStore: quotaStore ?? undefined,
+    logger,
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+    ...(overrides.random ? { random: overrides.random } : {}),
+    ...(overrides.now ? { now: overrides.now } : {}),
+  });
+  return {
+    config,
+    logger,
+    secrets,
+    secretClient,
+    tokens,
+    http,
+    apis: Object.freeze(apis),
+    defender,
+    limiters,
+    quotas,
+    notify,
+  };
 }
 
 /**

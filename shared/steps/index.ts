@@ -14,8 +14,11 @@ import {
 import { getAlert } from './getAlert';
 import { getIncident } from './getIncident';
 import { hunt } from './hunt';
+import { jiraComment } from './jiraComment';
 import { listAlerts } from './listAlerts';
 import { listIncidents } from './listIncidents';
+import { notifyTeams } from './notifyTeams';
+import { serviceNowWorkNote } from './serviceNowWorkNote';
 import { set } from './set';
 import type { ActionModule } from './types';
 import { updateAlert } from './updateAlert';
@@ -39,6 +42,9 @@ export const ACTIONS: Readonly<Record<ActionKind, ActionModule<unknown>>> = {
   restrictAppExecution: restrictAppExecution as ActionModule<unknown>,
   unrestrictAppExecution: unrestrictAppExecution as ActionModule<unknown>,
   stopAndQuarantineFile: stopAndQuarantineFile as ActionModule<unknown>,
+  notifyTeams: notifyTeams as ActionModule<unknown>,
+  jiraComment: jiraComment as ActionModule<unknown>,
+  serviceNowWorkNote: serviceNowWorkNote as ActionModule<unknown>,
 };
 
 /** Kinds that change incidents or alerts: skipped in dry run, guarded by idempotency keys. */
@@ -54,6 +60,9 @@ export const WRITE_KINDS: ReadonlySet<ActionKind> = new Set([
   'restrictAppExecution',
   'unrestrictAppExecution',
   'stopAndQuarantineFile',
+  'notifyTeams',
+  'jiraComment',
+  'serviceNowWorkNote',
 ]);
 
 export type { ActionModule, StepChange, StepResult, StepRuntime, StepTarget, WriteGuard, PreparedWrite } from './types';

@@ -7,6 +7,7 @@ import type { DefenderHttp } from '../http/defenderHttp';
 import type { ActionFollowUps } from '../mde/followUpTypes';
 import type { MachineActionRequest } from '../mde/types';
 import type { Logger } from '../logger';
+import type { NotifyServices } from '../notify';
 import type { QueryLibrary } from '../queries/types';
 import type { TimeWindow } from '../state/types';
 import type { CompiledValue } from '../workflows/expressions';
@@ -139,6 +140,8 @@ export interface StepRuntime {
   /** Serialises writes to one incident within a run (tag merges are read-modify-write). */
   withIncidentLock<T>(incidentId: string, fn: () => Promise<T>): Promise<T>;
   signal: AbortSignal | undefined;
+  /** Teams, Jira and ServiceNow clients (notification and write-back steps). */
+  notify?: NotifyServices;
 }
 
 export interface LoadCheckContext {
