@@ -6,11 +6,12 @@ import { formatSeconds } from './faults';
 import { json, type Reply, type SandboxRequest } from './httpUtil';
 import { checkBearer, type TokenClaims } from './jwt';
 import { formatTimeSpan, quotaWindows } from './rateLimiter';
-import { canonicalResource, GRAPH_RESOURCE, LEGACY_RESOURCE } from './resources';
+import { canonicalResource, GRAPH_RESOURCE, LEGACY_RESOURCE, MDE_RESOURCE } from './resources';
 import type { Route } from './router';
 import type { ApiFamily, SandboxState } from './state';
 
-export type ApiName = 'graph' | 'legacy';
+/** mde: the Defender for Endpoint API (its own host and token audience; legacy's error envelope). */
+export type ApiName = 'graph' | 'legacy' | 'mde';
 
 const GRAPH_CONTENT_TYPE =
   'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
@@ -58,7 +59,7 @@ export function apiError(
   return json(status, { error: { code, message, target: legacyTarget() } }, headers);
 }
 
-const REQUIRED_ROLES: Record<ApiName, Record<ApiFamily, string[]>> = {
+const REQUIRED_ROLES: Record<ApiName, Partial<Record<ApiFamily, string[]>>> = {
   graph: {
     hunting: ['ThreatHunting.Read.All'],
     incidentsList: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'],
@@ -84,6 +85,14 @@ const REQUIRED_ROLES: Record<ApiName, Record<ApiFamily, string[]>> = {
     alertsGet: [],
     alertsUpdate: [],
     alertComments: [],
+  },
+  // post-ti-indicator.md, get-ti-indicators-collection.md, delete-ti-indicator-by-id.md,
+  // batch-delete-ti-indicators.md: application Ti.ReadWrite or Ti.ReadWrite.All.
+  mde: {
+    indicatorsSubmit: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
+    indicatorsList: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
+    indicatorsDelete: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
+    indicatorsBatch: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
   },
 };
 
@@ -115,12 +124,12 @@ export function guard(state: SandboxState, api: ApiName, req: SandboxRequest, fa
   const auth = req.headers.authorization;
   const check = checkBearer(state.key, Array.isArray(auth) ? auth[0] : auth, state.nowSeconds(), state.isRevoked);
   if (!check.ok) return { ok: false, reply: unauthorized(state, api, req, check.problem) };
-  const expected = api === 'graph' ? GRAPH_RESOURCE : LEGACY_RESOURCE;
+  const expected = api === 'graph' ? GRAPH_RESOURCE : api === 'mde' ? MDE_RESOURCE : LEGACY_RESOURCE;
   if (canonicalResource(String(check.claims.aud)) !== expected)
     return { ok: false, reply: unauthorized(state, api, req, 'audience') };
   if (check.claims.tid !== state.tenantId) return { ok: false, reply: unauthorized(state, api, req, 'tenant') };
 
-  const required = REQUIRED_ROLES[api][family];
+  const required = REQUIRED_ROLES[api][family] ?? [];
   const have = Array.isArray(check.claims.roles) ? check.claims.roles : [];
   if (!required.some((r) => have.includes(r))) {
     const message = `Missing application roles. API required roles: ${required.join(',')}, application roles: ${have.join(',')}.`;
@@ -165,6 +174,10 @@ const PER_MINUTE: Record<ApiFamily, number> = {
   alertsGet: 150,
   alertsUpdate: 150,
   alertComments: 150,
+  indicatorsSubmit: 100,
+  indicatorsList: 100,
+  indicatorsDelete: 100,
+  indicatorsBatch: 30,
 };
 
 /** The reply for an injected fault with a status, shaped like the API's own errors. */
@@ -190,7 +203,7 @@ export function apiFaultReply(
     return apiError(state, api, req, 429, 'TooManyRequests', message, headers);
   }
   const [code, message] =
-    FAULT_CODES[status]?.[api] ??
+    FAULT_CODES[status]?.[api === 'graph' ? 'graph' : 'legacy'] ??
     (status >= 500 ? ['InternalServerError', 'Injected fault.'] : ['BadRequest', 'Injected fault.']);
   return apiError(state, api, req, status, code, message, headers);
 }
@@ -209,7 +222,14 @@ export function apiRoute(
     pattern,
     family,
     api,
-    target: family === 'hunting' ? 'hunting' : family.startsWith('alert') ? 'alerts' : 'incidents',
+    target:
+      family === 'hunting'
+        ? 'hunting'
+        : family.startsWith('alert')
+          ? 'alerts'
+          : family.startsWith('indicators')
+            ? 'indicators'
+            : 'incidents',
     count: () => void (state.counters.api[family] += 1),
     faultReply: (req, spec) => apiFaultReply(state, api, req, family, spec),
     handle: (req, params) => {

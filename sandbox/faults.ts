@@ -1,12 +1,13 @@
 // Injected faults: the next N (or a seeded-random share of) matching requests fail, hang, or lose their connection.
 // Faults apply before authentication, like a gateway or network failure would.
 
-export type FaultTarget = 'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'api' | 'all';
+export type FaultTarget =
+  'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'indicators' | 'api' | 'all';
 /** What a route is, for fault matching. Discovery and JWKS are only hit by `all`. */
-export type RouteTarget = 'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'other';
+export type RouteTarget = 'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'indicators' | 'other';
 
 export interface FaultSpec {
-  /** Default 'api' (hunting, incidents and Graph alerts_v2). */
+  /** Default 'api' (hunting, incidents, Graph alerts_v2 and MDE indicators). */
   target?: FaultTarget;
   /** Only requests with this HTTP method (e.g. 'PATCH' to fail incident updates while reads still work). */
   method?: string;
@@ -54,7 +55,7 @@ function matches(target: FaultTarget, route: RouteTarget): boolean {
     case 'all':
       return true;
     case 'api':
-      return route === 'hunting' || route === 'incidents' || route === 'alerts';
+      return route === 'hunting' || route === 'incidents' || route === 'alerts' || route === 'indicators';
     default:
       return target === route;
   }

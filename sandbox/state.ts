@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { FaultInjector } from './faults';
 import type { HuntingTables } from './hunting';
+import { IndicatorStore } from './indicatorsApi';
 import { IncidentStore } from './incidents/store';
 import { signJwt, type SigningKey, type TokenClaims } from './jwt';
 import { SlidingWindowLimiter, type QuotaFamily } from './rateLimiter';
@@ -20,6 +21,10 @@ export const API_FAMILIES: readonly ApiFamily[] = [
   'alertsGet',
   'alertsUpdate',
   'alertComments',
+  'indicatorsSubmit',
+  'indicatorsList',
+  'indicatorsDelete',
+  'indicatorsBatch',
 ];
 
 export interface Counters {
@@ -44,7 +49,7 @@ export interface RequestLogEntry {
   family: string;
   /** Sandbox clock, ms since the epoch. */
   at: number;
-  api?: 'graph' | 'legacy';
+  api?: 'graph' | 'legacy' | 'mde';
   /** Managed identity used (MI requests): 'system' or the client_id. */
   identity?: string;
 }
@@ -78,6 +83,10 @@ export function zeroCounters(): Counters {
       alertsGet: 0,
       alertsUpdate: 0,
       alertComments: 0,
+      indicatorsSubmit: 0,
+      indicatorsList: 0,
+      indicatorsDelete: 0,
+      indicatorsBatch: 0,
     },
     throttled: 0,
     faulted: 0,
@@ -116,6 +125,8 @@ export class SandboxState {
   readonly faults = new FaultInjector();
   readonly limiter: SlidingWindowLimiter;
   readonly incidents: IncidentStore;
+  /** MDE indicators (/api/indicators). */
+  readonly indicators = new IndicatorStore();
   huntingTables: HuntingTables;
   rateLimitsOn: boolean;
   legacyNextLink = false;

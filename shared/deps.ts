@@ -114,6 +114,7 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     hunting: limiterFor('hunting'),
     incidents: limiterFor('incidents'),
     alerts: limiterFor('alerts'),
+    indicators: limiterFor('indicators'),
   };
   const http = createDefenderHttp({
     baseURL: config.apiBaseUrl,
