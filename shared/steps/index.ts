@@ -7,7 +7,9 @@ import { getIncident } from './getIncident';
 import { hunt } from './hunt';
 import { listAlerts } from './listAlerts';
 import { listIncidents } from './listIncidents';
+import { removeIndicator } from './removeIndicator';
 import { set } from './set';
+import { submitIndicator } from './submitIndicator';
 import type { ActionModule } from './types';
 import { updateAlert } from './updateAlert';
 import { updateIncident } from './updateIncident';
@@ -23,6 +25,8 @@ export const ACTIONS: Readonly<Record<ActionKind, ActionModule<unknown>>> = {
   getAlert: getAlert as ActionModule<unknown>,
   updateAlert: updateAlert as ActionModule<unknown>,
   commentAlert: commentAlert as ActionModule<unknown>,
+  submitIndicator: submitIndicator as ActionModule<unknown>,
+  removeIndicator: removeIndicator as ActionModule<unknown>,
 };
 
 /** Kinds that change incidents or alerts: skipped in dry run, guarded by idempotency keys. */
@@ -31,6 +35,8 @@ export const WRITE_KINDS: ReadonlySet<ActionKind> = new Set([
   'comment',
   'updateAlert',
   'commentAlert',
+  'submitIndicator',
+  'removeIndicator',
 ]);
 
 export type { ActionModule, StepChange, StepResult, StepRuntime, StepTarget, WriteGuard, PreparedWrite } from './types';

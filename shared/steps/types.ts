@@ -26,6 +26,11 @@ export interface StepChange {
   /** Set on alert writes (updateAlert, commentAlert): the alert written to. */
   alertId?: string;
   patch: Record<string, unknown>;
+  /**
+   * Response writes: the exact request sent, or that a dry run would send (method, path relative to the API's base
+   * URL, body). Never holds a credential.
+   */
+  request?: { method: string; path: string; body?: unknown };
   /** The comment text as written to the incident (marker included). */
   comment?: string;
   /** applied: sent now. wouldApply: dry run. alreadyDone: an earlier run made it. unchanged: the incident already matched. */
@@ -140,6 +145,12 @@ export interface ActionModule<I> {
    * action for the approver ("isolate device"): such a step runs only after approval unless it says `approval: none`.
    */
   destructive?: string;
+  /**
+   * With `destructive`: whether this (run-time, parsed) input is destructive, when only some are (an indicator that
+   * blocks is, one that allows or audits is not). Absent: every input is. Where the input is not known yet (load
+   * time, templated values) the step counts as destructive.
+   */
+  destructiveFor?(input: I): boolean;
   /** Load-time checks beyond the JSON Schema (query names, parameter types, enum combinations of literal values). */
   check?(input: CompiledValue, ctx: LoadCheckContext, report: Report): void;
   /** Run-time validation of the evaluated input. @throws {InputError} naming the field (relative to input). */
