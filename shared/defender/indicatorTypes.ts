@@ -99,9 +99,12 @@ function fullIpv6(v: string): string {
     .join(':');
 }
 
+/** A URL has a scheme or a path: a bare host is a domain or an IP address, never both a domain and a URL. */
 function isUrl(v: string): boolean {
   if (/\s/.test(v) || /[*]/.test(v)) return false;
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : `http://${v}`;
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(v);
+  if (!hasScheme && !v.includes('/')) return false;
+  const withScheme = hasScheme ? v : `http://${v}`;
   let u: URL;
   try {
     u = new URL(withScheme);
