@@ -38,8 +38,9 @@ const l = (role: string): Permission => ({ api: 'legacy', role });
 const m = (role: string): Permission => ({ api: 'mde', role });
 const same = (perms: Permission[], source: string): StepPermissions => ({ graph: perms, legacy: perms, source });
 
-const DD = 'MicrosoftDocs/defender-docs defender-endpoint/api/';
-const GD = 'microsoftgraph/microsoft-graph-docs-contrib api-reference/v1.0/api/';
+/** DD: MicrosoftDocs/defender-docs; GD: microsoftgraph/microsoft-graph-docs-contrib, api-reference/. */
+const DD = 'DD defender-endpoint/api/';
+const GD = 'GD v1.0/api/';
 
 /**
  * Every step kind, by name. Control kinds (set, forEach, if, stop) need nothing. Kinds built on other branches
@@ -130,11 +131,11 @@ export const STEP_PERMISSIONS: Readonly<Record<string, StepPermissions>> = {
   // §8.7 keeps it UNCONFIRMED). Privileged targets also need a directory role for the app (§6.1).
   disableUser: same(
     [g('User.EnableDisableAccount.All'), g('User.Read.All')],
-    `${GD}user-update.md; api-reference/beta/includes/permissions/user-update-permissions.md`,
+    `${GD}user-update.md; GD beta/includes/permissions/user-update-permissions.md`,
   ),
   enableUser: same(
     [g('User.EnableDisableAccount.All'), g('User.Read.All')],
-    `${GD}user-update.md; api-reference/beta/includes/permissions/user-update-permissions.md`,
+    `${GD}user-update.md; GD beta/includes/permissions/user-update-permissions.md`,
   ),
   confirmUserCompromised: same([g('IdentityRiskyUser.ReadWrite.All')], `${GD}riskyuser-confirmcompromised.md`),
   confirmUserSafe: same([g('IdentityRiskyUser.ReadWrite.All')], `${GD}riskyuser-confirmsafe.md`),
