@@ -1,9 +1,9 @@
 // Injected faults: the next N (or a seeded-random share of) matching requests fail, hang, or lose their connection.
 // Faults apply before authentication, like a gateway or network failure would.
 
-export type FaultTarget = 'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'api' | 'all';
+export type FaultTarget = 'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'identity' | 'api' | 'all';
 /** What a route is, for fault matching. Discovery and JWKS are only hit by `all`. */
-export type RouteTarget = 'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'other';
+export type RouteTarget = 'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'identity' | 'other';
 
 export interface FaultSpec {
   /** Default 'api' (hunting, incidents and Graph alerts_v2). */
@@ -54,7 +54,7 @@ function matches(target: FaultTarget, route: RouteTarget): boolean {
     case 'all':
       return true;
     case 'api':
-      return route === 'hunting' || route === 'incidents' || route === 'alerts';
+      return route === 'hunting' || route === 'incidents' || route === 'alerts' || route === 'identity';
     default:
       return target === route;
   }

@@ -12,6 +12,7 @@ import { entraRoutes } from './entra';
 import type { FaultSpec } from './faults';
 import { alertRoutes } from './alertsApi';
 import { graphRoutes } from './graphApi';
+import { identityRoutes, type DirectoryUser, type RiskyUser } from './identityApi';
 import type { HuntingTables } from './hunting';
 import type { StoredIncident } from './incidents/model';
 import { IncidentStore } from './incidents/store';
@@ -31,6 +32,7 @@ import { createTlsMaterial } from './tls';
 export type { FaultSpec, FaultTarget } from './faults';
 export type { StoredIncident, StoredAlert, StoredEvidence, StoredComment } from './incidents/model';
 export type { Counters, HuntingQueryEntry, RequestLogEntry } from './state';
+export { PRIVILEGED_USER, type DirectoryUser, type RiskyUser } from './identityApi';
 
 export interface SandboxOptions {
   /** HTTPS port, 0 = random (default 0). */
@@ -97,6 +99,9 @@ export interface SandboxControl {
   incident(id: string | number): StoredIncident | undefined;
   addIncident(partial?: Partial<StoredIncident>): StoredIncident;
   setHuntingTables(tables: Map<string, KqlTable>): void;
+  /** An Entra user by object id or UPN (copy), and its Identity Protection risk (undefined: never risky). */
+  user(ref: string): DirectoryUser | undefined;
+  riskyUser(id: string): RiskyUser | undefined;
   /** Back to seed state: secrets, roles, revocations, incidents, tables, quotas, faults, counters, log and queries. */
   reset(): void;
 }
@@ -200,6 +205,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...keyVaultRoutes(state),
       ...graphRoutes(state),
       ...alertRoutes(state),
+      ...identityRoutes(state, state.directory),
       ...legacyRoutes(state),
     ],
     () => state.url,
@@ -267,6 +273,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setHuntingTables: (tables) => {
       state.huntingTables = tables;
     },
+    user: (ref) => {
+      const u = state.directory.find(ref);
+      return u ? structuredClone(u) : undefined;
+    },
+    riskyUser: (id) => {
+      const r = state.directory.risky.get(id.toLowerCase());
+      return r ? structuredClone(r) : undefined;
+    },
     reset: () => {
       state.app.restore(initialSecret);
       state.vault.clear();
@@ -279,6 +293,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.legacyNextLink = false;
       state.graphHuntingSchemaCase = 'camel';
       state.incidents.replaceAll(seedIncidents());
+      state.directory.reset();
       state.huntingTables = seedTables();
       state.counters = zeroCounters();
       state.log = [];

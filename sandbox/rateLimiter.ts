@@ -68,7 +68,11 @@ export type QuotaFamily =
   | 'alertsList'
   | 'alertsGet'
   | 'alertsUpdate'
-  | 'alertComments';
+  | 'alertComments'
+  | 'usersGet'
+  | 'usersUpdate'
+  | 'usersRevoke'
+  | 'riskyUsersAction';
 
 /** The documented quotas per call family; `api` keeps Graph and legacy counters apart. */
 export function quotaWindows(api: 'graph' | 'legacy', family: QuotaFamily): QuotaWindow[] {
@@ -101,5 +105,13 @@ export function quotaWindows(api: 'graph' | 'legacy', family: QuotaFamily): Quot
     case 'alertComments':
       // Graph concepts/throttling-limits.md: any operation on alert under /security, 150 a minute per app and tenant.
       return [{ key: k('alerts:minute'), limit: 150, windowMs: MINUTE }];
+    case 'usersGet':
+    case 'usersUpdate':
+    case 'usersRevoke':
+      // Identity and access writes: 3,000 per 2.5 minutes per app and tenant (concepts/throttling-limits.md).
+      return [{ key: k('identity:writes'), limit: 3000, windowMs: 150_000 }];
+    case 'riskyUsersAction':
+      // Identity protection: 1 request a second per tenant (includes/throttling-identityprotection-ca.md).
+      return [{ key: k('riskyUsers:second'), limit: 1, windowMs: 1000 }];
   }
 }

@@ -2,6 +2,7 @@
 // counters and the request log. Route modules read and change it; the public control API wraps it.
 import { randomUUID } from 'node:crypto';
 import { FaultInjector } from './faults';
+import { Directory } from './identityApi';
 import type { HuntingTables } from './hunting';
 import { IncidentStore } from './incidents/store';
 import { signJwt, type SigningKey, type TokenClaims } from './jwt';
@@ -20,6 +21,10 @@ export const API_FAMILIES: readonly ApiFamily[] = [
   'alertsGet',
   'alertsUpdate',
   'alertComments',
+  'usersGet',
+  'usersUpdate',
+  'usersRevoke',
+  'riskyUsersAction',
 ];
 
 export interface Counters {
@@ -78,6 +83,10 @@ export function zeroCounters(): Counters {
       alertsGet: 0,
       alertsUpdate: 0,
       alertComments: 0,
+      usersGet: 0,
+      usersUpdate: 0,
+      usersRevoke: 0,
+      riskyUsersAction: 0,
     },
     throttled: 0,
     faulted: 0,
@@ -116,6 +125,8 @@ export class SandboxState {
   readonly faults = new FaultInjector();
   readonly limiter: SlidingWindowLimiter;
   readonly incidents: IncidentStore;
+  /** Entra users and Identity Protection's risky users (identityApi.ts). */
+  readonly directory: Directory;
   huntingTables: HuntingTables;
   rateLimitsOn: boolean;
   legacyNextLink = false;
@@ -146,6 +157,7 @@ export class SandboxState {
     this.app = new AppCredential(init.initialSecret);
     this.limiter = new SlidingWindowLimiter(init.rateLimitScale);
     this.incidents = init.incidents;
+    this.directory = new Directory(init.now);
     this.huntingTables = init.huntingTables;
   }
 

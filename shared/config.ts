@@ -15,6 +15,8 @@ export interface QuotaAllowance {
   hunting: RateLimitWindow[];
   incidents: RateLimitWindow[];
   alerts: RateLimitWindow[];
+  identity: RateLimitWindow[];
+  riskyUsers: RateLimitWindow[];
 }
 
 export interface AppConfig {
@@ -118,6 +120,10 @@ export const SETTINGS = [
   'QUOTA_HUNTING_PER_HOUR',
   'QUOTA_ALERTS_PER_MINUTE',
   'QUOTA_ALERTS_PER_HOUR',
+  'QUOTA_IDENTITY_PER_MINUTE',
+  'QUOTA_IDENTITY_PER_HOUR',
+  'QUOTA_RISKYUSERS_PER_MINUTE',
+  'QUOTA_RISKYUSERS_PER_HOUR',
   'QUOTA_PER_TENANT',
   'CONTENT_DIR',
   'AzureWebJobsStorage',
@@ -266,6 +272,16 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     // documented: the default, 60 × 150, never binds before the minute does.
     alertsPerMinute: whole('QUOTA_ALERTS_PER_MINUTE', 150, TENANT_QUOTA_FIELDS.alertsPerMinute),
     alertsPerHour: whole('QUOTA_ALERTS_PER_HOUR', 9000, TENANT_QUOTA_FIELDS.alertsPerHour),
+    // Graph identity writes (users PATCH, revokeSignInSessions): 3,000 writes per 2.5 minutes per app and tenant
+    // (concepts/throttling-limits.md, "Identity and access service limits"; response-actions.md §7.2), so 1,200 a
+    // minute; the 18,000 per 5 minutes per tenant is higher per minute, so the hour is 60 × 1,200.
+    identityPerMinute: whole('QUOTA_IDENTITY_PER_MINUTE', 1200, TENANT_QUOTA_FIELDS.identityPerMinute),
+    identityPerHour: whole('QUOTA_IDENTITY_PER_HOUR', 72_000, TENANT_QUOTA_FIELDS.identityPerHour),
+    // Identity protection (riskyUsers actions): 1 request per second per tenant, all apps, and its 429s carry no
+    // Retry-After (includes/throttling-identityprotection-ca.md; response-actions.md §7.2): 60 a minute here, and
+    // the retry loop's own backoff covers a 429.
+    riskyUsersPerMinute: whole('QUOTA_RISKYUSERS_PER_MINUTE', 60, TENANT_QUOTA_FIELDS.riskyUsersPerMinute),
+    riskyUsersPerHour: whole('QUOTA_RISKYUSERS_PER_HOUR', 3600, TENANT_QUOTA_FIELDS.riskyUsersPerHour),
   };
   const perTenantQuota = parsePerTenantQuota(text('QUOTA_PER_TENANT'), problems);
 
@@ -317,6 +333,14 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     alerts: [
       { limit: q.alertsPerMinute, windowMs: minute },
       { limit: q.alertsPerHour, windowMs: hour },
+    ],
+    identity: [
+      { limit: q.identityPerMinute, windowMs: minute },
+      { limit: q.identityPerHour, windowMs: hour },
+    ],
+    riskyUsers: [
+      { limit: q.riskyUsersPerMinute, windowMs: minute },
+      { limit: q.riskyUsersPerHour, windowMs: hour },
     ],
   });
   for (const [tenant, q] of Object.entries(perTenantQuota)) {
@@ -377,6 +401,10 @@ interface TenantQuota {
   huntingPerHour: number;
   alertsPerMinute: number;
   alertsPerHour: number;
+  identityPerMinute: number;
+  identityPerHour: number;
+  riskyUsersPerMinute: number;
+  riskyUsersPerHour: number;
 }
 
 const TENANT_QUOTA_FIELDS: Record<keyof TenantQuota, number> = {
@@ -386,6 +414,10 @@ const TENANT_QUOTA_FIELDS: Record<keyof TenantQuota, number> = {
   huntingPerHour: 10_000_000,
   alertsPerMinute: 100_000,
   alertsPerHour: 10_000_000,
+  identityPerMinute: 100_000,
+  identityPerHour: 10_000_000,
+  riskyUsersPerMinute: 100_000,
+  riskyUsersPerHour: 10_000_000,
 };
 
 /**

@@ -114,6 +114,8 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     hunting: limiterFor('hunting'),
     incidents: limiterFor('incidents'),
     alerts: limiterFor('alerts'),
+    identity: limiterFor('identity'),
+    riskyUsers: limiterFor('riskyUsers'),
   };
   const http = createDefenderHttp({
     baseURL: config.apiBaseUrl,

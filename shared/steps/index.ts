@@ -5,6 +5,7 @@ import { commentAlert } from './commentAlert';
 import { getAlert } from './getAlert';
 import { getIncident } from './getIncident';
 import { hunt } from './hunt';
+import { confirmUserCompromised, confirmUserSafe, disableUser, enableUser, revokeUserSessions } from './identitySteps';
 import { listAlerts } from './listAlerts';
 import { listIncidents } from './listIncidents';
 import { set } from './set';
@@ -23,6 +24,11 @@ export const ACTIONS: Readonly<Record<ActionKind, ActionModule<unknown>>> = {
   getAlert: getAlert as ActionModule<unknown>,
   updateAlert: updateAlert as ActionModule<unknown>,
   commentAlert: commentAlert as ActionModule<unknown>,
+  revokeUserSessions: revokeUserSessions as ActionModule<unknown>,
+  disableUser: disableUser as ActionModule<unknown>,
+  enableUser: enableUser as ActionModule<unknown>,
+  confirmUserCompromised: confirmUserCompromised as ActionModule<unknown>,
+  confirmUserSafe: confirmUserSafe as ActionModule<unknown>,
 };
 
 /** Kinds that change incidents or alerts: skipped in dry run, guarded by idempotency keys. */
@@ -31,6 +37,11 @@ export const WRITE_KINDS: ReadonlySet<ActionKind> = new Set([
   'comment',
   'updateAlert',
   'commentAlert',
+  'revokeUserSessions',
+  'disableUser',
+  'enableUser',
+  'confirmUserCompromised',
+  'confirmUserSafe',
 ]);
 
 export type { ActionModule, StepChange, StepResult, StepRuntime, StepTarget, WriteGuard, PreparedWrite } from './types';
