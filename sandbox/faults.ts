@@ -1,9 +1,13 @@
 // Injected faults: the next N (or a seeded-random share of) matching requests fail, hang, or lose their connection.
 // Faults apply before authentication, like a gateway or network failure would.
 
-export type FaultTarget = 'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'identity' | 'api' | 'all';
+export type FaultTarget =
+  'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'identity' | 'api' | 'all' | NotifyRouteTarget;
+/** The notification receivers (sandbox/notify): Teams Workflows webhooks, Jira Cloud, ServiceNow. */
+export type NotifyRouteTarget = 'teams' | 'jira' | 'servicenow';
 /** What a route is, for fault matching. Discovery and JWKS are only hit by `all`. */
-export type RouteTarget = 'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'identity' | 'other';
+export type RouteTarget =
+  'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'identity' | 'other' | NotifyRouteTarget;
 
 export interface FaultSpec {
   /** Default 'api' (hunting, incidents and Graph alerts_v2). */

@@ -28,11 +28,13 @@ import { SANDBOX_CLIENT_ID, SANDBOX_SECRET_NAME, SANDBOX_TENANT_ID } from './see
 import { createDispatcher } from './server';
 import { SandboxState, zeroCounters, type Counters, type HuntingQueryEntry, type RequestLogEntry } from './state';
 import { createTlsMaterial } from './tls';
+import { teamsRoutes, TeamsWebhooks, type TeamsDelivery } from './teamsWebhook';
 
 export type { FaultSpec, FaultTarget } from './faults';
 export type { StoredIncident, StoredAlert, StoredEvidence, StoredComment } from './incidents/model';
 export type { Counters, HuntingQueryEntry, RequestLogEntry } from './state';
 export { PRIVILEGED_USER, type DirectoryUser, type RiskyUser } from './identityApi';
+export type { TeamsDelivery } from './teamsWebhook';
 
 export interface SandboxOptions {
   /** HTTPS port, 0 = random (default 0). */
@@ -102,6 +104,12 @@ export interface SandboxControl {
   /** An Entra user by object id or UPN (copy), and its Identity Protection risk (undefined: never risky). */
   user(ref: string): DirectoryUser | undefined;
   riskyUser(id: string): RiskyUser | undefined;
+  /** Stores a Key Vault secret (a notification credential, a webhook URL) as a new version. */
+  setSecret(name: string, value: string): void;
+  /** A new Teams Workflows webhook on this sandbox: its URL, SAS signature included (a secret). */
+  createTeamsWebhook(): string;
+  /** Messages the Teams webhooks accepted (documented shape only), oldest first. */
+  teamsDeliveries(): TeamsDelivery[];
   /** Back to seed state: secrets, roles, revocations, incidents, tables, quotas, faults, counters, log and queries. */
   reset(): void;
 }
@@ -198,9 +206,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const initialVersion = state.vault.set(state.secretName, initialSecret, state.nowSeconds()).version;
 
+  const teams = new TeamsWebhooks();
   const main = createDispatcher(
     state,
     [
+      ...teamsRoutes(teams, now),
       ...entraRoutes(state),
       ...keyVaultRoutes(state),
       ...graphRoutes(state),
@@ -281,7 +291,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const r = state.directory.risky.get(id.toLowerCase());
       return r ? structuredClone(r) : undefined;
     },
+    setSecret: (name, value) => {
+      state.vault.set(name, value, state.nowSeconds());
+    },
+    createTeamsWebhook: () => teams.create(url),
+    teamsDeliveries: () => structuredClone(teams.deliveries),
     reset: () => {
+      teams.reset();
       state.app.restore(initialSecret);
       state.vault.clear();
       state.vault.set(state.secretName, initialSecret, state.nowSeconds(), { version: initialVersion });

@@ -86,6 +86,24 @@ export interface AppConfig {
   webhookToleranceSeconds: number;
   /** Webhook secrets given as settings (WEBHOOK_SECRET_<SOURCE>[_PREVIOUS]); when none is set they come from Key Vault. */
   webhookSecretSettings: Readonly<Record<string, string>>;
+  /** Notifications and ticket write-back (shared/notify): where, which Key Vault secrets, and their quotas. */
+  notify: NotifyConfig;
+}
+
+/** Settings of the Teams, Jira and ServiceNow targets (README "Notify and write back"). */
+export interface NotifyConfig {
+  /** Key Vault secret holding the Teams Workflows webhook URL (it carries a SAS signature). */
+  teamsWebhookSecretName: string;
+  /** https://<site>.atlassian.net; undefined: Jira comments are not configured. */
+  jiraBaseUrl: string | undefined;
+  /** Key Vault secret holding `{"email": "...", "apiToken": "..."}`. */
+  jiraSecretName: string;
+  /** https://<instance>.service-now.com; undefined: ServiceNow work notes are not configured. */
+  serviceNowBaseUrl: string | undefined;
+  /** Key Vault secret holding `{"username","password"}`, plus `clientId`/`clientSecret` for OAuth. */
+  serviceNowSecretName: string;
+  /** Client-side quota per target (time-scaled): shared/notify/notifyLimits.ts. */
+  allowance: { teams: RateLimitWindow[]; jira: RateLimitWindow[]; servicenow: RateLimitWindow[] };
 }
 
 export type Env = Record<string, string | undefined>;
@@ -144,6 +162,13 @@ export const SETTINGS = [
   'WEBHOOK_SECRET_GENERIC',
   'WEBHOOK_SECRET_GENERIC_PREVIOUS',
   'WEBSITE_HOSTNAME',
+  'TEAMS_WEBHOOK_SECRET_NAME',
+  'JIRA_BASE_URL',
+  'JIRA_SECRET_NAME',
+  'SERVICENOW_BASE_URL',
+  'SERVICENOW_SECRET_NAME',
+  'QUOTA_JIRA_PER_MINUTE',
+  'QUOTA_SERVICENOW_PER_HOUR',
 ] as const;
 
 export type SettingName = (typeof SETTINGS)[number];
@@ -311,6 +336,21 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   const queueMaxDequeueCount = number('QUEUE_MAX_DEQUEUE_COUNT', 5, 1, 100);
   const webhookMaxBodyBytes = number('WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024);
   const webhookToleranceSeconds = number('WEBHOOK_TOLERANCE_SECONDS', 300, 10, 3600);
+  const secretName = (name: string, fallback: string): string => {
+    const v = text(name) ?? fallback;
+    if (!/^[0-9a-zA-Z-]{1,127}$/.test(v))
+      problems.push(`${name} must be 1-127 letters, digits or dashes (a Key Vault secret name)`);
+    return v;
+  };
+  const teamsWebhookSecretName = secretName('TEAMS_WEBHOOK_SECRET_NAME', 'teams-webhook-url');
+  const jiraBaseUrl = httpsUrl('JIRA_BASE_URL', true);
+  const jiraSecretName = secretName('JIRA_SECRET_NAME', 'jira-credentials');
+  const serviceNowBaseUrl = httpsUrl('SERVICENOW_BASE_URL', true);
+  const serviceNowSecretName = secretName('SERVICENOW_SECRET_NAME', 'servicenow-credentials');
+  // Neither publishes a number: Jira's burst limits are per site, endpoint and method; ServiceNow's per-hour rules are
+  // the instance admin's. Defaults well under what either is seen to allow; their 429s pause the shared quota.
+  const jiraPerMinute = whole('QUOTA_JIRA_PER_MINUTE', 100, 100_000);
+  const serviceNowPerHour = whole('QUOTA_SERVICENOW_PER_HOUR', 1000, 1_000_000);
   const webhookSecretSettings: Record<string, string> = {};
   for (const name of SETTINGS.filter((n) => n.startsWith('WEBHOOK_SECRET_'))) {
     const v = text(name);
@@ -391,6 +431,22 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     webhookMaxBodyBytes,
     webhookToleranceSeconds,
     webhookSecretSettings: Object.freeze(webhookSecretSettings),
+    notify: Object.freeze({
+      teamsWebhookSecretName,
+      jiraBaseUrl,
+      jiraSecretName,
+      serviceNowBaseUrl,
+      serviceNowSecretName,
+      allowance: {
+        // The Teams webhook limits (integration-conventions.md §6.1: 4 per second, 60 per 30 s).
+        teams: [
+          { limit: 4, windowMs: 1000 * scale },
+          { limit: 60, windowMs: 30_000 * scale },
+        ],
+        jira: [{ limit: jiraPerMinute, windowMs: minute }],
+        servicenow: [{ limit: serviceNowPerHour, windowMs: hour }],
+      },
+    }),
   });
 }
 

@@ -16,6 +16,7 @@ import { createStorageClients, type StorageRetry } from './automation/storageCli
 import { withSharedQuota } from './quota/quotaLimiter';
 import { createTableQuotaStore, type QuotaStore } from './quota/quotaStore';
 import { createSharedQuota, type SharedQuota } from './quota/sharedQuota';
+import { createNotify, type NotifyServices } from './notify';
 
 export interface AppDeps {
   config: Readonly<AppConfig>;
@@ -33,6 +34,8 @@ export interface AppDeps {
   limiters: Record<ApiFamily, RateLimiter>;
   /** The shared quota per API family (absent without storage): deep health shows its state. */
   quotas: Partial<Record<ApiFamily, SharedQuota>>;
+  /** Teams, Jira and ServiceNow clients (shared/notify). */
+  notify: NotifyServices;
 }
 
 export interface DepsOverrides {
@@ -117,6 +120,7 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     identity: limiterFor('identity'),
     riskyUsers: limiterFor('riskyUsers'),
   };
+  const httpsAgent = overrides.httpsAgent ?? createHttpsAgent(ca);
   const http = createDefenderHttp({
     baseURL: config.apiBaseUrl,
     getToken: () => tokens.getToken(),
@@ -127,7 +131,7 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     maxRetries: config.backgroundMaxRetries,
     maxRetryAfterMs: config.maxRetryAfterMs,
     logger,
-    httpsAgent: overrides.httpsAgent ?? createHttpsAgent(ca),
+    httpsAgent,
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
     ...(overrides.random ? { random: overrides.random } : {}),
     ...(overrides.now ? { now: overrides.now } : {}),
@@ -138,7 +142,16 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     huntingTimeoutMs: config.huntingTimeoutMs,
     logger,
   });
-  return { config, logger, secrets, secretClient, tokens, http, defender, limiters, quotas };
+  const notify = createNotify(config, {
+    secretClient,
+    httpsAgent,
+    quotaStore: quotaStore ?? undefined,
+    logger,
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+    ...(overrides.random ? { random: overrides.random } : {}),
+    ...(overrides.now ? { now: overrides.now } : {}),
+  });
+  return { config, logger, secrets, secretClient, tokens, http, defender, limiters, quotas, notify };
 }
 
 /**
