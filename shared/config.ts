@@ -88,6 +88,19 @@ export interface AppConfig {
   webhookSecretSettings: Readonly<Record<string, string>>;
   /** Notifications and ticket write-back (shared/notify): where, which Key Vault secrets, and their quotas. */
   notify: NotifyConfig;
+  /** The approval gate's defaults (shared/approval; README "Approval before destructive actions"). */
+  approval: ApprovalConfig;
+}
+
+export interface ApprovalConfig {
+  /** How long an approver has when the step's `approval:` sets no expiresIn (APPROVAL_EXPIRY_MINUTES). */
+  expiresInMs: number;
+  /** Key Vault secret holding the Teams Workflows webhook URL approval cards go to; undefined: no card by default. */
+  teamsSecretName: string | undefined;
+  /** Key Vault secret holding the HTTPS URL approval requests are POSTed to; undefined: no callback by default. */
+  callbackSecretName: string | undefined;
+  /** Key Vault secret holding the link-signing key (≥ 32 bytes, base64); undefined: generated once, kept in storage. */
+  signingSecretName: string | undefined;
 }
 
 /** Settings of the Teams, Jira and ServiceNow targets (README "Notify and write back"). */
@@ -163,6 +176,10 @@ export const SETTINGS = [
   'WEBHOOK_SECRET_GENERIC_PREVIOUS',
   'WEBSITE_HOSTNAME',
   'TEAMS_WEBHOOK_SECRET_NAME',
+  'APPROVAL_EXPIRY_MINUTES',
+  'APPROVAL_TEAMS_SECRET_NAME',
+  'APPROVAL_CALLBACK_SECRET_NAME',
+  'APPROVAL_SIGNING_SECRET_NAME',
   'JIRA_BASE_URL',
   'JIRA_SECRET_NAME',
   'SERVICENOW_BASE_URL',
@@ -194,6 +211,9 @@ export const UNSET_IN_AZURE: Readonly<Partial<Record<SettingName, string>>> = {
   WEBHOOK_SECRET_GENERIC: 'read from Key Vault (webhook-secret-generic)',
   WEBHOOK_SECRET_GENERIC_PREVIOUS: 'read from Key Vault (webhook-secret-generic-previous)',
   WEBSITE_HOSTNAME: "set by App Service itself to the app's default host name",
+  APPROVAL_TEAMS_SECRET_NAME: 'optional: set it to post approval cards to a Teams channel by default',
+  APPROVAL_CALLBACK_SECRET_NAME: 'optional: set it to POST approval requests to an HTTPS callback by default',
+  APPROVAL_SIGNING_SECRET_NAME: 'optional: without it the link-signing key is generated once and kept in storage',
 };
 
 export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
@@ -343,6 +363,15 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     return v;
   };
   const teamsWebhookSecretName = secretName('TEAMS_WEBHOOK_SECRET_NAME', 'teams-webhook-url');
+  const optionalSecretName = (name: string): string | undefined =>
+    text(name) === undefined ? undefined : secretName(name, '');
+  // At most 7 days: the continuation queued for the expiry is a queue message, kept invisible at most 7 days.
+  const approval: ApprovalConfig = {
+    expiresInMs: number('APPROVAL_EXPIRY_MINUTES', 60, 0.01, 10_080) * 60_000,
+    teamsSecretName: optionalSecretName('APPROVAL_TEAMS_SECRET_NAME'),
+    callbackSecretName: optionalSecretName('APPROVAL_CALLBACK_SECRET_NAME'),
+    signingSecretName: optionalSecretName('APPROVAL_SIGNING_SECRET_NAME'),
+  };
   const jiraBaseUrl = httpsUrl('JIRA_BASE_URL', true);
   const jiraSecretName = secretName('JIRA_SECRET_NAME', 'jira-credentials');
   const serviceNowBaseUrl = httpsUrl('SERVICENOW_BASE_URL', true);
@@ -431,6 +460,7 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     webhookMaxBodyBytes,
     webhookToleranceSeconds,
     webhookSecretSettings: Object.freeze(webhookSecretSettings),
+    approval: Object.freeze(approval),
     notify: Object.freeze({
       teamsWebhookSecretName,
       jiraBaseUrl,

@@ -29,6 +29,12 @@ export type ErrorCode =
   | 'WINDOW_IN_PROGRESS'
   /** A workflow's own expression failed at run time on input that passed its declaration: the author's bug (500). */
   | 'WORKFLOW_ERROR'
+  /** An approval link's token is missing, forged or for another approval: answered 403. */
+  | 'APPROVAL_LINK_INVALID'
+  /** The approval was already decided: answered 409 with the first decision. */
+  | 'APPROVAL_DECIDED'
+  /** The approval expired (a timeout counts as rejection): answered 410. */
+  | 'APPROVAL_EXPIRED'
   | 'STEP_FAILED';
 
 export interface AppErrorOptions {

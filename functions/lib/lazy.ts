@@ -49,3 +49,14 @@ export const asyncRunStatus: RunStatus['asyncRunStatus'] = (...args) =>
 
 export const continueAsyncRun: Continue['continueAsyncRun'] = (...args) =>
   (require('../../shared/automation/continueAsyncRun') as Continue).continueAsyncRun(...args);
+
+type Approvals = typeof import('../../shared/automation/approvalDecision');
+
+export const approvalPage: Approvals['approvalPage'] = (...args) =>
+  (require('../../shared/automation/approvalDecision') as Approvals).approvalPage(...args);
+
+export const decideByLink: Approvals['decideByLink'] = (...args) =>
+  (require('../../shared/automation/approvalDecision') as Approvals).decideByLink(...args);
+
+export const decideByCaller: Approvals['decideByCaller'] = (...args) =>
+  (require('../../shared/automation/approvalDecision') as Approvals).decideByCaller(...args);

@@ -24,7 +24,10 @@ export function createTableApprovalStore(
   tables: { table(name: string): TableClient },
   options: { tablePrefix?: string; signingKey?: () => Promise<Buffer | undefined> } = {},
 ): ApprovalStore {
-  const client = tables.table(`${options.tablePrefix ?? 'Riposte'}Approvals`);
+  // Built on first use: nothing but an approval needs this table.
+  let built: TableClient | undefined;
+  const table = (): Promise<TableClient> =>
+    ensureTable((built ??= tables.table(`${options.tablePrefix ?? 'Riposte'}Approvals`)));
   const outage = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -36,7 +39,7 @@ export function createTableApprovalStore(
   async function loadKey(): Promise<Buffer> {
     const fromVault = await options.signingKey?.();
     if (fromVault) return fromVault;
-    const t = await ensureTable(client);
+    const t = await table();
     try {
       await t.createEntity({ partitionKey: 'key', rowKey: 'signing', value: randomBytes(32).toString('base64') });
     } catch (e) {
@@ -51,7 +54,7 @@ export function createTableApprovalStore(
     get: (id) =>
       outage(async () => {
         try {
-          const e = await (await ensureTable(client)).getEntity<Entity>(PARTITION, id);
+          const e = await (await table()).getEntity<Entity>(PARTITION, id);
           return { record: JSON.parse(e.json) as ApprovalRecord, version: e.etag };
         } catch (err) {
           if (statusOf(err) === 404) return undefined;
@@ -62,7 +65,7 @@ export function createTableApprovalStore(
       outage(async () => {
         try {
           const r = await (
-            await ensureTable(client)
+            await table()
           ).createEntity({ partitionKey: PARTITION, rowKey: record.id, json: JSON.stringify(record) });
           return (r.etag ?? '*') as Version;
         } catch (err) {
@@ -74,7 +77,7 @@ export function createTableApprovalStore(
       outage(async () => {
         try {
           const r = await (
-            await ensureTable(client)
+            await table()
           ).updateEntity({ partitionKey: PARTITION, rowKey: record.id, json: JSON.stringify(record) }, 'Replace', {
             etag: version,
           });

@@ -154,6 +154,10 @@ export function identityStep(a: IdentityAction, destructive?: string): ActionMod
     check: checkUserInput,
     parse: parseUserInput,
     run: (input, rt) => runIdentityAction(a, input, rt),
+    subject: (input) => ({
+      target: { kind: 'user', id: input.user },
+      ...(input.incidentId !== undefined ? { incidentId: input.incidentId } : {}),
+    }),
     ...(destructive ? { destructive } : {}),
   };
 }

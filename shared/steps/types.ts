@@ -140,6 +140,8 @@ export interface ActionModule<I> {
    * action for the approver ("isolate device"): such a step runs only after approval unless it says `approval: none`.
    */
   destructive?: string;
+  /** What a destructive step acts on, from its parsed input: shown to the approver (page, card, callback). */
+  subject?(input: I): { target?: StepTarget; incidentId?: string };
   /** Load-time checks beyond the JSON Schema (query names, parameter types, enum combinations of literal values). */
   check?(input: CompiledValue, ctx: LoadCheckContext, report: Report): void;
   /** Run-time validation of the evaluated input. @throws {InputError} naming the field (relative to input). */
