@@ -6,7 +6,7 @@ import { formatSeconds } from './faults';
 import { json, type Reply, type SandboxRequest } from './httpUtil';
 import { checkBearer, type TokenClaims } from './jwt';
 import { formatTimeSpan, quotaWindows } from './rateLimiter';
-import { canonicalResource, GRAPH_RESOURCE, LEGACY_RESOURCE } from './resources';
+import { API_AUDIENCES, canonicalResource } from './resources';
 import type { Route } from './router';
 import type { ApiFamily, SandboxState } from './state';
 
@@ -126,8 +126,8 @@ export function guard(state: SandboxState, api: ApiName, req: SandboxRequest, fa
   const auth = req.headers.authorization;
   const check = checkBearer(state.key, Array.isArray(auth) ? auth[0] : auth, state.nowSeconds(), state.isRevoked);
   if (!check.ok) return { ok: false, reply: unauthorized(state, api, req, check.problem) };
-  const expected = api === 'graph' ? GRAPH_RESOURCE : LEGACY_RESOURCE;
-  if (canonicalResource(String(check.claims.aud)) !== expected)
+  const audience = canonicalResource(String(check.claims.aud));
+  if (!audience || !(API_AUDIENCES[api] as readonly string[]).includes(audience))
     return { ok: false, reply: unauthorized(state, api, req, 'audience') };
   if (check.claims.tid !== state.tenantId) return { ok: false, reply: unauthorized(state, api, req, 'tenant') };
 

@@ -121,6 +121,8 @@ export interface Sandbox {
   readonly vaultUrl: string;
   readonly graphBaseUrl: string;
   readonly legacyBaseUrl: string;
+  /** The Defender for Endpoint API root (paths under /api/machines, /api/machineactions). */
+  readonly mdeBaseUrl: string;
   /** http://127.0.0.1:MIPORT/msi/token (App Service MI protocol, api-version 2019-08-01). */
   readonly identityEndpoint: string;
   readonly identityHeader: string;
@@ -324,6 +326,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     vaultUrl: url,
     graphBaseUrl: `${url}/v1.0`,
     legacyBaseUrl: url,
+    mdeBaseUrl: url,
     identityEndpoint,
     identityHeader: state.identityHeader,
     caPem: tls.caPem,
@@ -339,6 +342,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       DEFENDER_API: api,
       AUTHORITY_HOST: url,
       DEFENDER_API_BASE_URL: api === 'graph' ? `${url}/v1.0` : url,
+      // Graph is called whatever DEFENDER_API says (alert and identity steps); on graph DEFENDER_API_BASE_URL is it.
+      ...(api === 'legacy' ? { GRAPH_API_BASE_URL: `${url}/v1.0` } : {}),
+      MDE_API_BASE_URL: url,
       KEY_VAULT_CHALLENGE_VERIFICATION: 'false',
       TLS_CA_FILE: caFile,
       IDENTITY_ENDPOINT: identityEndpoint,

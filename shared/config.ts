@@ -2,7 +2,16 @@
 // Every problem is collected and reported together, by setting name only: values are never printed.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { apiBaseUrlFor, apiScopeFor, authorityHostFor, CLOUDS, normaliseApiBaseUrl, type Cloud } from './clouds';
+import {
+  API_TARGETS,
+  apiTargetBaseUrl,
+  apiTargetScope,
+  authorityHostFor,
+  CLOUDS,
+  normaliseApiBaseUrl,
+  type ApiTarget,
+  type Cloud,
+} from './clouds';
 import type { ApiBackend } from './defender/types';
 import { ConfigError } from './errors';
 
@@ -17,6 +26,13 @@ export interface QuotaAllowance {
   alerts: RateLimitWindow[];
   identity: RateLimitWindow[];
   riskyUsers: RateLimitWindow[];
+  machineActions: RateLimitWindow[];
+}
+
+/** Where one API lives and the token scope it takes. */
+export interface ApiEndpoint {
+  baseUrl: string;
+  scope: string;
 }
 
 export interface AppConfig {
@@ -31,8 +47,14 @@ export interface AppConfig {
   authorityHost: string;
   /** True when AUTHORITY_HOST points somewhere other than the cloud's login host (sandbox, private authority). */
   customAuthority: boolean;
+  /** The incident backend's (DEFENDER_API's) base URL and scope: `apis[api]`. */
   apiBaseUrl: string;
   apiScope: string;
+  /**
+   * Every API's base URL and token scope for the cloud: Graph (always, whatever DEFENDER_API says), the legacy
+   * Defender XDR API, and the Defender for Endpoint API (machine actions). Each gets its own DefenderHttp in deps.
+   */
+  apis: Readonly<Record<ApiTarget, Readonly<ApiEndpoint>>>;
   keyVaultChallengeVerification: boolean;
   /** Extra CA certificate file trusted by every outbound client (the sandbox's generated CA). */
   tlsCaFile: string | undefined;
@@ -134,6 +156,9 @@ export const SETTINGS = [
   'MANAGED_IDENTITY_CLIENT_ID',
   'AUTHORITY_HOST',
   'DEFENDER_API_BASE_URL',
+  'GRAPH_API_BASE_URL',
+  'MDE_API_BASE_URL',
+  'MDE_API_SCOPE',
   'KEY_VAULT_CHALLENGE_VERIFICATION',
   'TLS_CA_FILE',
   'SECRET_CACHE_TTL_SECONDS',
@@ -155,6 +180,8 @@ export const SETTINGS = [
   'QUOTA_IDENTITY_PER_HOUR',
   'QUOTA_RISKYUSERS_PER_MINUTE',
   'QUOTA_RISKYUSERS_PER_HOUR',
+  'QUOTA_MACHINE_ACTIONS_PER_MINUTE',
+  'QUOTA_MACHINE_ACTIONS_PER_HOUR',
   'QUOTA_PER_TENANT',
   'CONTENT_DIR',
   'AzureWebJobsStorage',
@@ -198,6 +225,9 @@ export type SettingName = (typeof SETTINGS)[number];
 export const UNSET_IN_AZURE: Readonly<Partial<Record<SettingName, string>>> = {
   AUTHORITY_HOST: 'sandbox or private authority only',
   DEFENDER_API_BASE_URL: 'sandbox only: the API host follows DEFENDER_CLOUD and DEFENDER_API',
+  GRAPH_API_BASE_URL: 'sandbox only: the Graph host follows DEFENDER_CLOUD',
+  MDE_API_BASE_URL: 'sandbox or a regional host only: the Defender for Endpoint API host follows DEFENDER_CLOUD',
+  MDE_API_SCOPE: 'only where the government clouds need another audience than the default (UNCONFIRMED in the docs)',
   KEY_VAULT_CHALLENGE_VERIFICATION: 'sandbox only: its vault host is 127.0.0.1',
   TLS_CA_FILE: "sandbox only: its generated CA; Azure's hosts use public CAs",
   RATE_LIMIT_WINDOW_SCALE: 'sandbox and tests only: shrinks the quota windows',
@@ -282,6 +312,11 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   const managedIdentityClientId = guid('MANAGED_IDENTITY_CLIENT_ID', true);
   const authorityOverride = httpsUrl('AUTHORITY_HOST', true);
   const apiBaseOverride = httpsUrl('DEFENDER_API_BASE_URL', true);
+  const graphBaseOverride = httpsUrl('GRAPH_API_BASE_URL', true);
+  const mdeBaseOverride = httpsUrl('MDE_API_BASE_URL', true);
+  const mdeScopeOverride = text('MDE_API_SCOPE');
+  if (mdeScopeOverride !== undefined && !/^https:\/\/[^\s/]+(?:\/[^\s]*)?\/\.default$/i.test(mdeScopeOverride))
+    problems.push('MDE_API_SCOPE must be an https:// resource followed by /.default');
   const keyVaultChallengeVerification = bool('KEY_VAULT_CHALLENGE_VERIFICATION', true);
   const tlsCaFile = text('TLS_CA_FILE');
   const secretCacheTtlMs = number('SECRET_CACHE_TTL_SECONDS', 8 * 3600, 0, 7 * 24 * 3600) * 1000;
@@ -327,6 +362,15 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     // the retry loop's own backoff covers a 429.
     riskyUsersPerMinute: whole('QUOTA_RISKYUSERS_PER_MINUTE', 60, TENANT_QUOTA_FIELDS.riskyUsersPerMinute),
     riskyUsersPerHour: whole('QUOTA_RISKYUSERS_PER_HOUR', 3600, TENANT_QUOTA_FIELDS.riskyUsersPerHour),
+    // Defender for Endpoint machine actions and machine reads: 100 calls per minute and 1,500 per hour, per app and
+    // tenant (response-actions.md §1.2, §4, §1.1: DD defender-endpoint/api/isolate-machine.md and the other action
+    // pages' "Limitations"; the per app + tenant reading is a maintainer's answer, microsoft-365-docs issue #10124).
+    machineActionsPerMinute: whole(
+      'QUOTA_MACHINE_ACTIONS_PER_MINUTE',
+      100,
+      TENANT_QUOTA_FIELDS.machineActionsPerMinute,
+    ),
+    machineActionsPerHour: whole('QUOTA_MACHINE_ACTIONS_PER_HOUR', 1500, TENANT_QUOTA_FIELDS.machineActionsPerHour),
   };
   const perTenantQuota = parsePerTenantQuota(text('QUOTA_PER_TENANT'), problems);
 
@@ -386,6 +430,14 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     if (v !== undefined) webhookSecretSettings[name] = v;
   }
 
+  if (
+    api === 'graph' &&
+    apiBaseOverride !== undefined &&
+    graphBaseOverride !== undefined &&
+    normaliseApiBaseUrl(apiBaseOverride, 'graph') !== normaliseApiBaseUrl(graphBaseOverride, 'graph')
+  )
+    problems.push('GRAPH_API_BASE_URL and DEFENDER_API_BASE_URL name different Graph roots (DEFENDER_API is graph)');
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const minute = 60_000 * scale;
@@ -411,12 +463,22 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
       { limit: q.riskyUsersPerMinute, windowMs: minute },
       { limit: q.riskyUsersPerHour, windowMs: hour },
     ],
+    machineActions: [
+      { limit: q.machineActionsPerMinute, windowMs: minute },
+      { limit: q.machineActionsPerHour, windowMs: hour },
+    ],
   });
   for (const [tenant, q] of Object.entries(perTenantQuota)) {
     // A tenant entry names only what differs; the rest comes from the QUOTA_* settings.
     perTenantQuota[tenant] = { ...quotaDefaults, ...q };
   }
   const authorityHost = authorityOverride ?? authorityHostFor(cloud);
+  const apis = apiEndpoints(cloud, api, {
+    defender: apiBaseOverride,
+    graph: graphBaseOverride,
+    mde: mdeBaseOverride,
+    mdeScope: mdeScopeOverride,
+  });
   return Object.freeze({
     tenantId,
     clientId,
@@ -427,8 +489,9 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     managedIdentityClientId,
     authorityHost,
     customAuthority: authorityOverride !== undefined && authorityOverride !== authorityHostFor(cloud),
-    apiBaseUrl: apiBaseOverride ? normaliseApiBaseUrl(apiBaseOverride, api) : apiBaseUrlFor(cloud, api),
-    apiScope: apiScopeFor(cloud, api),
+    apiBaseUrl: apis[api].baseUrl,
+    apiScope: apis[api].scope,
+    apis,
     keyVaultChallengeVerification,
     tlsCaFile,
     secretCacheTtlMs,
@@ -491,6 +554,8 @@ interface TenantQuota {
   identityPerHour: number;
   riskyUsersPerMinute: number;
   riskyUsersPerHour: number;
+  machineActionsPerMinute: number;
+  machineActionsPerHour: number;
 }
 
 const TENANT_QUOTA_FIELDS: Record<keyof TenantQuota, number> = {
@@ -504,7 +569,36 @@ const TENANT_QUOTA_FIELDS: Record<keyof TenantQuota, number> = {
   identityPerHour: 10_000_000,
   riskyUsersPerMinute: 100_000,
   riskyUsersPerHour: 10_000_000,
+  machineActionsPerMinute: 100_000,
+  machineActionsPerHour: 10_000_000,
 };
+
+/**
+ * Each API's base URL and scope: the cloud's, unless a setting points it elsewhere (the sandbox, a proxy, an MDE
+ * regional host). DEFENDER_API_BASE_URL moves the backend DEFENDER_API selects (as it always has); GRAPH_API_BASE_URL
+ * moves Graph whatever DEFENDER_API says. Scopes never follow an overridden host: the sandbox issues tokens for the
+ * real audiences and checks them per API, as the real ones do.
+ */
+function apiEndpoints(
+  cloud: Cloud,
+  api: ApiBackend,
+  o: { defender?: string; graph?: string; mde?: string; mdeScope?: string },
+): Record<ApiTarget, ApiEndpoint> {
+  const override: Record<ApiTarget, string | undefined> = {
+    graph: o.graph ?? (api === 'graph' ? o.defender : undefined),
+    legacy: api === 'legacy' ? o.defender : undefined,
+    mde: o.mde,
+  };
+  const out = {} as Record<ApiTarget, ApiEndpoint>;
+  for (const target of API_TARGETS) {
+    const url = override[target];
+    out[target] = Object.freeze({
+      baseUrl: url ? normaliseApiBaseUrl(url, target) : apiTargetBaseUrl(cloud, target),
+      scope: target === 'mde' && o.mdeScope ? o.mdeScope : apiTargetScope(cloud, target),
+    });
+  }
+  return Object.freeze(out);
+}
 
 /**
  * QUOTA_PER_TENANT: `{"<tenant id>": {"incidentsPerMinute": 40, "huntingPerHour": 1000, ...}}`. Problems name the

@@ -2,7 +2,6 @@
 // incident comments endpoint (defender-api.md §2).
 import { InputError } from '../errors';
 import { createAlertsClient } from './alertsClient';
-import { createIdentityClient } from './identityClient';
 import {
   checkQuery,
   commonPatchFields,
@@ -61,7 +60,6 @@ export function createGraphClient(options: BackendClientOptions): DefenderClient
   return {
     backend: 'graph',
     alerts: createAlertsClient(http),
-    identity: createIdentityClient(http),
 
     async runHuntingQuery(query: string, opts: HuntingOptions = {}): Promise<HuntingResult> {
       const body: Record<string, string> = { Query: checkQuery(query) };

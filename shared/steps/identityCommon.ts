@@ -30,7 +30,7 @@ export function identityOf(rt: StepRuntime): IdentityClient {
   if (!client)
     throw new AppError(
       'CONFIG_INVALID',
-      'identity steps need Microsoft Graph: this deployment built no Graph client for users (DEFENDER_API=legacy before API targets)',
+      'identity steps need Microsoft Graph (users, riskyUsers), and this deployment built no Graph client for them',
     );
   return client;
 }

@@ -41,10 +41,11 @@ steps:
     input: { user: '\${ $input.user }' }
 `;
 
-function run(yaml: string, input: unknown, o: { state?: StateStore; dryRun?: boolean } = {}) {
-  const wf = parseWorkflow(yaml, 'test.yaml', queries, { backend: 'graph' });
+function run(yaml: string, input: unknown, o: { state?: StateStore; dryRun?: boolean; api?: 'graph' | 'legacy' } = {}) {
+  const api = o.api ?? 'graph';
+  const wf = parseWorkflow(yaml, 'test.yaml', queries, { backend: api });
   const deps: EngineDeps = {
-    defender: sandboxDeps(sb, 'graph', {}).defender,
+    defender: sandboxDeps(sb, api, {}).defender,
     queries,
     state: o.state ?? createMemoryStateStore(),
   };
@@ -82,30 +83,31 @@ describe('identity containment steps (Graph users and riskyUsers)', () => {
     assert.deepEqual(sb.control.user(amy.objectId), before);
   });
 
-  it('revokes, disables and confirms compromised once; a re-run sends nothing', async () => {
-    const state = createMemoryStateStore();
-    const stampedBefore = sb.control.user(amy.objectId)?.signInSessionsValidFromDateTime;
-    const report = await run(CONTAIN, { user: amy.upn }, { state });
-    assert.equal(report.status, 'succeeded', JSON.stringify(report.error));
-    const u = sb.control.user(amy.objectId);
-    assert.equal(u?.accountEnabled, false);
-    assert.ok(Date.parse(u?.signInSessionsValidFromDateTime ?? '') > Date.parse(stampedBefore ?? ''));
-    assert.equal(sb.control.riskyUser(amy.objectId)?.riskState, 'confirmedCompromised');
-    assert.equal(sb.control.riskyUser(amy.objectId)?.riskLevel, 'high');
-    assert.deepEqual(
-      report.steps.map((s) => s.changes[0]?.outcome),
-      ['applied', 'applied', 'applied'],
-    );
-    const sent = writes();
-    assert.equal(sent, 3);
-    const again = await run(CONTAIN, { user: amy.objectId }, { state });
-    assert.equal(again.status, 'succeeded');
-    assert.equal(writes(), sent, 'a re-run sends nothing');
-    assert.deepEqual(
-      again.steps.map((s) => s.changes[0]?.outcome),
-      ['alreadyDone', 'alreadyDone', 'alreadyDone'],
-    );
-  });
+  for (const api of ['graph', 'legacy'] as const)
+    it(`revokes, disables and confirms compromised once; a re-run sends nothing (DEFENDER_API=${api}: always Graph)`, async () => {
+      const state = createMemoryStateStore();
+      const stampedBefore = sb.control.user(amy.objectId)?.signInSessionsValidFromDateTime;
+      const report = await run(CONTAIN, { user: amy.upn }, { state, api });
+      assert.equal(report.status, 'succeeded', JSON.stringify(report.error));
+      const u = sb.control.user(amy.objectId);
+      assert.equal(u?.accountEnabled, false);
+      assert.ok(Date.parse(u?.signInSessionsValidFromDateTime ?? '') > Date.parse(stampedBefore ?? ''));
+      assert.equal(sb.control.riskyUser(amy.objectId)?.riskState, 'confirmedCompromised');
+      assert.equal(sb.control.riskyUser(amy.objectId)?.riskLevel, 'high');
+      assert.deepEqual(
+        report.steps.map((s) => s.changes[0]?.outcome),
+        ['applied', 'applied', 'applied'],
+      );
+      const sent = writes();
+      assert.equal(sent, 3);
+      const again = await run(CONTAIN, { user: amy.objectId }, { state, api });
+      assert.equal(again.status, 'succeeded');
+      assert.equal(writes(), sent, 'a re-run sends nothing');
+      assert.deepEqual(
+        again.steps.map((s) => s.changes[0]?.outcome),
+        ['alreadyDone', 'alreadyDone', 'alreadyDone'],
+      );
+    });
 
   it('enableUser re-enables; confirmUserSafe dismisses the risk; an already-enabled user is left alone', async () => {
     const yaml = (kind: string) => `

@@ -74,6 +74,7 @@ function hunt(overrides: { maxRetries?: number; timeoutMs?: number } = {}): Prom
       alerts: unlimited(),
       identity: unlimited(),
       riskyUsers: unlimited(),
+      machineActions: unlimited(),
     },
     timeoutMs: overrides.timeoutMs ?? 5000,
     maxRetries: overrides.maxRetries ?? 2,
