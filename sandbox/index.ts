@@ -29,12 +29,21 @@ import { createDispatcher } from './server';
 import { SandboxState, zeroCounters, type Counters, type HuntingQueryEntry, type RequestLogEntry } from './state';
 import { createTlsMaterial } from './tls';
 import { teamsRoutes, TeamsWebhooks, type TeamsDelivery } from './teamsWebhook';
+import { jiraRoutes, JiraSite, type JiraIssue } from './jiraApi';
+import {
+  serviceNowRoutes,
+  ServiceNowInstance,
+  type ServiceNowCredentials,
+  type ServiceNowRecord,
+} from './serviceNowApi';
 
 export type { FaultSpec, FaultTarget } from './faults';
 export type { StoredIncident, StoredAlert, StoredEvidence, StoredComment } from './incidents/model';
 export type { Counters, HuntingQueryEntry, RequestLogEntry } from './state';
 export { PRIVILEGED_USER, type DirectoryUser, type RiskyUser } from './identityApi';
 export type { TeamsDelivery } from './teamsWebhook';
+export type { JiraIssue, JiraComment } from './jiraApi';
+export type { ServiceNowRecord, ServiceNowCredentials } from './serviceNowApi';
 
 export interface SandboxOptions {
   /** HTTPS port, 0 = random (default 0). */
@@ -110,6 +119,18 @@ export interface SandboxControl {
   createTeamsWebhook(): string;
   /** Messages the Teams webhooks accepted (documented shape only), oldest first. */
   teamsDeliveries(): TeamsDelivery[];
+  /** A Jira issue on the sandbox's Jira site (REST API v3 comments at `url`). */
+  addJiraIssue(key: string): JiraIssue;
+  jiraIssue(key: string): JiraIssue | undefined;
+  /** The one account the Jira site accepts (Basic email:API token). */
+  jiraCredentials(): { email: string; apiToken: string };
+  /** A record on the sandbox's ServiceNow instance (Table API at `url`). */
+  addServiceNowRecord(o?: { number?: string; table?: string }): ServiceNowRecord;
+  serviceNowRecord(sysId: string): ServiceNowRecord | undefined;
+  /** The one user (Basic) and OAuth client the instance accepts. */
+  serviceNowCredentials(): ServiceNowCredentials;
+  /** OAuth token requests the instance answered. */
+  serviceNowTokenRequests(): number;
   /** Back to seed state: secrets, roles, revocations, incidents, tables, quotas, faults, counters, log and queries. */
   reset(): void;
 }
@@ -209,10 +230,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const initialVersion = state.vault.set(state.secretName, initialSecret, state.nowSeconds()).version;
 
   const teams = new TeamsWebhooks();
+  const jira = new JiraSite();
+  const serviceNow = new ServiceNowInstance();
   const main = createDispatcher(
     state,
     [
       ...teamsRoutes(teams, now),
+      ...jiraRoutes(jira, now),
+      ...serviceNowRoutes(serviceNow, now),
       ...entraRoutes(state),
       ...keyVaultRoutes(state),
       ...graphRoutes(state),
@@ -298,8 +323,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     createTeamsWebhook: () => teams.create(url),
     teamsDeliveries: () => structuredClone(teams.deliveries),
+    addJiraIssue: (key) => structuredClone(jira.addIssue(key)),
+    jiraIssue: (key) => structuredClone(jira.find(key)),
+    jiraCredentials: () => ({ ...jira.credentials }),
+    addServiceNowRecord: (o = {}) => structuredClone(serviceNow.addRecord(o)),
+    serviceNowRecord: (sysId) => structuredClone(serviceNow.records.get(sysId)),
+    serviceNowCredentials: () => ({ ...serviceNow.credentials }),
+    serviceNowTokenRequests: () => serviceNow.tokenRequests,
     reset: () => {
       teams.reset();
+      jira.reset();
+      serviceNow.reset();
       state.app.restore(initialSecret);
       state.vault.clear();
       state.vault.set(state.secretName, initialSecret, state.nowSeconds(), { version: initialVersion });
@@ -350,6 +384,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       IDENTITY_ENDPOINT: identityEndpoint,
       IDENTITY_HEADER: state.identityHeader,
       RATE_LIMIT_WINDOW_SCALE: String(scale),
+      // The notification receivers on this host (Teams webhooks are per URL, in Key Vault).
+      JIRA_BASE_URL: url,
+      SERVICENOW_BASE_URL: url,
     }),
     control,
     close: () => {

@@ -138,6 +138,7 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
       state,
       logger: deps.logger,
       markerText: config.markerText,
+      notify: deps.notify,
       dryRun: config.dryRun,
       leaseMs: config.leaseMs,
       approvals: createApprovalGate({

@@ -14,6 +14,7 @@ import type { DefenderClient, IncidentComment } from '../defender/types';
 import { AppError, DefenderApiError, InputError, isAppError, SecretError, toError } from '../errors';
 import { createKeyedLock } from '../keyedLock';
 import { silentLogger, type Logger } from '../logger';
+import type { NotifyServices } from '../notify';
 import type { QueryLibrary } from '../queries/types';
 import { ACTIONS, WRITE_KINDS } from '../steps';
 import { DEFAULT_MARKER_TEXT, hasMarker, markComment } from '../steps/marker';
@@ -69,6 +70,8 @@ export interface EngineDeps {
   now?: () => Date;
   /** Word in comment markers (default "riposte"). */
   markerText?: string;
+  /** Teams, Jira and ServiceNow clients for the notification steps (absent: those steps fail naming the setting). */
+  notify?: NotifyServices;
   /** Global dry-run switch (configuration). */
   dryRun?: boolean;
   /** Defaults for scheduled windows; a workflow's `window:` block overrides them. */
@@ -477,6 +480,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
       ...markerFns,
       withIncidentLock: lock,
       signal,
+      ...(deps.notify ? { notify: deps.notify } : {}),
     };
     const result = await action.run(parsed, runtime);
     scope[step.id] = result.output;

@@ -7,10 +7,16 @@ import type { QuotaStore } from '../quota/quotaStore';
 import { createNotifyHttp, type NotifyHttp } from './notifyHttp';
 import { createNotifyLimiters, type NotifyLimiters } from './notifyLimits';
 import { createNotifySecrets, type NotifySecrets } from './notifySecrets';
+import { createJiraClient, type JiraClient } from './jira';
+import { createServiceNowClient, type ServiceNowClient } from './serviceNow';
 import { createTeamsPoster, type TeamsPoster } from './teams';
 
 export interface NotifyServices {
   teams: TeamsPoster;
+  /** Undefined unless JIRA_BASE_URL is set. */
+  jira: JiraClient | undefined;
+  /** Undefined unless SERVICENOW_BASE_URL is set. */
+  servicenow: ServiceNowClient | undefined;
   http: NotifyHttp;
   secrets: NotifySecrets;
   limiters: NotifyLimiters;
@@ -49,9 +55,25 @@ export function createNotify(config: Readonly<AppConfig>, o: CreateNotifyOptions
     logger: o.logger,
   });
   const teams = createTeamsPoster({ http, secrets, limiters, defaultSecretName: config.notify.teamsWebhookSecretName });
-  return { teams, http, secrets, limiters };
+  const { jiraBaseUrl, serviceNowBaseUrl } = config.notify;
+  const jira = jiraBaseUrl
+    ? createJiraClient({ baseUrl: jiraBaseUrl, secretName: config.notify.jiraSecretName, http, secrets, limiters })
+    : undefined;
+  const servicenow = serviceNowBaseUrl
+    ? createServiceNowClient({
+        baseUrl: serviceNowBaseUrl,
+        secretName: config.notify.serviceNowSecretName,
+        http,
+        secrets,
+        limiters,
+        ...(o.now ? { now: o.now } : {}),
+      })
+    : undefined;
+  return { teams, jira, servicenow, http, secrets, limiters };
 }
 
 export { messageCard, teamsPayload, teamsPayloadProblems, type AdaptiveCard, type TeamsMessage } from './teams';
 export type { TeamsPoster, TeamsPostResult } from './teams';
 export { NotifyApiError } from './notifyError';
+export { adfOf, type JiraClient } from './jira';
+export type { ServiceNowClient } from './serviceNow';

@@ -3,6 +3,7 @@
 import type { AlertUpdate } from '../defender/alertTypes';
 import type { DefenderClient, IncidentComment, IncidentUpdate } from '../defender/types';
 import type { Logger } from '../logger';
+import type { NotifyServices } from '../notify';
 import type { QueryLibrary } from '../queries/types';
 import type { TimeWindow } from '../state/types';
 import type { CompiledValue } from '../workflows/expressions';
@@ -123,6 +124,8 @@ export interface StepRuntime {
   /** Serialises writes to one incident within a run (tag merges are read-modify-write). */
   withIncidentLock<T>(incidentId: string, fn: () => Promise<T>): Promise<T>;
   signal: AbortSignal | undefined;
+  /** Teams, Jira and ServiceNow clients (notification and write-back steps). */
+  notify?: NotifyServices;
 }
 
 export interface LoadCheckContext {

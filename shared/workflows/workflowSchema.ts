@@ -30,6 +30,9 @@ export const STEP_KINDS = [
   'forEach',
   'if',
   'stop',
+  'notifyTeams',
+  'jiraComment',
+  'serviceNowWorkNote',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 export const WEBHOOK_SOURCES = ['servicenow', 'jira', 'generic'] as const;
@@ -500,6 +503,108 @@ export function buildWorkflowSchema(): Schema {
         'confirmUserSafe',
         'Confirm a risky user safe (Identity Protection; risk dismissed). Output: { userId, userPrincipalName, outcome }.',
         userInput(false),
+      ),
+      notifyTeamsStep: stepBranch(
+        'notifyTeams',
+        'Post a message (an Adaptive Card 1.5: title, text, facts, link buttons) to a Teams channel through a Workflows webhook whose URL is a Key Vault secret; once per distinct message and channel. Output: { webhook, outcome }.',
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['text'],
+          properties: {
+            incidentId: { ...incidentId, description: 'The incident the message is about (for the run report).' },
+            title: { type: 'string', description: 'Bold heading.' },
+            text: {
+              type: 'string',
+              minLength: 1,
+              description: 'Message text; Riposte appends its marker ([riposte:ab12cd34]).',
+            },
+            facts: orTemplate(
+              {
+                anyOf: [
+                  {
+                    type: 'array',
+                    maxItems: 30,
+                    items: {
+                      type: 'object',
+                      additionalProperties: false,
+                      required: ['title', 'value'],
+                      properties: { title: { type: 'string' }, value: {} },
+                    },
+                  },
+                  { type: 'object', additionalProperties: true },
+                ],
+              },
+              'Name/value pairs shown as a FactSet: a list of { title, value } or an object.',
+            ),
+            links: orTemplate(
+              {
+                type: 'array',
+                maxItems: 6,
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['title', 'url'],
+                  properties: { title: { type: 'string', minLength: 1 }, url: { type: 'string', minLength: 1 } },
+                },
+              },
+              'Buttons that open a URL (Action.OpenUrl); https:// only.',
+            ),
+            webhookSecret: {
+              type: 'string',
+              pattern: '^[0-9a-zA-Z-]{1,127}$',
+              description: 'Key Vault secret holding the webhook URL (default TEAMS_WEBHOOK_SECRET_NAME).',
+            },
+          },
+        },
+      ),
+      jiraCommentStep: stepBranch(
+        'jiraComment',
+        "Add a comment (Atlassian Document Format) to a Jira issue: the one given, else each issue linked to the incident (its 'ticket:<KEY>' tag); once per distinct text and issue. Output: { issues, outcome }.",
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['text'],
+          properties: {
+            incidentId: { ...incidentId, description: 'The incident whose linked issues get the comment.' },
+            issue: orTemplate(
+              { type: 'string', pattern: '^(?:[A-Z][A-Z0-9_]{0,254}-[1-9][0-9]{0,9}|[1-9][0-9]{0,17})$' },
+              'Issue key (SEC-42) or id; default: the issues linked to the incident.',
+            ),
+            text: {
+              type: 'string',
+              minLength: 1,
+              description: 'Comment text (a paragraph per line); Riposte appends its marker.',
+            },
+          },
+        },
+      ),
+      serviceNowWorkNoteStep: stepBranch(
+        'serviceNowWorkNote',
+        "Add a work note to a ServiceNow record (Table API): the one given, else each record linked to the incident (its 'ticket:<number>' tag); once per distinct text and record. Output: { tickets, outcome }.",
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['text'],
+          properties: {
+            incidentId: { ...incidentId, description: 'The incident whose linked records get the work note.' },
+            ticket: orTemplate(
+              { type: 'string', pattern: '^(?:[0-9a-f]{32}|[A-Z]{2,10}[0-9]{4,12})$' },
+              'sys_id or number (INC0010001); default: the records linked to the incident.',
+            ),
+            table: {
+              type: 'string',
+              pattern: '^[a-z][a-z0-9_]{0,79}$',
+              default: 'incident',
+              description: 'Table of the record (incident, sn_si_incident).',
+            },
+            text: {
+              type: 'string',
+              minLength: 1,
+              description: 'Work note text; Riposte appends its marker.',
+            },
+          },
+        },
       ),
       setStep: stepBranch(
         'set',
