@@ -31,9 +31,12 @@ export async function approvalForLink(
       'This approval link is not valid: it was changed, or was never issued by Riposte',
     );
   if (!APPROVAL_ID.test(id)) throw invalid();
-  if (!verifyApprovalToken(await deps.store.signingKey(), id, token).ok) throw invalid();
+  const check = verifyApprovalToken(await deps.store.signingKey(), id, token);
+  if (!check.ok) throw invalid();
   const found = await deps.store.get(id);
   if (!found) throw new AppError('NOT_FOUND', 'This approval no longer exists');
+  // The token names the expiry it was issued with: one signed for another expiry is not this approval's link.
+  if (check.expiresAtMs !== Math.ceil(Date.parse(found.record.expiresAt) / 1000) * 1000) throw invalid();
   return found;
 }
 

@@ -1,9 +1,9 @@
-// Content and helpers for the approval tests: a folder with the shipped queries and mappings plus two containment
+// Content and helpers for the approval tests: a folder with the shipped queries, mappings and workflows plus two containment
 // workflows (revoke sessions, then disable the account with approval by Teams: one expiring in ten minutes, one in
 // three seconds), the Teams Workflows webhook in the sandbox's Key Vault, and reading the approval link off the card
 // the sandbox's webhook received.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sandbox } from '../../sandbox';
@@ -33,7 +33,8 @@ export function approvalContent(): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'riposte-approval-'));
   cpSync(join(REPO, 'queries'), join(dir, 'queries'), { recursive: true });
   cpSync(join(REPO, 'mappings'), join(dir, 'mappings'), { recursive: true });
-  mkdirSync(join(dir, 'workflows'));
+  // The shipped workflows too: tests that use this folder also run them (test/deploy/openapiResponses.test.ts).
+  cpSync(join(REPO, 'workflows'), join(dir, 'workflows'), { recursive: true });
   writeFileSync(join(dir, 'workflows', 'contain-user.yaml'), workflow('contain-user', 'PT10M'));
   writeFileSync(join(dir, 'workflows', 'contain-user-quick.yaml'), workflow('contain-user-quick', 'PT3S'));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
