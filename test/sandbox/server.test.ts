@@ -102,6 +102,10 @@ describe('sandbox server', () => {
       alertsGet: 0,
       alertsUpdate: 0,
       alertComments: 0,
+      usersGet: 0,
+      usersUpdate: 0,
+      usersRevoke: 0,
+      riskyUsersAction: 0,
     });
     const api = client(sandbox, sandbox.graphBaseUrl);
     const res = await api.get('/security/incidents/3309', {
