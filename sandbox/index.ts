@@ -29,6 +29,7 @@ import { createDispatcher } from './server';
 import { SandboxState, zeroCounters, type Counters, type HuntingQueryEntry, type RequestLogEntry } from './state';
 import { createTlsMaterial } from './tls';
 import { teamsRoutes, TeamsWebhooks, type TeamsDelivery } from './teamsWebhook';
+import { callbackRoutes, CallbackReceivers, type CallbackDelivery } from './callbackReceiver';
 import { jiraRoutes, JiraSite, type JiraIssue } from './jiraApi';
 import {
   serviceNowRoutes,
@@ -42,6 +43,7 @@ export type { StoredIncident, StoredAlert, StoredEvidence, StoredComment } from 
 export type { Counters, HuntingQueryEntry, RequestLogEntry } from './state';
 export { PRIVILEGED_USER, type DirectoryUser, type RiskyUser } from './identityApi';
 export type { TeamsDelivery } from './teamsWebhook';
+export type { CallbackDelivery } from './callbackReceiver';
 export type { JiraIssue, JiraComment } from './jiraApi';
 export type { ServiceNowRecord, ServiceNowCredentials } from './serviceNowApi';
 
@@ -119,6 +121,9 @@ export interface SandboxControl {
   createTeamsWebhook(): string;
   /** Messages the Teams webhooks accepted (documented shape only), oldest first. */
   teamsDeliveries(): TeamsDelivery[];
+  /** A new approval callback endpoint on this sandbox (its URL is a secret), and what it received, oldest first. */
+  createCallback(): string;
+  callbackDeliveries(): CallbackDelivery[];
   /** A Jira issue on the sandbox's Jira site (REST API v3 comments at `url`). */
   addJiraIssue(key: string): JiraIssue;
   jiraIssue(key: string): JiraIssue | undefined;
@@ -230,12 +235,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const initialVersion = state.vault.set(state.secretName, initialSecret, state.nowSeconds()).version;
 
   const teams = new TeamsWebhooks();
+  const callbacks = new CallbackReceivers();
   const jira = new JiraSite();
   const serviceNow = new ServiceNowInstance();
   const main = createDispatcher(
     state,
     [
       ...teamsRoutes(teams, now),
+      ...callbackRoutes(callbacks, now),
       ...jiraRoutes(jira, now),
       ...serviceNowRoutes(serviceNow, now),
       ...entraRoutes(state),
@@ -323,6 +330,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     createTeamsWebhook: () => teams.create(url),
     teamsDeliveries: () => structuredClone(teams.deliveries),
+    createCallback: () => callbacks.create(url),
+    callbackDeliveries: () => structuredClone(callbacks.deliveries),
     addJiraIssue: (key) => structuredClone(jira.addIssue(key)),
     jiraIssue: (key) => structuredClone(jira.find(key)),
     jiraCredentials: () => ({ ...jira.credentials }),
@@ -332,6 +341,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     serviceNowTokenRequests: () => serviceNow.tokenRequests,
     reset: () => {
       teams.reset();
+      callbacks.reset();
       jira.reset();
       serviceNow.reset();
       state.app.restore(initialSecret);

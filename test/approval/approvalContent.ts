@@ -12,8 +12,9 @@ import { registerSecrets } from '../setup/logCapture';
 const REPO = join(__dirname, '..', '..');
 
 export const TEAMS_SECRET = 'approval-teams-webhook';
+export const CALLBACK_SECRET = 'approval-callback-url';
 
-const workflow = (name: string, expiresIn: string): string => `name: ${name}
+const workflow = (name: string, expiresIn: string, ask = `teams: ${TEAMS_SECRET}`): string => `name: ${name}
 description: Revoke a user's sessions, then disable the account once a person approves.
 triggers: { http: true }
 input:
@@ -25,7 +26,7 @@ steps:
     input: { user: '\${ $input.user }', incidentId: '\${ $input.incidentId }' }
   - id: disable
     kind: disableUser
-    approval: { teams: ${TEAMS_SECRET}, expiresIn: ${expiresIn} }
+    approval: { ${ask}, expiresIn: ${expiresIn} }
     input: { user: '\${ $input.user }', incidentId: '\${ $input.incidentId }' }
 `;
 
@@ -37,6 +38,10 @@ export function approvalContent(): { dir: string; remove(): void } {
   cpSync(join(REPO, 'workflows'), join(dir, 'workflows'), { recursive: true });
   writeFileSync(join(dir, 'workflows', 'contain-user.yaml'), workflow('contain-user', 'PT10M'));
   writeFileSync(join(dir, 'workflows', 'contain-user-quick.yaml'), workflow('contain-user-quick', 'PT3S'));
+  writeFileSync(
+    join(dir, 'workflows', 'contain-user-callback.yaml'),
+    workflow('contain-user-callback', 'PT10M', `callback: ${CALLBACK_SECRET}`),
+  );
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -45,6 +50,13 @@ export function setUpTeams(sandbox: Sandbox): void {
   const url = sandbox.control.createTeamsWebhook();
   registerSecrets([url]);
   sandbox.control.setSecret(TEAMS_SECRET, url);
+}
+
+/** Creates a callback endpoint in the sandbox and keeps its URL in Key Vault where the callback workflow looks. */
+export function setUpCallback(sandbox: Sandbox): void {
+  const url = sandbox.control.createCallback();
+  registerSecrets([url]);
+  sandbox.control.setSecret(CALLBACK_SECRET, url);
 }
 
 /** The approval links on the cards the sandbox's Teams webhook received, oldest first (registered as secrets). */

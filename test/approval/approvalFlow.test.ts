@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { users } from '../../sandbox/seed/entities';
 import type { RunReport } from '../../shared/engine';
 import { startHarness, type Harness, type Reply } from '../e2e/harness';
-import { approvalContent, approvalLinks, setUpTeams } from './approvalContent';
+import { registerSecrets } from '../setup/logCapture';
+import { approvalContent, approvalLinks, setUpCallback, setUpTeams } from './approvalContent';
 
 const amy = users[0];
 const raj = users[1];
@@ -22,6 +23,7 @@ before(async () => {
   h = await startHarness({ settings: { CONTENT_DIR: content.dir } });
   // One webhook for the file: the app caches the Key Vault secret holding its URL, and each test acts on its own user.
   setUpTeams(h.sandbox);
+  setUpCallback(h.sandbox);
 });
 after(async () => {
   await h?.close();
@@ -150,15 +152,21 @@ describe('approval before a destructive action (Teams card, link page, queue res
     const missing = await h.call('POST', `/api/approvals/${p.approvalId}/decide`, { body: { decision: 'approve' } });
     assert.equal(missing.status, 400);
     assert.equal(missing.json<{ error: { field: string } }>().error.field, 'approver');
-    const ok = await h.call('POST', `/api/approvals/${p.approvalId}/decide`, {
-      body: { decision: 'approve', approver: 'soar-bot' },
-    });
-    assert.equal(ok.status, 200, ok.text);
+    // Two approvers at once (two instances may take them): the record's ETag lets exactly one decide.
+    const both = await Promise.all(
+      ['soar-bot', 'soar-bot-2'].map((approver) =>
+        h.call('POST', `/api/approvals/${p.approvalId}/decide`, { body: { decision: 'approve', approver } }),
+      ),
+    );
+    assert.deepEqual(both.map((r) => r.status).sort(), [200, 409], both.map((r) => r.text).join('\n'));
+    const ok = both.find((r) => r.status === 200) as Reply;
     assert.equal(ok.json<{ state: string }>().state, 'approved');
+    const winner = ok.json<{ decidedBy: string }>().decidedBy;
     const done = await poll(p.location);
     const report = done.json<RunReport>();
     assert.equal(report.status, 'succeeded', done.text);
-    assert.equal(report.approvals?.[0]?.decidedBy, 'soar-bot (decision API)');
+    assert.equal(report.approvals?.[0]?.decidedBy, winner);
+    assert.match(winner, /^soar-bot(-2)? \(decision API\)$/);
     assert.equal(h.sandbox.control.user(raj.objectId)?.accountEnabled, false, 'approved: disabled');
     assert.equal(h.sandbox.control.counters().api.usersUpdate - c0.usersUpdate, 1);
     assert.equal(h.sandbox.control.counters().api.usersRevoke - c0.usersRevoke, 1);
@@ -179,5 +187,45 @@ describe('approval before a destructive action (Teams card, link page, queue res
     const late = await fetchReply(decisionUrl(p), form({ token: tokenOf(p.link), decision: 'approve', approver: 'x' }));
     assert.equal(late.status, 410);
     assert.equal((await fetchReply(p.link)).status, 410);
+  });
+
+  it('an HTTP callback gets what will happen and the approve/reject URLs; only a POST to one decides', async () => {
+    const svc = users[2];
+    const r = await h.call('POST', '/api/workflows/contain-user-callback/run', {
+      body: { input: { user: svc.objectId, incidentId: '3309' } },
+    });
+    assert.equal(r.status, 202, r.text);
+    const location = r.headers.get('location') ?? '';
+    const sent = h.sandbox.control.callbackDeliveries();
+    assert.equal(sent.length, 1, 'one callback');
+    const body = sent[0]?.body as {
+      type: string;
+      approval: { action: string; target: { kind: string; id: string }; incidentId: string; expiresAt: string };
+      links: { page: string; approve: string; reject: string };
+    };
+    assert.equal(body.type, 'riposte.approval.requested');
+    assert.equal(body.approval.action, 'disable the user account');
+    assert.deepEqual(body.approval.target, { kind: 'user', id: svc.objectId });
+    assert.equal(body.approval.incidentId, '3309');
+    assert.ok(body.links.approve.startsWith(h.host.url), 'absolute URLs on the app itself');
+    registerSecrets([new URL(body.links.approve).searchParams.get('token') ?? '']);
+    // A GET of the decision URL (a scanner following it) is no decision.
+    assert.notEqual((await fetchReply(body.links.approve)).status, 200);
+    assert.equal((await fetchReply(location)).status, 202);
+    const approved = await fetchReply(body.links.approve, { method: 'POST', headers: { accept: 'application/json' } });
+    assert.equal(approved.status, 200, approved.text);
+    assert.equal(
+      approved.json<{ state: string; decidedBy: string }>().decidedBy,
+      'the holder of the approval link (approval link)',
+    );
+    const rejectLater = await fetchReply(body.links.reject, {
+      method: 'POST',
+      headers: { accept: 'application/json' },
+    });
+    assert.equal(rejectLater.status, 409);
+    assert.equal(rejectLater.json<{ error: { code: string } }>().error.code, 'APPROVAL_DECIDED');
+    const done = await poll(location);
+    assert.equal(done.json<RunReport>().status, 'succeeded', done.text);
+    assert.equal(h.sandbox.control.user(svc.objectId)?.accountEnabled, false);
   });
 });
