@@ -10,6 +10,7 @@ export type FaultTarget =
   | 'alerts'
   | 'machineActions'
   | 'indicators'
+  | 'identity'
   | 'api'
   | 'all'
   | NotifyRouteTarget;
@@ -25,6 +26,7 @@ export type RouteTarget =
   | 'alerts'
   | 'machineActions'
   | 'indicators'
+  | 'identity'
   | 'other'
   | NotifyRouteTarget;
 
@@ -82,7 +84,8 @@ function matches(target: FaultTarget, route: RouteTarget): boolean {
         route === 'incidents' ||
         route === 'alerts' ||
         route === 'machineActions' ||
-        route === 'indicators'
+        route === 'indicators' ||
+        route === 'identity'
       );
     default:
       return target === route;

@@ -13,6 +13,7 @@ import type { FaultSpec } from './faults';
 import { alertRoutes } from './alertsApi';
 import { graphRoutes } from './graphApi';
 import { indicatorRoutes, type StoredIndicator } from './indicatorsApi';
+import { identityRoutes, type DirectoryUser, type RiskyUser } from './identityApi';
 import type { HuntingTables } from './hunting';
 import type { StoredIncident } from './incidents/model';
 import { IncidentStore } from './incidents/store';
@@ -31,6 +32,7 @@ import { createDispatcher } from './server';
 import { SandboxState, zeroCounters, type Counters, type HuntingQueryEntry, type RequestLogEntry } from './state';
 import { createTlsMaterial } from './tls';
 import { teamsRoutes, TeamsWebhooks, type TeamsDelivery } from './teamsWebhook';
+import { callbackRoutes, CallbackReceivers, type CallbackDelivery } from './callbackReceiver';
 import { jiraRoutes, JiraSite, type JiraIssue } from './jiraApi';
 import {
   serviceNowRoutes,
@@ -43,7 +45,9 @@ export type { FaultSpec, FaultTarget } from './faults';
 export type { StoredIncident, StoredAlert, StoredEvidence, StoredComment } from './incidents/model';
 export type { Counters, HuntingQueryEntry, RequestLogEntry } from './state';
 export type { ActionOutcome, SandboxAction, SandboxMachine } from './mde/store';
+export { PRIVILEGED_USER, type DirectoryUser, type RiskyUser } from './identityApi';
 export type { TeamsDelivery } from './teamsWebhook';
+export type { CallbackDelivery } from './callbackReceiver';
 export type { JiraIssue, JiraComment } from './jiraApi';
 export type { ServiceNowRecord, ServiceNowCredentials } from './serviceNowApi';
 export type { StoredIndicator } from './indicatorsApi';
@@ -129,12 +133,18 @@ export interface SandboxControl {
   setMachineActionOutcome(machineId: string, outcome: ActionOutcome | undefined): void;
   /** Real milliseconds a new machine action takes to finish. */
   setMachineActionMs(ms: number): void;
+  /** An Entra user by object id or UPN (copy), and its Identity Protection risk (undefined: never risky). */
+  user(ref: string): DirectoryUser | undefined;
+  riskyUser(id: string): RiskyUser | undefined;
   /** Stores a Key Vault secret (a notification credential, a webhook URL) as a new version. */
   setSecret(name: string, value: string): void;
   /** A new Teams Workflows webhook on this sandbox: its URL, SAS signature included (a secret). */
   createTeamsWebhook(): string;
   /** Messages the Teams webhooks accepted (documented shape only), oldest first. */
   teamsDeliveries(): TeamsDelivery[];
+  /** A new approval callback endpoint on this sandbox (its URL is a secret), and what it received, oldest first. */
+  createCallback(): string;
+  callbackDeliveries(): CallbackDelivery[];
   /** A Jira issue on the sandbox's Jira site (REST API v3 comments at `url`). */
   addJiraIssue(key: string): JiraIssue;
   jiraIssue(key: string): JiraIssue | undefined;
@@ -247,12 +257,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const initialVersion = state.vault.set(state.secretName, initialSecret, state.nowSeconds()).version;
 
   const teams = new TeamsWebhooks();
+  const callbacks = new CallbackReceivers();
   const jira = new JiraSite();
   const serviceNow = new ServiceNowInstance();
   const main = createDispatcher(
     state,
     [
       ...teamsRoutes(teams, now),
+      ...callbackRoutes(callbacks, now),
       ...jiraRoutes(jira, now),
       ...serviceNowRoutes(serviceNow, now),
       ...entraRoutes(state),
@@ -260,6 +272,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...graphRoutes(state),
       ...alertRoutes(state),
       ...mdeRoutes(state),
+      ...identityRoutes(state, state.directory),
       ...legacyRoutes(state),
       ...indicatorRoutes(state, state.indicators, { api: 'mde' }),
     ],
@@ -363,11 +376,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setMachineActionMs: (ms) => {
       state.mde.completionMs = ms;
     },
+    user: (ref) => {
+      const u = state.directory.find(ref);
+      return u ? structuredClone(u) : undefined;
+    },
+    riskyUser: (id) => {
+      const r = state.directory.risky.get(id.toLowerCase());
+      return r ? structuredClone(r) : undefined;
+    },
     setSecret: (name, value) => {
       state.vault.set(name, value, state.nowSeconds());
     },
     createTeamsWebhook: () => teams.create(url),
     teamsDeliveries: () => structuredClone(teams.deliveries),
+    createCallback: () => callbacks.create(url),
+    callbackDeliveries: () => structuredClone(callbacks.deliveries),
     addJiraIssue: (key) => structuredClone(jira.addIssue(key)),
     jiraIssue: (key) => structuredClone(jira.find(key)),
     jiraCredentials: () => ({ ...jira.credentials }),
@@ -377,6 +400,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     serviceNowTokenRequests: () => serviceNow.tokenRequests,
     reset: () => {
       teams.reset();
+      callbacks.reset();
       jira.reset();
       serviceNow.reset();
       state.app.restore(initialSecret);
@@ -391,6 +415,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.graphHuntingSchemaCase = 'camel';
       state.incidents.replaceAll(seedIncidents());
       state.indicators.clear();
+      state.directory.reset();
       state.huntingTables = seedTables();
       state.mde.reset(seed ? seedMachines(now()) : [], options.machineActionMs ?? 1500);
       state.counters = zeroCounters();

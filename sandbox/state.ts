@@ -2,6 +2,7 @@
 // counters and the request log. Route modules read and change it; the public control API wraps it.
 import { randomUUID } from 'node:crypto';
 import { FaultInjector } from './faults';
+import { Directory } from './identityApi';
 import type { HuntingTables } from './hunting';
 import { IndicatorStore } from './indicatorsApi';
 import { IncidentStore } from './incidents/store';
@@ -32,6 +33,10 @@ export const API_FAMILIES: readonly ApiFamily[] = [
   'indicatorsList',
   'indicatorsDelete',
   'indicatorsBatch',
+  'usersGet',
+  'usersUpdate',
+  'usersRevoke',
+  'riskyUsersAction',
 ];
 
 export interface Counters {
@@ -123,6 +128,8 @@ export class SandboxState {
   readonly mde: MdeStore;
   /** MDE indicators (/api/indicators). */
   readonly indicators = new IndicatorStore();
+  /** Entra users and Identity Protection's risky users (identityApi.ts). */
+  readonly directory: Directory;
   huntingTables: HuntingTables;
   rateLimitsOn: boolean;
   legacyNextLink = false;
@@ -153,6 +160,7 @@ export class SandboxState {
     this.app = new AppCredential(init.initialSecret);
     this.limiter = new SlidingWindowLimiter(init.rateLimitScale);
     this.incidents = init.incidents;
+    this.directory = new Directory(init.now);
     this.huntingTables = init.huntingTables;
     this.mde = init.mde;
   }

@@ -25,6 +25,8 @@ export interface QuotaAllowance {
   incidents: RateLimitWindow[];
   alerts: RateLimitWindow[];
   indicators: RateLimitWindow[];
+  identity: RateLimitWindow[];
+  riskyUsers: RateLimitWindow[];
   machineActions: RateLimitWindow[];
 }
 
@@ -113,6 +115,19 @@ export interface AppConfig {
   webhookSecretSettings: Readonly<Record<string, string>>;
   /** Notifications and ticket write-back (shared/notify): where, which Key Vault secrets, and their quotas. */
   notify: NotifyConfig;
+  /** The approval gate's defaults (shared/approval; README "Approval before destructive actions"). */
+  approval: ApprovalConfig;
+}
+
+export interface ApprovalConfig {
+  /** How long an approver has when the step's `approval:` sets no expiresIn (APPROVAL_EXPIRY_MINUTES). */
+  expiresInMs: number;
+  /** Key Vault secret holding the Teams Workflows webhook URL approval cards go to; undefined: no card by default. */
+  teamsSecretName: string | undefined;
+  /** Key Vault secret holding the HTTPS URL approval requests are POSTed to; undefined: no callback by default. */
+  callbackSecretName: string | undefined;
+  /** Key Vault secret holding the link-signing key (≥ 32 bytes, base64); undefined: generated once, kept in storage. */
+  signingSecretName: string | undefined;
 }
 
 /** Settings of the Teams, Jira and ServiceNow targets (README "Notify and write back"). */
@@ -168,6 +183,10 @@ export const SETTINGS = [
   'QUOTA_ALERTS_PER_HOUR',
   'QUOTA_INDICATORS_PER_MINUTE',
   'QUOTA_INDICATORS_PER_HOUR',
+  'QUOTA_IDENTITY_PER_MINUTE',
+  'QUOTA_IDENTITY_PER_HOUR',
+  'QUOTA_RISKYUSERS_PER_MINUTE',
+  'QUOTA_RISKYUSERS_PER_HOUR',
   'QUOTA_MACHINE_ACTIONS_PER_MINUTE',
   'QUOTA_MACHINE_ACTIONS_PER_HOUR',
   'QUOTA_PER_TENANT',
@@ -193,6 +212,10 @@ export const SETTINGS = [
   'WEBHOOK_SECRET_GENERIC_PREVIOUS',
   'WEBSITE_HOSTNAME',
   'TEAMS_WEBHOOK_SECRET_NAME',
+  'APPROVAL_EXPIRY_MINUTES',
+  'APPROVAL_TEAMS_SECRET_NAME',
+  'APPROVAL_CALLBACK_SECRET_NAME',
+  'APPROVAL_SIGNING_SECRET_NAME',
   'JIRA_BASE_URL',
   'JIRA_SECRET_NAME',
   'SERVICENOW_BASE_URL',
@@ -227,6 +250,9 @@ export const UNSET_IN_AZURE: Readonly<Partial<Record<SettingName, string>>> = {
   WEBHOOK_SECRET_GENERIC: 'read from Key Vault (webhook-secret-generic)',
   WEBHOOK_SECRET_GENERIC_PREVIOUS: 'read from Key Vault (webhook-secret-generic-previous)',
   WEBSITE_HOSTNAME: "set by App Service itself to the app's default host name",
+  APPROVAL_TEAMS_SECRET_NAME: 'optional: set it to post approval cards to a Teams channel by default',
+  APPROVAL_CALLBACK_SECRET_NAME: 'optional: set it to POST approval requests to an HTTPS callback by default',
+  APPROVAL_SIGNING_SECRET_NAME: 'optional: without it the link-signing key is generated once and kept in storage',
 };
 
 export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
@@ -340,6 +366,16 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     // response-actions.md §3). One allowance for submit, list and delete together: the safe reading.
     indicatorsPerMinute: whole('QUOTA_INDICATORS_PER_MINUTE', 100, TENANT_QUOTA_FIELDS.indicatorsPerMinute),
     indicatorsPerHour: whole('QUOTA_INDICATORS_PER_HOUR', 1500, TENANT_QUOTA_FIELDS.indicatorsPerHour),
+    // Graph identity writes (users PATCH, revokeSignInSessions): 3,000 writes per 2.5 minutes per app and tenant
+    // (concepts/throttling-limits.md, "Identity and access service limits"; response-actions.md §7.2), so 1,200 a
+    // minute; the 18,000 per 5 minutes per tenant is higher per minute, so the hour is 60 × 1,200.
+    identityPerMinute: whole('QUOTA_IDENTITY_PER_MINUTE', 1200, TENANT_QUOTA_FIELDS.identityPerMinute),
+    identityPerHour: whole('QUOTA_IDENTITY_PER_HOUR', 72_000, TENANT_QUOTA_FIELDS.identityPerHour),
+    // Identity protection (riskyUsers actions): 1 request per second per tenant, all apps, and its 429s carry no
+    // Retry-After (includes/throttling-identityprotection-ca.md; response-actions.md §7.2): 60 a minute here, and
+    // the retry loop's own backoff covers a 429.
+    riskyUsersPerMinute: whole('QUOTA_RISKYUSERS_PER_MINUTE', 60, TENANT_QUOTA_FIELDS.riskyUsersPerMinute),
+    riskyUsersPerHour: whole('QUOTA_RISKYUSERS_PER_HOUR', 3600, TENANT_QUOTA_FIELDS.riskyUsersPerHour),
     // Defender for Endpoint machine actions and machine reads: 100 calls per minute and 1,500 per hour, per app and
     // tenant (response-actions.md §1.2, §4, §1.1: DD defender-endpoint/api/isolate-machine.md and the other action
     // pages' "Limitations"; the per app + tenant reading is a maintainer's answer, microsoft-365-docs issue #10124).
@@ -388,6 +424,15 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     return v;
   };
   const teamsWebhookSecretName = secretName('TEAMS_WEBHOOK_SECRET_NAME', 'teams-webhook-url');
+  const optionalSecretName = (name: string): string | undefined =>
+    text(name) === undefined ? undefined : secretName(name, '');
+  // At most 7 days: the continuation queued for the expiry is a queue message, kept invisible at most 7 days.
+  const approval: ApprovalConfig = {
+    expiresInMs: number('APPROVAL_EXPIRY_MINUTES', 60, 0.01, 10_080) * 60_000,
+    teamsSecretName: optionalSecretName('APPROVAL_TEAMS_SECRET_NAME'),
+    callbackSecretName: optionalSecretName('APPROVAL_CALLBACK_SECRET_NAME'),
+    signingSecretName: optionalSecretName('APPROVAL_SIGNING_SECRET_NAME'),
+  };
   const jiraBaseUrl = httpsUrl('JIRA_BASE_URL', true);
   const jiraSecretName = secretName('JIRA_SECRET_NAME', 'jira-credentials');
   const serviceNowBaseUrl = httpsUrl('SERVICENOW_BASE_URL', true);
@@ -430,6 +475,14 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     indicators: [
       { limit: q.indicatorsPerMinute, windowMs: minute },
       { limit: q.indicatorsPerHour, windowMs: hour },
+    ],
+    identity: [
+      { limit: q.identityPerMinute, windowMs: minute },
+      { limit: q.identityPerHour, windowMs: hour },
+    ],
+    riskyUsers: [
+      { limit: q.riskyUsersPerMinute, windowMs: minute },
+      { limit: q.riskyUsersPerHour, windowMs: hour },
     ],
     machineActions: [
       { limit: q.machineActionsPerMinute, windowMs: minute },
@@ -493,6 +546,7 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     webhookMaxBodyBytes,
     webhookToleranceSeconds,
     webhookSecretSettings: Object.freeze(webhookSecretSettings),
+    approval: Object.freeze(approval),
     notify: Object.freeze({
       teamsWebhookSecretName,
       jiraBaseUrl,
@@ -521,6 +575,10 @@ interface TenantQuota {
   alertsPerHour: number;
   indicatorsPerMinute: number;
   indicatorsPerHour: number;
+  identityPerMinute: number;
+  identityPerHour: number;
+  riskyUsersPerMinute: number;
+  riskyUsersPerHour: number;
   machineActionsPerMinute: number;
   machineActionsPerHour: number;
 }
@@ -534,6 +592,10 @@ const TENANT_QUOTA_FIELDS: Record<keyof TenantQuota, number> = {
   alertsPerHour: 10_000_000,
   indicatorsPerMinute: 100_000,
   indicatorsPerHour: 10_000_000,
+  identityPerMinute: 100_000,
+  identityPerHour: 10_000_000,
+  riskyUsersPerMinute: 100_000,
+  riskyUsersPerHour: 10_000_000,
   machineActionsPerMinute: 100_000,
   machineActionsPerHour: 10_000_000,
 };

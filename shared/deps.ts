@@ -126,6 +126,8 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     incidents: limiterFor('incidents'),
     alerts: limiterFor('alerts'),
     indicators: limiterFor('indicators'),
+    identity: limiterFor('identity'),
+    riskyUsers: limiterFor('riskyUsers'),
     machineActions: limiterFor('machineActions'),
   };
   const httpsAgent = overrides.httpsAgent ?? createHttpsAgent(ca);
@@ -156,6 +158,7 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
   const defender = createDefenderClient({
     backend: config.api,
     http,
+    graph: apis.graph,
     huntingTimeoutMs: config.huntingTimeoutMs,
     logger,
     // Indicators live on the Defender for Endpoint API host, whichever backend serves incidents.

@@ -3,12 +3,18 @@ import type { DefenderHttp } from '../http/defenderHttp';
 import type { Logger } from '../logger';
 import { createGraphClient } from './graphClient';
 import { createIndicatorsClient } from './indicatorsClient';
+import { createIdentityClient } from './identityClient';
 import { createLegacyClient } from './legacyClient';
 import type { ApiBackend, DefenderClient } from './types';
 
 export interface CreateDefenderClientOptions {
   backend: ApiBackend;
   http: DefenderHttp;
+  /**
+   * Microsoft Graph, for what only Graph serves whatever DEFENDER_API says (identity containment: users and
+   * riskyUsers). Default: `http` when the backend is Graph.
+   */
+  graph?: DefenderHttp;
   huntingTimeoutMs: number;
   logger?: Logger;
   /** The Defender for Endpoint API's client (its own host and token): indicators are served there on both backends. */
@@ -16,7 +22,12 @@ export interface CreateDefenderClientOptions {
 }
 
 export function createDefenderClient(options: CreateDefenderClientOptions): DefenderClient {
-  const { backend, mde, ...rest } = options;
+  const { backend, mde, graph, ...rest } = options;
   const client = backend === 'legacy' ? createLegacyClient(rest) : createGraphClient(rest);
-  return mde ? { ...client, indicators: createIndicatorsClient(mde) } : client;
+  const graphHttp = graph ?? (backend === 'graph' ? rest.http : undefined);
+  return Object.assign(
+    client,
+    mde ? { indicators: createIndicatorsClient(mde) } : {},
+    graphHttp ? { identity: createIdentityClient(graphHttp) } : {},
+  );
 }

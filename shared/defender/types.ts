@@ -2,6 +2,7 @@
 // Values are camelCase (Graph's style); each backend maps them to and from its own wire form.
 import type { AlertEvidence, AlertsClient } from './alertTypes';
 import type { IndicatorsClient } from './indicatorsClient';
+import type { IdentityClient } from './identityClient';
 
 export type ApiBackend = 'graph' | 'legacy';
 
@@ -164,4 +165,6 @@ export interface DefenderClient {
   readonly alerts?: AlertsClient;
   /** MDE indicators on the Defender for Endpoint API host, on either DEFENDER_API (absent when no MDE client was built). */
   readonly indicators?: IndicatorsClient;
+  /** Microsoft Graph users and riskyUsers (identity containment steps). */
+  readonly identity?: IdentityClient;
 }

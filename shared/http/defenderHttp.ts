@@ -11,7 +11,8 @@ import { decideRetry } from './retry';
 import { activeRetryBudget } from './retryBudget';
 import { attemptDeadline, bufferErrorBody, type AttemptDeadline } from './streamedBody';
 
-export type ApiFamily = 'hunting' | 'incidents' | 'alerts' | 'machineActions' | 'indicators';
+export type ApiFamily =
+  'hunting' | 'incidents' | 'alerts' | 'machineActions' | 'indicators' | 'identity' | 'riskyUsers';
 
 export interface DefenderRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';

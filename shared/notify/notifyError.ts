@@ -3,7 +3,8 @@
 // 5xx → 503 with Retry-After, a refusal of what we sent → 422, our credentials refused (401) → 502.
 import { DefenderApiError, type DefenderErrorDetails } from '../errors';
 
-export type NotifyTarget = 'teams' | 'jira' | 'servicenow';
+/** 'callback': the approval gate's HTTP callback (shared/approval/callback.ts). */
+export type NotifyTarget = 'teams' | 'jira' | 'servicenow' | 'callback';
 
 export class NotifyApiError extends DefenderApiError {
   readonly target: NotifyTarget;

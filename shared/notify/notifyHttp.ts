@@ -54,7 +54,12 @@ export interface CreateNotifyHttpOptions {
   now?: () => number;
 }
 
-const TARGET_NAMES: Record<NotifyTarget, string> = { teams: 'Teams', jira: 'Jira', servicenow: 'ServiceNow' };
+const TARGET_NAMES: Record<NotifyTarget, string> = {
+  teams: 'Teams',
+  jira: 'Jira',
+  servicenow: 'ServiceNow',
+  callback: 'Approval callback',
+};
 
 function headerOf(headers: unknown, name: string): string | undefined {
   if (!headers || typeof headers !== 'object') return undefined;

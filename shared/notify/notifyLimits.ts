@@ -31,7 +31,7 @@ export interface NotifyLimitersOptions {
   logger: Logger;
 }
 
-export type NotifyLimiters = (target: NotifyTarget, key: string) => RateLimiter;
+export type NotifyLimiters = (target: Exclude<NotifyTarget, 'callback'>, key: string) => RateLimiter;
 
 /** A short stable name for a key that may be a secret (a webhook URL): never the key itself. */
 export const shortHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12);

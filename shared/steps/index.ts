@@ -14,6 +14,7 @@ import {
 import { getAlert } from './getAlert';
 import { getIncident } from './getIncident';
 import { hunt } from './hunt';
+import { confirmUserCompromised, confirmUserSafe, disableUser, enableUser, revokeUserSessions } from './identitySteps';
 import { jiraComment } from './jiraComment';
 import { listAlerts } from './listAlerts';
 import { listIncidents } from './listIncidents';
@@ -44,6 +45,11 @@ export const ACTIONS: Readonly<Record<ActionKind, ActionModule<unknown>>> = {
   restrictAppExecution: restrictAppExecution as ActionModule<unknown>,
   unrestrictAppExecution: unrestrictAppExecution as ActionModule<unknown>,
   stopAndQuarantineFile: stopAndQuarantineFile as ActionModule<unknown>,
+  revokeUserSessions: revokeUserSessions as ActionModule<unknown>,
+  disableUser: disableUser as ActionModule<unknown>,
+  enableUser: enableUser as ActionModule<unknown>,
+  confirmUserCompromised: confirmUserCompromised as ActionModule<unknown>,
+  confirmUserSafe: confirmUserSafe as ActionModule<unknown>,
   notifyTeams: notifyTeams as ActionModule<unknown>,
   jiraComment: jiraComment as ActionModule<unknown>,
   serviceNowWorkNote: serviceNowWorkNote as ActionModule<unknown>,
@@ -64,6 +70,11 @@ export const WRITE_KINDS: ReadonlySet<ActionKind> = new Set([
   'restrictAppExecution',
   'unrestrictAppExecution',
   'stopAndQuarantineFile',
+  'revokeUserSessions',
+  'disableUser',
+  'enableUser',
+  'confirmUserCompromised',
+  'confirmUserSafe',
   'notifyTeams',
   'jiraComment',
   'serviceNowWorkNote',

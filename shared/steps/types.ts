@@ -165,6 +165,8 @@ export interface ActionModule<I> {
    * time, templated values) the step counts as destructive.
    */
   destructiveFor?(input: I): boolean;
+  /** What a destructive step acts on, from its parsed input: shown to the approver (page, card, callback). */
+  subject?(input: I): { target?: StepTarget; incidentId?: string };
   /** Load-time checks beyond the JSON Schema (query names, parameter types, enum combinations of literal values). */
   check?(input: CompiledValue, ctx: LoadCheckContext, report: Report): void;
   /** Run-time validation of the evaluated input. @throws {InputError} naming the field (relative to input). */

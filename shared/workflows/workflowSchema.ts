@@ -32,6 +32,11 @@ export const STEP_KINDS = [
   'submitIndicator',
   'removeIndicator',
   'set',
+  'revokeUserSessions',
+  'disableUser',
+  'enableUser',
+  'confirmUserCompromised',
+  'confirmUserSafe',
   'forEach',
   'if',
   'stop',
@@ -52,6 +57,10 @@ export const STEP_ID_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 export const INPUT_NAME_PATTERN = STEP_ID_PATTERN;
 export const TEMPLATE_PATTERN = '\\$\\{';
 export const ALERT_ID_PATTERN = '^[A-Za-z0-9_-]{1,200}$';
+/** Key Vault secret names: 1-127 letters, digits and dashes. */
+export const SECRET_NAME_PATTERN = '^[0-9A-Za-z-]{1,127}$';
+/** Step kinds that run only after approval unless the step says `approval: none` (ActionModule.destructive). */
+export const APPROVAL_KINDS: readonly StepKind[] = ['disableUser'];
 export const DURATION_PATTERN = '^P(?!$)(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$';
 
 /** Human wording for the schema's patterns, used in error messages instead of the regex. */
@@ -61,6 +70,7 @@ export const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
     'must be 1-64 letters, digits or underscores, not starting with a digit (it is referenced as $steps.<id> or $input.<name>)',
   [TEMPLATE_PATTERN]: 'must be a ${ … } template',
   [ALERT_ID_PATTERN]: 'must be an alert id: 1-200 letters, digits, _ or - (e.g. da637551227677560813_-961444813)',
+  [SECRET_NAME_PATTERN]: 'must be a Key Vault secret name: 1-127 letters, digits or dashes',
   [DURATION_PATTERN]: "must be an ISO-8601 duration in days, hours, minutes or seconds, e.g. 'PT5M' or 'P1D'",
 };
 
@@ -101,12 +111,60 @@ function stepBranch(kind: StepKind, description: string, input: Schema | undefin
     },
   };
   const required = ['id', 'kind'];
+  if (APPROVAL_KINDS.includes(kind)) properties.approval = approvalSchema;
   if (input) {
     properties.input = input;
     if (inputRequired) required.push('input');
   }
   return { type: 'object', additionalProperties: false, required, properties };
 }
+
+const approvalSchema: Schema = {
+  description:
+    "A destructive action runs only after a person approves it. 'none' runs it at once; otherwise how to ask (default: APPROVAL_* settings).",
+  oneOf: [
+    { const: 'none', description: 'Run without asking.' },
+    {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        teams: {
+          type: 'string',
+          pattern: SECRET_NAME_PATTERN,
+          description:
+            'Key Vault secret holding a Teams Workflows webhook URL ("When a Teams webhook request is received"): the approval card goes there.',
+        },
+        callback: {
+          type: 'string',
+          pattern: SECRET_NAME_PATTERN,
+          description:
+            'Key Vault secret holding an HTTPS URL: the approval request (what will happen, approve and reject URLs) is POSTed there.',
+        },
+        expiresIn: {
+          type: 'string',
+          pattern: DURATION_PATTERN,
+          description: 'How long the approver has (ISO-8601, e.g. PT1H); no decision by then counts as rejection.',
+        },
+      },
+    },
+  ],
+};
+
+const userInput = (forApproval: boolean): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  required: ['user'],
+  properties: {
+    user: orTemplate(
+      { type: 'string', minLength: 1 },
+      'The user: Entra object id (userEvidence.userAccount.azureAdUserId) or user principal name, usually a template.',
+    ),
+    incidentId: {
+      ...incidentId,
+      description: `The incident this concerns (for the report${forApproval ? ' and the approval page' : ''}).`,
+    },
+  },
+});
 
 const incidentId = orTemplate(
   { type: ['string', 'integer'] },
@@ -517,6 +575,31 @@ export function buildWorkflowSchema(): Schema {
           { sha1: orTemplate({ type: 'string', pattern: '^[0-9a-fA-F]{40}$' }, 'The SHA-1 of the file (SHA-1 only).') },
           ['sha1'],
         ),
+      ),
+      revokeUserSessionsStep: stepBranch(
+        'revokeUserSessions',
+        "Revoke a user's sign-in sessions (Microsoft Graph, whatever DEFENDER_API says). Output: { userId, userPrincipalName, outcome }.",
+        userInput(false),
+      ),
+      disableUserStep: stepBranch(
+        'disableUser',
+        'Disable a user account (accountEnabled false; Microsoft Graph). Destructive: waits for approval unless approval is none. Output: { userId, userPrincipalName, outcome }.',
+        userInput(true),
+      ),
+      enableUserStep: stepBranch(
+        'enableUser',
+        'Re-enable a user account (accountEnabled true; Microsoft Graph). Output: { userId, userPrincipalName, outcome }.',
+        userInput(false),
+      ),
+      confirmUserCompromisedStep: stepBranch(
+        'confirmUserCompromised',
+        'Confirm a risky user compromised (Identity Protection; risk level becomes high). Output: { userId, userPrincipalName, outcome }.',
+        userInput(false),
+      ),
+      confirmUserSafeStep: stepBranch(
+        'confirmUserSafe',
+        'Confirm a risky user safe (Identity Protection; risk dismissed). Output: { userId, userPrincipalName, outcome }.',
+        userInput(false),
       ),
       notifyTeamsStep: stepBranch(
         'notifyTeams',

@@ -112,6 +112,10 @@ describe('sandbox server', () => {
       indicatorsList: 0,
       indicatorsDelete: 0,
       indicatorsBatch: 0,
+      usersGet: 0,
+      usersUpdate: 0,
+      usersRevoke: 0,
+      riskyUsersAction: 0,
     });
     const api = client(sandbox, sandbox.graphBaseUrl);
     const res = await api.get('/security/incidents/3309', {
