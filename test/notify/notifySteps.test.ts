@@ -251,6 +251,31 @@ describe('notify steps: write safety and throttling', () => {
     assert.equal(sb.control.serviceNowRecord(sysId)?.work_notes.length, 1);
   });
 
+  it('a Teams post with an unknown outcome (500) stays pending; the next run posts it, marked replayed', async () => {
+    const deps = setup('graph');
+    const engine = engineOf(deps);
+    const wf = workflowOf(`
+name: teams-only
+triggers: { http: true }
+steps:
+  - { id: t, kind: notifyTeams, input: { text: Containment done. } }
+`);
+    sb.control.injectFaults({ target: 'teams', status: 500, count: 1 });
+    const first = await runWorkflow(wf, { trigger: 'http' }, engine);
+    assert.equal(first.status, 'failed');
+    assert.equal(first.error?.code, 'DEFENDER_UNAVAILABLE');
+    assert.equal(sb.control.teamsDeliveries().length, 0);
+    const second = await runWorkflow(wf, { trigger: 'http' }, engine);
+    assert.equal(second.status, 'succeeded', JSON.stringify(second.error));
+    const change = second.steps[0]?.changes?.[0];
+    assert.equal(change?.outcome, 'applied');
+    assert.equal(change?.replayed, true);
+    assert.equal(sb.control.teamsDeliveries().length, 1);
+    const third = await runWorkflow(wf, { trigger: 'http' }, engine);
+    assert.equal(third.steps[0]?.changes?.[0]?.outcome, 'alreadyDone');
+    assert.equal(sb.control.teamsDeliveries().length, 1);
+  });
+
   it('Jira 429 with Retry-After is waited out and the comment is posted once', async () => {
     const deps = setup('graph');
     const { incidentId } = linkedIncident();
