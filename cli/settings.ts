@@ -45,6 +45,10 @@ export const SANDBOX_CONNECTION = [
   'CLIENT_SECRET_NAME',
   'AUTHORITY_HOST',
   'DEFENDER_API_BASE_URL',
+  'GRAPH_API_BASE_URL',
+  'MDE_API_BASE_URL',
+  // Not supplied by the sandbox, but a government audience would point its MDE tokens elsewhere.
+  'MDE_API_SCOPE',
   'KEY_VAULT_CHALLENGE_VERIFICATION',
   'TLS_CA_FILE',
   'IDENTITY_ENDPOINT',

@@ -6,11 +6,11 @@ import { formatSeconds } from './faults';
 import { json, type Reply, type SandboxRequest } from './httpUtil';
 import { checkBearer, type TokenClaims } from './jwt';
 import { formatTimeSpan, quotaWindows } from './rateLimiter';
-import { canonicalResource, GRAPH_RESOURCE, LEGACY_RESOURCE } from './resources';
+import { API_AUDIENCES, canonicalResource } from './resources';
 import type { Route } from './router';
 import type { ApiFamily, SandboxState } from './state';
 
-export type ApiName = 'graph' | 'legacy';
+export type ApiName = 'graph' | 'legacy' | 'mde';
 
 const GRAPH_CONTENT_TYPE =
   'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
@@ -58,7 +58,7 @@ export function apiError(
   return json(status, { error: { code, message, target: legacyTarget() } }, headers);
 }
 
-const REQUIRED_ROLES: Record<ApiName, Record<ApiFamily, string[]>> = {
+const REQUIRED_ROLES: Record<ApiName, Partial<Record<ApiFamily, string[]>>> = {
   graph: {
     hunting: ['ThreatHunting.Read.All'],
     incidentsList: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'],
@@ -84,6 +84,16 @@ const REQUIRED_ROLES: Record<ApiName, Record<ApiFamily, string[]>> = {
     alertsGet: [],
     alertsUpdate: [],
     alertComments: [],
+  },
+  // WindowsDefenderATP application permissions per page (response-actions.md §1.2, §4): reads take Machine.Read.All
+  // or Machine.ReadWrite.All; each action its own.
+  mde: {
+    mdeRead: ['Machine.Read.All', 'Machine.ReadWrite.All'],
+    mdeIsolate: ['Machine.Isolate'],
+    mdeScan: ['Machine.Scan'],
+    mdeCollect: ['Machine.CollectForensics'],
+    mdeRestrict: ['Machine.RestrictExecution'],
+    mdeQuarantine: ['Machine.StopAndQuarantine'],
   },
 };
 
@@ -115,12 +125,12 @@ export function guard(state: SandboxState, api: ApiName, req: SandboxRequest, fa
   const auth = req.headers.authorization;
   const check = checkBearer(state.key, Array.isArray(auth) ? auth[0] : auth, state.nowSeconds(), state.isRevoked);
   if (!check.ok) return { ok: false, reply: unauthorized(state, api, req, check.problem) };
-  const expected = api === 'graph' ? GRAPH_RESOURCE : LEGACY_RESOURCE;
-  if (canonicalResource(String(check.claims.aud)) !== expected)
+  const audience = canonicalResource(String(check.claims.aud));
+  if (!audience || !(API_AUDIENCES[api] as readonly string[]).includes(audience))
     return { ok: false, reply: unauthorized(state, api, req, 'audience') };
   if (check.claims.tid !== state.tenantId) return { ok: false, reply: unauthorized(state, api, req, 'tenant') };
 
-  const required = REQUIRED_ROLES[api][family];
+  const required = REQUIRED_ROLES[api][family] ?? [];
   const have = Array.isArray(check.claims.roles) ? check.claims.roles : [];
   if (!required.some((r) => have.includes(r))) {
     const message = `Missing application roles. API required roles: ${required.join(',')}, application roles: ${have.join(',')}.`;
@@ -145,7 +155,7 @@ export function guard(state: SandboxState, api: ApiName, req: SandboxRequest, fa
   return { ok: true, claims: check.claims };
 }
 
-const FAULT_CODES: Record<number, { graph: [string, string]; legacy: [string, string] }> = {
+const FAULT_CODES: Record<number, Record<'graph' | 'legacy', [string, string]>> = {
   500: { graph: ['UnknownError', ''], legacy: ['InternalServerError', 'An internal server error occurred.'] },
   502: { graph: ['BadGateway', 'Bad gateway.'], legacy: ['BadGateway', 'Bad gateway.'] },
   503: {
@@ -165,6 +175,12 @@ const PER_MINUTE: Record<ApiFamily, number> = {
   alertsGet: 150,
   alertsUpdate: 150,
   alertComments: 150,
+  mdeRead: 100,
+  mdeIsolate: 100,
+  mdeScan: 100,
+  mdeCollect: 100,
+  mdeRestrict: 100,
+  mdeQuarantine: 100,
 };
 
 /** The reply for an injected fault with a status, shaped like the API's own errors. */
@@ -190,7 +206,7 @@ export function apiFaultReply(
     return apiError(state, api, req, 429, 'TooManyRequests', message, headers);
   }
   const [code, message] =
-    FAULT_CODES[status]?.[api] ??
+    FAULT_CODES[status]?.[api === 'graph' ? 'graph' : 'legacy'] ??
     (status >= 500 ? ['InternalServerError', 'Injected fault.'] : ['BadRequest', 'Injected fault.']);
   return apiError(state, api, req, status, code, message, headers);
 }
@@ -209,7 +225,14 @@ export function apiRoute(
     pattern,
     family,
     api,
-    target: family === 'hunting' ? 'hunting' : family.startsWith('alert') ? 'alerts' : 'incidents',
+    target:
+      family === 'hunting'
+        ? 'hunting'
+        : family.startsWith('alert')
+          ? 'alerts'
+          : family.startsWith('mde')
+            ? 'machineActions'
+            : 'incidents',
     count: () => void (state.counters.api[family] += 1),
     faultReply: (req, spec) => apiFaultReply(state, api, req, family, spec),
     handle: (req, params) => {

@@ -99,6 +99,7 @@ async function serve(argv: string[]): Promise<number> {
       row('Key Vault', `${sandbox.vaultUrl}/secrets/${sandbox.secretName}`),
       row('Graph security API', `${sandbox.graphBaseUrl}/security/incidents, /security/runHuntingQuery`),
       row('Legacy Defender XDR API', `${sandbox.legacyBaseUrl}/api/incidents, /api/advancedhunting/run`),
+      row('Defender for Endpoint API', `${sandbox.mdeBaseUrl}/api/machines, /api/machineactions`),
       row('Managed identity (App Service)', `${sandbox.identityEndpoint} (needs x-identity-header)`),
       row('CA certificate', `${sandbox.caFile} (e.g. curl --cacert ${sandbox.caFile})`),
       row('Tenant / client id', `${sandbox.tenantId} / ${sandbox.clientId}`),

@@ -2,15 +2,24 @@
 // Faults apply before authentication, like a gateway or network failure would.
 
 export type FaultTarget =
-  'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'api' | 'all' | NotifyRouteTarget;
+  | 'token'
+  | 'keyvault'
+  | 'mi'
+  | 'hunting'
+  | 'incidents'
+  | 'alerts'
+  | 'machineActions'
+  | 'api'
+  | 'all'
+  | NotifyRouteTarget;
 /** The notification receivers (sandbox/notify): Teams Workflows webhooks, Jira Cloud, ServiceNow. */
 export type NotifyRouteTarget = 'teams' | 'jira' | 'servicenow';
 /** What a route is, for fault matching. Discovery and JWKS are only hit by `all`. */
 export type RouteTarget =
-  'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'other' | NotifyRouteTarget;
+  'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'machineActions' | 'other' | NotifyRouteTarget;
 
 export interface FaultSpec {
-  /** Default 'api' (hunting, incidents and Graph alerts_v2). */
+  /** Default 'api' (hunting, incidents, Graph alerts_v2 and MDE machines and machine actions). */
   target?: FaultTarget;
   /** Only requests with this HTTP method (e.g. 'PATCH' to fail incident updates while reads still work). */
   method?: string;
@@ -58,7 +67,7 @@ function matches(target: FaultTarget, route: RouteTarget): boolean {
     case 'all':
       return true;
     case 'api':
-      return route === 'hunting' || route === 'incidents' || route === 'alerts';
+      return route === 'hunting' || route === 'incidents' || route === 'alerts' || route === 'machineActions';
     default:
       return target === route;
   }

@@ -20,6 +20,8 @@ import { keyVaultRoutes } from './keyVault';
 import { createSeedTables, SEED_ALERT_IDS, type KqlTable } from './kql';
 import { legacyRoutes } from './legacyApi';
 import { managedIdentityRoutes } from './managedIdentity';
+import { mdeRoutes } from './mdeApi';
+import { MdeStore, seedMachines, type ActionOutcome, type SandboxAction, type SandboxMachine } from './mde/store';
 import { DEFAULT_ROLES } from './resources';
 import { newClientSecret } from './secrets';
 import { createSeedIncidents } from './seed/incidents';
@@ -39,6 +41,7 @@ import {
 export type { FaultSpec, FaultTarget } from './faults';
 export type { StoredIncident, StoredAlert, StoredEvidence, StoredComment } from './incidents/model';
 export type { Counters, HuntingQueryEntry, RequestLogEntry } from './state';
+export type { ActionOutcome, SandboxAction, SandboxMachine } from './mde/store';
 export type { TeamsDelivery } from './teamsWebhook';
 export type { JiraIssue, JiraComment } from './jiraApi';
 export type { ServiceNowRecord, ServiceNowCredentials } from './serviceNowApi';
@@ -65,6 +68,8 @@ export interface SandboxOptions {
    * across restarts, so a Riposte configured once keeps working.
    */
   persistCa?: boolean;
+  /** Real milliseconds a machine action takes from Pending to its outcome (default 1500; InProgress after a third). */
+  machineActionMs?: number;
 }
 
 export interface SandboxControl {
@@ -108,6 +113,14 @@ export interface SandboxControl {
   incident(id: string | number): StoredIncident | undefined;
   addIncident(partial?: Partial<StoredIncident>): StoredIncident;
   setHuntingTables(tables: Map<string, KqlTable>): void;
+  /** Defender for Endpoint devices, with the sandbox's view of their state (isolation, restriction). */
+  machines(): SandboxMachine[];
+  /** Machine actions, newest first, each brought up to date. */
+  machineActions(): SandboxAction[];
+  /** How actions on a device end from now on: Succeeded (default), Failed, TimeOut, Cancelled, or 'stuck' (InProgress). */
+  setMachineActionOutcome(machineId: string, outcome: ActionOutcome | undefined): void;
+  /** Real milliseconds a new machine action takes to finish. */
+  setMachineActionMs(ms: number): void;
   /** Stores a Key Vault secret (a notification credential, a webhook URL) as a new version. */
   setSecret(name: string, value: string): void;
   /** A new Teams Workflows webhook on this sandbox: its URL, SAS signature included (a secret). */
@@ -139,6 +152,8 @@ export interface Sandbox {
   readonly vaultUrl: string;
   readonly graphBaseUrl: string;
   readonly legacyBaseUrl: string;
+  /** The Defender for Endpoint API root (paths under /api/machines, /api/machineactions). */
+  readonly mdeBaseUrl: string;
   /** http://127.0.0.1:MIPORT/msi/token (App Service MI protocol, api-version 2019-08-01). */
   readonly identityEndpoint: string;
   readonly identityHeader: string;
@@ -221,6 +236,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     initialSecret,
     incidents: new IncidentStore(seedIncidents()),
     huntingTables: seedTables(),
+    mde: new MdeStore(seed ? seedMachines(now()) : [], options.machineActionMs ?? 1500, now),
   });
   const initialVersion = state.vault.set(state.secretName, initialSecret, state.nowSeconds()).version;
 
@@ -237,6 +253,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...keyVaultRoutes(state),
       ...graphRoutes(state),
       ...alertRoutes(state),
+      ...mdeRoutes(state),
       ...legacyRoutes(state),
     ],
     () => state.url,
@@ -304,6 +321,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setHuntingTables: (tables) => {
       state.huntingTables = tables;
     },
+    machines: () => {
+      state.mde.list();
+      return state.mde.machines.map((m) => structuredClone(m));
+    },
+    machineActions: () => state.mde.list(),
+    setMachineActionOutcome: (machineId, outcome) => state.mde.setOutcome(machineId, outcome),
+    setMachineActionMs: (ms) => {
+      state.mde.completionMs = ms;
+    },
     setSecret: (name, value) => {
       state.vault.set(name, value, state.nowSeconds());
     },
@@ -336,6 +362,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.graphHuntingSchemaCase = 'camel';
       state.incidents.replaceAll(seedIncidents());
       state.huntingTables = seedTables();
+      state.mde.reset(seed ? seedMachines(now()) : [], options.machineActionMs ?? 1500);
       state.counters = zeroCounters();
       state.log = [];
       state.huntingQueries = [];
@@ -349,6 +376,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     vaultUrl: url,
     graphBaseUrl: `${url}/v1.0`,
     legacyBaseUrl: url,
+    mdeBaseUrl: url,
     identityEndpoint,
     identityHeader: state.identityHeader,
     caPem: tls.caPem,
@@ -364,6 +392,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       DEFENDER_API: api,
       AUTHORITY_HOST: url,
       DEFENDER_API_BASE_URL: api === 'graph' ? `${url}/v1.0` : url,
+      // Graph is called whatever DEFENDER_API says (alert and identity steps); on graph DEFENDER_API_BASE_URL is it.
+      ...(api === 'legacy' ? { GRAPH_API_BASE_URL: `${url}/v1.0` } : {}),
+      MDE_API_BASE_URL: url,
       KEY_VAULT_CHALLENGE_VERIFICATION: 'false',
       TLS_CA_FILE: caFile,
       IDENTITY_ENDPOINT: identityEndpoint,

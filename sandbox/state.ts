@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { FaultInjector } from './faults';
 import type { HuntingTables } from './hunting';
 import { IncidentStore } from './incidents/store';
+import type { MdeStore } from './mde/store';
 import { signJwt, type SigningKey, type TokenClaims } from './jwt';
 import { SlidingWindowLimiter, type QuotaFamily } from './rateLimiter';
 import { DEFAULT_ROLES } from './resources';
@@ -20,6 +21,12 @@ export const API_FAMILIES: readonly ApiFamily[] = [
   'alertsGet',
   'alertsUpdate',
   'alertComments',
+  'mdeRead',
+  'mdeIsolate',
+  'mdeScan',
+  'mdeCollect',
+  'mdeRestrict',
+  'mdeQuarantine',
 ];
 
 export interface Counters {
@@ -44,7 +51,7 @@ export interface RequestLogEntry {
   family: string;
   /** Sandbox clock, ms since the epoch. */
   at: number;
-  api?: 'graph' | 'legacy';
+  api?: 'graph' | 'legacy' | 'mde';
   /** Managed identity used (MI requests): 'system' or the client_id. */
   identity?: string;
 }
@@ -68,17 +75,7 @@ export function zeroCounters(): Counters {
     miIdentities: {},
     keyVaultReads: 0,
     keyVaultChallenges: 0,
-    api: {
-      hunting: 0,
-      incidentsList: 0,
-      incidentsGet: 0,
-      incidentsUpdate: 0,
-      comments: 0,
-      alertsList: 0,
-      alertsGet: 0,
-      alertsUpdate: 0,
-      alertComments: 0,
-    },
+    api: Object.fromEntries(API_FAMILIES.map((f) => [f, 0])) as Record<ApiFamily, number>,
     throttled: 0,
     faulted: 0,
   };
@@ -98,6 +95,7 @@ export interface StateInit {
   initialSecret: string;
   incidents: IncidentStore;
   huntingTables: HuntingTables;
+  mde: MdeStore;
 }
 
 export class SandboxState {
@@ -116,6 +114,8 @@ export class SandboxState {
   readonly faults = new FaultInjector();
   readonly limiter: SlidingWindowLimiter;
   readonly incidents: IncidentStore;
+  /** Defender for Endpoint machines and machine actions. */
+  readonly mde: MdeStore;
   huntingTables: HuntingTables;
   rateLimitsOn: boolean;
   legacyNextLink = false;
@@ -147,6 +147,7 @@ export class SandboxState {
     this.limiter = new SlidingWindowLimiter(init.rateLimitScale);
     this.incidents = init.incidents;
     this.huntingTables = init.huntingTables;
+    this.mde = init.mde;
   }
 
   nowSeconds(): number {

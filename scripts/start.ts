@@ -243,7 +243,8 @@ async function main(cl: CommandLine): Promise<void> {
   );
   if (running.sandbox) {
     lines.push(row('Defender API', `${settings.DEFENDER_API_BASE_URL} (the sandbox's ${api} API)`));
-    lines.push(row('Sandbox', `${running.sandbox.url} (Entra ID, Key Vault, Graph and legacy API)`));
+    lines.push(row('Defender for Endpoint API', `${settings.MDE_API_BASE_URL} (the sandbox's machine actions)`));
+    lines.push(row('Sandbox', `${running.sandbox.url} (Entra ID, Key Vault, Graph, legacy and MDE API)`));
   } else lines.push(row('Tenant', `${settings.TENANT_ID} (${where(layered.sourceOf('TENANT_ID'))})`));
   lines.push(row('Storage', storageLine));
   if (ignored.length > 0) lines.push(row('Ignored', `${ignored.join(', ')}: the sandbox supplies these`));

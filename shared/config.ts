@@ -2,7 +2,16 @@
 // Every problem is collected and reported together, by setting name only: values are never printed.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { apiBaseUrlFor, apiScopeFor, authorityHostFor, CLOUDS, normaliseApiBaseUrl, type Cloud } from './clouds';
+import {
+  API_TARGETS,
+  apiTargetBaseUrl,
+  apiTargetScope,
+  authorityHostFor,
+  CLOUDS,
+  normaliseApiBaseUrl,
+  type ApiTarget,
+  type Cloud,
+} from './clouds';
 import type { ApiBackend } from './defender/types';
 import { ConfigError } from './errors';
 
@@ -15,6 +24,13 @@ export interface QuotaAllowance {
   hunting: RateLimitWindow[];
   incidents: RateLimitWindow[];
   alerts: RateLimitWindow[];
+  machineActions: RateLimitWindow[];
+}
+
+/** Where one API lives and the token scope it takes. */
+export interface ApiEndpoint {
+  baseUrl: string;
+  scope: string;
 }
 
 export interface AppConfig {
@@ -29,8 +45,14 @@ export interface AppConfig {
   authorityHost: string;
   /** True when AUTHORITY_HOST points somewhere other than the cloud's login host (sandbox, private authority). */
   customAuthority: boolean;
+  /** The incident backend's (DEFENDER_API's) base URL and scope: `apis[api]`. */
   apiBaseUrl: string;
   apiScope: string;
+  /**
+   * Every API's base URL and token scope for the cloud: Graph (always, whatever DEFENDER_API says), the legacy
+   * Defender XDR API, and the Defender for Endpoint API (machine actions). Each gets its own DefenderHttp in deps.
+   */
+  apis: Readonly<Record<ApiTarget, Readonly<ApiEndpoint>>>;
   keyVaultChallengeVerification: boolean;
   /** Extra CA certificate file trusted by every outbound client (the sandbox's generated CA). */
   tlsCaFile: string | undefined;
@@ -72,6 +94,10 @@ export interface AppConfig {
   ticketEventsQueue: string;
   /** Queue of workflow runs answered 202 over HTTP and continued in the background (WORKFLOW_RUNS_QUEUE). */
   workflowRunsQueue: string;
+  /** Queue of later checks of device actions still open when their step ended (DEVICE_ACTIONS_QUEUE). */
+  deviceActionsQueue: string;
+  /** The first later check of an open device action comes this long after its step (then backs off to an hour). */
+  deviceActionCheckMs: number;
   /** How long an asynchronous run's report stays readable at its status URL after its last change. */
   runReportRetentionMs: number;
   /** The app's own base URL (publicBaseUrl below); undefined when WEBSITE_HOSTNAME is not set. */
@@ -119,6 +145,9 @@ export const SETTINGS = [
   'MANAGED_IDENTITY_CLIENT_ID',
   'AUTHORITY_HOST',
   'DEFENDER_API_BASE_URL',
+  'GRAPH_API_BASE_URL',
+  'MDE_API_BASE_URL',
+  'MDE_API_SCOPE',
   'KEY_VAULT_CHALLENGE_VERIFICATION',
   'TLS_CA_FILE',
   'SECRET_CACHE_TTL_SECONDS',
@@ -136,6 +165,8 @@ export const SETTINGS = [
   'QUOTA_HUNTING_PER_HOUR',
   'QUOTA_ALERTS_PER_MINUTE',
   'QUOTA_ALERTS_PER_HOUR',
+  'QUOTA_MACHINE_ACTIONS_PER_MINUTE',
+  'QUOTA_MACHINE_ACTIONS_PER_HOUR',
   'QUOTA_PER_TENANT',
   'CONTENT_DIR',
   'AzureWebJobsStorage',
@@ -145,6 +176,8 @@ export const SETTINGS = [
   'TICKET_EVENTS_QUEUE',
   'WORKFLOW_RUNS_QUEUE',
   'RUN_REPORT_RETENTION_HOURS',
+  'DEVICE_ACTIONS_QUEUE',
+  'DEVICE_ACTION_CHECK_SECONDS',
   'TICKET_SYNC_WORKFLOW',
   'QUEUE_MAX_DEQUEUE_COUNT',
   'WEBHOOK_MAX_BODY_BYTES',
@@ -175,6 +208,9 @@ export type SettingName = (typeof SETTINGS)[number];
 export const UNSET_IN_AZURE: Readonly<Partial<Record<SettingName, string>>> = {
   AUTHORITY_HOST: 'sandbox or private authority only',
   DEFENDER_API_BASE_URL: 'sandbox only: the API host follows DEFENDER_CLOUD and DEFENDER_API',
+  GRAPH_API_BASE_URL: 'sandbox only: the Graph host follows DEFENDER_CLOUD',
+  MDE_API_BASE_URL: 'sandbox or a regional host only: the Defender for Endpoint API host follows DEFENDER_CLOUD',
+  MDE_API_SCOPE: 'only where the government clouds need another audience than the default (UNCONFIRMED in the docs)',
   KEY_VAULT_CHALLENGE_VERIFICATION: 'sandbox only: its vault host is 127.0.0.1',
   TLS_CA_FILE: "sandbox only: its generated CA; Azure's hosts use public CAs",
   RATE_LIMIT_WINDOW_SCALE: 'sandbox and tests only: shrinks the quota windows',
@@ -256,6 +292,11 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   const managedIdentityClientId = guid('MANAGED_IDENTITY_CLIENT_ID', true);
   const authorityOverride = httpsUrl('AUTHORITY_HOST', true);
   const apiBaseOverride = httpsUrl('DEFENDER_API_BASE_URL', true);
+  const graphBaseOverride = httpsUrl('GRAPH_API_BASE_URL', true);
+  const mdeBaseOverride = httpsUrl('MDE_API_BASE_URL', true);
+  const mdeScopeOverride = text('MDE_API_SCOPE');
+  if (mdeScopeOverride !== undefined && !/^https:\/\/[^\s/]+(?:\/[^\s]*)?\/\.default$/i.test(mdeScopeOverride))
+    problems.push('MDE_API_SCOPE must be an https:// resource followed by /.default');
   const keyVaultChallengeVerification = bool('KEY_VAULT_CHALLENGE_VERIFICATION', true);
   const tlsCaFile = text('TLS_CA_FILE');
   const secretCacheTtlMs = number('SECRET_CACHE_TTL_SECONDS', 8 * 3600, 0, 7 * 24 * 3600) * 1000;
@@ -291,6 +332,15 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     // documented: the default, 60 × 150, never binds before the minute does.
     alertsPerMinute: whole('QUOTA_ALERTS_PER_MINUTE', 150, TENANT_QUOTA_FIELDS.alertsPerMinute),
     alertsPerHour: whole('QUOTA_ALERTS_PER_HOUR', 9000, TENANT_QUOTA_FIELDS.alertsPerHour),
+    // Defender for Endpoint machine actions and machine reads: 100 calls per minute and 1,500 per hour, per app and
+    // tenant (response-actions.md §1.2, §4, §1.1: DD defender-endpoint/api/isolate-machine.md and the other action
+    // pages' "Limitations"; the per app + tenant reading is a maintainer's answer, microsoft-365-docs issue #10124).
+    machineActionsPerMinute: whole(
+      'QUOTA_MACHINE_ACTIONS_PER_MINUTE',
+      100,
+      TENANT_QUOTA_FIELDS.machineActionsPerMinute,
+    ),
+    machineActionsPerHour: whole('QUOTA_MACHINE_ACTIONS_PER_HOUR', 1500, TENANT_QUOTA_FIELDS.machineActionsPerHour),
   };
   const perTenantQuota = parsePerTenantQuota(text('QUOTA_PER_TENANT'), problems);
 
@@ -314,6 +364,9 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   };
   const ticketEventsQueue = queueName('TICKET_EVENTS_QUEUE', 'riposte-ticket-events');
   const workflowRunsQueue = queueName('WORKFLOW_RUNS_QUEUE', 'riposte-workflow-runs');
+  const deviceActionsQueue = queueName('DEVICE_ACTIONS_QUEUE', 'riposte-device-actions');
+  // A minute by default: most actions on an online device finish in minutes; tests use a second.
+  const deviceActionCheckMs = number('DEVICE_ACTION_CHECK_SECONDS', 60, 1, 3600) * 1000;
   // Fractions of an hour are for tests; Logic Apps keeps a run's history 90 days at most.
   const runReportRetentionMs = number('RUN_REPORT_RETENTION_HOURS', 24, 0.001, 2160) * 3_600_000;
   const ticketSyncWorkflow = text('TICKET_SYNC_WORKFLOW') ?? 'ticket-sync';
@@ -341,6 +394,14 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     if (v !== undefined) webhookSecretSettings[name] = v;
   }
 
+  if (
+    api === 'graph' &&
+    apiBaseOverride !== undefined &&
+    graphBaseOverride !== undefined &&
+    normaliseApiBaseUrl(apiBaseOverride, 'graph') !== normaliseApiBaseUrl(graphBaseOverride, 'graph')
+  )
+    problems.push('GRAPH_API_BASE_URL and DEFENDER_API_BASE_URL name different Graph roots (DEFENDER_API is graph)');
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const minute = 60_000 * scale;
@@ -358,12 +419,22 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
       { limit: q.alertsPerMinute, windowMs: minute },
       { limit: q.alertsPerHour, windowMs: hour },
     ],
+    machineActions: [
+      { limit: q.machineActionsPerMinute, windowMs: minute },
+      { limit: q.machineActionsPerHour, windowMs: hour },
+    ],
   });
   for (const [tenant, q] of Object.entries(perTenantQuota)) {
     // A tenant entry names only what differs; the rest comes from the QUOTA_* settings.
     perTenantQuota[tenant] = { ...quotaDefaults, ...q };
   }
   const authorityHost = authorityOverride ?? authorityHostFor(cloud);
+  const apis = apiEndpoints(cloud, api, {
+    defender: apiBaseOverride,
+    graph: graphBaseOverride,
+    mde: mdeBaseOverride,
+    mdeScope: mdeScopeOverride,
+  });
   return Object.freeze({
     tenantId,
     clientId,
@@ -374,8 +445,9 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     managedIdentityClientId,
     authorityHost,
     customAuthority: authorityOverride !== undefined && authorityOverride !== authorityHostFor(cloud),
-    apiBaseUrl: apiBaseOverride ? normaliseApiBaseUrl(apiBaseOverride, api) : apiBaseUrlFor(cloud, api),
-    apiScope: apiScopeFor(cloud, api),
+    apiBaseUrl: apis[api].baseUrl,
+    apiScope: apis[api].scope,
+    apis,
     keyVaultChallengeVerification,
     tlsCaFile,
     secretCacheTtlMs,
@@ -400,6 +472,8 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     markerText,
     ticketEventsQueue,
     workflowRunsQueue,
+    deviceActionsQueue,
+    deviceActionCheckMs,
     runReportRetentionMs,
     publicBaseUrl: publicBaseUrl(env),
     ticketSyncWorkflow,
@@ -433,6 +507,8 @@ interface TenantQuota {
   huntingPerHour: number;
   alertsPerMinute: number;
   alertsPerHour: number;
+  machineActionsPerMinute: number;
+  machineActionsPerHour: number;
 }
 
 const TENANT_QUOTA_FIELDS: Record<keyof TenantQuota, number> = {
@@ -442,7 +518,36 @@ const TENANT_QUOTA_FIELDS: Record<keyof TenantQuota, number> = {
   huntingPerHour: 10_000_000,
   alertsPerMinute: 100_000,
   alertsPerHour: 10_000_000,
+  machineActionsPerMinute: 100_000,
+  machineActionsPerHour: 10_000_000,
 };
+
+/**
+ * Each API's base URL and scope: the cloud's, unless a setting points it elsewhere (the sandbox, a proxy, an MDE
+ * regional host). DEFENDER_API_BASE_URL moves the backend DEFENDER_API selects (as it always has); GRAPH_API_BASE_URL
+ * moves Graph whatever DEFENDER_API says. Scopes never follow an overridden host: the sandbox issues tokens for the
+ * real audiences and checks them per API, as the real ones do.
+ */
+function apiEndpoints(
+  cloud: Cloud,
+  api: ApiBackend,
+  o: { defender?: string; graph?: string; mde?: string; mdeScope?: string },
+): Record<ApiTarget, ApiEndpoint> {
+  const override: Record<ApiTarget, string | undefined> = {
+    graph: o.graph ?? (api === 'graph' ? o.defender : undefined),
+    legacy: api === 'legacy' ? o.defender : undefined,
+    mde: o.mde,
+  };
+  const out = {} as Record<ApiTarget, ApiEndpoint>;
+  for (const target of API_TARGETS) {
+    const url = override[target];
+    out[target] = Object.freeze({
+      baseUrl: url ? normaliseApiBaseUrl(url, target) : apiTargetBaseUrl(cloud, target),
+      scope: target === 'mde' && o.mdeScope ? o.mdeScope : apiTargetScope(cloud, target),
+    });
+  }
+  return Object.freeze(out);
+}
 
 /**
  * QUOTA_PER_TENANT: `{"<tenant id>": {"incidentsPerMinute": 40, "huntingPerHour": 1000, ...}}`. Problems name the

@@ -2,6 +2,7 @@
 // getDeps() on first invocation (not at import), so a bad setting never breaks function indexing; tests call
 // createDeps() with a config pointing at the sandbox, or with fakes in `overrides`.
 import type https from 'node:https';
+import type { ApiTarget } from './clouds';
 import { getConfig, type AppConfig } from './config';
 import { createKeyVaultSecretClient } from './credentials/keyVault';
 import { createSecretProvider, type SecretClientLike, type SecretProvider } from './credentials/secretProvider';
@@ -25,7 +26,14 @@ export interface AppDeps {
   /** The managed-identity Key Vault client, also used for webhook secrets. */
   secretClient: SecretClientLike;
   tokens: TokenProvider;
+  /** The incident backend's HTTP client (DEFENDER_API): the same object as `apis[config.api]`. */
   http: DefenderHttp;
+  /**
+   * One HTTP client per API, each with its cloud's host and its own token scope (config.apis): `graph` (always,
+   * whatever DEFENDER_API says), `legacy` (Defender XDR) and `mde` (Defender for Endpoint: machine actions). They
+   * share the per-family limiters and quotas below.
+   */
+  apis: Readonly<Record<ApiTarget, DefenderHttp>>;
   defender: DefenderClient;
   /**
    * One per API family and process, shared by every invocation: the per-process limiter, and in front of the API
@@ -117,23 +125,33 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     hunting: limiterFor('hunting'),
     incidents: limiterFor('incidents'),
     alerts: limiterFor('alerts'),
+    machineActions: limiterFor('machineActions'),
   };
   const httpsAgent = overrides.httpsAgent ?? createHttpsAgent(ca);
-  const http = createDefenderHttp({
-    baseURL: config.apiBaseUrl,
-    getToken: () => tokens.getToken(),
-    invalidateToken: () => tokens.invalidate(),
-    limiters,
-    timeoutMs: config.requestTimeoutMs,
-    // Outside an HTTP invocation's budget (functions/lib/retryBudget.ts sets that one): queued and scheduled work.
-    maxRetries: config.backgroundMaxRetries,
-    maxRetryAfterMs: config.maxRetryAfterMs,
-    logger,
-    httpsAgent,
-    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
-    ...(overrides.random ? { random: overrides.random } : {}),
-    ...(overrides.now ? { now: overrides.now } : {}),
-  });
+  const httpFor = (target: ApiTarget): DefenderHttp => {
+    const { baseUrl, scope } = config.apis[target];
+    return createDefenderHttp({
+      baseURL: baseUrl,
+      getToken: () => tokens.getToken(scope),
+      invalidateToken: () => tokens.invalidate(scope),
+      limiters,
+      timeoutMs: config.requestTimeoutMs,
+      // Outside an HTTP invocation's budget (functions/lib/retryBudget.ts sets that one): queued and scheduled work.
+      maxRetries: config.backgroundMaxRetries,
+      maxRetryAfterMs: config.maxRetryAfterMs,
+      logger,
+      httpsAgent,
+      ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+      ...(overrides.random ? { random: overrides.random } : {}),
+      ...(overrides.now ? { now: overrides.now } : {}),
+    });
+  };
+  const apis: Record<ApiTarget, DefenderHttp> = {
+    graph: httpFor('graph'),
+    legacy: httpFor('legacy'),
+    mde: httpFor('mde'),
+  };
+  const http = apis[config.api];
   const defender = createDefenderClient({
     backend: config.api,
     http,
@@ -149,7 +167,19 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     ...(overrides.random ? { random: overrides.random } : {}),
     ...(overrides.now ? { now: overrides.now } : {}),
   });
-  return { config, logger, secrets, secretClient, tokens, http, defender, limiters, quotas, notify };
+  return {
+    config,
+    logger,
+    secrets,
+    secretClient,
+    tokens,
+    http,
+    apis: Object.freeze(apis),
+    defender,
+    limiters,
+    quotas,
+    notify,
+  };
 }
 
 /**

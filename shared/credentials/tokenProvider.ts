@@ -14,10 +14,13 @@ export interface TokenCredentialLike {
 export type CredentialFactory = (secret: string) => TokenCredentialLike;
 
 export interface TokenProvider {
-  /** A valid access token for the API scope. */
-  getToken(): Promise<string>;
-  /** Drops the cached credential (after the API answered 401) so the next getToken requests a new token. */
-  invalidate(): void;
+  /** A valid access token for `scope` (default: the incident backend's scope given at creation). */
+  getToken(scope?: string): Promise<string>;
+  /**
+   * Drops the cached credential of `scope` (default: the backend's) after its API answered 401, so the next getToken
+   * for that scope requests a new token; other scopes keep theirs.
+   */
+  invalidate(scope?: string): void;
   /** Credentials built so far (each one costs a discovery and a token request). */
   readonly credentialsBuilt: number;
 }
@@ -28,6 +31,7 @@ export interface CreateTokenProviderOptions {
   authorityHost: string;
   /** True for any authority but the cloud's own login host: instance discovery would call login.microsoftonline.com. */
   disableInstanceDiscovery: boolean;
+  /** The default scope (the incident backend's); getToken(scope) asks for any other. */
   scope: string;
   secrets: SecretProvider;
   /** Extra ClientSecretCredential options (tlsOptions with the sandbox CA, retryOptions…). */
@@ -145,7 +149,7 @@ function sanitisedCause(err: unknown): Error {
 
 /** @throws {AuthError} from getToken(), naming the app, the Key Vault secret and what to do. */
 export function createTokenProvider(options: CreateTokenProviderOptions): TokenProvider {
-  const { tenantId, clientId, authorityHost, scope, secrets } = options;
+  const { tenantId, clientId, authorityHost, secrets } = options;
   const logger = options.logger ?? silentLogger;
   const secretRef = `Key Vault secret '${secrets.secretName}' in ${secrets.vaultUrl}`;
   const createCredential: CredentialFactory =
@@ -161,26 +165,29 @@ export function createTokenProvider(options: CreateTokenProviderOptions): TokenP
       });
     });
 
-  let current: { secret: string; credential: TokenCredentialLike } | undefined;
-  let inFlight: Promise<string> | undefined;
+  // One credential per scope (and secret value): MSAL's token cache lives inside a credential, so each API's token
+  // is cached and refreshed on its own, and a 401 from one API drops only that API's token.
+  const current = new Map<string, { secret: string; credential: TokenCredentialLike }>();
+  const inFlight = new Map<string, Promise<string>>();
   let built = 0;
 
-  const credentialFor = (secret: string): TokenCredentialLike => {
-    if (current?.secret !== secret) {
-      // One credential per secret value: MSAL's token cache lives inside it.
-      current = { secret, credential: createCredential(secret) };
+  const credentialFor = (scope: string, secret: string): TokenCredentialLike => {
+    let entry = current.get(scope);
+    if (entry?.secret !== secret) {
+      entry = { secret, credential: createCredential(secret) };
+      current.set(scope, entry);
       built++;
     }
-    return current.credential;
+    return entry.credential;
   };
 
-  const tokenFrom = async (credential: TokenCredentialLike): Promise<string> => {
+  const tokenFrom = async (credential: TokenCredentialLike, scope: string): Promise<string> => {
     const t = await credential.getToken(scope);
     if (!t?.token) throw new AuthError(`Entra ID returned no access token for app ${clientId} and scope ${scope}`);
     return t.token;
   };
 
-  const toAuthError = (err: unknown, info: TokenErrorInfo): AuthError => {
+  const toAuthError = (err: unknown, info: TokenErrorInfo, scope: string): AuthError => {
     if (err instanceof AuthError) return err;
     const codes = info.errorCodes;
     const corr = info.correlationId ? ` (correlation id ${info.correlationId})` : '';
@@ -242,16 +249,16 @@ export function createTokenProvider(options: CreateTokenProviderOptions): TokenP
     );
   };
 
-  const acquire = async (): Promise<string> => {
+  const acquire = async (scope: string): Promise<string> => {
     const secret = await secrets.get();
     let first: unknown;
     try {
-      return await tokenFrom(credentialFor(secret));
+      return await tokenFrom(credentialFor(scope, secret), scope);
     } catch (err) {
       first = err;
     }
     const info = parseTokenError(first);
-    if (!isSecretRejected(info)) throw toAuthError(first, info);
+    if (!isSecretRejected(info)) throw toAuthError(first, info, scope);
     // The secret was rotated (or expired): Key Vault may already hold the new value. Read it once and retry.
     logger.warn('[tokenProvider] client secret rejected, re-reading it from Key Vault', {
       errorCodes: info.errorCodes,
@@ -260,35 +267,36 @@ export function createTokenProvider(options: CreateTokenProviderOptions): TokenP
     const fresh = await secrets.refresh();
     if (fresh === secret) throw rejectedSecretError(first, info, 'unchanged');
     try {
-      const token = await tokenFrom(credentialFor(fresh));
+      const token = await tokenFrom(credentialFor(scope, fresh), scope);
       logger.info('[tokenProvider] new client secret from Key Vault accepted', { secretName: secrets.secretName });
       return token;
     } catch (err) {
       const again = parseTokenError(err);
-      throw isSecretRejected(again) ? rejectedSecretError(err, again, 'changed') : toAuthError(err, again);
+      throw isSecretRejected(again) ? rejectedSecretError(err, again, 'changed') : toAuthError(err, again, scope);
     }
   };
 
   return {
-    getToken(): Promise<string> {
-      // Concurrent callers share one acquisition: one token request, and at most one Key Vault re-read.
-      if (inFlight) return inFlight;
-      const p = acquire();
-      inFlight = p;
+    getToken(scope = options.scope): Promise<string> {
+      // Concurrent callers share one acquisition per scope: one token request, and at most one Key Vault re-read.
+      const running = inFlight.get(scope);
+      if (running) return running;
+      const p = acquire(scope);
+      inFlight.set(scope, p);
       p.then(
-        () => (inFlight === p ? (inFlight = undefined) : undefined),
+        () => (inFlight.get(scope) === p ? inFlight.delete(scope) : undefined),
         (err: unknown) => {
-          if (inFlight === p) inFlight = undefined;
+          if (inFlight.get(scope) === p) inFlight.delete(scope);
           // MSAL remembers a 429/5xx from the token endpoint and answers every request from that memory for 60 s
           // when Entra named no Retry-After (msal-common ThrottlingUtils, DEFAULT_THROTTLE_TIME_SECONDS), so a
           // retry after a 10 s blip would fail without asking. The caller's retry has its own backoff: start clean.
-          if (err instanceof AuthError && err.code === 'AUTH_UNAVAILABLE') current = undefined;
+          if (err instanceof AuthError && err.code === 'AUTH_UNAVAILABLE') current.delete(scope);
         },
       );
       return p;
     },
-    invalidate(): void {
-      current = undefined;
+    invalidate(scope = options.scope): void {
+      current.delete(scope);
     },
     get credentialsBuilt() {
       return built;

@@ -2,6 +2,15 @@
 import type { ActionKind } from '../workflows/types';
 import { comment } from './comment';
 import { commentAlert } from './commentAlert';
+import {
+  collectInvestigationPackage,
+  isolateDevice,
+  releaseDevice,
+  restrictAppExecution,
+  runAntivirusScan,
+  stopAndQuarantineFile,
+  unrestrictAppExecution,
+} from './deviceActionSteps';
 import { getAlert } from './getAlert';
 import { getIncident } from './getIncident';
 import { hunt } from './hunt';
@@ -26,6 +35,13 @@ export const ACTIONS: Readonly<Record<ActionKind, ActionModule<unknown>>> = {
   getAlert: getAlert as ActionModule<unknown>,
   updateAlert: updateAlert as ActionModule<unknown>,
   commentAlert: commentAlert as ActionModule<unknown>,
+  isolateDevice: isolateDevice as ActionModule<unknown>,
+  releaseDevice: releaseDevice as ActionModule<unknown>,
+  runAntivirusScan: runAntivirusScan as ActionModule<unknown>,
+  collectInvestigationPackage: collectInvestigationPackage as ActionModule<unknown>,
+  restrictAppExecution: restrictAppExecution as ActionModule<unknown>,
+  unrestrictAppExecution: unrestrictAppExecution as ActionModule<unknown>,
+  stopAndQuarantineFile: stopAndQuarantineFile as ActionModule<unknown>,
   notifyTeams: notifyTeams as ActionModule<unknown>,
   jiraComment: jiraComment as ActionModule<unknown>,
   serviceNowWorkNote: serviceNowWorkNote as ActionModule<unknown>,
@@ -37,6 +53,13 @@ export const WRITE_KINDS: ReadonlySet<ActionKind> = new Set([
   'comment',
   'updateAlert',
   'commentAlert',
+  'isolateDevice',
+  'releaseDevice',
+  'runAntivirusScan',
+  'collectInvestigationPackage',
+  'restrictAppExecution',
+  'unrestrictAppExecution',
+  'stopAndQuarantineFile',
   'notifyTeams',
   'jiraComment',
   'serviceNowWorkNote',

@@ -102,6 +102,12 @@ describe('sandbox server', () => {
       alertsGet: 0,
       alertsUpdate: 0,
       alertComments: 0,
+      mdeRead: 0,
+      mdeIsolate: 0,
+      mdeScan: 0,
+      mdeCollect: 0,
+      mdeRestrict: 0,
+      mdeQuarantine: 0,
     });
     const api = client(sandbox, sandbox.graphBaseUrl);
     const res = await api.get('/security/incidents/3309', {

@@ -74,7 +74,12 @@ function client(
       invalidations++;
       tokenNo++;
     },
-    limiters: { hunting: unlimited('hunting'), incidents: unlimited('incidents'), alerts: unlimited('alerts') },
+    limiters: {
+      hunting: unlimited('hunting'),
+      incidents: unlimited('incidents'),
+      alerts: unlimited('alerts'),
+      machineActions: unlimited('machineActions'),
+    },
     timeoutMs: overrides.timeoutMs ?? 2000,
     maxRetries: overrides.maxRetries ?? 3,
     maxRetryAfterMs: overrides.maxRetryAfterMs ?? 60_000,
@@ -270,7 +275,7 @@ describe('createDefenderHttp', () => {
       baseURL,
       getToken: async () => 't',
       invalidateToken: () => {},
-      limiters: { hunting: tight, incidents: tight, alerts: tight },
+      limiters: { hunting: tight, incidents: tight, alerts: tight, machineActions: tight },
       timeoutMs: 1000,
       maxRetries: 0,
       maxRetryAfterMs: 5000,
