@@ -10,6 +10,7 @@ import { API_AUDIENCES, canonicalResource } from './resources';
 import type { Route } from './router';
 import type { ApiFamily, SandboxState } from './state';
 
+/** mde: the Defender for Endpoint API (its own host and token audience; legacy's error envelope). */
 export type ApiName = 'graph' | 'legacy' | 'mde';
 
 const GRAPH_CONTENT_TYPE =
@@ -94,6 +95,12 @@ const REQUIRED_ROLES: Record<ApiName, Partial<Record<ApiFamily, string[]>>> = {
     mdeCollect: ['Machine.CollectForensics'],
     mdeRestrict: ['Machine.RestrictExecution'],
     mdeQuarantine: ['Machine.StopAndQuarantine'],
+    // post-ti-indicator.md, get-ti-indicators-collection.md, delete-ti-indicator-by-id.md,
+    // batch-delete-ti-indicators.md: application Ti.ReadWrite or Ti.ReadWrite.All.
+    indicatorsSubmit: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
+    indicatorsList: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
+    indicatorsDelete: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
+    indicatorsBatch: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
   },
 };
 
@@ -181,6 +188,10 @@ const PER_MINUTE: Record<ApiFamily, number> = {
   mdeCollect: 100,
   mdeRestrict: 100,
   mdeQuarantine: 100,
+  indicatorsSubmit: 100,
+  indicatorsList: 100,
+  indicatorsDelete: 100,
+  indicatorsBatch: 30,
 };
 
 /** The reply for an injected fault with a status, shaped like the API's own errors. */
@@ -232,7 +243,9 @@ export function apiRoute(
           ? 'alerts'
           : family.startsWith('mde')
             ? 'machineActions'
-            : 'incidents',
+            : family.startsWith('indicators')
+              ? 'indicators'
+              : 'incidents',
     count: () => void (state.counters.api[family] += 1),
     faultReply: (req, spec) => apiFaultReply(state, api, req, family, spec),
     handle: (req, params) => {

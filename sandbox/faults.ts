@@ -9,6 +9,7 @@ export type FaultTarget =
   | 'incidents'
   | 'alerts'
   | 'machineActions'
+  | 'indicators'
   | 'api'
   | 'all'
   | NotifyRouteTarget;
@@ -16,10 +17,19 @@ export type FaultTarget =
 export type NotifyRouteTarget = 'teams' | 'jira' | 'servicenow';
 /** What a route is, for fault matching. Discovery and JWKS are only hit by `all`. */
 export type RouteTarget =
-  'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'machineActions' | 'other' | NotifyRouteTarget;
+  | 'token'
+  | 'keyvault'
+  | 'mi'
+  | 'hunting'
+  | 'incidents'
+  | 'alerts'
+  | 'machineActions'
+  | 'indicators'
+  | 'other'
+  | NotifyRouteTarget;
 
 export interface FaultSpec {
-  /** Default 'api' (hunting, incidents, Graph alerts_v2 and MDE machines and machine actions). */
+  /** Default 'api' (hunting, incidents, Graph alerts_v2, MDE machines, machine actions and indicators). */
   target?: FaultTarget;
   /** Only requests with this HTTP method (e.g. 'PATCH' to fail incident updates while reads still work). */
   method?: string;
@@ -67,7 +77,13 @@ function matches(target: FaultTarget, route: RouteTarget): boolean {
     case 'all':
       return true;
     case 'api':
-      return route === 'hunting' || route === 'incidents' || route === 'alerts' || route === 'machineActions';
+      return (
+        route === 'hunting' ||
+        route === 'incidents' ||
+        route === 'alerts' ||
+        route === 'machineActions' ||
+        route === 'indicators'
+      );
     default:
       return target === route;
   }

@@ -12,6 +12,7 @@ import { entraRoutes } from './entra';
 import type { FaultSpec } from './faults';
 import { alertRoutes } from './alertsApi';
 import { graphRoutes } from './graphApi';
+import { indicatorRoutes, type StoredIndicator } from './indicatorsApi';
 import type { HuntingTables } from './hunting';
 import type { StoredIncident } from './incidents/model';
 import { IncidentStore } from './incidents/store';
@@ -45,6 +46,7 @@ export type { ActionOutcome, SandboxAction, SandboxMachine } from './mde/store';
 export type { TeamsDelivery } from './teamsWebhook';
 export type { JiraIssue, JiraComment } from './jiraApi';
 export type { ServiceNowRecord, ServiceNowCredentials } from './serviceNowApi';
+export type { StoredIndicator } from './indicatorsApi';
 
 export interface SandboxOptions {
   /** HTTPS port, 0 = random (default 0). */
@@ -112,6 +114,12 @@ export interface SandboxControl {
   incidents(): ReadonlyArray<StoredIncident>;
   incident(id: string | number): StoredIncident | undefined;
   addIncident(partial?: Partial<StoredIncident>): StoredIncident;
+  /** MDE indicators as stored (copies), expired ones included. */
+  indicators(): StoredIndicator[];
+  /** Stores an indicator as if another app or the portal had made it (fills what is left out). */
+  addIndicator(
+    partial: Partial<StoredIndicator> & Pick<StoredIndicator, 'indicatorValue' | 'indicatorType'>,
+  ): StoredIndicator;
   setHuntingTables(tables: Map<string, KqlTable>): void;
   /** Defender for Endpoint devices, with the sandbox's view of their state (isolation, restriction). */
   machines(): SandboxMachine[];
@@ -255,6 +263,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...alertRoutes(state),
       ...mdeRoutes(state),
       ...legacyRoutes(state),
+      ...indicatorRoutes(state, state.indicators, { api: 'mde' }),
     ],
     () => state.url,
   );
@@ -318,6 +327,32 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return found ? structuredClone(found) : undefined;
     },
     addIncident: (partial = {}) => structuredClone(state.incidents.add(partial, now())),
+    indicators: () => state.indicators.list().map((i) => structuredClone(i)),
+    addIndicator: (partial) => {
+      const at = now().toISOString();
+      return structuredClone(
+        state.indicators.put({
+          action: 'Block',
+          application: null,
+          source: 'Portal',
+          sourceType: 'User',
+          createdBy: 'analyst@contoso.com',
+          createdBySource: 'analyst@contoso.com',
+          title: 'Added in the portal',
+          description: 'Added in the portal',
+          recommendedActions: null,
+          severity: null,
+          generateAlert: false,
+          expirationTime: null,
+          creationTimeDateTimeUtc: at,
+          lastUpdateTime: at,
+          lastUpdatedBy: 'analyst@contoso.com',
+          rbacGroupNames: [],
+          educateUrl: null,
+          ...partial,
+        }),
+      );
+    },
     setHuntingTables: (tables) => {
       state.huntingTables = tables;
     },
@@ -361,6 +396,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.legacyNextLink = false;
       state.graphHuntingSchemaCase = 'camel';
       state.incidents.replaceAll(seedIncidents());
+      state.indicators.clear();
       state.huntingTables = seedTables();
       state.mde.reset(seed ? seedMachines(now()) : [], options.machineActionMs ?? 1500);
       state.counters = zeroCounters();

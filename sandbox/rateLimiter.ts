@@ -74,7 +74,11 @@ export type QuotaFamily =
   | 'mdeScan'
   | 'mdeCollect'
   | 'mdeRestrict'
-  | 'mdeQuarantine';
+  | 'mdeQuarantine'
+  | 'indicatorsSubmit'
+  | 'indicatorsList'
+  | 'indicatorsDelete'
+  | 'indicatorsBatch';
 
 /** The documented quotas per call family; `api` keeps Graph and legacy counters apart. */
 export function quotaWindows(api: 'graph' | 'legacy' | 'mde', family: QuotaFamily): QuotaWindow[] {
@@ -118,6 +122,20 @@ export function quotaWindows(api: 'graph' | 'legacy' | 'mde', family: QuotaFamil
       return [
         { key: k('machines:minute'), limit: 100, windowMs: MINUTE },
         { key: k('machines:hour'), limit: 1500, windowMs: HOUR },
+      ];
+    // post-ti-indicator.md, get-ti-indicators-collection.md, delete-ti-indicator-by-id.md: 100 a minute and 1,500
+    // an hour, each page for its own call; batch-delete-ti-indicators.md: 30 a minute, 1,500 an hour.
+    case 'indicatorsSubmit':
+    case 'indicatorsList':
+    case 'indicatorsDelete':
+      return [
+        { key: k(`${family}:minute`), limit: 100, windowMs: MINUTE },
+        { key: k(`${family}:hour`), limit: 1500, windowMs: HOUR },
+      ];
+    case 'indicatorsBatch':
+      return [
+        { key: k('indicatorsBatch:minute'), limit: 30, windowMs: MINUTE },
+        { key: k('indicatorsBatch:hour'), limit: 1500, windowMs: HOUR },
       ];
   }
 }

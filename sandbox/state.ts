@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { FaultInjector } from './faults';
 import type { HuntingTables } from './hunting';
+import { IndicatorStore } from './indicatorsApi';
 import { IncidentStore } from './incidents/store';
 import type { MdeStore } from './mde/store';
 import { signJwt, type SigningKey, type TokenClaims } from './jwt';
@@ -27,6 +28,10 @@ export const API_FAMILIES: readonly ApiFamily[] = [
   'mdeCollect',
   'mdeRestrict',
   'mdeQuarantine',
+  'indicatorsSubmit',
+  'indicatorsList',
+  'indicatorsDelete',
+  'indicatorsBatch',
 ];
 
 export interface Counters {
@@ -116,6 +121,8 @@ export class SandboxState {
   readonly incidents: IncidentStore;
   /** Defender for Endpoint machines and machine actions. */
   readonly mde: MdeStore;
+  /** MDE indicators (/api/indicators). */
+  readonly indicators = new IndicatorStore();
   huntingTables: HuntingTables;
   rateLimitsOn: boolean;
   legacyNextLink = false;

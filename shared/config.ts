@@ -24,6 +24,7 @@ export interface QuotaAllowance {
   hunting: RateLimitWindow[];
   incidents: RateLimitWindow[];
   alerts: RateLimitWindow[];
+  indicators: RateLimitWindow[];
   machineActions: RateLimitWindow[];
 }
 
@@ -165,6 +166,8 @@ export const SETTINGS = [
   'QUOTA_HUNTING_PER_HOUR',
   'QUOTA_ALERTS_PER_MINUTE',
   'QUOTA_ALERTS_PER_HOUR',
+  'QUOTA_INDICATORS_PER_MINUTE',
+  'QUOTA_INDICATORS_PER_HOUR',
   'QUOTA_MACHINE_ACTIONS_PER_MINUTE',
   'QUOTA_MACHINE_ACTIONS_PER_HOUR',
   'QUOTA_PER_TENANT',
@@ -332,6 +335,11 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     // documented: the default, 60 × 150, never binds before the minute does.
     alertsPerMinute: whole('QUOTA_ALERTS_PER_MINUTE', 150, TENANT_QUOTA_FIELDS.alertsPerMinute),
     alertsPerHour: whole('QUOTA_ALERTS_PER_HOUR', 9000, TENANT_QUOTA_FIELDS.alertsPerHour),
+    // MDE indicators: "100 calls per minute and 1,500 calls per hour" (MicrosoftDocs/defender-docs
+    // defender-endpoint/api/post-ti-indicator.md, get-ti-indicators-collection.md, delete-ti-indicator-by-id.md;
+    // response-actions.md §3). One allowance for submit, list and delete together: the safe reading.
+    indicatorsPerMinute: whole('QUOTA_INDICATORS_PER_MINUTE', 100, TENANT_QUOTA_FIELDS.indicatorsPerMinute),
+    indicatorsPerHour: whole('QUOTA_INDICATORS_PER_HOUR', 1500, TENANT_QUOTA_FIELDS.indicatorsPerHour),
     // Defender for Endpoint machine actions and machine reads: 100 calls per minute and 1,500 per hour, per app and
     // tenant (response-actions.md §1.2, §4, §1.1: DD defender-endpoint/api/isolate-machine.md and the other action
     // pages' "Limitations"; the per app + tenant reading is a maintainer's answer, microsoft-365-docs issue #10124).
@@ -418,6 +426,10 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     alerts: [
       { limit: q.alertsPerMinute, windowMs: minute },
       { limit: q.alertsPerHour, windowMs: hour },
+    ],
+    indicators: [
+      { limit: q.indicatorsPerMinute, windowMs: minute },
+      { limit: q.indicatorsPerHour, windowMs: hour },
     ],
     machineActions: [
       { limit: q.machineActionsPerMinute, windowMs: minute },
@@ -507,6 +519,8 @@ interface TenantQuota {
   huntingPerHour: number;
   alertsPerMinute: number;
   alertsPerHour: number;
+  indicatorsPerMinute: number;
+  indicatorsPerHour: number;
   machineActionsPerMinute: number;
   machineActionsPerHour: number;
 }
@@ -518,6 +532,8 @@ const TENANT_QUOTA_FIELDS: Record<keyof TenantQuota, number> = {
   huntingPerHour: 10_000_000,
   alertsPerMinute: 100_000,
   alertsPerHour: 10_000_000,
+  indicatorsPerMinute: 100_000,
+  indicatorsPerHour: 10_000_000,
   machineActionsPerMinute: 100_000,
   machineActionsPerHour: 10_000_000,
 };

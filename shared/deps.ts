@@ -125,6 +125,7 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     hunting: limiterFor('hunting'),
     incidents: limiterFor('incidents'),
     alerts: limiterFor('alerts'),
+    indicators: limiterFor('indicators'),
     machineActions: limiterFor('machineActions'),
   };
   const httpsAgent = overrides.httpsAgent ?? createHttpsAgent(ca);
@@ -157,6 +158,8 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     http,
     huntingTimeoutMs: config.huntingTimeoutMs,
     logger,
+    // Indicators live on the Defender for Endpoint API host, whichever backend serves incidents.
+    mde: apis.mde,
   });
   const notify = createNotify(config, {
     secretClient,

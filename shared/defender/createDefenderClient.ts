@@ -2,6 +2,7 @@
 import type { DefenderHttp } from '../http/defenderHttp';
 import type { Logger } from '../logger';
 import { createGraphClient } from './graphClient';
+import { createIndicatorsClient } from './indicatorsClient';
 import { createLegacyClient } from './legacyClient';
 import type { ApiBackend, DefenderClient } from './types';
 
@@ -10,9 +11,12 @@ export interface CreateDefenderClientOptions {
   http: DefenderHttp;
   huntingTimeoutMs: number;
   logger?: Logger;
+  /** The Defender for Endpoint API's client (its own host and token): indicators are served there on both backends. */
+  mde?: DefenderHttp;
 }
 
 export function createDefenderClient(options: CreateDefenderClientOptions): DefenderClient {
-  const { backend, ...rest } = options;
-  return backend === 'legacy' ? createLegacyClient(rest) : createGraphClient(rest);
+  const { backend, mde, ...rest } = options;
+  const client = backend === 'legacy' ? createLegacyClient(rest) : createGraphClient(rest);
+  return mde ? { ...client, indicators: createIndicatorsClient(mde) } : client;
 }

@@ -19,7 +19,9 @@ import { listAlerts } from './listAlerts';
 import { listIncidents } from './listIncidents';
 import { notifyTeams } from './notifyTeams';
 import { serviceNowWorkNote } from './serviceNowWorkNote';
+import { removeIndicator } from './removeIndicator';
 import { set } from './set';
+import { submitIndicator } from './submitIndicator';
 import type { ActionModule } from './types';
 import { updateAlert } from './updateAlert';
 import { updateIncident } from './updateIncident';
@@ -45,6 +47,8 @@ export const ACTIONS: Readonly<Record<ActionKind, ActionModule<unknown>>> = {
   notifyTeams: notifyTeams as ActionModule<unknown>,
   jiraComment: jiraComment as ActionModule<unknown>,
   serviceNowWorkNote: serviceNowWorkNote as ActionModule<unknown>,
+  submitIndicator: submitIndicator as ActionModule<unknown>,
+  removeIndicator: removeIndicator as ActionModule<unknown>,
 };
 
 /** Kinds that change incidents or alerts: skipped in dry run, guarded by idempotency keys. */
@@ -63,6 +67,8 @@ export const WRITE_KINDS: ReadonlySet<ActionKind> = new Set([
   'notifyTeams',
   'jiraComment',
   'serviceNowWorkNote',
+  'submitIndicator',
+  'removeIndicator',
 ]);
 
 export type { ActionModule, StepChange, StepResult, StepRuntime, StepTarget, WriteGuard, PreparedWrite } from './types';

@@ -159,6 +159,12 @@ export interface ActionModule<I> {
    * action for the approver ("isolate device"): such a step runs only after approval unless it says `approval: none`.
    */
   destructive?: string;
+  /**
+   * With `destructive`: whether this (run-time, parsed) input is destructive, when only some are (an indicator that
+   * blocks is, one that allows or audits is not). Absent: every input is. Where the input is not known yet (load
+   * time, templated values) the step counts as destructive.
+   */
+  destructiveFor?(input: I): boolean;
   /** Load-time checks beyond the JSON Schema (query names, parameter types, enum combinations of literal values). */
   check?(input: CompiledValue, ctx: LoadCheckContext, report: Report): void;
   /** Run-time validation of the evaluated input. @throws {InputError} naming the field (relative to input). */

@@ -9,6 +9,7 @@ import {
   ALERT_SEVERITIES,
   ALERT_STATUSES,
 } from '../defender/alertTypes';
+import { INDICATOR_ACTIONS, INDICATOR_SEVERITIES, INDICATOR_TYPES } from '../defender/indicatorTypes';
 import { CLASSIFICATIONS, DETERMINATIONS, INCIDENT_STATUSES, SEVERITIES } from '../defender/types';
 
 export const STEP_KINDS = [
@@ -28,6 +29,8 @@ export const STEP_KINDS = [
   'restrictAppExecution',
   'unrestrictAppExecution',
   'stopAndQuarantineFile',
+  'submitIndicator',
+  'removeIndicator',
   'set',
   'forEach',
   'if',
@@ -150,6 +153,20 @@ function deviceInput(extra: Record<string, Schema> = {}, required: string[] = []
   };
 }
 
+const indicatorValue: Schema = {
+  type: 'string',
+  minLength: 1,
+  description:
+    'The file hash (MD5, SHA-1, SHA-256), certificate thumbprint, IP address, domain or URL; usually a template such as ${ $item.sha256 }. No CIDR ranges or wildcards.',
+};
+const indicatorType = enumOrTemplate(
+  INDICATOR_TYPES,
+  'The indicator type; inferred from the value when left out (a 40-hex value needs it: FileSha1 or CertificateThumbprint).',
+);
+const reportIncident = orTemplate(
+  { type: ['string', 'integer'] },
+  'The incident this indicator is for: the run report names it with the change (optional).',
+);
 const tagList: Schema = orTemplate(
   { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
   'Tags as a list, or a template that yields a list.',
@@ -601,6 +618,44 @@ export function buildWorkflowSchema(): Schema {
               description: 'Work note text; Riposte appends its marker.',
             },
           },
+        },
+      ),
+      submitIndicatorStep: stepBranch(
+        'submitIndicator',
+        'Make Defender for Endpoint allow, audit, warn on or block a file hash, IP, domain or URL (MDE indicators): de-duplicated by value, an existing indicator with other settings is updated. A blocking action needs approval. Output: { type, value, outcome, update, indicator, request }.',
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['value', 'action', 'title'],
+          properties: {
+            value: indicatorValue,
+            type: indicatorType,
+            action: enumOrTemplate(
+              INDICATOR_ACTIONS,
+              'What Defender does when it meets the value: Allowed, Audit (always generates alerts), Warn, Block, BlockAndRemediate; Alert and AlertAndBlock are older names.',
+            ),
+            title: { type: 'string', minLength: 1, maxLength: 500, description: 'The indicator (alert) title.' },
+            description: { type: 'string', description: 'Description of the indicator (default: the title).' },
+            expiry: {
+              type: 'string',
+              minLength: 1,
+              description: "When the indicator expires: an ISO-8601 duration from the run ('P30D') or a date-time.",
+            },
+            severity: enumOrTemplate(INDICATOR_SEVERITIES, 'Severity of the alerts it raises.'),
+            recommendedActions: { type: 'string', description: 'Recommended actions shown with its alerts.' },
+            generateAlert: orTemplate({ type: 'boolean' }, 'Raise an alert when the indicator matches.'),
+            incidentId: reportIncident,
+          },
+        },
+      ),
+      removeIndicatorStep: stepBranch(
+        'removeIndicator',
+        'Delete the MDE indicators of a value (nothing to do when there is none). Output: { type, value, outcome, removed, requests }.',
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['value'],
+          properties: { value: indicatorValue, type: indicatorType, incidentId: reportIncident },
         },
       ),
       setStep: stepBranch(

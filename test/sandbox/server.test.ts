@@ -108,6 +108,10 @@ describe('sandbox server', () => {
       mdeCollect: 0,
       mdeRestrict: 0,
       mdeQuarantine: 0,
+      indicatorsSubmit: 0,
+      indicatorsList: 0,
+      indicatorsDelete: 0,
+      indicatorsBatch: 0,
     });
     const api = client(sandbox, sandbox.graphBaseUrl);
     const res = await api.get('/security/incidents/3309', {

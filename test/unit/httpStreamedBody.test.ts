@@ -68,7 +68,7 @@ function hunt(overrides: { maxRetries?: number; timeoutMs?: number } = {}): Prom
     baseURL,
     getToken: async () => 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2ln',
     invalidateToken: () => undefined,
-    limiters: { hunting: unlimited(), incidents: unlimited(), alerts: unlimited(), machineActions: unlimited() },
+    limiters: { hunting: unlimited(), incidents: unlimited(), alerts: unlimited(), machineActions: unlimited(), indicators: unlimited() },
     timeoutMs: overrides.timeoutMs ?? 5000,
     maxRetries: overrides.maxRetries ?? 2,
     maxRetryAfterMs: 60_000,
