@@ -154,14 +154,14 @@ export function describeNotify(api: 'graph' | 'legacy'): void {
       const dryReport = dry.json<RunReport>();
       const dryChanges = dryReport.steps.flatMap((s) => s.changes ?? []);
       assert.deepEqual(
-        dryChanges.map((ch) => [ch.outcome, ch.patch.method, ch.target?.kind]),
+        dryChanges.map((ch) => [ch.outcome, ch.request?.method, ch.target?.kind]),
         [
           ['wouldApply', 'POST', 'teams'],
           ['wouldApply', 'POST', 'ticket'],
           ['wouldApply', 'PATCH', 'ticket'],
         ],
       );
-      assert.equal(dryChanges[2]?.patch.path, `/api/now/table/incident/${sysId}`);
+      assert.equal(dryChanges[2]?.request?.path, `/api/now/table/incident/${sysId}`);
       assert.ok(!dry.text.includes('sig=') && !dry.text.includes('/workflows/'), 'no webhook URL in the answer');
       assert.equal(c.teamsDeliveries().length, teamsBefore);
       assert.equal(c.jiraIssue('SEC-101')?.comments.length, 0);
