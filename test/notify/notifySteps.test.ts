@@ -335,6 +335,26 @@ steps:
     assert.equal(sb.control.serviceNowRecord(rec.sys_id)?.work_notes.length, 1);
   });
 
+  it('an incident with no linked ticket writes nothing and says so in the counts', async () => {
+    const deps = setup('graph');
+    const incidentId = String(sb.control.addIncident({ customTags: ['unrelated'] }).id);
+    const wf = workflowOf(`
+name: unlinked
+triggers: { http: true }
+input: { incidentId: { type: string, required: true } }
+steps:
+  - { id: j, kind: jiraComment, input: { incidentId: "\${ $input.incidentId }", text: hello } }
+  - { id: s, kind: serviceNowWorkNote, input: { incidentId: "\${ $input.incidentId }", text: hello } }
+`);
+    const report = await runWorkflow(wf, { trigger: 'http', input: { incidentId } }, engineOf(deps));
+    assert.equal(report.status, 'succeeded', JSON.stringify(report.error));
+    for (const step of report.steps) {
+      assert.equal(step.counts.notLinked, 1, step.id);
+      assert.deepEqual(step.changes, []);
+    }
+    assert.equal(sb.control.requests().filter((r) => r.family === 'jira' || r.family === 'servicenow').length, 0);
+  });
+
   it('an unknown ServiceNow number is a 404 naming the ticket field', async () => {
     const deps = setup('graph');
     const wf = workflowOf(`
