@@ -54,7 +54,7 @@ const CASES: Array<[string, string, string[]]> = [
     'unknown step kind',
     http('  - { id: a, kind: isolateDevice, input: {} }'),
     [
-      "test.yaml: steps[0] (a).kind: 'isolateDevice' is not a step kind; use one of: hunt, listIncidents, getIncident, updateIncident, comment, listAlerts, getAlert, updateAlert, commentAlert, set, forEach, if, stop",
+      "test.yaml: steps[0] (a).kind: 'isolateDevice' is not a step kind; use one of: hunt, listIncidents, getIncident, updateIncident, comment, listAlerts, getAlert, updateAlert, commentAlert, submitIndicator, removeIndicator, set, forEach, if, stop",
     ],
   ],
   ['missing kind', http('  - { id: a, input: {} }'), ['test.yaml: steps[0] (a).kind: is required']],
@@ -331,6 +331,7 @@ steps:
     const queries = await loadQueryLibrary(join(__dirname, '..', '..', 'queries'));
     const wfs = await loadWorkflows(join(__dirname, '..', '..', 'workflows'), queries);
     assert.deepEqual([...wfs.keys()].sort(), [
+      'block-hash-from-incident',
       'stale-incident-triage',
       'suspicious-powershell',
       'ticket-closed-resolve',
