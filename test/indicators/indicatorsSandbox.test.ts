@@ -31,7 +31,7 @@ const future = new Date(Date.now() + 86_400_000).toISOString();
 
 describe('sandbox /api/indicators as documented', () => {
   it("accepts post-ti-indicator.md's example request and answers an Indicator shaped as the list page's", async () => {
-    const body = { ...fixtureJson<Entity>('mde/post-ti-indicator-request.json'), expirationTime: future };
+    const body: Entity = { ...fixtureJson<Entity>('mde/post-ti-indicator-request.json'), expirationTime: future };
     const res = await mde.post('/api/indicators', body);
     assert.equal(res.status, 200, JSON.stringify(res.data));
     const ours = res.data as Entity;
