@@ -87,11 +87,13 @@ describe('sandbox server', () => {
     const secret = sandbox.control.currentSecret();
     sandbox.control.rotateSecret();
     sandbox.control.addIncident({ displayName: 'extra' });
+    sandbox.control.addIndicator({ indicatorValue: 'evil.example.com', indicatorType: 'DomainName' });
     sandbox.control.injectFaults({ status: 500 });
     sandbox.control.setRoles([]);
     sandbox.control.reset();
     assert.equal(sandbox.control.currentSecret(), secret);
     assert.equal(sandbox.control.incidents().length, 13);
+    assert.deepEqual(sandbox.control.indicators(), []);
     assert.deepEqual(sandbox.control.counters().api, {
       hunting: 0,
       incidentsList: 0,
@@ -102,6 +104,10 @@ describe('sandbox server', () => {
       alertsGet: 0,
       alertsUpdate: 0,
       alertComments: 0,
+      indicatorsSubmit: 0,
+      indicatorsList: 0,
+      indicatorsDelete: 0,
+      indicatorsBatch: 0,
     });
     const api = client(sandbox, sandbox.graphBaseUrl);
     const res = await api.get('/security/incidents/3309', {
