@@ -86,9 +86,17 @@ const REQUIRED_ROLES: Record<ApiName, Partial<Record<ApiFamily, string[]>>> = {
     alertsUpdate: [],
     alertComments: [],
   },
-  // post-ti-indicator.md, get-ti-indicators-collection.md, delete-ti-indicator-by-id.md,
-  // batch-delete-ti-indicators.md: application Ti.ReadWrite or Ti.ReadWrite.All.
+  // WindowsDefenderATP application permissions per page (response-actions.md §1.2, §4): reads take Machine.Read.All
+  // or Machine.ReadWrite.All; each action its own.
   mde: {
+    mdeRead: ['Machine.Read.All', 'Machine.ReadWrite.All'],
+    mdeIsolate: ['Machine.Isolate'],
+    mdeScan: ['Machine.Scan'],
+    mdeCollect: ['Machine.CollectForensics'],
+    mdeRestrict: ['Machine.RestrictExecution'],
+    mdeQuarantine: ['Machine.StopAndQuarantine'],
+    // post-ti-indicator.md, get-ti-indicators-collection.md, delete-ti-indicator-by-id.md,
+    // batch-delete-ti-indicators.md: application Ti.ReadWrite or Ti.ReadWrite.All.
     indicatorsSubmit: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
     indicatorsList: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
     indicatorsDelete: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
@@ -154,7 +162,7 @@ export function guard(state: SandboxState, api: ApiName, req: SandboxRequest, fa
   return { ok: true, claims: check.claims };
 }
 
-const FAULT_CODES: Record<number, { graph: [string, string]; legacy: [string, string] }> = {
+const FAULT_CODES: Record<number, Record<'graph' | 'legacy', [string, string]>> = {
   500: { graph: ['UnknownError', ''], legacy: ['InternalServerError', 'An internal server error occurred.'] },
   502: { graph: ['BadGateway', 'Bad gateway.'], legacy: ['BadGateway', 'Bad gateway.'] },
   503: {
@@ -174,6 +182,12 @@ const PER_MINUTE: Record<ApiFamily, number> = {
   alertsGet: 150,
   alertsUpdate: 150,
   alertComments: 150,
+  mdeRead: 100,
+  mdeIsolate: 100,
+  mdeScan: 100,
+  mdeCollect: 100,
+  mdeRestrict: 100,
+  mdeQuarantine: 100,
   indicatorsSubmit: 100,
   indicatorsList: 100,
   indicatorsDelete: 100,
@@ -227,9 +241,11 @@ export function apiRoute(
         ? 'hunting'
         : family.startsWith('alert')
           ? 'alerts'
-          : family.startsWith('indicators')
-            ? 'indicators'
-            : 'incidents',
+          : family.startsWith('mde')
+            ? 'machineActions'
+            : family.startsWith('indicators')
+              ? 'indicators'
+              : 'incidents',
     count: () => void (state.counters.api[family] += 1),
     faultReply: (req, spec) => apiFaultReply(state, api, req, family, spec),
     handle: (req, params) => {

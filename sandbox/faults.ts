@@ -2,12 +2,13 @@
 // Faults apply before authentication, like a gateway or network failure would.
 
 export type FaultTarget =
-  'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'indicators' | 'api' | 'all';
+  'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'machineActions' | 'indicators' | 'api' | 'all';
 /** What a route is, for fault matching. Discovery and JWKS are only hit by `all`. */
-export type RouteTarget = 'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'indicators' | 'other';
+export type RouteTarget =
+  'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'machineActions' | 'indicators' | 'other';
 
 export interface FaultSpec {
-  /** Default 'api' (hunting, incidents, Graph alerts_v2 and MDE indicators). */
+  /** Default 'api' (hunting, incidents, Graph alerts_v2, MDE machines and machine actions, MDE indicators). */
   target?: FaultTarget;
   /** Only requests with this HTTP method (e.g. 'PATCH' to fail incident updates while reads still work). */
   method?: string;
@@ -55,7 +56,13 @@ function matches(target: FaultTarget, route: RouteTarget): boolean {
     case 'all':
       return true;
     case 'api':
-      return route === 'hunting' || route === 'incidents' || route === 'alerts' || route === 'indicators';
+      return (
+        route === 'hunting' ||
+        route === 'incidents' ||
+        route === 'alerts' ||
+        route === 'machineActions' ||
+        route === 'indicators'
+      );
     default:
       return target === route;
   }

@@ -21,6 +21,8 @@ import { keyVaultRoutes } from './keyVault';
 import { createSeedTables, SEED_ALERT_IDS, type KqlTable } from './kql';
 import { legacyRoutes } from './legacyApi';
 import { managedIdentityRoutes } from './managedIdentity';
+import { mdeRoutes } from './mdeApi';
+import { MdeStore, seedMachines, type ActionOutcome, type SandboxAction, type SandboxMachine } from './mde/store';
 import { DEFAULT_ROLES } from './resources';
 import { newClientSecret } from './secrets';
 import { createSeedIncidents } from './seed/incidents';
@@ -33,6 +35,7 @@ export type { FaultSpec, FaultTarget } from './faults';
 export type { StoredIncident, StoredAlert, StoredEvidence, StoredComment } from './incidents/model';
 export type { Counters, HuntingQueryEntry, RequestLogEntry } from './state';
 export type { StoredIndicator } from './indicatorsApi';
+export type { ActionOutcome, SandboxAction, SandboxMachine } from './mde/store';
 
 export interface SandboxOptions {
   /** HTTPS port, 0 = random (default 0). */
@@ -56,6 +59,8 @@ export interface SandboxOptions {
    * across restarts, so a Riposte configured once keeps working.
    */
   persistCa?: boolean;
+  /** Real milliseconds a machine action takes from Pending to its outcome (default 1500; InProgress after a third). */
+  machineActionMs?: number;
 }
 
 export interface SandboxControl {
@@ -105,6 +110,14 @@ export interface SandboxControl {
     partial: Partial<StoredIndicator> & Pick<StoredIndicator, 'indicatorValue' | 'indicatorType'>,
   ): StoredIndicator;
   setHuntingTables(tables: Map<string, KqlTable>): void;
+  /** Defender for Endpoint devices, with the sandbox's view of their state (isolation, restriction). */
+  machines(): SandboxMachine[];
+  /** Machine actions, newest first, each brought up to date. */
+  machineActions(): SandboxAction[];
+  /** How actions on a device end from now on: Succeeded (default), Failed, TimeOut, Cancelled, or 'stuck' (InProgress). */
+  setMachineActionOutcome(machineId: string, outcome: ActionOutcome | undefined): void;
+  /** Real milliseconds a new machine action takes to finish. */
+  setMachineActionMs(ms: number): void;
   /** Back to seed state: secrets, roles, revocations, incidents, tables, quotas, faults, counters, log and queries. */
   reset(): void;
 }
@@ -200,6 +213,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     initialSecret,
     incidents: new IncidentStore(seedIncidents()),
     huntingTables: seedTables(),
+    mde: new MdeStore(seed ? seedMachines(now()) : [], options.machineActionMs ?? 1500, now),
   });
   const initialVersion = state.vault.set(state.secretName, initialSecret, state.nowSeconds()).version;
 
@@ -210,6 +224,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...keyVaultRoutes(state),
       ...graphRoutes(state),
       ...alertRoutes(state),
+      ...mdeRoutes(state),
       ...legacyRoutes(state),
       ...indicatorRoutes(state, state.indicators, { api: 'mde' }),
     ],
@@ -304,6 +319,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setHuntingTables: (tables) => {
       state.huntingTables = tables;
     },
+    machines: () => {
+      state.mde.list();
+      return state.mde.machines.map((m) => structuredClone(m));
+    },
+    machineActions: () => state.mde.list(),
+    setMachineActionOutcome: (machineId, outcome) => state.mde.setOutcome(machineId, outcome),
+    setMachineActionMs: (ms) => {
+      state.mde.completionMs = ms;
+    },
     reset: () => {
       state.app.restore(initialSecret);
       state.vault.clear();
@@ -318,6 +342,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.incidents.replaceAll(seedIncidents());
       state.indicators.clear();
       state.huntingTables = seedTables();
+      state.mde.reset(seed ? seedMachines(now()) : [], options.machineActionMs ?? 1500);
       state.counters = zeroCounters();
       state.log = [];
       state.huntingQueries = [];

@@ -69,6 +69,12 @@ export type QuotaFamily =
   | 'alertsGet'
   | 'alertsUpdate'
   | 'alertComments'
+  | 'mdeRead'
+  | 'mdeIsolate'
+  | 'mdeScan'
+  | 'mdeCollect'
+  | 'mdeRestrict'
+  | 'mdeQuarantine'
   | 'indicatorsSubmit'
   | 'indicatorsList'
   | 'indicatorsDelete'
@@ -105,6 +111,18 @@ export function quotaWindows(api: 'graph' | 'legacy' | 'mde', family: QuotaFamil
     case 'alertComments':
       // Graph concepts/throttling-limits.md: any operation on alert under /security, 150 a minute per app and tenant.
       return [{ key: k('alerts:minute'), limit: 150, windowMs: MINUTE }];
+    case 'mdeRead':
+    case 'mdeIsolate':
+    case 'mdeScan':
+    case 'mdeCollect':
+    case 'mdeRestrict':
+    case 'mdeQuarantine':
+      // Every machine and machine-action page: 100 calls per minute and 1,500 per hour (response-actions.md §1.2,
+      // §4), per app and tenant (§1.1). The pages state the limit per API; one shared count is the stricter reading.
+      return [
+        { key: k('machines:minute'), limit: 100, windowMs: MINUTE },
+        { key: k('machines:hour'), limit: 1500, windowMs: HOUR },
+      ];
     // post-ti-indicator.md, get-ti-indicators-collection.md, delete-ti-indicator-by-id.md: 100 a minute and 1,500
     // an hour, each page for its own call; batch-delete-ti-indicators.md: 30 a minute, 1,500 an hour.
     case 'indicatorsSubmit':

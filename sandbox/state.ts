@@ -5,6 +5,7 @@ import { FaultInjector } from './faults';
 import type { HuntingTables } from './hunting';
 import { IndicatorStore } from './indicatorsApi';
 import { IncidentStore } from './incidents/store';
+import type { MdeStore } from './mde/store';
 import { signJwt, type SigningKey, type TokenClaims } from './jwt';
 import { SlidingWindowLimiter, type QuotaFamily } from './rateLimiter';
 import { DEFAULT_ROLES } from './resources';
@@ -21,6 +22,12 @@ export const API_FAMILIES: readonly ApiFamily[] = [
   'alertsGet',
   'alertsUpdate',
   'alertComments',
+  'mdeRead',
+  'mdeIsolate',
+  'mdeScan',
+  'mdeCollect',
+  'mdeRestrict',
+  'mdeQuarantine',
   'indicatorsSubmit',
   'indicatorsList',
   'indicatorsDelete',
@@ -73,21 +80,7 @@ export function zeroCounters(): Counters {
     miIdentities: {},
     keyVaultReads: 0,
     keyVaultChallenges: 0,
-    api: {
-      hunting: 0,
-      incidentsList: 0,
-      incidentsGet: 0,
-      incidentsUpdate: 0,
-      comments: 0,
-      alertsList: 0,
-      alertsGet: 0,
-      alertsUpdate: 0,
-      alertComments: 0,
-      indicatorsSubmit: 0,
-      indicatorsList: 0,
-      indicatorsDelete: 0,
-      indicatorsBatch: 0,
-    },
+    api: Object.fromEntries(API_FAMILIES.map((f) => [f, 0])) as Record<ApiFamily, number>,
     throttled: 0,
     faulted: 0,
   };
@@ -107,6 +100,7 @@ export interface StateInit {
   initialSecret: string;
   incidents: IncidentStore;
   huntingTables: HuntingTables;
+  mde: MdeStore;
 }
 
 export class SandboxState {
@@ -125,6 +119,8 @@ export class SandboxState {
   readonly faults = new FaultInjector();
   readonly limiter: SlidingWindowLimiter;
   readonly incidents: IncidentStore;
+  /** Defender for Endpoint machines and machine actions. */
+  readonly mde: MdeStore;
   /** MDE indicators (/api/indicators). */
   readonly indicators = new IndicatorStore();
   huntingTables: HuntingTables;
@@ -158,6 +154,7 @@ export class SandboxState {
     this.limiter = new SlidingWindowLimiter(init.rateLimitScale);
     this.incidents = init.incidents;
     this.huntingTables = init.huntingTables;
+    this.mde = init.mde;
   }
 
   nowSeconds(): number {

@@ -95,6 +95,10 @@ export interface AppConfig {
   ticketEventsQueue: string;
   /** Queue of workflow runs answered 202 over HTTP and continued in the background (WORKFLOW_RUNS_QUEUE). */
   workflowRunsQueue: string;
+  /** Queue of later checks of device actions still open when their step ended (DEVICE_ACTIONS_QUEUE). */
+  deviceActionsQueue: string;
+  /** The first later check of an open device action comes this long after its step (then backs off to an hour). */
+  deviceActionCheckMs: number;
   /** How long an asynchronous run's report stays readable at its status URL after its last change. */
   runReportRetentionMs: number;
   /** The app's own base URL (publicBaseUrl below); undefined when WEBSITE_HOSTNAME is not set. */
@@ -157,6 +161,8 @@ export const SETTINGS = [
   'TICKET_EVENTS_QUEUE',
   'WORKFLOW_RUNS_QUEUE',
   'RUN_REPORT_RETENTION_HOURS',
+  'DEVICE_ACTIONS_QUEUE',
+  'DEVICE_ACTION_CHECK_SECONDS',
   'TICKET_SYNC_WORKFLOW',
   'QUEUE_MAX_DEQUEUE_COUNT',
   'WEBHOOK_MAX_BODY_BYTES',
@@ -341,6 +347,9 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   };
   const ticketEventsQueue = queueName('TICKET_EVENTS_QUEUE', 'riposte-ticket-events');
   const workflowRunsQueue = queueName('WORKFLOW_RUNS_QUEUE', 'riposte-workflow-runs');
+  const deviceActionsQueue = queueName('DEVICE_ACTIONS_QUEUE', 'riposte-device-actions');
+  // A minute by default: most actions on an online device finish in minutes; tests use a second.
+  const deviceActionCheckMs = number('DEVICE_ACTION_CHECK_SECONDS', 60, 1, 3600) * 1000;
   // Fractions of an hour are for tests; Logic Apps keeps a run's history 90 days at most.
   const runReportRetentionMs = number('RUN_REPORT_RETENTION_HOURS', 24, 0.001, 2160) * 3_600_000;
   const ticketSyncWorkflow = text('TICKET_SYNC_WORKFLOW') ?? 'ticket-sync';
@@ -435,6 +444,8 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     markerText,
     ticketEventsQueue,
     workflowRunsQueue,
+    deviceActionsQueue,
+    deviceActionCheckMs,
     runReportRetentionMs,
     publicBaseUrl: publicBaseUrl(env),
     ticketSyncWorkflow,

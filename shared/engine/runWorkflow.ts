@@ -9,7 +9,10 @@
 //   (shared/state/heartbeat.ts); a renewal that fails ends the run before it sends anything more.
 // - Logs carry ids, statuses and counts; never rows, inputs or comment texts.
 import { randomUUID } from 'node:crypto';
+import type { ApiTarget } from '../clouds';
 import type { DefenderClient, IncidentComment } from '../defender/types';
+import type { DefenderHttp } from '../http/defenderHttp';
+import type { ActionFollowUps } from '../mde/followUpTypes';
 import { DefenderApiError, InputError, isAppError, SecretError, toError } from '../errors';
 import { createKeyedLock } from '../keyedLock';
 import { silentLogger, type Logger } from '../logger';
@@ -62,6 +65,10 @@ export interface RunOptions {
 
 export interface EngineDeps {
   defender: DefenderClient;
+  /** One HTTP client per API (deps.apis): response-action steps call Graph and MDE through them. */
+  apis?: Readonly<Record<ApiTarget, DefenderHttp>>;
+  /** Records device actions still open when their step ends, for a later check (absent without storage). */
+  followUps?: ActionFollowUps;
   queries: QueryLibrary;
   state: StateStore;
   logger?: Logger;
@@ -416,6 +423,9 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     const parsed = action.parse(await evaluateValue(step.input, ctx), deps.defender.backend);
     const runtime: StepRuntime = {
       defender: deps.defender,
+      apis: deps.apis,
+      followUps: deps.followUps,
+      runId,
       queries: deps.queries,
       logger,
       workflow: workflow.name,
@@ -565,6 +575,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
         await replayPendingWrites(replayed, {
           state: deps.state,
           defender: deps.defender,
+          apis: deps.apis,
           workflow: workflow.name,
           owner,
           runId,

@@ -2,6 +2,15 @@
 import type { ActionKind } from '../workflows/types';
 import { comment } from './comment';
 import { commentAlert } from './commentAlert';
+import {
+  collectInvestigationPackage,
+  isolateDevice,
+  releaseDevice,
+  restrictAppExecution,
+  runAntivirusScan,
+  stopAndQuarantineFile,
+  unrestrictAppExecution,
+} from './deviceActionSteps';
 import { getAlert } from './getAlert';
 import { getIncident } from './getIncident';
 import { hunt } from './hunt';
@@ -27,6 +36,13 @@ export const ACTIONS: Readonly<Record<ActionKind, ActionModule<unknown>>> = {
   commentAlert: commentAlert as ActionModule<unknown>,
   submitIndicator: submitIndicator as ActionModule<unknown>,
   removeIndicator: removeIndicator as ActionModule<unknown>,
+  isolateDevice: isolateDevice as ActionModule<unknown>,
+  releaseDevice: releaseDevice as ActionModule<unknown>,
+  runAntivirusScan: runAntivirusScan as ActionModule<unknown>,
+  collectInvestigationPackage: collectInvestigationPackage as ActionModule<unknown>,
+  restrictAppExecution: restrictAppExecution as ActionModule<unknown>,
+  unrestrictAppExecution: unrestrictAppExecution as ActionModule<unknown>,
+  stopAndQuarantineFile: stopAndQuarantineFile as ActionModule<unknown>,
 };
 
 /** Kinds that change incidents or alerts: skipped in dry run, guarded by idempotency keys. */
@@ -37,6 +53,13 @@ export const WRITE_KINDS: ReadonlySet<ActionKind> = new Set([
   'commentAlert',
   'submitIndicator',
   'removeIndicator',
+  'isolateDevice',
+  'releaseDevice',
+  'runAntivirusScan',
+  'collectInvestigationPackage',
+  'restrictAppExecution',
+  'unrestrictAppExecution',
+  'stopAndQuarantineFile',
 ]);
 
 export type { ActionModule, StepChange, StepResult, StepRuntime, StepTarget, WriteGuard, PreparedWrite } from './types';

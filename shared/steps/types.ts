@@ -1,7 +1,11 @@
 // The contract between the engine and the step modules. A step module checks its input once at load (where the
 // values are literal) and again at run time (after templates are evaluated), then does one kind of work.
 import type { AlertUpdate } from '../defender/alertTypes';
+import type { ApiTarget } from '../clouds';
 import type { DefenderClient, IncidentComment, IncidentUpdate } from '../defender/types';
+import type { DefenderHttp } from '../http/defenderHttp';
+import type { ActionFollowUps } from '../mde/followUpTypes';
+import type { MachineActionRequest } from '../mde/types';
 import type { Logger } from '../logger';
 import type { QueryLibrary } from '../queries/types';
 import type { TimeWindow } from '../state/types';
@@ -26,11 +30,10 @@ export interface StepChange {
   /** Set on alert writes (updateAlert, commentAlert): the alert written to. */
   alertId?: string;
   patch: Record<string, unknown>;
-  /**
-   * Response writes: the exact request sent, or that a dry run would send (method, path relative to the API's base
-   * URL, body). Never holds a credential.
-   */
+  /** Response writes: the exact request sent, or in a dry run the one that would be (path relative to the API root). */
   request?: { method: string; path: string; body?: unknown };
+  /** Device actions: the MDE machine action requested or adopted, and its status when the step ended. */
+  machineAction?: { id: string; type: string; status: string };
   /** The comment text as written to the incident (marker included). */
   comment?: string;
   /** applied: sent now. wouldApply: dry run. alreadyDone: an earlier run made it. unchanged: the incident already matched. */
@@ -109,10 +112,18 @@ export interface ReplayableWrite {
   /** An alert write (Graph alerts_v2): `alertUpdate` and `comment` go to this alert, not to an incident. */
   alertId?: string;
   alertUpdate?: AlertUpdate;
+  /** A device action (MDE): the machine, the action and the marked `Comment` that identifies it on the device. */
+  device?: { machineId: string; request: MachineActionRequest; comment: string };
 }
 
 export interface StepRuntime {
   defender: DefenderClient;
+  /** One HTTP client per API (deps.apis): Graph, legacy, MDE. Absent in engine tests built without them. */
+  apis?: Readonly<Record<ApiTarget, DefenderHttp>> | undefined;
+  /** Where device actions still open at the end of their step are recorded for a later check (absent: no storage). */
+  followUps?: ActionFollowUps | undefined;
+  /** The run's id (async runs: the status URL's run), for records that point back at it. */
+  runId?: string;
   queries: QueryLibrary;
   logger: Logger;
   workflow: string;

@@ -24,6 +24,13 @@ export const STEP_KINDS = [
   'commentAlert',
   'submitIndicator',
   'removeIndicator',
+  'isolateDevice',
+  'releaseDevice',
+  'runAntivirusScan',
+  'collectInvestigationPackage',
+  'restrictAppExecution',
+  'unrestrictAppExecution',
+  'stopAndQuarantineFile',
   'set',
   'forEach',
   'if',
@@ -124,6 +131,39 @@ const reportIncident = orTemplate(
   { type: ['string', 'integer'] },
   'The incident this indicator is for: the run report names it with the change (optional).',
 );
+/** The device and follow-up inputs every device-action step takes, plus its own `extra` fields. */
+function deviceInput(extra: Record<string, Schema> = {}, required: string[] = []): Schema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['comment', ...required],
+    properties: {
+      deviceId: orTemplate(
+        { type: 'string', pattern: '^[0-9a-fA-F]{40}$' },
+        'The Defender for Endpoint machine id (40 hex digits): DeviceId in hunting results, mdeDeviceId in evidence. Give one of deviceId, deviceName, aadDeviceId.',
+      ),
+      deviceName: orTemplate(
+        { type: 'string', minLength: 1 },
+        'The device name (computerDnsName; DeviceName in hunting results), resolved to its machine id.',
+      ),
+      aadDeviceId: orTemplate(
+        { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' },
+        'The Entra device id (AadDeviceId, azureAdDeviceId), resolved to its machine id.',
+      ),
+      comment: {
+        type: 'string',
+        minLength: 1,
+        description: "The action's Comment, shown in the portal's action center; Riposte appends its marker.",
+      },
+      wait: orTemplate(
+        { type: 'integer', minimum: 0, maximum: 600 },
+        'Seconds to follow the action within the run (default 30); an action still open then is checked later and its outcome recorded.',
+      ),
+      ...extra,
+    },
+  };
+}
+
 const tagList: Schema = orTemplate(
   { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
   'Tags as a list, or a template that yields a list.',
@@ -472,6 +512,46 @@ export function buildWorkflowSchema(): Schema {
           required: ['value'],
           properties: { value: indicatorValue, type: indicatorType, incidentId: reportIncident },
         },
+      ),
+      isolateDeviceStep: stepBranch(
+        'isolateDevice',
+        'Isolate a device from the network (MDE, Machine.Isolate; destructive). Output: { deviceId, deviceName, actionId, type, status, outcome, followUp }.',
+        deviceInput({
+          isolationType: enumOrTemplate(['Full', 'Selective', 'UnManagedDevice'], 'Full (default) or Selective.'),
+        }),
+      ),
+      releaseDeviceStep: stepBranch(
+        'releaseDevice',
+        'Release a device from isolation (MDE, Machine.Isolate). Output as isolateDevice.',
+        deviceInput(),
+      ),
+      runAntivirusScanStep: stepBranch(
+        'runAntivirusScan',
+        'Run a Microsoft Defender Antivirus scan (MDE, Machine.Scan). Output as isolateDevice.',
+        deviceInput({ scanType: enumOrTemplate(['Quick', 'Full'], 'Quick (default) or Full.') }),
+      ),
+      collectInvestigationPackageStep: stepBranch(
+        'collectInvestigationPackage',
+        'Collect an investigation package from a device (MDE, Machine.CollectForensics). Output as isolateDevice.',
+        deviceInput(),
+      ),
+      restrictAppExecutionStep: stepBranch(
+        'restrictAppExecution',
+        'Restrict app execution to Microsoft-signed code (MDE, Machine.RestrictExecution; destructive). Output as isolateDevice.',
+        deviceInput(),
+      ),
+      unrestrictAppExecutionStep: stepBranch(
+        'unrestrictAppExecution',
+        'Remove the app execution restriction (MDE, Machine.RestrictExecution). Output as isolateDevice.',
+        deviceInput(),
+      ),
+      stopAndQuarantineFileStep: stepBranch(
+        'stopAndQuarantineFile',
+        'Stop a file running on a device and quarantine it (MDE, Machine.StopAndQuarantine; destructive). Output as isolateDevice.',
+        deviceInput(
+          { sha1: orTemplate({ type: 'string', pattern: '^[0-9a-fA-F]{40}$' }, 'The SHA-1 of the file (SHA-1 only).') },
+          ['sha1'],
+        ),
       ),
       setStep: stepBranch(
         'set',

@@ -108,6 +108,12 @@ describe('sandbox server', () => {
       indicatorsList: 0,
       indicatorsDelete: 0,
       indicatorsBatch: 0,
+      mdeRead: 0,
+      mdeIsolate: 0,
+      mdeScan: 0,
+      mdeCollect: 0,
+      mdeRestrict: 0,
+      mdeQuarantine: 0,
     });
     const api = client(sandbox, sandbox.graphBaseUrl);
     const res = await api.get('/security/incidents/3309', {

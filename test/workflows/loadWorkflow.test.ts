@@ -52,9 +52,9 @@ const CASES: Array<[string, string, string[]]> = [
   ],
   [
     'unknown step kind',
-    http('  - { id: a, kind: isolateDevice, input: {} }'),
+    http('  - { id: a, kind: teleportDevice, input: {} }'),
     [
-      "test.yaml: steps[0] (a).kind: 'isolateDevice' is not a step kind; use one of: hunt, listIncidents, getIncident, updateIncident, comment, listAlerts, getAlert, updateAlert, commentAlert, submitIndicator, removeIndicator, set, forEach, if, stop",
+      "test.yaml: steps[0] (a).kind: 'teleportDevice' is not a step kind; use one of: hunt, listIncidents, getIncident, updateIncident, comment, listAlerts, getAlert, updateAlert, commentAlert, submitIndicator, removeIndicator, isolateDevice, releaseDevice, runAntivirusScan, collectInvestigationPackage, restrictAppExecution, unrestrictAppExecution, stopAndQuarantineFile, set, forEach, if, stop",
     ],
   ],
   ['missing kind', http('  - { id: a, input: {} }'), ['test.yaml: steps[0] (a).kind: is required']],
