@@ -234,7 +234,11 @@ export function formatReport(report: RunReport, target: RunCommandResult['target
   const changeLine = (c: StepChange, indent: string): string => {
     const what = [...Object.keys(c.patch), ...(c.comment !== undefined ? ['comment'] : [])].join(', ') || 'nothing';
     const replay = c.replayed ? ' (replayed from an earlier attempt)' : '';
-    return `       ${indent}incident ${c.incidentId}: ${OUTCOME_WORDS[c.outcome] ?? c.outcome}${replay}: ${what}`;
+    // A response write names what it acted on and the request it sent (or would send).
+    const on = c.target ? `${c.target.kind} ${c.target.id}${c.incidentId ? ` (incident ${c.incidentId})` : ''}` : '';
+    const request = c.request ? ` [${c.request.method} ${c.request.path}]` : '';
+    const subject = on || `incident ${c.incidentId}`;
+    return `       ${indent}${subject}: ${OUTCOME_WORDS[c.outcome] ?? c.outcome}${replay}: ${what}${request}`;
   };
   if (report.resumedWrites?.length) {
     lines.push('  Writes an earlier attempt left pending, finished first:');

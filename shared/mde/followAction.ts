@@ -2,11 +2,13 @@
 // final or the step's `wait` is spent. Polls start at a second and back off to ten, so a slow action costs a few
 // calls of the 100-a-minute quota, not one a second.
 import { abortableSleep } from '../http/defenderHttp';
+import { activeRetryBudget } from '../http/retryBudget';
 import type { MachineActionsClient } from './machineActionsClient';
 import { isFinalStatus, type MachineAction } from './types';
 
 const FIRST_POLL_MS = 1000;
 const MAX_POLL_MS = 10_000;
+const DEADLINE_MARGIN_MS = 15_000;
 
 export async function followAction(
   client: MachineActionsClient,
@@ -20,7 +22,10 @@ export async function followAction(
 ): Promise<MachineAction> {
   const now = o.now ?? Date.now;
   const sleep = o.sleep ?? abortableSleep;
-  const until = now() + waitMs;
+  // A synchronous HTTP invocation must answer by its deadline (HTTP_DEADLINE_SECONDS): following stops early enough
+  // to leave the rest of the run time, and the later check takes over.
+  const deadline = activeRetryBudget()?.deadline;
+  const until = Math.min(now() + waitMs, deadline === undefined ? Infinity : deadline - DEADLINE_MARGIN_MS);
   let current = action;
   let pause = FIRST_POLL_MS;
   while (!isFinalStatus(current.status)) {

@@ -55,4 +55,40 @@ describe('formatReport', () => {
       /^Error: DEFENDER_HTTP: .*Injected fault\. \(request id c1d2e3f4-0000-4000-8000-000000000012\)$/m,
     );
   });
+
+  it('names the target and the request of a response write (dry run included)', () => {
+    const text = formatReport(
+      {
+        ...report,
+        dryRun: true,
+        status: 'succeeded',
+        resumedWrites: [],
+        steps: [
+          {
+            id: 'block',
+            kind: 'submitIndicator',
+            path: 'steps[0] (block)',
+            status: 'dryRun',
+            executions: 1,
+            durationMs: 5,
+            counts: { wouldSubmit: 1 },
+            changes: [
+              {
+                incidentId: '3309',
+                target: { kind: 'indicator', id: 'FileSha256:ab12' },
+                patch: { indicatorValue: 'ab12', action: 'Block' },
+                request: { method: 'POST', path: '/api/indicators', body: { indicatorValue: 'ab12' } },
+                outcome: 'wouldApply',
+              },
+            ],
+          },
+        ],
+      },
+      'sandbox',
+    );
+    assert.match(
+      text,
+      /indicator FileSha256:ab12 \(incident 3309\): would apply: indicatorValue, action \[POST \/api\/indicators\]\n/,
+    );
+  });
 });

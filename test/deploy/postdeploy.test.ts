@@ -312,7 +312,7 @@ describe('infra/postdeploy.sh against a fake az', { concurrency: true }, () => {
       });
       after(() => world.stop());
 
-      it('registers the app, grants the Graph permissions, stores the secret, sets the settings and checks health', () => {
+      it('registers the app, grants the Graph and workflow permissions, stores the secret, sets the settings and checks health', () => {
         exited(first, 0);
         const state = world.read();
         const [app, ...more] = named(state, 'riposte');
@@ -323,17 +323,31 @@ describe('infra/postdeploy.sh against a fake az', { concurrency: true }, () => {
         assert.ok(sp, 'its service principal');
         assert.equal(moreSps.length, 0);
 
+        // The app's own Graph permissions, and those of the shipped workflows' steps: block-hash-from-incident
+        // submits indicators (Ti.ReadWrite.All on WindowsDefenderATP).
         const graph = spOf(state, GRAPH_APP)[0] ?? assert.fail('no Graph service principal');
+        const mde = spOf(state, MDE_APP)[0] ?? assert.fail('no WindowsDefenderATP service principal');
         const wanted = roleIds(graph, ['SecurityIncident.ReadWrite.All', 'ThreatHunting.Read.All']);
+        const wantedMde = roleIds(mde, ['Ti.ReadWrite.All']);
         const granted = grantedTo(state, sp.id);
-        assert.deepEqual(granted.map((a) => a.appRoleId).sort(), wanted);
-        assert.ok(granted.every((a) => a.resourceId === graph.id));
+        assert.deepEqual(
+          granted
+            .filter((a) => a.resourceId === graph.id)
+            .map((a) => a.appRoleId)
+            .sort(),
+          wanted,
+        );
+        assert.deepEqual(
+          granted.filter((a) => a.resourceId === mde.id).map((a) => a.appRoleId),
+          wantedMde,
+        );
+        assert.equal(granted.length, wanted.length + wantedMde.length, 'nothing else');
         const listed = app.requiredResourceAccess.flatMap((r) =>
           r.resourceAccess.map((a) => `${r.resourceAppId}/${a.id}=${a.type}`),
         );
         assert.deepEqual(
           listed.sort(),
-          wanted.map((id) => `${GRAPH_APP}/${id}=Role`).sort(),
+          [...wanted.map((id) => `${GRAPH_APP}/${id}=Role`), ...wantedMde.map((id) => `${MDE_APP}/${id}=Role`)].sort(),
           'listed on the registration',
         );
 
@@ -629,19 +643,27 @@ describe('infra/postdeploy.sh against a fake az', { concurrency: true }, () => {
     });
     after(() => world.stop());
 
-    it('grants Incident.ReadWrite.All and AdvancedHunting.Read.All on Microsoft Threat Protection', () => {
+    it("grants Incident.ReadWrite.All and AdvancedHunting.Read.All on Microsoft Threat Protection, and the workflows' own", () => {
       exited(r, 0);
       assert.match(r.stdout, /api legacy, secret defender-app-secret/);
       const state = world.read();
       const app = named(state, 'riposte')[0] ?? assert.fail('no app');
       const sp = spOf(state, app.appId)[0] ?? assert.fail('no service principal');
       const mtp = spOf(state, MTP_APP)[0] ?? assert.fail('no MTP service principal');
+      const mde = spOf(state, MDE_APP)[0] ?? assert.fail('no WindowsDefenderATP service principal');
       const granted = grantedTo(state, sp.id);
       assert.deepEqual(
-        granted.map((a) => a.appRoleId).sort(),
+        granted
+          .filter((a) => a.resourceId === mtp.id)
+          .map((a) => a.appRoleId)
+          .sort(),
         roleIds(mtp, ['Incident.ReadWrite.All', 'AdvancedHunting.Read.All']),
       );
-      assert.ok(granted.every((a) => a.resourceId === mtp.id));
+      // Indicators live on the MDE API whatever DEFENDER_API says (the shipped block-hash-from-incident).
+      assert.deepEqual(
+        granted.filter((a) => a.resourceId !== mtp.id).map((a) => [a.resourceId, a.appRoleId]),
+        [[mde.id, roleIds(mde, ['Ti.ReadWrite.All'])[0]]],
+      );
     });
 
     it('stores a secret of the new registration under CLIENT_SECRET_NAME, though the vault held one', () => {

@@ -65,6 +65,11 @@ const WORKFLOW_CASES: Record<string, WorkflowCase> = {
     expected: (sb) =>
       openIds(sb, (i) => Date.parse(i.lastUpdateDateTime) < Date.now() - 7 * DAY && !i.customTags.includes('stale')),
   },
+  // An incident's file evidence, blocked by SHA-256 (an indicator each), then a comment on the incident.
+  'block-hash-from-incident': {
+    input: { incidentId: '3309' },
+    expected: () => ['3309'],
+  },
   'ticket-closed-resolve': {
     input: { incidentId: '3311', ticketId: 'INC0012345', closeCode: 'True positive - malware' },
     expected: () => ['3311'],
@@ -116,6 +121,16 @@ function assertRan(r: RunReport, what: string): void {
 
 /** A real run's change is in the sandbox: every patched field, every tag, and the comment as written. */
 function assertVisible(c: StepChange, api: Api): void {
+  if (c.target?.kind === 'indicator') {
+    // An indicator write: the indicator the POST sent is in the tenant, with its value, type and action.
+    const body = c.request?.body as { indicatorValue?: string; indicatorType?: string; action?: string } | undefined;
+    assert.ok(body, `indicator ${c.target.id} on ${api}: the request is reported`);
+    const found = b.sandbox.control
+      .indicators()
+      .find((i) => i.indicatorValue === body.indicatorValue && i.indicatorType === body.indicatorType);
+    assert.equal(found?.action, body.action, `indicator ${c.target.id} on ${api} is in the sandbox`);
+    return;
+  }
   const stored = b.sandbox.control.incident(c.incidentId);
   assert.ok(stored, `incident ${c.incidentId} exists`);
   const where = `incident ${c.incidentId} on ${api}`;

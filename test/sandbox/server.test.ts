@@ -87,11 +87,13 @@ describe('sandbox server', () => {
     const secret = sandbox.control.currentSecret();
     sandbox.control.rotateSecret();
     sandbox.control.addIncident({ displayName: 'extra' });
+    sandbox.control.addIndicator({ indicatorValue: 'evil.example.com', indicatorType: 'DomainName' });
     sandbox.control.injectFaults({ status: 500 });
     sandbox.control.setRoles([]);
     sandbox.control.reset();
     assert.equal(sandbox.control.currentSecret(), secret);
     assert.equal(sandbox.control.incidents().length, 13);
+    assert.deepEqual(sandbox.control.indicators(), []);
     assert.deepEqual(sandbox.control.counters().api, {
       hunting: 0,
       incidentsList: 0,
@@ -102,16 +104,16 @@ describe('sandbox server', () => {
       alertsGet: 0,
       alertsUpdate: 0,
       alertComments: 0,
+      indicatorsSubmit: 0,
+      indicatorsList: 0,
+      indicatorsDelete: 0,
+      indicatorsBatch: 0,
       mdeRead: 0,
       mdeIsolate: 0,
       mdeScan: 0,
       mdeCollect: 0,
       mdeRestrict: 0,
       mdeQuarantine: 0,
-      indicatorsSubmit: 0,
-      indicatorsList: 0,
-      indicatorsDelete: 0,
-      indicatorsBatch: 0,
       usersGet: 0,
       usersUpdate: 0,
       usersRevoke: 0,

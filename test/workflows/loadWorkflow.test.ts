@@ -330,6 +330,7 @@ steps:
     const queries = await loadQueryLibrary(join(__dirname, '..', '..', 'queries'));
     const wfs = await loadWorkflows(join(__dirname, '..', '..', 'workflows'), queries);
     assert.deepEqual([...wfs.keys()].sort(), [
+      'block-hash-from-incident',
       'stale-incident-triage',
       'suspicious-powershell',
       'ticket-closed-resolve',
