@@ -10,6 +10,8 @@ import { approvalIdOf, createApprovalGate } from '../../shared/approval/gate';
 import { signApprovalToken, verifyApprovalToken } from '../../shared/approval/token';
 import type { ApprovalRecord, ApprovalRequest, ApprovalStore } from '../../shared/approval/types';
 import { silentLogger } from '../../shared/logger';
+import { ACTIONS } from '../../shared/steps';
+import { APPROVAL_KINDS } from '../../shared/workflows/workflowSchema';
 
 /** The store's contract in memory: create fails on an existing id, replace only at the current version. */
 function memoryStore(
@@ -164,5 +166,16 @@ describe('deciding', () => {
     assert.deepEqual(resumed, [request().runId], 'the run is resumed once');
     const later = signApprovalToken(key, info.id, new Date(Date.parse(info.expiresAt) + 3_600_000).toISOString());
     await assert.rejects(approvalForLink(deps, info.id, later), { code: 'APPROVAL_LINK_INVALID' });
+  });
+});
+
+describe('which steps ask', () => {
+  it('every destructive step module accepts `approval:` in the schema (APPROVAL_KINDS), and no other does', () => {
+    const destructive = Object.entries(ACTIONS)
+      .filter(([, m]) => m.destructive !== undefined)
+      .map(([k]) => k)
+      .sort();
+    assert.ok(destructive.includes('disableUser'));
+    assert.deepEqual([...APPROVAL_KINDS].sort(), destructive);
   });
 });
