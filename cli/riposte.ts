@@ -11,6 +11,7 @@ import { redact, redactProps } from '../shared/logger';
 import { formatJson, readOpenApiDocument, SWAGGER_FILE, toSwagger2 } from './openapi';
 import { EXIT, EXIT_CODES_TEXT, exitCodeForRun } from './exitCodes';
 import { listenForInterrupts } from './interrupt';
+import { PERMISSIONS_OPTIONS, PERMISSIONS_USAGE, permissionsCommand } from './permissions';
 import { POISON_OPTIONS, POISON_USAGE, poisonCommand } from './poison';
 import { formatReport, runCommand, UsageError } from './run';
 import { KustoUnavailableError } from './kql/kusto';
@@ -120,6 +121,12 @@ export const COMMANDS: Record<string, Command> = {
     options: POISON_OPTIONS,
     usage: () => POISON_USAGE,
     run: poisonCommand,
+  },
+  permissions: {
+    summary: 'List the app permissions (per API) the workflows need; infra/postdeploy.sh grants them.',
+    options: PERMISSIONS_OPTIONS,
+    usage: () => PERMISSIONS_USAGE,
+    run: (args, io) => Promise.resolve(permissionsCommand(args, io)),
   },
   openapi: {
     summary: 'Print (or --write) the Swagger 2.0 copy of the OpenAPI document.',

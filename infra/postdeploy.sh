@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Riposte's post-deployment steps (docs/deploy.md, steps 2-4), in one command that is safe to re-run:
 #   1. the app registration and its service principal (reused when one with the name exists),
-#   2. the Graph (or legacy) application permissions, granted with admin consent (skipped when already granted);
-#      Graph's SecurityAlert.* only when a deployed workflow (workflows/, or RIPOSTE_WORKFLOWS_DIR) has alert steps,
+#   2. the application permissions the app and its deployed workflows (workflows/, or RIPOSTE_WORKFLOWS_DIR) need,
+#      granted with admin consent (skipped when already granted): the list `riposte permissions` computes from each
+#      step kind's permission (shared/permissions.ts; README, "Permissions to grant the app registration"),
 #   3. the client secret, created in Entra ID and stored in Key Vault without ever being on a command line,
 #   4. CLIENT_ID and TENANT_ID on the Function App, a restart, and the deep health check.
 # --rotate adds a new secret next to the old ones (zero downtime) and prints how to remove the old ones.
-# Needs: az (signed in as someone who can create app registrations and grant admin consent), curl.
+# Needs: az (signed in as someone who can create app registrations and grant admin consent), curl, and Node.js with
+# this repository's packages (npm ci), which `riposte permissions` runs on.
 set -euo pipefail
 
 usage() {
@@ -76,20 +78,24 @@ TENANT="$(az account show --query tenantId -o tsv)"
 echo "   app $APP, vault $KV, api ${API:-graph}, secret $SECRET_NAME, tenant $TENANT"
 
 case "${API:-graph}" in
-  graph) RESOURCE_APP="00000003-0000-0000-c000-000000000000"; ROLES="SecurityIncident.ReadWrite.All ThreatHunting.Read.All" ;;
-  legacy) RESOURCE_APP="8ee8fdad-f234-4243-8f3b-15c294843740"; ROLES="Incident.ReadWrite.All AdvancedHunting.Read.All" ;;
+  graph | legacy) ;;
   *) die "--api must be graph or legacy, not '$API'" ;;
 esac
-# Alert steps (Graph alerts_v2) need SecurityAlert.*: only when a deployed workflow uses one, the write permission
-# only when one changes or comments on alerts (least privilege; README, "Permissions to grant the app registration").
-WORKFLOWS="${RIPOSTE_WORKFLOWS_DIR:-$(cd "$(dirname "$0")/.." && pwd)/workflows}"
-if [ "${API:-graph}" = graph ] && [ -d "$WORKFLOWS" ]; then
-  if grep -Eqs '^[[:space:]-]*kind:[[:space:]]*(updateAlert|commentAlert)[[:space:]]*$' "$WORKFLOWS"/*.y*ml; then
-    ROLES="$ROLES SecurityAlert.ReadWrite.All"
-  elif grep -Eqs '^[[:space:]-]*kind:[[:space:]]*(listAlerts|getAlert)[[:space:]]*$' "$WORKFLOWS"/*.y*ml; then
-    ROLES="$ROLES SecurityAlert.Read.All"
-  fi
+# What to grant: the Function App's own permissions and every deployed workflow step's, on the APIs they belong to
+# (Microsoft Graph, Microsoft Threat Protection, WindowsDefenderATP), least privilege, one per line:
+# "<resource app id> TAB <role> TAB <API name> TAB <step kinds>".
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WORKFLOWS="${RIPOSTE_WORKFLOWS_DIR:-$ROOT/workflows}"
+command -v node >/dev/null || die "Node.js is not installed: it computes the permissions to grant (riposte permissions)"
+WORKFLOW_ARGS=()
+if [ -d "$WORKFLOWS" ]; then
+  WORKFLOW_ARGS=("$WORKFLOWS")
+elif [ -n "${RIPOSTE_WORKFLOWS_DIR:-}" ]; then
+  die "RIPOSTE_WORKFLOWS_DIR is not a folder: $RIPOSTE_WORKFLOWS_DIR"
 fi
+# From the repository's root: without a folder it finds no workflows/ there, and lists the app's own permissions.
+NEEDED="$(cd "$ROOT" && node bin/riposte.js permissions --api "${API:-graph}" --tsv "${WORKFLOW_ARGS[@]}")" ||
+  die "could not list the permissions the workflows in $WORKFLOWS need (riposte permissions; see above)"
 # Microsoft Graph of the signed-in cloud (graph.microsoft.us in Azure Government); RIPOSTE_GRAPH_URL overrides it
 # (DoD tenants: https://dod-graph.microsoft.us).
 GRAPH="${RIPOSTE_GRAPH_URL:-$(az cloud show --query endpoints.microsoftGraphResourceId -o tsv)}"
@@ -112,14 +118,27 @@ if [ -z "$SP_ID" ]; then
   echo "   service principal created"
 fi
 
-step "application permissions (admin consent) on $RESOURCE_APP"
-RESOURCE_SP="$(az ad sp show --id "$RESOURCE_APP" --query id -o tsv)"
-GRANTED="$(az rest --method GET --uri "$GRAPH/v1.0/servicePrincipals/$SP_ID/appRoleAssignments" --query "value[?resourceId=='$RESOURCE_SP'].appRoleId" -o tsv)"
-for ROLE in $ROLES; do
+step "application permissions (admin consent) for the app and its workflows"
+LAST_APP=""
+# Read from fd 3: nothing az runs inside the loop can take the list from stdin.
+while IFS=$'\t' read -r -u 3 RESOURCE_APP ROLE RESOURCE_NAME NEEDED_BY; do
+  [ -n "$RESOURCE_APP" ] || continue
+  if [ "$RESOURCE_APP" != "$LAST_APP" ]; then
+    LAST_APP="$RESOURCE_APP"
+    RESOURCE_SP="$(az ad sp show --id "$RESOURCE_APP" --query id -o tsv 2>/dev/null || true)"
+    [ -n "$RESOURCE_SP" ] ||
+      die "the tenant has no service principal for $RESOURCE_NAME ($RESOURCE_APP), needed by: $NEEDED_BY"
+    # The app id is the resource's; a tenant whose service principal under it has another name is not what the
+    # permission table means (the WindowsDefenderATP id is not printed on Learn: shared/permissions.ts).
+    FOUND_NAME="$(az ad sp show --id "$RESOURCE_APP" --query displayName -o tsv)"
+    [ "$FOUND_NAME" = "$RESOURCE_NAME" ] ||
+      die "the service principal of $RESOURCE_APP is named '$FOUND_NAME', not '$RESOURCE_NAME': nothing granted on it"
+    GRANTED="$(az rest --method GET --uri "$GRAPH/v1.0/servicePrincipals/$SP_ID/appRoleAssignments" --query "value[?resourceId=='$RESOURCE_SP'].appRoleId" -o tsv)"
+  fi
   ROLE_ID="$(az ad sp show --id "$RESOURCE_APP" --query "appRoles[?value=='$ROLE'].id | [0]" -o tsv)"
-  [ -n "$ROLE_ID" ] || die "the API $RESOURCE_APP has no application permission $ROLE"
+  [ -n "$ROLE_ID" ] || die "the API $RESOURCE_NAME ($RESOURCE_APP) has no application permission $ROLE"
   if printf '%s\n' "$GRANTED" | grep -qx "$ROLE_ID"; then
-    echo "   $ROLE: already granted"
+    echo "   $ROLE: already granted ($RESOURCE_NAME)"
     continue
   fi
   # Listed on the registration (so the portal shows what it needs), then granted: an app role assignment to the
@@ -127,8 +146,8 @@ for ROLE in $ROLES; do
   az ad app permission add --id "$APP_ID" --api "$RESOURCE_APP" --api-permissions "$ROLE_ID=Role" -o none 2>/dev/null || true
   az rest --method POST --uri "$GRAPH/v1.0/servicePrincipals/$RESOURCE_SP/appRoleAssignedTo" \
     --body "{\"principalId\":\"$SP_ID\",\"resourceId\":\"$RESOURCE_SP\",\"appRoleId\":\"$ROLE_ID\"}" -o none
-  echo "   $ROLE: granted"
-done
+  echo "   $ROLE: granted ($RESOURCE_NAME, for $NEEDED_BY)"
+done 3<<<"$NEEDED"
 
 step "client secret in Key Vault $KV"
 KV_ID="$(az keyvault show --name "$KV" --query id -o tsv)"

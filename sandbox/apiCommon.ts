@@ -10,7 +10,8 @@ import { API_AUDIENCES, canonicalResource } from './resources';
 import type { Route } from './router';
 import type { ApiFamily, SandboxState } from './state';
 
-export type ApiName = 'graph' | 'legacy';
+/** mde: the Defender for Endpoint API (its own host and token audience; legacy's error envelope). */
+export type ApiName = 'graph' | 'legacy' | 'mde';
 
 const GRAPH_CONTENT_TYPE =
   'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
@@ -58,7 +59,7 @@ export function apiError(
   return json(status, { error: { code, message, target: legacyTarget() } }, headers);
 }
 
-const REQUIRED_ROLES: Record<ApiName, Record<ApiFamily, string[]>> = {
+const REQUIRED_ROLES: Record<ApiName, Partial<Record<ApiFamily, string[]>>> = {
   graph: {
     hunting: ['ThreatHunting.Read.All'],
     incidentsList: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'],
@@ -96,6 +97,22 @@ const REQUIRED_ROLES: Record<ApiName, Record<ApiFamily, string[]>> = {
     usersRevoke: [],
     riskyUsersAction: [],
   },
+  // WindowsDefenderATP application permissions per page (response-actions.md §1.2, §4): reads take Machine.Read.All
+  // or Machine.ReadWrite.All; each action its own.
+  mde: {
+    mdeRead: ['Machine.Read.All', 'Machine.ReadWrite.All'],
+    mdeIsolate: ['Machine.Isolate'],
+    mdeScan: ['Machine.Scan'],
+    mdeCollect: ['Machine.CollectForensics'],
+    mdeRestrict: ['Machine.RestrictExecution'],
+    mdeQuarantine: ['Machine.StopAndQuarantine'],
+    // post-ti-indicator.md, get-ti-indicators-collection.md, delete-ti-indicator-by-id.md,
+    // batch-delete-ti-indicators.md: application Ti.ReadWrite or Ti.ReadWrite.All.
+    indicatorsSubmit: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
+    indicatorsList: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
+    indicatorsDelete: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
+    indicatorsBatch: ['Ti.ReadWrite', 'Ti.ReadWrite.All'],
+  },
 };
 
 const UNAUTHORIZED_TEXT: Record<string, string> = {
@@ -131,7 +148,7 @@ export function guard(state: SandboxState, api: ApiName, req: SandboxRequest, fa
     return { ok: false, reply: unauthorized(state, api, req, 'audience') };
   if (check.claims.tid !== state.tenantId) return { ok: false, reply: unauthorized(state, api, req, 'tenant') };
 
-  const required = REQUIRED_ROLES[api][family];
+  const required = REQUIRED_ROLES[api][family] ?? [];
   const have = Array.isArray(check.claims.roles) ? check.claims.roles : [];
   if (!required.some((r) => have.includes(r))) {
     const message = `Missing application roles. API required roles: ${required.join(',')}, application roles: ${have.join(',')}.`;
@@ -165,7 +182,7 @@ export function guard(state: SandboxState, api: ApiName, req: SandboxRequest, fa
   return { ok: true, claims: check.claims };
 }
 
-const FAULT_CODES: Record<number, { graph: [string, string]; legacy: [string, string] }> = {
+const FAULT_CODES: Record<number, Record<'graph' | 'legacy', [string, string]>> = {
   500: { graph: ['UnknownError', ''], legacy: ['InternalServerError', 'An internal server error occurred.'] },
   502: { graph: ['BadGateway', 'Bad gateway.'], legacy: ['BadGateway', 'Bad gateway.'] },
   503: {
@@ -185,6 +202,16 @@ const PER_MINUTE: Record<ApiFamily, number> = {
   alertsGet: 150,
   alertsUpdate: 150,
   alertComments: 150,
+  mdeRead: 100,
+  mdeIsolate: 100,
+  mdeScan: 100,
+  mdeCollect: 100,
+  mdeRestrict: 100,
+  mdeQuarantine: 100,
+  indicatorsSubmit: 100,
+  indicatorsList: 100,
+  indicatorsDelete: 100,
+  indicatorsBatch: 30,
   usersGet: 1200,
   usersUpdate: 1200,
   usersRevoke: 1200,
@@ -214,7 +241,7 @@ export function apiFaultReply(
     return apiError(state, api, req, 429, 'TooManyRequests', message, headers);
   }
   const [code, message] =
-    FAULT_CODES[status]?.[api] ??
+    FAULT_CODES[status]?.[api === 'graph' ? 'graph' : 'legacy'] ??
     (status >= 500 ? ['InternalServerError', 'Injected fault.'] : ['BadRequest', 'Injected fault.']);
   return apiError(state, api, req, status, code, message, headers);
 }
@@ -238,9 +265,13 @@ export function apiRoute(
         ? 'hunting'
         : family.startsWith('alert')
           ? 'alerts'
-          : family.startsWith('users') || family.startsWith('risky')
-            ? 'identity'
-            : 'incidents',
+          : family.startsWith('mde')
+            ? 'machineActions'
+            : family.startsWith('indicators')
+              ? 'indicators'
+              : family.startsWith('users') || family.startsWith('risky')
+                ? 'identity'
+                : 'incidents',
     count: () => void (state.counters.api[family] += 1),
     faultReply: (req, spec) => apiFaultReply(state, api, req, family, spec),
     handle: (req, params) => {

@@ -2,15 +2,36 @@
 // Faults apply before authentication, like a gateway or network failure would.
 
 export type FaultTarget =
-  'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'identity' | 'api' | 'all' | NotifyRouteTarget;
+  | 'token'
+  | 'keyvault'
+  | 'mi'
+  | 'hunting'
+  | 'incidents'
+  | 'alerts'
+  | 'machineActions'
+  | 'indicators'
+  | 'identity'
+  | 'api'
+  | 'all'
+  | NotifyRouteTarget;
 /** The notification receivers (sandbox/notify): Teams Workflows webhooks, Jira Cloud, ServiceNow. */
 export type NotifyRouteTarget = 'teams' | 'jira' | 'servicenow';
 /** What a route is, for fault matching. Discovery and JWKS are only hit by `all`. */
 export type RouteTarget =
-  'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'identity' | 'other' | NotifyRouteTarget;
+  | 'token'
+  | 'keyvault'
+  | 'mi'
+  | 'hunting'
+  | 'incidents'
+  | 'alerts'
+  | 'machineActions'
+  | 'indicators'
+  | 'identity'
+  | 'other'
+  | NotifyRouteTarget;
 
 export interface FaultSpec {
-  /** Default 'api' (hunting, incidents and Graph alerts_v2). */
+  /** Default 'api' (hunting, incidents, Graph alerts_v2, MDE machines, machine actions and indicators). */
   target?: FaultTarget;
   /** Only requests with this HTTP method (e.g. 'PATCH' to fail incident updates while reads still work). */
   method?: string;
@@ -58,7 +79,14 @@ function matches(target: FaultTarget, route: RouteTarget): boolean {
     case 'all':
       return true;
     case 'api':
-      return route === 'hunting' || route === 'incidents' || route === 'alerts' || route === 'identity';
+      return (
+        route === 'hunting' ||
+        route === 'incidents' ||
+        route === 'alerts' ||
+        route === 'machineActions' ||
+        route === 'indicators' ||
+        route === 'identity'
+      );
     default:
       return target === route;
   }

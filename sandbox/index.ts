@@ -12,6 +12,7 @@ import { entraRoutes } from './entra';
 import type { FaultSpec } from './faults';
 import { alertRoutes } from './alertsApi';
 import { graphRoutes } from './graphApi';
+import { indicatorRoutes, type StoredIndicator } from './indicatorsApi';
 import { identityRoutes, type DirectoryUser, type RiskyUser } from './identityApi';
 import type { HuntingTables } from './hunting';
 import type { StoredIncident } from './incidents/model';
@@ -21,6 +22,8 @@ import { keyVaultRoutes } from './keyVault';
 import { createSeedTables, SEED_ALERT_IDS, type KqlTable } from './kql';
 import { legacyRoutes } from './legacyApi';
 import { managedIdentityRoutes } from './managedIdentity';
+import { mdeRoutes } from './mdeApi';
+import { MdeStore, seedMachines, type ActionOutcome, type SandboxAction, type SandboxMachine } from './mde/store';
 import { DEFAULT_ROLES } from './resources';
 import { newClientSecret } from './secrets';
 import { createSeedIncidents } from './seed/incidents';
@@ -41,11 +44,13 @@ import {
 export type { FaultSpec, FaultTarget } from './faults';
 export type { StoredIncident, StoredAlert, StoredEvidence, StoredComment } from './incidents/model';
 export type { Counters, HuntingQueryEntry, RequestLogEntry } from './state';
+export type { ActionOutcome, SandboxAction, SandboxMachine } from './mde/store';
 export { PRIVILEGED_USER, type DirectoryUser, type RiskyUser } from './identityApi';
 export type { TeamsDelivery } from './teamsWebhook';
 export type { CallbackDelivery } from './callbackReceiver';
 export type { JiraIssue, JiraComment } from './jiraApi';
 export type { ServiceNowRecord, ServiceNowCredentials } from './serviceNowApi';
+export type { StoredIndicator } from './indicatorsApi';
 
 export interface SandboxOptions {
   /** HTTPS port, 0 = random (default 0). */
@@ -69,6 +74,8 @@ export interface SandboxOptions {
    * across restarts, so a Riposte configured once keeps working.
    */
   persistCa?: boolean;
+  /** Real milliseconds a machine action takes from Pending to its outcome (default 1500; InProgress after a third). */
+  machineActionMs?: number;
 }
 
 export interface SandboxControl {
@@ -111,7 +118,21 @@ export interface SandboxControl {
   incidents(): ReadonlyArray<StoredIncident>;
   incident(id: string | number): StoredIncident | undefined;
   addIncident(partial?: Partial<StoredIncident>): StoredIncident;
+  /** MDE indicators as stored (copies), expired ones included. */
+  indicators(): StoredIndicator[];
+  /** Stores an indicator as if another app or the portal had made it (fills what is left out). */
+  addIndicator(
+    partial: Partial<StoredIndicator> & Pick<StoredIndicator, 'indicatorValue' | 'indicatorType'>,
+  ): StoredIndicator;
   setHuntingTables(tables: Map<string, KqlTable>): void;
+  /** Defender for Endpoint devices, with the sandbox's view of their state (isolation, restriction). */
+  machines(): SandboxMachine[];
+  /** Machine actions, newest first, each brought up to date. */
+  machineActions(): SandboxAction[];
+  /** How actions on a device end from now on: Succeeded (default), Failed, TimeOut, Cancelled, or 'stuck' (InProgress). */
+  setMachineActionOutcome(machineId: string, outcome: ActionOutcome | undefined): void;
+  /** Real milliseconds a new machine action takes to finish. */
+  setMachineActionMs(ms: number): void;
   /** An Entra user by object id or UPN (copy), and its Identity Protection risk (undefined: never risky). */
   user(ref: string): DirectoryUser | undefined;
   riskyUser(id: string): RiskyUser | undefined;
@@ -231,6 +252,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     initialSecret,
     incidents: new IncidentStore(seedIncidents()),
     huntingTables: seedTables(),
+    mde: new MdeStore(seed ? seedMachines(now()) : [], options.machineActionMs ?? 1500, now),
   });
   const initialVersion = state.vault.set(state.secretName, initialSecret, state.nowSeconds()).version;
 
@@ -249,8 +271,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...keyVaultRoutes(state),
       ...graphRoutes(state),
       ...alertRoutes(state),
+      ...mdeRoutes(state),
       ...identityRoutes(state, state.directory),
       ...legacyRoutes(state),
+      ...indicatorRoutes(state, state.indicators, { api: 'mde' }),
     ],
     () => state.url,
   );
@@ -314,8 +338,43 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return found ? structuredClone(found) : undefined;
     },
     addIncident: (partial = {}) => structuredClone(state.incidents.add(partial, now())),
+    indicators: () => state.indicators.list().map((i) => structuredClone(i)),
+    addIndicator: (partial) => {
+      const at = now().toISOString();
+      return structuredClone(
+        state.indicators.put({
+          action: 'Block',
+          application: null,
+          source: 'Portal',
+          sourceType: 'User',
+          createdBy: 'analyst@contoso.com',
+          createdBySource: 'analyst@contoso.com',
+          title: 'Added in the portal',
+          description: 'Added in the portal',
+          recommendedActions: null,
+          severity: null,
+          generateAlert: false,
+          expirationTime: null,
+          creationTimeDateTimeUtc: at,
+          lastUpdateTime: at,
+          lastUpdatedBy: 'analyst@contoso.com',
+          rbacGroupNames: [],
+          educateUrl: null,
+          ...partial,
+        }),
+      );
+    },
     setHuntingTables: (tables) => {
       state.huntingTables = tables;
+    },
+    machines: () => {
+      state.mde.list();
+      return state.mde.machines.map((m) => structuredClone(m));
+    },
+    machineActions: () => state.mde.list(),
+    setMachineActionOutcome: (machineId, outcome) => state.mde.setOutcome(machineId, outcome),
+    setMachineActionMs: (ms) => {
+      state.mde.completionMs = ms;
     },
     user: (ref) => {
       const u = state.directory.find(ref);
@@ -355,8 +414,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.legacyNextLink = false;
       state.graphHuntingSchemaCase = 'camel';
       state.incidents.replaceAll(seedIncidents());
+      state.indicators.clear();
       state.directory.reset();
       state.huntingTables = seedTables();
+      state.mde.reset(seed ? seedMachines(now()) : [], options.machineActionMs ?? 1500);
       state.counters = zeroCounters();
       state.log = [];
       state.huntingQueries = [];

@@ -69,13 +69,23 @@ export type QuotaFamily =
   | 'alertsGet'
   | 'alertsUpdate'
   | 'alertComments'
+  | 'mdeRead'
+  | 'mdeIsolate'
+  | 'mdeScan'
+  | 'mdeCollect'
+  | 'mdeRestrict'
+  | 'mdeQuarantine'
+  | 'indicatorsSubmit'
+  | 'indicatorsList'
+  | 'indicatorsDelete'
+  | 'indicatorsBatch'
   | 'usersGet'
   | 'usersUpdate'
   | 'usersRevoke'
   | 'riskyUsersAction';
 
 /** The documented quotas per call family; `api` keeps Graph and legacy counters apart. */
-export function quotaWindows(api: 'graph' | 'legacy', family: QuotaFamily): QuotaWindow[] {
+export function quotaWindows(api: 'graph' | 'legacy' | 'mde', family: QuotaFamily): QuotaWindow[] {
   const k = (s: string): string => `${api}:${s}`;
   switch (family) {
     case 'hunting':
@@ -105,6 +115,32 @@ export function quotaWindows(api: 'graph' | 'legacy', family: QuotaFamily): Quot
     case 'alertComments':
       // Graph concepts/throttling-limits.md: any operation on alert under /security, 150 a minute per app and tenant.
       return [{ key: k('alerts:minute'), limit: 150, windowMs: MINUTE }];
+    case 'mdeRead':
+    case 'mdeIsolate':
+    case 'mdeScan':
+    case 'mdeCollect':
+    case 'mdeRestrict':
+    case 'mdeQuarantine':
+      // Every machine and machine-action page: 100 calls per minute and 1,500 per hour (response-actions.md §1.2,
+      // §4), per app and tenant (§1.1). The pages state the limit per API; one shared count is the stricter reading.
+      return [
+        { key: k('machines:minute'), limit: 100, windowMs: MINUTE },
+        { key: k('machines:hour'), limit: 1500, windowMs: HOUR },
+      ];
+    // post-ti-indicator.md, get-ti-indicators-collection.md, delete-ti-indicator-by-id.md: 100 a minute and 1,500
+    // an hour, each page for its own call; batch-delete-ti-indicators.md: 30 a minute, 1,500 an hour.
+    case 'indicatorsSubmit':
+    case 'indicatorsList':
+    case 'indicatorsDelete':
+      return [
+        { key: k(`${family}:minute`), limit: 100, windowMs: MINUTE },
+        { key: k(`${family}:hour`), limit: 1500, windowMs: HOUR },
+      ];
+    case 'indicatorsBatch':
+      return [
+        { key: k('indicatorsBatch:minute'), limit: 30, windowMs: MINUTE },
+        { key: k('indicatorsBatch:hour'), limit: 1500, windowMs: HOUR },
+      ];
     case 'usersGet':
     case 'usersUpdate':
     case 'usersRevoke':

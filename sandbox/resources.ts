@@ -57,7 +57,7 @@ export const GRAPH_ROLES = [
   'IdentityRiskyUser.ReadWrite.All',
 ];
 export const LEGACY_ROLES = ['AdvancedHunting.Read.All', 'Incident.Read.All', 'Incident.ReadWrite.All'];
-/** WindowsDefenderATP application permissions for machine actions and machine reads (response-actions.md §1.2, §4). */
+/** WindowsDefenderATP application permissions for machine actions, machine reads and indicators (response-actions.md §1.2, §3, §4). */
 export const MDE_ROLES = [
   'Machine.Isolate',
   'Machine.Scan',
@@ -66,6 +66,9 @@ export const MDE_ROLES = [
   'Machine.StopAndQuarantine',
   'Machine.Read.All',
   'Machine.ReadWrite.All',
+  // post-ti-indicator.md and the other indicator pages: Ti.ReadWrite (own indicators) or Ti.ReadWrite.All.
+  'Ti.ReadWrite',
+  'Ti.ReadWrite.All',
 ];
 
 export const DEFAULT_ROLES = [
@@ -84,6 +87,7 @@ export const DEFAULT_ROLES = [
   'Machine.RestrictExecution',
   'Machine.StopAndQuarantine',
   'Machine.Read.All',
+  'Ti.ReadWrite.All',
 ];
 
 /** Which API a canonical resource belongs to, or undefined (Key Vault, ARM, storage). */

@@ -9,7 +9,7 @@ export interface Route {
   pattern: RegExp;
   family: string;
   target: RouteTarget;
-  api?: 'graph' | 'legacy';
+  api?: 'graph' | 'legacy' | 'mde';
   /** Counts the request (every request that reaches this route, whatever its outcome). */
   count?: (req: SandboxRequest) => void;
   faultReply: (req: SandboxRequest, spec: FaultSpec) => Reply;

@@ -4,7 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { FaultInjector } from './faults';
 import { Directory } from './identityApi';
 import type { HuntingTables } from './hunting';
+import { IndicatorStore } from './indicatorsApi';
 import { IncidentStore } from './incidents/store';
+import type { MdeStore } from './mde/store';
 import { signJwt, type SigningKey, type TokenClaims } from './jwt';
 import { SlidingWindowLimiter, type QuotaFamily } from './rateLimiter';
 import { DEFAULT_ROLES } from './resources';
@@ -21,6 +23,16 @@ export const API_FAMILIES: readonly ApiFamily[] = [
   'alertsGet',
   'alertsUpdate',
   'alertComments',
+  'mdeRead',
+  'mdeIsolate',
+  'mdeScan',
+  'mdeCollect',
+  'mdeRestrict',
+  'mdeQuarantine',
+  'indicatorsSubmit',
+  'indicatorsList',
+  'indicatorsDelete',
+  'indicatorsBatch',
   'usersGet',
   'usersUpdate',
   'usersRevoke',
@@ -49,7 +61,7 @@ export interface RequestLogEntry {
   family: string;
   /** Sandbox clock, ms since the epoch. */
   at: number;
-  api?: 'graph' | 'legacy';
+  api?: 'graph' | 'legacy' | 'mde';
   /** Managed identity used (MI requests): 'system' or the client_id. */
   identity?: string;
 }
@@ -73,21 +85,7 @@ export function zeroCounters(): Counters {
     miIdentities: {},
     keyVaultReads: 0,
     keyVaultChallenges: 0,
-    api: {
-      hunting: 0,
-      incidentsList: 0,
-      incidentsGet: 0,
-      incidentsUpdate: 0,
-      comments: 0,
-      alertsList: 0,
-      alertsGet: 0,
-      alertsUpdate: 0,
-      alertComments: 0,
-      usersGet: 0,
-      usersUpdate: 0,
-      usersRevoke: 0,
-      riskyUsersAction: 0,
-    },
+    api: Object.fromEntries(API_FAMILIES.map((f) => [f, 0])) as Record<ApiFamily, number>,
     throttled: 0,
     faulted: 0,
   };
@@ -107,6 +105,7 @@ export interface StateInit {
   initialSecret: string;
   incidents: IncidentStore;
   huntingTables: HuntingTables;
+  mde: MdeStore;
 }
 
 export class SandboxState {
@@ -125,6 +124,10 @@ export class SandboxState {
   readonly faults = new FaultInjector();
   readonly limiter: SlidingWindowLimiter;
   readonly incidents: IncidentStore;
+  /** Defender for Endpoint machines and machine actions. */
+  readonly mde: MdeStore;
+  /** MDE indicators (/api/indicators). */
+  readonly indicators = new IndicatorStore();
   /** Entra users and Identity Protection's risky users (identityApi.ts). */
   readonly directory: Directory;
   huntingTables: HuntingTables;
@@ -159,6 +162,7 @@ export class SandboxState {
     this.incidents = init.incidents;
     this.directory = new Directory(init.now);
     this.huntingTables = init.huntingTables;
+    this.mde = init.mde;
   }
 
   nowSeconds(): number {

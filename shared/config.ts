@@ -24,6 +24,7 @@ export interface QuotaAllowance {
   hunting: RateLimitWindow[];
   incidents: RateLimitWindow[];
   alerts: RateLimitWindow[];
+  indicators: RateLimitWindow[];
   identity: RateLimitWindow[];
   riskyUsers: RateLimitWindow[];
   machineActions: RateLimitWindow[];
@@ -96,6 +97,10 @@ export interface AppConfig {
   ticketEventsQueue: string;
   /** Queue of workflow runs answered 202 over HTTP and continued in the background (WORKFLOW_RUNS_QUEUE). */
   workflowRunsQueue: string;
+  /** Queue of later checks of device actions still open when their step ended (DEVICE_ACTIONS_QUEUE). */
+  deviceActionsQueue: string;
+  /** The first later check of an open device action comes this long after its step (then backs off to an hour). */
+  deviceActionCheckMs: number;
   /** How long an asynchronous run's report stays readable at its status URL after its last change. */
   runReportRetentionMs: number;
   /** The app's own base URL (publicBaseUrl below); undefined when WEBSITE_HOSTNAME is not set. */
@@ -176,6 +181,8 @@ export const SETTINGS = [
   'QUOTA_HUNTING_PER_HOUR',
   'QUOTA_ALERTS_PER_MINUTE',
   'QUOTA_ALERTS_PER_HOUR',
+  'QUOTA_INDICATORS_PER_MINUTE',
+  'QUOTA_INDICATORS_PER_HOUR',
   'QUOTA_IDENTITY_PER_MINUTE',
   'QUOTA_IDENTITY_PER_HOUR',
   'QUOTA_RISKYUSERS_PER_MINUTE',
@@ -191,6 +198,8 @@ export const SETTINGS = [
   'TICKET_EVENTS_QUEUE',
   'WORKFLOW_RUNS_QUEUE',
   'RUN_REPORT_RETENTION_HOURS',
+  'DEVICE_ACTIONS_QUEUE',
+  'DEVICE_ACTION_CHECK_SECONDS',
   'TICKET_SYNC_WORKFLOW',
   'QUEUE_MAX_DEQUEUE_COUNT',
   'WEBHOOK_MAX_BODY_BYTES',
@@ -352,6 +361,11 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     // documented: the default, 60 × 150, never binds before the minute does.
     alertsPerMinute: whole('QUOTA_ALERTS_PER_MINUTE', 150, TENANT_QUOTA_FIELDS.alertsPerMinute),
     alertsPerHour: whole('QUOTA_ALERTS_PER_HOUR', 9000, TENANT_QUOTA_FIELDS.alertsPerHour),
+    // MDE indicators: "100 calls per minute and 1,500 calls per hour" (MicrosoftDocs/defender-docs
+    // defender-endpoint/api/post-ti-indicator.md, get-ti-indicators-collection.md, delete-ti-indicator-by-id.md;
+    // response-actions.md §3). One allowance for submit, list and delete together: the safe reading.
+    indicatorsPerMinute: whole('QUOTA_INDICATORS_PER_MINUTE', 100, TENANT_QUOTA_FIELDS.indicatorsPerMinute),
+    indicatorsPerHour: whole('QUOTA_INDICATORS_PER_HOUR', 1500, TENANT_QUOTA_FIELDS.indicatorsPerHour),
     // Graph identity writes (users PATCH, revokeSignInSessions): 3,000 writes per 2.5 minutes per app and tenant
     // (concepts/throttling-limits.md, "Identity and access service limits"; response-actions.md §7.2), so 1,200 a
     // minute; the 18,000 per 5 minutes per tenant is higher per minute, so the hour is 60 × 1,200.
@@ -394,6 +408,9 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   };
   const ticketEventsQueue = queueName('TICKET_EVENTS_QUEUE', 'riposte-ticket-events');
   const workflowRunsQueue = queueName('WORKFLOW_RUNS_QUEUE', 'riposte-workflow-runs');
+  const deviceActionsQueue = queueName('DEVICE_ACTIONS_QUEUE', 'riposte-device-actions');
+  // A minute by default: most actions on an online device finish in minutes; tests use a second.
+  const deviceActionCheckMs = number('DEVICE_ACTION_CHECK_SECONDS', 60, 1, 3600) * 1000;
   // Fractions of an hour are for tests; Logic Apps keeps a run's history 90 days at most.
   const runReportRetentionMs = number('RUN_REPORT_RETENTION_HOURS', 24, 0.001, 2160) * 3_600_000;
   const ticketSyncWorkflow = text('TICKET_SYNC_WORKFLOW') ?? 'ticket-sync';
@@ -454,6 +471,10 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     alerts: [
       { limit: q.alertsPerMinute, windowMs: minute },
       { limit: q.alertsPerHour, windowMs: hour },
+    ],
+    indicators: [
+      { limit: q.indicatorsPerMinute, windowMs: minute },
+      { limit: q.indicatorsPerHour, windowMs: hour },
     ],
     identity: [
       { limit: q.identityPerMinute, windowMs: minute },
@@ -516,6 +537,8 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     markerText,
     ticketEventsQueue,
     workflowRunsQueue,
+    deviceActionsQueue,
+    deviceActionCheckMs,
     runReportRetentionMs,
     publicBaseUrl: publicBaseUrl(env),
     ticketSyncWorkflow,
@@ -550,6 +573,8 @@ interface TenantQuota {
   huntingPerHour: number;
   alertsPerMinute: number;
   alertsPerHour: number;
+  indicatorsPerMinute: number;
+  indicatorsPerHour: number;
   identityPerMinute: number;
   identityPerHour: number;
   riskyUsersPerMinute: number;
@@ -565,6 +590,8 @@ const TENANT_QUOTA_FIELDS: Record<keyof TenantQuota, number> = {
   huntingPerHour: 10_000_000,
   alertsPerMinute: 100_000,
   alertsPerHour: 10_000_000,
+  indicatorsPerMinute: 100_000,
+  indicatorsPerHour: 10_000_000,
   identityPerMinute: 100_000,
   identityPerHour: 10_000_000,
   riskyUsersPerMinute: 100_000,

@@ -125,11 +125,12 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     hunting: limiterFor('hunting'),
     incidents: limiterFor('incidents'),
     alerts: limiterFor('alerts'),
+    indicators: limiterFor('indicators'),
     identity: limiterFor('identity'),
     riskyUsers: limiterFor('riskyUsers'),
     machineActions: limiterFor('machineActions'),
   };
-  const httpAgent = overrides.httpsAgent ?? createHttpsAgent(ca);
+  const httpsAgent = overrides.httpsAgent ?? createHttpsAgent(ca);
   const httpFor = (target: ApiTarget): DefenderHttp => {
     const { baseUrl, scope } = config.apis[target];
     return createDefenderHttp({
@@ -142,7 +143,7 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
       maxRetries: config.backgroundMaxRetries,
       maxRetryAfterMs: config.maxRetryAfterMs,
       logger,
-      httpsAgent: httpAgent,
+      httpsAgent,
       ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
       ...(overrides.random ? { random: overrides.random } : {}),
       ...(overrides.now ? { now: overrides.now } : {}),
@@ -160,10 +161,12 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     graph: apis.graph,
     huntingTimeoutMs: config.huntingTimeoutMs,
     logger,
+    // Indicators live on the Defender for Endpoint API host, whichever backend serves incidents.
+    mde: apis.mde,
   });
   const notify = createNotify(config, {
     secretClient,
-    httpsAgent: httpAgent,
+    httpsAgent,
     quotaStore: quotaStore ?? undefined,
     logger,
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),

@@ -29,6 +29,11 @@ export type ErrorCode =
   | 'WINDOW_IN_PROGRESS'
   /** A workflow's own expression failed at run time on input that passed its declaration: the author's bug (500). */
   | 'WORKFLOW_ERROR'
+  /**
+   * A Defender for Endpoint machine action ended Failed, TimeOut or Cancelled on the device: the API took the
+   * request and the device did not carry it out (502: the upstream's outcome, nothing the caller can change).
+   */
+  | 'DEVICE_ACTION_FAILED'
   /** An approval link's token is missing, forged or for another approval: answered 403. */
   | 'APPROVAL_LINK_INVALID'
   /** The approval was already decided: answered 409 with the first decision. */

@@ -84,6 +84,7 @@ export function httpStatusFor(o: OutcomeForStatus): HttpStatusDecision {
       return { status: 502 };
     case 'FORBIDDEN':
     case 'AUTH_FAILED':
+    case 'DEVICE_ACTION_FAILED':
       return { status: 502 };
     case 'CONFIG_INVALID':
       return { status: 500 };

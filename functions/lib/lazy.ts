@@ -17,6 +17,7 @@ type Poison = typeof import('../../shared/automation/poisonQueue');
 type Clients = typeof import('../../shared/automation/storageClients');
 type RunStatus = typeof import('../../shared/automation/asyncRunStatus');
 type Continue = typeof import('../../shared/automation/continueAsyncRun');
+type FollowDevice = typeof import('../../shared/automation/followDeviceAction');
 
 export const getDeps = (): AppDeps => (require('../../shared/deps') as Deps).getDeps();
 
@@ -49,6 +50,9 @@ export const asyncRunStatus: RunStatus['asyncRunStatus'] = (...args) =>
 
 export const continueAsyncRun: Continue['continueAsyncRun'] = (...args) =>
   (require('../../shared/automation/continueAsyncRun') as Continue).continueAsyncRun(...args);
+
+export const followDeviceAction: FollowDevice['followDeviceAction'] = (...args) =>
+  (require('../../shared/automation/followDeviceAction') as FollowDevice).followDeviceAction(...args);
 
 type Approvals = typeof import('../../shared/automation/approvalDecision');
 

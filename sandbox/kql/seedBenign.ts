@@ -627,7 +627,7 @@ export function deviceInfoRow(g: GenContext, p: DeviceProfile, t: string): Row {
     OSBuild: os.build,
     IsAzureADJoined: !server,
     JoinType: server ? 'Domain Joined' : 'Hybrid Azure AD Join',
-    AadDeviceId: server ? '' : fakeGuid(p.device.deviceId),
+    AadDeviceId: p.device.aadDeviceId ?? '',
     LoggedOnUsers: JSON.stringify([{ UserName: p.user.accountName, DomainName: 'CONTOSO', Sid: sidOf(p) }]),
     OSVersion: os.version,
     MachineGroup: server ? 'Servers' : 'Workstations',
@@ -648,11 +648,6 @@ export function deviceInfoRow(g: GenContext, p: DeviceProfile, t: string): Row {
     DeviceDynamicTags: '[]',
     ConnectivityType: 'Streamlined',
   });
-}
-
-function fakeGuid(seed: string): string {
-  const h = fakeDigest(seed, 32);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 function benignDeviceInfo(g: GenContext): Row {

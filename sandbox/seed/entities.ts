@@ -8,26 +8,31 @@ export const SANDBOX_SECRET_NAME = 'riposte-client-secret';
 
 export const devices = [
   {
-    deviceId: '7f3a1c2e9b8d4f60a1b2c3d4e5f60718',
+    deviceId: '7f3a1c2e9b8d4f60a1b2c3d4e5f60718a4c2e6f1',
     deviceName: 'ws-fin-042.contoso.local',
+    /** The Entra device id (machine aadDeviceId, DeviceInfo AadDeviceId, evidence azureAdDeviceId); null: not joined. */
+    aadDeviceId: '4c1d8e2a-7b3f-4e9a-9d6c-2f8a1b5e7c30',
     os: 'Windows11',
     publicIp: '203.0.113.45',
   },
   {
-    deviceId: '1a2b3c4d5e6f708192a3b4c5d6e7f801',
+    deviceId: '1a2b3c4d5e6f708192a3b4c5d6e7f801b5d3f702',
     deviceName: 'srv-sql-01.contoso.local',
+    aadDeviceId: null,
     os: 'WindowsServer2022',
     publicIp: '203.0.113.10',
   },
   {
-    deviceId: '9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b',
+    deviceId: '9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4bc6e40813',
     deviceName: 'ws-hr-007.contoso.local',
+    aadDeviceId: '6e3f0a4c-9d5b-4a1c-8f8e-4b0c3d7a9e52',
     os: 'Windows10',
     publicIp: '203.0.113.77',
   },
   {
-    deviceId: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+    deviceId: '0f1e2d3c4b5a69788796a5b4c3d2e1f0d7f51924',
     deviceName: 'mac-dev-113.contoso.local',
+    aadDeviceId: '8a5b2c6e-1f7d-4c3e-a0b9-6d2e5f9c1b74',
     os: 'macOS',
     publicIp: '203.0.113.91',
   },

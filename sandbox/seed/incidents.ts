@@ -62,7 +62,7 @@ function device(d: (typeof devices)[number], time: string, extra: Partial<Device
     remediationStatus: 'none',
     roles: [],
     mdeDeviceId: d.deviceId,
-    azureAdDeviceId: hash('sha256', d.deviceName).replace(/^(.{8})(.{4})(.{3})(.{3})(.{12}).*$/, '$1-$2-4$3-8$4-$5'),
+    azureAdDeviceId: d.aadDeviceId,
     deviceDnsName: d.deviceName,
     osPlatform: d.os,
     osBuild: d.os.startsWith('Windows') ? 22631 : null,

@@ -10,6 +10,8 @@ import type { TokenCredential } from '@azure/identity';
 import { getQueryLibrary } from '../content';
 import { getDeps, type AppDeps } from '../deps';
 import type { EngineDeps } from '../engine';
+import { createActionFollowUps, createTableDeviceActionStore, type DeviceActionStore } from '../mde/actionFollowUp';
+import type { ActionFollowUps } from '../mde/followUpTypes';
 import type { QueryLibrary } from '../queries';
 import { createTableStateStore } from '../state/tableState';
 import { createTableTicketEventClock } from '../state/tableTicketEventClock';
@@ -134,6 +136,11 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
     },
     engine: {
       defender: deps.defender,
+      apis: deps.apis,
+      // Without storage (a CLI dry run) an action still open is reported as such, with no later check.
+      ...(config.storageConnectionString || config.storageAccountName
+        ? { followUps: lazyFollowUps(() => deviceActions(storage(), config)) }
+        : {}),
       queries,
       state,
       logger: deps.logger,
@@ -156,6 +163,24 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
     },
     approvals,
   };
+}
+
+/** The device-action follow-up over storage: the RiposteDeviceActions table and DEVICE_ACTIONS_QUEUE. */
+export function deviceActions(
+  clients: StorageClients,
+  config: Pick<AppDeps['config'], 'deviceActionsQueue' | 'deviceActionCheckMs'>,
+): { store: DeviceActionStore; queue: MessageQueue; firstCheckMs: number } {
+  return {
+    store: createTableDeviceActionStore(clients.table('RiposteDeviceActions')),
+    queue: createTicketQueue(clients, config.deviceActionsQueue),
+    firstCheckMs: config.deviceActionCheckMs,
+  };
+}
+
+/** Built on first use, like the other storage clients. */
+function lazyFollowUps(build: () => ReturnType<typeof deviceActions>): ActionFollowUps {
+  let built: ActionFollowUps | undefined;
+  return { track: (entry) => (built ??= createActionFollowUps(build())).track(entry) };
 }
 
 let cached: Promise<Automation> | undefined;

@@ -2,6 +2,7 @@
 import type { DefenderHttp } from '../http/defenderHttp';
 import type { Logger } from '../logger';
 import { createGraphClient } from './graphClient';
+import { createIndicatorsClient } from './indicatorsClient';
 import { createIdentityClient } from './identityClient';
 import { createLegacyClient } from './legacyClient';
 import type { ApiBackend, DefenderClient } from './types';
@@ -16,11 +17,17 @@ export interface CreateDefenderClientOptions {
   graph?: DefenderHttp;
   huntingTimeoutMs: number;
   logger?: Logger;
+  /** The Defender for Endpoint API's client (its own host and token): indicators are served there on both backends. */
+  mde?: DefenderHttp;
 }
 
 export function createDefenderClient(options: CreateDefenderClientOptions): DefenderClient {
-  const { backend, graph, ...rest } = options;
+  const { backend, mde, graph, ...rest } = options;
   const client = backend === 'legacy' ? createLegacyClient(rest) : createGraphClient(rest);
   const graphHttp = graph ?? (backend === 'graph' ? rest.http : undefined);
-  return graphHttp ? Object.assign(client, { identity: createIdentityClient(graphHttp) }) : client;
+  return Object.assign(
+    client,
+    mde ? { indicators: createIndicatorsClient(mde) } : {},
+    graphHttp ? { identity: createIdentityClient(graphHttp) } : {},
+  );
 }

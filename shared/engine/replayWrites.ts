@@ -4,7 +4,10 @@
 // its intent; replay re-reads the incident, sends what still differs, adds the comment unless its marker is
 // already there, and marks the write done. Only this attempt's own writes, or the writes of a keyless run whose
 // lease has ended (see abandonable), are replayed, so a live run or a returning attempt is never raced.
+import type { ApiTarget } from '../clouds';
 import type { AlertUpdate } from '../defender/alertTypes';
+import type { DefenderHttp } from '../http/defenderHttp';
+import type { MachineActionRequest } from '../mde/types';
 import type { DefenderClient, IncidentComment, IncidentUpdate } from '../defender/types';
 import { DefenderApiError } from '../errors';
 import type { Logger } from '../logger';
@@ -14,11 +17,14 @@ import type { Heartbeat } from '../state/heartbeat';
 import { holdRecord } from '../state/heldRecord';
 import type { StateStore, WriteRecord } from '../state/types';
 import { replayAlertWrite } from './replayAlertWrite';
+import { replayDeviceWrite } from './replayDeviceWrite';
 import { markerIdOf } from './writeGuard';
 
 export interface ReplayOptions {
   state: StateStore;
   defender: DefenderClient;
+  /** The per-API clients: device writes are finished through the MDE one. */
+  apis?: Readonly<Record<ApiTarget, DefenderHttp>> | undefined;
   workflow: string;
   owner: string;
   runId: string;
@@ -37,6 +43,8 @@ interface Intent {
   /** An alert write: the update and comment go to this Graph alert. */
   alertId?: string;
   alertUpdate?: AlertUpdate;
+  /** A device action (MDE). */
+  device?: { machineId: string; request: MachineActionRequest; comment: string };
 }
 
 function parseIntent(json: string | undefined): Intent | undefined {
@@ -98,6 +106,21 @@ export async function replayPendingWrites(changes: StepChange[], o: ReplayOption
     // An alert write reports the alert's incident and the alert; an incident write its incident.
     let target: { incidentId: string; alertId?: string } = { incidentId: record.incidentId };
     try {
+      if (intent.device !== undefined) {
+        const change = await replayDeviceWrite(o.apis?.mde, intent.device, call);
+        const done: WriteRecord = { ...claimed, state: 'done', updatedAt: o.now().toISOString() };
+        delete done.intent;
+        held.letGo();
+        await held.change((at) => o.state.replaceWrite(o.workflow, done, at));
+        changes.push(change);
+        o.logger.info('[engine] pending device action finished', {
+          workflow: o.workflow,
+          runId: o.runId,
+          deviceId: intent.device.machineId,
+          outcome: change.outcome,
+        });
+        continue;
+      }
       if (intent.alertId !== undefined) {
         const progress = { incidentId: '', patched: false, patch: {} as Record<string, unknown> };
         target = { incidentId: '', alertId: intent.alertId };

@@ -10,7 +10,10 @@
 // - Logs carry ids, statuses and counts; never rows, inputs or comment texts.
 import { randomUUID } from 'node:crypto';
 import type { ApprovalGate, ApprovalInfo } from '../approval/types';
+import type { ApiTarget } from '../clouds';
 import type { DefenderClient, IncidentComment } from '../defender/types';
+import type { DefenderHttp } from '../http/defenderHttp';
+import type { ActionFollowUps } from '../mde/followUpTypes';
 import { AppError, DefenderApiError, InputError, isAppError, SecretError, toError } from '../errors';
 import { createKeyedLock } from '../keyedLock';
 import { silentLogger, type Logger } from '../logger';
@@ -64,6 +67,10 @@ export interface RunOptions {
 
 export interface EngineDeps {
   defender: DefenderClient;
+  /** One HTTP client per API (deps.apis): response-action steps call Graph and MDE through them. */
+  apis?: Readonly<Record<ApiTarget, DefenderHttp>>;
+  /** Records device actions still open when their step ends, for a later check (absent without storage). */
+  followUps?: ActionFollowUps;
   queries: QueryLibrary;
   state: StateStore;
   logger?: Logger;
@@ -457,6 +464,9 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     }
     const runtime: StepRuntime = {
       defender: deps.defender,
+      apis: deps.apis,
+      followUps: deps.followUps,
+      runId,
       queries: deps.queries,
       logger,
       workflow: workflow.name,
@@ -607,6 +617,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
         await replayPendingWrites(replayed, {
           state: deps.state,
           defender: deps.defender,
+          apis: deps.apis,
           workflow: workflow.name,
           owner,
           runId,

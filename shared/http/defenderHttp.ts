@@ -11,10 +11,11 @@ import { decideRetry } from './retry';
 import { activeRetryBudget } from './retryBudget';
 import { attemptDeadline, bufferErrorBody, type AttemptDeadline } from './streamedBody';
 
-export type ApiFamily = 'hunting' | 'incidents' | 'alerts' | 'machineActions' | 'identity' | 'riskyUsers';
+export type ApiFamily =
+  'hunting' | 'incidents' | 'alerts' | 'machineActions' | 'indicators' | 'identity' | 'riskyUsers';
 
 export interface DefenderRequest {
-  method: 'GET' | 'POST' | 'PATCH';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Relative to the base URL, e.g. "/security/incidents/42". A query string is allowed (from @odata.nextLink). */
   path: string;
   /** Query parameters; OData names keep their "$" unescaped. */

@@ -8,6 +8,7 @@ import https from 'node:https';
 import axios, { isAxiosError, type AxiosResponse } from 'axios';
 import { AppError } from '../errors';
 import { redact, silentLogger, type Logger } from '../logger';
+import { abortableSleep } from '../http/defenderHttp';
 import { RateLimitWaitError, type RateLimiter } from '../http/rateLimiter';
 import { decideRetry, parseRetryAfter } from '../http/retry';
 import { activeRetryBudget } from '../http/retryBudget';
@@ -105,13 +106,7 @@ function apiMessageOf(data: unknown): string | undefined {
 export function createNotifyHttp(options: CreateNotifyHttpOptions): NotifyHttp {
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
-  const sleep =
-    options.sleep ??
-    ((ms: number, signal?: AbortSignal) =>
-      new Promise<void>((resolve, reject) => {
-        const t = setTimeout(resolve, ms);
-        signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
-      }));
+  const sleep = options.sleep ?? abortableSleep;
   const instance = axios.create({
     timeout: options.timeoutMs,
     httpsAgent: options.httpsAgent ?? new https.Agent({ keepAlive: true }),

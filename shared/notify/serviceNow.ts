@@ -3,7 +3,8 @@
 // A ticket named by number (INC0010001) is looked up first: GET /api/now/table/{table}?sysparm_query=number=…
 // &sysparm_fields=sys_id&sysparm_limit=1. Reading `work_notes` with sysparm_display_value=true gives the journal's
 // entries, which is how a resumed write checks for its marker before adding the note again (a journal append is not
-// idempotent). Auth, from a Key Vault secret holding JSON: {"username","password"} → Basic; with "clientId" and
+// idempotent). That display form comes from integrations and community answers, not the Table API page
+// (UNCONFIRMED there); the entries themselves live in sys_journal_field, which integration users often cannot read. Auth, from a Key Vault secret holding JSON: {"username","password"} → Basic; with "clientId" and
 // "clientSecret" too → OAuth password grant at /oauth_token.do, the bearer token kept until shortly before
 // `expires_in`. 429 carries X-RateLimit-Reset (Unix seconds) and the documented {"error":{...},"status":"failure"}.
 import { AppError, InputError, NotFoundError } from '../errors';

@@ -2,6 +2,15 @@
 import type { ActionKind } from '../workflows/types';
 import { comment } from './comment';
 import { commentAlert } from './commentAlert';
+import {
+  collectInvestigationPackage,
+  isolateDevice,
+  releaseDevice,
+  restrictAppExecution,
+  runAntivirusScan,
+  stopAndQuarantineFile,
+  unrestrictAppExecution,
+} from './deviceActionSteps';
 import { getAlert } from './getAlert';
 import { getIncident } from './getIncident';
 import { hunt } from './hunt';
@@ -11,7 +20,9 @@ import { listAlerts } from './listAlerts';
 import { listIncidents } from './listIncidents';
 import { notifyTeams } from './notifyTeams';
 import { serviceNowWorkNote } from './serviceNowWorkNote';
+import { removeIndicator } from './removeIndicator';
 import { set } from './set';
+import { submitIndicator } from './submitIndicator';
 import type { ActionModule } from './types';
 import { updateAlert } from './updateAlert';
 import { updateIncident } from './updateIncident';
@@ -27,6 +38,13 @@ export const ACTIONS: Readonly<Record<ActionKind, ActionModule<unknown>>> = {
   getAlert: getAlert as ActionModule<unknown>,
   updateAlert: updateAlert as ActionModule<unknown>,
   commentAlert: commentAlert as ActionModule<unknown>,
+  isolateDevice: isolateDevice as ActionModule<unknown>,
+  releaseDevice: releaseDevice as ActionModule<unknown>,
+  runAntivirusScan: runAntivirusScan as ActionModule<unknown>,
+  collectInvestigationPackage: collectInvestigationPackage as ActionModule<unknown>,
+  restrictAppExecution: restrictAppExecution as ActionModule<unknown>,
+  unrestrictAppExecution: unrestrictAppExecution as ActionModule<unknown>,
+  stopAndQuarantineFile: stopAndQuarantineFile as ActionModule<unknown>,
   revokeUserSessions: revokeUserSessions as ActionModule<unknown>,
   disableUser: disableUser as ActionModule<unknown>,
   enableUser: enableUser as ActionModule<unknown>,
@@ -35,6 +53,8 @@ export const ACTIONS: Readonly<Record<ActionKind, ActionModule<unknown>>> = {
   notifyTeams: notifyTeams as ActionModule<unknown>,
   jiraComment: jiraComment as ActionModule<unknown>,
   serviceNowWorkNote: serviceNowWorkNote as ActionModule<unknown>,
+  submitIndicator: submitIndicator as ActionModule<unknown>,
+  removeIndicator: removeIndicator as ActionModule<unknown>,
 };
 
 /** Kinds that change incidents or alerts: skipped in dry run, guarded by idempotency keys. */
@@ -43,6 +63,13 @@ export const WRITE_KINDS: ReadonlySet<ActionKind> = new Set([
   'comment',
   'updateAlert',
   'commentAlert',
+  'isolateDevice',
+  'releaseDevice',
+  'runAntivirusScan',
+  'collectInvestigationPackage',
+  'restrictAppExecution',
+  'unrestrictAppExecution',
+  'stopAndQuarantineFile',
   'revokeUserSessions',
   'disableUser',
   'enableUser',
@@ -51,6 +78,8 @@ export const WRITE_KINDS: ReadonlySet<ActionKind> = new Set([
   'notifyTeams',
   'jiraComment',
   'serviceNowWorkNote',
+  'submitIndicator',
+  'removeIndicator',
 ]);
 
 export type { ActionModule, StepChange, StepResult, StepRuntime, StepTarget, WriteGuard, PreparedWrite } from './types';

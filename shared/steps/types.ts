@@ -1,7 +1,11 @@
 // The contract between the engine and the step modules. A step module checks its input once at load (where the
 // values are literal) and again at run time (after templates are evaluated), then does one kind of work.
 import type { AlertUpdate } from '../defender/alertTypes';
+import type { ApiTarget } from '../clouds';
 import type { DefenderClient, IncidentComment, IncidentUpdate } from '../defender/types';
+import type { DefenderHttp } from '../http/defenderHttp';
+import type { ActionFollowUps } from '../mde/followUpTypes';
+import type { MachineActionRequest } from '../mde/types';
 import type { Logger } from '../logger';
 import type { NotifyServices } from '../notify';
 import type { QueryLibrary } from '../queries/types';
@@ -27,6 +31,10 @@ export interface StepChange {
   /** Set on alert writes (updateAlert, commentAlert): the alert written to. */
   alertId?: string;
   patch: Record<string, unknown>;
+  /** Response writes: the exact request sent, or in a dry run the one that would be (path relative to the API root). */
+  request?: { method: string; path: string; body?: unknown };
+  /** Device actions: the MDE machine action requested or adopted, and its status when the step ended. */
+  machineAction?: { id: string; type: string; status: string };
   /** The comment text as written to the incident (marker included). */
   comment?: string;
   /** applied: sent now. wouldApply: dry run. alreadyDone: an earlier run made it. unchanged: the incident already matched. */
@@ -105,10 +113,18 @@ export interface ReplayableWrite {
   /** An alert write (Graph alerts_v2): `alertUpdate` and `comment` go to this alert, not to an incident. */
   alertId?: string;
   alertUpdate?: AlertUpdate;
+  /** A device action (MDE): the machine, the action and the marked `Comment` that identifies it on the device. */
+  device?: { machineId: string; request: MachineActionRequest; comment: string };
 }
 
 export interface StepRuntime {
   defender: DefenderClient;
+  /** One HTTP client per API (deps.apis): Graph, legacy, MDE. Absent in engine tests built without them. */
+  apis?: Readonly<Record<ApiTarget, DefenderHttp>> | undefined;
+  /** Where device actions still open at the end of their step are recorded for a later check (absent: no storage). */
+  followUps?: ActionFollowUps | undefined;
+  /** The run's id (async runs: the status URL's run), for records that point back at it. */
+  runId?: string;
   queries: QueryLibrary;
   logger: Logger;
   workflow: string;
@@ -143,6 +159,12 @@ export interface ActionModule<I> {
    * action for the approver ("isolate device"): such a step runs only after approval unless it says `approval: none`.
    */
   destructive?: string;
+  /**
+   * With `destructive`: whether this (run-time, parsed) input is destructive, when only some are (an indicator that
+   * blocks is, one that allows or audits is not). Absent: every input is. Where the input is not known yet (load
+   * time, templated values) the step counts as destructive.
+   */
+  destructiveFor?(input: I): boolean;
   /** What a destructive step acts on, from its parsed input: shown to the approver (page, card, callback). */
   subject?(input: I): { target?: StepTarget; incidentId?: string };
   /** Load-time checks beyond the JSON Schema (query names, parameter types, enum combinations of literal values). */

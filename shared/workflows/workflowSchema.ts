@@ -9,6 +9,7 @@ import {
   ALERT_SEVERITIES,
   ALERT_STATUSES,
 } from '../defender/alertTypes';
+import { INDICATOR_ACTIONS, INDICATOR_SEVERITIES, INDICATOR_TYPES } from '../defender/indicatorTypes';
 import { CLASSIFICATIONS, DETERMINATIONS, INCIDENT_STATUSES, SEVERITIES } from '../defender/types';
 
 export const STEP_KINDS = [
@@ -21,6 +22,15 @@ export const STEP_KINDS = [
   'getAlert',
   'updateAlert',
   'commentAlert',
+  'isolateDevice',
+  'releaseDevice',
+  'runAntivirusScan',
+  'collectInvestigationPackage',
+  'restrictAppExecution',
+  'unrestrictAppExecution',
+  'stopAndQuarantineFile',
+  'submitIndicator',
+  'removeIndicator',
   'set',
   'revokeUserSessions',
   'disableUser',
@@ -167,6 +177,53 @@ const enumOrTemplate = (values: readonly string[], description: string): Schema 
 const alertId = orTemplate(
   { type: 'string', pattern: ALERT_ID_PATTERN },
   'The alert id (e.g. da637551227677560813_-961444813), usually a template such as ${ $item.id }.',
+);
+/** The device and follow-up inputs every device-action step takes, plus its own `extra` fields. */
+function deviceInput(extra: Record<string, Schema> = {}, required: string[] = []): Schema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['comment', ...required],
+    properties: {
+      deviceId: orTemplate(
+        { type: 'string', pattern: '^[0-9a-fA-F]{40}$' },
+        'The Defender for Endpoint machine id (40 hex digits): DeviceId in hunting results, mdeDeviceId in evidence. Give one of deviceId, deviceName, aadDeviceId.',
+      ),
+      deviceName: orTemplate(
+        { type: 'string', minLength: 1 },
+        'The device name (computerDnsName; DeviceName in hunting results), resolved to its machine id.',
+      ),
+      aadDeviceId: orTemplate(
+        { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' },
+        'The Entra device id (AadDeviceId, azureAdDeviceId), resolved to its machine id.',
+      ),
+      comment: {
+        type: 'string',
+        minLength: 1,
+        description: "The action's Comment, shown in the portal's action center; Riposte appends its marker.",
+      },
+      wait: orTemplate(
+        { type: 'integer', minimum: 0, maximum: 600 },
+        'Seconds to follow the action within the run (default 30); an action still open then is checked later and its outcome recorded.',
+      ),
+      ...extra,
+    },
+  };
+}
+
+const indicatorValue: Schema = {
+  type: 'string',
+  minLength: 1,
+  description:
+    'The file hash (MD5, SHA-1, SHA-256), certificate thumbprint, IP address, domain or URL; usually a template such as ${ $item.sha256 }. No CIDR ranges or wildcards.',
+};
+const indicatorType = enumOrTemplate(
+  INDICATOR_TYPES,
+  'The indicator type; inferred from the value when left out (a 40-hex value needs it: FileSha1 or CertificateThumbprint).',
+);
+const reportIncident = orTemplate(
+  { type: ['string', 'integer'] },
+  'The incident this indicator is for: the run report names it with the change (optional).',
 );
 const tagList: Schema = orTemplate(
   { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
@@ -479,6 +536,46 @@ export function buildWorkflowSchema(): Schema {
           },
         },
       ),
+      isolateDeviceStep: stepBranch(
+        'isolateDevice',
+        'Isolate a device from the network (MDE, Machine.Isolate; destructive). Output: { deviceId, deviceName, actionId, type, status, outcome, followUp }.',
+        deviceInput({
+          isolationType: enumOrTemplate(['Full', 'Selective', 'UnManagedDevice'], 'Full (default) or Selective.'),
+        }),
+      ),
+      releaseDeviceStep: stepBranch(
+        'releaseDevice',
+        'Release a device from isolation (MDE, Machine.Isolate). Output as isolateDevice.',
+        deviceInput(),
+      ),
+      runAntivirusScanStep: stepBranch(
+        'runAntivirusScan',
+        'Run a Microsoft Defender Antivirus scan (MDE, Machine.Scan). Output as isolateDevice.',
+        deviceInput({ scanType: enumOrTemplate(['Quick', 'Full'], 'Quick (default) or Full.') }),
+      ),
+      collectInvestigationPackageStep: stepBranch(
+        'collectInvestigationPackage',
+        'Collect an investigation package from a device (MDE, Machine.CollectForensics). Output as isolateDevice.',
+        deviceInput(),
+      ),
+      restrictAppExecutionStep: stepBranch(
+        'restrictAppExecution',
+        'Restrict app execution to Microsoft-signed code (MDE, Machine.RestrictExecution; destructive). Output as isolateDevice.',
+        deviceInput(),
+      ),
+      unrestrictAppExecutionStep: stepBranch(
+        'unrestrictAppExecution',
+        'Remove the app execution restriction (MDE, Machine.RestrictExecution). Output as isolateDevice.',
+        deviceInput(),
+      ),
+      stopAndQuarantineFileStep: stepBranch(
+        'stopAndQuarantineFile',
+        'Stop a file running on a device and quarantine it (MDE, Machine.StopAndQuarantine; destructive). Output as isolateDevice.',
+        deviceInput(
+          { sha1: orTemplate({ type: 'string', pattern: '^[0-9a-fA-F]{40}$' }, 'The SHA-1 of the file (SHA-1 only).') },
+          ['sha1'],
+        ),
+      ),
       revokeUserSessionsStep: stepBranch(
         'revokeUserSessions',
         "Revoke a user's sign-in sessions (Microsoft Graph, whatever DEFENDER_API says). Output: { userId, userPrincipalName, outcome }.",
@@ -604,6 +701,44 @@ export function buildWorkflowSchema(): Schema {
               description: 'Work note text; Riposte appends its marker.',
             },
           },
+        },
+      ),
+      submitIndicatorStep: stepBranch(
+        'submitIndicator',
+        'Make Defender for Endpoint allow, audit, warn on or block a file hash, IP, domain or URL (MDE indicators): de-duplicated by value, an existing indicator with other settings is updated. A blocking action needs approval. Output: { type, value, outcome, update, indicator, request }.',
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['value', 'action', 'title'],
+          properties: {
+            value: indicatorValue,
+            type: indicatorType,
+            action: enumOrTemplate(
+              INDICATOR_ACTIONS,
+              'What Defender does when it meets the value: Allowed, Audit (always generates alerts), Warn, Block, BlockAndRemediate; Alert and AlertAndBlock are older names.',
+            ),
+            title: { type: 'string', minLength: 1, maxLength: 500, description: 'The indicator (alert) title.' },
+            description: { type: 'string', description: 'Description of the indicator (default: the title).' },
+            expiry: {
+              type: 'string',
+              minLength: 1,
+              description: "When the indicator expires: an ISO-8601 duration from the run ('P30D') or a date-time.",
+            },
+            severity: enumOrTemplate(INDICATOR_SEVERITIES, 'Severity of the alerts it raises.'),
+            recommendedActions: { type: 'string', description: 'Recommended actions shown with its alerts.' },
+            generateAlert: orTemplate({ type: 'boolean' }, 'Raise an alert when the indicator matches.'),
+            incidentId: reportIncident,
+          },
+        },
+      ),
+      removeIndicatorStep: stepBranch(
+        'removeIndicator',
+        'Delete the MDE indicators of a value (nothing to do when there is none). Output: { type, value, outcome, removed, requests }.',
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['value'],
+          properties: { value: indicatorValue, type: indicatorType, incidentId: reportIncident },
         },
       ),
       setStep: stepBranch(

@@ -21,6 +21,7 @@ const FUNCTION_APP = 'riposte-func-x7k2';
 const VAULT = 'riposte-kv-x7k2';
 const GRAPH_APP = '00000003-0000-0000-c000-000000000000';
 const MTP_APP = '8ee8fdad-f234-4243-8f3b-15c294843740';
+const MDE_APP = 'fc780465-2017-40d4-a0c5-307022471b92';
 
 interface AppRole {
   value: string;
@@ -180,6 +181,7 @@ class World {
       servicePrincipals: [
         firstParty(GRAPH_APP, 'Microsoft Graph', [
           'User.Read.All',
+          'User.RevokeSessions.All',
           'SecurityIncident.Read.All',
           'SecurityIncident.ReadWrite.All',
           'ThreatHunting.Read.All',
@@ -191,6 +193,13 @@ class World {
           'Incident.ReadWrite.All',
           'AdvancedHunting.Read.All',
           'CustomDetections.ReadWrite.All',
+        ]),
+        firstParty(MDE_APP, 'WindowsDefenderATP', [
+          'Ti.ReadWrite',
+          'Ti.ReadWrite.All',
+          'Machine.Isolate',
+          'Machine.Read.All',
+          'Alert.Read.All',
         ]),
         { id: randomUUID(), appId: staging.appId, displayName: staging.displayName, appRoles: [] },
       ],
@@ -496,6 +505,110 @@ describe('infra/postdeploy.sh against a fake az', { concurrency: true }, () => {
         );
     });
   });
+
+  describe(
+    'permissions from the deployed workflows (riposte permissions): other APIs, other backends, refusals',
+    { concurrency: 1 },
+    () => {
+      const world = new World();
+      let dir: string;
+      before(async () => {
+        await world.start();
+        dir = mkdtempSync(join(tmpdir(), 'riposte-postdeploy-perm-'));
+      });
+      after(async () => {
+        await world.stop();
+        rmSync(dir, { recursive: true, force: true });
+      });
+      const wf = (...kinds: string[]): string =>
+        `name: a\ntriggers: { http: true }\nsteps:\n${kinds.map((k, i) => `  - id: s${i}\n    kind: ${k}\n    input: {}\n`).join('')}`;
+      const granted = (): { resource: string; role: string }[] => {
+        const state = world.read();
+        const app = named(state, 'riposte')[0] ?? assert.fail('no app');
+        const sp = spOf(state, app.appId)[0] ?? assert.fail('no service principal');
+        return grantedTo(state, sp.id)
+          .map((a) => {
+            const resource = state.servicePrincipals.find((r) => r.id === a.resourceId) ?? assert.fail('no resource');
+            const role = resource.appRoles.find((r) => r.id === a.appRoleId)?.value ?? assert.fail('no role');
+            return { resource: resource.appId, role };
+          })
+          .sort((a, b) => `${a.resource}${a.role}`.localeCompare(`${b.resource}${b.role}`));
+      };
+
+      it('an indicator step (inside forEach): Ti.ReadWrite.All on WindowsDefenderATP, beside the Graph base', async () => {
+        writeFileSync(
+          join(dir, 'block.yaml'),
+          `name: b\ntriggers: { http: true }\nsteps:\n  - id: each\n    kind: forEach\n    input:\n      items: "\${ [1] }"\n      steps:\n        - id: s\n          kind: submitIndicator\n          input: {}\n`,
+        );
+        const r = await world.run(['-g', RG, '--skip-check'], { RIPOSTE_WORKFLOWS_DIR: dir });
+        exited(r, 0);
+        assert.deepEqual(granted(), [
+          { resource: GRAPH_APP, role: 'SecurityIncident.ReadWrite.All' },
+          { resource: GRAPH_APP, role: 'ThreatHunting.Read.All' },
+          { resource: MDE_APP, role: 'Ti.ReadWrite.All' },
+        ]);
+        assert.match(r.stdout, /Ti\.ReadWrite\.All: granted \(WindowsDefenderATP, for submitIndicator\)/);
+        const app = named(world.read(), 'riposte')[0] ?? assert.fail('no app');
+        assert.ok(
+          app.requiredResourceAccess.some((x) => x.resourceAppId === MDE_APP),
+          'listed on the registration under WindowsDefenderATP',
+        );
+      });
+
+      it('DEFENDER_API=legacy with an identity step: Threat Protection base plus Graph User.RevokeSessions.All', async () => {
+        rmSync(join(dir, 'block.yaml'));
+        writeFileSync(join(dir, 'contain.yaml'), wf('getIncident', 'revokeUserSessions'));
+        const r = await world.run(['-g', RG, '--skip-check', '--api', 'legacy'], { RIPOSTE_WORKFLOWS_DIR: dir });
+        exited(r, 0);
+        const now = granted();
+        for (const want of [
+          { resource: MTP_APP, role: 'Incident.ReadWrite.All' },
+          { resource: MTP_APP, role: 'AdvancedHunting.Read.All' },
+          { resource: GRAPH_APP, role: 'User.RevokeSessions.All' },
+        ])
+          assert.ok(
+            now.some((g) => g.resource === want.resource && g.role === want.role),
+            `${JSON.stringify(want)} in ${JSON.stringify(now)}`,
+          );
+      });
+
+      it('a step kind without recorded permissions: exit 1 naming the file and kind, before any registration', async () => {
+        const other = new World();
+        await other.start();
+        try {
+          const bad = mkdtempSync(join(tmpdir(), 'riposte-postdeploy-bad-'));
+          writeFileSync(join(bad, 'x.yaml'), wf('launchMissiles'));
+          const r = await other.run(['-g', RG, '--skip-check'], { RIPOSTE_WORKFLOWS_DIR: bad });
+          rmSync(bad, { recursive: true, force: true });
+          exited(r, 1);
+          assert.match(r.stderr, /x\.yaml: no permission is recorded for step kind 'launchMissiles'/);
+          assert.deepEqual(named(other.read(), 'riposte'), [], 'nothing registered');
+        } finally {
+          await other.stop();
+        }
+      });
+
+      it('a service principal under the WindowsDefenderATP id with another name: exit 1, nothing granted on it', async () => {
+        const other = new World();
+        await other.start();
+        try {
+          const seeded = other.read();
+          const sp = spOf(seeded, MDE_APP)[0] ?? assert.fail('no MDE service principal');
+          sp.displayName = 'Someone Else';
+          other.write(seeded);
+          const one = mkdtempSync(join(tmpdir(), 'riposte-postdeploy-mde-'));
+          writeFileSync(join(one, 'x.yaml'), wf('removeIndicator'));
+          const r = await other.run(['-g', RG, '--skip-check'], { RIPOSTE_WORKFLOWS_DIR: one });
+          rmSync(one, { recursive: true, force: true });
+          exited(r, 1);
+          assert.match(r.stderr, /is named 'Someone Else', not 'WindowsDefenderATP'/);
+          assert.ok(!other.read().appRoleAssignments.some((a) => a.resourceId === sp.id));
+        } finally {
+          await other.stop();
+        }
+      });
+    },
+  );
 
   describe('the legacy API (app setting DEFENDER_API=legacy), --skip-check, a stale secret in the vault', () => {
     // The secret's name comes from the app's CLIENT_SECRET_NAME; the vault already holds one, left by a registration

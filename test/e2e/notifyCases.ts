@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunReport } from '../../shared/engine';
+import { registerSecrets } from '../setup/logCapture';
 import { REPO, startHarness, waitFor, webhookFixture, type Harness } from './harness';
 
 const MARKER = /\[riposte:[0-9a-f]{8}\]$/;
@@ -139,9 +140,11 @@ export function describeNotify(api: 'graph' | 'legacy'): void {
     // sandbox.settings() points JIRA_BASE_URL and SERVICENOW_BASE_URL at the sandbox; the credentials and the Teams
     // webhook URL go into its Key Vault, read by the host on first use.
     const c = h.sandbox.control;
-    c.setSecret('teams-webhook-url', c.createTeamsWebhook());
+    const url = c.createTeamsWebhook();
+    c.setSecret('teams-webhook-url', url);
     c.setSecret('jira-credentials', JSON.stringify(c.jiraCredentials()));
     const sn = c.serviceNowCredentials();
+    registerSecrets([new URL(url).searchParams.get('sig') ?? undefined, c.jiraCredentials().apiToken, sn.password]);
     c.setSecret('servicenow-credentials', JSON.stringify({ username: sn.username, password: sn.password }));
   });
   after(async () => {

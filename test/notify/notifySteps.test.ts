@@ -11,6 +11,7 @@ import type { StateStore } from '../../shared/state/types';
 import { parseDelivery } from '../../shared/webhooks';
 import { createFakeQueries, workflowOf } from '../engine/fakes';
 import { sandboxDeps, type TestDeps } from '../integration/sandboxDeps';
+import { registerSecrets } from '../setup/logCapture';
 import { fixtureJson, jiraDelivery, shippedMapping, standardDelivery } from '../webhooks/helpers';
 
 let sb: Sandbox;
@@ -22,9 +23,17 @@ after(() => sb?.close());
 
 function setup(api: 'graph' | 'legacy' = 'graph', oauth = false): TestDeps {
   sb.control.reset();
-  sb.control.setSecret('teams-webhook-url', sb.control.createTeamsWebhook());
+  const url = sb.control.createTeamsWebhook();
+  sb.control.setSecret('teams-webhook-url', url);
   sb.control.setSecret('jira-credentials', JSON.stringify(sb.control.jiraCredentials()));
   const sn = sb.control.serviceNowCredentials();
+  // The suite-wide log scan fails the run if any of these shows up in any output.
+  registerSecrets([
+    new URL(url).searchParams.get('sig') ?? undefined,
+    sb.control.jiraCredentials().apiToken,
+    sn.password,
+    sn.clientSecret,
+  ]);
   sb.control.setSecret(
     'servicenow-credentials',
     JSON.stringify(oauth ? sn : { username: sn.username, password: sn.password }),
@@ -256,13 +265,12 @@ describe('notify steps: write safety and throttling', () => {
   });
 
   it('ServiceNow 429 (X-RateLimit-Reset, documented body) beyond MAX_RETRY_AFTER fails the run as throttled', async () => {
-    const deps = setup('graph');
+    setup('graph');
     const sandboxDepsShort = sandboxDeps(sb, 'graph', {
       JIRA_BASE_URL: sb.url,
       SERVICENOW_BASE_URL: sb.url,
       MAX_RETRY_AFTER_SECONDS: '1',
     });
-    void deps;
     const { incidentId, sysId } = linkedIncident();
     sb.control.injectFaults({ target: 'servicenow', method: 'PATCH', status: 429, retryAfterSeconds: 120, count: 1 });
     const report = await run(sandboxDepsShort, engineOf(sandboxDepsShort), incidentId);

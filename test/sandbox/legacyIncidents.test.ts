@@ -45,7 +45,7 @@ describe('GET /api/incidents', () => {
       multi?.alerts.map((a) => a.alertId),
       ['da6371000000000000_1003', 'da6371000000000000_1001'],
     );
-    assert.equal(multi?.alerts[1]?.devices[0]?.mdatpDeviceId, '7f3a1c2e9b8d4f60a1b2c3d4e5f60718');
+    assert.equal(multi?.alerts[1]?.devices[0]?.mdatpDeviceId, '7f3a1c2e9b8d4f60a1b2c3d4e5f60718a4c2e6f1');
     // First alert: every documented key, nulls included; second: null keys omitted, as live responses do.
     const documented = multi?.alerts[0]?.entities[0] ?? {};
     assert.ok('registryHive' in documented && documented.registryHive === null);

@@ -53,8 +53,8 @@ const CASES: Array<[string, string, string[]]> = [
   ],
   [
     'unknown step kind',
-    http('  - { id: a, kind: isolateDevice, input: {} }'),
-    [`test.yaml: steps[0] (a).kind: 'isolateDevice' is not a step kind; use one of: ${STEP_KINDS.join(', ')}`],
+    http('  - { id: a, kind: rebootDevice, input: {} }'),
+    [`test.yaml: steps[0] (a).kind: 'rebootDevice' is not a step kind; use one of: ${STEP_KINDS.join(', ')}`],
   ],
   ['missing kind', http('  - { id: a, input: {} }'), ['test.yaml: steps[0] (a).kind: is required']],
   [

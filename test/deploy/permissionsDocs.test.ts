@@ -1,0 +1,48 @@
+// The README's per-step permission table is shared/permissions.ts, row for row (kind, both backends' permissions,
+// the page read), and shared/permissions.ts covers every step kind the workflow schema knows.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { STEP_PERMISSIONS } from '../../shared/permissions';
+import { ACTIONS } from '../../shared/steps';
+import { STEP_KINDS } from '../../shared/workflows';
+import { expectedRows } from './permissionTable';
+
+const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+
+function readmeRows(): { kind: string; graph: string; legacy: string; source: string }[] {
+  const lines = README.split('\n');
+  const start = lines.findIndex((l) => /^\| Step\s+\| With `DEFENDER_API=graph`/.test(l));
+  assert.ok(start >= 0, 'README has the per-step permission table');
+  const rows = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('|')) break;
+    const [kind = '', graph = '', legacy = '', source = ''] = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
+    rows.push({ kind: kind.replace(/`/g, ''), graph, legacy, source });
+  }
+  return rows;
+}
+
+describe('the permission table', () => {
+  it('README lists every step of shared/permissions.ts with the same permissions and page, in order', () => {
+    assert.deepEqual(
+      readmeRows(),
+      expectedRows().map((r) => ({ ...r, source: STEP_PERMISSIONS[r.kind]?.source })),
+    );
+  });
+
+  it('records a permission row for every step kind the workflow schema knows', () => {
+    for (const kind of STEP_KINDS) assert.ok(STEP_PERMISSIONS[kind], `shared/permissions.ts has no row for ${kind}`);
+  });
+
+  it('a step only Microsoft Graph serves is Graph-only in the table, and no other step is', () => {
+    for (const [kind, mod] of Object.entries(ACTIONS)) {
+      const row = STEP_PERMISSIONS[kind];
+      assert.equal(row?.legacy === 'graphOnly', mod.graphOnly !== undefined, kind);
+    }
+  });
+});

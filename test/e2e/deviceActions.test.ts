@@ -1,0 +1,4 @@
+// Device actions through the Function host on the Graph API (deviceActionCases.ts).
+import { describeDeviceActions } from './deviceActionCases';
+
+describeDeviceActions('graph');
