@@ -150,6 +150,8 @@ export interface SandboxControl {
   jiraIssue(key: string): JiraIssue | undefined;
   /** The one account the Jira site accepts (Basic email:API token). */
   jiraCredentials(): { email: string; apiToken: string };
+  /** A new API token: the old one is refused (401) from now on. @returns the new credentials. */
+  rotateJiraToken(): { email: string; apiToken: string };
   /** A record on the sandbox's ServiceNow instance (Table API at `url`). */
   addServiceNowRecord(o?: { number?: string; table?: string }): ServiceNowRecord;
   serviceNowRecord(sysId: string): ServiceNowRecord | undefined;
@@ -394,6 +396,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     addJiraIssue: (key) => structuredClone(jira.addIssue(key)),
     jiraIssue: (key) => structuredClone(jira.find(key)),
     jiraCredentials: () => ({ ...jira.credentials }),
+    rotateJiraToken: () => {
+      jira.credentials = { ...jira.credentials, apiToken: randomBytes(12).toString('hex') };
+      return { ...jira.credentials };
+    },
     addServiceNowRecord: (o = {}) => structuredClone(serviceNow.addRecord(o)),
     serviceNowRecord: (sysId) => structuredClone(serviceNow.records.get(sysId)),
     serviceNowCredentials: () => ({ ...serviceNow.credentials }),

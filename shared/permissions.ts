@@ -153,8 +153,17 @@ export const STEP_PERMISSIONS: Readonly<Record<string, StepPermissions>> = {
   // Notifications (branch notify): webhook URLs and ticket credentials come from Key Vault (the managed identity's
   // Key Vault Secrets User), nothing in Entra ID.
   notifyTeams: same([], 'none: a Workflows webhook URL read from Key Vault'),
-  jiraComment: same([], 'none: a Jira API token read from Key Vault'),
-  serviceNowWorkNote: same([], 'none: ServiceNow credentials read from Key Vault'),
+  // The ticket steps read the incident for its linked tickets (its ticket:<id> tags) when no ticket is named.
+  jiraComment: {
+    graph: [g('SecurityIncident.Read.All')],
+    legacy: [l('Incident.Read.All')],
+    source: `${GD}security-incident-get.md; DD defender-xdr/api-get-incident.md (the linked tickets); Jira API token from Key Vault`,
+  },
+  serviceNowWorkNote: {
+    graph: [g('SecurityIncident.Read.All')],
+    legacy: [l('Incident.Read.All')],
+    source: `${GD}security-incident-get.md; DD defender-xdr/api-get-incident.md (the linked tickets); ServiceNow credentials from Key Vault`,
+  },
   set: same([], 'none'),
   forEach: same([], 'none'),
   if: same([], 'none'),

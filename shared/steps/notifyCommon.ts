@@ -55,7 +55,7 @@ export function checkTicketInput(field: string, pattern: RegExp, what: string) {
   };
 }
 
-/** The request a write sends, as the StepChange's patch shows it. */
+/** The request a write sends, as the StepChange's `request` shows it (its body as `patch`). */
 export interface RequestView {
   method: string;
   path: string;
@@ -70,6 +70,13 @@ export interface TicketWrite {
   send(text: string, signal: AbortSignal | undefined): Promise<void>;
   /** True when the ticket already shows `marker` (an earlier attempt's write landed). */
   has(marker: string, signal: AbortSignal | undefined): Promise<boolean>;
+}
+
+/** The change's `request` (method, path, body) and `patch` (the fields of the body). */
+export function sentAs(r: RequestView): Pick<StepChange, 'patch' | 'request'> {
+  const patch =
+    r.body !== null && typeof r.body === 'object' && !Array.isArray(r.body) ? { ...(r.body as object) } : {};
+  return { patch, request: { method: r.method, path: r.path, body: r.body } };
 }
 
 /** A failure before anything was sent: a credential or setting missing, the time budget spent, bad input. */
@@ -89,7 +96,7 @@ export async function runTicketWrite(
   const change = (outcome: StepChange['outcome'], replayed = false): StepChange => ({
     incidentId,
     target,
-    patch: outcome === 'alreadyDone' ? {} : { ...w.request(marked) },
+    ...(outcome === 'alreadyDone' ? { patch: {} } : sentAs(w.request(marked))),
     ...(outcome === 'alreadyDone' ? {} : { comment: marked }),
     outcome,
     ...(replayed ? { replayed: true as const } : {}),

@@ -7,7 +7,7 @@
 import { InputError } from '../errors';
 import { messageCard, type TeamsFact, type TeamsLink, type TeamsMessage } from '../notify/teams';
 import { expectObject, isRecord } from './common';
-import { notifyOf, optionalIncidentId, textOf } from './notifyCommon';
+import { notifyOf, optionalIncidentId, sentAs, textOf } from './notifyCommon';
 import { settleFailedWrite } from './settleWrite';
 import type { ActionModule, StepChange, StepResult, StepRuntime } from './types';
 
@@ -86,7 +86,9 @@ async function run(input: NotifyTeamsInput, rt: StepRuntime): Promise<StepResult
         {
           incidentId,
           target: { kind: 'teams', id: webhook },
-          patch: outcome === 'alreadyDone' ? {} : { method: preview.method, path: preview.url, body: preview.body },
+          ...(outcome === 'alreadyDone'
+            ? { patch: {} }
+            : sentAs({ method: preview.method, path: preview.url, body: preview.body })),
           ...(outcome === 'alreadyDone' ? {} : { comment: rt.markComment(message.text, write.markerId) }),
           outcome,
           ...(replayed ? { replayed: true as const } : {}),

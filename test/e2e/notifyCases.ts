@@ -2,9 +2,10 @@
 // file: the three steps run from Logic Apps (POST /api/workflows/{name}/run with its headers; dry run, then for real,
 // then its retry changing nothing), from a schedule (the timer function) and from a webhook (the ticket-sync
 // workflow); their writes land in the sandbox's Teams, Jira and ServiceNow receivers with credentials read from the
-// sandbox Key Vault, and the Jira echo of Riposte's own comment is ignored.
+// sandbox Key Vault, and the Jira echo of Riposte's own comment is ignored. The Logic Apps workflow is the recipe in
+// docs/recipes.md ("Tell Teams and the linked tickets").
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -24,34 +25,13 @@ const logicAppsHeaders = (runId: string): Record<string, string> => ({
   'x-ms-client-tracking-id': runId,
 });
 
-const NOTIFY_INCIDENT = `name: notify-incident
-triggers:
-  http: true
-input:
-  incidentId: { type: string, required: true }
-steps:
-  - id: teams
-    kind: notifyTeams
-    input:
-      incidentId: \${ $input.incidentId }
-      title: Incident \${ $input.incidentId } contained
-      text: The device was isolated by the SOC playbook.
-      facts:
-        Incident: \${ $input.incidentId }
-      links:
-        - title: Open in Defender
-          url: https://security.microsoft.com/incidents/\${ $input.incidentId }
-  - id: jira
-    kind: jiraComment
-    input:
-      incidentId: \${ $input.incidentId }
-      text: Riposte contained the incident (device isolated).
-  - id: snow
-    kind: serviceNowWorkNote
-    input:
-      incidentId: \${ $input.incidentId }
-      text: Riposte contained the incident (device isolated).
-`;
+/** The recipe's workflow, taken from docs/recipes.md as a user would copy it (so the recipe cannot drift). */
+function recipeWorkflow(): string {
+  const doc = readFileSync(join(REPO, 'docs', 'recipes.md'), 'utf8');
+  const yaml = /```yaml\n(# workflows\/notify-incident\.yaml[\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(yaml, 'docs/recipes.md holds the notify-incident recipe');
+  return yaml;
+}
 
 const NOTIFY_SCHEDULED = `name: notify-scheduled
 triggers:
@@ -121,7 +101,7 @@ function notifyContent(): { dir: string; remove(): void } {
   cpSync(join(REPO, 'queries'), join(dir, 'queries'), { recursive: true });
   cpSync(join(REPO, 'mappings'), join(dir, 'mappings'), { recursive: true });
   mkdirSync(join(dir, 'workflows'));
-  writeFileSync(join(dir, 'workflows', 'notify-incident.yaml'), NOTIFY_INCIDENT);
+  writeFileSync(join(dir, 'workflows', 'notify-incident.yaml'), recipeWorkflow());
   writeFileSync(join(dir, 'workflows', 'notify-scheduled.yaml'), NOTIFY_SCHEDULED);
   writeFileSync(join(dir, 'workflows', 'notify-sync.yaml'), NOTIFY_SYNC);
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
@@ -174,14 +154,14 @@ export function describeNotify(api: 'graph' | 'legacy'): void {
       const dryReport = dry.json<RunReport>();
       const dryChanges = dryReport.steps.flatMap((s) => s.changes ?? []);
       assert.deepEqual(
-        dryChanges.map((ch) => [ch.outcome, ch.patch.method, ch.target?.kind]),
+        dryChanges.map((ch) => [ch.outcome, ch.request?.method, ch.target?.kind]),
         [
           ['wouldApply', 'POST', 'teams'],
           ['wouldApply', 'POST', 'ticket'],
           ['wouldApply', 'PATCH', 'ticket'],
         ],
       );
-      assert.equal(dryChanges[2]?.patch.path, `/api/now/table/incident/${sysId}`);
+      assert.equal(dryChanges[2]?.request?.path, `/api/now/table/incident/${sysId}`);
       assert.ok(!dry.text.includes('sig=') && !dry.text.includes('/workflows/'), 'no webhook URL in the answer');
       assert.equal(c.teamsDeliveries().length, teamsBefore);
       assert.equal(c.jiraIssue('SEC-101')?.comments.length, 0);

@@ -171,15 +171,16 @@ for (const api of ['graph', 'legacy'] as const) {
       assert.equal(report.status, 'succeeded', JSON.stringify(report.error));
       const [teams, jira, snow] = report.steps.flatMap((s) => s.changes ?? []);
       assert.equal(teams?.outcome, 'wouldApply');
-      assert.equal(teams?.patch.method, 'POST');
-      assert.match(String(teams?.patch.path), /Key Vault secret 'teams-webhook-url'/);
-      assert.equal((teams?.patch.body as { type: string }).type, 'message');
-      assert.equal(jira?.patch.method, 'POST');
-      assert.equal(jira?.patch.path, '/rest/api/3/issue/SEC-42/comment');
-      assert.equal((jira?.patch.body as { body: { type: string } }).body.type, 'doc');
-      assert.deepEqual(snow?.patch.method, 'PATCH');
-      assert.equal(snow?.patch.path, `/api/now/table/incident/${sysId}`);
-      assert.match((snow?.patch.body as { work_notes: string }).work_notes, MARKER);
+      assert.equal(teams?.request?.method, 'POST');
+      assert.match(String(teams?.request?.path), /Key Vault secret 'teams-webhook-url'/);
+      assert.equal((teams?.request?.body as { type: string }).type, 'message');
+      assert.equal(jira?.request?.method, 'POST');
+      assert.equal(jira?.request?.path, '/rest/api/3/issue/SEC-42/comment');
+      assert.equal((jira?.request?.body as { body: { type: string } }).body.type, 'doc');
+      assert.deepEqual(snow?.request?.method, 'PATCH');
+      assert.equal(snow?.request?.path, `/api/now/table/incident/${sysId}`);
+      assert.match((snow?.request?.body as { work_notes: string }).work_notes, MARKER);
+      assert.deepEqual(snow?.patch, snow?.request?.body, 'patch holds the fields sent');
       const text = JSON.stringify(report);
       assert.ok(!text.includes('sig=') && !text.includes('/workflows/'), 'no webhook URL in the report');
       assert.equal(sb.control.teamsDeliveries().length, 0);
@@ -251,6 +252,31 @@ describe('notify steps: write safety and throttling', () => {
     assert.equal(sb.control.serviceNowRecord(sysId)?.work_notes.length, 1);
   });
 
+  it('a Teams post with an unknown outcome (500) stays pending; the next run posts it, marked replayed', async () => {
+    const deps = setup('graph');
+    const engine = engineOf(deps);
+    const wf = workflowOf(`
+name: teams-only
+triggers: { http: true }
+steps:
+  - { id: t, kind: notifyTeams, input: { text: Containment done. } }
+`);
+    sb.control.injectFaults({ target: 'teams', status: 500, count: 1 });
+    const first = await runWorkflow(wf, { trigger: 'http' }, engine);
+    assert.equal(first.status, 'failed');
+    assert.equal(first.error?.code, 'DEFENDER_UNAVAILABLE');
+    assert.equal(sb.control.teamsDeliveries().length, 0);
+    const second = await runWorkflow(wf, { trigger: 'http' }, engine);
+    assert.equal(second.status, 'succeeded', JSON.stringify(second.error));
+    const change = second.steps[0]?.changes?.[0];
+    assert.equal(change?.outcome, 'applied');
+    assert.equal(change?.replayed, true);
+    assert.equal(sb.control.teamsDeliveries().length, 1);
+    const third = await runWorkflow(wf, { trigger: 'http' }, engine);
+    assert.equal(third.steps[0]?.changes?.[0]?.outcome, 'alreadyDone');
+    assert.equal(sb.control.teamsDeliveries().length, 1);
+  });
+
   it('Jira 429 with Retry-After is waited out and the comment is posted once', async () => {
     const deps = setup('graph');
     const { incidentId } = linkedIncident();
@@ -307,6 +333,26 @@ steps:
     assert.equal(report.status, 'succeeded', JSON.stringify(report.error));
     assert.equal(sb.control.jiraIssue('OPS-7')?.comments.length, 1);
     assert.equal(sb.control.serviceNowRecord(rec.sys_id)?.work_notes.length, 1);
+  });
+
+  it('an incident with no linked ticket writes nothing and says so in the counts', async () => {
+    const deps = setup('graph');
+    const incidentId = String(sb.control.addIncident({ customTags: ['unrelated'] }).id);
+    const wf = workflowOf(`
+name: unlinked
+triggers: { http: true }
+input: { incidentId: { type: string, required: true } }
+steps:
+  - { id: j, kind: jiraComment, input: { incidentId: "\${ $input.incidentId }", text: hello } }
+  - { id: s, kind: serviceNowWorkNote, input: { incidentId: "\${ $input.incidentId }", text: hello } }
+`);
+    const report = await runWorkflow(wf, { trigger: 'http', input: { incidentId } }, engineOf(deps));
+    assert.equal(report.status, 'succeeded', JSON.stringify(report.error));
+    for (const step of report.steps) {
+      assert.equal(step.counts.notLinked, 1, step.id);
+      assert.deepEqual(step.changes, []);
+    }
+    assert.equal(sb.control.requests().filter((r) => r.family === 'jira' || r.family === 'servicenow').length, 0);
   });
 
   it('an unknown ServiceNow number is a 404 naming the ticket field', async () => {
