@@ -124,7 +124,12 @@ export const STEP_PERMISSIONS: Readonly<Record<string, StepPermissions>> = {
     `${DD}stop-and-quarantine-file.md, get-machineaction-object.md`,
   ),
   // Identity containment (branch approval): Microsoft Graph on either DEFENDER_API.
-  revokeUserSessions: same([g('User.RevokeSessions.All')], `${GD}user-revokesigninsessions.md`),
+  // Every identity step reads the user first (GET /users/{id}: its object id, and for enable/disable its state):
+  // User.Read.All, the least application permission of user-get.md.
+  revokeUserSessions: same(
+    [g('User.RevokeSessions.All'), g('User.Read.All')],
+    `${GD}user-revokesigninsessions.md, user-get.md`,
+  ),
   // accountEnabled: User.EnableDisableAccount.All (Microsoft's beta include user-update-permissions.md lists it as an
   // application permission of PATCH /users) with User.Read.All to read the user, the pair Learn's user-update page is
   // widely quoted giving for accountEnabled (that page's current text could not be read here: response-actions.md
@@ -137,8 +142,14 @@ export const STEP_PERMISSIONS: Readonly<Record<string, StepPermissions>> = {
     [g('User.EnableDisableAccount.All'), g('User.Read.All')],
     `${GD}user-update.md; GD beta/includes/permissions/user-update-permissions.md`,
   ),
-  confirmUserCompromised: same([g('IdentityRiskyUser.ReadWrite.All')], `${GD}riskyuser-confirmcompromised.md`),
-  confirmUserSafe: same([g('IdentityRiskyUser.ReadWrite.All')], `${GD}riskyuser-confirmsafe.md`),
+  confirmUserCompromised: same(
+    [g('IdentityRiskyUser.ReadWrite.All'), g('User.Read.All')],
+    `${GD}riskyuser-confirmcompromised.md, user-get.md`,
+  ),
+  confirmUserSafe: same(
+    [g('IdentityRiskyUser.ReadWrite.All'), g('User.Read.All')],
+    `${GD}riskyuser-confirmsafe.md, user-get.md`,
+  ),
   // Notifications (branch notify): webhook URLs and ticket credentials come from Key Vault (the managed identity's
   // Key Vault Secrets User), nothing in Entra ID.
   notifyTeams: same([], 'none: a Workflows webhook URL read from Key Vault'),

@@ -431,7 +431,8 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
   ): Promise<void> {
     const action = ACTIONS[step.kind];
     const parsed = action.parse(await evaluateValue(step.input, ctx), deps.defender.backend);
-    if (action.destructive && !dryRun && step.approval?.mode !== 'none') {
+    const destructive = action.destructive !== undefined && (action.destructiveFor?.(parsed) ?? true);
+    if (destructive && action.destructive && !dryRun && step.approval?.mode !== 'none') {
       if (!deps.approvals)
         throw new AppError(
           'CONFIG_INVALID',

@@ -79,8 +79,8 @@ export async function resolveUser(client: IdentityClient, rt: StepRuntime, user:
   }
 }
 
-/** The StepChange's patch: the exact request (method, path, body). */
-export const requestPatch = (r: IdentityRequest): Record<string, unknown> => ({
+/** The StepChange's request: the exact request (method, path relative to the Graph root, body). */
+export const requestOf = (r: IdentityRequest): NonNullable<StepChange['request']> => ({
   method: r.method,
   path: r.path,
   ...(r.body ? { body: r.body } : {}),
@@ -109,7 +109,9 @@ export async function runIdentityAction(a: IdentityAction, input: UserInput, rt:
     const change: StepChange = {
       incidentId: input.incidentId ?? '',
       target,
-      patch: outcome === 'alreadyDone' ? {} : requestPatch(request),
+      // As the other response writes: the body's fields in patch, the exact request beside it.
+      patch: outcome === 'alreadyDone' ? {} : { ...(request.body ?? {}) },
+      ...(outcome === 'alreadyDone' ? {} : { request: requestOf(request) }),
       outcome,
       ...extra,
     };

@@ -60,7 +60,13 @@ export const ALERT_ID_PATTERN = '^[A-Za-z0-9_-]{1,200}$';
 /** Key Vault secret names: 1-127 letters, digits and dashes. */
 export const SECRET_NAME_PATTERN = '^[0-9A-Za-z-]{1,127}$';
 /** Step kinds that run only after approval unless the step says `approval: none` (ActionModule.destructive). */
-export const APPROVAL_KINDS: readonly StepKind[] = ['disableUser'];
+export const APPROVAL_KINDS: readonly StepKind[] = [
+  'disableUser',
+  'isolateDevice',
+  'restrictAppExecution',
+  'stopAndQuarantineFile',
+  'submitIndicator',
+];
 export const DURATION_PATTERN = '^P(?!$)(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$';
 
 /** Human wording for the schema's patterns, used in error messages instead of the regex. */

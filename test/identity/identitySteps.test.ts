@@ -66,15 +66,17 @@ describe('identity containment steps (Graph users and riskyUsers)', () => {
     assert.deepEqual(change('revoke'), {
       incidentId: '3309',
       target: { kind: 'user', id: amy.objectId },
-      patch: { method: 'POST', path: `/users/${amy.objectId}/revokeSignInSessions` },
+      patch: {},
+      request: { method: 'POST', path: `/users/${amy.objectId}/revokeSignInSessions` },
       outcome: 'wouldApply',
     });
-    assert.deepEqual(change('disable')?.patch, {
+    assert.deepEqual(change('disable')?.patch, { accountEnabled: false });
+    assert.deepEqual(change('disable')?.request, {
       method: 'PATCH',
       path: `/users/${amy.objectId}`,
       body: { accountEnabled: false },
     });
-    assert.deepEqual(change('compromised')?.patch, {
+    assert.deepEqual(change('compromised')?.request, {
       method: 'POST',
       path: '/identityProtection/riskyUsers/confirmCompromised',
       body: { userIds: [amy.objectId] },

@@ -40,6 +40,7 @@ steps:
       steps:
         - id: block
           kind: submitIndicator
+          approval: none
           input:
             value: \${ $item }
             action: \${ $input.action }
@@ -237,7 +238,7 @@ steps:
     assert.match(bad('{ value: "1.2.3.4", action: Block, title: t, colour: red }'), /colour/);
 
     const report = await run(
-      `name: t\ntriggers: { http: true }\ninput:\n  v: { type: string }\nsteps:\n  - id: s\n    kind: submitIndicator\n    input: { value: '\${ $input.v }', action: Block, title: t }\n`,
+      `name: t\ntriggers: { http: true }\ninput:\n  v: { type: string }\nsteps:\n  - id: s\n    kind: submitIndicator\n    approval: none\n    input: { value: '\${ $input.v }', action: Block, title: t }\n`,
       { v: '2001:db8::/32' },
     );
     assert.equal(report.status, 'failed');
@@ -252,8 +253,8 @@ name: kinds
 triggers: { http: true }
 steps:
   - { id: ip6, kind: submitIndicator, input: { value: "2001:DB8::1", action: Allowed, title: t } }
-  - { id: dom, kind: submitIndicator, input: { value: "Evil.Example.COM", action: Warn, title: t } }
-  - { id: url, kind: submitIndicator, input: { value: "https://evil.example.com/Path?q=1", action: Block, title: t } }
+  - { id: dom, kind: submitIndicator, approval: none, input: { value: "Evil.Example.COM", action: Warn, title: t } }
+  - { id: url, kind: submitIndicator, approval: none, input: { value: "https://evil.example.com/Path?q=1", action: Block, title: t } }
   - { id: md5, kind: submitIndicator, input: { value: "${'AB'.repeat(16)}", action: Audit, title: t } }
   - { id: cert, kind: submitIndicator, input: { value: "${'CD'.repeat(20)}", type: CertificateThumbprint, action: Allowed, title: t } }
 `;
