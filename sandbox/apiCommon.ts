@@ -72,6 +72,13 @@ const REQUIRED_ROLES: Record<ApiName, Partial<Record<ApiFamily, string[]>>> = {
     alertsGet: ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All'],
     alertsUpdate: ['SecurityAlert.ReadWrite.All'],
     alertComments: ['SecurityAlert.ReadWrite.All'],
+    // response-actions.md §6: user-get (User.Read.All least), revokeSignInSessions (User.RevokeSessions.All least),
+    // PATCH accountEnabled (User.EnableDisableAccount.All per the beta list, higher User.ReadWrite.All), riskyUsers
+    // actions (IdentityRiskyUser.ReadWrite.All).
+    usersGet: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+    usersUpdate: ['User.EnableDisableAccount.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
+    usersRevoke: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
+    riskyUsersAction: ['IdentityRiskyUser.ReadWrite.All'],
   },
   legacy: {
     hunting: ['AdvancedHunting.Read.All'],
@@ -84,6 +91,10 @@ const REQUIRED_ROLES: Record<ApiName, Partial<Record<ApiFamily, string[]>>> = {
     alertsGet: [],
     alertsUpdate: [],
     alertComments: [],
+    usersGet: [],
+    usersUpdate: [],
+    usersRevoke: [],
+    riskyUsersAction: [],
   },
   // WindowsDefenderATP application permissions per page (response-actions.md §1.2, §4): reads take Machine.Read.All
   // or Machine.ReadWrite.All; each action its own.
@@ -148,7 +159,16 @@ export function guard(state: SandboxState, api: ApiName, req: SandboxRequest, fa
           : `API calls quota exceeded! maximum allowed ${decision.window.limit} per ${formatTimeSpan(decision.scaledWindowMs)}`;
       return {
         ok: false,
-        reply: apiError(state, api, req, 429, 'TooManyRequests', message, { 'retry-after': String(seconds) }),
+        // Identity protection's 429 carries no Retry-After (response-actions.md §7.2): callers back off on their own.
+        reply: apiError(
+          state,
+          api,
+          req,
+          429,
+          'TooManyRequests',
+          message,
+          family === 'riskyUsersAction' ? {} : { 'retry-after': String(seconds) },
+        ),
       };
     }
   }
@@ -181,6 +201,10 @@ const PER_MINUTE: Record<ApiFamily, number> = {
   mdeCollect: 100,
   mdeRestrict: 100,
   mdeQuarantine: 100,
+  usersGet: 1200,
+  usersUpdate: 1200,
+  usersRevoke: 1200,
+  riskyUsersAction: 60,
 };
 
 /** The reply for an injected fault with a status, shaped like the API's own errors. */
@@ -232,7 +256,9 @@ export function apiRoute(
           ? 'alerts'
           : family.startsWith('mde')
             ? 'machineActions'
-            : 'incidents',
+            : family.startsWith('users') || family.startsWith('risky')
+              ? 'identity'
+              : 'incidents',
     count: () => void (state.counters.api[family] += 1),
     faultReply: (req, spec) => apiFaultReply(state, api, req, family, spec),
     handle: (req, params) => {

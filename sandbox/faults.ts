@@ -2,9 +2,31 @@
 // Faults apply before authentication, like a gateway or network failure would.
 
 export type FaultTarget =
-  'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'machineActions' | 'api' | 'all';
+  | 'token'
+  | 'keyvault'
+  | 'mi'
+  | 'hunting'
+  | 'incidents'
+  | 'alerts'
+  | 'identity'
+  | 'machineActions'
+  | 'api'
+  | 'all'
+  | NotifyRouteTarget;
+/** The notification receivers (sandbox/notify): Teams Workflows webhooks, Jira Cloud, ServiceNow. */
+export type NotifyRouteTarget = 'teams' | 'jira' | 'servicenow';
 /** What a route is, for fault matching. Discovery and JWKS are only hit by `all`. */
-export type RouteTarget = 'token' | 'keyvault' | 'mi' | 'hunting' | 'incidents' | 'alerts' | 'machineActions' | 'other';
+export type RouteTarget =
+  | 'token'
+  | 'keyvault'
+  | 'mi'
+  | 'hunting'
+  | 'incidents'
+  | 'alerts'
+  | 'identity'
+  | 'machineActions'
+  | 'other'
+  | NotifyRouteTarget;
 
 export interface FaultSpec {
   /** Default 'api' (hunting, incidents, Graph alerts_v2 and MDE machines and machine actions). */
@@ -55,7 +77,13 @@ function matches(target: FaultTarget, route: RouteTarget): boolean {
     case 'all':
       return true;
     case 'api':
-      return route === 'hunting' || route === 'incidents' || route === 'alerts' || route === 'machineActions';
+      return (
+        route === 'hunting' ||
+        route === 'incidents' ||
+        route === 'alerts' ||
+        route === 'identity' ||
+        route === 'machineActions'
+      );
     default:
       return target === route;
   }

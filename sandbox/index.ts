@@ -12,6 +12,7 @@ import { entraRoutes } from './entra';
 import type { FaultSpec } from './faults';
 import { alertRoutes } from './alertsApi';
 import { graphRoutes } from './graphApi';
+import { identityRoutes, type DirectoryUser, type RiskyUser } from './identityApi';
 import type { HuntingTables } from './hunting';
 import type { StoredIncident } from './incidents/model';
 import { IncidentStore } from './incidents/store';
@@ -29,11 +30,25 @@ import { SANDBOX_CLIENT_ID, SANDBOX_SECRET_NAME, SANDBOX_TENANT_ID } from './see
 import { createDispatcher } from './server';
 import { SandboxState, zeroCounters, type Counters, type HuntingQueryEntry, type RequestLogEntry } from './state';
 import { createTlsMaterial } from './tls';
+import { teamsRoutes, TeamsWebhooks, type TeamsDelivery } from './teamsWebhook';
+import { callbackRoutes, CallbackReceivers, type CallbackDelivery } from './callbackReceiver';
+import { jiraRoutes, JiraSite, type JiraIssue } from './jiraApi';
+import {
+  serviceNowRoutes,
+  ServiceNowInstance,
+  type ServiceNowCredentials,
+  type ServiceNowRecord,
+} from './serviceNowApi';
 
 export type { FaultSpec, FaultTarget } from './faults';
 export type { StoredIncident, StoredAlert, StoredEvidence, StoredComment } from './incidents/model';
 export type { Counters, HuntingQueryEntry, RequestLogEntry } from './state';
 export type { ActionOutcome, SandboxAction, SandboxMachine } from './mde/store';
+export { PRIVILEGED_USER, type DirectoryUser, type RiskyUser } from './identityApi';
+export type { TeamsDelivery } from './teamsWebhook';
+export type { CallbackDelivery } from './callbackReceiver';
+export type { JiraIssue, JiraComment } from './jiraApi';
+export type { ServiceNowRecord, ServiceNowCredentials } from './serviceNowApi';
 
 export interface SandboxOptions {
   /** HTTPS port, 0 = random (default 0). */
@@ -110,6 +125,30 @@ export interface SandboxControl {
   setMachineActionOutcome(machineId: string, outcome: ActionOutcome | undefined): void;
   /** Real milliseconds a new machine action takes to finish. */
   setMachineActionMs(ms: number): void;
+  /** An Entra user by object id or UPN (copy), and its Identity Protection risk (undefined: never risky). */
+  user(ref: string): DirectoryUser | undefined;
+  riskyUser(id: string): RiskyUser | undefined;
+  /** Stores a Key Vault secret (a notification credential, a webhook URL) as a new version. */
+  setSecret(name: string, value: string): void;
+  /** A new Teams Workflows webhook on this sandbox: its URL, SAS signature included (a secret). */
+  createTeamsWebhook(): string;
+  /** Messages the Teams webhooks accepted (documented shape only), oldest first. */
+  teamsDeliveries(): TeamsDelivery[];
+  /** A new approval callback endpoint on this sandbox (its URL is a secret), and what it received, oldest first. */
+  createCallback(): string;
+  callbackDeliveries(): CallbackDelivery[];
+  /** A Jira issue on the sandbox's Jira site (REST API v3 comments at `url`). */
+  addJiraIssue(key: string): JiraIssue;
+  jiraIssue(key: string): JiraIssue | undefined;
+  /** The one account the Jira site accepts (Basic email:API token). */
+  jiraCredentials(): { email: string; apiToken: string };
+  /** A record on the sandbox's ServiceNow instance (Table API at `url`). */
+  addServiceNowRecord(o?: { number?: string; table?: string }): ServiceNowRecord;
+  serviceNowRecord(sysId: string): ServiceNowRecord | undefined;
+  /** The one user (Basic) and OAuth client the instance accepts. */
+  serviceNowCredentials(): ServiceNowCredentials;
+  /** OAuth token requests the instance answered. */
+  serviceNowTokenRequests(): number;
   /** Back to seed state: secrets, roles, revocations, incidents, tables, quotas, faults, counters, log and queries. */
   reset(): void;
 }
@@ -209,14 +248,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const initialVersion = state.vault.set(state.secretName, initialSecret, state.nowSeconds()).version;
 
+  const teams = new TeamsWebhooks();
+  const callbacks = new CallbackReceivers();
+  const jira = new JiraSite();
+  const serviceNow = new ServiceNowInstance();
   const main = createDispatcher(
     state,
     [
+      ...teamsRoutes(teams, now),
+      ...callbackRoutes(callbacks, now),
+      ...jiraRoutes(jira, now),
+      ...serviceNowRoutes(serviceNow, now),
       ...entraRoutes(state),
       ...keyVaultRoutes(state),
       ...graphRoutes(state),
       ...alertRoutes(state),
       ...mdeRoutes(state),
+      ...identityRoutes(state, state.directory),
       ...legacyRoutes(state),
     ],
     () => state.url,
@@ -293,7 +341,33 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setMachineActionMs: (ms) => {
       state.mde.completionMs = ms;
     },
+    user: (ref) => {
+      const u = state.directory.find(ref);
+      return u ? structuredClone(u) : undefined;
+    },
+    riskyUser: (id) => {
+      const r = state.directory.risky.get(id.toLowerCase());
+      return r ? structuredClone(r) : undefined;
+    },
+    setSecret: (name, value) => {
+      state.vault.set(name, value, state.nowSeconds());
+    },
+    createTeamsWebhook: () => teams.create(url),
+    teamsDeliveries: () => structuredClone(teams.deliveries),
+    createCallback: () => callbacks.create(url),
+    callbackDeliveries: () => structuredClone(callbacks.deliveries),
+    addJiraIssue: (key) => structuredClone(jira.addIssue(key)),
+    jiraIssue: (key) => structuredClone(jira.find(key)),
+    jiraCredentials: () => ({ ...jira.credentials }),
+    addServiceNowRecord: (o = {}) => structuredClone(serviceNow.addRecord(o)),
+    serviceNowRecord: (sysId) => structuredClone(serviceNow.records.get(sysId)),
+    serviceNowCredentials: () => ({ ...serviceNow.credentials }),
+    serviceNowTokenRequests: () => serviceNow.tokenRequests,
     reset: () => {
+      teams.reset();
+      callbacks.reset();
+      jira.reset();
+      serviceNow.reset();
       state.app.restore(initialSecret);
       state.vault.clear();
       state.vault.set(state.secretName, initialSecret, state.nowSeconds(), { version: initialVersion });
@@ -305,6 +379,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.legacyNextLink = false;
       state.graphHuntingSchemaCase = 'camel';
       state.incidents.replaceAll(seedIncidents());
+      state.directory.reset();
       state.huntingTables = seedTables();
       state.mde.reset(seed ? seedMachines(now()) : [], options.machineActionMs ?? 1500);
       state.counters = zeroCounters();
@@ -344,6 +419,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       IDENTITY_ENDPOINT: identityEndpoint,
       IDENTITY_HEADER: state.identityHeader,
       RATE_LIMIT_WINDOW_SCALE: String(scale),
+      // The notification receivers on this host (Teams webhooks are per URL, in Key Vault).
+      JIRA_BASE_URL: url,
+      SERVICENOW_BASE_URL: url,
     }),
     control,
     close: () => {

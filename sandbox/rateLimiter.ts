@@ -74,7 +74,11 @@ export type QuotaFamily =
   | 'mdeScan'
   | 'mdeCollect'
   | 'mdeRestrict'
-  | 'mdeQuarantine';
+  | 'mdeQuarantine'
+  | 'usersGet'
+  | 'usersUpdate'
+  | 'usersRevoke'
+  | 'riskyUsersAction';
 
 /** The documented quotas per call family; `api` keeps Graph and legacy counters apart. */
 export function quotaWindows(api: 'graph' | 'legacy' | 'mde', family: QuotaFamily): QuotaWindow[] {
@@ -119,5 +123,13 @@ export function quotaWindows(api: 'graph' | 'legacy' | 'mde', family: QuotaFamil
         { key: k('machines:minute'), limit: 100, windowMs: MINUTE },
         { key: k('machines:hour'), limit: 1500, windowMs: HOUR },
       ];
+    case 'usersGet':
+    case 'usersUpdate':
+    case 'usersRevoke':
+      // Identity and access writes: 3,000 per 2.5 minutes per app and tenant (concepts/throttling-limits.md).
+      return [{ key: k('identity:writes'), limit: 3000, windowMs: 150_000 }];
+    case 'riskyUsersAction':
+      // Identity protection: 1 request a second per tenant (includes/throttling-identityprotection-ca.md).
+      return [{ key: k('riskyUsers:second'), limit: 1, windowMs: 1000 }];
   }
 }

@@ -48,6 +48,13 @@ export const GRAPH_ROLES = [
   'SecurityIncident.ReadWrite.All',
   'SecurityAlert.Read.All',
   'SecurityAlert.ReadWrite.All',
+  'User.Read.All',
+  'User.ReadWrite.All',
+  'User.RevokeSessions.All',
+  'User.EnableDisableAccount.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+  'IdentityRiskyUser.ReadWrite.All',
 ];
 export const LEGACY_ROLES = ['AdvancedHunting.Read.All', 'Incident.Read.All', 'Incident.ReadWrite.All'];
 /** WindowsDefenderATP application permissions for machine actions and machine reads (response-actions.md §1.2, §4). */
@@ -65,6 +72,10 @@ export const DEFAULT_ROLES = [
   'ThreatHunting.Read.All',
   'SecurityIncident.ReadWrite.All',
   'SecurityAlert.ReadWrite.All',
+  'User.Read.All',
+  'User.RevokeSessions.All',
+  'User.EnableDisableAccount.All',
+  'IdentityRiskyUser.ReadWrite.All',
   'AdvancedHunting.Read.All',
   'Incident.ReadWrite.All',
   'Machine.Isolate',

@@ -2,6 +2,7 @@
 // counters and the request log. Route modules read and change it; the public control API wraps it.
 import { randomUUID } from 'node:crypto';
 import { FaultInjector } from './faults';
+import { Directory } from './identityApi';
 import type { HuntingTables } from './hunting';
 import { IncidentStore } from './incidents/store';
 import type { MdeStore } from './mde/store';
@@ -27,6 +28,10 @@ export const API_FAMILIES: readonly ApiFamily[] = [
   'mdeCollect',
   'mdeRestrict',
   'mdeQuarantine',
+  'usersGet',
+  'usersUpdate',
+  'usersRevoke',
+  'riskyUsersAction',
 ];
 
 export interface Counters {
@@ -116,6 +121,8 @@ export class SandboxState {
   readonly incidents: IncidentStore;
   /** Defender for Endpoint machines and machine actions. */
   readonly mde: MdeStore;
+  /** Entra users and Identity Protection's risky users (identityApi.ts). */
+  readonly directory: Directory;
   huntingTables: HuntingTables;
   rateLimitsOn: boolean;
   legacyNextLink = false;
@@ -146,6 +153,7 @@ export class SandboxState {
     this.app = new AppCredential(init.initialSecret);
     this.limiter = new SlidingWindowLimiter(init.rateLimitScale);
     this.incidents = init.incidents;
+    this.directory = new Directory(init.now);
     this.huntingTables = init.huntingTables;
     this.mde = init.mde;
   }

@@ -24,6 +24,8 @@ export interface QuotaAllowance {
   hunting: RateLimitWindow[];
   incidents: RateLimitWindow[];
   alerts: RateLimitWindow[];
+  identity: RateLimitWindow[];
+  riskyUsers: RateLimitWindow[];
   machineActions: RateLimitWindow[];
 }
 
@@ -110,6 +112,37 @@ export interface AppConfig {
   webhookToleranceSeconds: number;
   /** Webhook secrets given as settings (WEBHOOK_SECRET_<SOURCE>[_PREVIOUS]); when none is set they come from Key Vault. */
   webhookSecretSettings: Readonly<Record<string, string>>;
+  /** Notifications and ticket write-back (shared/notify): where, which Key Vault secrets, and their quotas. */
+  notify: NotifyConfig;
+  /** The approval gate's defaults (shared/approval; README "Approval before destructive actions"). */
+  approval: ApprovalConfig;
+}
+
+export interface ApprovalConfig {
+  /** How long an approver has when the step's `approval:` sets no expiresIn (APPROVAL_EXPIRY_MINUTES). */
+  expiresInMs: number;
+  /** Key Vault secret holding the Teams Workflows webhook URL approval cards go to; undefined: no card by default. */
+  teamsSecretName: string | undefined;
+  /** Key Vault secret holding the HTTPS URL approval requests are POSTed to; undefined: no callback by default. */
+  callbackSecretName: string | undefined;
+  /** Key Vault secret holding the link-signing key (≥ 32 bytes, base64); undefined: generated once, kept in storage. */
+  signingSecretName: string | undefined;
+}
+
+/** Settings of the Teams, Jira and ServiceNow targets (README "Notify and write back"). */
+export interface NotifyConfig {
+  /** Key Vault secret holding the Teams Workflows webhook URL (it carries a SAS signature). */
+  teamsWebhookSecretName: string;
+  /** https://<site>.atlassian.net; undefined: Jira comments are not configured. */
+  jiraBaseUrl: string | undefined;
+  /** Key Vault secret holding `{"email": "...", "apiToken": "..."}`. */
+  jiraSecretName: string;
+  /** https://<instance>.service-now.com; undefined: ServiceNow work notes are not configured. */
+  serviceNowBaseUrl: string | undefined;
+  /** Key Vault secret holding `{"username","password"}`, plus `clientId`/`clientSecret` for OAuth. */
+  serviceNowSecretName: string;
+  /** Client-side quota per target (time-scaled): shared/notify/notifyLimits.ts. */
+  allowance: { teams: RateLimitWindow[]; jira: RateLimitWindow[]; servicenow: RateLimitWindow[] };
 }
 
 export type Env = Record<string, string | undefined>;
@@ -147,6 +180,10 @@ export const SETTINGS = [
   'QUOTA_HUNTING_PER_HOUR',
   'QUOTA_ALERTS_PER_MINUTE',
   'QUOTA_ALERTS_PER_HOUR',
+  'QUOTA_IDENTITY_PER_MINUTE',
+  'QUOTA_IDENTITY_PER_HOUR',
+  'QUOTA_RISKYUSERS_PER_MINUTE',
+  'QUOTA_RISKYUSERS_PER_HOUR',
   'QUOTA_MACHINE_ACTIONS_PER_MINUTE',
   'QUOTA_MACHINE_ACTIONS_PER_HOUR',
   'QUOTA_PER_TENANT',
@@ -171,6 +208,17 @@ export const SETTINGS = [
   'WEBHOOK_SECRET_GENERIC',
   'WEBHOOK_SECRET_GENERIC_PREVIOUS',
   'WEBSITE_HOSTNAME',
+  'TEAMS_WEBHOOK_SECRET_NAME',
+  'APPROVAL_EXPIRY_MINUTES',
+  'APPROVAL_TEAMS_SECRET_NAME',
+  'APPROVAL_CALLBACK_SECRET_NAME',
+  'APPROVAL_SIGNING_SECRET_NAME',
+  'JIRA_BASE_URL',
+  'JIRA_SECRET_NAME',
+  'SERVICENOW_BASE_URL',
+  'SERVICENOW_SECRET_NAME',
+  'QUOTA_JIRA_PER_MINUTE',
+  'QUOTA_SERVICENOW_PER_HOUR',
 ] as const;
 
 export type SettingName = (typeof SETTINGS)[number];
@@ -199,6 +247,9 @@ export const UNSET_IN_AZURE: Readonly<Partial<Record<SettingName, string>>> = {
   WEBHOOK_SECRET_GENERIC: 'read from Key Vault (webhook-secret-generic)',
   WEBHOOK_SECRET_GENERIC_PREVIOUS: 'read from Key Vault (webhook-secret-generic-previous)',
   WEBSITE_HOSTNAME: "set by App Service itself to the app's default host name",
+  APPROVAL_TEAMS_SECRET_NAME: 'optional: set it to post approval cards to a Teams channel by default',
+  APPROVAL_CALLBACK_SECRET_NAME: 'optional: set it to POST approval requests to an HTTPS callback by default',
+  APPROVAL_SIGNING_SECRET_NAME: 'optional: without it the link-signing key is generated once and kept in storage',
 };
 
 export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
@@ -307,6 +358,16 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     // documented: the default, 60 × 150, never binds before the minute does.
     alertsPerMinute: whole('QUOTA_ALERTS_PER_MINUTE', 150, TENANT_QUOTA_FIELDS.alertsPerMinute),
     alertsPerHour: whole('QUOTA_ALERTS_PER_HOUR', 9000, TENANT_QUOTA_FIELDS.alertsPerHour),
+    // Graph identity writes (users PATCH, revokeSignInSessions): 3,000 writes per 2.5 minutes per app and tenant
+    // (concepts/throttling-limits.md, "Identity and access service limits"; response-actions.md §7.2), so 1,200 a
+    // minute; the 18,000 per 5 minutes per tenant is higher per minute, so the hour is 60 × 1,200.
+    identityPerMinute: whole('QUOTA_IDENTITY_PER_MINUTE', 1200, TENANT_QUOTA_FIELDS.identityPerMinute),
+    identityPerHour: whole('QUOTA_IDENTITY_PER_HOUR', 72_000, TENANT_QUOTA_FIELDS.identityPerHour),
+    // Identity protection (riskyUsers actions): 1 request per second per tenant, all apps, and its 429s carry no
+    // Retry-After (includes/throttling-identityprotection-ca.md; response-actions.md §7.2): 60 a minute here, and
+    // the retry loop's own backoff covers a 429.
+    riskyUsersPerMinute: whole('QUOTA_RISKYUSERS_PER_MINUTE', 60, TENANT_QUOTA_FIELDS.riskyUsersPerMinute),
+    riskyUsersPerHour: whole('QUOTA_RISKYUSERS_PER_HOUR', 3600, TENANT_QUOTA_FIELDS.riskyUsersPerHour),
     // Defender for Endpoint machine actions and machine reads: 100 calls per minute and 1,500 per hour, per app and
     // tenant (response-actions.md §1.2, §4, §1.1: DD defender-endpoint/api/isolate-machine.md and the other action
     // pages' "Limitations"; the per app + tenant reading is a maintainer's answer, microsoft-365-docs issue #10124).
@@ -348,6 +409,30 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   const queueMaxDequeueCount = number('QUEUE_MAX_DEQUEUE_COUNT', 5, 1, 100);
   const webhookMaxBodyBytes = number('WEBHOOK_MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024);
   const webhookToleranceSeconds = number('WEBHOOK_TOLERANCE_SECONDS', 300, 10, 3600);
+  const secretName = (name: string, fallback: string): string => {
+    const v = text(name) ?? fallback;
+    if (!/^[0-9a-zA-Z-]{1,127}$/.test(v))
+      problems.push(`${name} must be 1-127 letters, digits or dashes (a Key Vault secret name)`);
+    return v;
+  };
+  const teamsWebhookSecretName = secretName('TEAMS_WEBHOOK_SECRET_NAME', 'teams-webhook-url');
+  const optionalSecretName = (name: string): string | undefined =>
+    text(name) === undefined ? undefined : secretName(name, '');
+  // At most 7 days: the continuation queued for the expiry is a queue message, kept invisible at most 7 days.
+  const approval: ApprovalConfig = {
+    expiresInMs: number('APPROVAL_EXPIRY_MINUTES', 60, 0.01, 10_080) * 60_000,
+    teamsSecretName: optionalSecretName('APPROVAL_TEAMS_SECRET_NAME'),
+    callbackSecretName: optionalSecretName('APPROVAL_CALLBACK_SECRET_NAME'),
+    signingSecretName: optionalSecretName('APPROVAL_SIGNING_SECRET_NAME'),
+  };
+  const jiraBaseUrl = httpsUrl('JIRA_BASE_URL', true);
+  const jiraSecretName = secretName('JIRA_SECRET_NAME', 'jira-credentials');
+  const serviceNowBaseUrl = httpsUrl('SERVICENOW_BASE_URL', true);
+  const serviceNowSecretName = secretName('SERVICENOW_SECRET_NAME', 'servicenow-credentials');
+  // Neither publishes a number: Jira's burst limits are per site, endpoint and method; ServiceNow's per-hour rules are
+  // the instance admin's. Defaults well under what either is seen to allow; their 429s pause the shared quota.
+  const jiraPerMinute = whole('QUOTA_JIRA_PER_MINUTE', 100, 100_000);
+  const serviceNowPerHour = whole('QUOTA_SERVICENOW_PER_HOUR', 1000, 1_000_000);
   const webhookSecretSettings: Record<string, string> = {};
   for (const name of SETTINGS.filter((n) => n.startsWith('WEBHOOK_SECRET_'))) {
     const v = text(name);
@@ -378,6 +463,14 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     alerts: [
       { limit: q.alertsPerMinute, windowMs: minute },
       { limit: q.alertsPerHour, windowMs: hour },
+    ],
+    identity: [
+      { limit: q.identityPerMinute, windowMs: minute },
+      { limit: q.identityPerHour, windowMs: hour },
+    ],
+    riskyUsers: [
+      { limit: q.riskyUsersPerMinute, windowMs: minute },
+      { limit: q.riskyUsersPerHour, windowMs: hour },
     ],
     machineActions: [
       { limit: q.machineActionsPerMinute, windowMs: minute },
@@ -441,6 +534,23 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     webhookMaxBodyBytes,
     webhookToleranceSeconds,
     webhookSecretSettings: Object.freeze(webhookSecretSettings),
+    approval: Object.freeze(approval),
+    notify: Object.freeze({
+      teamsWebhookSecretName,
+      jiraBaseUrl,
+      jiraSecretName,
+      serviceNowBaseUrl,
+      serviceNowSecretName,
+      allowance: {
+        // The Teams webhook limits (integration-conventions.md §6.1: 4 per second, 60 per 30 s).
+        teams: [
+          { limit: 4, windowMs: 1000 * scale },
+          { limit: 60, windowMs: 30_000 * scale },
+        ],
+        jira: [{ limit: jiraPerMinute, windowMs: minute }],
+        servicenow: [{ limit: serviceNowPerHour, windowMs: hour }],
+      },
+    }),
   });
 }
 
@@ -451,6 +561,10 @@ interface TenantQuota {
   huntingPerHour: number;
   alertsPerMinute: number;
   alertsPerHour: number;
+  identityPerMinute: number;
+  identityPerHour: number;
+  riskyUsersPerMinute: number;
+  riskyUsersPerHour: number;
   machineActionsPerMinute: number;
   machineActionsPerHour: number;
 }
@@ -462,6 +576,10 @@ const TENANT_QUOTA_FIELDS: Record<keyof TenantQuota, number> = {
   huntingPerHour: 10_000_000,
   alertsPerMinute: 100_000,
   alertsPerHour: 10_000_000,
+  identityPerMinute: 100_000,
+  identityPerHour: 10_000_000,
+  riskyUsersPerMinute: 100_000,
+  riskyUsersPerHour: 10_000_000,
   machineActionsPerMinute: 100_000,
   machineActionsPerHour: 10_000_000,
 };

@@ -17,6 +17,7 @@ import { createStorageClients, type StorageRetry } from './automation/storageCli
 import { withSharedQuota } from './quota/quotaLimiter';
 import { createTableQuotaStore, type QuotaStore } from './quota/quotaStore';
 import { createSharedQuota, type SharedQuota } from './quota/sharedQuota';
+import { createNotify, type NotifyServices } from './notify';
 
 export interface AppDeps {
   config: Readonly<AppConfig>;
@@ -41,6 +42,8 @@ export interface AppDeps {
   limiters: Record<ApiFamily, RateLimiter>;
   /** The shared quota per API family (absent without storage): deep health shows its state. */
   quotas: Partial<Record<ApiFamily, SharedQuota>>;
+  /** Teams, Jira and ServiceNow clients (shared/notify). */
+  notify: NotifyServices;
 }
 
 export interface DepsOverrides {
@@ -122,6 +125,8 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     hunting: limiterFor('hunting'),
     incidents: limiterFor('incidents'),
     alerts: limiterFor('alerts'),
+    identity: limiterFor('identity'),
+    riskyUsers: limiterFor('riskyUsers'),
     machineActions: limiterFor('machineActions'),
   };
   const httpAgent = overrides.httpsAgent ?? createHttpsAgent(ca);
@@ -152,10 +157,32 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
   const defender = createDefenderClient({
     backend: config.api,
     http,
+    graph: apis.graph,
     huntingTimeoutMs: config.huntingTimeoutMs,
     logger,
   });
-  return { config, logger, secrets, secretClient, tokens, http, apis: Object.freeze(apis), defender, limiters, quotas };
+  const notify = createNotify(config, {
+    secretClient,
+    httpsAgent: httpAgent,
+    quotaStore: quotaStore ?? undefined,
+    logger,
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+    ...(overrides.random ? { random: overrides.random } : {}),
+    ...(overrides.now ? { now: overrides.now } : {}),
+  });
+  return {
+    config,
+    logger,
+    secrets,
+    secretClient,
+    tokens,
+    http,
+    apis: Object.freeze(apis),
+    defender,
+    limiters,
+    quotas,
+    notify,
+  };
 }
 
 /**

@@ -34,6 +34,12 @@ export type ErrorCode =
    * request and the device did not carry it out (502: the upstream's outcome, nothing the caller can change).
    */
   | 'DEVICE_ACTION_FAILED'
+  /** An approval link's token is missing, forged or for another approval: answered 403. */
+  | 'APPROVAL_LINK_INVALID'
+  /** The approval was already decided: answered 409 with the first decision. */
+  | 'APPROVAL_DECIDED'
+  /** The approval expired (a timeout counts as rejection): answered 410. */
+  | 'APPROVAL_EXPIRED'
   | 'STEP_FAILED';
 
 export interface AppErrorOptions {

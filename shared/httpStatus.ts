@@ -49,6 +49,13 @@ export function httpStatusFor(o: OutcomeForStatus): HttpStatusDecision {
       return { status: 415 };
     case 'IDEMPOTENCY_KEY_REUSED':
       return { status: 422 };
+    // Approval links (shared/approval): a forged or tampered token, a second decision, an expired approval.
+    case 'APPROVAL_LINK_INVALID':
+      return { status: 403 };
+    case 'APPROVAL_DECIDED':
+      return { status: 409 };
+    case 'APPROVAL_EXPIRED':
+      return { status: 410 };
     case 'IDEMPOTENCY_IN_PROGRESS':
     case 'WRITE_IN_PROGRESS':
     case 'WINDOW_IN_PROGRESS':

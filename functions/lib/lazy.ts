@@ -53,3 +53,14 @@ export const continueAsyncRun: Continue['continueAsyncRun'] = (...args) =>
 
 export const followDeviceAction: FollowDevice['followDeviceAction'] = (...args) =>
   (require('../../shared/automation/followDeviceAction') as FollowDevice).followDeviceAction(...args);
+
+type Approvals = typeof import('../../shared/automation/approvalDecision');
+
+export const approvalPage: Approvals['approvalPage'] = (...args) =>
+  (require('../../shared/automation/approvalDecision') as Approvals).approvalPage(...args);
+
+export const decideByLink: Approvals['decideByLink'] = (...args) =>
+  (require('../../shared/automation/approvalDecision') as Approvals).decideByLink(...args);
+
+export const decideByCaller: Approvals['decideByCaller'] = (...args) =>
+  (require('../../shared/automation/approvalDecision') as Approvals).decideByCaller(...args);

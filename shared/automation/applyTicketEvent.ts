@@ -20,6 +20,8 @@ import type { Automation } from '.';
 import type { TicketEventMessage } from './acceptDelivery';
 import type { DeliveryOutcome } from './deliveryLog';
 import { narrowPendingWrites } from './narrowPendingWrites';
+import { approvalHandoff, expiryDelayMs } from './approvalWait';
+import { startAsyncRun } from './asyncRuns';
 
 /** Failures no retry can fix: the incident does not exist, or the event asks for something invalid. */
 const PERMANENT_CODES: ReadonlySet<string> = new Set(['NOT_FOUND', 'INPUT_INVALID']);
@@ -45,7 +47,8 @@ export interface ApplyAttempt {
   sleep?: (ms: number) => Promise<void>;
 }
 
-type Applying = Pick<Automation, 'workflows' | 'engine' | 'ticketQueue' | 'ticketClock' | 'deliveries' | 'deps'>;
+type Applying = Pick<Automation, 'workflows' | 'engine' | 'ticketQueue' | 'ticketClock' | 'deliveries' | 'deps'> &
+  Partial<Pick<Automation, 'asyncRuns'>>;
 
 function isTicketEventMessage(v: unknown): v is TicketEventMessage {
   if (!v || typeof v !== 'object') return false;
@@ -227,7 +230,23 @@ async function applyHeld(
       // Input errors cannot be fixed by retrying.
       return failed(toError(e).message, isAppError(e) && e.code === 'INPUT_INVALID');
     }
-    if (report.status !== 'succeeded' && report.status !== 'stopped') {
+    if (report.status === 'awaitingApproval' && automation.asyncRuns) {
+      // Parked like an HTTP run (approvalWait.ts): continued from the workflow-runs queue under the same delivery key
+      // (the same write owner, so the same approval), once decided or expired. The event itself is applied.
+      const input = workflowInput(toApply);
+      await startAsyncRun(
+        { asyncRuns: automation.asyncRuns, engine: automation.engine },
+        {
+          workflow: workflow.name,
+          runId: report.runId,
+          request: { input, idempotencyKey: `${event.source}:${event.eventId}`, startedAt: report.startedAt },
+          handoff: approvalHandoff(report, []),
+          preferred: false,
+          logger: attempt.logger,
+          delayMs: expiryDelayMs(report, new Date()),
+        },
+      );
+    } else if (report.status !== 'succeeded' && report.status !== 'stopped') {
       // The run's error covers failures outside any step too (finishing an earlier attempt's pending write).
       const error = report.error ?? report.steps.find((s) => s.status === 'failed')?.error;
       const reason = `run ${report.runId} ${report.status}${error ? `: ${error.code}: ${error.message}` : ''}`;

@@ -16,6 +16,7 @@
 // replayed POST answers the same Location.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DEFAULT_LEASE_MS, type RunHandoff } from '../engine';
+import type { ApprovalInfo } from '../approval/types';
 import type { StateStore } from '../state/types';
 import { MAX_RUN_REQUEST_CHARS, type AsyncRunRecord } from '../state/types';
 import { InputError } from '../errors';
@@ -61,6 +62,8 @@ export interface AcceptedRun {
   statusUrl: string;
   createdAt: string;
   handoff: { reason: RunHandoff['reason']; at: string };
+  /** A run parked for approval: the approvals it waits for (decide them on their page or the decision API). */
+  approvals?: ApprovalInfo[];
 }
 
 /**
@@ -126,6 +129,7 @@ export function acceptedAnswer(
       statusUrl: url,
       createdAt: record.createdAt,
       handoff: { reason: handoff.reason, at: handoff.at },
+      ...(handoff.approvals ? { approvals: handoff.approvals } : {}),
     },
   };
 }
@@ -154,6 +158,11 @@ export async function startAsyncRun(
     /** The caller asked for it (`Prefer: respond-async`): answered with `Preference-Applied` (RFC 7240 §3). */
     preferred: boolean;
     logger: Logger;
+    /**
+     * Queue the continuation this much later (a run parked for approval: at the approval's expiry, when no decision
+     * came first; a decision queues it at once).
+     */
+    delayMs?: number;
   },
 ): Promise<RequestAnswer> {
   const { asyncRuns, engine } = automation;
@@ -180,12 +189,14 @@ export async function startAsyncRun(
     attempts: 0,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + asyncRuns.retentionMs + (engine.leaseMs ?? DEFAULT_LEASE_MS)).toISOString(),
+    expiresAt: new Date(
+      now.getTime() + asyncRuns.retentionMs + (engine.leaseMs ?? DEFAULT_LEASE_MS) + (o.delayMs ?? 0),
+    ).toISOString(),
   };
   if ((await engine.state.createRun(record)) === undefined)
     throw new Error(`asynchronous run ${o.runId} already exists`); // a fresh UUID: a bug if ever seen
   const message: AsyncRunMessage = { kind: 'workflowRun', runId: o.runId };
-  await asyncRuns.queue.send(message);
+  await asyncRuns.queue.send(message, o.delayMs ? { delayMs: o.delayMs } : {});
   o.logger.info('[async-run] queued', { runId: o.runId, workflow: o.workflow, reason: o.handoff.reason });
   return acceptedAnswer(record, asyncRuns, token, o.preferred ? { 'Preference-Applied': 'respond-async' } : {});
 }

@@ -13,6 +13,7 @@ import { startHeartbeat } from '../state/heartbeat';
 import { holdRecord, type HeldRecord } from '../state/heldRecord';
 import { MAX_RUN_REPORT_CHARS, type AsyncRunRecord } from '../state/types';
 import type { Automation } from '.';
+import { approvalHandoff, expiryDelayMs } from './approvalWait';
 import { RUN_ID, unheld, type AsyncRunMessage, type AsyncRunRequest } from './asyncRuns';
 import { storedBody } from './requestIdempotency';
 import { statusOfReport } from './runWorkflowRequest';
@@ -175,6 +176,24 @@ export async function continueAsyncRun(
       throw e;
     }
     report = { ...report, handoff };
+    if (report.status === 'awaitingApproval') {
+      // Parked again (no decision yet, or a later step asks for another): comes back at the expiry or the decision.
+      const delayMs = expiryDelayMs(report, now());
+      held.letGo();
+      const queued = unheld(record, {
+        state: 'queued',
+        // A wait for a person is not a failed attempt.
+        attempts: Math.max(0, record.attempts - 1),
+        handoff: JSON.stringify({ ...approvalHandoff(report, handoff.changes), at: handoff.at }),
+        updatedAt: now().toISOString(),
+        expiresAt: later(asyncRuns.retentionMs + delayMs),
+      });
+      if ((await held.change((v) => state.replaceRun(queued, v))) === undefined)
+        return { status: 'skipped', reason: 'lost the run to another instance' };
+      await asyncRuns.queue.send({ kind: 'workflowRun', runId: record.runId } satisfies AsyncRunMessage, { delayMs });
+      logger.info('[async-run] awaiting approval; continues once decided or expired', { runId: record.runId });
+      return { status: 'requeued', delayMs };
+    }
     if (report.status === 'throttled' && record.attempts < MAX_ATTEMPTS) {
       // The quota is spent for longer than the background budget waits: come back once it has reset.
       const delayMs = Math.max(1000, report.retryAfterMs ?? 30_000);

@@ -2,6 +2,10 @@
 // the delivery log, the ticket queue, the ticket-event clock and webhook secrets, built once per process on top of
 // the core deps.
 import { join } from 'node:path';
+import { approvalChannels } from '../approval/channels';
+import { createApprovalGate } from '../approval/gate';
+import { createTableApprovalStore } from '../approval/tableStore';
+import type { ApprovalStore } from '../approval/types';
 import type { TokenCredential } from '@azure/identity';
 import { getQueryLibrary } from '../content';
 import { getDeps, type AppDeps } from '../deps';
@@ -45,6 +49,8 @@ export interface Automation {
   engine: EngineDeps;
   /** Workflow runs answered 202 over HTTP and continued on the queue (asyncRuns.ts). */
   asyncRuns: AsyncRuns;
+  /** Approvals of destructive steps (shared/approval): the gate in `engine`, the records for the decision functions. */
+  approvals: ApprovalStore;
 }
 
 export interface AutomationOverrides {
@@ -56,6 +62,7 @@ export interface AutomationOverrides {
   ticketClock?: TicketEventClock;
   webhookSecrets?: WebhookSecrets;
   runQueue?: MessageQueue;
+  approvals?: ApprovalStore;
 }
 
 export async function createAutomation(deps: AppDeps, overrides: AutomationOverrides = {}): Promise<Automation> {
@@ -83,6 +90,24 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
   const state = overrides.state ?? createTableStateStore(storage());
   let clock: TicketEventClock | undefined;
   let runQueue: MessageQueue | undefined;
+  const signingSecret = config.approval.signingSecretName;
+  const approvals =
+    overrides.approvals ??
+    createTableApprovalStore(
+      { table: (name) => storage().table(name) },
+      {
+        ...(signingSecret
+          ? {
+              signingKey: async () => {
+                const key = Buffer.from((await deps.notify.secrets.get(signingSecret)).trim(), 'base64');
+                if (key.length < 32)
+                  throw new Error(`Key Vault secret '${signingSecret}' must hold at least 32 bytes, base64-encoded`);
+                return key;
+              },
+            }
+          : {}),
+      },
+    );
   const webhookSecrets =
     overrides.webhookSecrets ??
     (Object.keys(config.webhookSecretSettings).length > 0
@@ -120,9 +145,23 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
       state,
       logger: deps.logger,
       markerText: config.markerText,
+      notify: deps.notify,
       dryRun: config.dryRun,
       leaseMs: config.leaseMs,
+      approvals: createApprovalGate({
+        store: approvals,
+        channels: approvalChannels(deps.notify),
+        defaults: {
+          expiresInMs: config.approval.expiresInMs,
+          teamsSecret: config.approval.teamsSecretName,
+          callbackSecret: config.approval.callbackSecretName,
+        },
+        baseUrl: config.publicBaseUrl,
+        now: () => new Date(),
+        logger: deps.logger,
+      }),
     },
+    approvals,
   };
 }
 

@@ -32,6 +32,12 @@ export async function runScheduled(
   if (report.status === 'failed') throw new ScheduledRunFailed(report);
   if (report.status === 'throttled')
     tick.logger.warn(`[timer] ${name} throttled; the next run resumes its window`, summary);
+  else if (report.status === 'awaitingApproval')
+    // The window stays open under the same run: the next tick resumes it and finds the approval decided (or expired).
+    tick.logger.info(`[timer] ${name} awaits approval; the next tick resumes its window`, {
+      ...summary,
+      approvals: report.approvals?.map((a) => ({ id: a.id, state: a.state, expiresAt: a.expiresAt })),
+    });
   else tick.logger.info(`[timer] ${name} ${report.status}`, summary);
   return report;
 }

@@ -25,6 +25,7 @@ import { whileHeld, type Heartbeat } from '../state/heartbeat';
 import type { StepChange } from '../steps/types';
 import { validateRunInput } from '../workflows/runInput';
 import type { Automation } from '.';
+import { approvalHandoff, expiryDelayMs } from './approvalWait';
 import { prefersRespondAsync, startAsyncRun, type AcceptedRun, type AsyncRunRequest } from './asyncRuns';
 import { resolveIdempotencyKey, type LogicAppsHeaders } from './idempotencyKey';
 import {
@@ -124,8 +125,16 @@ export async function runWorkflowRequest(
     startedAt,
   };
   const respondAsync = prefersRespondAsync(options.prefer);
-  const toBackground = (handoff: RunHandoff): Promise<RequestAnswer> =>
-    startAsyncRun(automation, { workflow: workflow.name, runId, request, handoff, preferred: respondAsync, logger });
+  const toBackground = (handoff: RunHandoff, delayMs?: number): Promise<RequestAnswer> =>
+    startAsyncRun(automation, {
+      workflow: workflow.name,
+      runId,
+      request,
+      handoff,
+      preferred: respondAsync,
+      logger,
+      ...(delayMs !== undefined ? { delayMs } : {}),
+    });
   const budget = activeRetryBudget();
   const handoffAt =
     options.handoffAt ??
@@ -162,6 +171,10 @@ export async function runWorkflowRequest(
       );
     } finally {
       clearTimeout(timer);
+    }
+    if (report.status === 'awaitingApproval') {
+      logger.info('[http] run parked until its approval is decided', { workflow: workflow.name, runId });
+      return toBackground(approvalHandoff(report, changesMade(report)), expiryDelayMs(report, now()));
     }
     const reason = handoffReason(report, stop.signal.aborted);
     if (reason === undefined) return { ...statusOfReport(report), report };

@@ -1,6 +1,7 @@
 // Domain types shared by both backends (Graph security API and the legacy Defender XDR API).
 // Values are camelCase (Graph's style); each backend maps them to and from its own wire form.
 import type { AlertEvidence, AlertsClient } from './alertTypes';
+import type { IdentityClient } from './identityClient';
 
 export type ApiBackend = 'graph' | 'legacy';
 
@@ -161,4 +162,6 @@ export interface DefenderClient {
   addComment(id: string, comment: string, options?: CallOptions): Promise<void>;
   /** Graph alerts_v2; absent on the legacy API, which has no alerts endpoint (alert steps then fail at load). */
   readonly alerts?: AlertsClient;
+  /** Microsoft Graph users and riskyUsers (identity containment steps). */
+  readonly identity?: IdentityClient;
 }

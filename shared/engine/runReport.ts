@@ -1,13 +1,21 @@
 // What a run returns: enough to audit it (every step's status, counts and changes) and nothing sensitive (no
 // hunting rows, no tokens). The same object is the HTTP answer, the CLI output and what the timer logs.
+import type { ApprovalInfo } from '../approval/types';
 import type { StepChange } from '../steps/types';
 import type { TimeWindow } from '../state/types';
 import type { TriggerKind } from '../workflows/types';
 
-/** 'interrupted': the caller's stopSignal ended the run (the CLI's Ctrl-C); see RunReport.pendingWrites. */
-export type RunStatus = 'succeeded' | 'failed' | 'stopped' | 'throttled' | 'interrupted';
-/** 'interrupted': the step had started when the run was interrupted and did not finish. */
-export type StepStatus = 'succeeded' | 'skipped' | 'failed' | 'dryRun' | 'interrupted';
+/**
+ * 'interrupted': the caller's stopSignal ended the run (the CLI's Ctrl-C); see RunReport.pendingWrites.
+ * 'awaitingApproval': a destructive step waits for a person's decision (RunReport.approvals); the run is parked and
+ * resumed once it is decided or expires.
+ */
+export type RunStatus = 'succeeded' | 'failed' | 'stopped' | 'throttled' | 'interrupted' | 'awaitingApproval';
+/**
+ * 'interrupted': the step had started when the run was interrupted and did not finish. 'awaitingApproval': a
+ * destructive step that has not run yet: its approval is pending.
+ */
+export type StepStatus = 'succeeded' | 'skipped' | 'failed' | 'dryRun' | 'interrupted' | 'awaitingApproval';
 
 export interface StepErrorInfo {
   code: string;
@@ -49,9 +57,11 @@ export interface StepReport {
  */
 export interface RunHandoff {
   /** 'respond-async': the caller asked (`Prefer: respond-async`); 'deadline' or 'throttled': it would not finish in time. */
-  reason: 'respond-async' | 'deadline' | 'throttled';
+  reason: 'respond-async' | 'deadline' | 'throttled' | 'approval';
   at: string;
   changes: StepChange[];
+  /** 'approval': the approvals the run waits for. */
+  approvals?: ApprovalInfo[];
 }
 
 export interface RunReport {
@@ -78,6 +88,11 @@ export interface RunReport {
    * finished by the next run of the workflow (at once when it resumes this run's window, else once leaseUntil passes).
    */
   pendingWrites?: { incidentId: string; leaseUntil: string }[];
+  /**
+   * Approvals the run's destructive steps asked for: pending (the run waits), or decided (approved, rejected,
+   * expired) with who decided and when.
+   */
+  approvals?: ApprovalInfo[];
   /** Asynchronous runs: how the run got to the queue, and what it changed before. */
   handoff?: RunHandoff;
   /** Set on a replayed answer whose stored copy had to be shortened to fit storage: says what was left out. */

@@ -9,13 +9,15 @@
 //   (shared/state/heartbeat.ts); a renewal that fails ends the run before it sends anything more.
 // - Logs carry ids, statuses and counts; never rows, inputs or comment texts.
 import { randomUUID } from 'node:crypto';
+import type { ApprovalGate, ApprovalInfo } from '../approval/types';
 import type { ApiTarget } from '../clouds';
 import type { DefenderClient, IncidentComment } from '../defender/types';
 import type { DefenderHttp } from '../http/defenderHttp';
 import type { ActionFollowUps } from '../mde/followUpTypes';
-import { DefenderApiError, InputError, isAppError, SecretError, toError } from '../errors';
+import { AppError, DefenderApiError, InputError, isAppError, SecretError, toError } from '../errors';
 import { createKeyedLock } from '../keyedLock';
 import { silentLogger, type Logger } from '../logger';
+import type { NotifyServices } from '../notify';
 import type { QueryLibrary } from '../queries/types';
 import { ACTIONS, WRITE_KINDS } from '../steps';
 import { DEFAULT_MARKER_TEXT, hasMarker, markComment } from '../steps/marker';
@@ -75,6 +77,8 @@ export interface EngineDeps {
   now?: () => Date;
   /** Word in comment markers (default "riposte"). */
   markerText?: string;
+  /** Teams, Jira and ServiceNow clients for the notification steps (absent: those steps fail naming the setting). */
+  notify?: NotifyServices;
   /** Global dry-run switch (configuration). */
   dryRun?: boolean;
   /** Defaults for scheduled windows; a workflow's `window:` block overrides them. */
@@ -84,6 +88,11 @@ export interface EngineDeps {
    * storage): the heartbeat renews it every third of this while the run works. Default 60 s (LEASE_SECONDS).
    */
   leaseMs?: number;
+  /**
+   * The approval gate (shared/approval): destructive steps (ActionModule.destructive) ask it before they run,
+   * unless the step says `approval: none`. Absent, such a step fails with CONFIG_INVALID: it never runs unasked.
+   */
+  approvals?: ApprovalGate;
 }
 
 /** How long a dead run's leases hold up the next one: a minute, against a ten-second renewal round-trip at worst. */
@@ -292,6 +301,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
   };
   let halt: RunHalt | undefined;
   let stopReason: string | undefined;
+  const approvals: ApprovalInfo[] = [];
   const stopSignal = options.stopSignal;
   const interruptedInfo = (): StepErrorInfo => ({
     code: 'RUN_INTERRUPTED',
@@ -330,7 +340,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     r.durationMs += outcome.ms;
     for (const [k, v] of Object.entries(outcome.counts ?? {})) r.counts[k] = (r.counts[k] ?? 0) + v;
     r.changes.push(...(outcome.changes ?? []));
-    const rank = { skipped: 0, succeeded: 1, dryRun: 2, interrupted: 3, failed: 4 } as const;
+    const rank = { skipped: 0, succeeded: 1, dryRun: 2, awaitingApproval: 3, interrupted: 4, failed: 5 } as const;
     if (rank[outcome.status] > rank[r.status]) r.status = outcome.status;
     if (outcome.error) {
       if (r.error) r.counts.errors = (r.counts.errors ?? 1) + 1;
@@ -421,6 +431,37 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
   ): Promise<void> {
     const action = ACTIONS[step.kind];
     const parsed = action.parse(await evaluateValue(step.input, ctx), deps.defender.backend);
+    if (action.destructive && !dryRun && step.approval?.mode !== 'none') {
+      if (!deps.approvals)
+        throw new AppError(
+          'CONFIG_INVALID',
+          `${step.kind} (${action.destructive}) runs only after approval, and no approval store is configured (AzureWebJobsStorage); set approval: none on the step to run it unasked`,
+        );
+      const subject = action.subject?.(parsed) ?? {};
+      const info = await deps.approvals.check({
+        workflow: workflow.name,
+        runId,
+        owner,
+        trigger: options.trigger,
+        stepId: step.id,
+        action: action.destructive,
+        ...subject,
+        input: parsed,
+        approval: step.approval,
+      });
+      approvals.push(info);
+      if (info.state === 'pending') {
+        record(step, { status: 'awaitingApproval', ms: Date.now() - t0, counts: { awaitingApproval: 1 } });
+        throw new RunHalt('awaitingApproval');
+      }
+      if (info.state !== 'approved') {
+        // Rejected, or no decision in time (a timeout counts as rejection): the action does not happen, and the run
+        // ends here on purpose.
+        record(step, { status: 'succeeded', ms: Date.now() - t0, counts: { [info.state]: 1 } });
+        stopReason = `${step.path}: ${action.destructive} was ${info.state} (${info.decidedBy ?? 'unknown'}, ${info.decidedAt ?? info.expiresAt})`;
+        throw new RunHalt('stopped');
+      }
+    }
     const runtime: StepRuntime = {
       defender: deps.defender,
       apis: deps.apis,
@@ -449,6 +490,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
       ...markerFns,
       withIncidentLock: lock,
       signal,
+      ...(deps.notify ? { notify: deps.notify } : {}),
     };
     const result = await action.run(parsed, runtime);
     scope[step.id] = result.output;
@@ -522,8 +564,8 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
         status:
           halt.status === 'throttled' || halt.status === 'failed'
             ? 'failed'
-            : halt.status === 'interrupted'
-              ? 'interrupted'
+            : halt.status === 'interrupted' || halt.status === 'awaitingApproval'
+              ? halt.status
               : 'succeeded',
         ms: Date.now() - t0,
         counts: { ...counts, ...(cut > 0 ? { interrupted: cut } : {}), skipped: output.skipped },
@@ -657,6 +699,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     ...(replayed.length > 0 ? { resumedWrites: replayed } : {}),
     ...(pendingWrites ? { pendingWrites } : {}),
+    ...(approvals.length > 0 ? { approvals } : {}),
     steps: reports,
   };
   const log = status === 'succeeded' || status === 'stopped' ? logger.info : logger.warn;

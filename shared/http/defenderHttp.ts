@@ -11,7 +11,7 @@ import { decideRetry } from './retry';
 import { activeRetryBudget } from './retryBudget';
 import { attemptDeadline, bufferErrorBody, type AttemptDeadline } from './streamedBody';
 
-export type ApiFamily = 'hunting' | 'incidents' | 'alerts' | 'machineActions';
+export type ApiFamily = 'hunting' | 'incidents' | 'alerts' | 'machineActions' | 'identity' | 'riskyUsers';
 
 export interface DefenderRequest {
   method: 'GET' | 'POST' | 'PATCH';

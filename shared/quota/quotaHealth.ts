@@ -18,7 +18,7 @@ export interface QuotaHealth {
   families: Partial<Record<ApiFamily, FamilyQuotaHealth>>;
 }
 
-const FAMILIES: ApiFamily[] = ['incidents', 'hunting', 'alerts', 'machineActions'];
+const FAMILIES: ApiFamily[] = ['incidents', 'hunting', 'alerts', 'machineActions', 'identity', 'riskyUsers'];
 
 export async function quotaHealth(
   config: Pick<AppConfig, 'tenantId' | 'rateLimits'>,

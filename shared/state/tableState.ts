@@ -196,7 +196,7 @@ function toRun(e: TableEntityResult<Record<string, unknown>>): AsyncRunRecord {
 }
 
 /** Storage that cannot answer (no status: connection refused or reset; 408, 429, 5xx) is an outage: 503 upstream. */
-function storageOutage(err: unknown): unknown {
+export function storageOutage(err: unknown): unknown {
   if (isAppError(err)) return err;
   const status = statusOf(err);
   if (status !== undefined && status !== 408 && status !== 429 && status < 500) return err;

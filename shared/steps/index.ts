@@ -14,8 +14,12 @@ import {
 import { getAlert } from './getAlert';
 import { getIncident } from './getIncident';
 import { hunt } from './hunt';
+import { confirmUserCompromised, confirmUserSafe, disableUser, enableUser, revokeUserSessions } from './identitySteps';
+import { jiraComment } from './jiraComment';
 import { listAlerts } from './listAlerts';
 import { listIncidents } from './listIncidents';
+import { notifyTeams } from './notifyTeams';
+import { serviceNowWorkNote } from './serviceNowWorkNote';
 import { set } from './set';
 import type { ActionModule } from './types';
 import { updateAlert } from './updateAlert';
@@ -39,6 +43,14 @@ export const ACTIONS: Readonly<Record<ActionKind, ActionModule<unknown>>> = {
   restrictAppExecution: restrictAppExecution as ActionModule<unknown>,
   unrestrictAppExecution: unrestrictAppExecution as ActionModule<unknown>,
   stopAndQuarantineFile: stopAndQuarantineFile as ActionModule<unknown>,
+  revokeUserSessions: revokeUserSessions as ActionModule<unknown>,
+  disableUser: disableUser as ActionModule<unknown>,
+  enableUser: enableUser as ActionModule<unknown>,
+  confirmUserCompromised: confirmUserCompromised as ActionModule<unknown>,
+  confirmUserSafe: confirmUserSafe as ActionModule<unknown>,
+  notifyTeams: notifyTeams as ActionModule<unknown>,
+  jiraComment: jiraComment as ActionModule<unknown>,
+  serviceNowWorkNote: serviceNowWorkNote as ActionModule<unknown>,
 };
 
 /** Kinds that change incidents or alerts: skipped in dry run, guarded by idempotency keys. */
@@ -54,6 +66,14 @@ export const WRITE_KINDS: ReadonlySet<ActionKind> = new Set([
   'restrictAppExecution',
   'unrestrictAppExecution',
   'stopAndQuarantineFile',
+  'revokeUserSessions',
+  'disableUser',
+  'enableUser',
+  'confirmUserCompromised',
+  'confirmUserSafe',
+  'notifyTeams',
+  'jiraComment',
+  'serviceNowWorkNote',
 ]);
 
 export type { ActionModule, StepChange, StepResult, StepRuntime, StepTarget, WriteGuard, PreparedWrite } from './types';

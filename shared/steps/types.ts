@@ -7,6 +7,7 @@ import type { DefenderHttp } from '../http/defenderHttp';
 import type { ActionFollowUps } from '../mde/followUpTypes';
 import type { MachineActionRequest } from '../mde/types';
 import type { Logger } from '../logger';
+import type { NotifyServices } from '../notify';
 import type { QueryLibrary } from '../queries/types';
 import type { TimeWindow } from '../state/types';
 import type { CompiledValue } from '../workflows/expressions';
@@ -139,6 +140,8 @@ export interface StepRuntime {
   /** Serialises writes to one incident within a run (tag merges are read-modify-write). */
   withIncidentLock<T>(incidentId: string, fn: () => Promise<T>): Promise<T>;
   signal: AbortSignal | undefined;
+  /** Teams, Jira and ServiceNow clients (notification and write-back steps). */
+  notify?: NotifyServices;
 }
 
 export interface LoadCheckContext {
@@ -156,6 +159,8 @@ export interface ActionModule<I> {
    * action for the approver ("isolate device"): such a step runs only after approval unless it says `approval: none`.
    */
   destructive?: string;
+  /** What a destructive step acts on, from its parsed input: shown to the approver (page, card, callback). */
+  subject?(input: I): { target?: StepTarget; incidentId?: string };
   /** Load-time checks beyond the JSON Schema (query names, parameter types, enum combinations of literal values). */
   check?(input: CompiledValue, ctx: LoadCheckContext, report: Report): void;
   /** Run-time validation of the evaluated input. @throws {InputError} naming the field (relative to input). */

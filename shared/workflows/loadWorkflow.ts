@@ -10,7 +10,7 @@ import type { QueryLibrary } from '../queries/types';
 import { ACTIONS } from '../steps';
 import { compileExpressionField, compileValue, type ReferenceScope } from './expressions';
 import { checkNcrontab, parseDuration } from './schedule';
-import type { ActionKind, InputField, Step, WindowSettings, Workflow, WorkflowTriggers } from './types';
+import type { ActionKind, InputField, Step, StepApproval, WindowSettings, Workflow, WorkflowTriggers } from './types';
 import { WorkflowError } from './workflowError';
 import { buildWorkflowSchema, DEFAULT_CONCURRENCY, PATTERN_MESSAGES, TEMPLATE_PATTERN } from './workflowSchema';
 
@@ -303,11 +303,25 @@ function compileSteps(
           message: `${kind} uses Microsoft Graph (${action.graphOnly}), which the legacy Defender API has no endpoint for: set DEFENDER_API=graph (the app then needs Graph's SecurityIncident.*, ThreatHunting.Read.All and SecurityAlert.* permissions)`,
         });
       }
-      steps.push({ ...base, kind: kind as ActionKind, input: compiled });
+      const approval = stepApproval(r.approval);
+      steps.push({ ...base, kind: kind as ActionKind, input: compiled, ...(approval ? { approval } : {}) });
     }
     visible.push(id);
   });
   return steps;
+}
+
+/** The step's `approval:` (the schema has checked its shape; only destructive kinds allow it). */
+function stepApproval(raw: unknown): StepApproval | undefined {
+  if (raw === 'none') return { mode: 'none' };
+  if (!raw || typeof raw !== 'object') return undefined;
+  const a = raw as Raw;
+  return {
+    mode: 'ask',
+    ...(typeof a.teams === 'string' ? { teamsSecret: a.teams } : {}),
+    ...(typeof a.callback === 'string' ? { callbackSecret: a.callback } : {}),
+    ...(typeof a.expiresIn === 'string' ? { expiresInMs: parseDuration(a.expiresIn) } : {}),
+  };
 }
 
 const TYPE_CHECKS: Record<InputField['type'], (v: unknown) => boolean> = {

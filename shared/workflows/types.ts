@@ -45,7 +45,13 @@ export interface ActionStep extends StepBase {
   kind: ActionKind;
   /** The step's `input`, compiled; each action module knows its shape. */
   input: CompiledValue;
+  /** Destructive kinds only: `none`, or how to ask (absent: the APPROVAL_* settings decide). */
+  approval?: StepApproval;
 }
+
+/** How a destructive step is approved: not at all, or asked of a person through Teams and/or an HTTP callback. */
+export type StepApproval =
+  { mode: 'none' } | { mode: 'ask'; teamsSecret?: string; callbackSecret?: string; expiresInMs?: number };
 
 export interface ForEachStep extends StepBase {
   kind: 'forEach';

@@ -29,9 +29,17 @@ export const STEP_KINDS = [
   'unrestrictAppExecution',
   'stopAndQuarantineFile',
   'set',
+  'revokeUserSessions',
+  'disableUser',
+  'enableUser',
+  'confirmUserCompromised',
+  'confirmUserSafe',
   'forEach',
   'if',
   'stop',
+  'notifyTeams',
+  'jiraComment',
+  'serviceNowWorkNote',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 export const WEBHOOK_SOURCES = ['servicenow', 'jira', 'generic'] as const;
@@ -46,6 +54,15 @@ export const STEP_ID_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 export const INPUT_NAME_PATTERN = STEP_ID_PATTERN;
 export const TEMPLATE_PATTERN = '\\$\\{';
 export const ALERT_ID_PATTERN = '^[A-Za-z0-9_-]{1,200}$';
+/** Key Vault secret names: 1-127 letters, digits and dashes. */
+export const SECRET_NAME_PATTERN = '^[0-9A-Za-z-]{1,127}$';
+/** Step kinds that run only after approval unless the step says `approval: none` (ActionModule.destructive). */
+export const APPROVAL_KINDS: readonly StepKind[] = [
+  'disableUser',
+  'isolateDevice',
+  'restrictAppExecution',
+  'stopAndQuarantineFile',
+];
 export const DURATION_PATTERN = '^P(?!$)(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$';
 
 /** Human wording for the schema's patterns, used in error messages instead of the regex. */
@@ -55,6 +72,7 @@ export const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
     'must be 1-64 letters, digits or underscores, not starting with a digit (it is referenced as $steps.<id> or $input.<name>)',
   [TEMPLATE_PATTERN]: 'must be a ${ … } template',
   [ALERT_ID_PATTERN]: 'must be an alert id: 1-200 letters, digits, _ or - (e.g. da637551227677560813_-961444813)',
+  [SECRET_NAME_PATTERN]: 'must be a Key Vault secret name: 1-127 letters, digits or dashes',
   [DURATION_PATTERN]: "must be an ISO-8601 duration in days, hours, minutes or seconds, e.g. 'PT5M' or 'P1D'",
 };
 
@@ -95,12 +113,60 @@ function stepBranch(kind: StepKind, description: string, input: Schema | undefin
     },
   };
   const required = ['id', 'kind'];
+  if (APPROVAL_KINDS.includes(kind)) properties.approval = approvalSchema;
   if (input) {
     properties.input = input;
     if (inputRequired) required.push('input');
   }
   return { type: 'object', additionalProperties: false, required, properties };
 }
+
+const approvalSchema: Schema = {
+  description:
+    "A destructive action runs only after a person approves it. 'none' runs it at once; otherwise how to ask (default: APPROVAL_* settings).",
+  oneOf: [
+    { const: 'none', description: 'Run without asking.' },
+    {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        teams: {
+          type: 'string',
+          pattern: SECRET_NAME_PATTERN,
+          description:
+            'Key Vault secret holding a Teams Workflows webhook URL ("When a Teams webhook request is received"): the approval card goes there.',
+        },
+        callback: {
+          type: 'string',
+          pattern: SECRET_NAME_PATTERN,
+          description:
+            'Key Vault secret holding an HTTPS URL: the approval request (what will happen, approve and reject URLs) is POSTed there.',
+        },
+        expiresIn: {
+          type: 'string',
+          pattern: DURATION_PATTERN,
+          description: 'How long the approver has (ISO-8601, e.g. PT1H); no decision by then counts as rejection.',
+        },
+      },
+    },
+  ],
+};
+
+const userInput = (forApproval: boolean): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  required: ['user'],
+  properties: {
+    user: orTemplate(
+      { type: 'string', minLength: 1 },
+      'The user: Entra object id (userEvidence.userAccount.azureAdUserId) or user principal name, usually a template.',
+    ),
+    incidentId: {
+      ...incidentId,
+      description: `The incident this concerns (for the report${forApproval ? ' and the approval page' : ''}).`,
+    },
+  },
+});
 
 const incidentId = orTemplate(
   { type: ['string', 'integer'] },
@@ -497,6 +563,133 @@ export function buildWorkflowSchema(): Schema {
           { sha1: orTemplate({ type: 'string', pattern: '^[0-9a-fA-F]{40}$' }, 'The SHA-1 of the file (SHA-1 only).') },
           ['sha1'],
         ),
+      ),
+      revokeUserSessionsStep: stepBranch(
+        'revokeUserSessions',
+        "Revoke a user's sign-in sessions (Microsoft Graph, whatever DEFENDER_API says). Output: { userId, userPrincipalName, outcome }.",
+        userInput(false),
+      ),
+      disableUserStep: stepBranch(
+        'disableUser',
+        'Disable a user account (accountEnabled false; Microsoft Graph). Destructive: waits for approval unless approval is none. Output: { userId, userPrincipalName, outcome }.',
+        userInput(true),
+      ),
+      enableUserStep: stepBranch(
+        'enableUser',
+        'Re-enable a user account (accountEnabled true; Microsoft Graph). Output: { userId, userPrincipalName, outcome }.',
+        userInput(false),
+      ),
+      confirmUserCompromisedStep: stepBranch(
+        'confirmUserCompromised',
+        'Confirm a risky user compromised (Identity Protection; risk level becomes high). Output: { userId, userPrincipalName, outcome }.',
+        userInput(false),
+      ),
+      confirmUserSafeStep: stepBranch(
+        'confirmUserSafe',
+        'Confirm a risky user safe (Identity Protection; risk dismissed). Output: { userId, userPrincipalName, outcome }.',
+        userInput(false),
+      ),
+      notifyTeamsStep: stepBranch(
+        'notifyTeams',
+        'Post a message (an Adaptive Card 1.5: title, text, facts, link buttons) to a Teams channel through a Workflows webhook whose URL is a Key Vault secret; once per distinct message and channel. Output: { webhook, outcome }.',
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['text'],
+          properties: {
+            incidentId: { ...incidentId, description: 'The incident the message is about (for the run report).' },
+            title: { type: 'string', description: 'Bold heading.' },
+            text: {
+              type: 'string',
+              minLength: 1,
+              description: 'Message text; Riposte appends its marker ([riposte:ab12cd34]).',
+            },
+            facts: orTemplate(
+              {
+                anyOf: [
+                  {
+                    type: 'array',
+                    maxItems: 30,
+                    items: {
+                      type: 'object',
+                      additionalProperties: false,
+                      required: ['title', 'value'],
+                      properties: { title: { type: 'string' }, value: {} },
+                    },
+                  },
+                  { type: 'object', additionalProperties: true },
+                ],
+              },
+              'Name/value pairs shown as a FactSet: a list of { title, value } or an object.',
+            ),
+            links: orTemplate(
+              {
+                type: 'array',
+                maxItems: 6,
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['title', 'url'],
+                  properties: { title: { type: 'string', minLength: 1 }, url: { type: 'string', minLength: 1 } },
+                },
+              },
+              'Buttons that open a URL (Action.OpenUrl); https:// only.',
+            ),
+            webhookSecret: {
+              type: 'string',
+              pattern: '^[0-9a-zA-Z-]{1,127}$',
+              description: 'Key Vault secret holding the webhook URL (default TEAMS_WEBHOOK_SECRET_NAME).',
+            },
+          },
+        },
+      ),
+      jiraCommentStep: stepBranch(
+        'jiraComment',
+        "Add a comment (Atlassian Document Format) to a Jira issue: the one given, else each issue linked to the incident (its 'ticket:<KEY>' tag); once per distinct text and issue. Output: { issues, outcome }.",
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['text'],
+          properties: {
+            incidentId: { ...incidentId, description: 'The incident whose linked issues get the comment.' },
+            issue: orTemplate(
+              { type: 'string', pattern: '^(?:[A-Z][A-Z0-9_]{0,254}-[1-9][0-9]{0,9}|[1-9][0-9]{0,17})$' },
+              'Issue key (SEC-42) or id; default: the issues linked to the incident.',
+            ),
+            text: {
+              type: 'string',
+              minLength: 1,
+              description: 'Comment text (a paragraph per line); Riposte appends its marker.',
+            },
+          },
+        },
+      ),
+      serviceNowWorkNoteStep: stepBranch(
+        'serviceNowWorkNote',
+        "Add a work note to a ServiceNow record (Table API): the one given, else each record linked to the incident (its 'ticket:<number>' tag); once per distinct text and record. Output: { tickets, outcome }.",
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['text'],
+          properties: {
+            incidentId: { ...incidentId, description: 'The incident whose linked records get the work note.' },
+            ticket: orTemplate(
+              { type: 'string', pattern: '^(?:[0-9a-f]{32}|[A-Z]{2,10}[0-9]{4,12})$' },
+              'sys_id or number (INC0010001); default: the records linked to the incident.',
+            ),
+            table: {
+              type: 'string',
+              pattern: '^[a-z][a-z0-9_]{0,79}$',
+              default: 'incident',
+              description: 'Table of the record (incident, sn_si_incident).',
+            },
+            text: {
+              type: 'string',
+              minLength: 1,
+              description: 'Work note text; Riposte appends its marker.',
+            },
+          },
+        },
       ),
       setStep: stepBranch(
         'set',

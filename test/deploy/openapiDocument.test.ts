@@ -63,13 +63,17 @@ describe('openapi/riposte.openapi.json', () => {
     const resolve = (r: Operation['responses'][string]) =>
       r.$ref ? responses[r.$ref.replace('#/components/responses/', '')] : r;
     for (const [method, path, op] of operations(doc)) {
-      if (op.requestBody) assert.ok(op.requestBody.content?.['application/json']?.schema, `${method} ${path} body`);
+      // The approval page's form posts application/x-www-form-urlencoded (an HTML form cannot send JSON).
+      const bodyType = path === '/approvals/{id}/decision' ? 'application/x-www-form-urlencoded' : 'application/json';
+      if (op.requestBody) assert.ok(op.requestBody.content?.[bodyType]?.schema, `${method} ${path} body`);
       for (const [code, raw] of Object.entries(op.responses)) {
         const r = resolve(raw);
         assert.ok(r, `${method} ${path} ${code} resolves`);
         const schema = r.content?.['application/json']?.schema;
         // The host's own 401 (wrong function key) has no body.
         if (code === '401' && !schema) continue;
+        // The approval page (and its form's answer, unless JSON is asked for) is HTML.
+        if (path.startsWith('/approvals/') && r.content?.['text/html'] && !schema) continue;
         assert.ok(schema, `${method} ${path} ${code} has a JSON schema`);
         if (Number(code) >= 400) {
           // Reports that describe a failure (a failed run, a failing health check) are answers too.
@@ -84,12 +88,15 @@ describe('openapi/riposte.openapi.json', () => {
     }
   });
 
-  it('needs the function key everywhere but health, the document itself and a run’s status URL (its token)', () => {
+  it('needs the function key everywhere but health, the document itself, a run’s status URL and an approval link (their tokens)', () => {
     const runStatus = '/workflows/{name}/runs/{runId}';
     for (const [method, path, op] of operations(doc)) {
       const anonymous = path === '/health' || path === '/openapi.json';
       assert.equal(Array.isArray(op.security) && op.security.length === 0, anonymous, `${method} ${path}`);
-      if (path === runStatus) {
+      if (path === '/approvals/{id}' || path === '/approvals/{id}/decision') {
+        assert.deepEqual(op.security, [{ approvalToken: [] }], 'the approval link takes its signed token');
+        assert.equal(op.responses['401'], undefined);
+      } else if (path === runStatus) {
         assert.deepEqual(op.security, [{ runToken: [] }], 'the status URL takes its token, not a function key');
         assert.equal(op.responses['401'], undefined, 'and never answers 401 (the host lets it through)');
       } else if (!anonymous) assert.equal(op.security, undefined, `${method} ${path}: the document's function key`);
@@ -98,7 +105,12 @@ describe('openapi/riposte.openapi.json', () => {
       .securitySchemes;
     assert.deepEqual(
       Object.entries(schemes).map(([k, s]) => `${k}=${s.in}:${s.name}`),
-      ['functionKeyHeader=header:x-functions-key', 'functionKeyQuery=query:code', 'runToken=query:token'],
+      [
+        'functionKeyHeader=header:x-functions-key',
+        'functionKeyQuery=query:code',
+        'runToken=query:token',
+        'approvalToken=query:token',
+      ],
     );
   });
 });

@@ -12,6 +12,9 @@ import { startAzurite, type Azurite } from '../../host/azurite';
 import { startLocalHost, type LocalHost } from '../../host/localHost';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { signStandardWebhook } from '../../shared/webhooks';
+import { users } from '../../sandbox/seed/entities';
+import { signApprovalToken } from '../../shared/approval/token';
+import { approvalContent, approvalLinks, setUpTeams } from '../approval/approvalContent';
 
 const REPO = join(__dirname, '..', '..');
 const doc = readOpenApiDocument(REPO);
@@ -30,7 +33,12 @@ const whsec = `whsec_${randomBytes(24).toString('base64')}`;
 /** Operation ids and statuses whose bodies were checked, to prove coverage at the end. */
 const checked = new Set<string>();
 
+let content: ReturnType<typeof approvalContent>;
+/** The approval links' signing key, given to the app through Key Vault so this test can forge and sign tokens. */
+const signingKey = randomBytes(32);
+
 before(async () => {
+  content = approvalContent();
   [sandbox, azurite] = await Promise.all([
     startSandbox({ rateLimitScale: 0.05 }),
     startAzurite({ inMemory: true, ports: 'random' }),
@@ -44,16 +52,21 @@ before(async () => {
       ...sandbox.settings('graph'),
       AzureWebJobsStorage: azurite.connectionString,
       WEBHOOK_SECRET_GENERIC: whsec,
+      CONTENT_DIR: content.dir,
+      APPROVAL_SIGNING_SECRET_NAME: 'approval-signing-key',
     },
     storageConnectionString: azurite.connectionString,
     timers: false,
     logger: () => {},
   });
+  sandbox.control.setSecret('approval-signing-key', signingKey.toString('base64'));
+  setUpTeams(sandbox);
 });
 
 after(async () => {
   await host?.close();
   await Promise.allSettled([sandbox?.close(), azurite?.stop()]);
+  content?.remove();
 });
 
 /** The document's route template for a concrete path: `/incidents/3309` → `/incidents/{id}`. */
@@ -79,7 +92,10 @@ async function call(
   }
   const res = await fetch(`${host.url}/api${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
   const text = await res.text();
-  const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+  const contentType = res.headers.get('content-type') ?? '';
+  // The approval page and its form answer HTML; everything else JSON.
+  const html = /^text\/html/.test(contentType);
+  const parsed = text && !html ? (JSON.parse(text) as unknown) : text || undefined;
   // Check the answer against what the document promises for this operation and status.
   const op = paths[templateOf(path)]?.[method.toLowerCase()];
   assert.ok(op, `${method} ${path} is in the document`);
@@ -87,7 +103,11 @@ async function call(
   assert.ok(response, `${op.operationId}: status ${res.status} is documented (body: ${text.slice(0, 300)})`);
   if (response.$ref) response = sharedResponses[response.$ref.replace('#/components/responses/', '')];
   const schema = response?.content?.['application/json']?.schema;
-  if (schema?.$ref) {
+  if (html) {
+    assert.ok(response?.content?.['text/html'], `${op.operationId} ${res.status}: HTML is documented`);
+    assert.match(text, /^<!doctype html>/);
+    checked.add(`${op.operationId} ${res.status}`);
+  } else if (schema?.$ref) {
     assert.match(res.headers.get('content-type') ?? '', /application\/json/);
     const validate = ajv.getSchema(`riposte${schema.$ref}`);
     assert.ok(validate, `schema ${schema.$ref} compiles`);
@@ -229,6 +249,101 @@ describe('real answers match the document', () => {
     const refused = await call('POST', '/webhooks/generic', { body, headers: forged });
     assert.equal(refused.status, 401);
     assert.equal((refused.body as { error: { code: string } }).error.code, 'UNAUTHENTICATED');
+  });
+
+  it('approvals: the page, the link decision and the decision API (success, 400, 403, 404, 409, 410)', async () => {
+    const park = async (workflow: string, user: string): Promise<{ id: string; path: string }> => {
+      const r = await call('POST', `/workflows/${workflow}/run`, { body: { input: { user, incidentId: '3309' } } });
+      assert.equal(r.status, 202);
+      const id = (r.body as { approvals: { id: string }[] }).approvals[0]?.id ?? '';
+      const link = new URL(approvalLinks(sandbox).at(-1) ?? '', host.url);
+      return { id, path: `${link.pathname.replace(/^\/api/, '')}${link.search}` };
+    };
+    const form = (fields: Record<string, string>, json = true) => ({
+      key: false,
+      body: new URLSearchParams(fields).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(json ? { accept: 'application/json' } : {}) },
+    });
+    const a = await park('contain-user', users[0].upn);
+    const token = new URLSearchParams(a.path.split('?')[1]).get('token') ?? '';
+    assert.equal((await call('GET', a.path, { key: false })).status, 200);
+    // A token signed with the app's key but for another expiry, and one for another approval: both refused.
+    const otherExpiry = signApprovalToken(signingKey, a.id, new Date(Date.now() + 86_400_000).toISOString());
+    assert.equal((await call('GET', `/approvals/${a.id}?token=${otherExpiry}`, { key: false })).status, 403);
+    assert.equal((await call('GET', `/approvals/${'0'.repeat(32)}?token=${token}`, { key: false })).status, 403);
+    assert.equal(
+      (
+        await call(
+          'GET',
+          `/approvals/${'0'.repeat(32)}?token=${signApprovalToken(signingKey, '0'.repeat(32), new Date(Date.now() + 60_000).toISOString())}`,
+          { key: false },
+        )
+      ).status,
+      404,
+    );
+    assert.equal((await call('POST', `/approvals/${a.id}/decision`, form({ token, decision: 'maybe' }))).status, 400);
+    assert.equal(
+      (await call('POST', `/approvals/${a.id}/decision`, form({ token: 'x', decision: 'reject' }))).status,
+      403,
+    );
+    assert.equal(
+      (
+        await call(
+          'POST',
+          `/approvals/${'0'.repeat(32)}/decision`,
+          form({
+            token: signApprovalToken(signingKey, '0'.repeat(32), new Date(Date.now() + 60_000).toISOString()),
+            decision: 'reject',
+          }),
+        )
+      ).status,
+      404,
+    );
+    const decided = await call(
+      'POST',
+      `/approvals/${a.id}/decision`,
+      form({ token, decision: 'reject', approver: 'OpenAPI' }),
+    );
+    assert.equal(decided.status, 200);
+    assert.equal((await call('POST', `/approvals/${a.id}/decision`, form({ token, decision: 'approve' }))).status, 409);
+    assert.equal(
+      (await call('POST', `/approvals/${a.id}/decision`, form({ token, decision: 'approve' }, false))).status,
+      409,
+    );
+    assert.equal(
+      (await call('POST', `/approvals/${a.id}/decide`, { body: { decision: 'approve', approver: 'x' } })).status,
+      409,
+    );
+    assert.equal((await call('POST', `/approvals/${a.id}/decide`, { body: { decision: 'approve' } })).status, 400);
+    assert.equal(
+      (await call('POST', `/approvals/${a.id}/decide`, { body: { decision: 'approve', approver: 'x' }, key: false }))
+        .status,
+      401,
+    );
+    assert.equal(
+      (await call('POST', `/approvals/${'0'.repeat(32)}/decide`, { body: { decision: 'approve', approver: 'x' } }))
+        .status,
+      404,
+    );
+
+    const b = await park('contain-user', users[1].upn);
+    const approved = await call('POST', `/approvals/${b.id}/decide`, {
+      body: { decision: 'approve', approver: 'OpenAPI' },
+    });
+    assert.equal(approved.status, 200);
+
+    const c = await park('contain-user-quick', users[3].upn);
+    const cToken = new URLSearchParams(c.path.split('?')[1]).get('token') ?? '';
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.equal((await call('GET', c.path, { key: false })).status, 410);
+    assert.equal(
+      (await call('POST', `/approvals/${c.id}/decision`, form({ token: cToken, decision: 'approve' }))).status,
+      410,
+    );
+    assert.equal(
+      (await call('POST', `/approvals/${c.id}/decide`, { body: { decision: 'approve', approver: 'x' } })).status,
+      410,
+    );
   });
 
   it('serves the document anonymously, naming its own host', async () => {

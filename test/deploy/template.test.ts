@@ -111,6 +111,8 @@ describe('infra/azuredeploy.json', () => {
       AzureWebJobsStorage__clientId: '99999999-8888-7777-6666-555555555555',
       APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000',
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=99999999-8888-7777-6666-555555555555;Authorization=AAD',
+      JIRA_BASE_URL: 'https://example.atlassian.net',
+      SERVICENOW_BASE_URL: 'https://example.service-now.com',
     };
     const env: Record<string, string> = {};
     for (const { name, value } of appSettings) {

@@ -44,6 +44,7 @@ input:
 steps:
   - id: isolate
     kind: isolateDevice
+    approval: none
     input:
       deviceId: \${ $input.deviceId }
       deviceName: \${ $input.deviceName }

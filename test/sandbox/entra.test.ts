@@ -58,6 +58,10 @@ describe('Entra ID with ClientSecretCredential', () => {
       'ThreatHunting.Read.All',
       'SecurityIncident.ReadWrite.All',
       'SecurityAlert.ReadWrite.All',
+      'User.Read.All',
+      'User.RevokeSessions.All',
+      'User.EnableDisableAccount.All',
+      'IdentityRiskyUser.ReadWrite.All',
     ]);
     assert.equal(Number(claims.exp) - Number(claims.iat), 3599);
     assert.equal(typeof claims.jti, 'string');

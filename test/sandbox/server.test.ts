@@ -108,6 +108,10 @@ describe('sandbox server', () => {
       mdeCollect: 0,
       mdeRestrict: 0,
       mdeQuarantine: 0,
+      usersGet: 0,
+      usersUpdate: 0,
+      usersRevoke: 0,
+      riskyUsersAction: 0,
     });
     const api = client(sandbox, sandbox.graphBaseUrl);
     const res = await api.get('/security/incidents/3309', {

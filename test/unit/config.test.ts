@@ -179,7 +179,7 @@ describe('loadConfig', () => {
         QUOTA_PER_TENANT: JSON.stringify({ [base.TENANT_ID]: { incidentsPerMinte: 5, huntingPerHour: -1 } }),
       }),
       [
-        `QUOTA_PER_TENANT.${base.TENANT_ID}: unknown field "incidentsPerMinte" (known: incidentsPerMinute, incidentsPerHour, huntingPerMinute, huntingPerHour, alertsPerMinute, alertsPerHour, machineActionsPerMinute, machineActionsPerHour)`,
+        `QUOTA_PER_TENANT.${base.TENANT_ID}: unknown field "incidentsPerMinte" (known: incidentsPerMinute, incidentsPerHour, huntingPerMinute, huntingPerHour, alertsPerMinute, alertsPerHour, identityPerMinute, identityPerHour, riskyUsersPerMinute, riskyUsersPerHour, machineActionsPerMinute, machineActionsPerHour)`,
         `QUOTA_PER_TENANT.${base.TENANT_ID}.huntingPerHour must be a whole number from 1 to 10000000`,
       ],
     );

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { loadQueryLibrary } from '../../shared/queries';
 import { loadWorkflows, parseWorkflow } from '../../shared/workflows/loadWorkflow';
 import { WorkflowError } from '../../shared/workflows/workflowError';
+import { STEP_KINDS } from '../../shared/workflows/workflowSchema';
 import { createFakeQueries, problemsOf, workflowOf } from '../engine/fakes';
 
 const http = (steps: string, extra = ''): string => `name: probe\ntriggers:\n  http: true\n${extra}\nsteps:\n${steps}`;
@@ -53,9 +54,7 @@ const CASES: Array<[string, string, string[]]> = [
   [
     'unknown step kind',
     http('  - { id: a, kind: teleportDevice, input: {} }'),
-    [
-      "test.yaml: steps[0] (a).kind: 'teleportDevice' is not a step kind; use one of: hunt, listIncidents, getIncident, updateIncident, comment, listAlerts, getAlert, updateAlert, commentAlert, isolateDevice, releaseDevice, runAntivirusScan, collectInvestigationPackage, restrictAppExecution, unrestrictAppExecution, stopAndQuarantineFile, set, forEach, if, stop",
-    ],
+    [`test.yaml: steps[0] (a).kind: 'teleportDevice' is not a step kind; use one of: ${STEP_KINDS.join(', ')}`],
   ],
   ['missing kind', http('  - { id: a, input: {} }'), ['test.yaml: steps[0] (a).kind: is required']],
   [
