@@ -215,6 +215,10 @@ async function run(input: DeviceActionInput, rt: StepRuntime): Promise<StepResul
 export function deviceActionStep(spec: DeviceActionSpec): ActionModule<DeviceActionInput> {
   return {
     ...(spec.destructive ? { destructive: spec.destructive } : {}),
+    // For the approver: the device as the step names it (a name or Entra id is resolved only when the step runs).
+    subject: (input: DeviceActionInput) => ({
+      target: { kind: 'device' as const, id: Object.values(input.device)[0] as string },
+    }),
     parse(value: unknown): DeviceActionInput {
       const obj = expectObject(value, [...COMMON, ...(spec.fields ?? [])]);
       if (typeof obj.comment !== 'string' || obj.comment.trim() === '')

@@ -53,10 +53,11 @@ describe('riposte validate', () => {
     assert.equal(r.ok, true);
     assert.equal(r.problemCount, 0);
     assert.ok(r.checks.find((c) => c.kind === 'workflows')?.loaded.includes('ticket-sync'));
+    assert.ok(r.checks.find((c) => c.kind === 'workflows')?.loaded.includes('isolate-device-on-high-severity'));
     assert.deepEqual(r.checks.find((c) => c.kind === 'mappings')?.loaded.sort(), ['generic', 'jira', 'servicenow']);
     const out = io();
     assert.equal(await main(['validate'], out), 0);
-    assert.match(out.out, /ok workflows\/ +4 loaded/);
+    assert.match(out.out, /ok workflows\/ +5 loaded/);
     assert.match(out.out, /All content is valid\.\n$/);
   });
 

@@ -220,6 +220,14 @@ const ticketSync: WorkflowJourney = {
   },
 };
 
+/**
+ * Shipped workflows whose destructive steps wait for a person's approval: their journey (the run parks, the approval
+ * is decided on its link, the run resumes from the queue) is driven through the host in the file named.
+ */
+export const APPROVAL_JOURNEYS: Readonly<Record<string, string>> = {
+  'isolate-device-on-high-severity': 'test/e2e/shippedIsolateDevice.test.ts',
+};
+
 export const JOURNEYS: Readonly<Record<string, WorkflowJourney>> = {
   'suspicious-powershell': suspiciousPowershell,
   'stale-incident-triage': staleIncidentTriage,
