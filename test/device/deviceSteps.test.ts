@@ -170,9 +170,11 @@ describe('device-action steps', () => {
 
   it("adopts the pending action on the API's 400 ActiveRequestAlreadyExists, never retrying blindly", async () => {
     sb.control.setMachineActionMs(60_000);
-    // The step's POST is held 400 ms; meanwhile another request isolates the device, so the POST meets a duplicate.
-    sb.control.injectFaults({ target: 'machineActions', method: 'POST', delayMs: 400, count: 1 });
     const client = createMachineActionsClient(sandboxDeps(sb).apis.mde);
+    // The racing client holds its token before the race starts, so its POST needs one round trip, not a token first.
+    await client.getMachine(fin.deviceId);
+    // The step's POST is held 3 s; meanwhile another request isolates the device, so the POST meets a duplicate.
+    sb.control.injectFaults({ target: 'machineActions', method: 'POST', delayMs: 3000, count: 1 });
     const running = run(ISOLATE, { deviceId: fin.deviceId, wait: 0 }, deps());
     while (sb.control.counters().api.mdeIsolate === 0) await new Promise((r) => setTimeout(r, 20));
     const theirs = await client.requestAction(fin.deviceId, { type: 'Isolate', isolationType: 'Full' }, 'racing');
