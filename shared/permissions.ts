@@ -5,6 +5,7 @@
 // reads (updateAlert reads the alert first), the write permission covers the read (the pages list ReadWrite as the
 // higher permission of each read).
 import type { ApiBackend } from './defender/types';
+import type { ApiFamily } from './http/defenderHttp';
 
 /** The APIs whose app roles Riposte uses, by resource app id (the service principal the roles live on). */
 export const PERMISSION_APIS = {
@@ -168,6 +169,53 @@ export const STEP_PERMISSIONS: Readonly<Record<string, StepPermissions>> = {
   forEach: same([], 'none'),
   if: same([], 'none'),
   stop: same([], 'none'),
+};
+
+/**
+ * The client-side quotas a step's calls draw on (README "Permissions to grant the app registration"): the Defender/Graph API families (ApiFamily,
+ * QUOTA_<FAMILY>_PER_MINUTE/_PER_HOUR) and the notification targets' own (QUOTA_JIRA_PER_MINUTE,
+ * QUOTA_SERVICENOW_PER_HOUR, Teams per webhook). A step that reads before it writes (the device actions read the
+ * machine, the identity steps the user, the ticket steps the incident's tags) draws on the read's family too.
+ */
+export type QuotaFamily = ApiFamily | 'teams' | 'jira' | 'servicenow';
+
+const incidentsOnly: readonly QuotaFamily[] = ['incidents'];
+const machine: readonly QuotaFamily[] = ['machineActions'];
+const users: readonly QuotaFamily[] = ['identity'];
+const risky: readonly QuotaFamily[] = ['riskyUsers', 'identity'];
+
+export const STEP_QUOTAS: Readonly<Record<string, readonly QuotaFamily[]>> = {
+  hunt: ['hunting'],
+  listIncidents: incidentsOnly,
+  getIncident: incidentsOnly,
+  updateIncident: incidentsOnly,
+  comment: incidentsOnly,
+  // With incidentId it reads the incident's alerts ($expand=alerts).
+  listAlerts: ['alerts', 'incidents'],
+  getAlert: ['alerts'],
+  updateAlert: ['alerts'],
+  commentAlert: ['alerts'],
+  submitIndicator: ['indicators'],
+  removeIndicator: ['indicators'],
+  isolateDevice: machine,
+  releaseDevice: machine,
+  runAntivirusScan: machine,
+  collectInvestigationPackage: machine,
+  restrictAppExecution: machine,
+  unrestrictAppExecution: machine,
+  stopAndQuarantineFile: machine,
+  revokeUserSessions: users,
+  disableUser: users,
+  enableUser: users,
+  confirmUserCompromised: risky,
+  confirmUserSafe: risky,
+  notifyTeams: ['teams'],
+  jiraComment: ['jira', 'incidents'],
+  serviceNowWorkNote: ['servicenow', 'incidents'],
+  set: [],
+  forEach: [],
+  if: [],
+  stop: [],
 };
 
 /**

@@ -4,6 +4,7 @@
 // Teams offers no way to read a channel back through a webhook, so a post whose outcome is unknown (a 5xx or a
 // timeout after sending) stays pending, and the next attempt posts again: the card carries the write's marker, so
 // a rare duplicate can be told for what it is.
+import { createHash } from 'node:crypto';
 import { InputError } from '../errors';
 import { messageCard, type TeamsFact, type TeamsLink, type TeamsMessage } from '../notify/teams';
 import { expectObject, isRecord } from './common';
@@ -73,7 +74,11 @@ async function run(input: NotifyTeamsInput, rt: StepRuntime): Promise<StepResult
   const { incidentId = '', webhookSecret, ...message } = input;
   const webhook = await teams.webhookHash(webhookSecret);
   const targetKey = `teams:${webhook}`;
-  const write = await rt.writes.prepare(targetKey, { kind: 'teams', ...message });
+  // The write is one message to the channel: a run keyed by an idempotency key or delivery names its writes by step
+  // and target only, so the message's hash (parse builds it in a fixed field order) keeps a forEach's cards to the
+  // same channel apart, each its own write.
+  const messageHash = createHash('sha256').update(JSON.stringify(message)).digest('hex').slice(0, 16);
+  const write = await rt.writes.prepare(`${targetKey}:${messageHash}`, { kind: 'teams', ...message });
   const card = messageCard({ ...message, text: rt.markComment(message.text, write.markerId) });
   const counts = { applied: 0, alreadyDone: 0, wouldApply: 0 };
   const result = (outcome: StepChange['outcome'], replayed = false): StepResult => {

@@ -185,6 +185,7 @@ class World {
         firstParty(GRAPH_APP, 'Microsoft Graph', [
           'User.Read.All',
           'User.RevokeSessions.All',
+          'User.EnableDisableAccount.All',
           'SecurityIncident.Read.All',
           'SecurityIncident.ReadWrite.All',
           'ThreatHunting.Read.All',
@@ -202,6 +203,7 @@ class World {
           'Ti.ReadWrite.All',
           'Machine.Isolate',
           'Machine.Read.All',
+          'Machine.Scan',
           'Alert.Read.All',
         ]),
         { id: randomUUID(), appId: staging.appId, displayName: staging.displayName, appRoles: [] },
@@ -340,11 +342,18 @@ describe('infra/postdeploy.sh against a fake az', { concurrency: true }, () => {
         assert.equal(moreSps.length, 0);
 
         // The app's own Graph permissions, and those of the shipped workflows' steps: block-hash-from-incident
-        // submits indicators (Ti.ReadWrite.All on WindowsDefenderATP).
+        // submits indicators (Ti.ReadWrite.All on WindowsDefenderATP), isolate-device-on-high-severity isolates and
+        // scans (Machine.*), contain-compromised-user revokes sessions and disables the account (User.*).
         const graph = spOf(state, GRAPH_APP)[0] ?? assert.fail('no Graph service principal');
         const mde = spOf(state, MDE_APP)[0] ?? assert.fail('no WindowsDefenderATP service principal');
-        const wanted = roleIds(graph, ['SecurityIncident.ReadWrite.All', 'ThreatHunting.Read.All']);
-        const wantedMde = roleIds(mde, ['Ti.ReadWrite.All']);
+        const wanted = roleIds(graph, [
+          'SecurityIncident.ReadWrite.All',
+          'ThreatHunting.Read.All',
+          'User.EnableDisableAccount.All',
+          'User.Read.All',
+          'User.RevokeSessions.All',
+        ]);
+        const wantedMde = roleIds(mde, ['Machine.Isolate', 'Machine.Read.All', 'Machine.Scan', 'Ti.ReadWrite.All']);
         const granted = grantedTo(state, sp.id);
         assert.deepEqual(
           granted
@@ -354,7 +363,10 @@ describe('infra/postdeploy.sh against a fake az', { concurrency: true }, () => {
           wanted,
         );
         assert.deepEqual(
-          granted.filter((a) => a.resourceId === mde.id).map((a) => a.appRoleId),
+          granted
+            .filter((a) => a.resourceId === mde.id)
+            .map((a) => a.appRoleId)
+            .sort(),
           wantedMde,
         );
         assert.equal(granted.length, wanted.length + wantedMde.length, 'nothing else');
@@ -675,10 +687,22 @@ describe('infra/postdeploy.sh against a fake az', { concurrency: true }, () => {
           .sort(),
         roleIds(mtp, ['Incident.ReadWrite.All', 'AdvancedHunting.Read.All']),
       );
-      // Indicators live on the MDE API whatever DEFENDER_API says (the shipped block-hash-from-incident).
+      // Indicators and machine actions live on the MDE API, identity containment on Graph, whatever DEFENDER_API says
+      // (the shipped block-hash-from-incident, isolate-device-on-high-severity and contain-compromised-user).
+      const graph = spOf(state, GRAPH_APP)[0] ?? assert.fail('no Graph service principal');
       assert.deepEqual(
-        granted.filter((a) => a.resourceId !== mtp.id).map((a) => [a.resourceId, a.appRoleId]),
-        [[mde.id, roleIds(mde, ['Ti.ReadWrite.All'])[0]]],
+        granted
+          .filter((a) => a.resourceId !== mtp.id)
+          .map((a) => `${a.resourceId}/${a.appRoleId}`)
+          .sort(),
+        [
+          ...roleIds(mde, ['Machine.Isolate', 'Machine.Read.All', 'Machine.Scan', 'Ti.ReadWrite.All']).map(
+            (id) => `${mde.id}/${id}`,
+          ),
+          ...roleIds(graph, ['User.EnableDisableAccount.All', 'User.Read.All', 'User.RevokeSessions.All']).map(
+            (id) => `${graph.id}/${id}`,
+          ),
+        ].sort(),
       );
     });
 

@@ -50,8 +50,25 @@ const before_ = (id: string): StoredIncident => {
   return i;
 };
 
+/** A scheduled workflow whose first run reaches a destructive step: it is parked for approval, nothing done yet. */
+interface Parked {
+  parked: true;
+  /** Nothing of the destructive action is in the sandbox before a person decides. */
+  untouched: () => void;
+}
+
 /** How each scheduled workflow's first run must show on an incident it changed (its file's description). */
-const FIRST_RUN: Record<string, { seedIncident: string; shows: (id: string) => void }> = {
+const FIRST_RUN: Record<string, { seedIncident: string; shows: (id: string) => void } | Parked> = {
+  // The seed's open high-severity incidents have device evidence: the first run asks to isolate (no approval channel
+  // is configured here, so the decision API is the way) and waits; no device is isolated unasked.
+  'isolate-device-on-high-severity': {
+    parked: true,
+    untouched: () => {
+      const isolations = h.sandbox.control.machineActions().filter((a) => a.type === 'Isolate');
+      assert.deepEqual(isolations, [], 'no device isolated before approval');
+      assert.ok(h.sandbox.control.machines().every((m) => m.isolation === null));
+    },
+  },
   'suspicious-powershell': {
     // The beacon ran again on ws-fin-042 about 30 minutes before the start; 3309 has an alert on that device.
     seedIncident: '3309',
@@ -104,6 +121,12 @@ describe('a fresh npm start: the first run of each scheduled workflow', () => {
   for (const [workflow, expectation] of Object.entries(FIRST_RUN)) {
     it(`${workflow} changes seed incidents on its first run, as its file says`, () => {
       const run = finishedRun(workflow);
+      if ('parked' in expectation) {
+        assert.equal(run.status, 'awaitingApproval', JSON.stringify(run));
+        assert.equal(run.changes.applied ?? 0, 0, JSON.stringify(run.changes));
+        expectation.untouched();
+        return;
+      }
       assert.equal(run.status, 'succeeded', JSON.stringify(run));
       assert.ok((run.changes.applied ?? 0) > 0, `${workflow} applied changes: ${JSON.stringify(run.changes)}`);
       assert.ok(run.incidentIds.includes(expectation.seedIncident), `${workflow} changed ${expectation.seedIncident}`);

@@ -11,9 +11,10 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Sandbox, StoredIncident } from '../../sandbox/index';
-import { devices } from '../../sandbox/seed/entities';
+import { devices, users } from '../../sandbox/seed/entities';
+import type { ApprovalGate } from '../../shared/approval/types';
 import type { DefenderClient } from '../../shared/defender/types';
-import { runWorkflow, type RunReport } from '../../shared/engine';
+import { runWorkflow, type EngineDeps, type RunReport } from '../../shared/engine';
 import { runNamedQuery } from '../../shared/hunting';
 import { loadQueryLibrary, type QueryLibrary } from '../../shared/queries';
 import { createTableStateStore } from '../../shared/state/tableState';
@@ -21,6 +22,7 @@ import type { StepChange } from '../../shared/steps/types';
 import { loadWorkflows } from '../../shared/workflows/loadWorkflow';
 import type { Workflow } from '../../shared/workflows/types';
 import { sandboxDeps } from '../integration/sandboxDeps';
+import { registerSecrets } from '../setup/logCapture';
 import { seededQueryCases } from '../queries/seededQueryCases';
 import {
   appSettings,
@@ -30,19 +32,48 @@ import {
   startHostProcess,
   type Backends,
   type HostProcess,
+  type HttpAnswer,
 } from '../reliability/harness';
 
 const APIS = ['graph', 'legacy'] as const;
 type Api = (typeof APIS)[number];
 const DAY = 86_400_000;
 const [finWs] = devices;
+const [amy] = users;
+
+/** Teams channel and approval webhooks and the Jira and ServiceNow credentials, in the sandbox's Key Vault. */
+let teamsUrls: { notify: string; approval: string } | undefined;
+function prepareNotify(sb: Sandbox): Prepared {
+  const c = sb.control;
+  // reset() drops the webhooks: new ones each time (the host re-reads secrets after a second).
+  teamsUrls = { notify: c.createTeamsWebhook(), approval: c.createTeamsWebhook() };
+  registerSecrets([teamsUrls.notify, teamsUrls.approval]);
+  c.setSecret('teams-webhook-url', teamsUrls.notify);
+  c.setSecret(APPROVAL_TEAMS, teamsUrls.approval);
+  c.setSecret('jira-credentials', JSON.stringify(c.jiraCredentials()));
+  const sn = c.serviceNowCredentials();
+  c.setSecret('servicenow-credentials', JSON.stringify({ username: sn.username, password: sn.password }));
+  return {};
+}
+const APPROVAL_TEAMS = 'matrix-approval-teams';
 
 interface WorkflowCase {
-  /** The run's input (none for scheduled runs). */
-  input?: Record<string, unknown>;
+  /** The run's input (none for scheduled runs); a function reads what `prepare` set up. */
+  input?: Record<string, unknown> | ((prepared: Prepared) => Record<string, unknown>);
   /** Ids of the incidents the run must change, read from the freshly reset sandbox. */
-  expected: (sb: Sandbox) => string[];
+  expected: (sb: Sandbox, prepared: Prepared) => string[];
+  /** Runs after each reset, before the run: what the workflow needs in the tenant (tickets, linked incidents). */
+  prepare?: (sb: Sandbox) => Prepared;
+  /**
+   * The real run's destructive steps wait for a person: the test gives each approval (through the engine, an
+   * approving gate; over HTTP, the authenticated decision API while the host resumes the parked run from its queue).
+   */
+  approvals?: true;
+  /** The state the real run leaves outside the incidents (devices, accounts, Teams, tickets); the dry run none. */
+  check?: (sb: Sandbox, dryRun: boolean, prepared: Prepared, api: Api) => void;
 }
+
+type Prepared = Record<string, string>;
 
 const isOpen = (i: StoredIncident): boolean => i.status === 'active' || i.status === 'inProgress';
 const alertDevices = (i: StoredIncident): string[] =>
@@ -69,6 +100,71 @@ const WORKFLOW_CASES: Record<string, WorkflowCase> = {
   'block-hash-from-incident': {
     input: { incidentId: '3309' },
     expected: () => ['3309'],
+    prepare: prepareNotify,
+    approvals: true,
+    check: (sb, dryRun) => {
+      const blocked = sb.control.indicators().filter((i) => i.indicatorType === 'FileSha256' && i.action === 'Block');
+      assert.equal(blocked.length > 0, !dryRun, 'the real run blocks the files, the dry run nothing');
+    },
+  },
+  // The devices of the open high-severity incidents (3309 on ws-fin-042, 3310 on ws-hr-007): each isolated after
+  // approval and scanned, a comment on each incident and a Teams card each.
+  'isolate-device-on-high-severity': {
+    expected: (sb) => openIds(sb, (i) => i.severity === 'high' && alertDevices(i).length > 0),
+    prepare: prepareNotify,
+    approvals: true,
+    check: (sb, dryRun) => {
+      const hosts = [
+        ...new Set(
+          sb.control
+            .incidents()
+            .filter((i) => isOpen(i) && i.severity === 'high')
+            .flatMap(alertDevices),
+        ),
+      ];
+      assert.ok(hosts.length > 0);
+      for (const name of hosts) {
+        const m = sb.control.machines().find((x) => x.computerDnsName === name);
+        assert.ok(m, `device ${name} in the sandbox`);
+        const done = (type: string): boolean =>
+          sb.control.machineActions().some((a) => a.machineId === m.id && a.type === type);
+        assert.equal(done('Isolate'), !dryRun, `${name}: isolated on the real run only`);
+        assert.equal(done('RunAntiVirusScan'), !dryRun, `${name}: scanned on the real run only`);
+        if (!dryRun) assert.notEqual(m.isolation, null, `${name}: the sandbox shows it isolated`);
+      }
+      const cards = sb.control.teamsDeliveries().filter((d) => /Devices isolated/.test(JSON.stringify(d.cards)));
+      assert.equal(
+        cards.length,
+        dryRun ? 0 : openIds(sb, (i) => i.severity === 'high' && alertDevices(i).length > 0).length,
+        'a Teams card per incident on the real run (two cards to one channel in one run are two writes)',
+      );
+    },
+  },
+  // An incident linked to a Jira issue and a ServiceNow record: amy.wong's sessions revoked, then her account
+  // disabled after approval, and a note on both tickets.
+  'contain-compromised-user': {
+    prepare: (sb) => {
+      prepareNotify(sb);
+      const c = sb.control;
+      c.addJiraIssue('SEC-91');
+      const rec = c.addServiceNowRecord({ number: 'INC0091001' });
+      const inc = c.addIncident({ customTags: ['ticket:SEC-91', 'ticket:INC0091001'] });
+      return { incidentId: String(inc.id), sysId: rec.sys_id };
+    },
+    input: (p) => ({ incidentId: p.incidentId, user: amy.upn }),
+    expected: (_sb, p) => [p.incidentId ?? ''],
+    approvals: true,
+    check: (sb, dryRun, p) => {
+      const u = sb.control.user(amy.objectId);
+      assert.equal(u?.accountEnabled, dryRun, 'the real run disables the account, the dry run nothing');
+      assert.equal(sb.control.counters().api.usersRevoke, dryRun ? 0 : 1, 'sessions revoked once on the real run');
+      assert.equal(sb.control.jiraIssue('SEC-91')?.comments.length, dryRun ? 0 : 1, 'the Jira issue got a comment');
+      assert.equal(
+        sb.control.serviceNowRecord(p.sysId ?? '')?.work_notes.length,
+        dryRun ? 0 : 1,
+        'the ServiceNow record got a work note',
+      );
+    },
   },
   'ticket-closed-resolve': {
     input: { incidentId: '3311', ticketId: 'INC0012345', closeCode: 'True positive - malware' },
@@ -108,7 +204,16 @@ before(async () => {
   const secrets = newWebhookSecrets();
   for (const api of APIS) {
     defenders[api] = sandboxDeps(b.sandbox, api, { RATE_LIMIT_WINDOW_SCALE: '0.001' }).defender;
-    hosts[api] = await startHostProcess({ settings: { ...appSettings(b, secrets), ...b.sandbox.settings(api) } });
+    hosts[api] = await startHostProcess({
+      settings: {
+        ...appSettings(b, secrets),
+        ...b.sandbox.settings(api),
+        // Approval cards to the sandbox's Teams. Each case resets the sandbox and stores new webhook URLs: the host
+        // re-reads a secret a second after reading it (0 would mean never).
+        APPROVAL_TEAMS_SECRET_NAME: APPROVAL_TEAMS,
+        SECRET_CACHE_TTL_SECONDS: '1',
+      },
+    });
   }
 });
 
@@ -119,7 +224,8 @@ after(async () => {
 
 const snapshot = (): string => JSON.stringify(b.sandbox.control.incidents());
 const allChanges = (r: RunReport): StepChange[] => r.steps.flatMap((s) => s.changes);
-const changedIds = (r: RunReport): string[] => [...new Set(allChanges(r).map((c) => c.incidentId))].sort();
+const changedIds = (r: RunReport): string[] =>
+  [...new Set(allChanges(r).flatMap((c) => (c.incidentId ? [c.incidentId] : [])))].sort();
 
 function assertRan(r: RunReport, what: string): void {
   assert.equal(r.status, 'succeeded', `${what}: ${JSON.stringify(r.error ?? r.stopReason)}`);
@@ -129,6 +235,8 @@ function assertRan(r: RunReport, what: string): void {
 
 /** A real run's change is in the sandbox: every patched field, every tag, and the comment as written. */
 function assertVisible(c: StepChange, api: Api): void {
+  // Devices, accounts, Teams and tickets: the case's check reads them in the sandbox.
+  if (c.target && c.target.kind !== 'indicator') return;
   if (c.target?.kind === 'indicator') {
     // An indicator write: the indicator the POST sent is in the tenant, with its value, type and action.
     const body = c.request?.body as { indicatorValue?: string; indicatorType?: string; action?: string } | undefined;
@@ -160,22 +268,83 @@ function assertVisible(c: StepChange, api: Api): void {
 }
 
 /** Dry then real, each from a fresh sandbox; `run` performs one run and returns its report. */
-async function dryThenReal(name: string, api: Api, run: (dryRun: boolean) => Promise<RunReport>): Promise<void> {
+async function dryThenReal(
+  name: string,
+  api: Api,
+  run: (dryRun: boolean, input: Record<string, unknown> | undefined) => Promise<RunReport>,
+): Promise<void> {
   const c = WORKFLOW_CASES[name];
   assert.ok(c, `a case for ${name}`);
   for (const dryRun of [true, false]) {
     b.sandbox.control.reset();
-    const expected = c.expected(b.sandbox).sort();
+    const prepared: Prepared = c.prepare?.(b.sandbox) ?? {};
+    const expected: string[] = c.expected(b.sandbox, prepared).sort();
     assert.ok(expected.length > 0, `${name}: the case expects at least one change`);
     const before = snapshot();
     const what = `${name} on ${api} (${dryRun ? 'dry' : 'real'})`;
-    const report = await run(dryRun);
+    const input = typeof c.input === 'function' ? c.input(prepared) : c.input;
+    const report = await run(dryRun, input);
     assertRan(report, what);
+    if (c.approvals) {
+      const asked = report.approvals ?? [];
+      assert.equal(asked.length > 0, !dryRun, `${what}: approvals asked on the real run only`);
+      for (const a of asked) assert.equal(a.state, 'approved', `${what}: ${a.action} approved`);
+    }
+    c.check?.(b.sandbox, dryRun, prepared, api);
     assert.deepEqual(changedIds(report), expected, `${what}: the incidents changed`);
     const outcomes = new Set(allChanges(report).map((x) => x.outcome));
+    // A run parked for approval and resumed finds what its earlier pass wrote: alreadyDone, never twice.
+    if (c.approvals && !dryRun) outcomes.delete('alreadyDone');
     assert.deepEqual([...outcomes], [dryRun ? 'wouldApply' : 'applied'], what);
     if (dryRun) assert.equal(snapshot(), before, `${what}: nothing changed in Defender`);
     else for (const change of allChanges(report)) assertVisible(change, api);
+  }
+}
+
+/** Deps for a run through the engine: every API of the sandbox, notifications, and an approver who says yes. */
+function engineDeps(api: Api): Pick<EngineDeps, 'defender' | 'apis' | 'notify' | 'approvals'> {
+  const app = sandboxDeps(b.sandbox, api, { RATE_LIMIT_WINDOW_SCALE: '0.001' });
+  const approvals: ApprovalGate = {
+    check: async (req) => ({
+      id: req.stepId,
+      stepId: req.stepId,
+      action: req.action,
+      state: 'approved',
+      requestedBy: `${req.trigger} run ${req.runId}`,
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      decidedBy: 'Matrix Approver',
+      decidedAt: new Date().toISOString(),
+    }),
+  };
+  return { defender: defenders[api], apis: app.apis, notify: app.notify, approvals };
+}
+
+/**
+ * A parked run over HTTP (202 + Location): approves each pending approval through the authenticated decision API
+ * as the run reaches it (the host resumes the run from its queue), until the run's status answers 200.
+ */
+async function approveUntilDone(api: Api, first: HttpAnswer): Promise<RunReport> {
+  const location = first.headers.get('location');
+  assert.ok(location, 'a 202 carries Location');
+  const path = new URL(location).pathname + new URL(location).search;
+  const decided = new Set<string>();
+  const deadline = Date.now() + 120_000;
+  for (let r = first; ;) {
+    if (r.status === 200) return r.json as RunReport;
+    assert.equal(r.status, 202, r.text);
+    const pending = ((r.json as { approvals?: { id: string; state: string }[] }).approvals ?? []).filter(
+      (a) => a.state === 'pending' && !decided.has(a.id),
+    );
+    for (const a of pending) {
+      const d = await hosts[api].call('POST', `/api/approvals/${a.id}/decide`, {
+        body: { decision: 'approve', approver: 'Matrix Approver' },
+      });
+      assert.equal(d.status, 200, d.text);
+      decided.add(a.id);
+    }
+    assert.ok(Date.now() < deadline, `still waiting: ${r.text}`);
+    await new Promise((res) => setTimeout(res, 250));
+    r = await hosts[api].call('GET', path);
   }
 }
 
@@ -194,13 +363,12 @@ describe('every shipped workflow, dry and real, on both APIs', () => {
       it(`${name} through the engine on ${api}`, async () => {
         const wf = workflows.get(name);
         assert.ok(wf, `workflows/${name}.yaml`);
-        const c = WORKFLOW_CASES[name]!;
-        await dryThenReal(name, api, (dryRun) =>
+        await dryThenReal(name, api, (dryRun, input) =>
           runWorkflow(
             wf,
-            { trigger: wf.triggers.schedule ? 'timer' : 'http', dryRun, ...(c.input ? { input: c.input } : {}) },
+            { trigger: wf.triggers.schedule ? 'timer' : 'http', dryRun, ...(input ? { input } : {}) },
             {
-              defender: defenders[api],
+              ...engineDeps(api),
               queries,
               // A fresh store per run: no watermark and no completed writes left by an earlier case.
               state: createTableStateStore(b.azurite.connectionString, {
@@ -214,14 +382,18 @@ describe('every shipped workflow, dry and real, on both APIs', () => {
       it(`${name} over HTTP on ${api}, when it has an HTTP trigger`, async (t) => {
         if (!workflows.get(name)?.triggers.http) return t.skip('no HTTP trigger');
         const c = WORKFLOW_CASES[name]!;
-        await dryThenReal(name, api, async (dryRun) => {
+        await dryThenReal(name, api, async (dryRun, input) => {
           const r = await hosts[api].call('POST', `/api/workflows/${name}/run`, {
-            body: { ...(c.input ? { input: c.input } : {}), dryRun },
+            body: { ...(input ? { input } : {}), dryRun },
             // Writes are keyed by it: a fresh key per run, as each run starts from a freshly reset sandbox.
             headers: { 'idempotency-key': randomUUID() },
           });
-          assert.equal(r.status, 200, r.text);
-          return r.json as RunReport;
+          if (!c.approvals || dryRun) {
+            assert.equal(r.status, 200, r.text);
+            return r.json as RunReport;
+          }
+          assert.equal(r.status, 202, `the run waits for approval: ${r.text}`);
+          return approveUntilDone(api, r);
         });
       });
     }

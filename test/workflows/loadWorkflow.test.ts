@@ -331,6 +331,8 @@ steps:
     const wfs = await loadWorkflows(join(__dirname, '..', '..', 'workflows'), queries);
     assert.deepEqual([...wfs.keys()].sort(), [
       'block-hash-from-incident',
+      'contain-compromised-user',
+      'isolate-device-on-high-severity',
       'stale-incident-triage',
       'suspicious-powershell',
       'ticket-closed-resolve',
@@ -339,6 +341,10 @@ steps:
     assert.equal(wfs.get('suspicious-powershell')?.triggers.schedule, '0 */15 * * * *');
     assert.deepEqual(wfs.get('ticket-closed-resolve')?.triggers, { http: true });
     assert.deepEqual(wfs.get('ticket-sync')?.triggers.webhook, { sources: ['servicenow', 'jira', 'generic'] });
+    // Logic Apps calls the containment workflows; the device one also sweeps on a schedule.
+    assert.deepEqual(wfs.get('contain-compromised-user')?.triggers, { http: true });
+    assert.equal(wfs.get('isolate-device-on-high-severity')?.triggers.schedule, '0 */15 * * * *');
+    assert.equal(wfs.get('isolate-device-on-high-severity')?.triggers.http, true);
   });
 
   it('loadWorkflows reports invalid files and duplicate names together', async () => {

@@ -19,7 +19,7 @@ describe('readSchedulesSync', () => {
       assert.deepEqual(scanSchedule(text), viaParser(text), f);
     }
     const names = readSchedulesSync(WORKFLOWS).map((w) => w.name);
-    assert.deepEqual(names, ['stale-incident-triage', 'suspicious-powershell']);
+    assert.deepEqual(names, ['isolate-device-on-high-severity', 'stale-incident-triage', 'suspicious-powershell']);
   });
 
   it('handles quotes, comments and schedules nested elsewhere', () => {
