@@ -86,7 +86,7 @@ describe('shipped workflow isolate-device-on-high-severity', () => {
       ['RunAntiVirusScan', 'Succeeded'],
     ]);
     const comments = h.sandbox.control.incident(3309)?.comments.filter((c) => isRiposteComment(c.comment)) ?? [];
-    assert.equal(comments.filter((c) => c.comment.includes('Isolated and started a full antivirus scan')).length, 1);
+    assert.equal(comments.filter((c) => c.comment.includes('Riposte isolated and scanned')).length, 1);
     const told = h.sandbox.control
       .teamsDeliveries()
       .some((d) => JSON.stringify(d.cards).includes('Devices isolated for incident 3309'));

@@ -226,6 +226,9 @@ const ticketSync: WorkflowJourney = {
  */
 export const APPROVAL_JOURNEYS: Readonly<Record<string, string>> = {
   'isolate-device-on-high-severity': 'test/e2e/shippedIsolateDevice.test.ts',
+  'contain-compromised-user': 'test/approval/shippedApproval.test.ts',
+  // Blocking a hash waits for approval too: the matrix approves it over HTTP on both APIs and checks the indicators.
+  'block-hash-from-incident': 'test/e2e/shippedMatrix.test.ts',
 };
 
 export const JOURNEYS: Readonly<Record<string, WorkflowJourney>> = {
