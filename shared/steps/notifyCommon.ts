@@ -5,6 +5,7 @@
 //
 // The link between an incident and its tickets is the tag ticket-sync puts on the incident when a ticket event
 // arrives (workflows/ticket-sync.yaml: `ticket:<ticketId>`, the Jira issue key or the ServiceNow number).
+import { createHash } from 'node:crypto';
 import { AppError, DefenderApiError, InputError } from '../errors';
 import type { NotifyServices } from '../notify';
 import type { CompiledValue } from '../workflows/expressions';
@@ -91,7 +92,11 @@ export async function runTicketWrite(
 ): Promise<StepChange> {
   const targetKey = `ticket:${w.system}:${w.id}`;
   const target = { kind: 'ticket' as const, id: `${w.system}:${w.id}` };
-  const write = await rt.writes.prepare(targetKey, { kind: `${w.system}Comment`, text });
+  // As for Teams cards (notifyTeams.ts): a run keyed by an idempotency key or delivery names its writes by step and
+  // target only, so the text's hash keeps two different comments to one ticket (a forEach over incidents that share
+  // a ticket) apart, each its own write, instead of the second being taken for the first.
+  const textHash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const write = await rt.writes.prepare(`${targetKey}:${textHash}`, { kind: `${w.system}Comment`, text });
   const marked = rt.markComment(text, write.markerId);
   const change = (outcome: StepChange['outcome'], replayed = false): StepChange => ({
     incidentId,

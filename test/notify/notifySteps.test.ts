@@ -335,6 +335,36 @@ steps:
     assert.equal(sb.control.serviceNowRecord(rec.sys_id)?.work_notes.length, 1);
   });
 
+  it('a keyed run (webhook delivery, Idempotency-Key) writes two different notes to one ticket from a forEach, once each', async () => {
+    const deps = setup('graph');
+    const rec = sb.control.addServiceNowRecord({ number: 'INC0030003' });
+    sb.control.addJiraIssue('OPS-8');
+    const wf = workflowOf(`
+name: shared-ticket
+triggers: { http: true }
+steps:
+  - id: each
+    kind: forEach
+    input:
+      items: "\${ ['device A isolated', 'device B isolated'] }"
+      steps:
+        - { id: j, kind: jiraComment, input: { issue: OPS-8, text: "\${ $item }" } }
+        - { id: s, kind: serviceNowWorkNote, input: { ticket: INC0030003, text: "\${ $item }" } }
+`);
+    const engine = engineOf(deps);
+    const first = await runWorkflow(wf, { trigger: 'http', idempotencyKey: 'key-1' }, engine);
+    assert.equal(first.status, 'succeeded', JSON.stringify(first.error));
+    const texts = (sb.control.jiraIssue('OPS-8')?.comments ?? []).map((c) => JSON.stringify(c.body));
+    assert.equal(texts.length, 2, 'both comments reach the issue');
+    assert.ok(texts.some((t) => t.includes('device A')) && texts.some((t) => t.includes('device B')));
+    assert.equal(sb.control.serviceNowRecord(rec.sys_id)?.work_notes.length, 2);
+    // The same key again (a redelivery) adds nothing.
+    const again = await runWorkflow(wf, { trigger: 'http', idempotencyKey: 'key-1' }, engine);
+    assert.equal(again.status, 'succeeded', JSON.stringify(again.error));
+    assert.equal(sb.control.jiraIssue('OPS-8')?.comments.length, 2);
+    assert.equal(sb.control.serviceNowRecord(rec.sys_id)?.work_notes.length, 2);
+  });
+
   it('an incident with no linked ticket writes nothing and says so in the counts', async () => {
     const deps = setup('graph');
     const incidentId = String(sb.control.addIncident({ customTags: ['unrelated'] }).id);
