@@ -459,35 +459,19 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
 
   const minute = 60_000 * scale;
   const hour = 3_600_000 * scale;
+  // Each family's allowance: so many calls a minute and so many an hour.
+  const perMinuteAndHour = (perMinute: number, perHour: number): RateLimitWindow[] => [
+    { limit: perMinute, windowMs: minute },
+    { limit: perHour, windowMs: hour },
+  ];
   const allowance = (q: TenantQuota): QuotaAllowance => ({
-    hunting: [
-      { limit: q.huntingPerMinute, windowMs: minute },
-      { limit: q.huntingPerHour, windowMs: hour },
-    ],
-    incidents: [
-      { limit: q.incidentsPerMinute, windowMs: minute },
-      { limit: q.incidentsPerHour, windowMs: hour },
-    ],
-    alerts: [
-      { limit: q.alertsPerMinute, windowMs: minute },
-      { limit: q.alertsPerHour, windowMs: hour },
-    ],
-    indicators: [
-      { limit: q.indicatorsPerMinute, windowMs: minute },
-      { limit: q.indicatorsPerHour, windowMs: hour },
-    ],
-    identity: [
-      { limit: q.identityPerMinute, windowMs: minute },
-      { limit: q.identityPerHour, windowMs: hour },
-    ],
-    riskyUsers: [
-      { limit: q.riskyUsersPerMinute, windowMs: minute },
-      { limit: q.riskyUsersPerHour, windowMs: hour },
-    ],
-    machineActions: [
-      { limit: q.machineActionsPerMinute, windowMs: minute },
-      { limit: q.machineActionsPerHour, windowMs: hour },
-    ],
+    hunting: perMinuteAndHour(q.huntingPerMinute, q.huntingPerHour),
+    incidents: perMinuteAndHour(q.incidentsPerMinute, q.incidentsPerHour),
+    alerts: perMinuteAndHour(q.alertsPerMinute, q.alertsPerHour),
+    indicators: perMinuteAndHour(q.indicatorsPerMinute, q.indicatorsPerHour),
+    identity: perMinuteAndHour(q.identityPerMinute, q.identityPerHour),
+    riskyUsers: perMinuteAndHour(q.riskyUsersPerMinute, q.riskyUsersPerHour),
+    machineActions: perMinuteAndHour(q.machineActionsPerMinute, q.machineActionsPerHour),
   });
   for (const [tenant, q] of Object.entries(perTenantQuota)) {
     // A tenant entry names only what differs; the rest comes from the QUOTA_* settings.
