@@ -170,4 +170,55 @@ describe('approval on a timer-triggered run', () => {
       assert.equal(mark.watermark, parked.window?.end);
     });
   }
+
+  it('a continuation that finds a tick covering the window comes back after its lease, then finishes it', async () => {
+    const s = setup();
+    const parked = await s.tick();
+    assert.equal(parked?.status, 'awaitingApproval');
+    await decideByCaller(
+      s.automation,
+      parked.approvals?.[0]?.id ?? '',
+      { decision: 'approve', approver: 'Ana Analyst' },
+      undefined,
+      silentLogger,
+    );
+    // Another run (a tick elsewhere) holds the pending window for a minute.
+    const held = (await s.state.getWatermark('timer-isolate')).pending;
+    assert.ok(held);
+    const leaseUntil = new Date(s.now() + 60_000).toISOString();
+    assert.ok(await s.state.claimWindow('timer-isolate', { ...held, holder: 'another-tick', leaseUntil }, held));
+    const early = await s.deliver(s.queue.at(-1)?.message);
+    assert.equal(early.status, 'requeued');
+    assert.equal(s.isolations(), 0, 'nothing ran beside the holder');
+    const back = s.queue.at(-1);
+    assert.ok(back?.delayMs !== undefined && back.delayMs >= 60_000 - 1000);
+    s.at(s.now() + back.delayMs);
+    const late = await s.deliver(back.message);
+    assert.equal(late.status === 'done' && late.report.status, 'succeeded');
+    assert.equal(s.isolations(), 1);
+    assert.equal((await s.state.getWatermark('timer-isolate')).watermark, parked.window?.end);
+  });
+
+  it('a tick that completes the window before the continuation leaves it nothing to do (no new window, no second action)', async () => {
+    const s = setup();
+    const parked = await s.tick();
+    assert.equal(parked?.status, 'awaitingApproval');
+    await decideByCaller(
+      s.automation,
+      parked.approvals?.[0]?.id ?? '',
+      { decision: 'approve', approver: 'Ana Analyst' },
+      undefined,
+      silentLogger,
+    );
+    s.at(s.now() + 15 * 60_000);
+    const tick = await s.tick();
+    assert.equal(tick?.status, 'succeeded');
+    assert.deepEqual(tick.window, { ...parked.window, resumed: true });
+    assert.equal(s.isolations(), 1);
+    const outcome = await s.deliver(s.queue.at(-1)?.message);
+    assert.equal(outcome.status === 'done' && outcome.report.status, 'stopped');
+    assert.equal(s.isolations(), 1, 'not isolated twice');
+    const mark = await s.state.getWatermark('timer-isolate');
+    assert.deepEqual([mark.watermark, mark.pending], [parked.window?.end, undefined], 'no new window was started');
+  });
 });
