@@ -39,10 +39,12 @@ const isRunMessage = (v: unknown): v is AsyncRunMessage =>
 
 /** A report for a run that could not start (its workflow is gone, its input no longer fits): nothing ran. */
 function notRunReport(record: AsyncRunRecord, at: Date, error: { code: string; message: string }): RunReport {
+  // A parked timer run's record says so in its request (parkScheduledRun.ts); every other record is an HTTP run's.
+  const timer = (JSON.parse(record.request) as AsyncRunRequest).timerWindow !== undefined;
   return {
     runId: record.runId,
     workflow: record.workflow,
-    trigger: 'http',
+    trigger: timer ? 'timer' : 'http',
     dryRun: false,
     status: 'failed',
     startedAt: at.toISOString(),
@@ -56,7 +58,7 @@ function notRunReport(record: AsyncRunRecord, at: Date, error: { code: string; m
 /** A parked timer run whose window another run completed: it ends on purpose, having done nothing. */
 function stoppedReport(record: AsyncRunRecord, at: Date, stopReason: string): RunReport {
   const { error: _none, ...report } = notRunReport(record, at, { code: 'STOPPED', message: stopReason });
-  return { ...report, trigger: 'timer', status: 'stopped', stopReason };
+  return { ...report, status: 'stopped', stopReason };
 }
 
 /**

@@ -217,6 +217,8 @@ describe('approval on a timer-triggered run', () => {
     assert.equal(s.isolations(), 1);
     const outcome = await s.deliver(s.queue.at(-1)?.message);
     assert.equal(outcome.status === 'done' && outcome.report.status, 'stopped');
+    assert.equal(outcome.status === 'done' && outcome.report.trigger, 'timer');
+    assert.match((outcome.status === 'done' && outcome.report.stopReason) || '', /completed by another run/);
     assert.equal(s.isolations(), 1, 'not isolated twice');
     const mark = await s.state.getWatermark('timer-isolate');
     assert.deepEqual([mark.watermark, mark.pending], [parked.window?.end, undefined], 'no new window was started');
