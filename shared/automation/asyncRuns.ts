@@ -45,6 +45,11 @@ export interface AsyncRunRequest {
   idempotencyKey?: string;
   /** When the request arrived: `$now()` evaluates to it in every part of the run (RunOptions.startedAt). */
   startedAt: string;
+  /**
+   * A parked timer run (parkScheduledRun.ts): the run id of the window it covers. The continuation resumes that
+   * window as a timer run, and only while it is still pending.
+   */
+  timerWindow?: string;
 }
 
 /** The queue message: only the run id (the record holds the rest). */

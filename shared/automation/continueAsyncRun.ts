@@ -6,7 +6,7 @@
 // A duplicate message changes nothing; one for a run another instance holds comes back once that lease ends, so a
 // run whose holder died is taken over within a lease of its last renewal (a poll, asyncRunStatus.ts, does it too).
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_LEASE_MS, runWorkflow, type RunHandoff, type RunReport } from '../engine';
+import { DEFAULT_LEASE_MS, InProgressError, runWorkflow, type RunHandoff, type RunReport } from '../engine';
 import { AppError, InputError, toError } from '../errors';
 import type { Logger } from '../logger';
 import { startHeartbeat } from '../state/heartbeat';
@@ -39,10 +39,12 @@ const isRunMessage = (v: unknown): v is AsyncRunMessage =>
 
 /** A report for a run that could not start (its workflow is gone, its input no longer fits): nothing ran. */
 function notRunReport(record: AsyncRunRecord, at: Date, error: { code: string; message: string }): RunReport {
+  // A parked timer run's record says so in its request (parkScheduledRun.ts); every other record is an HTTP run's.
+  const timer = (JSON.parse(record.request) as AsyncRunRequest).timerWindow !== undefined;
   return {
     runId: record.runId,
     workflow: record.workflow,
-    trigger: 'http',
+    trigger: timer ? 'timer' : 'http',
     dryRun: false,
     status: 'failed',
     startedAt: at.toISOString(),
@@ -51,6 +53,12 @@ function notRunReport(record: AsyncRunRecord, at: Date, error: { code: string; m
     error,
     steps: [],
   };
+}
+
+/** A parked timer run whose window another run completed: it ends on purpose, having done nothing. */
+function stoppedReport(record: AsyncRunRecord, at: Date, stopReason: string): RunReport {
+  const { error: _none, ...report } = notRunReport(record, at, { code: 'STOPPED', message: stopReason });
+  return { ...report, status: 'stopped', stopReason };
 }
 
 /**
@@ -155,24 +163,59 @@ export async function continueAsyncRun(
       );
     const request = JSON.parse(record.request) as AsyncRunRequest;
     const handoff = JSON.parse(record.handoff) as RunHandoff;
+    const requeue = async (delayMs: number, change: Partial<AsyncRunRecord> = {}): Promise<boolean> => {
+      held.letGo();
+      const queued = unheld(record, {
+        state: 'queued',
+        updatedAt: now().toISOString(),
+        expiresAt: later(asyncRuns.retentionMs + delayMs),
+        ...change,
+      });
+      if ((await held.change((v) => state.replaceRun(queued, v))) === undefined) return false;
+      await asyncRuns.queue.send({ kind: 'workflowRun', runId: record.runId } satisfies AsyncRunMessage, { delayMs });
+      return true;
+    };
+    if (request.timerWindow !== undefined) {
+      // A parked timer run resumes its window only while that window is still pending: a tick that completed it
+      // first (the approval was decided just before it) leaves nothing to do, and no new window is started here.
+      const pending = (await state.getWatermark(record.workflow)).pending;
+      if (pending?.runId !== request.timerWindow)
+        return await finish(
+          stoppedReport(
+            record,
+            at,
+            `its window was completed by another run (watermark ${pending?.runId ?? 'moved on'})`,
+          ),
+        );
+    }
     let report: RunReport;
     try {
       report = await runWorkflow(
         workflow,
-        {
-          trigger: 'http',
-          runId: record.runId,
-          input: request.input,
-          ...(request.dryRun !== undefined ? { dryRun: request.dryRun } : {}),
-          ...(request.idempotencyKey !== undefined ? { idempotencyKey: request.idempotencyKey } : {}),
-          startedAt: request.startedAt,
-          heartbeat,
-        },
+        request.timerWindow !== undefined
+          ? { trigger: 'timer', runId: record.runId, heartbeat }
+          : {
+              trigger: 'http',
+              runId: record.runId,
+              input: request.input,
+              ...(request.dryRun !== undefined ? { dryRun: request.dryRun } : {}),
+              ...(request.idempotencyKey !== undefined ? { idempotencyKey: request.idempotencyKey } : {}),
+              startedAt: request.startedAt,
+              heartbeat,
+            },
         { ...engine, logger },
       );
     } catch (e) {
       // The input no longer matches the workflow (its file changed since): the caller's request, now refused.
       if (e instanceof InputError) return await finish(notRunReport(record, at, { code: e.code, message: e.message }));
+      if (e instanceof InProgressError && e.code === 'WINDOW_IN_PROGRESS') {
+        // A tick (or a CLI run) covers the window right now: look again once its lease ends; it is no failed attempt.
+        const delayMs = Math.max(1000, e.retryAfterMs ?? 30_000);
+        if (!(await requeue(delayMs, { attempts: Math.max(0, record.attempts - 1) })))
+          return { status: 'skipped', reason: 'lost the run to another instance' };
+        logger.info('[async-run] its window is covered by another run; looks again later', { runId: record.runId });
+        return { status: 'requeued', delayMs };
+      }
       throw e;
     }
     report = { ...report, handoff };

@@ -4,6 +4,7 @@
 import { InProgressError, runWorkflow, type RunReport } from '../engine';
 import type { Logger } from '../logger';
 import type { Automation } from '.';
+import { parkScheduledRun } from './parkScheduledRun';
 
 export class ScheduledRunFailed extends Error {
   constructor(readonly report: RunReport) {
@@ -13,7 +14,7 @@ export class ScheduledRunFailed extends Error {
 }
 
 export async function runScheduled(
-  automation: Pick<Automation, 'workflows' | 'engine'>,
+  automation: Pick<Automation, 'workflows' | 'engine' | 'asyncRuns' | 'approvals'>,
   name: string,
   tick: { isPastDue: boolean; logger: Logger },
 ): Promise<RunReport | undefined> {
@@ -32,12 +33,17 @@ export async function runScheduled(
   if (report.status === 'failed') throw new ScheduledRunFailed(report);
   if (report.status === 'throttled')
     tick.logger.warn(`[timer] ${name} throttled; the next run resumes its window`, summary);
-  else if (report.status === 'awaitingApproval')
-    // The window stays open under the same run: the next tick resumes it and finds the approval decided (or expired).
-    tick.logger.info(`[timer] ${name} awaits approval; the next tick resumes its window`, {
+  else if (report.status === 'awaitingApproval') {
+    // Parked: the window stays pending (its lease released), and its continuation waits on the workflow-runs queue
+    // for the decision or the expiry (parkScheduledRun.ts); a tick before then finds the approval pending and parks
+    // on it again. The pending window's run id is the write owner the continuation resumes under.
+    const pending = (await automation.engine.state.getWatermark(name)).pending;
+    if (pending && pending.end === report.window?.end)
+      await parkScheduledRun(automation, report, pending.runId, tick.logger);
+    tick.logger.info(`[timer] ${name} awaits approval; its decision or expiry resumes the window from the queue`, {
       ...summary,
       approvals: report.approvals?.map((a) => ({ id: a.id, state: a.state, expiresAt: a.expiresAt })),
     });
-  else tick.logger.info(`[timer] ${name} ${report.status}`, summary);
+  } else tick.logger.info(`[timer] ${name} ${report.status}`, summary);
   return report;
 }
