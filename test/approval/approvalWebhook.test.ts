@@ -9,21 +9,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startHarness, type Harness } from '../e2e/harness';
 import { approvalContent, approvalLinks, setUpTeams, TEAMS_SECRET } from './approvalContent';
+import { TICKET_WORKFLOW_INPUT } from '../webhooks/helpers';
 
 let content: ReturnType<typeof approvalContent>;
 let h: Harness;
 
 const WORKFLOW = `name: ticket-contain
 triggers: { webhook: { sources: [generic] } }
-input:
-  incidentId: { type: string, required: true }
-  ticketId: { type: string }
-  status: { type: string }
-  assignedTo: { type: string }
-  classification: { type: string }
-  determination: { type: string }
-  comment: { type: string }
-steps:
+${TICKET_WORKFLOW_INPUT}steps:
   - id: inc
     kind: getIncident
     input: { incidentId: '\${ $input.incidentId }' }

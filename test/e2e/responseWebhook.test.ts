@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { devices } from '../../sandbox/seed/entities';
 import { approvalContent, setUpTeams, TEAMS_SECRET } from '../approval/approvalContent';
 import { startHarness, type Harness } from './harness';
+import { TICKET_WORKFLOW_INPUT } from '../webhooks/helpers';
 
 let content: ReturnType<typeof approvalContent>;
 let h: Harness;
@@ -19,15 +20,7 @@ const fin = devices[0];
 // test/approval/approvalWebhook.test.ts; this file is about the response steps running from a delivery.
 const WORKFLOW = `name: ticket-respond
 triggers: { webhook: { sources: [generic] } }
-input:
-  incidentId: { type: string, required: true }
-  ticketId: { type: string }
-  status: { type: string }
-  assignedTo: { type: string }
-  classification: { type: string }
-  determination: { type: string }
-  comment: { type: string }
-steps:
+${TICKET_WORKFLOW_INPUT}steps:
   - id: inc
     kind: getIncident
     input: { incidentId: '\${ $input.incidentId }' }

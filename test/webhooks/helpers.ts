@@ -17,6 +17,19 @@ import {
 } from '../../shared/webhooks';
 
 export const REPO = join(__dirname, '..', '..');
+/**
+ * The `input` block of a workflow run by ticket deliveries: the fields the shipped mappings give
+ * (mappings/*.yaml), as YAML at the top level of a workflow file.
+ */
+export const TICKET_WORKFLOW_INPUT = `input:
+  incidentId: { type: string, required: true }
+  ticketId: { type: string }
+  status: { type: string }
+  assignedTo: { type: string }
+  classification: { type: string }
+  determination: { type: string }
+  comment: { type: string }
+`;
 export const NOW = new Date('2024-11-25T14:05:00Z');
 export const NOW_S = Math.floor(NOW.getTime() / 1000);
 
