@@ -1,34 +1,15 @@
 // Injected faults: the next N (or a seeded-random share of) matching requests fail, hang, or lose their connection.
 // Faults apply before authentication, like a gateway or network failure would.
 
-export type FaultTarget =
-  | 'token'
-  | 'keyvault'
-  | 'mi'
-  | 'hunting'
-  | 'incidents'
-  | 'alerts'
-  | 'machineActions'
-  | 'indicators'
-  | 'identity'
-  | 'api'
-  | 'all'
-  | NotifyRouteTarget;
+/** The Defender API routes: what the fault target `api` covers. */
+const API_ROUTES = ['hunting', 'incidents', 'alerts', 'machineActions', 'indicators', 'identity'] as const;
+type ApiRoute = (typeof API_ROUTES)[number];
 /** The notification receivers (sandbox/notify): Teams Workflows webhooks, Jira Cloud, ServiceNow. */
 export type NotifyRouteTarget = 'teams' | 'jira' | 'servicenow';
 /** What a route is, for fault matching. Discovery and JWKS are only hit by `all`. */
-export type RouteTarget =
-  | 'token'
-  | 'keyvault'
-  | 'mi'
-  | 'hunting'
-  | 'incidents'
-  | 'alerts'
-  | 'machineActions'
-  | 'indicators'
-  | 'identity'
-  | 'other'
-  | NotifyRouteTarget;
+export type RouteTarget = 'token' | 'keyvault' | 'mi' | ApiRoute | 'other' | NotifyRouteTarget;
+/** A route, or `api` (every Defender API route) or `all`. */
+export type FaultTarget = Exclude<RouteTarget, 'other'> | 'api' | 'all';
 
 export interface FaultSpec {
   /** Default 'api' (hunting, incidents, Graph alerts_v2, MDE machines, machine actions and indicators). */
@@ -79,14 +60,7 @@ function matches(target: FaultTarget, route: RouteTarget): boolean {
     case 'all':
       return true;
     case 'api':
-      return (
-        route === 'hunting' ||
-        route === 'incidents' ||
-        route === 'alerts' ||
-        route === 'machineActions' ||
-        route === 'indicators' ||
-        route === 'identity'
-      );
+      return (API_ROUTES as readonly RouteTarget[]).includes(route);
     default:
       return target === route;
   }
