@@ -52,6 +52,14 @@ const DELEGATED_SCOPES: Record<ApiName, Partial<Record<ApiFamily, string[]>>> = 
   },
 };
 
+/**
+ * The delegated permissions an admin consented to for Riposte's app on an API (the sandbox's app has them all):
+ * what an on-behalf-of request for `<resource>/.default` gets, and the names a request may ask for one by one.
+ */
+export function delegatedScopesOf(api: ApiName): string[] {
+  return [...new Set(Object.values(DELEGATED_SCOPES[api]).flat())];
+}
+
 /** Calls a `reader` may make; everything else changes something and needs `operator`. */
 const READS = new Set<ApiFamily>([
   'hunting',

@@ -32,7 +32,9 @@ import { createDispatcher } from './server';
 import { SandboxState, zeroCounters, type Counters, type HuntingQueryEntry, type RequestLogEntry } from './state';
 import { createTlsMaterial } from './tls';
 import {
+  APP_ONLY_CALLER_OBJECT_ID,
   issueUserToken,
+  SANDBOX_CALLER_APP_ID,
   type DefenderRole,
   type SandboxUser,
   type UserAuditEntry,
@@ -180,6 +182,8 @@ export interface SandboxControl {
   users(): SandboxUser[];
   /** A delegated user token for a seeded user (`analyst`, `reader`, `outsider`), an oid or a UPN. */
   userToken(user: string, options: UserTokenOptions): string;
+  /** An app-only token for any audience (e.g. Riposte's API), as a daemon with client credentials would hold. */
+  appOnlyToken(audience: string, appId?: string): string;
   /** Changes a user's own Defender role (`none`: every delegated call denied, `reader`: reads only). */
   setUserRole(user: string, role: DefenderRole): void;
   /** Withdraws (or restores) a user's consent to a client app: the on-behalf-of grant answers consent_required. */
@@ -437,6 +441,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (!u) throw new Error(`no sandbox user ${ref}`);
       return issueUserToken(state, u, opts).token;
     },
+    appOnlyToken: (audience, appId = SANDBOX_CALLER_APP_ID) =>
+      state.mintToken(audience, appId, APP_ONLY_CALLER_OBJECT_ID, ['Incidents.Run']).token,
     setUserRole: (ref, role) => state.users.setRole(ref, role),
     setUserConsent: (ref, appId, consented) => state.users.setConsent(ref, appId, consented),
     userAudit: () => state.users.audit.map((e) => ({ ...e })),

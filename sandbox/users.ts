@@ -47,6 +47,9 @@ export type SandboxUserKey = keyof typeof SANDBOX_USERS;
  */
 export const SANDBOX_CALLER_APP_ID = '7d9e1f3a-5b6c-4d8e-9f0a-1b2c3d4e5f61';
 
+/** The service principal object id of that app, for its app-only tokens. */
+export const APP_ONLY_CALLER_OBJECT_ID = 'e4f6a8c0-5d7e-4f9a-8b1c-4a6c8e0a2b54';
+
 /** One delegated call an API let through: who acted, through which app, on what. */
 export interface UserAuditEntry {
   at: string;
