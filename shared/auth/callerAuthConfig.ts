@@ -90,7 +90,8 @@ export function loadCallerAuthConfig(
     .split(/[\s,;]+/)
     .filter(Boolean)
     .map((t) => t.toLowerCase());
-  if (allowedTenants.some((t) => !GUID.test(t)))
+  // A broken TENANT_ID (the default) is reported as TENANT_ID already.
+  if (text('API_ALLOWED_TENANTS') && allowedTenants.some((t) => !GUID.test(t)))
     problems.push('API_ALLOWED_TENANTS must be tenant GUIDs, comma-separated');
   const requiredScope = text('API_REQUIRED_SCOPE') ?? 'access_as_user';
   if (!/^[A-Za-z0-9._-]+$/.test(requiredScope))
