@@ -4,6 +4,7 @@
 // credential, or both, is refused (400) so a caller never silently gets a different identity than they meant.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { CallerAuthEndpoint } from '../../shared/auth/callerAuthConfig';
+import type { Caller } from '../../shared/auth/bearerToken';
 import type { AppDeps } from '../../shared/deps';
 import { AppError } from '../../shared/errors';
 import { toHttpResponse } from './httpErrors';
@@ -35,7 +36,7 @@ function refuse(err: unknown, ctx: InvocationContext): HttpResponseInit {
  */
 export function withCallerAuth(
   endpoint: CallerAuthEndpoint,
-  make: (getDeps: () => AppDeps) => Handler,
+  make: (getDeps: () => AppDeps, caller?: Caller) => Handler,
   getDeps: () => AppDeps = defaultGetDeps,
 ): Handler {
   const asApp = make(getDeps);
@@ -76,7 +77,7 @@ export function withCallerAuth(
     try {
       const caller = await deps.bearer.validate(authorization);
       ctx.log(`[http] ${endpoint} on behalf of ${caller.user.upn} (${caller.user.oid}, tenant ${caller.user.tid})`);
-      const asCaller = make(() => deps.forCaller(caller));
+      const asCaller = make(() => deps.forCaller(caller), caller);
       const res = await asCaller(req, ctx);
       return res.status === 401 || res.status === 403 ? withChallenge(res) : res;
     } catch (err) {
