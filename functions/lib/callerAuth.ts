@@ -4,7 +4,7 @@
 // credential, or both, is refused (400) so a caller never silently gets a different identity than they meant.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { CallerAuthEndpoint } from '../../shared/auth/callerAuthConfig';
-import type { Caller } from '../../shared/auth/bearerToken';
+import { CallerAuthError, type Caller } from '../../shared/auth/bearerToken';
 import type { AppDeps } from '../../shared/deps';
 import { AppError } from '../../shared/errors';
 import { toHttpResponse } from './httpErrors';
@@ -74,6 +74,14 @@ export function withCallerAuth(
       );
     // App Service authentication may add X-MS-CLIENT-PRINCIPAL; it is never trusted alone (identity-modes.md §3.4):
     // the token itself comes in Authorization and is validated here like any other.
+    if (!authorization?.trim() && req.headers.has('x-ms-client-principal'))
+      return refuse(
+        new CallerAuthError(
+          'TOKEN_INVALID',
+          `X-MS-CLIENT-PRINCIPAL alone is not trusted${callerAuth.easyAuth ? '' : ' (App Service authentication is off here: WEBSITE_AUTH_ENABLED)'}: send the Entra ID access token in the Authorization header`,
+        ),
+        ctx,
+      );
     try {
       const caller = await deps.bearer.validate(authorization);
       ctx.log(`[http] ${endpoint} on behalf of ${caller.user.upn} (${caller.user.oid}, tenant ${caller.user.tid})`);

@@ -122,7 +122,7 @@ describe('openapi/riposte.openapi.json', () => {
 });
 
 /** The endpoints HTTP_AUTH_MODE may put on behalf of the caller (shared/auth/callerAuthConfig.ts). */
-const ON_BEHALF_OF = ['ListIncidents', 'GetIncident', 'UpdateIncident', 'RunHuntingQuery'];
+const ON_BEHALF_OF = ['ListIncidents', 'GetIncident', 'UpdateIncident', 'RunHuntingQuery', 'RunWorkflow'];
 
 describe('openapi/riposte.swagger.json (custom connector import)', () => {
   it('is valid Swagger 2.0 and what `riposte openapi --write` produces now', async () => {

@@ -116,6 +116,14 @@ export function describeOnBehalfOf(api: 'graph' | 'legacy'): void {
       const missing = await h.call('GET', `/api/incidents/${id}`, { key: false });
       assert.equal(missing.status, 401, missing.text);
       assert.match(errorOf(missing).message, /No access token/);
+      // App Service authentication's principal header is never trusted alone (identity-modes.md §3.4).
+      const principal = Buffer.from(JSON.stringify({ auth_typ: 'aad', claims: [] })).toString('base64');
+      const headerOnly = await h.call('GET', `/api/incidents/${id}`, {
+        key: false,
+        headers: { 'x-ms-client-principal': principal, 'x-ms-client-principal-name': SANDBOX_USERS.analyst.upn },
+      });
+      assert.equal(headerOnly.status, 401, headerOnly.text);
+      assert.match(errorOf(headerOnly).message, /X-MS-CLIENT-PRINCIPAL alone is not trusted/);
       assert.equal(h.sandbox.control.userAudit().length, 0, 'nothing reached the API');
     });
 
