@@ -7,6 +7,7 @@ import { json, type Reply, type SandboxRequest } from './httpUtil';
 import { checkBearer, type TokenClaims } from './jwt';
 import { formatTimeSpan, quotaWindows } from './rateLimiter';
 import { API_AUDIENCES, canonicalResource } from './resources';
+import { delegatedRefusal } from './signInUsers';
 import type { Route } from './router';
 import type { ApiFamily, SandboxState } from './state';
 
@@ -150,7 +151,9 @@ export function guard(state: SandboxState, api: ApiName, req: SandboxRequest, fa
 
   const required = REQUIRED_ROLES[api][family] ?? [];
   const have = Array.isArray(check.claims.roles) ? check.claims.roles : [];
-  if (!required.some((r) => have.includes(r))) {
+  const refusal = check.claims.idtyp === 'user' ? delegatedRefusal(state, check.claims, required) : undefined;
+  if (refusal) return { ok: false, reply: apiError(state, api, req, 403, 'Forbidden', refusal) };
+  if (check.claims.idtyp !== 'user' && !required.some((r) => have.includes(r))) {
     const message = `Missing application roles. API required roles: ${required.join(',')}, application roles: ${have.join(',')}.`;
     return { ok: false, reply: apiError(state, api, req, 403, 'Forbidden', message) };
   }
@@ -283,5 +286,7 @@ export function apiRoute(
 
 /** Who an update is attributed to (Graph `lastModifiedBy` style). */
 export function actorOf(claims: TokenClaims): string {
+  // A delegated token acts as its user (the portal shows the user's UPN as the author).
+  if (claims.idtyp === 'user' && typeof claims.upn === 'string') return claims.upn;
   return `API-App:${claims.appid}`;
 }

@@ -8,6 +8,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { deviceCodeControl, deviceCodeRoutes, SANDBOX_CLI_CLIENT_ID, type DeviceCodeTiming } from './deviceCode';
 import { entraRoutes } from './entra';
 import type { FaultSpec } from './faults';
 import { alertRoutes } from './alertsApi';
@@ -159,6 +160,10 @@ export interface SandboxControl {
   serviceNowCredentials(): ServiceNowCredentials;
   /** OAuth token requests the instance answered. */
   serviceNowTokenRequests(): number;
+  /** Device code sign-in (`riposte run --user`): interval, expiry and slow_down threshold, in seconds. */
+  setDeviceCodeTiming(timing: Partial<DeviceCodeTiming>): void;
+  /** Grants or denies a sign-in user's Defender role (denied: the APIs answer 403 to their delegated tokens). */
+  setUserDefenderRole(user: string, granted: boolean): void;
   /** Back to seed state: secrets, roles, revocations, incidents, tables, quotas, faults, counters, log and queries. */
   reset(): void;
 }
@@ -179,6 +184,8 @@ export interface Sandbox {
   readonly caFile: string;
   readonly tenantId: string;
   readonly clientId: string;
+  /** The sandbox tenant's public client app for the CLI's device code sign-in (`riposte run --user`). */
+  readonly cliClientId: string;
   readonly secretName: string;
   /** Env settings that point Riposte at this sandbox. */
   settings(api?: 'graph' | 'legacy'): Record<string, string>;
@@ -270,6 +277,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...jiraRoutes(jira, now),
       ...serviceNowRoutes(serviceNow, now),
       ...entraRoutes(state),
+      ...deviceCodeRoutes(state),
       ...keyVaultRoutes(state),
       ...graphRoutes(state),
       ...alertRoutes(state),
@@ -297,7 +305,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   miOrigin = `http://127.0.0.1:${miPort}`;
   const identityEndpoint = `${miOrigin}/msi/token`;
 
+  const deviceCodes = deviceCodeControl(state);
   const control: SandboxControl = {
+    setDeviceCodeTiming: (t) => deviceCodes.setTiming(t),
+    setUserDefenderRole: (user, granted) => deviceCodes.setDefenderRole(user, granted),
     currentSecret: () => state.app.current(),
     rotateSecret: () => {
       const value = state.app.rotate();
@@ -427,6 +438,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.counters = zeroCounters();
       state.log = [];
       state.huntingQueries = [];
+      deviceCodes.reset();
     },
   };
 
@@ -444,6 +456,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     caFile,
     tenantId: state.tenantId,
     clientId: state.clientId,
+    cliClientId: SANDBOX_CLI_CLIENT_ID,
     secretName: state.secretName,
     settings: (api = 'graph') => ({
       TENANT_ID: state.tenantId,

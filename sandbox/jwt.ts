@@ -11,7 +11,7 @@ export interface TokenClaims {
   azp: string;
   oid: string;
   sub: string;
-  idtyp: 'app';
+  idtyp: 'app' | 'user';
   ver: '1.0' | '2.0';
   roles?: string[];
   iat: number;
