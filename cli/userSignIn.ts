@@ -87,9 +87,11 @@ export function signInErrorFor(err: unknown, o: { tenantId: string; clientId: st
       EXIT.signInBadCode,
       'bad_verification_code',
     );
-  if (info.errorCodes.includes(7000218))
+  // While polling, MSAL keeps only Entra's `error` ("post_request_failed: invalid_client"), not its AADSTS number;
+  // for a client that sends no secret, invalid_client is AADSTS7000218: the app is not a public client (§5.1).
+  if (info.errorCodes.includes(7000218) || has('invalid_client'))
     return new SignInError(
-      `App ${o.clientId} is not allowed to use the device code flow (AADSTS7000218: it is not a public client). In the app registration's Authentication page set "Allow public client flows" to Yes (isFallbackPublicClient), or set RIPOSTE_CLI_CLIENT_ID to the CLI's own public client app.`,
+      `Entra ID refused app ${o.clientId} as a client (invalid_client, AADSTS7000218): it is not a public client, so it may not use the device code flow. In the app registration's Authentication page set "Allow public client flows" to Yes (isFallbackPublicClient), or set RIPOSTE_CLI_CLIENT_ID to the CLI's own public client app.`,
       EXIT.signInRefused,
       'public_client_not_allowed',
     );

@@ -75,6 +75,8 @@ export function deviceCodeControl(state: SandboxState) {
       s.timing = { ...s.timing, ...t };
     },
     setDefenderRole: (user: string, granted: boolean): void => signInDirectory(state).setDefenderRole(user, granted),
+    /** Drops every issued device code, as a code issued by another datacenter or already used would be unknown. */
+    forgetCodes: (): void => storeOf(state).byDeviceCode.clear(),
     reset: (): void => {
       stores.delete(state);
       signInDirectory(state).reset();

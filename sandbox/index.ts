@@ -162,6 +162,8 @@ export interface SandboxControl {
   serviceNowTokenRequests(): number;
   /** Device code sign-in (`riposte run --user`): interval, expiry and slow_down threshold, in seconds. */
   setDeviceCodeTiming(timing: Partial<DeviceCodeTiming>): void;
+  /** Forgets every device code issued so far: the next poll for one is answered bad_verification_code. */
+  forgetDeviceCodes(): void;
   /** Grants or denies a sign-in user's Defender role (denied: the APIs answer 403 to their delegated tokens). */
   setUserDefenderRole(user: string, granted: boolean): void;
   /** Back to seed state: secrets, roles, revocations, incidents, tables, quotas, faults, counters, log and queries. */
@@ -309,6 +311,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const control: SandboxControl = {
     setDeviceCodeTiming: (t) => deviceCodes.setTiming(t),
     setUserDefenderRole: (user, granted) => deviceCodes.setDefenderRole(user, granted),
+    forgetDeviceCodes: () => deviceCodes.forgetCodes(),
     currentSecret: () => state.app.current(),
     rotateSecret: () => {
       const value = state.app.rotate();
