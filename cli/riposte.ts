@@ -278,7 +278,7 @@ function signInPromptText(p: SignInPrompt & { sandboxCaFile?: string }, json: bo
     })}\n`;
   }
   const sandbox = p.sandboxCaFile
-    ? ` This is the sandbox's sign-in page (its TLS certificate is from the sandbox CA ${p.sandboxCaFile}); sign in as a sandbox analyst, e.g. analyst@contoso.com.`
+    ? ` This is the sandbox's sign-in page (its TLS certificate is from the sandbox CA ${p.sandboxCaFile}); sign in as a sandbox analyst, e.g. alex.analyst@contoso.com.`
     : '';
   return `To sign in, open ${p.verificationUri} and enter the code ${p.userCode}.${sandbox} Waiting for the sign-in (Ctrl-C to stop)...\n`;
 }

@@ -7,11 +7,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { aadError, tenantProblem } from './entra';
 import { formBody, json, type Reply, type SandboxRequest } from './httpUtil';
 import { signJwt, type TokenClaims } from './jwt';
-import { canonicalResource } from './resources';
+import { delegatedScopesOf } from './delegated';
+import { apiOfResource, canonicalResource } from './resources';
 import type { Route } from './router';
 import { SANDBOX_CLIENT_ID } from './seed/entities';
-import { signInDirectory, type SignInUser } from './signInUsers';
 import type { SandboxState } from './state';
+import { issueUserToken, type SandboxUser } from './users';
 
 /** The sandbox tenant's CLI app registration: a public client ("Allow public client flows" on). */
 export const SANDBOX_CLI_CLIENT_ID = 'c4a8e2f1-6b3d-4e9a-8f7c-2d5b1a9e6c34';
@@ -40,7 +41,7 @@ interface PendingCode {
   minPollMs: number;
   lastPollAt?: number;
   status: 'pending' | 'approved' | 'declined' | 'redeemed';
-  user?: SignInUser;
+  user?: SandboxUser;
 }
 
 interface DeviceCodeStore {
@@ -67,19 +68,17 @@ function storeOf(state: SandboxState): DeviceCodeStore {
   return s;
 }
 
-/** The sandbox control's view: timing, user roles, and back to defaults on reset. */
+/** The sandbox control's view: timing, forgetting codes, and back to defaults on reset. */
 export function deviceCodeControl(state: SandboxState) {
   return {
     setTiming: (t: Partial<DeviceCodeTiming>): void => {
       const s = storeOf(state);
       s.timing = { ...s.timing, ...t };
     },
-    setDefenderRole: (user: string, granted: boolean): void => signInDirectory(state).setDefenderRole(user, granted),
     /** Drops every issued device code, as a code issued by another datacenter or already used would be unknown. */
     forgetCodes: (): void => storeOf(state).byDeviceCode.clear(),
     reset: (): void => {
       stores.delete(state);
-      signInDirectory(state).reset();
     },
   };
 }
@@ -181,7 +180,7 @@ function deviceCodeRequest(state: SandboxState, req: SandboxRequest, tenant: str
 }
 
 /** The id token MSAL builds its account from (oid, tid, preferred_username), with client_info's uid.utid. */
-function idToken(state: SandboxState, user: SignInUser, clientId: string): string {
+function idToken(state: SandboxState, user: SandboxUser, clientId: string): string {
   const iat = state.nowSeconds();
   const claims = {
     aud: clientId,
@@ -193,28 +192,29 @@ function idToken(state: SandboxState, user: SignInUser, clientId: string): strin
     oid: user.oid,
     sub: user.oid,
     preferred_username: user.upn,
-    name: user.displayName,
+    name: user.name,
     ver: '2.0',
     jti: randomUUID(),
   } as unknown as TokenClaims;
   return signJwt(state.key, claims);
 }
 
-function userTokenReply(state: SandboxState, user: SignInUser, clientId: string, resource: string): Reply {
+function userTokenReply(state: SandboxState, user: SandboxUser, clientId: string, resource: string): Reply {
   const store = storeOf(state);
-  const issued = signInDirectory(state).issueUserToken(user, { resource, clientId });
+  // What `/.default` yields: every delegated permission consented for the app on that API (the sandbox's CLI app
+  // has them all, as obo's Riposte app does).
+  const api = apiOfResource(resource);
+  const scopes = api ? delegatedScopesOf(api) : [];
+  const issued = issueUserToken(state, user, { audience: resource, scopes, clientAppId: clientId });
   const refreshToken = randomBytes(48).toString('base64url');
   store.refreshTokens.set(refreshToken, { oid: user.oid, clientId });
   return json(
     200,
     {
       token_type: 'Bearer',
-      scope: `${issued.scope
-        .split(' ')
-        .map((s) => `${resource}/${s}`)
-        .join(' ')} openid profile offline_access`,
-      expires_in: issued.expiresIn,
-      ext_expires_in: issued.expiresIn,
+      scope: `${scopes.map((sc) => `${resource}/${sc}`).join(' ')} openid profile offline_access`,
+      expires_in: state.tokenLifetimeSeconds,
+      ext_expires_in: state.tokenLifetimeSeconds,
       access_token: issued.token,
       refresh_token: refreshToken,
       id_token: idToken(state, user, clientId),
@@ -247,7 +247,7 @@ export function userSignInGrant(state: SandboxState, req: SandboxRequest, grant:
     const rt = form.get('refresh_token');
     if (!rt) return missing(state, req, 'refresh_token');
     const held = store.refreshTokens.get(rt);
-    const user = held && held.clientId === clientId.toLowerCase() ? signInDirectory(state).find(held.oid) : undefined;
+    const user = held && held.clientId === clientId.toLowerCase() ? state.users.find(held.oid) : undefined;
     const resource = resourceOf(form.get('scope') ?? '');
     if (!user)
       return aadError(state, req, 400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.');
@@ -317,10 +317,13 @@ function page(status: number, body: string): Reply {
 
 const FORM = `<h1>Sign in to the Riposte sandbox</h1>
 <form method="post"><label>Code <input name="user_code" autofocus></label>
-<label>User <input name="user" value="analyst@contoso.com"></label>
+<label>User <input name="user" value="alex.analyst@contoso.com"></label>
 <button name="action" value="approve">Approve</button> <button name="action" value="decline">Decline</button></form>`;
 
-/** POST /devicelogin: user_code, user (UPN or object id), action approve|decline, as a user would in the browser. */
+/**
+ * POST /devicelogin: user_code, user (UPN, object id or seed key of sandbox/users.ts), action approve|decline, as the
+ * user would in the browser after signing in.
+ */
 function signIn(state: SandboxState, req: SandboxRequest): Reply {
   const form = formBody(req);
   const typed = (form.get('user_code') ?? '').trim().toUpperCase();
@@ -330,7 +333,7 @@ function signIn(state: SandboxState, req: SandboxRequest): Reply {
   if (!code || code.status !== 'pending' || nowMs(state) >= code.expiresAt) {
     return page(400, `<p>That code is not valid or has expired. Check it and try again.</p>${FORM}`);
   }
-  const user = signInDirectory(state).find(form.get('user') ?? '');
+  const user = state.users.find((form.get('user') ?? '').trim());
   if (!user) return page(400, `<p>No such user in the sandbox tenant.</p>${FORM}`);
   code.user = user;
   code.status = action === 'approve' ? 'approved' : 'declined';

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { formBody, header, json, type Reply, type SandboxRequest } from './httpUtil';
 import { jwks } from './jwt';
 import { isUserSignInGrant, userSignInGrant } from './deviceCode';
+import { OBO_GRANT, oboGrant } from './oboGrant';
 import { canonicalResource, rolesFor } from './resources';
 import type { Route } from './router';
 import type { SandboxState } from './state';
@@ -146,6 +147,7 @@ function token(state: SandboxState, req: SandboxRequest, tenant: string, v2: boo
     return aadError(state, req, 400, 'invalid_request', 901002, "The 'resource' request parameter is not supported.");
   }
   if (isUserSignInGrant(grant)) return userSignInGrant(state, req, grant);
+  if (grant === OBO_GRANT) return oboGrant(state, req, form);
   if (grant !== 'client_credentials') {
     return aadError(
       state,

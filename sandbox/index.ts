@@ -32,6 +32,15 @@ import { SANDBOX_CLIENT_ID, SANDBOX_SECRET_NAME, SANDBOX_TENANT_ID } from './see
 import { createDispatcher } from './server';
 import { SandboxState, zeroCounters, type Counters, type HuntingQueryEntry, type RequestLogEntry } from './state';
 import { createTlsMaterial } from './tls';
+import {
+  APP_ONLY_CALLER_OBJECT_ID,
+  issueUserToken,
+  SANDBOX_CALLER_APP_ID,
+  type DefenderRole,
+  type SandboxUser,
+  type UserAuditEntry,
+  type UserTokenOptions,
+} from './users';
 import { teamsRoutes, TeamsWebhooks, type TeamsDelivery } from './teamsWebhook';
 import { callbackRoutes, CallbackReceivers, type CallbackDelivery } from './callbackReceiver';
 import { jiraRoutes, JiraSite, type JiraIssue } from './jiraApi';
@@ -52,6 +61,16 @@ export type { CallbackDelivery } from './callbackReceiver';
 export type { JiraIssue, JiraComment } from './jiraApi';
 export type { ServiceNowRecord, ServiceNowCredentials } from './serviceNowApi';
 export type { StoredIndicator } from './indicatorsApi';
+export {
+  issueUserToken,
+  SANDBOX_CALLER_APP_ID,
+  SANDBOX_USERS,
+  type DefenderRole,
+  type SandboxUser,
+  type SandboxUserKey,
+  type UserAuditEntry,
+  type UserTokenOptions,
+} from './users';
 
 export interface SandboxOptions {
   /** HTTPS port, 0 = random (default 0). */
@@ -164,8 +183,18 @@ export interface SandboxControl {
   setDeviceCodeTiming(timing: Partial<DeviceCodeTiming>): void;
   /** Forgets every device code issued so far: the next poll for one is answered bad_verification_code. */
   forgetDeviceCodes(): void;
-  /** Grants or denies a sign-in user's Defender role (denied: the APIs answer 403 to their delegated tokens). */
-  setUserDefenderRole(user: string, granted: boolean): void;
+  /** The sandbox tenant's analysts (sandbox/users.ts), with their current Defender role. */
+  users(): SandboxUser[];
+  /** A delegated user token for a seeded user (`analyst`, `reader`, `outsider`), an oid or a UPN. */
+  userToken(user: string, options: UserTokenOptions): string;
+  /** An app-only token for any audience (e.g. Riposte's API), as a daemon with client credentials would hold. */
+  appOnlyToken(audience: string, appId?: string): string;
+  /** Changes a user's own Defender role (`none`: every delegated call denied, `reader`: reads only). */
+  setUserRole(user: string, role: DefenderRole): void;
+  /** Withdraws (or restores) a user's consent to a client app: the on-behalf-of grant answers consent_required. */
+  setUserConsent(user: string, clientAppId: string, consented: boolean): void;
+  /** Delegated calls the APIs let through, oldest first: who acted, through which app, on what. */
+  userAudit(): UserAuditEntry[];
   /** Back to seed state: secrets, roles, revocations, incidents, tables, quotas, faults, counters, log and queries. */
   reset(): void;
 }
@@ -310,7 +339,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const deviceCodes = deviceCodeControl(state);
   const control: SandboxControl = {
     setDeviceCodeTiming: (t) => deviceCodes.setTiming(t),
-    setUserDefenderRole: (user, granted) => deviceCodes.setDefenderRole(user, granted),
     forgetDeviceCodes: () => deviceCodes.forgetCodes(),
     currentSecret: () => state.app.current(),
     rotateSecret: () => {
@@ -418,7 +446,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     serviceNowRecord: (sysId) => structuredClone(serviceNow.records.get(sysId)),
     serviceNowCredentials: () => ({ ...serviceNow.credentials }),
     serviceNowTokenRequests: () => serviceNow.tokenRequests,
+    users: () => state.users.list(),
+    userToken: (ref, opts) => {
+      const u = state.users.find(ref);
+      if (!u) throw new Error(`no sandbox user ${ref}`);
+      return issueUserToken(state, u, opts).token;
+    },
+    appOnlyToken: (audience, appId = SANDBOX_CALLER_APP_ID) =>
+      state.mintToken(audience, appId, APP_ONLY_CALLER_OBJECT_ID, ['Incidents.Run']).token,
+    setUserRole: (ref, role) => state.users.setRole(ref, role),
+    setUserConsent: (ref, appId, consented) => state.users.setConsent(ref, appId, consented),
+    userAudit: () => state.users.audit.map((e) => ({ ...e })),
     reset: () => {
+      state.users.reset();
       teams.reset();
       callbacks.reset();
       jira.reset();

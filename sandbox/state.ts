@@ -11,6 +11,7 @@ import { signJwt, type SigningKey, type TokenClaims } from './jwt';
 import { SlidingWindowLimiter, type QuotaFamily } from './rateLimiter';
 import { DEFAULT_ROLES } from './resources';
 import { AppCredential, VaultStore } from './secrets';
+import { UserDirectory } from './users';
 
 export type ApiFamily = QuotaFamily;
 export const API_FAMILIES: readonly ApiFamily[] = [
@@ -130,6 +131,8 @@ export class SandboxState {
   readonly indicators = new IndicatorStore();
   /** Entra users and Identity Protection's risky users (identityApi.ts). */
   readonly directory: Directory;
+  /** Analysts: their Defender role, consent, and the delegated calls they made (users.ts). */
+  readonly users = new UserDirectory();
   huntingTables: HuntingTables;
   rateLimitsOn: boolean;
   legacyNextLink = false;

@@ -13,6 +13,7 @@ import {
   type Cloud,
 } from './clouds';
 import type { ApiBackend } from './defender/types';
+import { loadCallerAuthConfig, type CallerAuthConfig } from './auth/callerAuthConfig';
 import { ConfigError } from './errors';
 
 export interface RateLimitWindow {
@@ -37,6 +38,8 @@ export interface ApiEndpoint {
 }
 
 export interface AppConfig {
+  /** How the HTTP API endpoints authenticate callers, and what a caller's bearer token must be (shared/auth). */
+  callerAuth: CallerAuthConfig;
   tenantId: string;
   clientId: string;
   keyVaultUrl: string;
@@ -222,6 +225,11 @@ export const SETTINGS = [
   'SERVICENOW_SECRET_NAME',
   'QUOTA_JIRA_PER_MINUTE',
   'QUOTA_SERVICENOW_PER_HOUR',
+  'HTTP_AUTH_MODE',
+  'API_CLIENT_ID',
+  'API_ALLOWED_TENANTS',
+  'API_REQUIRED_SCOPE',
+  'WEBSITE_AUTH_ENABLED',
 ] as const;
 
 export type SettingName = (typeof SETTINGS)[number];
@@ -253,6 +261,12 @@ export const UNSET_IN_AZURE: Readonly<Partial<Record<SettingName, string>>> = {
   APPROVAL_TEAMS_SECRET_NAME: 'optional: set it to post approval cards to a Teams channel by default',
   APPROVAL_CALLBACK_SECRET_NAME: 'optional: set it to POST approval requests to an HTTPS callback by default',
   APPROVAL_SIGNING_SECRET_NAME: 'optional: without it the link-signing key is generated once and kept in storage',
+  HTTP_AUTH_MODE:
+    'optional: functionKey (the default) unless callers send Entra ID tokens (README, "On behalf of the caller")',
+  API_CLIENT_ID: 'optional, bearer mode only: defaults to CLIENT_ID',
+  API_ALLOWED_TENANTS: 'optional, bearer mode only: defaults to TENANT_ID',
+  API_REQUIRED_SCOPE: 'optional, bearer mode only: defaults to access_as_user',
+  WEBSITE_AUTH_ENABLED: 'set by App Service itself when App Service authentication is on',
 };
 
 export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
@@ -455,6 +469,9 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   )
     problems.push('GRAPH_API_BASE_URL and DEFENDER_API_BASE_URL name different Graph roots (DEFENDER_API is graph)');
 
+  const callerAuth = loadCallerAuthConfig(env, { tenantId, clientId });
+  problems.push(...callerAuth.problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const minute = 60_000 * scale;
@@ -485,6 +502,7 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     mdeScope: mdeScopeOverride,
   });
   return Object.freeze({
+    callerAuth: callerAuth.config,
     tenantId,
     clientId,
     keyVaultUrl,

@@ -18,6 +18,9 @@ import { withSharedQuota } from './quota/quotaLimiter';
 import { createTableQuotaStore, type QuotaStore } from './quota/quotaStore';
 import { createSharedQuota, type SharedQuota } from './quota/sharedQuota';
 import { createNotify, type NotifyServices } from './notify';
+import { createBearerValidator, type BearerValidator, type Caller } from './auth/bearerToken';
+import { createOboTokenSource, type ClientAuth } from './auth/onBehalfOf';
+import { delegatedHttp } from './auth/delegatedHttp';
 
 export interface AppDeps {
   config: Readonly<AppConfig>;
@@ -44,6 +47,13 @@ export interface AppDeps {
   quotas: Partial<Record<ApiFamily, SharedQuota>>;
   /** Teams, Jira and ServiceNow clients (shared/notify). */
   notify: NotifyServices;
+  /** Validates callers' Entra ID bearer tokens (HTTP_AUTH_MODE bearer; shared/auth). */
+  bearer: BearerValidator;
+  /**
+   * The same deps acting on behalf of a validated caller: the API clients get on-behalf-of tokens (delegated
+   * permissions, so Defender applies the user's own role); quotas and limiters stay the tenant's.
+   */
+  forCaller(caller: Caller): AppDeps;
 }
 
 export interface DepsOverrides {
@@ -66,6 +76,11 @@ export interface DepsOverrides {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   now?: () => number;
+  /**
+   * How the app proves itself in on-behalf-of exchanges (default: the Key Vault client secret). The lead swaps in
+   * credsrc's AppDeps.clientAuth() at merge.
+   */
+  clientAuth?: () => Promise<ClientAuth>;
 }
 
 /**
@@ -134,12 +149,15 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     machineActions: limiterFor('machineActions'),
   };
   const httpsAgent = overrides.httpsAgent ?? createHttpsAgent(ca);
-  const httpFor = (target: ApiTarget): DefenderHttp => {
+  const httpFor = (
+    target: ApiTarget,
+    source: Pick<TokenProvider, 'getToken' | 'invalidate'> = tokens,
+  ): DefenderHttp => {
     const { baseUrl, scope } = config.apis[target];
     return createDefenderHttp({
       baseURL: baseUrl,
-      getToken: () => tokens.getToken(scope),
-      invalidateToken: () => tokens.invalidate(scope),
+      getToken: () => source.getToken(scope),
+      invalidateToken: () => source.invalidate(scope),
       limiters,
       timeoutMs: config.requestTimeoutMs,
       // Outside an HTTP invocation's budget (functions/lib/retryBudget.ts sets that one): queued and scheduled work.
@@ -152,20 +170,32 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
       ...(overrides.now ? { now: overrides.now } : {}),
     });
   };
-  const apis: Record<ApiTarget, DefenderHttp> = {
-    graph: httpFor('graph'),
-    legacy: httpFor('legacy'),
-    mde: httpFor('mde'),
+  const clientsFor = (make: (target: ApiTarget) => DefenderHttp) => {
+    const apis: Record<ApiTarget, DefenderHttp> = { graph: make('graph'), legacy: make('legacy'), mde: make('mde') };
+    const defender = createDefenderClient({
+      backend: config.api,
+      http: apis[config.api],
+      graph: apis.graph,
+      huntingTimeoutMs: config.huntingTimeoutMs,
+      logger,
+      // Indicators live on the Defender for Endpoint API host, whichever backend serves incidents.
+      mde: apis.mde,
+    });
+    return { apis, http: apis[config.api], defender };
   };
-  const http = apis[config.api];
-  const defender = createDefenderClient({
-    backend: config.api,
-    http,
-    graph: apis.graph,
-    huntingTimeoutMs: config.huntingTimeoutMs,
-    logger,
-    // Indicators live on the Defender for Endpoint API host, whichever backend serves incidents.
-    mde: apis.mde,
+  const { apis, http, defender } = clientsFor((target) => httpFor(target));
+  const bearer = createBearerValidator({
+    config: config.callerAuth,
+    authorityHost: config.authorityHost,
+    homeTenantId: config.tenantId,
+    httpsAgent,
+  });
+  const obo = createOboTokenSource({
+    clientId: config.clientId,
+    authorityHost: config.authorityHost,
+    disableInstanceDiscovery: config.customAuthority,
+    clientAuth: overrides.clientAuth ?? (async () => ({ clientSecret: await secrets.get() })),
+    credentialOptions: ca ? { tlsOptions: { ca } } : {},
   });
   const notify = createNotify(config, {
     secretClient,
@@ -176,7 +206,7 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     ...(overrides.random ? { random: overrides.random } : {}),
     ...(overrides.now ? { now: overrides.now } : {}),
   });
-  return {
+  const deps: AppDeps = {
     config,
     logger,
     secrets,
@@ -188,7 +218,13 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     limiters,
     quotas,
     notify,
+    bearer,
+    forCaller: (caller) => {
+      const user = clientsFor((target) => delegatedHttp(httpFor(target, obo.forCaller(caller)), caller.user));
+      return { ...deps, ...user, apis: Object.freeze(user.apis) };
+    },
   };
+  return deps;
 }
 
 /**

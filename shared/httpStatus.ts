@@ -39,8 +39,17 @@ export function httpStatusFor(o: OutcomeForStatus): HttpStatusDecision {
   switch (o.code) {
     case 'INPUT_INVALID':
       return { status: 400 };
+    // TOKEN_INVALID: a caller's access token (shared/auth) missing, forged, expired, for another audience or tenant.
     case 'UNAUTHENTICATED':
+    case 'TOKEN_INVALID':
       return { status: 401 };
+    // The caller is known but may not do this: no required scope, an app-only token, or Defender refused the user.
+    case 'INSUFFICIENT_SCOPE':
+    case 'USER_FORBIDDEN':
+      return { status: 403 };
+    // A function key and a bearer token together, or a credential the endpoint's HTTP_AUTH_MODE does not take.
+    case 'AUTH_MODE_MIXED':
+      return { status: 400 };
     case 'NOT_FOUND':
       return { status: 404 };
     case 'PAYLOAD_TOO_LARGE':

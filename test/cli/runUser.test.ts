@@ -134,7 +134,7 @@ describe('riposte run --user (device code sign-in, the run as the analyst)', () 
       assert.equal(
         await signIn(prompt.verificationUri, sandbox.caPem, {
           user_code: prompt.userCode,
-          user: 'analyst@contoso.com',
+          user: 'alex.analyst@contoso.com',
           action: 'approve',
         }),
         200,
@@ -144,14 +144,19 @@ describe('riposte run --user (device code sign-in, the run as the analyst)', () 
 
       const report = JSON.parse(done.stdout) as RunReport & { actingUser?: { username: string } };
       assert.equal(report.status, 'succeeded');
-      assert.equal(report.actingUser?.username, 'analyst@contoso.com');
+      assert.equal(report.actingUser?.username, 'alex.analyst@contoso.com');
       assert.equal(report.steps[0]?.changes[0]?.outcome, 'applied');
 
       const incident = sandbox.control.incident('3309');
       assert.equal(incident?.status, 'resolved');
       const comment = incident?.comments.at(-1);
       assert.match(comment?.comment ?? '', /^\[DEMO-7\] Closed by the analyst/);
-      assert.equal(comment?.createdBy, 'analyst@contoso.com');
+      assert.equal(comment?.createdBy, 'alex.analyst@contoso.com');
+
+      // The API saw the analyst, through the CLI's app, on every call it let through.
+      const audit = sandbox.control.userAudit();
+      assert.ok(audit.length > 0);
+      for (const a of audit) assert.deepEqual([a.upn, a.appId], ['alex.analyst@contoso.com', sandbox.cliClientId]);
 
       const counters = sandbox.control.counters();
       assert.equal(counters.keyVaultReads, 0);
@@ -182,13 +187,13 @@ describe('riposte run --user (device code sign-in, the run as the analyst)', () 
     assert.ok(m, cli.stderr);
     const [, uri = '', code = '', caFile = ''] = m;
     assert.equal(
-      await signIn(uri, readFileSync(caFile, 'utf8'), { user_code: code, user: 'analyst@contoso.com' }),
+      await signIn(uri, readFileSync(caFile, 'utf8'), { user_code: code, user: 'alex.analyst@contoso.com' }),
       200,
     );
     const done = await cli.finished;
     assert.equal(done.code, EXIT.ok, done.stderr);
-    assert.match(done.stderr, /Signed in as analyst@contoso\.com/);
-    assert.match(done.stdout, /Workflow ticket-sync: dry run against the sandbox as analyst@contoso\.com/);
+    assert.match(done.stderr, /Signed in as alex\.analyst@contoso\.com/);
+    assert.match(done.stdout, /Workflow ticket-sync: dry run against the sandbox as alex\.analyst@contoso\.com/);
     assert.match(done.stdout, /incident 3309: would apply: status, classification, determination, tags, comment/);
   });
 
@@ -198,7 +203,7 @@ describe('riposte run --user (device code sign-in, the run as the analyst)', () 
     assert.equal(
       await signIn(prompt.verificationUri, sandbox.caPem, {
         user_code: prompt.userCode,
-        user: 'analyst@contoso.com',
+        user: 'alex.analyst@contoso.com',
         action: 'decline',
       }),
       200,
@@ -266,14 +271,18 @@ describe('riposte run --user (device code sign-in, the run as the analyst)', () 
   });
 
   it("the analyst's Defender role is denied (403): exit 15, the message names the user, the incident unchanged", async () => {
-    sandbox.control.setUserDefenderRole('intern@contoso.com', false);
+    // Oscar signs in fine, but Defender gives him no role.
+    sandbox.control.setUserRole('oscar.outsider@contoso.com', 'none');
     const before = sandbox.control.incident('3309');
     const cli = runAsUser(tenantEnv('graph', await storage()));
     const prompt = await promptOf(cli);
-    await signIn(prompt.verificationUri, sandbox.caPem, { user_code: prompt.userCode, user: 'intern@contoso.com' });
+    await signIn(prompt.verificationUri, sandbox.caPem, {
+      user_code: prompt.userCode,
+      user: 'oscar.outsider@contoso.com',
+    });
     const done = await cli.finished;
     assert.equal(done.code, EXIT.userForbidden, done.stderr);
-    assert.match(done.stderr, /riposte: the Defender API refused intern@contoso\.com at step apply \(403: /);
+    assert.match(done.stderr, /riposte: the Defender API refused oscar\.outsider@contoso\.com at step apply \(403: /);
     const report = JSON.parse(done.stdout) as RunReport;
     assert.equal(report.status, 'failed');
     const now = sandbox.control.incident('3309');
