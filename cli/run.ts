@@ -176,6 +176,12 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
       }
       settings = { ...env, CONTENT_DIR: contentDir };
       const storage = settings.AzureWebJobsStorage || settings.AzureWebJobsStorage__accountName;
+      if (options.user && !options.dryRun && !settings.AzureWebJobsStorage && !hasManagedIdentity(env) && storage) {
+        // The account-name form authenticates with the managed identity, which a laptop does not have.
+        throw new UsageError(
+          'AzureWebJobsStorage__accountName needs a managed identity, which is not available here: for a --user run that writes, set AzureWebJobsStorage to the Function App storage connection string, or use --dry-run.',
+        );
+      }
       if (!storage || /UseDevelopmentStorage=true/i.test(settings.AzureWebJobsStorage ?? '')) {
         if (!options.dryRun) {
           throw new UsageError(

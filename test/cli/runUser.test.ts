@@ -305,7 +305,7 @@ describe('riposte run --user (device code sign-in, the run as the analyst)', () 
     assert.equal(sandbox.control.counters().api.incidentsGet, 0);
   });
 
-  it('refuses --user against a tenant without RIPOSTE_CLI_CLIENT_ID (no Azure CLI default): exit 2', async () => {
+  it('refuses --user against a tenant without RIPOSTE_CLI_CLIENT_ID (no Azure CLI default), or with storage it cannot reach: exit 2', async () => {
     const env = tenantEnv('graph');
     delete env.RIPOSTE_CLI_CLIENT_ID;
     const done = await runAsUser(env, ['--dry-run']).finished;
@@ -315,5 +315,13 @@ describe('riposte run --user (device code sign-in, the run as the analyst)', () 
       /RIPOSTE_CLI_CLIENT_ID is not set: --user signs you in with the CLI's own app registration/,
     );
     assert.equal(sandbox.control.requests().filter((r) => r.family === 'devicecode').length, 0);
+
+    // The identity-based storage setting needs a managed identity, which a laptop lacks: a write run says so.
+    const byName = await runAsUser(tenantEnv('graph', { AzureWebJobsStorage__accountName: 'riposteprod' })).finished;
+    assert.equal(byName.code, EXIT.usage, byName.stderr);
+    assert.match(
+      byName.stderr,
+      /AzureWebJobsStorage__accountName needs a managed identity.*set AzureWebJobsStorage to/,
+    );
   });
 });
