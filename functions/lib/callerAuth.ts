@@ -4,6 +4,7 @@
 // credential, or both, is refused (400) so a caller never silently gets a different identity than they meant.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { CallerAuthEndpoint } from '../../shared/auth/callerAuthConfig';
+import { CallerAuthError, type Caller } from '../../shared/auth/bearerToken';
 import type { AppDeps } from '../../shared/deps';
 import { AppError } from '../../shared/errors';
 import { toHttpResponse } from './httpErrors';
@@ -35,7 +36,7 @@ function refuse(err: unknown, ctx: InvocationContext): HttpResponseInit {
  */
 export function withCallerAuth(
   endpoint: CallerAuthEndpoint,
-  make: (getDeps: () => AppDeps) => Handler,
+  make: (getDeps: () => AppDeps, caller?: Caller) => Handler,
   getDeps: () => AppDeps = defaultGetDeps,
 ): Handler {
   const asApp = make(getDeps);
@@ -73,10 +74,18 @@ export function withCallerAuth(
       );
     // App Service authentication may add X-MS-CLIENT-PRINCIPAL; it is never trusted alone (identity-modes.md §3.4):
     // the token itself comes in Authorization and is validated here like any other.
+    if (!authorization?.trim() && req.headers.has('x-ms-client-principal'))
+      return refuse(
+        new CallerAuthError(
+          'TOKEN_INVALID',
+          `X-MS-CLIENT-PRINCIPAL alone is not trusted${callerAuth.easyAuth ? '' : ' (App Service authentication is off here: WEBSITE_AUTH_ENABLED)'}: send the Entra ID access token in the Authorization header`,
+        ),
+        ctx,
+      );
     try {
       const caller = await deps.bearer.validate(authorization);
       ctx.log(`[http] ${endpoint} on behalf of ${caller.user.upn} (${caller.user.oid}, tenant ${caller.user.tid})`);
-      const asCaller = make(() => deps.forCaller(caller));
+      const asCaller = make(() => deps.forCaller(caller), caller);
       const res = await asCaller(req, ctx);
       return res.status === 401 || res.status === 403 ? withChallenge(res) : res;
     } catch (err) {

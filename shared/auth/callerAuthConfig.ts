@@ -6,7 +6,13 @@
 export type HttpAuthMode = 'functionKey' | 'bearer';
 
 /** The endpoints HTTP_AUTH_MODE governs (function names). Webhooks, approvals and health keep their own schemes. */
-export const CALLER_AUTH_ENDPOINTS = ['listIncidents', 'getIncident', 'updateIncident', 'runHuntingQuery'] as const;
+export const CALLER_AUTH_ENDPOINTS = [
+  'listIncidents',
+  'getIncident',
+  'updateIncident',
+  'runHuntingQuery',
+  'runWorkflow',
+] as const;
 export type CallerAuthEndpoint = (typeof CALLER_AUTH_ENDPOINTS)[number];
 
 export interface CallerAuthConfig {

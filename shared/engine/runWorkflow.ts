@@ -93,6 +93,17 @@ export interface EngineDeps {
    * unless the step says `approval: none`. Absent, such a step fails with CONFIG_INVALID: it never runs unasked.
    */
   approvals?: ApprovalGate;
+  /**
+   * The user the run acts for (on behalf of the caller: HTTP_AUTH_MODE bearer): named in the report and in every
+   * comment, card and note the run writes, next to the marker.
+   */
+  actingUser?: ActingUserRef;
+}
+
+/** Who a run acts for: UPN (display) and object id (stable), as the caller's token gave them. */
+export interface ActingUserRef {
+  upn: string;
+  oid: string;
 }
 
 /** How long a dead run's leases hold up the next one: a minute, against a ten-second renewal round-trip at worst. */
@@ -281,7 +292,12 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
   });
 
   const markerFns = {
-    markComment: (text: string, id: string): string => markComment(text, id, markerText),
+    markComment: (text: string, id: string): string =>
+      markComment(
+        deps.actingUser ? `${text.trimEnd()} (on behalf of ${deps.actingUser.upn}, ${deps.actingUser.oid})` : text,
+        id,
+        markerText,
+      ),
     hasMarker: (comments: readonly IncidentComment[], id: string): boolean => hasMarker(comments, id, markerText),
   };
   const reports = flatten(workflow.steps, undefined, []);
@@ -690,6 +706,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     workflow: workflow.name,
     trigger: options.trigger,
     dryRun,
+    ...(deps.actingUser ? { actingUser: { upn: deps.actingUser.upn, oid: deps.actingUser.oid } } : {}),
     status,
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),

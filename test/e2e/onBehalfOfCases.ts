@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SANDBOX_CALLER_APP_ID, SANDBOX_USERS } from '../../sandbox';
+import type { RunReport } from '../../shared/engine';
+import { isRiposteComment } from '../../shared/steps';
 import { errorOf, startHarness, type Harness } from './harness';
 
 export function describeOnBehalfOf(api: 'graph' | 'legacy'): void {
@@ -114,6 +116,14 @@ export function describeOnBehalfOf(api: 'graph' | 'legacy'): void {
       const missing = await h.call('GET', `/api/incidents/${id}`, { key: false });
       assert.equal(missing.status, 401, missing.text);
       assert.match(errorOf(missing).message, /No access token/);
+      // App Service authentication's principal header is never trusted alone (identity-modes.md §3.4).
+      const principal = Buffer.from(JSON.stringify({ auth_typ: 'aad', claims: [] })).toString('base64');
+      const headerOnly = await h.call('GET', `/api/incidents/${id}`, {
+        key: false,
+        headers: { 'x-ms-client-principal': principal, 'x-ms-client-principal-name': SANDBOX_USERS.analyst.upn },
+      });
+      assert.equal(headerOnly.status, 401, headerOnly.text);
+      assert.match(errorOf(headerOnly).message, /X-MS-CLIENT-PRINCIPAL alone is not trusted/);
       assert.equal(h.sandbox.control.userAudit().length, 0, 'nothing reached the API');
     });
 
@@ -138,6 +148,50 @@ export function describeOnBehalfOf(api: 'graph' | 'legacy'): void {
       assert.equal(r.status, 403, r.text);
       assert.equal(errorOf(r).code, 'USER_FORBIDDEN');
       assert.match(errorOf(r).message, /AADSTS65001/);
+    });
+
+    it('a workflow run on behalf of the analyst: the report and the comment name them, the sandbox records them', async () => {
+      const r = await asCaller('POST', '/api/workflows/ticket-closed-resolve/run', token('analyst'), {
+        input: { incidentId: '3311', ticketId: 'INC0012345', closeCode: 'True positive - malware' },
+      });
+      assert.equal(r.status, 200, r.text);
+      const report = r.json<RunReport>();
+      assert.equal(report.status, 'succeeded');
+      assert.deepEqual(report.actingUser, { upn: SANDBOX_USERS.analyst.upn, oid: SANDBOX_USERS.analyst.oid });
+      const s = h.sandbox.control.incident(3311)!;
+      assert.equal(s.status, 'resolved');
+      const mine = s.comments.filter((c) => isRiposteComment(c.comment));
+      assert.equal(mine.length, 1);
+      assert.match(
+        mine[0]!.comment,
+        new RegExp(
+          `\\(on behalf of ${SANDBOX_USERS.analyst.upn.replace('.', '\\.')}, ${SANDBOX_USERS.analyst.oid}\\) — \\[riposte:[0-9a-f]{8}\\]$`,
+        ),
+      );
+      assert.equal(mine[0]!.createdBy, SANDBOX_USERS.analyst.upn, 'Defender attributes the comment to the analyst');
+      // A run on behalf of the caller cannot go to the background (which would act as the app).
+      const async = await h.call('POST', '/api/workflows/ticket-closed-resolve/run', {
+        key: false,
+        headers: { authorization: `Bearer ${token('analyst')}`, prefer: 'respond-async' },
+        body: { input: { incidentId: '3310', ticketId: 'INC1', closeCode: 'True positive' } },
+      });
+      assert.equal(async.status, 400, async.text);
+      assert.equal(errorOf(async).field, 'Prefer');
+    });
+
+    it("a workflow run by the read-only analyst fails 403 with the API's denial in its report; nothing changes", async () => {
+      // Another incident and ticket than the analyst's run: Riposte's write guard remembers that one as done.
+      const before = h.sandbox.control.incident(3310);
+      assert.notEqual(before?.status, 'resolved');
+      const r = await asCaller('POST', '/api/workflows/ticket-closed-resolve/run', token('reader'), {
+        input: { incidentId: '3310', ticketId: 'INC0099999', closeCode: 'True positive - malware' },
+      });
+      assert.equal(r.status, 403, r.text);
+      const report = r.json<RunReport>();
+      assert.equal(report.status, 'failed');
+      assert.equal(report.error?.code, 'USER_FORBIDDEN');
+      assert.deepEqual(report.actingUser, { upn: SANDBOX_USERS.reader.upn, oid: SANDBOX_USERS.reader.oid });
+      assert.deepEqual(h.sandbox.control.incident(3310), before);
     });
 
     it('refuses mixing: a function key with a bearer, a key alone on a bearer endpoint, a bearer on a key endpoint', async () => {
