@@ -237,8 +237,7 @@ async function run(args: string[], io: Io): Promise<number> {
       stopSignal: interrupts.signal,
       ...(values.user ? { user: true, onSignInPrompt: (p) => io.stderr(signInPromptText(p, json)) } : {}),
     });
-    const shown = actingUser ? { ...report, actingUser } : report;
-    io.stdout(json ? `${JSON.stringify(shown, null, 2)}\n` : `\n${formatReport(report, target, actingUser)}`);
+    io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : `\n${formatReport(report, target)}`);
     const refused = actingUser ? forbiddenAsUser(report, actingUser) : undefined;
     if (refused) {
       io.stderr(`riposte: ${refused}\n`);

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { startAzurite, type Azurite } from '../host/azurite';
 import { startSandbox, type Sandbox } from '../sandbox';
-import { createAutomation, type AutomationOverrides } from '../shared/automation';
+import { createAutomation, type Automation, type AutomationOverrides } from '../shared/automation';
 import { createMemoryDeliveryLog } from '../shared/automation/memoryDeliveryLog';
 import { loadConfig, type Env } from '../shared/config';
 import { createDeps } from '../shared/deps';
@@ -242,7 +242,9 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
         useWindow: workflow.triggers.schedule !== undefined,
         ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
       },
-      { ...automation.engine, logger: options.logger },
+      actingUser
+        ? asUser(automation.engine, actingUser, options.logger)
+        : { ...automation.engine, logger: options.logger },
     );
     return { target, report, ...(actingUser ? { actingUser } : {}) };
   } catch (e) {
@@ -291,11 +293,22 @@ function interruptedLines(report: RunReport): string[] {
   return lines;
 }
 
+/**
+ * --user: the engine names the analyst in the report and in every comment it writes. Without the approval gate, as
+ * for runs on behalf of an HTTP caller (shared/automation/onBehalfOf.ts): a run parked for approval would be finished
+ * by the Function App, which cannot act as the analyst; a destructive step asking for approval fails instead.
+ */
+function asUser(engine: Automation['engine'], user: SignedInUser, logger: Logger): Automation['engine'] {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { approvals, ...rest } = engine;
+  return { ...rest, logger, actingUser: { upn: user.username, oid: user.oid } };
+}
+
 /** The run report for a terminal: a line per step (nested steps indented), the changes under their step. */
-export function formatReport(report: RunReport, target: RunCommandResult['target'], actingUser?: SignedInUser): string {
+export function formatReport(report: RunReport, target: RunCommandResult['target']): string {
   const lines: string[] = [];
   const mode = report.dryRun ? 'dry run' : 'live run';
-  const as = actingUser ? ` as ${actingUser.username}` : '';
+  const as = report.actingUser ? ` as ${report.actingUser.upn}` : '';
   lines.push(`Workflow ${report.workflow}: ${mode} against the ${target}${as} (run ${report.runId})`);
   if (report.window) lines.push(`Window ${report.window.start} .. ${report.window.end}`);
   lines.push('');

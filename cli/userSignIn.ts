@@ -12,6 +12,8 @@ import { InterruptError } from './interrupt';
 /** The user the run acts as (from the sign-in, for the report; never used to authorize anything). */
 export interface SignedInUser {
   username: string;
+  /** The user's object id (the first part of MSAL's home account id, `<oid>.<tid>`). */
+  oid: string;
   tenantId: string;
 }
 
@@ -183,7 +185,11 @@ export function createUserSignIn(options: UserSignInOptions): UserSignIn {
         if (err instanceof InterruptError) throw err;
         throw signInErrorFor(err, who);
       }
-      return { username: record?.username ?? 'unknown user', tenantId: record?.tenantId ?? options.tenantId };
+      return {
+        username: record?.username ?? 'unknown user',
+        oid: record?.homeAccountId?.split('.')[0] ?? '',
+        tenantId: record?.tenantId ?? options.tenantId,
+      };
     },
   };
 }

@@ -142,15 +142,22 @@ describe('riposte run --user (device code sign-in, the run as the analyst)', () 
       const done = await cli.finished;
       assert.equal(done.code, EXIT.ok, done.stderr);
 
-      const report = JSON.parse(done.stdout) as RunReport & { actingUser?: { username: string } };
+      const report = JSON.parse(done.stdout) as RunReport;
       assert.equal(report.status, 'succeeded');
-      assert.equal(report.actingUser?.username, 'alex.analyst@contoso.com');
+      // The engine names the analyst (upn and object id) in the report and in the comment it writes.
+      const analyst = sandbox.control.users().find((u) => u.upn === 'alex.analyst@contoso.com');
+      assert.deepEqual(report.actingUser, { upn: 'alex.analyst@contoso.com', oid: analyst?.oid });
       assert.equal(report.steps[0]?.changes[0]?.outcome, 'applied');
 
       const incident = sandbox.control.incident('3309');
       assert.equal(incident?.status, 'resolved');
       const comment = incident?.comments.at(-1);
-      assert.match(comment?.comment ?? '', /^\[DEMO-7\] Closed by the analyst/);
+      assert.ok(
+        comment?.comment.startsWith(
+          `[DEMO-7] Closed by the analyst (on behalf of alex.analyst@contoso.com, ${analyst?.oid})`,
+        ),
+        comment?.comment,
+      );
       assert.equal(comment?.createdBy, 'alex.analyst@contoso.com');
 
       // The API saw the analyst, through the CLI's app, on every call it let through.
