@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { formBody, header, json, type Reply, type SandboxRequest } from './httpUtil';
 import { clientAuthProblem } from './clientAssertion';
 import { jwks } from './jwt';
+import { isUserSignInGrant, userSignInGrant } from './deviceCode';
 import { OBO_GRANT, oboGrant } from './oboGrant';
 import { canonicalResource, rolesFor } from './resources';
 import type { Route } from './router';
@@ -58,7 +59,12 @@ function noCache(req: SandboxRequest): Record<string, string> {
 }
 
 /** undefined when the tenant is ours; otherwise the Entra error for it (90002 unknown, 900023 malformed). */
-function tenantProblem(state: SandboxState, req: SandboxRequest, tenant: string, error: string): Reply | undefined {
+export function tenantProblem(
+  state: SandboxState,
+  req: SandboxRequest,
+  tenant: string,
+  error: string,
+): Reply | undefined {
   if (tenant.toLowerCase() === state.tenantId.toLowerCase()) return undefined;
   if (GUID.test(tenant) || DNS_NAME.test(tenant)) {
     return aadError(
@@ -141,6 +147,7 @@ function token(state: SandboxState, req: SandboxRequest, tenant: string, v2: boo
   if (v2 && form.has('resource')) {
     return aadError(state, req, 400, 'invalid_request', 901002, "The 'resource' request parameter is not supported.");
   }
+  if (isUserSignInGrant(grant)) return userSignInGrant(state, req, grant);
   if (grant === OBO_GRANT) return oboGrant(state, req, form);
   if (grant !== 'client_credentials') {
     return aadError(

@@ -17,6 +17,7 @@ import {
   type ClientCertificateMaterial,
   type FederatedCredential,
 } from './appKeys';
+import { deviceCodeControl, deviceCodeRoutes, SANDBOX_CLI_CLIENT_ID, type DeviceCodeTiming } from './deviceCode';
 import { entraRoutes } from './entra';
 import type { FaultSpec } from './faults';
 import { alertRoutes } from './alertsApi';
@@ -212,6 +213,10 @@ export interface SandboxControl {
   removeFederatedCredential(name: string): boolean;
   /** A managed identity's principal (object) id: the `sub` of its tokens, a FIC's subject. */
   managedIdentityPrincipalId(clientId: string): string;
+  /** Device code sign-in (`riposte run --user`): interval, expiry and slow_down threshold, in seconds. */
+  setDeviceCodeTiming(timing: Partial<DeviceCodeTiming>): void;
+  /** Forgets every device code issued so far: the next poll for one is answered bad_verification_code. */
+  forgetDeviceCodes(): void;
   /** The sandbox tenant's analysts (sandbox/users.ts), with their current Defender role. */
   users(): SandboxUser[];
   /** A delegated user token for a seeded user (`analyst`, `reader`, `outsider`), an oid or a UPN. */
@@ -244,6 +249,8 @@ export interface Sandbox {
   readonly caFile: string;
   readonly tenantId: string;
   readonly clientId: string;
+  /** The sandbox tenant's public client app for the CLI's device code sign-in (`riposte run --user`). */
+  readonly cliClientId: string;
   readonly secretName: string;
   /** The Key Vault certificate of CREDENTIAL_SOURCE keyVaultCertificate (CLIENT_CERTIFICATE_NAME). */
   readonly certificateName: string;
@@ -349,6 +356,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...jiraRoutes(jira, now),
       ...serviceNowRoutes(serviceNow, now),
       ...entraRoutes(state),
+      ...deviceCodeRoutes(state),
       ...keyVaultRoutes(state),
       ...graphRoutes(state),
       ...alertRoutes(state),
@@ -390,7 +398,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   seedAppKeys();
 
+  const deviceCodes = deviceCodeControl(state);
   const control: SandboxControl = {
+    setDeviceCodeTiming: (t) => deviceCodes.setTiming(t),
+    forgetDeviceCodes: () => deviceCodes.forgetCodes(),
     currentSecret: () => state.app.current(),
     rotateSecret: () => {
       const value = state.app.rotate();
@@ -551,6 +562,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.counters = zeroCounters();
       state.log = [];
       state.huntingQueries = [];
+      deviceCodes.reset();
     },
   };
 
@@ -568,6 +580,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     caFile,
     tenantId: state.tenantId,
     clientId: state.clientId,
+    cliClientId: SANDBOX_CLI_CLIENT_ID,
     secretName: state.secretName,
     certificateName: SANDBOX_CERTIFICATE_NAME,
     uamiClientId: SANDBOX_UAMI_CLIENT_ID,

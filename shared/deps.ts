@@ -69,6 +69,8 @@ export interface DepsOverrides {
   secretClient?: SecretClientLike;
   /** Replaces ClientSecretCredential. */
   createCredential?: CredentialFactory;
+  /** Replaces the app's token provider altogether (the CLI's --user: the analyst's delegated tokens, no secret). */
+  tokens?: TokenProvider;
   httpsAgent?: https.Agent;
   /** Replaces the per-process limiter of a family (the shared quota, when there is one, still applies). */
   limiters?: Partial<Record<ApiFamily, RateLimiter>>;
@@ -116,7 +118,7 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
       ttlMs: config.secretCacheTtlMs,
       ...(overrides.now ? { now: overrides.now } : {}),
     });
-  const tokens = createTokenProvider({
+  const appTokens = createTokenProvider({
     tenantId: config.tenantId,
     clientId: config.clientId,
     authorityHost: config.authorityHost,
@@ -125,6 +127,7 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     source: credential.source,
     logger,
   });
+  const tokens = overrides.tokens ?? appTokens;
   const quotaStore = overrides.quotaStore === undefined ? quotaStoreFor(config) : overrides.quotaStore;
   const quotas: Partial<Record<ApiFamily, SharedQuota>> = {};
   const limiterFor = (family: ApiFamily): RateLimiter => {
