@@ -48,7 +48,12 @@ export type ErrorCode =
   /** Defender (or Entra's on-behalf-of consent) refused the acting user: their own role decides, 403. */
   | 'USER_FORBIDDEN'
   /** A request carries both a function key and a bearer token, or the credential the endpoint's mode does not take: 400. */
-  | 'AUTH_MODE_MIXED';
+  | 'AUTH_MODE_MIXED'
+  /**
+   * A run on behalf of a caller reached a step that needs approval: a parked run is finished by the Function App,
+   * which cannot act as the user, so such a step never runs in that mode (nor unasked): 403.
+   */
+  | 'APPROVAL_NEEDS_APP_CONTEXT';
 
 export interface AppErrorOptions {
   cause?: unknown;

@@ -43,9 +43,11 @@ export function httpStatusFor(o: OutcomeForStatus): HttpStatusDecision {
     case 'UNAUTHENTICATED':
     case 'TOKEN_INVALID':
       return { status: 401 };
-    // The caller is known but may not do this: no required scope, an app-only token, or Defender refused the user.
+    // The caller is known but may not do this: no required scope, an app-only token, Defender refused the user, or a
+    // step needs an approval that a run on behalf of the user cannot wait for.
     case 'INSUFFICIENT_SCOPE':
     case 'USER_FORBIDDEN':
+    case 'APPROVAL_NEEDS_APP_CONTEXT':
       return { status: 403 };
     // A function key and a bearer token together, or a credential the endpoint's HTTP_AUTH_MODE does not take.
     case 'AUTH_MODE_MIXED':

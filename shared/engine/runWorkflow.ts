@@ -449,6 +449,11 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     const parsed = action.parse(await evaluateValue(step.input, ctx), deps.defender.backend);
     const destructive = action.destructive !== undefined && (action.destructiveFor?.(parsed) ?? true);
     if (destructive && action.destructive && !dryRun && step.approval?.mode !== 'none') {
+      if (!deps.approvals && deps.actingUser)
+        throw new AppError(
+          'APPROVAL_NEEDS_APP_CONTEXT',
+          `${step.kind} (${action.destructive}) runs only after approval, which a run on behalf of ${deps.actingUser.upn} cannot wait for (the approved run would be finished as the app, not as the user): run this workflow as the app (the function key, or riposte run without --user), or set approval: none on the step`,
+        );
       if (!deps.approvals)
         throw new AppError(
           'CONFIG_INVALID',

@@ -6,9 +6,13 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SANDBOX_CALLER_APP_ID, SANDBOX_USERS } from '../../sandbox';
+import { users } from '../../sandbox/seed/entities';
 import type { RunReport } from '../../shared/engine';
 import { isRiposteComment } from '../../shared/steps';
 import { errorOf, startHarness, type Harness } from './harness';
+
+/** A directory user the shipped contain-compromised-user workflow could disable. */
+const TARGET_UPN = users[3]!.upn;
 
 export function describeOnBehalfOf(api: 'graph' | 'legacy'): void {
   let h: Harness;
@@ -192,6 +196,21 @@ export function describeOnBehalfOf(api: 'graph' | 'legacy'): void {
       assert.equal(report.error?.code, 'USER_FORBIDDEN');
       assert.deepEqual(report.actingUser, { upn: SANDBOX_USERS.reader.upn, oid: SANDBOX_USERS.reader.oid });
       assert.deepEqual(h.sandbox.control.incident(3310), before);
+    });
+
+    it('a step that needs approval is refused 403 on behalf of the caller, never run as the app nor unasked', async () => {
+      const target = h.sandbox.control.user(TARGET_UPN)!;
+      assert.equal(target.accountEnabled, true);
+      const r = await asCaller('POST', '/api/workflows/contain-compromised-user/run', token('analyst'), {
+        input: { incidentId: String(incidentId()), user: TARGET_UPN },
+      });
+      assert.equal(r.status, 403, r.text);
+      const report = r.json<RunReport>();
+      assert.equal(report.error?.code, 'APPROVAL_NEEDS_APP_CONTEXT');
+      assert.match(report.error?.message ?? '', /disableUser/);
+      assert.match(report.error?.message ?? '', new RegExp(SANDBOX_USERS.analyst.upn.replace('.', '\\.')));
+      assert.equal(report.approvals, undefined, 'no approval was requested');
+      assert.equal(h.sandbox.control.user(TARGET_UPN)?.accountEnabled, true, 'the account was not disabled');
     });
 
     it('refuses mixing: a function key with a bearer, a key alone on a bearer endpoint, a bearer on a key endpoint', async () => {
