@@ -13,6 +13,7 @@ import { parseClientCertificate } from '../../shared/credentials/clientCertifica
 import { AuthError, SecretError } from '../../shared/errors';
 import { deepHealth } from '../../shared/health';
 import { httpStatusFor } from '../../shared/httpStatus';
+import { registerSecrets } from '../setup/logCapture';
 import { runTicketSync } from './credentialSourceRun';
 import { failure, sandboxDeps } from './sandboxDeps';
 
@@ -28,6 +29,7 @@ const keyBody = (pem: string): string =>
 
 before(async () => {
   sb = await startSandbox({ tokenLifetimeSeconds: 299, rateLimits: false });
+  registerSecrets([keyBody(sb.control.currentCertificate().pem)]);
 });
 after(() => sb?.close());
 beforeEach(() => {
@@ -55,7 +57,8 @@ describe('keyVaultCertificate', () => {
     const deps = sandboxDeps(sb, 'graph', certEnv());
     await deps.defender.getIncident(incidentId);
     assert.equal(sb.control.counters().keyVaultReads, 1);
-    const { thumbprint } = await sb.control.rotateCertificate();
+    const { thumbprint, pem } = await sb.control.rotateCertificate();
+    registerSecrets([keyBody(pem)]);
     const again = await deps.defender.getIncident(incidentId);
     assert.equal(again.id, incidentId);
     const c = sb.control.counters();
@@ -80,6 +83,7 @@ describe('keyVaultCertificate', () => {
     const deps = sandboxDeps(sb, 'graph', certEnv());
     await deps.defender.getIncident(incidentId);
     const { thumbprint, pem } = await sb.control.rotateCertificate({ registerNew: false });
+    registerSecrets([keyBody(pem)]);
     const e = await failure(deps.defender.getIncident(incidentId));
     assert.ok(e instanceof AuthError, String(e));
     assert.equal(e.code, 'AUTH_FAILED');
