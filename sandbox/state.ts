@@ -10,6 +10,7 @@ import type { MdeStore } from './mde/store';
 import { signJwt, type SigningKey, type TokenClaims } from './jwt';
 import { SlidingWindowLimiter, type QuotaFamily } from './rateLimiter';
 import { DEFAULT_ROLES } from './resources';
+import { AppKeys } from './appKeys';
 import { AppCredential, VaultStore } from './secrets';
 import { UserDirectory } from './users';
 
@@ -121,6 +122,8 @@ export class SandboxState {
   readonly rateLimitScale: number;
   readonly key: SigningKey;
   readonly app: AppCredential;
+  /** The app's certificates and federated identity credentials (clientAssertion.ts). */
+  readonly appKeys = new AppKeys();
   readonly vault = new VaultStore();
   readonly faults = new FaultInjector();
   readonly limiter: SlidingWindowLimiter;

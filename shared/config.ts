@@ -12,6 +12,7 @@ import {
   type ApiTarget,
   type Cloud,
 } from './clouds';
+import { CREDENTIAL_SOURCES, type CredentialSourceKind } from './credentials/credentialSource';
 import type { ApiBackend } from './defender/types';
 import { loadCallerAuthConfig, type CallerAuthConfig } from './auth/callerAuthConfig';
 import { ConfigError } from './errors';
@@ -43,7 +44,12 @@ export interface AppConfig {
   tenantId: string;
   clientId: string;
   keyVaultUrl: string;
+  /** Key Vault secret with the client secret (CREDENTIAL_SOURCE keyVaultSecret); '' for the other sources. */
   clientSecretName: string;
+  /** How the app registration proves itself to Entra ID (CREDENTIAL_SOURCE; default keyVaultSecret). */
+  credentialSource: CredentialSourceKind;
+  /** Key Vault certificate (PEM content type) for CREDENTIAL_SOURCE keyVaultCertificate; undefined otherwise. */
+  clientCertificateName: string | undefined;
   api: ApiBackend;
   cloud: Cloud;
   /** Client id of a user-assigned managed identity; undefined means system-assigned. */
@@ -159,6 +165,8 @@ export const SETTINGS = [
   'CLIENT_ID',
   'KEY_VAULT_URL',
   'CLIENT_SECRET_NAME',
+  'CREDENTIAL_SOURCE',
+  'CLIENT_CERTIFICATE_NAME',
   'DEFENDER_API',
   'DEFENDER_CLOUD',
   'MANAGED_IDENTITY_CLIENT_ID',
@@ -326,13 +334,34 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   const tenantId = guid('TENANT_ID') ?? '';
   const clientId = guid('CLIENT_ID') ?? '';
   const keyVaultUrl = httpsUrl('KEY_VAULT_URL', false) ?? '';
-  const clientSecretName = required('CLIENT_SECRET_NAME');
-  if (clientSecretName && !/^[0-9a-zA-Z-]{1,127}$/.test(clientSecretName)) {
-    problems.push('CLIENT_SECRET_NAME must be 1-127 letters, digits or dashes (a Key Vault secret name)');
-  }
+  // Case-insensitive, reported by its canonical spelling; the default keeps today's deployments unchanged.
+  const sourceText = text('CREDENTIAL_SOURCE');
+  const credentialSource: CredentialSourceKind =
+    sourceText === undefined
+      ? 'keyVaultSecret'
+      : (CREDENTIAL_SOURCES.find((k) => k.toLowerCase() === sourceText.toLowerCase()) ??
+        (problems.push(`CREDENTIAL_SOURCE must be one of: ${CREDENTIAL_SOURCES.join(', ')}`), 'keyVaultSecret'));
+  const keyVaultName = (name: string, value: string | undefined): void => {
+    if (value && !/^[0-9a-zA-Z-]{1,127}$/.test(value))
+      problems.push(
+        `${name} must be 1-127 letters, digits or dashes (a Key Vault ${name === 'CLIENT_CERTIFICATE_NAME' ? 'certificate' : 'secret'} name)`,
+      );
+  };
+  // Each source needs only its own setting: a certificate or federated deployment has no client secret to name.
+  const clientSecretName =
+    credentialSource === 'keyVaultSecret' ? required('CLIENT_SECRET_NAME') : (text('CLIENT_SECRET_NAME') ?? '');
+  keyVaultName('CLIENT_SECRET_NAME', clientSecretName);
+  const clientCertificateName =
+    credentialSource === 'keyVaultCertificate' ? required('CLIENT_CERTIFICATE_NAME') : undefined;
+  keyVaultName('CLIENT_CERTIFICATE_NAME', clientCertificateName);
   const api = oneOf<ApiBackend>('DEFENDER_API', ['graph', 'legacy'], 'graph');
   const cloud = oneOf<Cloud>('DEFENDER_CLOUD', CLOUDS, 'public');
   const managedIdentityClientId = guid('MANAGED_IDENTITY_CLIENT_ID', true);
+  // Only a user-assigned identity can be a federated credential of an app registration (identity-modes.md §2.1).
+  if (credentialSource === 'managedIdentityFederation' && text('MANAGED_IDENTITY_CLIENT_ID') === undefined)
+    problems.push(
+      'MANAGED_IDENTITY_CLIENT_ID is required with CREDENTIAL_SOURCE managedIdentityFederation (the client id of the user-assigned identity the app registration trusts; a system-assigned identity cannot be a federated credential)',
+    );
   const authorityOverride = httpsUrl('AUTHORITY_HOST', true);
   const apiBaseOverride = httpsUrl('DEFENDER_API_BASE_URL', true);
   const graphBaseOverride = httpsUrl('GRAPH_API_BASE_URL', true);
@@ -507,6 +536,8 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     clientId,
     keyVaultUrl,
     clientSecretName,
+    credentialSource,
+    clientCertificateName,
     api,
     cloud,
     managedIdentityClientId,

@@ -4,6 +4,8 @@
 import type https from 'node:https';
 import type { ApiTarget } from './clouds';
 import { getConfig, type AppConfig } from './config';
+import { createAppCredential, type AppCredential } from './credentials/appCredential';
+import type { ClientAuthProvider } from './credentials/clientAuth';
 import { createKeyVaultSecretClient } from './credentials/keyVault';
 import { createSecretProvider, type SecretClientLike, type SecretProvider } from './credentials/secretProvider';
 import { createTokenProvider, type CredentialFactory, type TokenProvider } from './credentials/tokenProvider';
@@ -25,7 +27,12 @@ import { delegatedHttp } from './auth/delegatedHttp';
 export interface AppDeps {
   config: Readonly<AppConfig>;
   logger: Logger;
+  /** The Key Vault secret the credential source reads: the client secret, or the certificate (keyVaultCertificate). */
   secrets: SecretProvider;
+  /** How the app proves itself to Entra ID (CREDENTIAL_SOURCE): the source, its health hop, its non-secret names. */
+  credential: AppCredential;
+  /** The app's proof for OnBehalfOfCredential: client secret, or a client assertion (certificate or federated). */
+  clientAuth: ClientAuthProvider;
   /** The managed-identity Key Vault client, also used for webhook secrets. */
   secretClient: SecretClientLike;
   tokens: TokenProvider;
@@ -96,24 +103,30 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
       challengeResourceVerification: config.keyVaultChallengeVerification,
       ca,
     });
-  const secrets = createSecretProvider({
+  const credential = createAppCredential(config, {
     secretClient,
-    vaultUrl: config.keyVaultUrl,
-    secretName: config.clientSecretName,
-    ttlMs: config.secretCacheTtlMs,
+    ca,
     ...(overrides.now ? { now: overrides.now } : {}),
+    ...(overrides.createCredential ? { createCredential: overrides.createCredential } : {}),
   });
+  // managedIdentityFederation reads no Key Vault secret for Entra ID; `secrets` then names CLIENT_SECRET_NAME, unused.
+  const secrets =
+    credential.secrets ??
+    createSecretProvider({
+      secretClient,
+      vaultUrl: config.keyVaultUrl,
+      secretName: config.clientSecretName,
+      ttlMs: config.secretCacheTtlMs,
+      ...(overrides.now ? { now: overrides.now } : {}),
+    });
   const tokens = createTokenProvider({
     tenantId: config.tenantId,
     clientId: config.clientId,
     authorityHost: config.authorityHost,
-    // Instance discovery asks login.microsoftonline.com about the authority: wrong for the sandbox or a private one.
     disableInstanceDiscovery: config.customAuthority,
     scope: config.apiScope,
-    secrets,
-    credentialOptions: ca ? { tlsOptions: { ca } } : {},
+    source: credential.source,
     logger,
-    ...(overrides.createCredential ? { createCredential: overrides.createCredential } : {}),
   });
   const quotaStore = overrides.quotaStore === undefined ? quotaStoreFor(config) : overrides.quotaStore;
   const quotas: Partial<Record<ApiFamily, SharedQuota>> = {};
@@ -207,6 +220,8 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     config,
     logger,
     secrets,
+    credential,
+    clientAuth: credential.clientAuth,
     secretClient,
     tokens,
     http,
