@@ -141,7 +141,7 @@ function token(state: SandboxState, req: SandboxRequest, tenant: string, v2: boo
   if (v2 && form.has('resource')) {
     return aadError(state, req, 400, 'invalid_request', 901002, "The 'resource' request parameter is not supported.");
   }
-  if (grant === OBO_GRANT) return oboGrant(state, req, form);
+  if (grant === OBO_GRANT) return oboGrant(state, req, tenant, form);
   if (grant !== 'client_credentials') {
     return aadError(
       state,

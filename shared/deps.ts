@@ -21,7 +21,7 @@ import { createTableQuotaStore, type QuotaStore } from './quota/quotaStore';
 import { createSharedQuota, type SharedQuota } from './quota/sharedQuota';
 import { createNotify, type NotifyServices } from './notify';
 import { createBearerValidator, type BearerValidator, type Caller } from './auth/bearerToken';
-import { createOboTokenSource, type ClientAuth } from './auth/onBehalfOf';
+import { createOboTokenSource } from './auth/onBehalfOf';
 import { delegatedHttp } from './auth/delegatedHttp';
 
 export interface AppDeps {
@@ -81,11 +81,6 @@ export interface DepsOverrides {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   now?: () => number;
-  /**
-   * How the app proves itself in on-behalf-of exchanges (default: the Key Vault client secret). The lead swaps in
-   * credsrc's AppDeps.clientAuth() at merge.
-   */
-  clientAuth?: () => Promise<ClientAuth>;
 }
 
 /**
@@ -204,7 +199,8 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     clientId: config.clientId,
     authorityHost: config.authorityHost,
     disableInstanceDiscovery: config.customAuthority,
-    clientAuth: overrides.clientAuth ?? (async () => ({ clientSecret: await secrets.get() })),
+    // The app's proof for the caller's tenant, whatever CREDENTIAL_SOURCE says (secret, certificate, federation).
+    clientAuth: (tenantId) => credential.clientAuth(tenantId),
     credentialOptions: ca ? { tlsOptions: { ca } } : {},
   });
   const notify = createNotify(config, {

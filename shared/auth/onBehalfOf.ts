@@ -6,19 +6,15 @@ import { createHash } from 'node:crypto';
 import { AppError, AuthError } from '../errors';
 import { redact } from '../logger';
 import { isTransientTokenError, parseTokenError, type TokenCredentialLike } from '../credentials/tokenProvider';
+import type { ClientAuth } from '../credentials/clientAuth';
 import type { Caller } from './bearerToken';
-
-/**
- * How Riposte's app proves itself in the OBO request. The `credsrc` branch's shared/credentials/clientAuth.ts has the
- * same type (secret, or a client assertion: certificate or managed identity as a federated credential).
- */
-export type ClientAuth = { clientSecret: string } | { getAssertion: () => Promise<string> };
 
 export interface OboTokenSourceOptions {
   clientId: string;
   authorityHost: string;
   disableInstanceDiscovery: boolean;
-  clientAuth: () => Promise<ClientAuth>;
+  /** How the app proves itself to the caller's tenant (AppDeps.clientAuth: secret, certificate or federation). */
+  clientAuth: (tenantId: string) => Promise<ClientAuth>;
   /** Extra credential options (tlsOptions with the sandbox CA). */
   credentialOptions?: Record<string, unknown>;
   /** Credentials kept (least recently used dropped first); default 200. */
@@ -51,7 +47,7 @@ export function createOboTokenSource(options: OboTokenSourceOptions): OboTokenSo
     while (cache.size > max) cache.delete(cache.keys().next().value as string);
     let credential = perScope.get(scope);
     if (!credential) {
-      const auth = await options.clientAuth();
+      const auth = await options.clientAuth(caller.user.tid);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { OnBehalfOfCredential } = require('@azure/identity') as typeof import('@azure/identity');
       const common = {
