@@ -258,7 +258,7 @@ export function entraRoutes(state: SandboxState): Route[] {
       family: 'jwks',
       target: 'other',
       faultReply: entraFault,
-      handle: () => json(200, jwks(state.key)),
+      handle: () => json(200, { keys: [state.key, ...state.retiredKeys].flatMap((k) => jwks(k).keys) }),
     },
     {
       methods: ['POST'],
