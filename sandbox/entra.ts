@@ -148,7 +148,7 @@ function token(state: SandboxState, req: SandboxRequest, tenant: string, v2: boo
     return aadError(state, req, 400, 'invalid_request', 901002, "The 'resource' request parameter is not supported.");
   }
   if (isUserSignInGrant(grant)) return userSignInGrant(state, req, grant);
-  if (grant === OBO_GRANT) return oboGrant(state, req, form);
+  if (grant === OBO_GRANT) return oboGrant(state, req, tenant, form);
   if (grant !== 'client_credentials') {
     return aadError(
       state,
@@ -265,7 +265,7 @@ export function entraRoutes(state: SandboxState): Route[] {
       family: 'jwks',
       target: 'other',
       faultReply: entraFault,
-      handle: () => json(200, jwks(state.key)),
+      handle: () => json(200, { keys: [state.key, ...state.retiredKeys].flatMap((k) => jwks(k).keys) }),
     },
     {
       methods: ['POST'],

@@ -221,6 +221,11 @@ export interface SandboxControl {
   users(): SandboxUser[];
   /** A delegated user token for a seeded user (`analyst`, `reader`, `outsider`), an oid or a UPN. */
   userToken(user: string, options: UserTokenOptions): string;
+  /**
+   * Signing-key rollover: new tokens are signed with a new key (new kid); the JWKS document lists both. The APIs
+   * accept only the new key's tokens from then on.
+   */
+  rotateSigningKey(): Promise<void>;
   /** An app-only token for any audience (e.g. Riposte's API), as a daemon with client credentials would hold. */
   appOnlyToken(audience: string, appId?: string): string;
   /** Changes a user's own Defender role (`none`: every delegated call denied, `reader`: reads only). */
@@ -531,6 +536,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const u = state.users.find(ref);
       if (!u) throw new Error(`no sandbox user ${ref}`);
       return issueUserToken(state, u, opts).token;
+    },
+    rotateSigningKey: async () => {
+      const next = await createSigningKey();
+      state.retiredKeys.push(state.key);
+      state.key = next;
     },
     appOnlyToken: (audience, appId = SANDBOX_CALLER_APP_ID) =>
       state.mintToken(audience, appId, APP_ONLY_CALLER_OBJECT_ID, ['Incidents.Run']).token,

@@ -1,6 +1,7 @@
 // The on-behalf-of grant of the sandbox's Entra token endpoint (identity-modes.md §4; ED
 // v2-oauth2-on-behalf-of-flow.md): Riposte's app trades a user's token for its API (the assertion) for a delegated
 // token for a downstream API, carrying the same user and the consented delegated scopes.
+import { clientAuthProblem } from './clientAssertion';
 import { aadError } from './entra';
 import { header, json, type Reply, type SandboxRequest } from './httpUtil';
 import { checkBearer } from './jwt';
@@ -24,7 +25,7 @@ function clientOf(req: SandboxRequest, form: URLSearchParams): { clientId: strin
 }
 
 /** Answers a token request whose grant_type is the jwt-bearer grant (on-behalf-of). */
-export function oboGrant(state: SandboxState, req: SandboxRequest, form: URLSearchParams): Reply {
+export function oboGrant(state: SandboxState, req: SandboxRequest, tenant: string, form: URLSearchParams): Reply {
   const err = (status: number, error: string, code: number, message: string): Reply =>
     aadError(state, req, status, error, code, message);
   const missing = (p: string): Reply =>
@@ -36,8 +37,8 @@ export function oboGrant(state: SandboxState, req: SandboxRequest, form: URLSear
   const scopeParam = form.get('scope');
   if (!scopeParam) return missing('scope');
 
-  // The client: Riposte's app, by secret (a certificate or federated assertion is not registered in the sandbox).
-  const { clientId, secret } = clientOf(req, form);
+  // The client: Riposte's app.
+  const { clientId } = clientOf(req, form);
   if (!clientId) return missing('client_id');
   if (clientId.toLowerCase() !== state.clientId.toLowerCase()) {
     return err(
@@ -47,33 +48,9 @@ export function oboGrant(state: SandboxState, req: SandboxRequest, form: URLSear
       `Application with identifier '${clientId}' was not found in the directory '${state.tenantId}'.`,
     );
   }
-  if (form.has('client_assertion')) {
-    return err(
-      401,
-      'invalid_client',
-      700027,
-      'Client assertion failed signature validation. The sandbox app has no certificate credentials.',
-    );
-  }
-  if (!secret) {
-    return err(
-      401,
-      'invalid_client',
-      7000218,
-      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-    );
-  }
-  const verdict = state.app.check(secret);
-  if (verdict !== 'ok') {
-    return err(
-      401,
-      'invalid_client',
-      verdict === 'expired' ? 7000222 : 7000215,
-      verdict === 'expired'
-        ? `The provided client secret keys for app '${state.clientId}' are expired.`
-        : `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${state.clientId}'.`,
-    );
-  }
+  // Secret (post or Basic) or a client assertion: certificate or federated credential (clientAssertion.ts).
+  const refused = clientAuthProblem(state, req, tenant, form);
+  if (refused) return refused;
 
   // The assertion: signed by this tenant, in its lifetime, for Riposte's API, from a user.
   const check = checkBearer(state.key, `Bearer ${assertion}`, state.nowSeconds(), state.isRevoked);

@@ -120,7 +120,10 @@ export class SandboxState {
   readonly now: () => Date;
   readonly tokenLifetimeSeconds: number;
   readonly rateLimitScale: number;
-  readonly key: SigningKey;
+  /** The current signing key (rotateSigningKey in index.ts replaces it; the old one stays published). */
+  key: SigningKey;
+  /** Keys rotated out: still in the JWKS document, as Entra keeps publishing a key for a while after rollover. */
+  retiredKeys: SigningKey[] = [];
   readonly app: AppCredential;
   /** The app's certificates and federated identity credentials (clientAssertion.ts). */
   readonly appKeys = new AppKeys();

@@ -83,8 +83,6 @@ export interface DepsOverrides {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   now?: () => number;
-  /** How the app proves itself in on-behalf-of exchanges (default: CREDENTIAL_SOURCE's, AppDeps.clientAuth). */
-  clientAuth?: ClientAuthProvider;
 }
 
 /**
@@ -204,7 +202,8 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     clientId: config.clientId,
     authorityHost: config.authorityHost,
     disableInstanceDiscovery: config.customAuthority,
-    clientAuth: overrides.clientAuth ?? credential.clientAuth,
+    // The app's proof for the caller's tenant, whatever CREDENTIAL_SOURCE says (secret, certificate, federation).
+    clientAuth: (tenantId) => credential.clientAuth(tenantId),
     credentialOptions: ca ? { tlsOptions: { ca } } : {},
   });
   const notify = createNotify(config, {

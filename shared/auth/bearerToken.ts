@@ -44,6 +44,8 @@ export interface BearerValidatorOptions {
   httpsAgent?: https.Agent;
   /** Seconds of clock skew accepted on exp/nbf (default 120). */
   clockToleranceSeconds?: number;
+  /** How long an unknown key id waits before the JWKS is fetched again (default 30 s; jose's cooldown). */
+  jwksCooldownMs?: number;
   /** For tests: the validation clock. */
   currentDate?: () => Date;
 }
@@ -95,7 +97,7 @@ export function createBearerValidator(options: BearerValidatorOptions): BearerVa
     jwks ??= jose.createRemoteJWKSet(new URL(`${authorityHost}/${options.homeTenantId}/discovery/v2.0/keys`), {
       // Entra: checking for new keys about every 24 h is reasonable; an unknown kid refetches after the cooldown.
       cacheMaxAge: 24 * 3600_000,
-      cooldownDuration: 30_000,
+      cooldownDuration: options.jwksCooldownMs ?? 30_000,
       timeoutDuration: 5000,
       [jose.customFetch]: agentFetch(options.httpsAgent),
     });

@@ -6,16 +6,15 @@ import { createHash } from 'node:crypto';
 import { AppError, AuthError } from '../errors';
 import { redact } from '../logger';
 import { isTransientTokenError, parseTokenError, type TokenCredentialLike } from '../credentials/tokenProvider';
+import type { ClientAuth } from '../credentials/clientAuth';
 import type { Caller } from './bearerToken';
-import type { ClientAuthProvider } from '../credentials/clientAuth';
-
 
 export interface OboTokenSourceOptions {
   clientId: string;
   authorityHost: string;
   disableInstanceDiscovery: boolean;
-  /** How Riposte's app proves itself in the OBO request to a tenant (AppDeps.clientAuth: CREDENTIAL_SOURCE). */
-  clientAuth: ClientAuthProvider;
+  /** How the app proves itself to the caller's tenant (AppDeps.clientAuth: secret, certificate or federation). */
+  clientAuth: (tenantId: string) => Promise<ClientAuth>;
   /** Extra credential options (tlsOptions with the sandbox CA). */
   credentialOptions?: Record<string, unknown>;
   /** Credentials kept (least recently used dropped first); default 200. */
