@@ -335,12 +335,11 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   const clientId = guid('CLIENT_ID') ?? '';
   const keyVaultUrl = httpsUrl('KEY_VAULT_URL', false) ?? '';
   // Case-insensitive, reported by its canonical spelling; the default keeps today's deployments unchanged.
-  const sourceText = text('CREDENTIAL_SOURCE');
-  const credentialSource: CredentialSourceKind =
-    sourceText === undefined
-      ? 'keyVaultSecret'
-      : (CREDENTIAL_SOURCES.find((k) => k.toLowerCase() === sourceText.toLowerCase()) ??
-        (problems.push(`CREDENTIAL_SOURCE must be one of: ${CREDENTIAL_SOURCES.join(', ')}`), 'keyVaultSecret'));
+  const sourceText = text('CREDENTIAL_SOURCE')?.toLowerCase();
+  const namedSource = CREDENTIAL_SOURCES.find((k) => k.toLowerCase() === sourceText);
+  if (sourceText !== undefined && namedSource === undefined)
+    problems.push(`CREDENTIAL_SOURCE must be one of: ${CREDENTIAL_SOURCES.join(', ')}`);
+  const credentialSource: CredentialSourceKind = namedSource ?? 'keyVaultSecret';
   const keyVaultName = (name: string, value: string | undefined): void => {
     if (value && !/^[0-9a-zA-Z-]{1,127}$/.test(value))
       problems.push(

@@ -114,11 +114,10 @@ export async function deepHealth(
   options: DeepHealthOptions = {},
 ): Promise<DeepHealth> {
   const checks: CheckResult[] = [];
+  const { credential } = deps;
   const steps: Array<[CheckResult['name'], () => Promise<unknown>]> = [
     // Read anew, not from cache: a cached value would report a disabled or deleted secret as healthy until the TTL ends.
-    deps.credential
-      ? [deps.credential.checkName, () => deps.credential!.check()]
-      : ['keyVault', () => deps.secrets.refresh()],
+    credential ? [credential.checkName, () => credential.check()] : ['keyVault', () => deps.secrets.refresh()],
     ['token', () => deps.tokens.getToken()],
     // One incident is the cheapest authorised read on both backends.
     [
