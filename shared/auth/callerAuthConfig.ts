@@ -55,7 +55,9 @@ export function parseHttpAuthMode(value: string | undefined): {
     if (eq < 0) {
       const m = mode(part);
       if (i !== 0 || !m)
-        problems.push(`HTTP_AUTH_MODE: '${part}' must be functionKey or bearer (first) or endpoint=mode`);
+        problems.push(
+          `HTTP_AUTH_MODE entry ${i + 1} must be functionKey or bearer (first entry only) or endpoint=mode`,
+        );
       else fallback = m;
       return;
     }
@@ -63,8 +65,10 @@ export function parseHttpAuthMode(value: string | undefined): {
     const m = mode(part.slice(eq + 1));
     const endpoint = CALLER_AUTH_ENDPOINTS.find((e) => e.toLowerCase() === name.toLowerCase());
     if (!endpoint)
-      problems.push(`HTTP_AUTH_MODE: unknown endpoint '${name}' (one of ${CALLER_AUTH_ENDPOINTS.join(', ')})`);
-    else if (!m) problems.push(`HTTP_AUTH_MODE: ${name} must be functionKey or bearer`);
+      problems.push(
+        `HTTP_AUTH_MODE entry ${i + 1} names no endpoint it governs (one of ${CALLER_AUTH_ENDPOINTS.join(', ')})`,
+      );
+    else if (!m) problems.push(`HTTP_AUTH_MODE: the mode for ${endpoint} must be functionKey or bearer`);
     else overrides[endpoint] = m;
   });
   const modes = Object.fromEntries(CALLER_AUTH_ENDPOINTS.map((e) => [e, overrides[e] ?? fallback])) as Record<
