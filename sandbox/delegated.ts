@@ -2,6 +2,7 @@
 // the call, and then the user's own Defender role decides (identity-modes.md §6: "If you have the permission to
 // perform an action in the portal, you have the permission to perform the action in the API"; delegated access
 // needs the app permission and the user's own permission).
+import { APP_ROLES } from './apiRoles';
 import type { TokenClaims } from './jwt';
 import type { ApiFamily } from './state';
 import type { DefenderRole } from './users';
@@ -16,21 +17,8 @@ type ApiName = 'graph' | 'legacy' | 'mde';
  * dropped for reads (UNCONFIRMED per page).
  */
 const DELEGATED_SCOPES: Record<ApiName, Partial<Record<ApiFamily, string[]>>> = {
-  graph: {
-    hunting: ['ThreatHunting.Read.All'],
-    incidentsList: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'],
-    incidentsGet: ['SecurityIncident.Read.All', 'SecurityIncident.ReadWrite.All'],
-    incidentsUpdate: ['SecurityIncident.ReadWrite.All'],
-    comments: ['SecurityIncident.ReadWrite.All'],
-    alertsList: ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All'],
-    alertsGet: ['SecurityAlert.Read.All', 'SecurityAlert.ReadWrite.All'],
-    alertsUpdate: ['SecurityAlert.ReadWrite.All'],
-    alertComments: ['SecurityAlert.ReadWrite.All'],
-    usersGet: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
-    usersUpdate: ['User.EnableDisableAccount.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
-    usersRevoke: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
-    riskyUsersAction: ['IdentityRiskyUser.ReadWrite.All'],
-  },
+  // Graph's delegated permissions for these calls carry the names of its application ones (GD permission includes).
+  graph: APP_ROLES.graph,
   legacy: {
     hunting: ['AdvancedHunting.Read'],
     incidentsList: ['Incident.Read', 'Incident.ReadWrite'],
