@@ -18,6 +18,7 @@ import { withSharedQuota } from './quota/quotaLimiter';
 import { createTableQuotaStore, type QuotaStore } from './quota/quotaStore';
 import { createSharedQuota, type SharedQuota } from './quota/sharedQuota';
 import { createNotify, type NotifyServices } from './notify';
+import { tenantDepsFactory, type TenantDeps } from './tenants/tenantDeps';
 
 export interface AppDeps {
   config: Readonly<AppConfig>;
@@ -44,6 +45,11 @@ export interface AppDeps {
   quotas: Partial<Record<ApiFamily, SharedQuota>>;
   /** Teams, Jira and ServiceNow clients (shared/notify). */
   notify: NotifyServices;
+  /**
+   * A registry tenant's own clients (TENANTS; shared/tenants/tenantDeps.ts), built on first use. Without TENANTS
+   * the one tenant is 'default', whose clients are the ones above.
+   */
+  tenant: (key: string) => TenantDeps;
 }
 
 export interface DepsOverrides {
@@ -164,6 +170,23 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     // Indicators live on the Defender for Endpoint API host, whichever backend serves incidents.
     mde: apis.mde,
   });
+  const tenant = tenantDepsFactory({
+    config,
+    logger,
+    secretClient,
+    httpsAgent,
+    ca,
+    quotaStore: quotaStore ?? undefined,
+    root: { tokens, apis, http, defender, limiters, quotas },
+    ...(overrides.createCredential ? { createCredential: overrides.createCredential } : {}),
+    ...(overrides.quotaRetryStorageAfterMs !== undefined
+      ? { quotaRetryStorageAfterMs: overrides.quotaRetryStorageAfterMs }
+      : {}),
+    ...(overrides.wrapLimiter ? { wrapLimiter: overrides.wrapLimiter } : {}),
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+    ...(overrides.random ? { random: overrides.random } : {}),
+    ...(overrides.now ? { now: overrides.now } : {}),
+  });
   const notify = createNotify(config, {
     secretClient,
     httpsAgent,
@@ -185,6 +208,7 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     limiters,
     quotas,
     notify,
+    tenant,
   };
 }
 

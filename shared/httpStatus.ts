@@ -51,6 +51,8 @@ export function httpStatusFor(o: OutcomeForStatus): HttpStatusDecision {
       return { status: 422 };
     // Approval links (shared/approval): a forged or tampered token, a second decision, an expired approval.
     case 'APPROVAL_LINK_INVALID':
+    // A tenant switched off in the registry (TENANTS): the deployment refuses to act there until it is enabled.
+    case 'TENANT_DISABLED':
       return { status: 403 };
     case 'APPROVAL_DECIDED':
       return { status: 409 };
