@@ -50,8 +50,8 @@ export function httpStatusFor(o: OutcomeForStatus): HttpStatusDecision {
     case 'IDEMPOTENCY_KEY_REUSED':
       return { status: 422 };
     // Approval links (shared/approval): a forged or tampered token, a second decision, an expired approval.
+    // TENANT_DISABLED: a tenant switched off in the registry (TENANTS); nothing is run there until it is enabled.
     case 'APPROVAL_LINK_INVALID':
-    // A tenant switched off in the registry (TENANTS): the deployment refuses to act there until it is enabled.
     case 'TENANT_DISABLED':
       return { status: 403 };
     case 'APPROVAL_DECIDED':
