@@ -31,6 +31,8 @@ import { SANDBOX_CLIENT_ID, SANDBOX_SECRET_NAME, SANDBOX_TENANT_ID } from './see
 import { createDispatcher } from './server';
 import { SandboxState, zeroCounters, type Counters, type HuntingQueryEntry, type RequestLogEntry } from './state';
 import { createTlsMaterial } from './tls';
+import { currentOf } from './tenants';
+import { addSandboxTenant, scopedControl, type AddedTenant, type AddTenantOptions } from './tenantControl';
 import { teamsRoutes, TeamsWebhooks, type TeamsDelivery } from './teamsWebhook';
 import { callbackRoutes, CallbackReceivers, type CallbackDelivery } from './callbackReceiver';
 import { jiraRoutes, JiraSite, type JiraIssue } from './jiraApi';
@@ -51,6 +53,7 @@ export type { CallbackDelivery } from './callbackReceiver';
 export type { JiraIssue, JiraComment } from './jiraApi';
 export type { ServiceNowRecord, ServiceNowCredentials } from './serviceNowApi';
 export type { StoredIndicator } from './indicatorsApi';
+export type { AddedTenant, AddTenantOptions } from './tenantControl';
 
 export interface SandboxOptions {
   /** HTTPS port, 0 = random (default 0). */
@@ -159,7 +162,17 @@ export interface SandboxControl {
   serviceNowCredentials(): ServiceNowCredentials;
   /** OAuth token requests the instance answered. */
   serviceNowTokenRequests(): number;
-  /** Back to seed state: secrets, roles, revocations, incidents, tables, quotas, faults, counters, log and queries. */
+  /**
+   * Adds a customer tenant (tenantControl.ts): its own tenant id, app registration and secret (in this Key Vault),
+   * data, roles, quota and counters. Requests naming it (token path, token `tid`) act there only.
+   */
+  addTenant(o?: AddTenantOptions): AddedTenant;
+  /** This control with every function acting in `tenantId` (the home tenant's id gives the home tenant). */
+  tenant(tenantId: string): SandboxControl;
+  /**
+   * Back to seed state: secrets, roles, revocations, incidents, tables, quotas, faults, counters, log and queries;
+   * added tenants are removed.
+   */
   reset(): void;
 }
 
@@ -274,9 +287,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...graphRoutes(state),
       ...alertRoutes(state),
       ...mdeRoutes(state),
-      ...identityRoutes(state, state.directory),
+      ...identityRoutes(
+        state,
+        currentOf(() => state.directory),
+      ),
       ...legacyRoutes(state),
-      ...indicatorRoutes(state, state.indicators, { api: 'mde' }),
+      ...indicatorRoutes(
+        state,
+        currentOf(() => state.indicators),
+        { api: 'mde' },
+      ),
     ],
     () => state.url,
   );
@@ -404,7 +424,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     serviceNowRecord: (sysId) => structuredClone(serviceNow.records.get(sysId)),
     serviceNowCredentials: () => ({ ...serviceNow.credentials }),
     serviceNowTokenRequests: () => serviceNow.tokenRequests,
+    addTenant: (o) =>
+      addSandboxTenant(
+        state,
+        {
+          incidents: seedIncidents,
+          tables: seedTables,
+          mde: () => new MdeStore(seed ? seedMachines(now()) : [], options.machineActionMs ?? 1500, now),
+        },
+        o,
+      ),
+    tenant: (tenantId) => scopedControl(state, control, tenantId),
     reset: () => {
+      state.tenants.others.clear();
       teams.reset();
       callbacks.reset();
       jira.reset();
