@@ -24,6 +24,8 @@ import { activeRetryBudget, withRetryBudget } from '../http/retryBudget';
 import { whileHeld, type Heartbeat } from '../state/heartbeat';
 import type { StepChange } from '../steps/types';
 import { validateRunInput } from '../workflows/runInput';
+import { runTenant } from '../tenants/runTenant';
+import { tenantEngine } from '../tenants/tenantEngine';
 import type { Automation } from '.';
 import { approvalHandoff, expiryDelayMs } from './approvalWait';
 import { prefersRespondAsync, startAsyncRun, type AcceptedRun, type AsyncRunRequest } from './asyncRuns';
@@ -36,7 +38,7 @@ import {
   type RequestAnswer,
 } from './requestIdempotency';
 
-const BODY_KEYS = ['input', 'dryRun', 'idempotencyKey'];
+const BODY_KEYS = ['input', 'dryRun', 'idempotencyKey', 'tenant'];
 
 export interface RunWorkflowResponse {
   status: number;
@@ -64,7 +66,7 @@ function changesMade(report: RunReport): StepChange[] {
 }
 
 export async function runWorkflowRequest(
-  automation: Pick<Automation, 'workflows' | 'engine' | 'asyncRuns'>,
+  automation: Pick<Automation, 'workflows' | 'engine' | 'asyncRuns'> & Partial<Pick<Automation, 'deps'>>,
   name: string,
   body: Record<string, unknown>,
   options: {
@@ -113,9 +115,15 @@ export async function runWorkflowRequest(
     requestBody: body,
   });
   validateRunInput(workflow, input);
+  // The tenant the run acts in (TENANTS): its clients, state partition and quota; without TENANTS, the engine as is.
+  const tenant = automation.deps ? runTenant(automation.deps.config.tenants, workflow, body.tenant) : undefined;
+  const engine =
+    automation.deps && tenant !== undefined
+      ? tenantEngine({ deps: automation.deps, engine: automation.engine }, tenant, options.logger)
+      : { ...automation.engine, logger: options.logger };
   const dryRun = body.dryRun === true;
   const runId = randomUUID();
-  const logger = options.logger;
+  const logger = engine.logger ?? options.logger;
   const now = automation.engine.now ?? ((): Date => new Date());
   const startedAt = now().toISOString();
   const request: AsyncRunRequest = {
@@ -123,6 +131,7 @@ export async function runWorkflowRequest(
     ...(body.dryRun !== undefined ? { dryRun } : {}),
     ...(resolved ? { idempotencyKey: resolved.key } : {}),
     startedAt,
+    ...(engine.tenant !== undefined ? { tenant: engine.tenant } : {}),
   };
   const respondAsync = prefersRespondAsync(options.prefer);
   const toBackground = (handoff: RunHandoff, delayMs?: number): Promise<RequestAnswer> =>
@@ -166,7 +175,7 @@ export async function runWorkflowRequest(
             ...(heartbeat ? { heartbeat } : {}),
             stopSignal: stop.signal,
           },
-          { ...automation.engine, logger },
+          engine,
         ),
       );
     } finally {
@@ -184,7 +193,7 @@ export async function runWorkflowRequest(
   if (!resolved) return run();
 
   const admission = await admitRequest(
-    automation.engine.state,
+    engine.state,
     {
       workflow: workflow.name,
       key: resolved.key,

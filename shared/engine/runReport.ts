@@ -67,6 +67,8 @@ export interface RunHandoff {
 export interface RunReport {
   runId: string;
   workflow: string;
+  /** The registry tenant (TENANTS key) the run acted in; absent in a single-tenant deployment. */
+  tenant?: string;
   trigger: TriggerKind;
   dryRun: boolean;
   status: RunStatus;

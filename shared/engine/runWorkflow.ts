@@ -93,6 +93,8 @@ export interface EngineDeps {
    * unless the step says `approval: none`. Absent, such a step fails with CONFIG_INVALID: it never runs unasked.
    */
   approvals?: ApprovalGate;
+  /** The registry tenant the run acts in (TENANTS): named in the report and every log line; absent single-tenant. */
+  tenant?: string;
 }
 
 /** How long a dead run's leases hold up the next one: a minute, against a ten-second renewal round-trip at worst. */
@@ -274,7 +276,13 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
       ? new Date(options.startedAt)
       : started;
 
-  const logProps = { runId, workflow: workflow.name, trigger: options.trigger, dryRun };
+  const logProps = {
+    runId,
+    workflow: workflow.name,
+    trigger: options.trigger,
+    dryRun,
+    ...(deps.tenant !== undefined ? { tenant: deps.tenant } : {}),
+  };
   logger.info('[engine] run started', {
     ...logProps,
     ...(window ? { window: { start: window.start, end: window.end, resumed: window.resumed } } : {}),
@@ -688,6 +696,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
   const report: RunReport = {
     runId,
     workflow: workflow.name,
+    ...(deps.tenant !== undefined ? { tenant: deps.tenant } : {}),
     trigger: options.trigger,
     dryRun,
     status,
