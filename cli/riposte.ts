@@ -38,6 +38,7 @@ Options:
   --dir <dir>            Content folder (default: the working directory).
   --settings <file>      Settings file (default: ./local.settings.json).
   --api graph|legacy     Sandbox only: which Defender API it plays (default DEFENDER_API, else graph).
+  --tenant <key>         The tenant to run in (a TENANTS key); needed when the workflow runs for several.
   --json                 The run report as JSON on stdout (progress and logs stay on stderr).
   -h, --help             This text.
 
@@ -93,6 +94,7 @@ const RUN_OPTIONS = {
   dir: { type: 'string' },
   settings: { type: 'string' },
   api: { type: 'string' },
+  tenant: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 const OPENAPI_OPTIONS = { write: { type: 'boolean' } } as const;
@@ -224,6 +226,7 @@ async function run(args: string[], io: Io): Promise<number> {
       ...(values.input !== undefined ? { inputFile: resolve(io.cwd, values.input) } : {}),
       ...(values.settings !== undefined ? { settingsFile: resolve(io.cwd, values.settings) } : {}),
       ...(values.api !== undefined ? { api: values.api as 'graph' | 'legacy' } : {}),
+      ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
       ...(io.env ? { env: io.env } : {}),
       logger: progressLogger(io, json),
       say: json ? () => {} : (line) => io.stderr(`${line}\n`),

@@ -19,6 +19,8 @@ import type { Logger } from '../shared/logger';
 import { effectiveSettings, SANDBOX_CONNECTION, withoutSandboxConnection } from './settings';
 import { UsageError } from './usageError';
 import { createMemoryStateStore } from '../shared/state/memoryState';
+import { runTenant } from '../shared/tenants/runTenant';
+import { tenantEngine } from '../shared/tenants/tenantEngine';
 import type { StepChange } from '../shared/steps/types';
 
 export interface RunCommandOptions {
@@ -30,6 +32,8 @@ export interface RunCommandOptions {
   dir: string;
   /** Sandbox only: which API the sandbox plays (default graph). */
   api?: 'graph' | 'legacy';
+  /** The registry tenant to run in (TENANTS key); needed when the workflow runs for several. */
+  tenant?: string;
   /** Settings file (default <cwd>/local.settings.json); its Values are used unless the environment sets them. */
   settingsFile?: string;
   env?: Env;
@@ -165,6 +169,8 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
         `unknown workflow '${options.workflow}'; available: ${[...automation.workflows.keys()].sort().join(', ')}`,
       );
     }
+    // The tenant (TENANTS): its clients, quota and state partition; without TENANTS, the engine as it always was.
+    const engine = tenantEngine(automation, runTenant(config.tenants, workflow, options.tenant), options.logger);
     const report = await runWorkflow(
       workflow,
       {
@@ -175,7 +181,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
         useWindow: workflow.triggers.schedule !== undefined,
         ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
       },
-      { ...automation.engine, logger: options.logger },
+      engine,
     );
     return { target, report };
   } catch (e) {
@@ -228,7 +234,9 @@ function interruptedLines(report: RunReport): string[] {
 export function formatReport(report: RunReport, target: RunCommandResult['target']): string {
   const lines: string[] = [];
   const mode = report.dryRun ? 'dry run' : 'live run';
-  lines.push(`Workflow ${report.workflow}: ${mode} against the ${target} (run ${report.runId})`);
+  lines.push(
+    `Workflow ${report.workflow}: ${mode} against the ${target}${report.tenant !== undefined ? ` ${report.tenant}` : ''} (run ${report.runId})`,
+  );
   if (report.window) lines.push(`Window ${report.window.start} .. ${report.window.end}`);
   lines.push('');
   const changeLine = (c: StepChange, indent: string): string => {
