@@ -70,6 +70,7 @@ export function createDispatcher(state: SandboxState, routes: readonly Route[], 
       at,
       ...(found.route?.api ? { api: found.route.api } : {}),
       ...(family === 'mi' ? { identity: requestedIdentity(req) ?? 'invalid' } : {}),
+      ...(state.tenants.others.size > 0 ? { tenant: state.tenantId } : {}),
     };
     res.once('close', () => {
       entry.status = res.headersSent ? res.statusCode : 0;

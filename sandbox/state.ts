@@ -65,6 +65,8 @@ export interface RequestLogEntry {
   api?: 'graph' | 'legacy' | 'mde';
   /** Managed identity used (MI requests): 'system' or the client_id. */
   identity?: string;
+  /** The tenant the request was served in, once the sandbox has more than one (tenants.ts). */
+  tenant?: string;
 }
 
 /** A hunting query as the API received it (tests check what user input turned into). */
