@@ -5,7 +5,10 @@
 // a tenant with a small allowance is paced by its own quota while the others go at theirs; a disabled tenant is
 // refused. The incident ids are the same in every tenant on purpose: shared write records would skip them.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TableClient } from '@azure/data-tables';
 import type { RunReport } from '../../shared/engine';
@@ -16,7 +19,7 @@ import type { StateStore } from '../../shared/state/types';
 import { partitionedState } from '../../shared/tenants/partitionedState';
 // The home tenant's id is fixed in the sandbox: TENANTS is known before the host starts.
 import { SANDBOX_TENANT_ID } from '../../sandbox/seed/entities';
-import { errorOf, startHarness, type Harness } from '../e2e/harness';
+import { errorOf, REPO, startHarness, waitFor, type Harness } from '../e2e/harness';
 import { maxInWindow } from '../scale/yardstick';
 
 const WORKFLOW = 'stale-incident-triage';
@@ -43,14 +46,24 @@ const STALE_IDS = [9001, 9002, 9003];
 
 let h: Harness;
 let state: StateStore;
+let contentDir: string;
 const tenantIdOf = (key: Key): string => (key === 'contoso' ? h.sandbox.tenantId : ADDED[key].tenantId);
 const control = (key: Key) => h.sandbox.control.tenant(tenantIdOf(key));
 const stateOf = (key: Key): StateStore => partitionedState(state, key === 'contoso' ? '' : key);
 
 before(async () => {
+  // The shipped content, with the generic source routed to tenants by the envelope's `customer` (mapping `tenant:`).
+  contentDir = mkdtempSync(join(tmpdir(), 'riposte-tenants-'));
+  for (const dir of ['workflows', 'queries', 'mappings'])
+    cpSync(join(REPO, dir), join(contentDir, dir), { recursive: true });
+  appendFileSync(
+    join(contentDir, 'mappings', 'generic.yaml'),
+    'tenant:\n  field: customer\n  map:\n    CUST-CON: contoso\n    CUST-FAB: fabrikam\n    CUST-WOOD: woodgrove\n',
+  );
   h = await startHarness({
     rateLimitScale: SCALE,
     settings: {
+      CONTENT_DIR: contentDir,
       RATE_LIMIT_WINDOW_SCALE: String(SCALE),
       TENANTS: JSON.stringify([
         { key: 'contoso', tenantId: SANDBOX_TENANT_ID },
@@ -84,6 +97,7 @@ before(async () => {
 
 after(async () => {
   await h?.close();
+  rmSync(contentDir, { recursive: true, force: true });
 });
 
 /** Every comment on every incident of a tenant, as the sandbox stores them. */
@@ -237,5 +251,36 @@ describe('three tenants from one deployment', () => {
     assert.equal(errorOf(disabled).code, 'TENANT_DISABLED');
     assert.match(errorOf(disabled).message, /tenant 'woodgrove' is disabled/);
     assert.equal(h.sandbox.control.tenant(ADDED.woodgrove.tenantId).counters().tokenRequests, 0);
+  });
+
+  it("routes a webhook to the tenant its mapping names: only that tenant's incident changes", async () => {
+    for (const key of ['contoso', 'fabrikam'] as const) control(key).addIncident({ id: 9200, displayName: 'Ticketed' });
+    /** A Standard Webhooks envelope (standardwebhooks.com spec v1.0.0: type, timestamp, data) with our metadata. */
+    const envelope = (customer: string, comment: string) => ({
+      type: 'ticket.updated',
+      timestamp: new Date().toISOString(),
+      customer,
+      data: { id: `evt-${randomUUID()}`, incidentId: 9200, status: 'In Progress', comment, ticketId: 'CHG-9' },
+    });
+    const r = await h.webhook('generic', envelope('CUST-FAB', `Picked up ${MARKER.fabrikam}`));
+    assert.equal(r.status, 202, r.text);
+    await waitFor('the comment on fabrikam incident 9200', () =>
+      control('fabrikam')
+        .incident(9200)
+        ?.comments.some((c) => c.comment.includes(MARKER.fabrikam)),
+    );
+    await h.host.drainQueues(20_000);
+    assert.equal(control('fabrikam').incident(9200)?.status, 'inProgress');
+    const contoso = control('contoso').incident(9200);
+    assert.equal(contoso?.status, 'active', "contoso's incident 9200 is untouched");
+    assert.equal(contoso?.comments.length, 0);
+
+    const unknown = await h.webhook('generic', envelope('CUST-NOPE', 'x'));
+    assert.equal(unknown.status, 400, unknown.text);
+    assert.equal(errorOf(unknown).field, 'body.customer');
+    assert.match(errorOf(unknown).message, /"CUST-NOPE" is mapped to no tenant/);
+    const disabled = await h.webhook('generic', envelope('CUST-WOOD', 'x'));
+    assert.equal(disabled.status, 403, disabled.text);
+    assert.equal(errorOf(disabled).code, 'TENANT_DISABLED');
   });
 });
