@@ -44,14 +44,12 @@ before(async () => {
     createdDateTime: stale,
     lastUpdateDateTime: stale,
   });
-  sandbox.control
-    .tenant(fabrikam.tenantId)
-    .addIncident({
-      id: 7002,
-      displayName: `Old ${MARKER.fabrikam}`,
-      createdDateTime: stale,
-      lastUpdateDateTime: stale,
-    });
+  sandbox.control.tenant(fabrikam.tenantId).addIncident({
+    id: 7002,
+    displayName: `Old ${MARKER.fabrikam}`,
+    createdDateTime: stale,
+    lastUpdateDateTime: stale,
+  });
   dir = mkdtempSync(join(tmpdir(), 'riposte-cli-tenant-'));
   settings = join(dir, 'local.settings.json');
   writeFileSync(settings, JSON.stringify({ IsEncrypted: false, Values: {} }));
