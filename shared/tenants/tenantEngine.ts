@@ -35,8 +35,11 @@ export function tenantEngine(a: TenantScoped, key: string, logger?: Logger): Eng
     return base;
   }
   const td = a.deps.tenant(key);
+  // The later checks of open device actions (the device-actions queue) use the deployment's own tenant's clients:
+  // another tenant's open action is reported open in its run report, never checked with the wrong tenant's token.
+  const { followUps, ...rest } = base;
   return {
-    ...base,
+    ...(td.tenant.partition === '' && followUps ? { ...rest, followUps } : rest),
     defender: td.defender,
     apis: td.apis,
     state: partitionedState(a.engine.state, td.tenant.partition),
