@@ -60,7 +60,9 @@ before(async () => {
     join(contentDir, 'mappings', 'generic.yaml'),
     'tenant:\n  field: customer\n  map:\n    CUST-CON: contoso\n    CUST-FAB: fabrikam\n    CUST-WOOD: woodgrove\n',
   );
+  // Both APIs in one deployment: the legacy API by default (DEFENDER_API), fabrikam on Graph (its registry `api`).
   h = await startHarness({
+    api: 'legacy',
     rateLimitScale: SCALE,
     settings: {
       CONTENT_DIR: contentDir,
@@ -72,6 +74,7 @@ before(async () => {
           tenantId: ADDED[key].tenantId,
           clientId: ADDED[key].clientId,
           clientSecretName: `${key}-client-secret`,
+          ...(key === 'fabrikam' ? { api: 'graph' } : {}),
           ...(key === 'woodgrove' ? { enabled: false } : {}),
         })),
       ]),
@@ -156,6 +159,11 @@ describe('three tenants from one deployment', () => {
       assert.ok(
         mine.some((r) => r.family === 'incidentsUpdate'),
         `${key} updated its incidents`,
+      );
+      const api = key === 'fabrikam' ? 'graph' : 'legacy';
+      assert.ok(
+        mine.every((r) => r.api === api),
+        `${key} used its own API (${api})`,
       );
       assert.equal(control(key).counters().throttled, 0, `${key}: the API never had to throttle`);
     }
