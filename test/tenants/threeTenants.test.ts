@@ -195,6 +195,16 @@ describe('three tenants from one deployment', () => {
       assert.ok(permits !== undefined, `${key}'s row records its ${WINDOW_MS} ms window`);
     }
     assert.equal(await quota.read({ tenantId: ADDED.woodgrove.tenantId, family: 'incidents' }), undefined);
+
+    // Deep health shows each tenant's quota: its own allowance, shared through storage.
+    const health = await h.call('GET', '/api/health/deep');
+    const tenantQuotas = health.json<{
+      tenantQuotas?: Record<string, { families: { incidents?: { mode: string; allowance: { limit: number }[] } } }>;
+    }>().tenantQuotas;
+    assert.deepEqual(Object.keys(tenantQuotas ?? {}).sort(), ['contoso', 'fabrikam', 'northwind']);
+    assert.equal(tenantQuotas?.northwind?.families.incidents?.allowance[0]?.limit, 3);
+    assert.equal(tenantQuotas?.fabrikam?.families.incidents?.allowance[0]?.limit, 50);
+    assert.equal(tenantQuotas?.northwind?.families.incidents?.mode, 'shared');
   });
 
   it('an HTTP run acts in the tenant it names; its report is that tenant’s alone', async () => {
