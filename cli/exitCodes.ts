@@ -14,6 +14,18 @@ export const EXIT = {
   throttled: 3,
   /** The run finished, but some steps or items failed and were allowed to continue (onError: continue). */
   partial: 4,
+  /** --user: the analyst declined the sign-in at the device login page. */
+  signInDeclined: 10,
+  /** --user: the sign-in code expired before it was approved (Entra's expired_token, or the local timer). */
+  signInExpired: 11,
+  /** --user: Entra answered slow_down, which the sign-in library treats as final; retry later. */
+  signInSlowDown: 12,
+  /** --user: Entra did not recognise the device code (bad_verification_code). */
+  signInBadCode: 13,
+  /** --user: Entra refused the sign-in otherwise (e.g. AADSTS7000218: the app is not a public client). */
+  signInRefused: 14,
+  /** --user: the Defender API refused the signed-in analyst (403: no Defender role or permission for the call). */
+  userForbidden: 15,
 } as const;
 
 /** 128 + the signal's number: 130 for SIGINT (Ctrl-C), 143 for SIGTERM. */
@@ -25,6 +37,10 @@ export const EXIT_CODES_TEXT = `Exit codes:
   2    usage or settings error: nothing ran
   3    throttled: the Defender API quota ran out (the report says when to retry)
   4    partial: the run finished but some steps or items failed (onError: continue)
+  10   --user: the sign-in was declined          11   --user: the sign-in code expired
+  12   --user: Entra asked to slow down (retry)  13   --user: the sign-in code was not recognised
+  14   --user: Entra refused the sign-in (e.g. the app does not allow public client flows)
+  15   --user: the Defender API refused the signed-in analyst (403: their Defender role)
   130  interrupted by Ctrl-C (143 for SIGTERM): the report lists what was done and the writes left pending`;
 
 /** @returns the exit code for a run report; `signal` is the one that interrupted it, if any. */

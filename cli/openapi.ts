@@ -117,9 +117,16 @@ export function toSwagger2(doc: JsonObject): JsonObject {
       if (Array.isArray(op.security)) {
         // An operation secured by a query scheme other than the connection's key (GetWorkflowRun's run token) takes
         // it as a required query parameter and no connection key: a connector has one scheme per connection.
-        const own = (op.security as JsonObject[]).flatMap((r) => Object.keys(r)).filter((k) => k !== headerScheme?.[0]);
+        // An operation that also takes an Entra ID bearer token (HTTP_AUTH_MODE) keeps the connection's key there:
+        // a connector has one scheme per connection, so the document-wide key and non-apiKey schemes drop out.
+        const global = new Set(((doc.security ?? []) as JsonObject[]).flatMap((r) => Object.keys(r)));
+        const own = (op.security as JsonObject[])
+          .flatMap((r) => Object.keys(r))
+          .filter((k) => k !== headerScheme?.[0] && !global.has(k) && schemes[k]?.type === 'apiKey');
         const queryParams = own.map((k) => schemes[k]).filter((sc) => sc?.type === 'apiKey' && sc.in === 'query');
-        if (own.length > 0 && queryParams.length === own.length) {
+        if (op.security.length > 0 && own.length === 0) {
+          // the connection's key, as everywhere
+        } else if (own.length > 0 && queryParams.length === own.length) {
           converted.security = [];
           for (const sc of queryParams)
             params.push({ name: sc?.name, in: 'query', required: true, type: 'string', description: sc?.description });

@@ -9,11 +9,14 @@ import { ConfigError } from '../shared/errors';
 import type { Logger, LogProps } from '../shared/logger';
 import { redact, redactProps } from '../shared/logger';
 import { formatJson, readOpenApiDocument, SWAGGER_FILE, toSwagger2 } from './openapi';
-import { EXIT, EXIT_CODES_TEXT, exitCodeForRun } from './exitCodes';
+import { EXIT, EXIT_CODES_TEXT, exitCodeForRun, exitCodeForSignal } from './exitCodes';
 import { listenForInterrupts } from './interrupt';
 import { PERMISSIONS_OPTIONS, PERMISSIONS_USAGE, permissionsCommand } from './permissions';
 import { POISON_OPTIONS, POISON_USAGE, poisonCommand } from './poison';
 import { formatReport, runCommand, UsageError } from './run';
+import { forbiddenAsUser } from './userForbidden';
+import { SignInError, type SignInPrompt } from './userSignIn';
+import { InterruptError } from './interrupt';
 import { KustoUnavailableError } from './kql/kusto';
 import { formatReport as formatValidationReport, PathError, validatePaths } from './validate';
 
@@ -39,6 +42,9 @@ Options:
   --settings <file>      Settings file (default: ./local.settings.json).
   --api graph|legacy     Sandbox only: which Defender API it plays (default DEFENDER_API, else graph).
   --tenant <key>         The tenant to run in (a TENANTS key); needed when the workflow runs for several.
+  --user                 Sign in as yourself (device code: open the page shown and enter the code) and run
+                         with your own Defender permissions: no managed identity, app secret or Key Vault.
+                         Against a tenant it needs RIPOSTE_CLI_CLIENT_ID, the CLI's public client app.
   --json                 The run report as JSON on stdout (progress and logs stay on stderr).
   -h, --help             This text.
 
@@ -96,6 +102,7 @@ const RUN_OPTIONS = {
   api: { type: 'string' },
   tenant: { type: 'string' },
   json: { type: 'boolean' },
+  user: { type: 'boolean' },
 } as const;
 const OPENAPI_OPTIONS = { write: { type: 'boolean' } } as const;
 
@@ -219,7 +226,7 @@ async function run(args: string[], io: Io): Promise<number> {
   const json = values.json === true;
   const interrupts = listenForInterrupts((line) => io.stderr(`${line}\n`), workflow);
   try {
-    const { target, report } = await runCommand({
+    const { target, report, actingUser } = await runCommand({
       workflow,
       dryRun: values['dry-run'] === true,
       dir: resolve(io.cwd, values.dir ?? '.'),
@@ -231,12 +238,51 @@ async function run(args: string[], io: Io): Promise<number> {
       logger: progressLogger(io, json),
       say: json ? () => {} : (line) => io.stderr(`${line}\n`),
       stopSignal: interrupts.signal,
+      ...(values.user ? { user: true, onSignInPrompt: (p) => io.stderr(signInPromptText(p, json)) } : {}),
     });
     io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : `\n${formatReport(report, target)}`);
+    const refused = actingUser ? forbiddenAsUser(report, actingUser) : undefined;
+    if (refused) {
+      io.stderr(`riposte: ${refused}\n`);
+      return EXIT.userForbidden;
+    }
     return exitCodeForRun(report, interrupts.received);
+  } catch (e) {
+    if (e instanceof SignInError) {
+      io.stderr(
+        json
+          ? `${JSON.stringify({ level: 'error', event: 'signInFailed', reason: e.reason, message: e.message })}\n`
+          : `riposte: ${e.message}\n`,
+      );
+      return e.exitCode;
+    }
+    if (e instanceof InterruptError) {
+      io.stderr(`riposte: ${e.signal} while waiting for the sign-in: nothing ran.\n`);
+      return exitCodeForSignal(e.signal);
+    }
+    throw e;
   } finally {
     interrupts.dispose();
   }
+}
+
+/** Where to go and which code to enter: a line for people, or a JSON event line in --json mode (stderr both). */
+function signInPromptText(p: SignInPrompt & { sandboxCaFile?: string }, json: boolean): string {
+  if (json) {
+    return `${JSON.stringify({
+      level: 'info',
+      event: 'deviceCode',
+      message: p.message,
+      verificationUri: p.verificationUri,
+      userCode: p.userCode,
+      ...(p.expiresInSeconds !== undefined ? { expiresInSeconds: p.expiresInSeconds } : {}),
+      ...(p.sandboxCaFile ? { sandboxCaFile: p.sandboxCaFile } : {}),
+    })}\n`;
+  }
+  const sandbox = p.sandboxCaFile
+    ? ` This is the sandbox's sign-in page (its TLS certificate is from the sandbox CA ${p.sandboxCaFile}); sign in as a sandbox analyst, e.g. alex.analyst@contoso.com.`
+    : '';
+  return `To sign in, open ${p.verificationUri} and enter the code ${p.userCode}.${sandbox} Waiting for the sign-in (Ctrl-C to stop)...\n`;
 }
 
 async function openapi(args: string[], io: Io): Promise<number> {

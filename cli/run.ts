@@ -2,12 +2,14 @@
 // With a tenant configured (TENANT_ID in the environment or local.settings.json) it runs against that tenant,
 // which needs a managed identity to read the client secret from Key Vault (Cloud Shell, an Azure VM or container);
 // without one it starts the offline sandbox and an in-memory Azurite, runs against them and stops them again.
+// With --user the analyst signs in with a device code (cli/userSignIn.ts) and the run acts as them: their delegated
+// tokens on every API call, no managed identity, no app secret and no Key Vault read.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { startAzurite, type Azurite } from '../host/azurite';
 import { startSandbox, type Sandbox } from '../sandbox';
-import { createAutomation, type AutomationOverrides } from '../shared/automation';
+import { createAutomation, type Automation, type AutomationOverrides } from '../shared/automation';
 import { createMemoryDeliveryLog } from '../shared/automation/memoryDeliveryLog';
 import { loadConfig, type Env } from '../shared/config';
 import { createDeps } from '../shared/deps';
@@ -21,6 +23,9 @@ import { UsageError } from './usageError';
 import { createMemoryStateStore } from '../shared/state/memoryState';
 import { runTenant } from '../shared/tenants/runTenant';
 import { tenantEngine } from '../shared/tenants/tenantEngine';
+import { loadCaBundle } from '../shared/http/tls';
+import type { SecretClientLike } from '../shared/credentials/secretProvider';
+import { createUserSignIn, type SignInPrompt, type SignedInUser, type UserSignIn } from './userSignIn';
 import type { StepChange } from '../shared/steps/types';
 
 export interface RunCommandOptions {
@@ -45,12 +50,28 @@ export interface RunCommandOptions {
    * requests in flight finish. The report then has status 'interrupted' and lists the writes left pending.
    */
   stopSignal?: AbortSignal;
+  /** --user: sign the analyst in with a device code and run with their delegated permissions. */
+  user?: boolean;
+  /** --user: where to go and which code to enter (against the sandbox, also the sandbox CA file a client must trust). */
+  onSignInPrompt?: (prompt: SignInPrompt & { sandboxCaFile?: string }) => void;
 }
 
 export interface RunCommandResult {
   target: 'sandbox' | 'tenant';
   report: RunReport;
+  /** --user: who signed in (the run's API calls were made as them). */
+  actingUser?: SignedInUser;
 }
+
+/** --user: no step may read Key Vault (the laptop has no identity for it, and the point is no secret there). */
+const noKeyVault: SecretClientLike = {
+  getSecret: (name) =>
+    Promise.reject(
+      new ConfigError([
+        `riposte run --user reads no Key Vault secret, and this workflow asked for '${name}': run it without --user where the app's identity is`,
+      ]),
+    ),
+};
 
 export { UsageError };
 
@@ -70,6 +91,22 @@ function readInput(file: string | undefined): Record<string, unknown> {
 }
 
 const hasManagedIdentity = (env: Env): boolean => Boolean(env.IDENTITY_ENDPOINT || env.MSI_ENDPOINT);
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * --user against a tenant: the CLI's own public client app. No default: the Azure CLI's app id, DeviceCodeCredential's
+ * default, is not for production (identity-modes.md §5.2).
+ */
+function cliClientIdOf(env: Env): string {
+  const id = env.RIPOSTE_CLI_CLIENT_ID?.trim();
+  if (!id)
+    throw new UsageError(
+      'RIPOSTE_CLI_CLIENT_ID is not set: --user signs you in with the CLI\'s own app registration (a public client: "Allow public client flows" on, with delegated Defender / Graph permissions). Set it to that app\'s client id, or unset TENANT_ID to run against the sandbox.',
+    );
+  if (!GUID.test(id)) throw new UsageError('RIPOSTE_CLI_CLIENT_ID must be an application (client) id, a GUID');
+  return id;
+}
 
 /**
  * @throws {UsageError} for a bad flag, file or unknown workflow; {ConfigError} when settings are invalid.
@@ -111,10 +148,13 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
         // Its own process group: Ctrl-C must stop the run gently, not take its storage away mid-write.
         startAzurite({ inMemory: true, ports: 'random', ownProcessGroup: true }),
       ]);
-      const sb = running.sandbox.settings(api);
-      // ManagedIdentityCredential reads the App Service identity endpoint from process.env, nothing else does.
-      process.env.IDENTITY_ENDPOINT = sb.IDENTITY_ENDPOINT;
-      process.env.IDENTITY_HEADER = sb.IDENTITY_HEADER;
+      const sb: Env = running.sandbox.settings(api);
+      if (options.user) sb.RIPOSTE_CLI_CLIENT_ID = running.sandbox.cliClientId;
+      else {
+        // ManagedIdentityCredential reads the App Service identity endpoint from process.env, nothing else does.
+        process.env.IDENTITY_ENDPOINT = sb.IDENTITY_ENDPOINT;
+        process.env.IDENTITY_HEADER = sb.IDENTITY_HEADER;
+      }
       const rest = withoutSandboxConnection(env);
       delete rest.AzureWebJobsStorage__accountName;
       settings = {
@@ -127,13 +167,25 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     } else {
       target = 'tenant';
       if (options.api) throw new UsageError('--api picks the sandbox backend; set DEFENDER_API for a tenant');
-      if (!hasManagedIdentity(env)) {
+      if (options.user) {
+        const cliClientId = cliClientIdOf(env);
+        // Only the tenant and the CLI app matter to a signed-in run: the app's vault and secret settings may be absent.
+        env.CLIENT_ID ??= cliClientId;
+        env.KEY_VAULT_URL ??= 'https://no-key-vault-with-user.invalid';
+        env.CLIENT_SECRET_NAME ??= 'not-used-with-user';
+      } else if (!hasManagedIdentity(env)) {
         throw new UsageError(
           'TENANT_ID is set but no managed identity is available here (IDENTITY_ENDPOINT or MSI_ENDPOINT), so the client secret cannot be read from Key Vault. Run where the identity exists (Cloud Shell, an Azure VM or container with access to the vault), or unset TENANT_ID to run against the sandbox.',
         );
       }
       settings = { ...env, CONTENT_DIR: contentDir };
       const storage = settings.AzureWebJobsStorage || settings.AzureWebJobsStorage__accountName;
+      if (options.user && !options.dryRun && !settings.AzureWebJobsStorage && !hasManagedIdentity(env) && storage) {
+        // The account-name form authenticates with the managed identity, which a laptop does not have.
+        throw new UsageError(
+          'AzureWebJobsStorage__accountName needs a managed identity, which is not available here: for a --user run that writes, set AzureWebJobsStorage to the Function App storage connection string, or use --dry-run.',
+        );
+      }
       if (!storage || /UseDevelopmentStorage=true/i.test(settings.AzureWebJobsStorage ?? '')) {
         if (!options.dryRun) {
           throw new UsageError(
@@ -152,7 +204,20 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
 
     const config = loadConfig(settings);
     const stop = options.stopSignal;
+    let signIn: UserSignIn | undefined;
+    if (options.user) {
+      const sandboxCaFile = running.sandbox?.caFile;
+      signIn = createUserSignIn({
+        tenantId: config.tenantId,
+        clientId: target === 'sandbox' ? (settings.RIPOSTE_CLI_CLIENT_ID ?? '') : cliClientIdOf(settings),
+        authorityHost: config.authorityHost,
+        disableInstanceDiscovery: config.customAuthority,
+        ca: loadCaBundle(config.tlsCaFile),
+        prompt: (p) => options.onSignInPrompt?.({ ...p, ...(sandboxCaFile ? { sandboxCaFile } : {}) }),
+      });
+    }
     const deps = createDeps(config, {
+      ...(signIn ? { tokens: signIn.tokens, secretClient: noKeyVault } : {}),
       logger: options.logger,
       // The same limiters as the Function App (the shared quota when storage is configured: a tenant's allowance
       // holds across the app's instances and this CLI); a wait for a slot ends at Ctrl-C.
@@ -169,8 +234,11 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
         `unknown workflow '${options.workflow}'; available: ${[...automation.workflows.keys()].sort().join(', ')}`,
       );
     }
+    const actingUser = signIn ? await signIn.signIn(config.apiScope, stop) : undefined;
+    if (actingUser) options.say(`Signed in as ${actingUser.username}: the run acts with your Defender permissions.`);
     // The tenant (TENANTS): its clients, quota and state partition; without TENANTS, the engine as it always was.
-    const engine = tenantEngine(automation, runTenant(config.tenants, workflow, options.tenant), options.logger);
+    // Signed in as a user (--user), the run acts with the user's delegated clients in the deployment's own tenant.
+    const tenant = runTenant(config.tenants, workflow, options.tenant);
     const report = await runWorkflow(
       workflow,
       {
@@ -181,9 +249,11 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
         useWindow: workflow.triggers.schedule !== undefined,
         ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
       },
-      engine,
+      actingUser
+        ? asUser(automation.engine, actingUser, options.logger)
+        : tenantEngine(automation, tenant, options.logger),
     );
-    return { target, report };
+    return { target, report, ...(actingUser ? { actingUser } : {}) };
   } catch (e) {
     if (e instanceof InputError) throw new UsageError(`${e.field}: ${e.message}`);
     if (e instanceof ConfigError && running.sandbox) throw new UsageError(e.message);
@@ -230,13 +300,24 @@ function interruptedLines(report: RunReport): string[] {
   return lines;
 }
 
+/**
+ * --user: the engine names the analyst in the report and in every comment it writes. Without the approval gate, as
+ * for runs on behalf of an HTTP caller (shared/automation/onBehalfOf.ts): a run parked for approval would be finished
+ * by the Function App, which cannot act as the analyst; a destructive step asking for approval fails instead.
+ */
+function asUser(engine: Automation['engine'], user: SignedInUser, logger: Logger): Automation['engine'] {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { approvals, ...rest } = engine;
+  return { ...rest, logger, actingUser: { upn: user.username, oid: user.oid } };
+}
+
 /** The run report for a terminal: a line per step (nested steps indented), the changes under their step. */
 export function formatReport(report: RunReport, target: RunCommandResult['target']): string {
   const lines: string[] = [];
   const mode = report.dryRun ? 'dry run' : 'live run';
-  lines.push(
-    `Workflow ${report.workflow}: ${mode} against the ${target}${report.tenant !== undefined ? ` ${report.tenant}` : ''} (run ${report.runId})`,
-  );
+  const as = report.actingUser ? ` as ${report.actingUser.upn}` : '';
+  const tenant = report.tenant !== undefined ? ` ${report.tenant}` : '';
+  lines.push(`Workflow ${report.workflow}: ${mode} against the ${target}${tenant}${as} (run ${report.runId})`);
   if (report.window) lines.push(`Window ${report.window.start} .. ${report.window.end}`);
   lines.push('');
   const changeLine = (c: StepChange, indent: string): string => {

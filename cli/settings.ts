@@ -54,6 +54,8 @@ export const SANDBOX_CONNECTION = [
   'IDENTITY_ENDPOINT',
   'IDENTITY_HEADER',
   'MANAGED_IDENTITY_CLIENT_ID',
+  // --user: the sandbox tenant has its own CLI app; a real tenant's app id does not exist there.
+  'RIPOSTE_CLI_CLIENT_ID',
 ] as const;
 
 const NIL_GUID = '00000000-0000-0000-0000-000000000000';

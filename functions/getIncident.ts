@@ -1,5 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { AppDeps } from '../shared/deps';
+import { authLevelFor } from '../shared/auth/callerAuthConfig';
+import { withCallerAuth } from './lib/callerAuth';
 import { toHttpResponse } from './lib/httpErrors';
 import { getDeps as defaultGetDeps } from './lib/lazy';
 import { synchronousRetryBudget } from './lib/retryBudget';
@@ -18,11 +20,12 @@ export function makeGetIncident(getDeps: () => Pick<AppDeps, 'defender'> = defau
   };
 }
 
-export const getIncident = makeGetIncident();
+/** Function key (app context) or the caller's bearer token (on behalf of the caller), per HTTP_AUTH_MODE. */
+export const getIncident = withCallerAuth('getIncident', makeGetIncident);
 
 app.http('getIncident', {
   methods: ['GET'],
-  authLevel: 'function',
+  authLevel: authLevelFor('getIncident'),
   route: 'incidents/{id}',
   handler: synchronousRetryBudget(getIncident),
 });

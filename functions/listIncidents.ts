@@ -2,6 +2,8 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import type { AppDeps } from '../shared/deps';
 import type { Incident, IncidentFilter, IncidentStatus, Severity } from '../shared/defender/types';
 import { InputError } from '../shared/errors';
+import { authLevelFor } from '../shared/auth/callerAuthConfig';
+import { withCallerAuth } from './lib/callerAuth';
 import { toHttpResponse } from './lib/httpErrors';
 import { getDeps as defaultGetDeps } from './lib/lazy';
 import { synchronousRetryBudget } from './lib/retryBudget';
@@ -42,11 +44,12 @@ export function makeListIncidents(getDeps: () => Pick<AppDeps, 'defender'> = def
   };
 }
 
-export const listIncidents = makeListIncidents();
+/** Function key (app context) or the caller's bearer token (on behalf of the caller), per HTTP_AUTH_MODE. */
+export const listIncidents = withCallerAuth('listIncidents', makeListIncidents);
 
 app.http('listIncidents', {
   methods: ['GET'],
-  authLevel: 'function',
+  authLevel: authLevelFor('listIncidents'),
   route: 'incidents',
   handler: synchronousRetryBudget(listIncidents),
 });

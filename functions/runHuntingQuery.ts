@@ -2,6 +2,8 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import type { AppDeps } from '../shared/deps';
 import { runNamedQuery } from '../shared/hunting';
 import { readJsonObject } from './lib/httpBody';
+import { authLevelFor } from '../shared/auth/callerAuthConfig';
+import { withCallerAuth } from './lib/callerAuth';
 import { toHttpResponse } from './lib/httpErrors';
 import { getDeps as defaultGetDeps, getQueryLibrary } from './lib/lazy';
 import { synchronousRetryBudget } from './lib/retryBudget';
@@ -23,11 +25,12 @@ export function makeRunHuntingQuery(getDeps: () => Pick<AppDeps, 'defender' | 'c
   };
 }
 
-export const runHuntingQuery = makeRunHuntingQuery();
+/** Function key (app context) or the caller's bearer token (on behalf of the caller), per HTTP_AUTH_MODE. */
+export const runHuntingQuery = withCallerAuth('runHuntingQuery', makeRunHuntingQuery);
 
 app.http('runHuntingQuery', {
   methods: ['POST'],
-  authLevel: 'function',
+  authLevel: authLevelFor('runHuntingQuery'),
   route: 'hunting/{query}',
   handler: synchronousRetryBudget(runHuntingQuery),
 });

@@ -2,6 +2,9 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import type { Automation } from '../shared/automation';
 import { loggerFromContext } from '../shared/logger';
 import { readJsonObject } from './lib/httpBody';
+import { authLevelFor } from '../shared/auth/callerAuthConfig';
+import { automationOnBehalfOf } from '../shared/automation/onBehalfOf';
+import { withCallerAuth } from './lib/callerAuth';
 import { toHttpResponse } from './lib/httpErrors';
 import { getAutomation as defaultGetAutomation, runWorkflowRequest } from './lib/lazy';
 import { synchronousRetryBudget } from './lib/retryBudget';
@@ -13,7 +16,10 @@ import { synchronousRetryBudget } from './lib/retryBudget';
  * (getWorkflowRun.ts, continueWorkflowRun.ts). An `Idempotency-Key` header (or the body's key, or Logic Apps' run id
  * + action name + body) makes a retry replay the first answer (docs/recipes.md, "Idempotency keys").
  */
-export function makeRunWorkflow(getAutomation: () => Promise<Automation> = defaultGetAutomation) {
+export function makeRunWorkflow(
+  getAutomation: () => Promise<Automation> = defaultGetAutomation,
+  actingUser?: { upn: string; oid: string },
+) {
   return async (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> => {
     try {
       const body = await readJsonObject(req, { allowEmpty: true });
@@ -35,6 +41,7 @@ export function makeRunWorkflow(getAutomation: () => Promise<Automation> = defau
         },
         prefer: h('prefer'),
         logger: loggerFromContext(ctx),
+        ...(actingUser ? { actingUser } : {}),
       });
       return { status, headers, jsonBody: report };
     } catch (err) {
@@ -43,11 +50,22 @@ export function makeRunWorkflow(getAutomation: () => Promise<Automation> = defau
   };
 }
 
-export const runWorkflow = makeRunWorkflow();
+/**
+ * Function key (Riposte acts as its app) or, per HTTP_AUTH_MODE, the caller's token: then the run's API calls are on
+ * behalf of the caller and its report and comments name them.
+ */
+export const runWorkflow = withCallerAuth('runWorkflow', (getDeps, caller) =>
+  caller
+    ? makeRunWorkflow(
+        async () => automationOnBehalfOf(await defaultGetAutomation(), getDeps(), caller.user),
+        caller.user,
+      )
+    : makeRunWorkflow(),
+);
 
 app.http('runWorkflow', {
   methods: ['POST'],
-  authLevel: 'function',
+  authLevel: authLevelFor('runWorkflow'),
   route: 'workflows/{name}/run',
   handler: synchronousRetryBudget(runWorkflow),
 });

@@ -2,6 +2,8 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import type { AppDeps } from '../shared/deps';
 import { validateUpdate } from '../shared/defender/validateUpdate';
 import { readJsonObject } from './lib/httpBody';
+import { authLevelFor } from '../shared/auth/callerAuthConfig';
+import { withCallerAuth } from './lib/callerAuth';
 import { toHttpResponse } from './lib/httpErrors';
 import { getDeps as defaultGetDeps } from './lib/lazy';
 import { synchronousRetryBudget } from './lib/retryBudget';
@@ -24,11 +26,12 @@ export function makeUpdateIncident(getDeps: () => Pick<AppDeps, 'defender' | 'co
   };
 }
 
-export const updateIncident = makeUpdateIncident();
+/** Function key (app context) or the caller's bearer token (on behalf of the caller), per HTTP_AUTH_MODE. */
+export const updateIncident = withCallerAuth('updateIncident', makeUpdateIncident);
 
 app.http('updateIncident', {
   methods: ['PATCH'],
-  authLevel: 'function',
+  authLevel: authLevelFor('updateIncident'),
   route: 'incidents/{id}',
   handler: synchronousRetryBudget(updateIncident),
 });

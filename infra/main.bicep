@@ -26,6 +26,10 @@ param defenderCloud string = 'public'
 @description('Global dry run: write steps report the change and make none.')
 param dryRun bool = false
 
+@allowed(['keyVaultSecret', 'keyVaultCertificate', 'managedIdentityFederation'])
+@description('How the app registration proves itself (CREDENTIAL_SOURCE); managedIdentityFederation needs no secret.')
+param credentialSource string = 'keyVaultSecret'
+
 resource rg 'Microsoft.Resources/resourceGroups@2022-09-01' = {
   name: 'rg-${environmentName}'
   location: location
@@ -42,6 +46,7 @@ module riposte 'azuredeploy.json' = {
     defenderApi: defenderApi
     defenderCloud: defenderCloud
     dryRun: dryRun
+    credentialSource: credentialSource
   }
 }
 

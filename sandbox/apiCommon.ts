@@ -9,6 +9,8 @@ import { formatTimeSpan, quotaWindows } from './rateLimiter';
 import { API_AUDIENCES, canonicalResource } from './resources';
 import type { Route } from './router';
 import type { ApiFamily, SandboxState } from './state';
+import { delegatedVerdict } from './delegated';
+import { userOf } from './users';
 
 /** mde: the Defender for Endpoint API (its own host and token audience; legacy's error envelope). */
 export type ApiName = 'graph' | 'legacy' | 'mde';
@@ -148,9 +150,15 @@ export function guard(state: SandboxState, api: ApiName, req: SandboxRequest, fa
     return { ok: false, reply: unauthorized(state, api, req, 'audience') };
   if (check.claims.tid !== state.tenantId) return { ok: false, reply: unauthorized(state, api, req, 'tenant') };
 
+  const user = userOf(check.claims);
+  if (user) {
+    // A delegated token: its scopes, then the user's own Defender role (delegated.ts).
+    const verdict = delegatedVerdict(api, family, check.claims, state.users.find(user.oid)?.role);
+    if (!verdict.ok) return { ok: false, reply: apiError(state, api, req, 403, verdict.code, verdict.message) };
+  }
   const required = REQUIRED_ROLES[api][family] ?? [];
   const have = Array.isArray(check.claims.roles) ? check.claims.roles : [];
-  if (!required.some((r) => have.includes(r))) {
+  if (!user && !required.some((r) => have.includes(r))) {
     const message = `Missing application roles. API required roles: ${required.join(',')}, application roles: ${have.join(',')}.`;
     return { ok: false, reply: apiError(state, api, req, 403, 'Forbidden', message) };
   }
@@ -178,6 +186,19 @@ export function guard(state: SandboxState, api: ApiName, req: SandboxRequest, fa
         ),
       };
     }
+  }
+  if (user) {
+    const appId = check.claims.azp ?? check.claims.appid;
+    state.users.record({
+      at: state.now().toISOString(),
+      oid: user.oid,
+      upn: user.upn,
+      appId: typeof appId === 'string' ? appId : '',
+      api,
+      family,
+      method: req.method,
+      path: req.url.pathname,
+    });
   }
   return { ok: true, claims: check.claims };
 }
@@ -281,7 +302,10 @@ export function apiRoute(
   };
 }
 
-/** Who an update is attributed to (Graph `lastModifiedBy` style). */
+/**
+ * Who an update is attributed to (Graph `lastModifiedBy` style): the app, or for a delegated call the user's UPN
+ * (as a change made in the portal shows; UNCONFIRMED for API calls).
+ */
 export function actorOf(claims: TokenClaims): string {
-  return `API-App:${claims.appid}`;
+  return userOf(claims)?.upn ?? `API-App:${claims.appid}`;
 }

@@ -2,7 +2,10 @@
 // with the error bodies and AADSTS codes of defender-api.md §4 and the discovery rules of local-azure.md §2.
 import { randomUUID } from 'node:crypto';
 import { formBody, header, json, type Reply, type SandboxRequest } from './httpUtil';
+import { clientAuthProblem } from './clientAssertion';
 import { jwks } from './jwt';
+import { isUserSignInGrant, userSignInGrant } from './deviceCode';
+import { OBO_GRANT, oboGrant } from './oboGrant';
 import { canonicalResource, rolesFor } from './resources';
 import type { Route } from './router';
 import type { SandboxState } from './state';
@@ -56,7 +59,12 @@ function noCache(req: SandboxRequest): Record<string, string> {
 }
 
 /** undefined when the tenant is ours; otherwise the Entra error for it (90002 unknown, 900023 malformed). */
-function tenantProblem(state: SandboxState, req: SandboxRequest, tenant: string, error: string): Reply | undefined {
+export function tenantProblem(
+  state: SandboxState,
+  req: SandboxRequest,
+  tenant: string,
+  error: string,
+): Reply | undefined {
   if (tenant.toLowerCase() === state.tenantId.toLowerCase()) return undefined;
   if (GUID.test(tenant) || DNS_NAME.test(tenant)) {
     return aadError(
@@ -139,6 +147,8 @@ function token(state: SandboxState, req: SandboxRequest, tenant: string, v2: boo
   if (v2 && form.has('resource')) {
     return aadError(state, req, 400, 'invalid_request', 901002, "The 'resource' request parameter is not supported.");
   }
+  if (isUserSignInGrant(grant)) return userSignInGrant(state, req, grant);
+  if (grant === OBO_GRANT) return oboGrant(state, req, form);
   if (grant !== 'client_credentials') {
     return aadError(
       state,
@@ -149,7 +159,7 @@ function token(state: SandboxState, req: SandboxRequest, tenant: string, v2: boo
       `The app requested an unsupported grant type '${grant}'.`,
     );
   }
-  const { clientId, secret } = clientAuth(req, form);
+  const { clientId } = clientAuth(req, form);
   if (!clientId) return missing('client_id');
   if (clientId.toLowerCase() !== state.clientId.toLowerCase()) {
     return aadError(
@@ -195,47 +205,8 @@ function token(state: SandboxState, req: SandboxRequest, tenant: string, v2: boo
     );
   }
 
-  if (form.has('client_assertion')) {
-    return aadError(
-      state,
-      req,
-      401,
-      'invalid_client',
-      700027,
-      'Client assertion failed signature validation. The sandbox app has no certificate credentials.',
-    );
-  }
-  if (!secret) {
-    return aadError(
-      state,
-      req,
-      401,
-      'invalid_client',
-      7000218,
-      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-    );
-  }
-  const verdict = state.app.check(secret);
-  if (verdict === 'wrong') {
-    return aadError(
-      state,
-      req,
-      401,
-      'invalid_client',
-      7000215,
-      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${state.clientId}'.`,
-    );
-  }
-  if (verdict === 'expired') {
-    return aadError(
-      state,
-      req,
-      401,
-      'invalid_client',
-      7000222,
-      `The provided client secret keys for app '${state.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
-    );
-  }
+  const refused = clientAuthProblem(state, req, tenant, form);
+  if (refused) return refused;
 
   const minted = state.mintToken(canonical, state.clientId, APP_OBJECT_ID, rolesFor(canonical, state.roles));
   const lifetime = state.tokenLifetimeSeconds;

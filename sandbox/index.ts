@@ -8,6 +8,16 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import {
+  createClientCertificate,
+  SANDBOX_CERTIFICATE_NAME,
+  SANDBOX_FIC_NAME,
+  SANDBOX_UAMI_CLIENT_ID,
+  TOKEN_EXCHANGE_AUDIENCES,
+  type ClientCertificateMaterial,
+  type FederatedCredential,
+} from './appKeys';
+import { deviceCodeControl, deviceCodeRoutes, SANDBOX_CLI_CLIENT_ID, type DeviceCodeTiming } from './deviceCode';
 import { entraRoutes } from './entra';
 import type { FaultSpec } from './faults';
 import { alertRoutes } from './alertsApi';
@@ -21,7 +31,7 @@ import { createSigningKey } from './jwt';
 import { keyVaultRoutes } from './keyVault';
 import { createSeedTables, SEED_ALERT_IDS, type KqlTable } from './kql';
 import { legacyRoutes } from './legacyApi';
-import { managedIdentityRoutes } from './managedIdentity';
+import { managedIdentityRoutes, objectIdFor } from './managedIdentity';
 import { mdeRoutes } from './mdeApi';
 import { MdeStore, seedMachines, type ActionOutcome, type SandboxAction, type SandboxMachine } from './mde/store';
 import { DEFAULT_ROLES } from './resources';
@@ -33,6 +43,15 @@ import { SandboxState, zeroCounters, type Counters, type HuntingQueryEntry, type
 import { createTlsMaterial } from './tls';
 import { currentOf } from './tenants';
 import { addSandboxTenant, scopedControl, type AddedTenant, type AddTenantOptions } from './tenantControl';
+import {
+  APP_ONLY_CALLER_OBJECT_ID,
+  issueUserToken,
+  SANDBOX_CALLER_APP_ID,
+  type DefenderRole,
+  type SandboxUser,
+  type UserAuditEntry,
+  type UserTokenOptions,
+} from './users';
 import { teamsRoutes, TeamsWebhooks, type TeamsDelivery } from './teamsWebhook';
 import { callbackRoutes, CallbackReceivers, type CallbackDelivery } from './callbackReceiver';
 import { jiraRoutes, JiraSite, type JiraIssue } from './jiraApi';
@@ -54,6 +73,17 @@ export type { JiraIssue, JiraComment } from './jiraApi';
 export type { ServiceNowRecord, ServiceNowCredentials } from './serviceNowApi';
 export type { StoredIndicator } from './indicatorsApi';
 export type { AddedTenant, AddTenantOptions } from './tenantControl';
+export type { FederatedCredential } from './appKeys';
+export {
+  issueUserToken,
+  SANDBOX_CALLER_APP_ID,
+  SANDBOX_USERS,
+  type DefenderRole,
+  type SandboxUser,
+  type SandboxUserKey,
+  type UserAuditEntry,
+  type UserTokenOptions,
+} from './users';
 
 export interface SandboxOptions {
   /** HTTPS port, 0 = random (default 0). */
@@ -163,6 +193,46 @@ export interface SandboxControl {
   /** OAuth token requests the instance answered. */
   serviceNowTokenRequests(): number;
   /**
+   * The client certificate in Key Vault (CLIENT_CERTIFICATE_NAME = certificateName): its PEM (key + certificate, a
+   * secret) and SHA-1 thumbprint. Registered on the app at start.
+   */
+  currentCertificate(): { pem: string; thumbprint: string };
+  /**
+   * Renews the certificate: a new key pair and certificate as a new Key Vault version. By default Entra ID then
+   * knows only the new one (the old one was removed from the app: AADSTS700027 for it); `keepOld` leaves both
+   * registered, `registerNew: false` leaves the new one unregistered (rejected too).
+   */
+  rotateCertificate(o?: { keepOld?: boolean; registerNew?: boolean }): Promise<{ pem: string; thumbprint: string }>;
+  /** Adds a certificate's public part (PEM) to the app registration; @returns its thumbprint. */
+  registerCertificate(certPem: string): string;
+  /** Removes a certificate from the app registration (by SHA-1 thumbprint). */
+  unregisterCertificate(thumbprint: string): boolean;
+  /** Stores any value as the certificate's secret (a new version), e.g. a PKCS#12 blob. */
+  setCertificateSecret(value: string, contentType?: string): void;
+  /** The app's federated identity credentials (copies). */
+  federatedCredentials(): FederatedCredential[];
+  /** Adds (or replaces by name) a federated identity credential on the app. */
+  addFederatedCredential(fic: FederatedCredential): void;
+  removeFederatedCredential(name: string): boolean;
+  /** A managed identity's principal (object) id: the `sub` of its tokens, a FIC's subject. */
+  managedIdentityPrincipalId(clientId: string): string;
+  /** Device code sign-in (`riposte run --user`): interval, expiry and slow_down threshold, in seconds. */
+  setDeviceCodeTiming(timing: Partial<DeviceCodeTiming>): void;
+  /** Forgets every device code issued so far: the next poll for one is answered bad_verification_code. */
+  forgetDeviceCodes(): void;
+  /** The sandbox tenant's analysts (sandbox/users.ts), with their current Defender role. */
+  users(): SandboxUser[];
+  /** A delegated user token for a seeded user (`analyst`, `reader`, `outsider`), an oid or a UPN. */
+  userToken(user: string, options: UserTokenOptions): string;
+  /** An app-only token for any audience (e.g. Riposte's API), as a daemon with client credentials would hold. */
+  appOnlyToken(audience: string, appId?: string): string;
+  /** Changes a user's own Defender role (`none`: every delegated call denied, `reader`: reads only). */
+  setUserRole(user: string, role: DefenderRole): void;
+  /** Withdraws (or restores) a user's consent to a client app: the on-behalf-of grant answers consent_required. */
+  setUserConsent(user: string, clientAppId: string, consented: boolean): void;
+  /** Delegated calls the APIs let through, oldest first: who acted, through which app, on what. */
+  userAudit(): UserAuditEntry[];
+  /**
    * Adds a customer tenant (tenantControl.ts): its own tenant id, app registration and secret (in this Key Vault),
    * data, roles, quota and counters. Requests naming it (token path, token `tid`) act there only.
    */
@@ -192,7 +262,13 @@ export interface Sandbox {
   readonly caFile: string;
   readonly tenantId: string;
   readonly clientId: string;
+  /** The sandbox tenant's public client app for the CLI's device code sign-in (`riposte run --user`). */
+  readonly cliClientId: string;
   readonly secretName: string;
+  /** The Key Vault certificate of CREDENTIAL_SOURCE keyVaultCertificate (CLIENT_CERTIFICATE_NAME). */
+  readonly certificateName: string;
+  /** The user-assigned identity the app trusts as a federated credential (MANAGED_IDENTITY_CLIENT_ID). */
+  readonly uamiClientId: string;
   /** Env settings that point Riposte at this sandbox. */
   settings(api?: 'graph' | 'legacy'): Record<string, string>;
   readonly control: SandboxControl;
@@ -239,9 +315,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const dataDir = options.dataDir ? resolve(options.dataDir) : mkdtempSync(join(tmpdir(), 'riposte-sandbox-'));
   mkdirSync(dataDir, { recursive: true });
 
-  const [tls, key] = await Promise.all([
+  const [tls, key, initialCertificate] = await Promise.all([
     createTlsMaterial(now(), options.persistCa ? dataDir : undefined),
     createSigningKey(),
+    createClientCertificate(now()),
   ]);
   const caFile = join(dataDir, 'ca.crt');
   writeFileSync(caFile, tls.caPem);
@@ -270,6 +347,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     mde: new MdeStore(seed ? seedMachines(now()) : [], options.machineActionMs ?? 1500, now),
   });
   const initialVersion = state.vault.set(state.secretName, initialSecret, state.nowSeconds()).version;
+  let certificate: ClientCertificateMaterial = initialCertificate;
+  const storeCertificate = (c: ClientCertificateMaterial, version?: string): void => {
+    state.vault.set(SANDBOX_CERTIFICATE_NAME, c.pem, state.nowSeconds(), {
+      contentType: 'application/x-pem-file',
+      managed: true,
+      ...(version ? { version } : {}),
+    });
+  };
+  const initialCertVersion = randomBytes(16).toString('hex');
 
   const teams = new TeamsWebhooks();
   const callbacks = new CallbackReceivers();
@@ -283,6 +369,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...jiraRoutes(jira, now),
       ...serviceNowRoutes(serviceNow, now),
       ...entraRoutes(state),
+      ...deviceCodeRoutes(state),
       ...keyVaultRoutes(state),
       ...graphRoutes(state),
       ...alertRoutes(state),
@@ -316,8 +403,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   state.url = url;
   miOrigin = `http://127.0.0.1:${miPort}`;
   const identityEndpoint = `${miOrigin}/msi/token`;
+  // The app's credentials at start: the client secret above, the certificate, and the UAMI as a federated credential.
+  const seedAppKeys = (): void => {
+    state.appKeys.clear();
+    certificate = initialCertificate;
+    storeCertificate(initialCertificate, initialCertVersion);
+    state.appKeys.registerCertificate(initialCertificate.certPem);
+    state.appKeys.addFederatedCredential({
+      name: SANDBOX_FIC_NAME,
+      issuer: state.issuer(),
+      subject: objectIdFor(SANDBOX_UAMI_CLIENT_ID),
+      audiences: [TOKEN_EXCHANGE_AUDIENCES[0]],
+    });
+  };
+  seedAppKeys();
 
+  const deviceCodes = deviceCodeControl(state);
   const control: SandboxControl = {
+    setDeviceCodeTiming: (t) => deviceCodes.setTiming(t),
+    forgetDeviceCodes: () => deviceCodes.forgetCodes(),
     currentSecret: () => state.app.current(),
     rotateSecret: () => {
       const value = state.app.rotate();
@@ -336,6 +440,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.roles = [...roles];
     },
     revokeTokens: () => state.revokeAll(),
+    currentCertificate: () => ({ pem: certificate.pem, thumbprint: certificate.thumbprint }),
+    rotateCertificate: async (o = {}) => {
+      const old = certificate;
+      certificate = await createClientCertificate(now());
+      storeCertificate(certificate);
+      if (o.registerNew !== false) state.appKeys.registerCertificate(certificate.certPem);
+      if (!o.keepOld) state.appKeys.unregisterCertificate(old.thumbprint);
+      return { pem: certificate.pem, thumbprint: certificate.thumbprint };
+    },
+    registerCertificate: (certPem) => state.appKeys.registerCertificate(certPem),
+    unregisterCertificate: (thumbprint) => state.appKeys.unregisterCertificate(thumbprint),
+    setCertificateSecret: (value, contentType) => {
+      state.vault.set(SANDBOX_CERTIFICATE_NAME, value, state.nowSeconds(), { contentType, managed: true });
+    },
+    federatedCredentials: () => structuredClone(state.appKeys.federated),
+    addFederatedCredential: (fic) => state.appKeys.addFederatedCredential(fic),
+    removeFederatedCredential: (name) => state.appKeys.removeFederatedCredential(name),
+    managedIdentityPrincipalId: (clientId) => objectIdFor(clientId.toLowerCase()),
     setRateLimits: (on) => {
       state.rateLimitsOn = on;
     },
@@ -424,6 +546,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     serviceNowRecord: (sysId) => structuredClone(serviceNow.records.get(sysId)),
     serviceNowCredentials: () => ({ ...serviceNow.credentials }),
     serviceNowTokenRequests: () => serviceNow.tokenRequests,
+    users: () => state.users.list(),
+    userToken: (ref, opts) => {
+      const u = state.users.find(ref);
+      if (!u) throw new Error(`no sandbox user ${ref}`);
+      return issueUserToken(state, u, opts).token;
+    },
+    appOnlyToken: (audience, appId = SANDBOX_CALLER_APP_ID) =>
+      state.mintToken(audience, appId, APP_ONLY_CALLER_OBJECT_ID, ['Incidents.Run']).token,
+    setUserRole: (ref, role) => state.users.setRole(ref, role),
+    setUserConsent: (ref, appId, consented) => state.users.setConsent(ref, appId, consented),
+    userAudit: () => state.users.audit.map((e) => ({ ...e })),
     addTenant: (o) =>
       addSandboxTenant(
         state,
@@ -437,6 +570,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     tenant: (tenantId) => scopedControl(state, control, tenantId),
     reset: () => {
       state.tenants.others.clear();
+      state.users.reset();
       teams.reset();
       callbacks.reset();
       jira.reset();
@@ -444,6 +578,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.app.restore(initialSecret);
       state.vault.clear();
       state.vault.set(state.secretName, initialSecret, state.nowSeconds(), { version: initialVersion });
+      seedAppKeys();
       state.roles = [...DEFAULT_ROLES];
       state.clearRevocations();
       state.faults.clear();
@@ -459,6 +594,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.counters = zeroCounters();
       state.log = [];
       state.huntingQueries = [];
+      deviceCodes.reset();
     },
   };
 
@@ -476,7 +612,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     caFile,
     tenantId: state.tenantId,
     clientId: state.clientId,
+    cliClientId: SANDBOX_CLI_CLIENT_ID,
     secretName: state.secretName,
+    certificateName: SANDBOX_CERTIFICATE_NAME,
+    uamiClientId: SANDBOX_UAMI_CLIENT_ID,
     settings: (api = 'graph') => ({
       TENANT_ID: state.tenantId,
       CLIENT_ID: state.clientId,

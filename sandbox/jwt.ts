@@ -11,7 +11,10 @@ export interface TokenClaims {
   azp: string;
   oid: string;
   sub: string;
-  idtyp: 'app';
+  /** 'user' on delegated (app + user) tokens (sandbox/users.ts). */
+  idtyp: 'app' | 'user';
+  /** Delegated scopes, space-separated (user tokens only). */
+  scp?: string;
   ver: '1.0' | '2.0';
   roles?: string[];
   iat: number;

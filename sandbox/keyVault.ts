@@ -91,6 +91,8 @@ function bundle(state: SandboxState, name: string, v: SecretVersion): Record<str
     id: secretId(state, name, v.version),
     attributes: attributes(v),
     ...(v.tags !== undefined ? { tags: v.tags } : {}),
+    // A certificate's secret: managed, with the certificate's key id (AD about-certificates.md; identity-modes.md §1.3).
+    ...(v.managed ? { managed: true, kid: `${state.url}/keys/${name}/${v.version}` } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // The App Service managed-identity endpoint (api-version 2019-08-01, local-azure.md §3), served over plain http on
 // its own port as App Service does: GET ?resource=...[&client_id=...] with the x-identity-header secret.
 import { createHash } from 'node:crypto';
+import { tokenExchangeAudience } from './appKeys';
 import { header, json, type Reply, type SandboxRequest } from './httpUtil';
 import { canonicalResource, rolesFor } from './resources';
 import type { Route } from './router';
@@ -14,7 +15,7 @@ function miError(status: number, error: string, description: string): Reply {
 }
 
 /** A stable object id for an identity (so tokens of one identity look alike). */
-function objectIdFor(clientId: string): string {
+export function objectIdFor(clientId: string): string {
   const h = createHash('sha256').update(`oid:${clientId}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
@@ -50,7 +51,8 @@ function miToken(state: SandboxState, req: SandboxRequest): Reply {
   if (!resource) return miError(400, 'invalid_request', "Required query parameter 'resource' is missing.");
   const identity = requestedIdentity(req);
   if (identity === undefined) return miError(400, 'invalid_request', 'Identity not found');
-  const canonical = canonicalResource(resource);
+  // The token-exchange audience too: the token a managed identity presents as a federated credential (appKeys.ts).
+  const canonical = canonicalResource(resource) ?? tokenExchangeAudience(resource);
   if (!canonical) {
     return miError(
       400,

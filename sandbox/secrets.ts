@@ -56,6 +56,8 @@ export interface SecretVersion {
   updated: number;
   nbf: number | undefined;
   exp: number | undefined;
+  /** True for the secret behind a Key Vault certificate (its `managed` flag and `kid`). */
+  managed?: boolean;
 }
 
 const newVersionId = (): string => randomBytes(16).toString('hex');
@@ -68,7 +70,9 @@ export class VaultStore {
     name: string,
     value: string,
     nowSeconds: number,
-    extra: Partial<Pick<SecretVersion, 'contentType' | 'tags' | 'enabled' | 'nbf' | 'exp' | 'version'>> = {},
+    extra: Partial<
+      Pick<SecretVersion, 'contentType' | 'tags' | 'enabled' | 'nbf' | 'exp' | 'version' | 'managed'>
+    > = {},
   ): SecretVersion {
     const v: SecretVersion = {
       version: extra.version ?? newVersionId(),
@@ -80,6 +84,7 @@ export class VaultStore {
       updated: nowSeconds,
       nbf: extra.nbf,
       exp: extra.exp,
+      ...(extra.managed ? { managed: true } : {}),
     };
     const list = this.secrets.get(name.toLowerCase()) ?? [];
     list.push(v);

@@ -10,8 +10,10 @@ import type { MdeStore } from './mde/store';
 import { signJwt, type SigningKey, type TokenClaims } from './jwt';
 import { SlidingWindowLimiter, type QuotaFamily } from './rateLimiter';
 import { DEFAULT_ROLES } from './resources';
+import { AppKeys } from './appKeys';
 import { AppCredential, VaultStore } from './secrets';
 import { TenantScopes } from './tenants';
+import { UserDirectory } from './users';
 
 export type ApiFamily = QuotaFamily;
 export const API_FAMILIES: readonly ApiFamily[] = [
@@ -121,8 +123,12 @@ export class SandboxState {
   readonly tokenLifetimeSeconds: number;
   readonly rateLimitScale: number;
   readonly key: SigningKey;
+  /** The app's certificates and federated identity credentials (clientAssertion.ts). */
+  readonly appKeys = new AppKeys();
   readonly vault = new VaultStore();
   readonly faults = new FaultInjector();
+  /** Analysts: their Defender role, consent, and the delegated calls they made (users.ts). */
+  readonly users = new UserDirectory();
   rateLimitsOn: boolean;
   legacyNextLink = false;
   /** How Graph's runHuntingQuery names a schema column's fields: name/type (default) or Name/Type. */

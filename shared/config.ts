@@ -12,7 +12,9 @@ import {
   type ApiTarget,
   type Cloud,
 } from './clouds';
+import { CREDENTIAL_SOURCES, type CredentialSourceKind } from './credentials/credentialSource';
 import type { ApiBackend } from './defender/types';
+import { loadCallerAuthConfig, type CallerAuthConfig } from './auth/callerAuthConfig';
 import { ConfigError } from './errors';
 import { parseTenantRegistry, type TenantRegistry } from './tenants/registry';
 
@@ -38,10 +40,17 @@ export interface ApiEndpoint {
 }
 
 export interface AppConfig {
+  /** How the HTTP API endpoints authenticate callers, and what a caller's bearer token must be (shared/auth). */
+  callerAuth: CallerAuthConfig;
   tenantId: string;
   clientId: string;
   keyVaultUrl: string;
+  /** Key Vault secret with the client secret (CREDENTIAL_SOURCE keyVaultSecret); '' for the other sources. */
   clientSecretName: string;
+  /** How the app registration proves itself to Entra ID (CREDENTIAL_SOURCE; default keyVaultSecret). */
+  credentialSource: CredentialSourceKind;
+  /** Key Vault certificate (PEM content type) for CREDENTIAL_SOURCE keyVaultCertificate; undefined otherwise. */
+  clientCertificateName: string | undefined;
   api: ApiBackend;
   cloud: Cloud;
   /** Client id of a user-assigned managed identity; undefined means system-assigned. */
@@ -162,6 +171,8 @@ export const SETTINGS = [
   'CLIENT_ID',
   'KEY_VAULT_URL',
   'CLIENT_SECRET_NAME',
+  'CREDENTIAL_SOURCE',
+  'CLIENT_CERTIFICATE_NAME',
   'DEFENDER_API',
   'DEFENDER_CLOUD',
   'MANAGED_IDENTITY_CLIENT_ID',
@@ -229,6 +240,11 @@ export const SETTINGS = [
   'SERVICENOW_SECRET_NAME',
   'QUOTA_JIRA_PER_MINUTE',
   'QUOTA_SERVICENOW_PER_HOUR',
+  'HTTP_AUTH_MODE',
+  'API_CLIENT_ID',
+  'API_ALLOWED_TENANTS',
+  'API_REQUIRED_SCOPE',
+  'WEBSITE_AUTH_ENABLED',
 ] as const;
 
 export type SettingName = (typeof SETTINGS)[number];
@@ -261,6 +277,12 @@ export const UNSET_IN_AZURE: Readonly<Partial<Record<SettingName, string>>> = {
   APPROVAL_TEAMS_SECRET_NAME: 'optional: set it to post approval cards to a Teams channel by default',
   APPROVAL_CALLBACK_SECRET_NAME: 'optional: set it to POST approval requests to an HTTPS callback by default',
   APPROVAL_SIGNING_SECRET_NAME: 'optional: without it the link-signing key is generated once and kept in storage',
+  HTTP_AUTH_MODE:
+    'optional: functionKey (the default) unless callers send Entra ID tokens (README, "On behalf of the caller")',
+  API_CLIENT_ID: 'optional, bearer mode only: defaults to CLIENT_ID',
+  API_ALLOWED_TENANTS: 'optional, bearer mode only: defaults to TENANT_ID',
+  API_REQUIRED_SCOPE: 'optional, bearer mode only: defaults to access_as_user',
+  WEBSITE_AUTH_ENABLED: 'set by App Service itself when App Service authentication is on',
 };
 
 export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
@@ -320,13 +342,34 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   const tenantId = guid('TENANT_ID') ?? '';
   const clientId = guid('CLIENT_ID') ?? '';
   const keyVaultUrl = httpsUrl('KEY_VAULT_URL', false) ?? '';
-  const clientSecretName = required('CLIENT_SECRET_NAME');
-  if (clientSecretName && !/^[0-9a-zA-Z-]{1,127}$/.test(clientSecretName)) {
-    problems.push('CLIENT_SECRET_NAME must be 1-127 letters, digits or dashes (a Key Vault secret name)');
-  }
+  // Case-insensitive, reported by its canonical spelling; the default keeps today's deployments unchanged.
+  const sourceText = text('CREDENTIAL_SOURCE');
+  const credentialSource: CredentialSourceKind =
+    sourceText === undefined
+      ? 'keyVaultSecret'
+      : (CREDENTIAL_SOURCES.find((k) => k.toLowerCase() === sourceText.toLowerCase()) ??
+        (problems.push(`CREDENTIAL_SOURCE must be one of: ${CREDENTIAL_SOURCES.join(', ')}`), 'keyVaultSecret'));
+  const keyVaultName = (name: string, value: string | undefined): void => {
+    if (value && !/^[0-9a-zA-Z-]{1,127}$/.test(value))
+      problems.push(
+        `${name} must be 1-127 letters, digits or dashes (a Key Vault ${name === 'CLIENT_CERTIFICATE_NAME' ? 'certificate' : 'secret'} name)`,
+      );
+  };
+  // Each source needs only its own setting: a certificate or federated deployment has no client secret to name.
+  const clientSecretName =
+    credentialSource === 'keyVaultSecret' ? required('CLIENT_SECRET_NAME') : (text('CLIENT_SECRET_NAME') ?? '');
+  keyVaultName('CLIENT_SECRET_NAME', clientSecretName);
+  const clientCertificateName =
+    credentialSource === 'keyVaultCertificate' ? required('CLIENT_CERTIFICATE_NAME') : undefined;
+  keyVaultName('CLIENT_CERTIFICATE_NAME', clientCertificateName);
   const api = oneOf<ApiBackend>('DEFENDER_API', ['graph', 'legacy'], 'graph');
   const cloud = oneOf<Cloud>('DEFENDER_CLOUD', CLOUDS, 'public');
   const managedIdentityClientId = guid('MANAGED_IDENTITY_CLIENT_ID', true);
+  // Only a user-assigned identity can be a federated credential of an app registration (identity-modes.md §2.1).
+  if (credentialSource === 'managedIdentityFederation' && text('MANAGED_IDENTITY_CLIENT_ID') === undefined)
+    problems.push(
+      'MANAGED_IDENTITY_CLIENT_ID is required with CREDENTIAL_SOURCE managedIdentityFederation (the client id of the user-assigned identity the app registration trusts; a system-assigned identity cannot be a federated credential)',
+    );
   const authorityOverride = httpsUrl('AUTHORITY_HOST', true);
   const apiBaseOverride = httpsUrl('DEFENDER_API_BASE_URL', true);
   const graphBaseOverride = httpsUrl('GRAPH_API_BASE_URL', true);
@@ -395,7 +438,11 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     machineActionsPerHour: whole('QUOTA_MACHINE_ACTIONS_PER_HOUR', 1500, TENANT_QUOTA_FIELDS.machineActionsPerHour),
   };
   const perTenantQuota = parsePerTenantQuota(text('QUOTA_PER_TENANT'), problems);
-  const tenants = parseTenantRegistry(text('TENANTS'), { tenantId, clientId, clientSecretName, api, cloud }, problems);
+  const tenants = parseTenantRegistry(
+    text('TENANTS'),
+    { tenantId, clientId, clientSecretName, api, cloud, credentialSource },
+    problems,
+  );
 
   const contentOverride = text('CONTENT_DIR');
   const contentDir = contentOverride ? resolve(contentOverride) : findAppRoot(__dirname);
@@ -464,6 +511,9 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   )
     problems.push('GRAPH_API_BASE_URL and DEFENDER_API_BASE_URL name different Graph roots (DEFENDER_API is graph)');
 
+  const callerAuth = loadCallerAuthConfig(env, { tenantId, clientId });
+  problems.push(...callerAuth.problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const minute = 60_000 * scale;
@@ -494,10 +544,13 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     mdeScope: mdeScopeOverride,
   });
   return Object.freeze({
+    callerAuth: callerAuth.config,
     tenantId,
     clientId,
     keyVaultUrl,
     clientSecretName,
+    credentialSource,
+    clientCertificateName,
     api,
     cloud,
     managedIdentityClientId,

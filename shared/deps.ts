@@ -4,6 +4,8 @@
 import type https from 'node:https';
 import type { ApiTarget } from './clouds';
 import { getConfig, type AppConfig } from './config';
+import { createAppCredential, type AppCredential } from './credentials/appCredential';
+import type { ClientAuthProvider } from './credentials/clientAuth';
 import { createKeyVaultSecretClient } from './credentials/keyVault';
 import { createSecretProvider, type SecretClientLike, type SecretProvider } from './credentials/secretProvider';
 import { createTokenProvider, type CredentialFactory, type TokenProvider } from './credentials/tokenProvider';
@@ -19,11 +21,19 @@ import { createTableQuotaStore, type QuotaStore } from './quota/quotaStore';
 import { createSharedQuota, type SharedQuota } from './quota/sharedQuota';
 import { createNotify, type NotifyServices } from './notify';
 import { tenantDepsFactory, type TenantDeps } from './tenants/tenantDeps';
+import { createBearerValidator, type BearerValidator, type Caller } from './auth/bearerToken';
+import { createOboTokenSource } from './auth/onBehalfOf';
+import { delegatedHttp } from './auth/delegatedHttp';
 
 export interface AppDeps {
   config: Readonly<AppConfig>;
   logger: Logger;
+  /** The Key Vault secret the credential source reads: the client secret, or the certificate (keyVaultCertificate). */
   secrets: SecretProvider;
+  /** How the app proves itself to Entra ID (CREDENTIAL_SOURCE): the source, its health hop, its non-secret names. */
+  credential: AppCredential;
+  /** The app's proof for OnBehalfOfCredential: client secret, or a client assertion (certificate or federated). */
+  clientAuth: ClientAuthProvider;
   /** The managed-identity Key Vault client, also used for webhook secrets. */
   secretClient: SecretClientLike;
   tokens: TokenProvider;
@@ -50,6 +60,13 @@ export interface AppDeps {
    * the one tenant is 'default', whose clients are the ones above.
    */
   tenant: (key: string) => TenantDeps;
+  /** Validates callers' Entra ID bearer tokens (HTTP_AUTH_MODE bearer; shared/auth). */
+  bearer: BearerValidator;
+  /**
+   * The same deps acting on behalf of a validated caller: the API clients get on-behalf-of tokens (delegated
+   * permissions, so Defender applies the user's own role); quotas and limiters stay the tenant's.
+   */
+  forCaller(caller: Caller): AppDeps;
 }
 
 export interface DepsOverrides {
@@ -58,6 +75,8 @@ export interface DepsOverrides {
   secretClient?: SecretClientLike;
   /** Replaces ClientSecretCredential. */
   createCredential?: CredentialFactory;
+  /** Replaces the app's token provider altogether (the CLI's --user: the analyst's delegated tokens, no secret). */
+  tokens?: TokenProvider;
   httpsAgent?: https.Agent;
   /** Replaces the per-process limiter of a family (the shared quota, when there is one, still applies). */
   limiters?: Partial<Record<ApiFamily, RateLimiter>>;
@@ -70,6 +89,8 @@ export interface DepsOverrides {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   now?: () => number;
+  /** How the app proves itself in on-behalf-of exchanges (default: CREDENTIAL_SOURCE's, AppDeps.clientAuth). */
+  clientAuth?: ClientAuthProvider;
 }
 
 /**
@@ -87,25 +108,32 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
       challengeResourceVerification: config.keyVaultChallengeVerification,
       ca,
     });
-  const secrets = createSecretProvider({
+  const credential = createAppCredential(config, {
     secretClient,
-    vaultUrl: config.keyVaultUrl,
-    secretName: config.clientSecretName,
-    ttlMs: config.secretCacheTtlMs,
+    ca,
     ...(overrides.now ? { now: overrides.now } : {}),
+    ...(overrides.createCredential ? { createCredential: overrides.createCredential } : {}),
   });
-  const tokens = createTokenProvider({
+  // managedIdentityFederation reads no Key Vault secret for Entra ID; `secrets` then names CLIENT_SECRET_NAME, unused.
+  const secrets =
+    credential.secrets ??
+    createSecretProvider({
+      secretClient,
+      vaultUrl: config.keyVaultUrl,
+      secretName: config.clientSecretName,
+      ttlMs: config.secretCacheTtlMs,
+      ...(overrides.now ? { now: overrides.now } : {}),
+    });
+  const appTokens = createTokenProvider({
     tenantId: config.tenantId,
     clientId: config.clientId,
     authorityHost: config.authorityHost,
-    // Instance discovery asks login.microsoftonline.com about the authority: wrong for the sandbox or a private one.
     disableInstanceDiscovery: config.customAuthority,
     scope: config.apiScope,
-    secrets,
-    credentialOptions: ca ? { tlsOptions: { ca } } : {},
+    source: credential.source,
     logger,
-    ...(overrides.createCredential ? { createCredential: overrides.createCredential } : {}),
   });
+  const tokens = overrides.tokens ?? appTokens;
   const quotaStore = overrides.quotaStore === undefined ? quotaStoreFor(config) : overrides.quotaStore;
   const quotas: Partial<Record<ApiFamily, SharedQuota>> = {};
   const limiterFor = (family: ApiFamily): RateLimiter => {
@@ -137,12 +165,15 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     machineActions: limiterFor('machineActions'),
   };
   const httpsAgent = overrides.httpsAgent ?? createHttpsAgent(ca);
-  const httpFor = (target: ApiTarget): DefenderHttp => {
+  const httpFor = (
+    target: ApiTarget,
+    source: Pick<TokenProvider, 'getToken' | 'invalidate'> = tokens,
+  ): DefenderHttp => {
     const { baseUrl, scope } = config.apis[target];
     return createDefenderHttp({
       baseURL: baseUrl,
-      getToken: () => tokens.getToken(scope),
-      invalidateToken: () => tokens.invalidate(scope),
+      getToken: () => source.getToken(scope),
+      invalidateToken: () => source.invalidate(scope),
       limiters,
       timeoutMs: config.requestTimeoutMs,
       // Outside an HTTP invocation's budget (functions/lib/retryBudget.ts sets that one): queued and scheduled work.
@@ -155,20 +186,32 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
       ...(overrides.now ? { now: overrides.now } : {}),
     });
   };
-  const apis: Record<ApiTarget, DefenderHttp> = {
-    graph: httpFor('graph'),
-    legacy: httpFor('legacy'),
-    mde: httpFor('mde'),
+  const clientsFor = (make: (target: ApiTarget) => DefenderHttp) => {
+    const apis: Record<ApiTarget, DefenderHttp> = { graph: make('graph'), legacy: make('legacy'), mde: make('mde') };
+    const defender = createDefenderClient({
+      backend: config.api,
+      http: apis[config.api],
+      graph: apis.graph,
+      huntingTimeoutMs: config.huntingTimeoutMs,
+      logger,
+      // Indicators live on the Defender for Endpoint API host, whichever backend serves incidents.
+      mde: apis.mde,
+    });
+    return { apis, http: apis[config.api], defender };
   };
-  const http = apis[config.api];
-  const defender = createDefenderClient({
-    backend: config.api,
-    http,
-    graph: apis.graph,
-    huntingTimeoutMs: config.huntingTimeoutMs,
-    logger,
-    // Indicators live on the Defender for Endpoint API host, whichever backend serves incidents.
-    mde: apis.mde,
+  const { apis, http, defender } = clientsFor((target) => httpFor(target));
+  const bearer = createBearerValidator({
+    config: config.callerAuth,
+    authorityHost: config.authorityHost,
+    homeTenantId: config.tenantId,
+    httpsAgent,
+  });
+  const obo = createOboTokenSource({
+    clientId: config.clientId,
+    authorityHost: config.authorityHost,
+    disableInstanceDiscovery: config.customAuthority,
+    clientAuth: overrides.clientAuth ?? credential.clientAuth,
+    credentialOptions: ca ? { tlsOptions: { ca } } : {},
   });
   const tenant = tenantDepsFactory({
     config,
@@ -196,10 +239,12 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     ...(overrides.random ? { random: overrides.random } : {}),
     ...(overrides.now ? { now: overrides.now } : {}),
   });
-  return {
+  const deps: AppDeps = {
     config,
     logger,
     secrets,
+    credential,
+    clientAuth: credential.clientAuth,
     secretClient,
     tokens,
     http,
@@ -209,7 +254,13 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     quotas,
     notify,
     tenant,
+    bearer,
+    forCaller: (caller) => {
+      const user = clientsFor((target) => delegatedHttp(httpFor(target, obo.forCaller(caller)), caller.user));
+      return { ...deps, ...user, apis: Object.freeze(user.apis) };
+    },
   };
+  return deps;
 }
 
 /**

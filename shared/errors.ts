@@ -42,7 +42,20 @@ export type ErrorCode =
   | 'APPROVAL_EXPIRED'
   /** The tenant is in the registry (TENANTS) with `enabled: false`: answered 403 naming it. */
   | 'TENANT_DISABLED'
-  | 'STEP_FAILED';
+  | 'STEP_FAILED'
+  /** The caller's bearer token is missing, forged, expired, for another audience or tenant (shared/auth): 401. */
+  | 'TOKEN_INVALID'
+  /** The caller's token is valid but lacks the required delegated scope, or is app-only where a user is needed: 403. */
+  | 'INSUFFICIENT_SCOPE'
+  /** Defender (or Entra's on-behalf-of consent) refused the acting user: their own role decides, 403. */
+  | 'USER_FORBIDDEN'
+  /** A request carries both a function key and a bearer token, or the credential the endpoint's mode does not take: 400. */
+  | 'AUTH_MODE_MIXED'
+  /**
+   * A run on behalf of a caller reached a step that needs approval: a parked run is finished by the Function App,
+   * which cannot act as the user, so such a step never runs in that mode (nor unasked): 403.
+   */
+  | 'APPROVAL_NEEDS_APP_CONTEXT';
 
 export interface AppErrorOptions {
   cause?: unknown;
@@ -114,6 +127,8 @@ export interface DefenderErrorDetails {
   retryAfterMs?: number | undefined;
   /** A short, redacted excerpt of the response body (at most 2 KB). */
   bodyExcerpt?: string | undefined;
+  /** The call was made on behalf of a user (delegated token): a 403 is the user's role, not our deployment. */
+  delegated?: boolean | undefined;
 }
 
 /** A Defender / Graph API call failed. Message in ky style: "Defender API PATCH /security/incidents/1 failed: 404 NotFound: ...". */
@@ -126,7 +141,11 @@ export class DefenderApiError extends AppError {
   readonly retryAfterMs: number | undefined;
   readonly bodyExcerpt: string | undefined;
   constructor(message: string, details: DefenderErrorDetails, options: AppErrorOptions = {}) {
-    super(codeForStatus(details.status), message, options);
+    super(
+      details.delegated && details.status === 403 ? 'USER_FORBIDDEN' : codeForStatus(details.status),
+      message,
+      options,
+    );
     this.status = details.status;
     this.method = details.method;
     this.path = details.path;

@@ -11,13 +11,21 @@ export interface ShallowHealth {
   api?: string;
   cloud?: string;
   apiHost?: string;
+  /** CREDENTIAL_SOURCE: how the app proves itself (the names behind it are in deep health, behind the function key). */
+  credentialSource?: string;
   problems?: readonly string[];
 }
 
 export function shallowHealth(env: Env): ShallowHealth {
   try {
     const c = loadConfig(env);
-    return { status: 'ok', api: c.api, cloud: c.cloud, apiHost: new URL(c.apiBaseUrl).host };
+    return {
+      status: 'ok',
+      api: c.api,
+      cloud: c.cloud,
+      apiHost: new URL(c.apiBaseUrl).host,
+      credentialSource: c.credentialSource,
+    };
   } catch (e) {
     const problems = (e as { problems?: readonly string[] }).problems ?? ['configuration could not be read'];
     return { status: 'misconfigured', problems };
@@ -25,7 +33,8 @@ export function shallowHealth(env: Env): ShallowHealth {
 }
 
 export interface CheckResult {
-  name: 'keyVault' | 'token' | 'api';
+  /** keyVault: the client secret or certificate; managedIdentity: the federated credential's token. */
+  name: 'keyVault' | 'managedIdentity' | 'token' | 'api';
   ok: boolean;
   durationMs: number;
   error?: { code: string; message: string };
@@ -49,6 +58,8 @@ export interface DeepHealth {
   status: 'ok' | 'failing';
   api: string;
   cloud: string;
+  /** The credential source and its non-secret names (secret or certificate name and thumbprint, identity client id). */
+  credential?: Record<string, string>;
   checks: CheckResult[];
   poisonQueue?: PoisonQueueHealth;
   /** The shared quota per API family (shared or per-process, permits left, pause); never fails the check. */
@@ -101,13 +112,16 @@ async function check(name: CheckResult['name'], run: () => Promise<unknown>): Pr
 
 /** Runs the hops in order and stops at the first failure (later hops would only repeat it). */
 export async function deepHealth(
-  deps: Pick<AppDeps, 'config' | 'secrets' | 'tokens' | 'defender'> & Partial<Pick<AppDeps, 'quotas' | 'tenant'>>,
+  deps: Pick<AppDeps, 'config' | 'secrets' | 'tokens' | 'defender'> &
+    Partial<Pick<AppDeps, 'quotas' | 'credential' | 'tenant'>>,
   options: DeepHealthOptions = {},
 ): Promise<DeepHealth> {
   const checks: CheckResult[] = [];
   const steps: Array<[CheckResult['name'], () => Promise<unknown>]> = [
-    // refresh(), not get(): a cached value would report a disabled or deleted secret as healthy until the TTL ends.
-    ['keyVault', () => deps.secrets.refresh()],
+    // Read anew, not from cache: a cached value would report a disabled or deleted secret as healthy until the TTL ends.
+    deps.credential
+      ? [deps.credential.checkName, () => deps.credential!.check()]
+      : ['keyVault', () => deps.secrets.refresh()],
     ['token', () => deps.tokens.getToken()],
     // One incident is the cheapest authorised read on both backends.
     [
@@ -127,6 +141,7 @@ export async function deepHealth(
     status: ok ? 'ok' : 'failing',
     api: deps.config.api,
     cloud: deps.config.cloud,
+    ...(deps.credential ? { credential: deps.credential.describe() } : {}),
     checks,
     ...(options.poisonQueue ? { poisonQueue: await poisonQueueHealth(options.poisonQueue) } : {}),
     ...(deps.quotas ? { quota: await quotaHealth(deps.config, deps.quotas) } : {}),

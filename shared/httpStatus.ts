@@ -39,8 +39,19 @@ export function httpStatusFor(o: OutcomeForStatus): HttpStatusDecision {
   switch (o.code) {
     case 'INPUT_INVALID':
       return { status: 400 };
+    // TOKEN_INVALID: a caller's access token (shared/auth) missing, forged, expired, for another audience or tenant.
     case 'UNAUTHENTICATED':
+    case 'TOKEN_INVALID':
       return { status: 401 };
+    // The caller is known but may not do this: no required scope, an app-only token, Defender refused the user, or a
+    // step needs an approval that a run on behalf of the user cannot wait for.
+    case 'INSUFFICIENT_SCOPE':
+    case 'USER_FORBIDDEN':
+    case 'APPROVAL_NEEDS_APP_CONTEXT':
+      return { status: 403 };
+    // A function key and a bearer token together, or a credential the endpoint's HTTP_AUTH_MODE does not take.
+    case 'AUTH_MODE_MIXED':
+      return { status: 400 };
     case 'NOT_FOUND':
       return { status: 404 };
     case 'PAYLOAD_TOO_LARGE':

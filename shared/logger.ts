@@ -17,6 +17,8 @@ export const silentLogger: Logger = Object.freeze({ debug: noop, info: noop, war
 
 // Ordered: the specific shapes first, so a JWT inside "Bearer …" is reported once as a bearer token.
 const PATTERNS: ReadonlyArray<[RegExp, string]> = [
+  // A client certificate's key (CREDENTIAL_SOURCE keyVaultCertificate), should PEM text ever reach a message.
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, '[REDACTED PRIVATE KEY]'],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi, '$1 [REDACTED]'],
   [/("?(?:authorization|x-identity-header|secret)"?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&}]+)/gi, '$1[REDACTED]'],
   [

@@ -252,3 +252,17 @@ export function neededPermissions(kinds: Iterable<string>, backend: ApiBackend):
     .filter((p) => !unique.some((q) => q.api === p.api && covers(q.role, p.role)))
     .sort((a, b) => order.indexOf(a.api) - order.indexOf(b.api) || a.role.localeCompare(b.role));
 }
+
+/**
+ * Delegated permissions (scopes) per HTTP endpoint when HTTP_AUTH_MODE puts it on behalf of the caller: the app
+ * registration needs them consented, and the signed-in user needs their own Defender role (identity-modes.md §6;
+ * DD defender-xdr/api-create-app-user-context.md, api-list-incidents.md, api-update-incidents.md,
+ * api-advanced-hunting.md; GD security-incident-update and security-runhuntingquery permission includes). The
+ * README's "On behalf of the caller" table is checked against it.
+ */
+export const ENDPOINT_DELEGATED_PERMISSIONS: Readonly<Record<string, Record<ApiBackend, readonly Permission[]>>> = {
+  listIncidents: { graph: [g('SecurityIncident.Read.All')], legacy: [l('Incident.Read')] },
+  getIncident: { graph: [g('SecurityIncident.Read.All')], legacy: [l('Incident.Read')] },
+  updateIncident: { graph: [g('SecurityIncident.ReadWrite.All')], legacy: [l('Incident.ReadWrite')] },
+  runHuntingQuery: { graph: [g('ThreatHunting.Read.All')], legacy: [l('AdvancedHunting.Read')] },
+};

@@ -83,6 +83,12 @@ export async function runWorkflowRequest(
      * of the way to the HTTP deadline (HTTP_DEADLINE_SECONDS) when there is one, else never.
      */
     handoffAt?: number;
+    /**
+     * On behalf of the caller (HTTP_AUTH_MODE bearer): `automation.engine` already calls the APIs with the user's
+     * tokens. Such a run never goes to the background, which cannot act as the user: it answers within this request
+     * (throttled or out of time: its report says so, with the status it maps to).
+     */
+    actingUser?: { upn: string; oid: string };
   },
 ): Promise<RunWorkflowResponse> {
   const workflow = automation.workflows.get(name);
@@ -117,8 +123,17 @@ export async function runWorkflowRequest(
   validateRunInput(workflow, input);
   // The tenant the run acts in (TENANTS): its clients, state partition and quota; without TENANTS, the engine as is.
   const tenant = automation.deps ? runTenant(automation.deps.config.tenants, workflow, body.tenant) : undefined;
+  // On behalf of a caller the clients are the caller's (delegated, in the deployment's own tenant): another registry
+  // tenant would need the caller's token for that tenant, which this run does not have.
+  const homeTenant = (key: string): boolean =>
+    automation.deps?.config.tenants.tenants.find((t) => t.key === key)?.partition === '';
+  if (options.actingUser && tenant !== undefined && !homeTenant(tenant))
+    throw new InputError(
+      'tenant',
+      `tenant: a run on behalf of the caller acts in the deployment's own tenant only, not '${tenant}' (call with the function key)`,
+    );
   const engine =
-    automation.deps && tenant !== undefined
+    automation.deps && tenant !== undefined && !options.actingUser
       ? tenantEngine({ deps: automation.deps, engine: automation.engine }, tenant, options.logger)
       : { ...automation.engine, logger: options.logger };
   const dryRun = body.dryRun === true;
@@ -134,6 +149,11 @@ export async function runWorkflowRequest(
     ...(engine.tenant !== undefined ? { tenant: engine.tenant } : {}),
   };
   const respondAsync = prefersRespondAsync(options.prefer);
+  if (respondAsync && options.actingUser)
+    throw new InputError(
+      'Prefer',
+      'A run on behalf of the caller cannot go to the background (it would no longer act as the caller): send it without Prefer: respond-async',
+    );
   const toBackground = (handoff: RunHandoff, delayMs?: number): Promise<RequestAnswer> =>
     startAsyncRun(automation, {
       workflow: workflow.name,
@@ -145,9 +165,10 @@ export async function runWorkflowRequest(
       ...(delayMs !== undefined ? { delayMs } : {}),
     });
   const budget = activeRetryBudget();
-  const handoffAt =
-    options.handoffAt ??
-    (budget?.deadline === undefined ? undefined : Date.now() + (budget.deadline - Date.now()) * HANDOFF_SHARE);
+  const handoffAt = options.actingUser
+    ? undefined
+    : (options.handoffAt ??
+      (budget?.deadline === undefined ? undefined : Date.now() + (budget.deadline - Date.now()) * HANDOFF_SHARE));
   // The synchronous part's calls end by the handoff, not by the HTTP deadline.
   const withinHandoff = <T>(fn: () => Promise<T>): Promise<T> =>
     budget && handoffAt !== undefined ? withRetryBudget({ ...budget, deadline: handoffAt }, fn) : fn();
@@ -175,7 +196,7 @@ export async function runWorkflowRequest(
             ...(heartbeat ? { heartbeat } : {}),
             stopSignal: stop.signal,
           },
-          engine,
+          { ...engine, ...(options.actingUser ? { actingUser: options.actingUser } : {}) },
         ),
       );
     } finally {
@@ -185,7 +206,7 @@ export async function runWorkflowRequest(
       logger.info('[http] run parked until its approval is decided', { workflow: workflow.name, runId });
       return toBackground(approvalHandoff(report, changesMade(report)), expiryDelayMs(report, now()));
     }
-    const reason = handoffReason(report, stop.signal.aborted);
+    const reason = options.actingUser ? undefined : handoffReason(report, stop.signal.aborted);
     if (reason === undefined) return { ...statusOfReport(report), report };
     logger.info('[http] run handed off to the background', { workflow: workflow.name, runId, reason });
     return toBackground({ reason, at: report.finishedAt, changes: changesMade(report) });

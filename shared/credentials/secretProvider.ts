@@ -26,7 +26,12 @@ export interface CreateSecretProviderOptions {
   /** 0 caches forever. */
   ttlMs: number;
   now?: () => number;
+  /** What the secret holds, for the advice in errors (default: the app's client secret). */
+  holds?: SecretHolds;
 }
+
+/** A client secret value, or a Key Vault certificate read through its certificate-backed secret (CLIENT_CERTIFICATE_NAME). */
+export type SecretHolds = 'clientSecret' | 'certificate';
 
 const STALE_RETRY_MS = 60_000;
 
@@ -46,9 +51,17 @@ function isDisabled(e: RestLikeError): boolean {
 }
 
 /** Maps a SecretClient / managed identity failure to an actionable SecretError; the value is never in reach here. */
-export function toSecretError(err: unknown, vaultUrl: string, secretName: string): SecretError {
+export function toSecretError(
+  err: unknown,
+  vaultUrl: string,
+  secretName: string,
+  holds: SecretHolds = 'clientSecret',
+): SecretError {
   const e = (err ?? {}) as RestLikeError;
-  const where = `Key Vault secret '${secretName}' in ${vaultUrl}`;
+  const where =
+    holds === 'certificate'
+      ? `Key Vault certificate '${secretName}' (its secret) in ${vaultUrl}`
+      : `Key Vault secret '${secretName}' in ${vaultUrl}`;
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
   const sdkText = redact((e.message ?? String(err)).split('\n')[0] ?? '').slice(0, 300);
   let advice: string;
@@ -59,6 +72,8 @@ export function toSecretError(err: unknown, vaultUrl: string, secretName: string
   ) {
     advice =
       "the managed identity could not get a token for Key Vault: enable the Function App's identity (or set MANAGED_IDENTITY_CLIENT_ID to a user-assigned identity that is attached to it)";
+  } else if (status === 404 && holds === 'certificate') {
+    advice = `the certificate does not exist: create the certificate '${secretName}' in the vault with content type application/x-pem-file and upload its public part to the app registration`;
   } else if (status === 404) {
     advice = `the secret does not exist: create the secret '${secretName}' in the vault with the app registration's client secret VALUE`;
   } else if (status === 403 && isDisabled(e)) {
@@ -88,7 +103,7 @@ export function toSecretError(err: unknown, vaultUrl: string, secretName: string
 
 /** @throws {SecretError} from get()/refresh() naming vault, secret and what to do; never the value. */
 export function createSecretProvider(options: CreateSecretProviderOptions): SecretProvider {
-  const { secretClient, vaultUrl, secretName, ttlMs, now = Date.now } = options;
+  const { secretClient, vaultUrl, secretName, ttlMs, now = Date.now, holds = 'clientSecret' } = options;
   let cached: { value: string; at: number } | undefined;
   let inFlight: Promise<string> | undefined;
   let reads = 0;
@@ -99,11 +114,13 @@ export function createSecretProvider(options: CreateSecretProviderOptions): Secr
     try {
       secret = await secretClient.getSecret(secretName);
     } catch (err) {
-      throw toSecretError(err, vaultUrl, secretName);
+      throw toSecretError(err, vaultUrl, secretName, holds);
     }
     if (!secret.value) {
       throw new SecretError(
-        `Key Vault secret '${secretName}' in ${vaultUrl} has an empty value: store the app registration's client secret VALUE in it`,
+        holds === 'certificate'
+          ? `Key Vault certificate '${secretName}' in ${vaultUrl} has no exportable secret: create it with an exportable key and content type application/x-pem-file`
+          : `Key Vault secret '${secretName}' in ${vaultUrl} has an empty value: store the app registration's client secret VALUE in it`,
         // The vault answered (200) with nothing usable: the deployment must change, so 502 rather than 503.
         { vaultUrl, secretName, status: 200 },
       );

@@ -1,14 +1,14 @@
-// App-only tokens for the Defender / Graph API from the client secret in Key Vault. ClientSecretCredential (MSAL)
-// caches and refreshes the token; this module adds what MSAL cannot know: where the secret comes from, so a
-// rotated secret heals itself (re-read Key Vault once), and errors that say what to fix.
+// App-only tokens for the Defender / Graph API. The credential source (CREDENTIAL_SOURCE: the client secret in Key
+// Vault by default, a Key Vault certificate, or the managed identity as a federated credential) says how the app
+// proves itself; @azure/identity (MSAL) caches and refreshes the token; this module adds what MSAL cannot know: where
+// the proof comes from, so a rotated secret or certificate heals itself (re-read Key Vault once), and errors that
+// say what to fix.
 import { AuthError } from '../errors';
 import { redact, silentLogger, type Logger } from '../logger';
+import type { CredentialProof, CredentialSource, TokenCredentialLike } from './credentialSource';
 import type { SecretProvider } from './secretProvider';
 
-/** The part of @azure/core-auth's TokenCredential used here. */
-export interface TokenCredentialLike {
-  getToken(scopes: string | string[], options?: object): Promise<{ token: string; expiresOnTimestamp: number } | null>;
-}
+export type { TokenCredentialLike } from './credentialSource';
 
 /** Builds a credential for one secret value (default: ClientSecretCredential, loaded lazily). */
 export type CredentialFactory = (secret: string) => TokenCredentialLike;
@@ -33,7 +33,10 @@ export interface CreateTokenProviderOptions {
   disableInstanceDiscovery: boolean;
   /** The default scope (the incident backend's); getToken(scope) asks for any other. */
   scope: string;
-  secrets: SecretProvider;
+  /** The client secret (CREDENTIAL_SOURCE keyVaultSecret); ignored when `source` is given. */
+  secrets?: SecretProvider;
+  /** How the app proves itself; default: the client secret in `secrets` with ClientSecretCredential. */
+  source?: CredentialSource;
   /** Extra ClientSecretCredential options (tlsOptions with the sandbox CA, retryOptions…). */
   credentialOptions?: Record<string, unknown>;
   logger?: Logger;
@@ -140,17 +143,30 @@ export function isSecretRejected(info: TokenErrorInfo): boolean {
   return info.errorCodes.includes(7000215) || info.errorCodes.includes(7000222);
 }
 
-function sanitisedCause(err: unknown): Error {
+export function sanitisedCause(err: unknown): Error {
   const e = (err ?? {}) as ErrorLike;
   const cause = new Error(redact(String(e.message ?? err).split('\n')[0] ?? '').slice(0, 500));
   cause.name = e.name ?? 'Error';
   return cause;
 }
 
-/** @throws {AuthError} from getToken(), naming the app, the Key Vault secret and what to do. */
-export function createTokenProvider(options: CreateTokenProviderOptions): TokenProvider {
+interface SecretProof extends CredentialProof {
+  readonly secret: string;
+}
+
+export interface SecretSourceOptions {
+  tenantId: string;
+  clientId: string;
+  authorityHost: string;
+  disableInstanceDiscovery: boolean;
+  secrets: SecretProvider;
+  credentialOptions?: Record<string, unknown>;
+  createCredential?: CredentialFactory;
+}
+
+/** CREDENTIAL_SOURCE keyVaultSecret (the default): the client secret in Key Vault with ClientSecretCredential. */
+export function createSecretSource(options: SecretSourceOptions): CredentialSource<SecretProof> {
   const { tenantId, clientId, authorityHost, secrets } = options;
-  const logger = options.logger ?? silentLogger;
   const secretRef = `Key Vault secret '${secrets.secretName}' in ${secrets.vaultUrl}`;
   const createCredential: CredentialFactory =
     options.createCredential ??
@@ -164,17 +180,63 @@ export function createTokenProvider(options: CreateTokenProviderOptions): TokenP
         disableInstanceDiscovery: options.disableInstanceDiscovery,
       });
     });
+  const proof = (secret: string): SecretProof => ({ key: secret, secret });
+  return {
+    kind: 'keyVaultSecret',
+    label: 'client secret',
+    current: async () => proof(await secrets.get()),
+    refresh: async () => proof(await secrets.refresh()),
+    createCredential: (p) => createCredential(p.secret),
+    isRejected: isSecretRejected,
+    rejectedError: (err, info, reRead) => {
+      const corr = info.correlationId ? ` (correlation id ${info.correlationId})` : '';
+      const afterReRead =
+        reRead === 'unchanged'
+          ? 'It was re-read from Key Vault and is unchanged.'
+          : 'It was re-read from Key Vault and the new value is rejected too.';
+      const message = info.errorCodes.includes(7000222)
+        ? `The client secret of app ${clientId} has expired (AADSTS7000222): create a new client secret for the app registration and store its value in ${secretRef}. ${afterReRead}`
+        : `Entra ID rejects the client secret of app ${clientId} (AADSTS7000215): the value of ${secretRef} is not a valid client secret for this app. ${afterReRead} Put the client secret's VALUE, not its secret ID, into that Key Vault secret; if the secret was rotated in Entra ID, store the new value there.`;
+      return new AuthError(
+        message + corr,
+        {
+          error: info.error ?? 'invalid_client',
+          errorCodes: info.errorCodes,
+          ...(info.correlationId ? { correlationId: info.correlationId } : {}),
+        },
+        { cause: sanitisedCause(err) },
+      );
+    },
+    describe: () => ({ CLIENT_SECRET_NAME: secrets.secretName, KEY_VAULT_URL: secrets.vaultUrl }),
+  };
+}
 
-  // One credential per scope (and secret value): MSAL's token cache lives inside a credential, so each API's token
+/** @throws {AuthError} from getToken(), naming the app, the credential (secret, certificate, identity) and what to do. */
+export function createTokenProvider(options: CreateTokenProviderOptions): TokenProvider {
+  const { tenantId, clientId, authorityHost } = options;
+  const logger = options.logger ?? silentLogger;
+  const source: CredentialSource =
+    options.source ??
+    createSecretSource({
+      tenantId,
+      clientId,
+      authorityHost,
+      disableInstanceDiscovery: options.disableInstanceDiscovery,
+      secrets: requireSecrets(options.secrets),
+      ...(options.credentialOptions ? { credentialOptions: options.credentialOptions } : {}),
+      ...(options.createCredential ? { createCredential: options.createCredential } : {}),
+    });
+
+  // One credential per scope (and proof): MSAL's token cache lives inside a credential, so each API's token
   // is cached and refreshed on its own, and a 401 from one API drops only that API's token.
-  const current = new Map<string, { secret: string; credential: TokenCredentialLike }>();
+  const current = new Map<string, { key: string; credential: TokenCredentialLike }>();
   const inFlight = new Map<string, Promise<string>>();
   let built = 0;
 
-  const credentialFor = (scope: string, secret: string): TokenCredentialLike => {
+  const credentialFor = (scope: string, proof: CredentialProof): TokenCredentialLike => {
     let entry = current.get(scope);
-    if (entry?.secret !== secret) {
-      entry = { secret, credential: createCredential(secret) };
+    if (entry?.key !== proof.key) {
+      entry = { key: proof.key, credential: source.createCredential(proof) };
       current.set(scope, entry);
       built++;
     }
@@ -189,6 +251,8 @@ export function createTokenProvider(options: CreateTokenProviderOptions): TokenP
 
   const toAuthError = (err: unknown, info: TokenErrorInfo, scope: string): AuthError => {
     if (err instanceof AuthError) return err;
+    const specific = source.explain?.(err, info, scope);
+    if (specific) return specific;
     const codes = info.errorCodes;
     const corr = info.correlationId ? ` (correlation id ${info.correlationId})` : '';
     const has = (c: number): boolean => codes.includes(c);
@@ -229,50 +293,32 @@ export function createTokenProvider(options: CreateTokenProviderOptions): TokenP
     );
   };
 
-  const rejectedSecretError = (err: unknown, info: TokenErrorInfo, reRead: 'unchanged' | 'changed'): AuthError => {
-    const corr = info.correlationId ? ` (correlation id ${info.correlationId})` : '';
-    const afterReRead =
-      reRead === 'unchanged'
-        ? 'It was re-read from Key Vault and is unchanged.'
-        : 'It was re-read from Key Vault and the new value is rejected too.';
-    const message = info.errorCodes.includes(7000222)
-      ? `The client secret of app ${clientId} has expired (AADSTS7000222): create a new client secret for the app registration and store its value in ${secretRef}. ${afterReRead}`
-      : `Entra ID rejects the client secret of app ${clientId} (AADSTS7000215): the value of ${secretRef} is not a valid client secret for this app. ${afterReRead} Put the client secret's VALUE, not its secret ID, into that Key Vault secret; if the secret was rotated in Entra ID, store the new value there.`;
-    return new AuthError(
-      message + corr,
-      {
-        error: info.error ?? 'invalid_client',
-        errorCodes: info.errorCodes,
-        ...(info.correlationId ? { correlationId: info.correlationId } : {}),
-      },
-      { cause: sanitisedCause(err) },
-    );
-  };
-
   const acquire = async (scope: string): Promise<string> => {
-    const secret = await secrets.get();
+    const proof = await source.current();
     let first: unknown;
     try {
-      return await tokenFrom(credentialFor(scope, secret), scope);
+      return await tokenFrom(credentialFor(scope, proof), scope);
     } catch (err) {
       first = err;
     }
     const info = parseTokenError(first);
-    if (!isSecretRejected(info)) throw toAuthError(first, info, scope);
-    // The secret was rotated (or expired): Key Vault may already hold the new value. Read it once and retry.
-    logger.warn('[tokenProvider] client secret rejected, re-reading it from Key Vault', {
+    if (!source.refresh || !source.isRejected(info)) throw toAuthError(first, info, scope);
+    // Rotated (or expired): Key Vault may already hold the new secret or certificate. Read it once and retry.
+    logger.warn(`[tokenProvider] ${source.label} rejected, re-reading it from Key Vault`, {
       errorCodes: info.errorCodes,
-      secretName: secrets.secretName,
+      ...source.describe(),
     });
-    const fresh = await secrets.refresh();
-    if (fresh === secret) throw rejectedSecretError(first, info, 'unchanged');
+    const fresh = await source.refresh();
+    if (fresh.key === proof.key) throw source.rejectedError(first, info, 'unchanged', proof);
     try {
       const token = await tokenFrom(credentialFor(scope, fresh), scope);
-      logger.info('[tokenProvider] new client secret from Key Vault accepted', { secretName: secrets.secretName });
+      logger.info(`[tokenProvider] new ${source.label} from Key Vault accepted`, source.describe());
       return token;
     } catch (err) {
       const again = parseTokenError(err);
-      throw isSecretRejected(again) ? rejectedSecretError(err, again, 'changed') : toAuthError(err, again, scope);
+      throw source.isRejected(again)
+        ? source.rejectedError(err, again, 'changed', fresh)
+        : toAuthError(err, again, scope);
     }
   };
 
@@ -302,4 +348,9 @@ export function createTokenProvider(options: CreateTokenProviderOptions): TokenP
       return built;
     },
   };
+}
+
+function requireSecrets(secrets: SecretProvider | undefined): SecretProvider {
+  if (!secrets) throw new TypeError('createTokenProvider needs `secrets` or `source`');
+  return secrets;
 }

@@ -71,6 +71,8 @@ export interface RunReport {
   tenant?: string;
   trigger: TriggerKind;
   dryRun: boolean;
+  /** On behalf of the caller: the user the run acted for (their UPN and object id); absent when Riposte acted as its app. */
+  actingUser?: { upn: string; oid: string };
   status: RunStatus;
   startedAt: string;
   finishedAt: string;

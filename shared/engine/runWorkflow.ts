@@ -95,6 +95,17 @@ export interface EngineDeps {
   approvals?: ApprovalGate;
   /** The registry tenant the run acts in (TENANTS): named in the report and every log line; absent single-tenant. */
   tenant?: string;
+  /**
+   * The user the run acts for (on behalf of the caller: HTTP_AUTH_MODE bearer): named in the report and in every
+   * comment, card and note the run writes, next to the marker.
+   */
+  actingUser?: ActingUserRef;
+}
+
+/** Who a run acts for: UPN (display) and object id (stable), as the caller's token gave them. */
+export interface ActingUserRef {
+  upn: string;
+  oid: string;
 }
 
 /** How long a dead run's leases hold up the next one: a minute, against a ten-second renewal round-trip at worst. */
@@ -289,7 +300,12 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
   });
 
   const markerFns = {
-    markComment: (text: string, id: string): string => markComment(text, id, markerText),
+    markComment: (text: string, id: string): string =>
+      markComment(
+        deps.actingUser ? `${text.trimEnd()} (on behalf of ${deps.actingUser.upn}, ${deps.actingUser.oid})` : text,
+        id,
+        markerText,
+      ),
     hasMarker: (comments: readonly IncidentComment[], id: string): boolean => hasMarker(comments, id, markerText),
   };
   const reports = flatten(workflow.steps, undefined, []);
@@ -441,6 +457,11 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     const parsed = action.parse(await evaluateValue(step.input, ctx), deps.defender.backend);
     const destructive = action.destructive !== undefined && (action.destructiveFor?.(parsed) ?? true);
     if (destructive && action.destructive && !dryRun && step.approval?.mode !== 'none') {
+      if (!deps.approvals && deps.actingUser)
+        throw new AppError(
+          'APPROVAL_NEEDS_APP_CONTEXT',
+          `${step.kind} (${action.destructive}) runs only after approval, which a run on behalf of ${deps.actingUser.upn} cannot wait for (the approved run would be finished as the app, not as the user): run this workflow as the app (the function key, or riposte run without --user), or set approval: none on the step`,
+        );
       if (!deps.approvals)
         throw new AppError(
           'CONFIG_INVALID',
@@ -699,6 +720,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
     ...(deps.tenant !== undefined ? { tenant: deps.tenant } : {}),
     trigger: options.trigger,
     dryRun,
+    ...(deps.actingUser ? { actingUser: { upn: deps.actingUser.upn, oid: deps.actingUser.oid } } : {}),
     status,
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),

@@ -4,9 +4,10 @@
 import { CLOUDS, type Cloud } from '../clouds';
 import type { ApiBackend } from '../defender/types';
 
-/** How the app proves itself to Entra ID in that tenant; the sources beyond the secret are the `credsrc` work. */
-export const CREDENTIAL_SOURCES = ['keyVaultSecret', 'keyVaultCertificate', 'managedIdentityFederation'] as const;
-export type CredentialSource = (typeof CREDENTIAL_SOURCES)[number];
+import { CREDENTIAL_SOURCES, type CredentialSourceKind } from '../credentials/credentialSource';
+
+/** How the app proves itself to Entra ID in that tenant (CREDENTIAL_SOURCE's values). */
+export type CredentialSource = CredentialSourceKind;
 
 export interface TenantEntry {
   /** Short name used in workflows (`tenants:`), mappings, the CLI (`--tenant`), HTTP (`?tenant=`) and state keys. */
@@ -46,6 +47,8 @@ export interface RegistryDefaults {
   clientSecretName: string;
   api: ApiBackend;
   cloud: Cloud;
+  /** CREDENTIAL_SOURCE. */
+  credentialSource: CredentialSource;
 }
 
 /**
@@ -65,7 +68,6 @@ export function parseTenantRegistry(
         Object.freeze({
           key: DEFAULT_TENANT_KEY,
           ...defaults,
-          credentialSource: 'keyVaultSecret' as const,
           enabled: true,
           partition: '',
         }),
@@ -118,11 +120,12 @@ export function parseTenantRegistry(
       problems.push(`${name}.tenantId is listed by another tenant`);
     const clientId = str('clientId') ?? defaults.clientId;
     if (!GUID.test(clientId)) problems.push(`${name}.clientId must be a GUID`);
-    const credentialSource = str('credentialSource') ?? 'keyVaultSecret';
+    const credentialSource = str('credentialSource') ?? defaults.credentialSource;
     if (!(CREDENTIAL_SOURCES as readonly string[]).includes(credentialSource))
       problems.push(`${name}.credentialSource must be one of: ${CREDENTIAL_SOURCES.join(', ')}`);
     const clientSecretName = str('clientSecretName') ?? defaults.clientSecretName;
-    if (!SECRET_NAME.test(clientSecretName))
+    // Only a secret-based tenant names a secret (a certificate or federated deployment may have none).
+    if ((credentialSource === 'keyVaultSecret' || clientSecretName) && !SECRET_NAME.test(clientSecretName))
       problems.push(`${name}.clientSecretName must be 1-127 letters, digits or dashes (a Key Vault secret name)`);
     const api = (str('api') ?? defaults.api).toLowerCase();
     if (api !== 'graph' && api !== 'legacy') problems.push(`${name}.api must be one of: graph, legacy`);

@@ -82,7 +82,7 @@ function isRootTenant(config: Readonly<AppConfig>, t: TenantEntry): boolean {
     t.clientSecretName === config.clientSecretName &&
     t.api === config.api &&
     t.cloud === config.cloud &&
-    t.credentialSource === 'keyVaultSecret'
+    t.credentialSource === config.credentialSource
   );
 }
 
@@ -108,7 +108,7 @@ function buildTenant(ctx: TenantDepsContext, tenant: TenantEntry): TenantDeps {
   if (tenant.credentialSource !== 'keyVaultSecret') {
     // Certificates and federated credentials come with the credential-source work (issue 15 item 1).
     throw new ConfigError([
-      `TENANTS[${tenant.key}].credentialSource ${tenant.credentialSource} is not available in this build (use keyVaultSecret)`,
+      `TENANTS[${tenant.key}].credentialSource ${tenant.credentialSource} is not supported yet for a tenant other than the deployment's own (use keyVaultSecret)`,
     ]);
   }
   const secrets = createSecretProvider({

@@ -99,21 +99,30 @@ describe('openapi/riposte.openapi.json', () => {
       } else if (path === runStatus) {
         assert.deepEqual(op.security, [{ runToken: [] }], 'the status URL takes its token, not a function key');
         assert.equal(op.responses['401'], undefined, 'and never answers 401 (the host lets it through)');
+      } else if (ON_BEHALF_OF.includes(op.operationId ?? '')) {
+        // HTTP_AUTH_MODE: the function key (as everywhere) or, configured per endpoint, the caller's Entra ID token.
+        assert.deepEqual(op.security, [{ functionKeyHeader: [] }, { functionKeyQuery: [] }, { entraIdBearer: [] }]);
+        assert.ok(op.responses['403'], `${method} ${path}: the acting user's 403`);
       } else if (!anonymous) assert.equal(op.security, undefined, `${method} ${path}: the document's function key`);
     }
-    const schemes = (doc.components as { securitySchemes: Record<string, { in: string; name: string }> })
-      .securitySchemes;
+    const schemes = (
+      doc.components as { securitySchemes: Record<string, { in?: string; name?: string; scheme?: string }> }
+    ).securitySchemes;
     assert.deepEqual(
-      Object.entries(schemes).map(([k, s]) => `${k}=${s.in}:${s.name}`),
+      Object.entries(schemes).map(([k, s]) => `${k}=${s.in ?? s.scheme}:${s.name ?? ''}`),
       [
         'functionKeyHeader=header:x-functions-key',
         'functionKeyQuery=query:code',
         'runToken=query:token',
         'approvalToken=query:token',
+        'entraIdBearer=bearer:',
       ],
     );
   });
 });
+
+/** The endpoints HTTP_AUTH_MODE may put on behalf of the caller (shared/auth/callerAuthConfig.ts). */
+const ON_BEHALF_OF = ['ListIncidents', 'GetIncident', 'UpdateIncident', 'RunHuntingQuery', 'RunWorkflow'];
 
 describe('openapi/riposte.swagger.json (custom connector import)', () => {
   it('is valid Swagger 2.0 and what `riposte openapi --write` produces now', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { STEP_PERMISSIONS, STEP_QUOTAS } from '../../shared/permissions';
+import { ENDPOINT_DELEGATED_PERMISSIONS, STEP_PERMISSIONS, STEP_QUOTAS } from '../../shared/permissions';
 import { ACTIONS } from '../../shared/steps';
 import { STEP_KINDS } from '../../shared/workflows';
 import { expectedRows } from './permissionTable';
@@ -61,5 +61,32 @@ describe('the permission table', () => {
       const row = STEP_PERMISSIONS[kind];
       assert.equal(row?.legacy === 'graphOnly', mod.graphOnly !== undefined, kind);
     }
+  });
+});
+
+describe('the on-behalf-of permission table', () => {
+  it("README's delegated permissions per endpoint are shared/permissions.ts ENDPOINT_DELEGATED_PERMISSIONS", () => {
+    const lines = README.split('\n');
+    const start = lines.findIndex((l) => /^\| Endpoint\s+\| With `DEFENDER_API=graph`/.test(l));
+    assert.ok(start >= 0, 'README has the delegated permission table');
+    const rows: string[][] = [];
+    for (const line of lines.slice(start + 2)) {
+      if (!line.startsWith('|')) break;
+      rows.push(
+        line
+          .split('|')
+          .slice(1, -1)
+          .map((c) => c.trim().replace(/`/g, '')),
+      );
+    }
+    const name = { graph: 'Microsoft Graph', legacy: 'Microsoft Threat Protection', mde: 'WindowsDefenderATP' };
+    assert.deepEqual(
+      rows,
+      Object.entries(ENDPOINT_DELEGATED_PERMISSIONS).map(([endpoint, p]) => [
+        endpoint,
+        p.graph.map((x) => `${name[x.api]} ${x.role}`).join(', '),
+        p.legacy.map((x) => `${name[x.api]} ${x.role}`).join(', '),
+      ]),
+    );
   });
 });

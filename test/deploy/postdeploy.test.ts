@@ -46,6 +46,7 @@ interface Application {
   displayName: string;
   requiredResourceAccess: Array<{ resourceAppId: string; resourceAccess: Array<{ id: string; type: string }> }>;
   passwordCredentials: PasswordCredential[];
+  federatedIdentityCredentials?: Array<{ name: string; issuer: string; subject: string; audiences: string[] }>;
 }
 interface SecretVersion {
   version: string;
@@ -78,6 +79,9 @@ interface FakeAzState {
   servicePrincipals: ServicePrincipal[];
   appRoleAssignments: Array<{ id: string; principalId: string; resourceId: string; appRoleId: string }>;
   keyVaultForbiddenServed: number;
+  /** `az cloud show` (default AzureCloud, https://login.microsoftonline.com). */
+  cloudName?: string;
+  loginEndpoint?: string;
 }
 
 interface HealthRequest {
@@ -111,6 +115,8 @@ class World {
   readonly sleepLogPath = join(this.dir, 'sleep.log');
   readonly secretDir = join(this.dir, 'secrets');
   readonly functionKey = randomBytes(40).toString('base64url');
+  /** The Function App's user-assigned identity's principal (object) id: the deployment's output. */
+  readonly identityPrincipalId = randomUUID();
   readonly requests: HealthRequest[] = [];
   healthAnswer: 'ok' | 'degraded' = 'ok';
   private server?: Server;
@@ -156,6 +162,7 @@ class World {
               functionAppName: output(FUNCTION_APP),
               keyVaultName: output(VAULT),
               functionAppUrl: output(`http://127.0.0.1:${port}`),
+              managedIdentityPrincipalId: output(this.identityPrincipalId),
             },
           },
         },
@@ -725,6 +732,77 @@ describe('infra/postdeploy.sh against a fake az', { concurrency: true }, () => {
       assert.match(r.stdout, /done \(no check: --skip-check\)/);
     });
   });
+
+  describe(
+    '--credential federated: the managed identity as a federated credential, no secret (issue 15)',
+    { concurrency: 1 },
+    () => {
+      const world = new World();
+      let first: RunResult;
+      before(async () => {
+        await world.start();
+        first = await world.run(['-g', RG, '--credential', 'federated']);
+      });
+      after(() => world.stop());
+
+      it('creates one FIC with the issuer, the identity principal id and the audience, stores no secret, sets CREDENTIAL_SOURCE', () => {
+        exited(first, 0);
+        const state = world.read();
+        const app = named(state, 'riposte')[0] ?? assert.fail('no app');
+        // The values Entra ID matches exactly (identity-modes.md §2.1; entra-docs workload-identity-federation-config-
+        // app-trust-managed-identity.md): the v2 issuer of the tenant, the UAMI's principal id, the global audience.
+        assert.deepEqual(
+          (app.federatedIdentityCredentials ?? []).map(({ name, issuer, subject, audiences }) => ({
+            name,
+            issuer,
+            subject,
+            audiences,
+          })),
+          [
+            {
+              name: 'riposte-func-uami',
+              issuer: `https://login.microsoftonline.com/${state.tenantId}/v2.0`,
+              subject: world.identityPrincipalId,
+              audiences: ['api://AzureADTokenExchange'],
+            },
+          ],
+        );
+        assert.deepEqual(app.passwordCredentials, [], 'no client secret in Entra ID');
+        assert.deepEqual(state.keyVaults[VAULT]?.secrets, {}, 'nothing in Key Vault');
+        assert.deepEqual(state.roleAssignments, [], 'no Key Vault role for the signed-in user');
+        const fn = state.functionApps[FUNCTION_APP] ?? assert.fail('no function app');
+        assert.equal(fn.settings.CREDENTIAL_SOURCE, 'managedIdentityFederation');
+        assert.equal(fn.settings.CLIENT_ID, app.appId);
+        assert.match(first.stdout, /done: Riposte reaches its managed identity \(federated credential\)/);
+      });
+
+      it('re-runs (the setting now says federated) without a second FIC or any secret', async () => {
+        const again = await world.run(['-g', RG]);
+        exited(again, 0);
+        const app = named(world.read(), 'riposte')[0] ?? assert.fail('no app');
+        assert.equal(app.federatedIdentityCredentials?.length, 1);
+        assert.deepEqual(app.passwordCredentials, []);
+        assert.match(again.stdout, /exists: riposte-func-uami/);
+        assert.deepEqual(callsOf(again, 'ad', 'app', 'federated-credential', 'create'), []);
+      });
+
+      it('uses the US Government audience and login host in Azure Government; refuses --rotate', async () => {
+        const state = world.read();
+        state.cloudName = 'AzureUSGovernment';
+        state.loginEndpoint = 'https://login.microsoftonline.us/';
+        for (const app of state.applications) app.federatedIdentityCredentials = [];
+        world.write(state);
+        const gov = await world.run(['-g', RG, '--skip-check']);
+        exited(gov, 0);
+        const fic = named(world.read(), 'riposte')[0]?.federatedIdentityCredentials?.[0];
+        assert.equal(fic?.issuer, `https://login.microsoftonline.us/${state.tenantId}/v2.0`);
+        assert.deepEqual(fic?.audiences, ['api://AzureADTokenExchangeUSGov']);
+        const rotate = await world.run(['-g', RG, '--rotate']);
+        exited(rotate, 1);
+        assert.match(rotate.stderr, /--rotate rotates a client secret: a federated credential has none/);
+      });
+    },
+  );
 
   describe('errors', { concurrency: 1 }, () => {
     const world = new World();

@@ -41,8 +41,15 @@ describe('GET /api/health (anonymous)', () => {
     const r = await h.call('GET', '/api/health', { key: false });
     assert.equal(r.status, 200);
     assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
-    const body = r.json<{ status: string; api: string; cloud: string; apiHost: string }>();
-    assert.deepEqual(body, { status: 'ok', api: 'graph', cloud: 'public', apiHost: new URL(h.sandbox.url).host });
+    const body = r.json<{ status: string; api: string; cloud: string; apiHost: string; credentialSource: string }>();
+    // The credential source (issue 15) by kind only: its names (certificate, identity) are in deep health.
+    assert.deepEqual(body, {
+      status: 'ok',
+      api: 'graph',
+      cloud: 'public',
+      apiHost: new URL(h.sandbox.url).host,
+      credentialSource: 'keyVaultSecret',
+    });
     assertNoSecrets(r.text);
   });
 

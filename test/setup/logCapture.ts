@@ -25,6 +25,8 @@ export const CREDENTIAL_PATTERNS: ReadonlyArray<[string, RegExp]> = [
   ['bearer token', /\bBearer\s+(?!\[REDACTED)[A-Za-z0-9\-._~+/]{20,}=*/g],
   ['Entra client secret', /(?<![A-Za-z0-9_.~-])[A-Za-z0-9_.-]{3}8Q~[A-Za-z0-9_.~-]{34}(?![A-Za-z0-9_.~-])/g],
   // An asynchronous run's status-URL token (shared/automation/asyncRuns.ts: 32 random bytes, base64url).
+  // A client certificate's private key (CREDENTIAL_SOURCE keyVaultCertificate: the Key Vault certificate's PEM).
+  ['private key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/g],
   ['run status token', /[?&]token=[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g],
 ];
 
