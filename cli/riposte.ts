@@ -41,6 +41,7 @@ Options:
   --dir <dir>            Content folder (default: the working directory).
   --settings <file>      Settings file (default: ./local.settings.json).
   --api graph|legacy     Sandbox only: which Defender API it plays (default DEFENDER_API, else graph).
+  --tenant <key>         The tenant to run in (a TENANTS key); needed when the workflow runs for several.
   --user                 Sign in as yourself (device code: open the page shown and enter the code) and run
                          with your own Defender permissions: no managed identity, app secret or Key Vault.
                          Against a tenant it needs RIPOSTE_CLI_CLIENT_ID, the CLI's public client app.
@@ -99,6 +100,7 @@ const RUN_OPTIONS = {
   dir: { type: 'string' },
   settings: { type: 'string' },
   api: { type: 'string' },
+  tenant: { type: 'string' },
   json: { type: 'boolean' },
   user: { type: 'boolean' },
 } as const;
@@ -231,6 +233,7 @@ async function run(args: string[], io: Io): Promise<number> {
       ...(values.input !== undefined ? { inputFile: resolve(io.cwd, values.input) } : {}),
       ...(values.settings !== undefined ? { settingsFile: resolve(io.cwd, values.settings) } : {}),
       ...(values.api !== undefined ? { api: values.api as 'graph' | 'legacy' } : {}),
+      ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
       ...(io.env ? { env: io.env } : {}),
       logger: progressLogger(io, json),
       say: json ? () => {} : (line) => io.stderr(`${line}\n`),

@@ -21,6 +21,8 @@ import type { Logger } from '../shared/logger';
 import { effectiveSettings, SANDBOX_CONNECTION, withoutSandboxConnection } from './settings';
 import { UsageError } from './usageError';
 import { createMemoryStateStore } from '../shared/state/memoryState';
+import { runTenant } from '../shared/tenants/runTenant';
+import { tenantEngine } from '../shared/tenants/tenantEngine';
 import { loadCaBundle } from '../shared/http/tls';
 import type { SecretClientLike } from '../shared/credentials/secretProvider';
 import { createUserSignIn, type SignInPrompt, type SignedInUser, type UserSignIn } from './userSignIn';
@@ -35,6 +37,8 @@ export interface RunCommandOptions {
   dir: string;
   /** Sandbox only: which API the sandbox plays (default graph). */
   api?: 'graph' | 'legacy';
+  /** The registry tenant to run in (TENANTS key); needed when the workflow runs for several. */
+  tenant?: string;
   /** Settings file (default <cwd>/local.settings.json); its Values are used unless the environment sets them. */
   settingsFile?: string;
   env?: Env;
@@ -232,6 +236,9 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     }
     const actingUser = signIn ? await signIn.signIn(config.apiScope, stop) : undefined;
     if (actingUser) options.say(`Signed in as ${actingUser.username}: the run acts with your Defender permissions.`);
+    // The tenant (TENANTS): its clients, quota and state partition; without TENANTS, the engine as it always was.
+    // Signed in as a user (--user), the run acts with the user's delegated clients in the deployment's own tenant.
+    const tenant = runTenant(config.tenants, workflow, options.tenant);
     const report = await runWorkflow(
       workflow,
       {
@@ -244,7 +251,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
       },
       actingUser
         ? asUser(automation.engine, actingUser, options.logger)
-        : { ...automation.engine, logger: options.logger },
+        : tenantEngine(automation, tenant, options.logger),
     );
     return { target, report, ...(actingUser ? { actingUser } : {}) };
   } catch (e) {
@@ -309,7 +316,8 @@ export function formatReport(report: RunReport, target: RunCommandResult['target
   const lines: string[] = [];
   const mode = report.dryRun ? 'dry run' : 'live run';
   const as = report.actingUser ? ` as ${report.actingUser.upn}` : '';
-  lines.push(`Workflow ${report.workflow}: ${mode} against the ${target}${as} (run ${report.runId})`);
+  const tenant = report.tenant !== undefined ? ` ${report.tenant}` : '';
+  lines.push(`Workflow ${report.workflow}: ${mode} against the ${target}${tenant}${as} (run ${report.runId})`);
   if (report.window) lines.push(`Window ${report.window.start} .. ${report.window.end}`);
   lines.push('');
   const changeLine = (c: StepChange, indent: string): string => {

@@ -41,6 +41,8 @@ import { SANDBOX_CLIENT_ID, SANDBOX_SECRET_NAME, SANDBOX_TENANT_ID } from './see
 import { createDispatcher } from './server';
 import { SandboxState, zeroCounters, type Counters, type HuntingQueryEntry, type RequestLogEntry } from './state';
 import { createTlsMaterial } from './tls';
+import { currentOf } from './tenants';
+import { addSandboxTenant, scopedControl, type AddedTenant, type AddTenantOptions } from './tenantControl';
 import {
   APP_ONLY_CALLER_OBJECT_ID,
   issueUserToken,
@@ -70,6 +72,7 @@ export type { CallbackDelivery } from './callbackReceiver';
 export type { JiraIssue, JiraComment } from './jiraApi';
 export type { ServiceNowRecord, ServiceNowCredentials } from './serviceNowApi';
 export type { StoredIndicator } from './indicatorsApi';
+export type { AddedTenant, AddTenantOptions } from './tenantControl';
 export type { FederatedCredential } from './appKeys';
 export {
   issueUserToken,
@@ -234,7 +237,17 @@ export interface SandboxControl {
   setUserConsent(user: string, clientAppId: string, consented: boolean): void;
   /** Delegated calls the APIs let through, oldest first: who acted, through which app, on what. */
   userAudit(): UserAuditEntry[];
-  /** Back to seed state: secrets, roles, revocations, incidents, tables, quotas, faults, counters, log and queries. */
+  /**
+   * Adds a customer tenant (tenantControl.ts): its own tenant id, app registration and secret (in this Key Vault),
+   * data, roles, quota and counters. Requests naming it (token path, token `tid`) act there only.
+   */
+  addTenant(o?: AddTenantOptions): AddedTenant;
+  /** This control with every function acting in `tenantId` (the home tenant's id gives the home tenant). */
+  tenant(tenantId: string): SandboxControl;
+  /**
+   * Back to seed state: secrets, roles, revocations, incidents, tables, quotas, faults, counters, log and queries;
+   * added tenants are removed.
+   */
   reset(): void;
 }
 
@@ -366,9 +379,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ...graphRoutes(state),
       ...alertRoutes(state),
       ...mdeRoutes(state),
-      ...identityRoutes(state, state.directory),
+      ...identityRoutes(
+        state,
+        currentOf(() => state.directory),
+      ),
       ...legacyRoutes(state),
-      ...indicatorRoutes(state, state.indicators, { api: 'mde' }),
+      ...indicatorRoutes(
+        state,
+        currentOf(() => state.indicators),
+        { api: 'mde' },
+      ),
     ],
     () => state.url,
   );
@@ -547,7 +567,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setUserRole: (ref, role) => state.users.setRole(ref, role),
     setUserConsent: (ref, appId, consented) => state.users.setConsent(ref, appId, consented),
     userAudit: () => state.users.audit.map((e) => ({ ...e })),
+    addTenant: (o) =>
+      addSandboxTenant(
+        state,
+        {
+          incidents: seedIncidents,
+          tables: seedTables,
+          mde: () => new MdeStore(seed ? seedMachines(now()) : [], options.machineActionMs ?? 1500, now),
+        },
+        o,
+      ),
+    tenant: (tenantId) => scopedControl(state, control, tenantId),
     reset: () => {
+      state.tenants.others.clear();
       state.users.reset();
       teams.reset();
       callbacks.reset();

@@ -1,7 +1,7 @@
 // Request dispatch for both listeners: route lookup, counting, injected faults (delay, outage, status), the handler,
 // and the request log (method, path, status, family; never headers or bodies).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { json, loggablePath, readRequest, type Reply } from './httpUtil';
+import { json, loggablePath, readRequest, type Reply, type SandboxRequest } from './httpUtil';
 import { requestedIdentity } from './managedIdentity';
 import { findRoute, type Route } from './router';
 import type { SandboxState } from './state';
@@ -54,6 +54,11 @@ export function createDispatcher(state: SandboxState, routes: readonly Route[], 
 
   async function run(raw: IncomingMessage, res: ServerResponse): Promise<void> {
     const req = await readRequest(raw, origin());
+    // Everything below (counters, quotas, data, tokens) is the request's tenant's (tenants.ts).
+    await state.tenants.run(state.tenants.forRequest(req), () => serve(req, raw, res));
+  }
+
+  async function serve(req: SandboxRequest, raw: IncomingMessage, res: ServerResponse): Promise<void> {
     const found = findRoute(routes, req.method, req.url.pathname);
     const family = found.route?.family ?? 'unknown';
     const at = state.now().getTime();
@@ -65,6 +70,7 @@ export function createDispatcher(state: SandboxState, routes: readonly Route[], 
       at,
       ...(found.route?.api ? { api: found.route.api } : {}),
       ...(family === 'mi' ? { identity: requestedIdentity(req) ?? 'invalid' } : {}),
+      ...(state.tenants.others.size > 0 ? { tenant: state.tenantId } : {}),
     };
     res.once('close', () => {
       entry.status = res.headersSent ? res.statusCode : 0;

@@ -12,6 +12,7 @@ import { SlidingWindowLimiter, type QuotaFamily } from './rateLimiter';
 import { DEFAULT_ROLES } from './resources';
 import { AppKeys } from './appKeys';
 import { AppCredential, VaultStore } from './secrets';
+import { TenantScopes } from './tenants';
 import { UserDirectory } from './users';
 
 export type ApiFamily = QuotaFamily;
@@ -66,6 +67,8 @@ export interface RequestLogEntry {
   api?: 'graph' | 'legacy' | 'mde';
   /** Managed identity used (MI requests): 'system' or the client_id. */
   identity?: string;
+  /** The tenant the request was served in, once the sandbox has more than one (tenants.ts). */
+  tenant?: string;
 }
 
 /** A hunting query as the API received it (tests check what user input turned into). */
@@ -112,9 +115,8 @@ export interface StateInit {
 
 export class SandboxState {
   url = '';
-  readonly tenantId: string;
-  readonly clientId: string;
-  readonly secretName: string;
+  /** The home tenant and any added ones (tenants.ts): the per-tenant fields below read the current request's. */
+  readonly tenants: TenantScopes;
   readonly systemIdentityClientId: string;
   readonly identityHeader: string;
   readonly now: () => Date;
@@ -124,28 +126,16 @@ export class SandboxState {
   key: SigningKey;
   /** Keys rotated out: still in the JWKS document, as Entra keeps publishing a key for a while after rollover. */
   retiredKeys: SigningKey[] = [];
-  readonly app: AppCredential;
   /** The app's certificates and federated identity credentials (clientAssertion.ts). */
   readonly appKeys = new AppKeys();
   readonly vault = new VaultStore();
   readonly faults = new FaultInjector();
-  readonly limiter: SlidingWindowLimiter;
-  readonly incidents: IncidentStore;
-  /** Defender for Endpoint machines and machine actions. */
-  readonly mde: MdeStore;
-  /** MDE indicators (/api/indicators). */
-  readonly indicators = new IndicatorStore();
-  /** Entra users and Identity Protection's risky users (identityApi.ts). */
-  readonly directory: Directory;
   /** Analysts: their Defender role, consent, and the delegated calls they made (users.ts). */
   readonly users = new UserDirectory();
-  huntingTables: HuntingTables;
   rateLimitsOn: boolean;
   legacyNextLink = false;
   /** How Graph's runHuntingQuery names a schema column's fields: name/type (default) or Name/Type. */
   graphHuntingSchemaCase: 'camel' | 'pascal' = 'camel';
-  roles: string[] = [...DEFAULT_ROLES];
-  counters: Counters = zeroCounters();
   log: RequestLogEntry[] = [];
   /** Hunting queries received (both APIs), oldest first. */
   huntingQueries: HuntingQueryEntry[] = [];
@@ -156,9 +146,20 @@ export class SandboxState {
   private readonly revoked = new Set<string>();
 
   constructor(init: StateInit) {
-    this.tenantId = init.tenantId;
-    this.clientId = init.clientId;
-    this.secretName = init.secretName;
+    this.tenants = new TenantScopes({
+      tenantId: init.tenantId,
+      clientId: init.clientId,
+      secretName: init.secretName,
+      app: new AppCredential(init.initialSecret),
+      incidents: init.incidents,
+      mde: init.mde,
+      indicators: new IndicatorStore(),
+      directory: new Directory(init.now),
+      limiter: new SlidingWindowLimiter(init.rateLimitScale),
+      huntingTables: init.huntingTables,
+      roles: [...DEFAULT_ROLES],
+      counters: zeroCounters(),
+    });
     this.systemIdentityClientId = init.systemIdentityClientId;
     this.identityHeader = init.identityHeader;
     this.now = init.now;
@@ -166,12 +167,56 @@ export class SandboxState {
     this.rateLimitScale = init.rateLimitScale;
     this.rateLimitsOn = init.rateLimits;
     this.key = init.key;
-    this.app = new AppCredential(init.initialSecret);
-    this.limiter = new SlidingWindowLimiter(init.rateLimitScale);
-    this.incidents = init.incidents;
-    this.directory = new Directory(init.now);
-    this.huntingTables = init.huntingTables;
-    this.mde = init.mde;
+  }
+
+  // Per tenant: the tenant of the request being handled (the home tenant outside a request).
+  get tenantId(): string {
+    return this.tenants.current().tenantId;
+  }
+  get clientId(): string {
+    return this.tenants.current().clientId;
+  }
+  get secretName(): string {
+    return this.tenants.current().secretName;
+  }
+  get app(): AppCredential {
+    return this.tenants.current().app;
+  }
+  get limiter(): SlidingWindowLimiter {
+    return this.tenants.current().limiter;
+  }
+  get incidents(): IncidentStore {
+    return this.tenants.current().incidents;
+  }
+  /** Defender for Endpoint machines and machine actions. */
+  get mde(): MdeStore {
+    return this.tenants.current().mde;
+  }
+  /** MDE indicators (/api/indicators). */
+  get indicators(): IndicatorStore {
+    return this.tenants.current().indicators;
+  }
+  /** Entra users and Identity Protection's risky users (identityApi.ts). */
+  get directory(): Directory {
+    return this.tenants.current().directory;
+  }
+  get huntingTables(): HuntingTables {
+    return this.tenants.current().huntingTables;
+  }
+  set huntingTables(tables: HuntingTables) {
+    this.tenants.current().huntingTables = tables;
+  }
+  get roles(): string[] {
+    return this.tenants.current().roles;
+  }
+  set roles(roles: string[]) {
+    this.tenants.current().roles = roles;
+  }
+  get counters(): Counters {
+    return this.tenants.current().counters;
+  }
+  set counters(counters: Counters) {
+    this.tenants.current().counters = counters;
   }
 
   nowSeconds(): number {

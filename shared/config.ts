@@ -16,6 +16,7 @@ import { CREDENTIAL_SOURCES, type CredentialSourceKind } from './credentials/cre
 import type { ApiBackend } from './defender/types';
 import { loadCallerAuthConfig, type CallerAuthConfig } from './auth/callerAuthConfig';
 import { ConfigError } from './errors';
+import { parseTenantRegistry, type TenantRegistry } from './tenants/registry';
 
 export interface RateLimitWindow {
   limit: number;
@@ -88,6 +89,11 @@ export interface AppConfig {
    * time-scaled by RATE_LIMIT_WINDOW_SCALE: what the shared quota and the per-process limiter hand out.
    */
   rateLimits: QuotaAllowance;
+  /**
+   * The tenants this deployment acts in (TENANTS; shared/tenants/registry.ts). Without the setting: the one tenant
+   * of TENANT_ID/CLIENT_ID, key 'default', and `explicit` false.
+   */
+  tenants: TenantRegistry;
   /** The QUOTA_* settings (time-scaled), and QUOTA_PER_TENANT's allowances by tenant id (lower case). */
   quota: { default: QuotaAllowance; perTenant: Readonly<Record<string, QuotaAllowance>> };
   /** Folder holding the security team's content: queries/, workflows/, mappings/. */
@@ -201,6 +207,7 @@ export const SETTINGS = [
   'QUOTA_MACHINE_ACTIONS_PER_MINUTE',
   'QUOTA_MACHINE_ACTIONS_PER_HOUR',
   'QUOTA_PER_TENANT',
+  'TENANTS',
   'CONTENT_DIR',
   'AzureWebJobsStorage',
   'AzureWebJobsStorage__accountName',
@@ -256,6 +263,7 @@ export const UNSET_IN_AZURE: Readonly<Partial<Record<SettingName, string>>> = {
   KEY_VAULT_CHALLENGE_VERIFICATION: 'sandbox only: its vault host is 127.0.0.1',
   TLS_CA_FILE: "sandbox only: its generated CA; Azure's hosts use public CAs",
   RATE_LIMIT_WINDOW_SCALE: 'sandbox and tests only: shrinks the quota windows',
+  TENANTS: 'only for several customer tenants from one deployment (README "Several tenants")',
   QUOTA_PER_TENANT: 'only for tenants whose allowance differs from the QUOTA_* settings (docs/operations.md)',
   CONTENT_DIR: 'local runs only: the deployed package holds queries/, workflows/ and mappings/',
   AzureWebJobsStorage: 'replaced by the identity-based AzureWebJobsStorage__accountName (no account key)',
@@ -429,6 +437,11 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     machineActionsPerHour: whole('QUOTA_MACHINE_ACTIONS_PER_HOUR', 1500, TENANT_QUOTA_FIELDS.machineActionsPerHour),
   };
   const perTenantQuota = parsePerTenantQuota(text('QUOTA_PER_TENANT'), problems);
+  const tenants = parseTenantRegistry(
+    text('TENANTS'),
+    { tenantId, clientId, clientSecretName, api, cloud, credentialSource },
+    problems,
+  );
 
   const contentOverride = text('CONTENT_DIR');
   const contentDir = contentOverride ? resolve(contentOverride) : findAppRoot(__dirname);
@@ -556,6 +569,7 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     maxRetryAfterMs,
     leaseMs,
     rateLimits: allowance(perTenantQuota[tenantId.toLowerCase()] ?? quotaDefaults),
+    tenants,
     quota: {
       default: allowance(quotaDefaults),
       perTenant: Object.freeze(

@@ -20,6 +20,7 @@ import { withSharedQuota } from './quota/quotaLimiter';
 import { createTableQuotaStore, type QuotaStore } from './quota/quotaStore';
 import { createSharedQuota, type SharedQuota } from './quota/sharedQuota';
 import { createNotify, type NotifyServices } from './notify';
+import { tenantDepsFactory, type TenantDeps } from './tenants/tenantDeps';
 import { createBearerValidator, type BearerValidator, type Caller } from './auth/bearerToken';
 import { createOboTokenSource } from './auth/onBehalfOf';
 import { delegatedHttp } from './auth/delegatedHttp';
@@ -54,6 +55,11 @@ export interface AppDeps {
   quotas: Partial<Record<ApiFamily, SharedQuota>>;
   /** Teams, Jira and ServiceNow clients (shared/notify). */
   notify: NotifyServices;
+  /**
+   * A registry tenant's own clients (TENANTS; shared/tenants/tenantDeps.ts), built on first use. Without TENANTS
+   * the one tenant is 'default', whose clients are the ones above.
+   */
+  tenant: (key: string) => TenantDeps;
   /** Validates callers' Entra ID bearer tokens (HTTP_AUTH_MODE bearer; shared/auth). */
   bearer: BearerValidator;
   /**
@@ -206,6 +212,23 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     clientAuth: (tenantId) => credential.clientAuth(tenantId),
     credentialOptions: ca ? { tlsOptions: { ca } } : {},
   });
+  const tenant = tenantDepsFactory({
+    config,
+    logger,
+    secretClient,
+    httpsAgent,
+    ca,
+    quotaStore: quotaStore ?? undefined,
+    root: { tokens, apis, http, defender, limiters, quotas },
+    ...(overrides.createCredential ? { createCredential: overrides.createCredential } : {}),
+    ...(overrides.quotaRetryStorageAfterMs !== undefined
+      ? { quotaRetryStorageAfterMs: overrides.quotaRetryStorageAfterMs }
+      : {}),
+    ...(overrides.wrapLimiter ? { wrapLimiter: overrides.wrapLimiter } : {}),
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+    ...(overrides.random ? { random: overrides.random } : {}),
+    ...(overrides.now ? { now: overrides.now } : {}),
+  });
   const notify = createNotify(config, {
     secretClient,
     httpsAgent,
@@ -229,6 +252,7 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
     limiters,
     quotas,
     notify,
+    tenant,
     bearer,
     forCaller: (caller) => {
       const user = clientsFor((target) => delegatedHttp(httpFor(target, obo.forCaller(caller)), caller.user));

@@ -40,6 +40,8 @@ export type ErrorCode =
   | 'APPROVAL_DECIDED'
   /** The approval expired (a timeout counts as rejection): answered 410. */
   | 'APPROVAL_EXPIRED'
+  /** The tenant is in the registry (TENANTS) with `enabled: false`: answered 403 naming it. */
+  | 'TENANT_DISABLED'
   | 'STEP_FAILED'
   /** The caller's bearer token is missing, forged, expired, for another audience or tenant (shared/auth): 401. */
   | 'TOKEN_INVALID'

@@ -1,6 +1,6 @@
 // Health checks. The shallow one reads settings only; the deep one proves each hop of the path (Key Vault →
 // Entra ID → Defender API) with one cheap call each, reporting which hop failed and why, never a secret.
-import { loadConfig, type Env } from './config';
+import { allowanceFor, loadConfig, type Env } from './config';
 import type { AppDeps } from './deps';
 import { isAppError, toError } from './errors';
 import { redact } from './logger';
@@ -64,6 +64,8 @@ export interface DeepHealth {
   poisonQueue?: PoisonQueueHealth;
   /** The shared quota per API family (shared or per-process, permits left, pause); never fails the check. */
   quota?: QuotaHealth;
+  /** Several tenants (TENANTS): each enabled tenant's own shared quota, by tenant key. */
+  tenantQuotas?: Record<string, QuotaHealth>;
 }
 
 export interface DeepHealthOptions {
@@ -110,7 +112,8 @@ async function check(name: CheckResult['name'], run: () => Promise<unknown>): Pr
 
 /** Runs the hops in order and stops at the first failure (later hops would only repeat it). */
 export async function deepHealth(
-  deps: Pick<AppDeps, 'config' | 'secrets' | 'tokens' | 'defender'> & Partial<Pick<AppDeps, 'quotas' | 'credential'>>,
+  deps: Pick<AppDeps, 'config' | 'secrets' | 'tokens' | 'defender'> &
+    Partial<Pick<AppDeps, 'quotas' | 'credential' | 'tenant'>>,
   options: DeepHealthOptions = {},
 ): Promise<DeepHealth> {
   const checks: CheckResult[] = [];
@@ -141,5 +144,29 @@ export async function deepHealth(
     checks,
     ...(options.poisonQueue ? { poisonQueue: await poisonQueueHealth(options.poisonQueue) } : {}),
     ...(deps.quotas ? { quota: await quotaHealth(deps.config, deps.quotas) } : {}),
+    ...(deps.quotas && deps.tenant && deps.config.tenants.explicit
+      ? { tenantQuotas: await tenantQuotaHealth(deps.config, deps.tenant) }
+      : {}),
   };
+}
+
+/** Each enabled tenant's quota (its clients are built here if no run has built them yet: no I/O until a call). */
+async function tenantQuotaHealth(
+  config: AppDeps['config'],
+  tenant: AppDeps['tenant'],
+): Promise<Record<string, QuotaHealth>> {
+  const enabled = config.tenants.tenants.filter((t) => t.enabled);
+  const entries = await Promise.all(
+    enabled.map(
+      async (t) =>
+        [
+          t.key,
+          await quotaHealth(
+            { tenantId: t.tenantId, rateLimits: allowanceFor(config, t.tenantId) },
+            tenant(t.key).quotas,
+          ),
+        ] as const,
+    ),
+  );
+  return Object.fromEntries(entries);
 }

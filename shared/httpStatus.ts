@@ -61,7 +61,9 @@ export function httpStatusFor(o: OutcomeForStatus): HttpStatusDecision {
     case 'IDEMPOTENCY_KEY_REUSED':
       return { status: 422 };
     // Approval links (shared/approval): a forged or tampered token, a second decision, an expired approval.
+    // TENANT_DISABLED: a tenant switched off in the registry (TENANTS); nothing is run there until it is enabled.
     case 'APPROVAL_LINK_INVALID':
+    case 'TENANT_DISABLED':
       return { status: 403 };
     case 'APPROVAL_DECIDED':
       return { status: 409 };

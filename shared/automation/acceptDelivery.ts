@@ -1,6 +1,7 @@
 // A webhook delivery, from raw bytes to "queued": verify the signature (before parsing), normalise it with the
 // source's mapping, drop echoes of Riposte's own changes, claim the event in the delivery log (so one instance of
 // all those receiving it enqueues it), then enqueue. Only an enqueued event is ever answered "accepted".
+import { deliveryTenant } from '../tenants/deliveryTenant';
 import { AppError, InputError } from '../errors';
 import { createKeyedLock, type KeyedLock } from '../keyedLock';
 import { isIgnored, parseDelivery, verifyDelivery, WebhookAuthError } from '../webhooks';
@@ -101,6 +102,12 @@ export async function acceptDelivery(
     );
   const parsed = parseDelivery(delivery, mapping);
   if (isIgnored(parsed)) return { status: 'ignored', reason: parsed.ignored };
+  // Several tenants: the mapping places the delivery in one; its event id and claim are that tenant's.
+  const tenant = deliveryTenant(config.tenants, mapping, JSON.parse(delivery.body.toString('utf8')) as unknown);
+  if (tenant !== undefined) {
+    parsed.tenant = tenant;
+    parsed.eventId = `${tenant}:${parsed.eventId}`;
+  }
   if (parsed.echo) return { status: 'ignored', reason: 'echo of a change Riposte made', eventId: parsed.eventId };
 
   let lock = acceptLocks.get(automation.deliveries);

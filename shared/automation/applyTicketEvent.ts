@@ -8,7 +8,8 @@
 // has set are skipped, the others are stamped, then applied (after narrowing any half-done write an interrupted run
 // left on the incident: narrowPendingWrites.ts). The event is acknowledged either way, and its delivery-log row says
 // which fields were applied and which skipped as stale.
-import { runWorkflow, type RunReport } from '../engine';
+import { runWorkflow, type EngineDeps, type RunReport } from '../engine';
+import { tenantEngine } from '../tenants/tenantEngine';
 import { isAppError, toError } from '../errors';
 import { createKeyedLock, type KeyedLock } from '../keyedLock';
 import type { Logger } from '../logger';
@@ -137,9 +138,20 @@ export async function applyTicketEvent(
   const clock = automation.ticketClock;
   let lock = incidentLocks.get(clock);
   if (!lock) incidentLocks.set(clock, (lock = createKeyedLock()));
+  // Several tenants: the event's tenant's clients and state, and its own clock row (incident ids repeat).
+  let engine: EngineDeps;
+  try {
+    engine =
+      event.tenant !== undefined
+        ? tenantEngine(automation, event.tenant, attempt.logger)
+        : { ...automation.engine, logger: attempt.logger };
+  } catch (e) {
+    return poison(toError(e).message);
+  }
+  const clockKey = event.tenant !== undefined ? `${event.tenant}:${event.incidentId}` : event.incidentId;
 
-  return lock(event.incidentId, async () => {
-    const hold = await acquireLease(clock, event.incidentId, attempt.sleep ?? defaultSleep);
+  return lock(clockKey, async () => {
+    const hold = await acquireLease(clock, clockKey, attempt.sleep ?? defaultSleep);
     if (!hold) {
       const reason = `incident ${event.incidentId} is being updated by another instance (lease held for over ${LEASE_WAIT_MS / 1000} s)`;
       return lastAttempt ? poison(reason) : { status: 'retry', reason };
@@ -148,7 +160,7 @@ export async function applyTicketEvent(
       attempt.logger.warn('[ticket-sync] took over an expired incident lease', { incidentId: event.incidentId });
     }
     try {
-      return await applyHeld(automation, workflow, event, hold, attempt, lastAttempt, poison);
+      return await applyHeld({ ...automation, engine }, workflow, event, hold, attempt, lastAttempt, poison);
     } finally {
       await hold.release().catch((e: unknown) =>
         attempt.logger.warn('[ticket-sync] could not release the incident lease (it lapses by itself)', {
@@ -223,7 +235,7 @@ async function applyHeld(
             idempotencyKey: `${event.source}:${event.eventId}`,
             heartbeat,
           },
-          { ...automation.engine, logger: attempt.logger },
+          automation.engine,
         ),
       );
     } catch (e) {
@@ -239,7 +251,12 @@ async function applyHeld(
         {
           workflow: workflow.name,
           runId: report.runId,
-          request: { input, idempotencyKey: `${event.source}:${event.eventId}`, startedAt: report.startedAt },
+          request: {
+            input,
+            idempotencyKey: `${event.source}:${event.eventId}`,
+            startedAt: report.startedAt,
+            ...(event.tenant !== undefined ? { tenant: event.tenant } : {}),
+          },
           handoff: approvalHandoff(report, []),
           preferred: false,
           logger: attempt.logger,

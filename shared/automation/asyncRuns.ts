@@ -50,6 +50,8 @@ export interface AsyncRunRequest {
    * window as a timer run, and only while it is still pending.
    */
   timerWindow?: string;
+  /** The registry tenant (TENANTS key) the run acts in; absent: the single tenant. */
+  tenant?: string;
 }
 
 /** The queue message: only the run id (the record holds the rest). */

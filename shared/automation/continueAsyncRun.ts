@@ -16,6 +16,9 @@ import type { Automation } from '.';
 import { approvalHandoff, expiryDelayMs } from './approvalWait';
 import { RUN_ID, unheld, type AsyncRunMessage, type AsyncRunRequest } from './asyncRuns';
 import { storedBody } from './requestIdempotency';
+import { tenantEngine } from '../tenants/tenantEngine';
+import type { TenantRegistry } from '../tenants/registry';
+import type { AppDeps } from '../deps';
 import { statusOfReport } from './runWorkflowRequest';
 
 /** Attempts before a run that keeps dying or being throttled ends with the last report (or a failure saying so). */
@@ -28,7 +31,7 @@ export type ContinueOutcome =
   | { status: 'poisoned'; reason: string };
 
 type Continuing = Pick<Automation, 'workflows' | 'engine' | 'asyncRuns'> & {
-  deps: { config: { queueMaxDequeueCount: number } };
+  deps: { config: { queueMaxDequeueCount: number; tenants?: TenantRegistry }; tenant?: AppDeps['tenant'] };
 };
 
 const isRunMessage = (v: unknown): v is AsyncRunMessage =>
@@ -175,10 +178,19 @@ export async function continueAsyncRun(
       await asyncRuns.queue.send({ kind: 'workflowRun', runId: record.runId } satisfies AsyncRunMessage, { delayMs });
       return true;
     };
+    // The run's tenant (TENANTS): its clients and its state partition for windows, writes and keys.
+    const runEngine =
+      request.tenant !== undefined && automation.deps.config.tenants && automation.deps.tenant
+        ? tenantEngine(
+            { deps: { config: { tenants: automation.deps.config.tenants }, tenant: automation.deps.tenant }, engine },
+            request.tenant,
+            logger,
+          )
+        : { ...engine, logger };
     if (request.timerWindow !== undefined) {
       // A parked timer run resumes its window only while that window is still pending: a tick that completed it
       // first (the approval was decided just before it) leaves nothing to do, and no new window is started here.
-      const pending = (await state.getWatermark(record.workflow)).pending;
+      const pending = (await runEngine.state.getWatermark(record.workflow)).pending;
       if (pending?.runId !== request.timerWindow)
         return await finish(
           stoppedReport(
@@ -203,7 +215,7 @@ export async function continueAsyncRun(
               startedAt: request.startedAt,
               heartbeat,
             },
-        { ...engine, logger },
+        runEngine,
       );
     } catch (e) {
       // The input no longer matches the workflow (its file changed since): the caller's request, now refused.

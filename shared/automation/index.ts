@@ -69,7 +69,10 @@ export async function createAutomation(deps: AppDeps, overrides: AutomationOverr
   const { config } = deps;
   const queries = await getQueryLibrary(config);
   const [workflows, mappings] = await Promise.all([
-    loadWorkflows(join(config.contentDir, 'workflows'), queries, { backend: config.api }),
+    loadWorkflows(join(config.contentDir, 'workflows'), queries, {
+      backend: config.api,
+      tenants: config.tenants.tenants.map((t) => t.key),
+    }),
     loadMappings(join(config.contentDir, 'mappings')),
   ]);
   for (const problem of webhookWorkflowProblems(workflows, config.ticketSyncWorkflow))

@@ -29,7 +29,12 @@ export async function parkScheduledRun(
   const askers = new Set<string>();
   for (const p of pendingApprovals(report)) askers.add((await a.approvals.get(p.id))?.record.runId ?? report.runId);
   for (const runId of askers) {
-    const request: AsyncRunRequest = { input: {}, startedAt: report.startedAt, timerWindow: windowRunId };
+    const request: AsyncRunRequest = {
+      input: {},
+      startedAt: report.startedAt,
+      timerWindow: windowRunId,
+      ...(report.tenant !== undefined ? { tenant: report.tenant } : {}),
+    };
     // Nobody polls a timer run: the token is made (the record needs its hash) and forgotten.
     const created = await engine.state.createRun({
       runId,

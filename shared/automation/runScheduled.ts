@@ -5,6 +5,11 @@ import { InProgressError, runWorkflow, type RunReport } from '../engine';
 import type { Logger } from '../logger';
 import type { Automation } from '.';
 import { parkScheduledRun } from './parkScheduledRun';
+import { toError } from '../errors';
+import { selectTenants } from '../tenants/selectTenants';
+import { tenantEngine, type TenantScoped } from '../tenants/tenantEngine';
+import type { TenantRegistry } from '../tenants/registry';
+import type { AppDeps } from '../deps';
 
 export class ScheduledRunFailed extends Error {
   constructor(readonly report: RunReport) {
@@ -13,7 +18,68 @@ export class ScheduledRunFailed extends Error {
   }
 }
 
+type Scheduling = Pick<Automation, 'workflows' | 'engine' | 'asyncRuns' | 'approvals'> & {
+  deps?: { config: { tenants?: TenantRegistry; queueMaxDequeueCount?: number }; tenant?: AppDeps['tenant'] };
+};
+
+/** A tick's outcome in one tenant (several tenants: TENANTS). */
+export interface TenantTick {
+  tenant: string;
+  report?: RunReport;
+  error?: Error;
+}
+
 export async function runScheduled(
+  automation: Scheduling,
+  name: string,
+  tick: { isPastDue: boolean; logger: Logger },
+): Promise<RunReport | undefined> {
+  const registry = automation.deps?.config.tenants;
+  const tenant = automation.deps?.tenant;
+  if (!registry?.explicit || !tenant) return runScheduledIn(automation, name, tick);
+  const outcomes = await runScheduledTenants(
+    { ...automation, deps: { config: { tenants: registry }, tenant } },
+    name,
+    tick,
+  );
+  const failed = outcomes.filter((o) => o.error);
+  if (failed.length === 1 && failed[0]?.error) throw failed[0].error;
+  if (failed.length > 1)
+    throw new Error(
+      `workflow ${name} failed in ${failed.length} tenants: ${failed.map((o) => `${o.tenant} (${o.error?.message ?? ''})`).join('; ')}`,
+    );
+  return undefined;
+}
+
+/**
+ * One tick in every tenant the workflow runs for, side by side: each tenant has its own window (state partition),
+ * clients and quota, so one tenant's throttling or failure neither delays nor stops another's.
+ */
+export async function runScheduledTenants(
+  automation: Pick<Automation, 'workflows' | 'engine' | 'asyncRuns' | 'approvals'> & TenantScoped,
+  name: string,
+  tick: { isPastDue: boolean; logger: Logger },
+): Promise<TenantTick[]> {
+  const workflow = automation.workflows.get(name);
+  if (!workflow) throw new Error(`scheduled workflow '${name}' is not loaded (see the load error above)`);
+  const tenants = selectTenants(automation.deps.config.tenants, workflow.tenants, undefined, name);
+  return Promise.all(
+    tenants.map(async ({ key }): Promise<TenantTick> => {
+      const engine = tenantEngine(automation, key, tick.logger);
+      const logger = engine.logger ?? tick.logger;
+      try {
+        const report = await runScheduledIn({ ...automation, engine }, name, { ...tick, logger });
+        return { tenant: key, ...(report ? { report } : {}) };
+      } catch (e) {
+        const error = toError(e);
+        logger.error(`[timer] ${name} failed`, { error: error.message });
+        return { tenant: key, error };
+      }
+    }),
+  );
+}
+
+async function runScheduledIn(
   automation: Pick<Automation, 'workflows' | 'engine' | 'asyncRuns' | 'approvals'>,
   name: string,
   tick: { isPastDue: boolean; logger: Logger },

@@ -24,6 +24,8 @@ import { activeRetryBudget, withRetryBudget } from '../http/retryBudget';
 import { whileHeld, type Heartbeat } from '../state/heartbeat';
 import type { StepChange } from '../steps/types';
 import { validateRunInput } from '../workflows/runInput';
+import { runTenant } from '../tenants/runTenant';
+import { tenantEngine } from '../tenants/tenantEngine';
 import type { Automation } from '.';
 import { approvalHandoff, expiryDelayMs } from './approvalWait';
 import { prefersRespondAsync, startAsyncRun, type AcceptedRun, type AsyncRunRequest } from './asyncRuns';
@@ -36,7 +38,7 @@ import {
   type RequestAnswer,
 } from './requestIdempotency';
 
-const BODY_KEYS = ['input', 'dryRun', 'idempotencyKey'];
+const BODY_KEYS = ['input', 'dryRun', 'idempotencyKey', 'tenant'];
 
 export interface RunWorkflowResponse {
   status: number;
@@ -64,7 +66,7 @@ function changesMade(report: RunReport): StepChange[] {
 }
 
 export async function runWorkflowRequest(
-  automation: Pick<Automation, 'workflows' | 'engine' | 'asyncRuns'>,
+  automation: Pick<Automation, 'workflows' | 'engine' | 'asyncRuns'> & Partial<Pick<Automation, 'deps'>>,
   name: string,
   body: Record<string, unknown>,
   options: {
@@ -119,9 +121,24 @@ export async function runWorkflowRequest(
     requestBody: body,
   });
   validateRunInput(workflow, input);
+  // The tenant the run acts in (TENANTS): its clients, state partition and quota; without TENANTS, the engine as is.
+  const tenant = automation.deps ? runTenant(automation.deps.config.tenants, workflow, body.tenant) : undefined;
+  // On behalf of a caller the clients are the caller's (delegated, in the deployment's own tenant): another registry
+  // tenant would need the caller's token for that tenant, which this run does not have.
+  const homeTenant = (key: string): boolean =>
+    automation.deps?.config.tenants.tenants.find((t) => t.key === key)?.partition === '';
+  if (options.actingUser && tenant !== undefined && !homeTenant(tenant))
+    throw new InputError(
+      'tenant',
+      `tenant: a run on behalf of the caller acts in the deployment's own tenant only, not '${tenant}' (call with the function key)`,
+    );
+  const engine =
+    automation.deps && tenant !== undefined && !options.actingUser
+      ? tenantEngine({ deps: automation.deps, engine: automation.engine }, tenant, options.logger)
+      : { ...automation.engine, logger: options.logger };
   const dryRun = body.dryRun === true;
   const runId = randomUUID();
-  const logger = options.logger;
+  const logger = engine.logger ?? options.logger;
   const now = automation.engine.now ?? ((): Date => new Date());
   const startedAt = now().toISOString();
   const request: AsyncRunRequest = {
@@ -129,6 +146,7 @@ export async function runWorkflowRequest(
     ...(body.dryRun !== undefined ? { dryRun } : {}),
     ...(resolved ? { idempotencyKey: resolved.key } : {}),
     startedAt,
+    ...(engine.tenant !== undefined ? { tenant: engine.tenant } : {}),
   };
   const respondAsync = prefersRespondAsync(options.prefer);
   if (respondAsync && options.actingUser)
@@ -178,7 +196,7 @@ export async function runWorkflowRequest(
             ...(heartbeat ? { heartbeat } : {}),
             stopSignal: stop.signal,
           },
-          { ...automation.engine, logger, ...(options.actingUser ? { actingUser: options.actingUser } : {}) },
+          { ...engine, ...(options.actingUser ? { actingUser: options.actingUser } : {}) },
         ),
       );
     } finally {
@@ -196,7 +214,7 @@ export async function runWorkflowRequest(
   if (!resolved) return run();
 
   const admission = await admitRequest(
-    automation.engine.state,
+    engine.state,
     {
       workflow: workflow.name,
       key: resolved.key,

@@ -67,6 +67,8 @@ export interface RunHandoff {
 export interface RunReport {
   runId: string;
   workflow: string;
+  /** The registry tenant (TENANTS key) the run acted in; absent in a single-tenant deployment. */
+  tenant?: string;
   trigger: TriggerKind;
   dryRun: boolean;
   /** On behalf of the caller: the user the run acted for (their UPN and object id); absent when Riposte acted as its app. */

@@ -93,6 +93,8 @@ export interface EngineDeps {
    * unless the step says `approval: none`. Absent, such a step fails with CONFIG_INVALID: it never runs unasked.
    */
   approvals?: ApprovalGate;
+  /** The registry tenant the run acts in (TENANTS): named in the report and every log line; absent single-tenant. */
+  tenant?: string;
   /**
    * The user the run acts for (on behalf of the caller: HTTP_AUTH_MODE bearer): named in the report and in every
    * comment, card and note the run writes, next to the marker.
@@ -285,7 +287,13 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
       ? new Date(options.startedAt)
       : started;
 
-  const logProps = { runId, workflow: workflow.name, trigger: options.trigger, dryRun };
+  const logProps = {
+    runId,
+    workflow: workflow.name,
+    trigger: options.trigger,
+    dryRun,
+    ...(deps.tenant !== undefined ? { tenant: deps.tenant } : {}),
+  };
   logger.info('[engine] run started', {
     ...logProps,
     ...(window ? { window: { start: window.start, end: window.end, resumed: window.resumed } } : {}),
@@ -709,6 +717,7 @@ async function runOnce(workflow: Workflow, options: RunOptions, deps: EngineDeps
   const report: RunReport = {
     runId,
     workflow: workflow.name,
+    ...(deps.tenant !== undefined ? { tenant: deps.tenant } : {}),
     trigger: options.trigger,
     dryRun,
     ...(deps.actingUser ? { actingUser: { upn: deps.actingUser.upn, oid: deps.actingUser.oid } } : {}),

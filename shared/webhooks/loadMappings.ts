@@ -19,6 +19,7 @@ import {
   type SourceMapping,
   type StatusRule,
   type StatusTarget,
+  type TenantRoute,
   type UpdatableClassification,
   type UpdatableDetermination,
   type Verdict,
@@ -38,7 +39,9 @@ interface RawRules {
   assignee?: { fields: string[]; users?: Record<string, string> };
   classification?: { from?: { field: string; map: Record<string, RawVerdict> }[]; default?: RawVerdict };
   echo?: { actors?: string[]; actorField?: string };
+  tenant?: RawTenantRoute;
 }
+type RawTenantRoute = string | { field: string; map: Record<string, string> };
 interface RawJira extends RawRules {
   source: 'jira';
   comments?: {
@@ -62,6 +65,7 @@ interface RawGeneric {
   eventTypes?: string[];
   status?: { aliases?: Record<string, SettableStatus> };
   echo?: { actors?: string[] };
+  tenant?: RawTenantRoute;
 }
 type RawMapping = RawJira | RawServiceNow | RawGeneric;
 
@@ -113,9 +117,16 @@ export function compileMapping(raw: unknown, file: string): SourceMapping {
     throw new ConfigError(problems.map((m) => `${file}: ${m}`));
   }
   const problems: string[] = [];
-  const mapping = build(raw, file, (at, message) => problems.push(`${file}: ${at}: ${message}`));
+  const report: Report = (at, message) => problems.push(`${file}: ${at}: ${message}`);
+  const mapping = build(raw, file, report);
   if (problems.length > 0) throw new ConfigError(problems);
-  return mapping;
+  if (raw.tenant === undefined) return mapping;
+  const tenant: TenantRoute =
+    typeof raw.tenant === 'string'
+      ? { fixed: raw.tenant }
+      : { field: raw.tenant.field, map: table(raw.tenant.map, pointer('tenant', 'map'), report, (v) => v) };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...mapping, tenant };
 }
 
 type Report = (at: string, message: string) => void;

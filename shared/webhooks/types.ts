@@ -46,6 +46,8 @@ export interface TicketEvent {
   echo: boolean;
   /** Parts of the change that were dropped (an unmapped status or user), for the caller to log. */
   warnings?: string[];
+  /** The registry tenant (TENANTS key) the mapping routed it to; absent in a single-tenant deployment. */
+  tenant?: string;
 }
 
 /** A delivery that is valid but carries nothing for Defender. */
@@ -97,9 +99,14 @@ export interface ClassificationRule {
   default?: Verdict;
 }
 
+/** Which registry tenant a delivery acts in (mapping `tenant:`; several tenants only). */
+export type TenantRoute = { fixed: string } | { field: string; map: ReadonlyMap<string, string> };
+
 interface MappingBase {
   /** File the mapping came from, for messages. */
   file: string;
+  /** Mapping `tenant:`: the tenant of every delivery, or a body field and a table from its value to a tenant key. */
+  tenant?: TenantRoute;
   /** Lower-cased actor ids whose changes are Riposte's own. */
   echoActors: ReadonlySet<string>;
 }

@@ -221,6 +221,8 @@ interface Compiler {
 export interface LoadOptions {
   /** DEFENDER_API: a step the API cannot serve (Graph-only alert steps on legacy) is a load-time problem. */
   backend?: ApiBackend | undefined;
+  /** The registry's tenant keys (TENANTS): a `tenants:` entry naming another is a load-time problem. */
+  tenants?: readonly string[] | undefined;
 }
 
 function collectIds(steps: Raw[], seen: Map<string, string>, basePath: string, problems: Problem[]): void {
@@ -441,6 +443,14 @@ export function parseWorkflow(text: string, file: string, queries: QueryLibrary,
     backend: options.backend,
   };
   const steps = compileSteps(compiler, raw.steps as Raw[], 'steps', [], false);
+  const tenants = Array.isArray(raw.tenants) ? (raw.tenants as string[]) : 'all';
+  if (tenants !== 'all' && options.tenants)
+    for (const key of tenants)
+      if (!options.tenants.includes(key))
+        problems.push({
+          path: 'tenants',
+          message: `unknown tenant '${key}' (the registry has: ${options.tenants.join(', ')})`,
+        });
   if (problems.length > 0) throw new WorkflowError(lines(problems));
   return {
     name: String(raw.name),
@@ -450,6 +460,7 @@ export function parseWorkflow(text: string, file: string, queries: QueryLibrary,
     input,
     window,
     dryRun: raw.dryRun === true,
+    tenants,
     steps,
   };
 }

@@ -84,5 +84,7 @@ export interface Workflow {
   window: WindowSettings;
   /** The file asks to always run dry. */
   dryRun: boolean;
+  /** `tenants:` (the registry tenants it runs for): 'all' (the default) or tenant keys. */
+  tenants: 'all' | readonly string[];
   steps: Step[];
 }

@@ -262,6 +262,21 @@ export function buildWorkflowSchema(): Schema {
         description:
           'Always run dry: read steps run, write steps only report the change they would make. For trying a new workflow.',
       },
+      tenants: {
+        description:
+          "The tenants of the tenant registry (the TENANTS setting) it runs for: 'all' (the default: every enabled " +
+          'tenant) or a list of tenant keys. Each tenant runs separately: its own window, state, quota and run report. ' +
+          'Without TENANTS there is one tenant, `default`.',
+        oneOf: [
+          { const: 'all' },
+          {
+            type: 'array',
+            minItems: 1,
+            uniqueItems: true,
+            items: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' },
+          },
+        ],
+      },
       triggers: {
         type: 'object',
         additionalProperties: false,

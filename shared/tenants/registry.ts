@@ -1,0 +1,155 @@
+// The tenant registry (TENANTS): which customer tenants one deployment acts in, each with its own app identity,
+// API, cloud and on/off switch (identity-modes.md §7: one multi-tenant app registration, admin consent per tenant).
+// Absent, the registry is the one tenant of TENANT_ID/CLIENT_ID: a single-tenant deployment sets nothing new.
+import { CLOUDS, type Cloud } from '../clouds';
+import type { ApiBackend } from '../defender/types';
+
+import { CREDENTIAL_SOURCES, type CredentialSourceKind } from '../credentials/credentialSource';
+
+/** How the app proves itself to Entra ID in that tenant (CREDENTIAL_SOURCE's values). */
+export type CredentialSource = CredentialSourceKind;
+
+export interface TenantEntry {
+  /** Short name used in workflows (`tenants:`), mappings, the CLI (`--tenant`), HTTP (`?tenant=`) and state keys. */
+  key: string;
+  tenantId: string;
+  clientId: string;
+  credentialSource: CredentialSource;
+  /** The Key Vault secret (in the deployment's own vault) with the app's credential for this tenant. */
+  clientSecretName: string;
+  api: ApiBackend;
+  cloud: Cloud;
+  enabled: boolean;
+  /**
+   * The prefix of this tenant's state partition ('' for the deployment's own tenant, TENANT_ID, so its windows,
+   * write records and idempotency keys stay where a single-tenant deployment has always kept them).
+   */
+  partition: string;
+}
+
+export interface TenantRegistry {
+  /** True when TENANTS is set (several tenants); false: the single tenant of TENANT_ID. */
+  explicit: boolean;
+  tenants: readonly TenantEntry[];
+}
+
+/** The key the single tenant of TENANT_ID has when there is no TENANTS setting. */
+export const DEFAULT_TENANT_KEY = 'default';
+
+const KEY = /^[a-z][a-z0-9-]{0,31}$/;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
+const FIELDS = ['key', 'tenantId', 'clientId', 'credentialSource', 'clientSecretName', 'api', 'cloud', 'enabled'];
+
+export interface RegistryDefaults {
+  tenantId: string;
+  clientId: string;
+  clientSecretName: string;
+  api: ApiBackend;
+  cloud: Cloud;
+  /** CREDENTIAL_SOURCE. */
+  credentialSource: CredentialSource;
+}
+
+/**
+ * TENANTS: a JSON array of `{ key, tenantId, clientId?, credentialSource?, clientSecretName?, api?, cloud?,
+ * enabled? }`; what an entry leaves out comes from CLIENT_ID, CLIENT_SECRET_NAME, DEFENDER_API and DEFENDER_CLOUD.
+ * Problems name the entry (its key, else its index) and the field, never a value beyond the key.
+ */
+export function parseTenantRegistry(
+  raw: string | undefined,
+  defaults: RegistryDefaults,
+  problems: string[],
+): TenantRegistry {
+  if (raw === undefined) {
+    return {
+      explicit: false,
+      tenants: [
+        Object.freeze({
+          key: DEFAULT_TENANT_KEY,
+          ...defaults,
+          enabled: true,
+          partition: '',
+        }),
+      ],
+    };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push('TENANTS must be JSON: an array of tenants ({"key", "tenantId", ...})');
+    return { explicit: true, tenants: [] };
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) {
+    problems.push('TENANTS must be a non-empty array of tenants ({"key", "tenantId", ...})');
+    return { explicit: true, tenants: [] };
+  }
+  const tenants: TenantEntry[] = [];
+  const seenKeys = new Set<string>();
+  const seenIds = new Set<string>();
+  parsed.forEach((item: unknown, index) => {
+    if (!item || typeof item !== 'object' || Array.isArray(item)) {
+      problems.push(`TENANTS[${index}] must be an object`);
+      return;
+    }
+    const o = item as Record<string, unknown>;
+    const name = typeof o.key === 'string' && KEY.test(o.key) ? `TENANTS[${o.key}]` : `TENANTS[${index}]`;
+    const before = problems.length;
+    for (const field of Object.keys(o))
+      if (!FIELDS.includes(field))
+        problems.push(`${name}: unknown field ${JSON.stringify(field)} (known: ${FIELDS.join(', ')})`);
+    const str = (field: string): string | undefined => {
+      const v = o[field];
+      if (v === undefined) return undefined;
+      if (typeof v !== 'string' || !v.trim()) {
+        problems.push(`${name}.${field} must be a non-empty string`);
+        return undefined;
+      }
+      return v.trim();
+    };
+    const key = str('key');
+    if (key === undefined && o.key === undefined) problems.push(`${name}.key is required`);
+    else if (key !== undefined && !KEY.test(key))
+      problems.push(`${name}.key must be 1-32 lower-case letters, digits or dashes, starting with a letter`);
+    else if (key !== undefined && seenKeys.has(key)) problems.push(`${name}.key is used by another tenant`);
+    const tenantId = str('tenantId');
+    if (tenantId === undefined && o.tenantId === undefined) problems.push(`${name}.tenantId is required`);
+    else if (tenantId !== undefined && !GUID.test(tenantId)) problems.push(`${name}.tenantId must be a GUID`);
+    else if (tenantId !== undefined && seenIds.has(tenantId.toLowerCase()))
+      problems.push(`${name}.tenantId is listed by another tenant`);
+    const clientId = str('clientId') ?? defaults.clientId;
+    if (!GUID.test(clientId)) problems.push(`${name}.clientId must be a GUID`);
+    const credentialSource = str('credentialSource') ?? defaults.credentialSource;
+    if (!(CREDENTIAL_SOURCES as readonly string[]).includes(credentialSource))
+      problems.push(`${name}.credentialSource must be one of: ${CREDENTIAL_SOURCES.join(', ')}`);
+    const clientSecretName = str('clientSecretName') ?? defaults.clientSecretName;
+    // Only a secret-based tenant names a secret (a certificate or federated deployment may have none).
+    if ((credentialSource === 'keyVaultSecret' || clientSecretName) && !SECRET_NAME.test(clientSecretName))
+      problems.push(`${name}.clientSecretName must be 1-127 letters, digits or dashes (a Key Vault secret name)`);
+    const api = (str('api') ?? defaults.api).toLowerCase();
+    if (api !== 'graph' && api !== 'legacy') problems.push(`${name}.api must be one of: graph, legacy`);
+    const cloud = (str('cloud') ?? defaults.cloud).toLowerCase();
+    if (!(CLOUDS as readonly string[]).includes(cloud))
+      problems.push(`${name}.cloud must be one of: ${CLOUDS.join(', ')}`);
+    if (o.enabled !== undefined && typeof o.enabled !== 'boolean')
+      problems.push(`${name}.enabled must be true or false`);
+    if (problems.length > before || key === undefined || tenantId === undefined) return;
+    seenKeys.add(key);
+    seenIds.add(tenantId.toLowerCase());
+    tenants.push(
+      Object.freeze({
+        key,
+        tenantId,
+        clientId,
+        credentialSource: credentialSource as CredentialSource,
+        clientSecretName,
+        api: api as ApiBackend,
+        cloud: cloud as Cloud,
+        enabled: o.enabled !== false,
+        partition: tenantId.toLowerCase() === defaults.tenantId.toLowerCase() ? '' : key,
+      }),
+    );
+  });
+  return { explicit: true, tenants: Object.freeze(tenants) };
+}

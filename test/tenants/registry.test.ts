@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../shared/config';
+import { ConfigError } from '../../shared/errors';
+import { httpStatusFor } from '../../shared/httpStatus';
+import { selectTenants, TenantDisabledError } from '../../shared/tenants/selectTenants';
+
+const base = {
+  TENANT_ID: '11111111-2222-3333-4444-555555555555',
+  CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+  KEY_VAULT_URL: 'https://riposte-kv.vault.azure.net/',
+  CLIENT_SECRET_NAME: 'defender-client-secret',
+};
+const CONTOSO = '22222222-2222-3333-4444-555555555555';
+const FABRIKAM = '33333333-2222-3333-4444-555555555555';
+
+function problems(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig({ ...base, ...env });
+  } catch (e) {
+    assert.ok(e instanceof ConfigError);
+    return e.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('tenant registry (TENANTS)', () => {
+  it('without TENANTS is the one tenant of TENANT_ID/CLIENT_ID, key default, in the unprefixed partition', () => {
+    const c = loadConfig(base);
+    assert.equal(c.tenants.explicit, false);
+    assert.deepEqual(c.tenants.tenants, [
+      {
+        key: 'default',
+        tenantId: base.TENANT_ID,
+        clientId: base.CLIENT_ID,
+        clientSecretName: base.CLIENT_SECRET_NAME,
+        api: 'graph',
+        cloud: 'public',
+        credentialSource: 'keyVaultSecret',
+        enabled: true,
+        partition: '',
+      },
+    ]);
+  });
+
+  it('fills what an entry leaves out from the root settings; the home tenant keeps the unprefixed partition', () => {
+    const c = loadConfig({
+      ...base,
+      DEFENDER_API: 'legacy',
+      TENANTS: JSON.stringify([
+        { key: 'home', tenantId: base.TENANT_ID },
+        {
+          key: 'contoso',
+          tenantId: CONTOSO,
+          clientSecretName: 'contoso-secret',
+          api: 'graph',
+          cloud: 'gcc',
+          credentialSource: 'keyVaultCertificate',
+        },
+        { key: 'fabrikam', tenantId: FABRIKAM, enabled: false },
+      ]),
+    });
+    assert.equal(c.tenants.explicit, true);
+    const [home, contoso, fabrikam] = c.tenants.tenants;
+    assert.deepEqual(
+      [home?.partition, home?.api, home?.clientId, home?.clientSecretName],
+      ['', 'legacy', base.CLIENT_ID, base.CLIENT_SECRET_NAME],
+    );
+    assert.deepEqual(
+      [contoso?.partition, contoso?.api, contoso?.cloud, contoso?.credentialSource, contoso?.clientSecretName],
+      ['contoso', 'graph', 'gcc', 'keyVaultCertificate', 'contoso-secret'],
+    );
+    assert.equal(fabrikam?.enabled, false);
+  });
+
+  it('names the entry and the field of every problem', () => {
+    assert.deepEqual(problems({ TENANTS: '{' }), [
+      'TENANTS must be JSON: an array of tenants ({"key", "tenantId", ...})',
+    ]);
+    assert.deepEqual(problems({ TENANTS: '[]' }), [
+      'TENANTS must be a non-empty array of tenants ({"key", "tenantId", ...})',
+    ]);
+    const found = problems({
+      TENANTS: JSON.stringify([
+        { key: 'contoso', tenantId: 'not-a-guid', api: 'rest', cloud: 'mars', enabled: 'yes', colour: 'red' },
+        { tenantId: CONTOSO, clientId: 'x' },
+        { key: 'Bad Key', tenantId: FABRIKAM, credentialSource: 'password', clientSecretName: 'no spaces' },
+        { key: 'dup', tenantId: FABRIKAM },
+        { key: 'dup', tenantId: FABRIKAM },
+      ]),
+    });
+    assert.deepEqual(found, [
+      'TENANTS[contoso]: unknown field "colour" (known: key, tenantId, clientId, credentialSource, clientSecretName, api, cloud, enabled)',
+      'TENANTS[contoso].tenantId must be a GUID',
+      'TENANTS[contoso].api must be one of: graph, legacy',
+      'TENANTS[contoso].cloud must be one of: public, gcc, gcc-high, dod',
+      'TENANTS[contoso].enabled must be true or false',
+      'TENANTS[1].key is required',
+      'TENANTS[1].clientId must be a GUID',
+      'TENANTS[2].key must be 1-32 lower-case letters, digits or dashes, starting with a letter',
+      'TENANTS[2].credentialSource must be one of: keyVaultSecret, keyVaultCertificate, managedIdentityFederation',
+      'TENANTS[2].clientSecretName must be 1-127 letters, digits or dashes (a Key Vault secret name)',
+      'TENANTS[dup].key is used by another tenant',
+      'TENANTS[dup].tenantId is listed by another tenant',
+    ]);
+  });
+
+  it('selects one, a list or all tenants; unknown is 400 naming it, a disabled one asked for by name is 403', () => {
+    const { tenants } = loadConfig({
+      ...base,
+      TENANTS: JSON.stringify([
+        { key: 'contoso', tenantId: CONTOSO },
+        { key: 'fabrikam', tenantId: FABRIKAM },
+        { key: 'paused', tenantId: base.TENANT_ID, enabled: false },
+      ]),
+    });
+    const keys = (list: { key: string }[]) => list.map((t) => t.key);
+    assert.deepEqual(keys(selectTenants(tenants, 'all')), ['contoso', 'fabrikam']);
+    assert.deepEqual(keys(selectTenants(tenants, undefined)), ['contoso', 'fabrikam']);
+    assert.deepEqual(keys(selectTenants(tenants, ['fabrikam', 'paused'])), ['fabrikam']);
+    assert.deepEqual(keys(selectTenants(tenants, 'all', 'fabrikam')), ['fabrikam']);
+    assert.throws(
+      () => selectTenants(tenants, 'all', 'northwind'),
+      (e: Error & { code?: string }) =>
+        e.code === 'INPUT_INVALID' && e.message.includes("unknown tenant 'northwind'") && e.message.includes('contoso'),
+    );
+    assert.throws(
+      () => selectTenants(tenants, ['contoso'], 'fabrikam', 'triage'),
+      /workflow 'triage' does not run for tenant 'fabrikam'/,
+    );
+    assert.throws(() => selectTenants(tenants, ['northwind']), /unknown tenant 'northwind'/);
+    assert.throws(
+      () => selectTenants(tenants, 'all', 'paused'),
+      (e: unknown) => e instanceof TenantDisabledError && e.message.includes("tenant 'paused' is disabled"),
+    );
+    assert.equal(httpStatusFor({ code: 'TENANT_DISABLED' }).status, 403);
+  });
+});
