@@ -21,7 +21,7 @@ import type { Logger } from '../shared/logger';
 import { effectiveSettings, SANDBOX_CONNECTION, withoutSandboxConnection } from './settings';
 import { UsageError } from './usageError';
 import { createMemoryStateStore } from '../shared/state/memoryState';
-import { runTenant } from '../shared/tenants/runTenant';
+import { runTenant, userRunTenant } from '../shared/tenants/runTenant';
 import { tenantEngine } from '../shared/tenants/tenantEngine';
 import { loadCaBundle } from '../shared/http/tls';
 import type { SecretClientLike } from '../shared/credentials/secretProvider';
@@ -234,11 +234,14 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
         `unknown workflow '${options.workflow}'; available: ${[...automation.workflows.keys()].sort().join(', ')}`,
       );
     }
+    // The tenant (TENANTS): its clients, quota and state partition; without TENANTS, the engine as it always was.
+    // Signed in as a user (--user), the run acts with the user's delegated clients in the deployment's own tenant:
+    // settled before the sign-in, so a refused --tenant costs the analyst no device code.
+    const tenant = options.user
+      ? userRunTenant(config.tenants, workflow, options.tenant, 'run it without --user')
+      : runTenant(config.tenants, workflow, options.tenant);
     const actingUser = signIn ? await signIn.signIn(config.apiScope, stop) : undefined;
     if (actingUser) options.say(`Signed in as ${actingUser.username}: the run acts with your Defender permissions.`);
-    // The tenant (TENANTS): its clients, quota and state partition; without TENANTS, the engine as it always was.
-    // Signed in as a user (--user), the run acts with the user's delegated clients in the deployment's own tenant.
-    const tenant = runTenant(config.tenants, workflow, options.tenant);
     const report = await runWorkflow(
       workflow,
       {

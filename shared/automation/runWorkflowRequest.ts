@@ -24,7 +24,7 @@ import { activeRetryBudget, withRetryBudget } from '../http/retryBudget';
 import { whileHeld, type Heartbeat } from '../state/heartbeat';
 import type { StepChange } from '../steps/types';
 import { validateRunInput } from '../workflows/runInput';
-import { runTenant } from '../tenants/runTenant';
+import { runTenant, userRunTenant } from '../tenants/runTenant';
 import { tenantEngine } from '../tenants/tenantEngine';
 import type { Automation } from '.';
 import { approvalHandoff, expiryDelayMs } from './approvalWait';
@@ -122,16 +122,12 @@ export async function runWorkflowRequest(
   });
   validateRunInput(workflow, input);
   // The tenant the run acts in (TENANTS): its clients, state partition and quota; without TENANTS, the engine as is.
-  const tenant = automation.deps ? runTenant(automation.deps.config.tenants, workflow, body.tenant) : undefined;
-  // On behalf of a caller the clients are the caller's (delegated, in the deployment's own tenant): another registry
-  // tenant would need the caller's token for that tenant, which this run does not have.
-  const homeTenant = (key: string): boolean =>
-    automation.deps?.config.tenants.tenants.find((t) => t.key === key)?.partition === '';
-  if (options.actingUser && tenant !== undefined && !homeTenant(tenant))
-    throw new InputError(
-      'tenant',
-      `tenant: a run on behalf of the caller acts in the deployment's own tenant only, not '${tenant}' (call with the function key)`,
-    );
+  // On behalf of a caller the clients are the caller's (delegated, in the deployment's own tenant).
+  const tenant = !automation.deps
+    ? undefined
+    : options.actingUser
+      ? userRunTenant(automation.deps.config.tenants, workflow, body.tenant, 'call with the function key')
+      : runTenant(automation.deps.config.tenants, workflow, body.tenant);
   const engine =
     automation.deps && tenant !== undefined && !options.actingUser
       ? tenantEngine({ deps: automation.deps, engine: automation.engine }, tenant, options.logger)

@@ -23,3 +23,25 @@ export function runTenant(
     `tenant is required: workflow '${workflow.name}' runs for several tenants (${selected.map((t) => t.key).join(', ')})`,
   );
 }
+
+/**
+ * The tenant a run on behalf of a user (a bearer caller, `riposte run --user`) acts in: the deployment's own
+ * (TENANT_ID), where the user's token was issued and the on-behalf-of grant happens. Another registry tenant would
+ * need the user's token for that tenant, so naming one is refused rather than quietly run at home.
+ * @param instead what the caller can do to run elsewhere (the error's last words).
+ */
+export function userRunTenant(
+  registry: TenantRegistry,
+  workflow: Pick<Workflow, 'name' | 'tenants'>,
+  requested: unknown,
+  instead: string,
+): string {
+  const home = registry.tenants.find((t) => t.partition === '');
+  const key = runTenant(registry, workflow, requested ?? (registry.explicit ? home?.key : undefined));
+  if (registry.explicit && key !== home?.key)
+    throw new InputError(
+      'tenant',
+      `a run on behalf of a user acts in the deployment's own tenant (TENANT_ID) only, not '${key}' (${instead})`,
+    );
+  return key;
+}

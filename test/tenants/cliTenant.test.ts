@@ -102,4 +102,29 @@ describe('riposte run --tenant', () => {
     assert.notEqual(await main(args, disabled), 0);
     assert.match(disabled.err, /tenant 'woodgrove' is disabled/);
   });
+
+  it("--user runs in the deployment's own tenant only: another --tenant is refused before any sign-in", async () => {
+    const asUser = io({ ...env(), RIPOSTE_CLI_CLIENT_ID: sandbox.cliClientId });
+    const args = [
+      'run',
+      'stale-incident-triage',
+      '--dry-run',
+      '--settings',
+      settings,
+      '--user',
+      '--tenant',
+      'fabrikam',
+    ];
+    assert.equal(await main(args, asUser), 2);
+    assert.match(
+      asUser.err,
+      /tenant: a run on behalf of a user acts in the deployment's own tenant \(TENANT_ID\) only, not 'fabrikam' \(run it without --user\)/,
+    );
+    assert.doesNotMatch(asUser.err, /enter the code/i, 'no device code was offered');
+    assert.equal(
+      sandbox.control.requests().filter((r) => r.family === 'devicecode').length,
+      0,
+      'the sandbox issued no device code',
+    );
+  });
 });

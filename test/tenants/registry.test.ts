@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
 import { httpStatusFor } from '../../shared/httpStatus';
+import { userRunTenant } from '../../shared/tenants/runTenant';
 import { selectTenants, TenantDisabledError } from '../../shared/tenants/selectTenants';
 
 const base = {
@@ -134,5 +135,33 @@ describe('tenant registry (TENANTS)', () => {
       (e: unknown) => e instanceof TenantDisabledError && e.message.includes("tenant 'paused' is disabled"),
     );
     assert.equal(httpStatusFor({ code: 'TENANT_DISABLED' }).status, 403);
+  });
+
+  it("a run on behalf of a user acts in the deployment's own tenant: by default, and never in another named one", () => {
+    const registry = (entries: object[]) => loadConfig({ ...base, TENANTS: JSON.stringify(entries) }).tenants;
+    const tenants = registry([
+      { key: 'home', tenantId: base.TENANT_ID },
+      { key: 'fabrikam', tenantId: FABRIKAM },
+    ]);
+    const all = { name: 'triage', tenants: 'all' as const };
+    assert.equal(userRunTenant(tenants, all, undefined, 'x'), 'home', 'no tenant named: the home one, not a 400');
+    assert.equal(userRunTenant(tenants, all, 'home', 'x'), 'home');
+    assert.throws(
+      () => userRunTenant(tenants, all, 'fabrikam', 'call with the function key'),
+      (e: Error & { code?: string; field?: string }) =>
+        e.code === 'INPUT_INVALID' &&
+        e.field === 'tenant' &&
+        e.message.includes("not 'fabrikam' (call with the function key)"),
+    );
+    // A workflow that does not run at home has nothing a user can run.
+    assert.throws(() => userRunTenant(tenants, { name: 'triage', tenants: ['fabrikam'] }, undefined, 'x'), /'home'/);
+    // No registry entry for TENANT_ID: the home tenant is not among them.
+    const away = registry([{ key: 'fabrikam', tenantId: FABRIKAM }]);
+    assert.throws(
+      () => userRunTenant(away, all, undefined, 'x'),
+      (e: Error & { field?: string }) => e.field === 'tenant',
+    );
+    // Without TENANTS nothing changes: the one tenant.
+    assert.equal(userRunTenant(loadConfig(base).tenants, all, undefined, 'x'), 'default');
   });
 });
