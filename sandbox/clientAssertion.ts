@@ -6,7 +6,7 @@
 // AzureAD/microsoft-authentication-library-for-js#8339 for 700027, Azure/azure-workload-identity#616 for 70021,
 // Azure/login#372 for 700024). Texts marked "sandbox wording" are not from a source.
 import { constants, verify } from 'node:crypto';
-import { aadError } from './entra';
+import { aadError, credentialMissing } from './aadErrors';
 import { header, type Reply, type SandboxRequest } from './httpUtil';
 import type { SandboxState } from './state';
 
@@ -67,14 +67,7 @@ export function clientAuthProblem(
   if (form.has('client_assertion')) return assertionProblem(state, req, tenant, form);
   const secret = secretOf(req, form);
   if (!secret) {
-    return aadError(
-      state,
-      req,
-      401,
-      'invalid_client',
-      7000218,
-      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-    );
+    return credentialMissing(state, req);
   }
   const verdict = state.app.check(secret);
   if (verdict === 'wrong') {

@@ -4,7 +4,8 @@
 // docs/identity-platform/v2-oauth2-device-code.md, reference-error-codes.md). Times (interval, expiry) follow the
 // sandbox's time scale (rateLimitScale), so a test does not wait Entra's 5 s polls and 15 minutes.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { aadError, tenantProblem } from './entra';
+import { aadError, appNotFound, credentialMissing, invalidScope } from './aadErrors';
+import { tenantProblem } from './entra';
 import { formBody, json, type Reply, type SandboxRequest } from './httpUtil';
 import { signJwt, type TokenClaims } from './jwt';
 import { delegatedScopesOf } from './delegated';
@@ -110,14 +111,7 @@ const nowMs = (state: SandboxState): number => state.now().getTime();
 function unknownClient(state: SandboxState, req: SandboxRequest, clientId: string): Reply | undefined {
   const id = clientId.toLowerCase();
   if (id === SANDBOX_CLI_CLIENT_ID || id === SANDBOX_CLIENT_ID.toLowerCase()) return undefined;
-  return aadError(
-    state,
-    req,
-    400,
-    'unauthorized_client',
-    700016,
-    `Application with identifier '${clientId}' was not found in the directory '${state.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
-  );
+  return appNotFound(state, req, clientId);
 }
 
 const missing = (state: SandboxState, req: SandboxRequest, p: string): Reply =>
@@ -147,14 +141,7 @@ function deviceCodeRequest(state: SandboxState, req: SandboxRequest, tenant: str
   if (!scope) return missing(state, req, 'scope');
   const resource = resourceOf(scope);
   if (!resource) {
-    return aadError(
-      state,
-      req,
-      400,
-      'invalid_scope',
-      70011,
-      `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`,
-    );
+    return invalidScope(state, req, scope);
   }
   const store = storeOf(state);
   const { intervalSeconds, expiresInSeconds, minPollSeconds } = store.timing;
@@ -233,14 +220,7 @@ export function userSignInGrant(state: SandboxState, req: SandboxRequest, grant:
   if (unknown) return unknown;
   if (clientId.toLowerCase() !== SANDBOX_CLI_CLIENT_ID) {
     // A confidential client must prove itself: the Function App's registration is not marked as a public client.
-    return aadError(
-      state,
-      req,
-      401,
-      'invalid_client',
-      7000218,
-      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-    );
+    return credentialMissing(state, req);
   }
   const store = storeOf(state);
   if (grant === 'refresh_token') {
@@ -251,15 +231,7 @@ export function userSignInGrant(state: SandboxState, req: SandboxRequest, grant:
     const resource = resourceOf(form.get('scope') ?? '');
     if (!user)
       return aadError(state, req, 400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.');
-    if (!resource)
-      return aadError(
-        state,
-        req,
-        400,
-        'invalid_scope',
-        70011,
-        `The provided value for the input parameter 'scope' is not valid.`,
-      );
+    if (!resource) return invalidScope(state, req);
     return userTokenReply(state, user, clientId.toLowerCase(), resource);
   }
   const deviceCode = form.get('device_code');

@@ -1,6 +1,6 @@
 // Entra ID v2 (and v1) for one tenant and one app: OpenID discovery, JWKS, and the client-credentials token endpoint,
 // with the error bodies and AADSTS codes of defender-api.md §4 and the discovery rules of local-azure.md §2.
-import { randomUUID } from 'node:crypto';
+import { aadError, appNotFound, invalidScope, noCache } from './aadErrors';
 import { formBody, header, json, type Reply, type SandboxRequest } from './httpUtil';
 import { clientAuthProblem } from './clientAssertion';
 import { jwks } from './jwt';
@@ -15,48 +15,6 @@ const DNS_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9
 
 /** The app's service principal object id in the sandbox tenant (the `oid` of its tokens). */
 export const APP_OBJECT_ID = '0c5b7a3e-9f21-4d6e-8a4b-2e7f1c9d3a56';
-
-function aadTimestamp(d: Date): string {
-  return d
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, 'Z');
-}
-
-/** An Entra error body: `error`, `error_description` (AADSTS text + trace lines), `error_codes`, ids, `error_uri`. */
-export function aadError(
-  state: SandboxState,
-  req: SandboxRequest,
-  status: number,
-  error: string,
-  code: number,
-  message: string,
-): Reply {
-  const timestamp = aadTimestamp(state.now());
-  const correlationId = req.clientRequestId ?? randomUUID();
-  return json(
-    status,
-    {
-      error,
-      error_description: `AADSTS${code}: ${message}\r\nTrace ID: ${req.requestId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
-      error_codes: [code],
-      timestamp,
-      trace_id: req.requestId,
-      correlation_id: correlationId,
-      error_uri: `${state.url}/error?code=${code}`,
-    },
-    noCache(req),
-  );
-}
-
-function noCache(req: SandboxRequest): Record<string, string> {
-  return {
-    'cache-control': 'no-store, no-cache',
-    pragma: 'no-cache',
-    'x-ms-request-id': req.requestId,
-    ...(req.clientRequestId ? { 'client-request-id': req.clientRequestId } : {}),
-  };
-}
 
 /** undefined when the tenant is ours; otherwise the Entra error for it (90002 unknown, 900023 malformed). */
 export function tenantProblem(
@@ -162,14 +120,7 @@ function token(state: SandboxState, req: SandboxRequest, tenant: string, v2: boo
   const { clientId } = clientAuth(req, form);
   if (!clientId) return missing('client_id');
   if (clientId.toLowerCase() !== state.clientId.toLowerCase()) {
-    return aadError(
-      state,
-      req,
-      400,
-      'unauthorized_client',
-      700016,
-      `Application with identifier '${clientId}' was not found in the directory '${state.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
-    );
+    return appNotFound(state, req, clientId);
   }
 
   let resource: string | undefined;
@@ -179,14 +130,7 @@ function token(state: SandboxState, req: SandboxRequest, tenant: string, v2: boo
     const scopes = scopeParam.split(/\s+/).filter((s) => s && !OIDC_SCOPES.has(s.toLowerCase()));
     const single = scopes.length === 1 ? scopes[0] : undefined;
     if (!single || !single.toLowerCase().endsWith('/.default')) {
-      return aadError(
-        state,
-        req,
-        400,
-        'invalid_scope',
-        70011,
-        `The provided value for the input parameter 'scope' is not valid. The scope ${scopeParam} is not valid.`,
-      );
+      return invalidScope(state, req, scopeParam);
     }
     resource = single.slice(0, -'/.default'.length);
   } else {

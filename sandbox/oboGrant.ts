@@ -2,7 +2,7 @@
 // v2-oauth2-on-behalf-of-flow.md): Riposte's app trades a user's token for its API (the assertion) for a delegated
 // token for a downstream API, carrying the same user and the consented delegated scopes.
 import { clientAuthProblem } from './clientAssertion';
-import { aadError } from './entra';
+import { aadError, appNotFound, invalidScope } from './aadErrors';
 import { header, json, type Reply, type SandboxRequest } from './httpUtil';
 import { checkBearer } from './jwt';
 import { delegatedScopesOf } from './delegated';
@@ -41,12 +41,7 @@ export function oboGrant(state: SandboxState, req: SandboxRequest, tenant: strin
   const { clientId } = clientOf(req, form);
   if (!clientId) return missing('client_id');
   if (clientId.toLowerCase() !== state.clientId.toLowerCase()) {
-    return err(
-      400,
-      'unauthorized_client',
-      700016,
-      `Application with identifier '${clientId}' was not found in the directory '${state.tenantId}'.`,
-    );
+    return appNotFound(state, req, clientId);
   }
   // Secret (post or Basic) or a client assertion: certificate or federated credential (clientAssertion.ts).
   const refused = clientAuthProblem(state, req, tenant, form);
@@ -96,18 +91,12 @@ export function oboGrant(state: SandboxState, req: SandboxRequest, tenant: strin
 
   // The requested scopes: one downstream resource, `.default` or named delegated permissions it has.
   const scopes = scopeParam.split(/\s+/).filter((s) => s && !OIDC_SCOPES.has(s.toLowerCase()));
-  const invalidScope = (): Reply =>
-    err(
-      400,
-      'invalid_scope',
-      70011,
-      `The provided value for the input parameter 'scope' is not valid. The scope ${scopeParam} is not valid.`,
-    );
+  const badScope = (): Reply => invalidScope(state, req, scopeParam);
   const parsed = scopes.map((s) => {
     const cut = s.lastIndexOf('/');
     return cut > 0 ? { resource: s.slice(0, cut), name: s.slice(cut + 1) } : undefined;
   });
-  if (parsed.length === 0 || parsed.some((p) => !p)) return invalidScope();
+  if (parsed.length === 0 || parsed.some((p) => !p)) return badScope();
   const resources = new Set(parsed.map((p) => canonicalResource(p!.resource) ?? p!.resource));
   if (resources.size > 1) {
     return err(
@@ -130,7 +119,7 @@ export function oboGrant(state: SandboxState, req: SandboxRequest, tenant: strin
   const consentedSet = delegatedScopesOf(api);
   const names = parsed.map((p) => p!.name);
   const granted = names.includes('.default') ? consentedSet : names;
-  if (granted.some((n) => !consentedSet.includes(n))) return invalidScope();
+  if (granted.some((n) => !consentedSet.includes(n))) return badScope();
 
   if (!state.users.hasConsented(user.oid, state.clientId)) {
     // MicrosoftDocs/azure-docs#39189 and ED v2-oauth2-on-behalf-of-flow.md (error response example).
