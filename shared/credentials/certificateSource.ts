@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { AuthError } from '../errors';
 import { parseClientCertificate, type ClientCertificate } from './clientCertificate';
-import type { CredentialProof, CredentialSource } from './credentialSource';
+import type { CredentialProof, CredentialSource, SourceAppOptions } from './credentialSource';
 import type { SecretProvider } from './secretProvider';
 import { sanitisedCause, type TokenErrorInfo } from './tokenProvider';
 
@@ -12,15 +12,9 @@ export interface CertificateProof extends CredentialProof {
   readonly certificate: ClientCertificate;
 }
 
-export interface CertificateSourceOptions {
-  tenantId: string;
-  clientId: string;
-  authorityHost: string;
-  disableInstanceDiscovery: boolean;
+export interface CertificateSourceOptions extends SourceAppOptions {
   /** Reads the certificate's secret (CLIENT_CERTIFICATE_NAME) from Key Vault. */
   secrets: SecretProvider;
-  /** tlsOptions with the sandbox CA, retryOptions… */
-  credentialOptions?: Record<string, unknown>;
   now?: () => number;
 }
 

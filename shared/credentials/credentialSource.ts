@@ -12,6 +12,16 @@ export interface TokenCredentialLike {
   getToken(scopes: string | string[], options?: object): Promise<{ token: string; expiresOnTimestamp: number } | null>;
 }
 
+/** What every source needs to build its credential: the app, where it signs in, the SDK's options. */
+export interface SourceAppOptions {
+  tenantId: string;
+  clientId: string;
+  authorityHost: string;
+  disableInstanceDiscovery: boolean;
+  /** tlsOptions with the sandbox CA, retryOptions… */
+  credentialOptions?: Record<string, unknown>;
+}
+
 /** One proof (a secret value, a certificate version, the managed identity); `key` tells two proofs apart. */
 export interface CredentialProof {
   /** Compared only, never logged or shown (for a secret it is the value itself). */

@@ -4,7 +4,7 @@
 import { AuthError } from '../errors';
 import type { Cloud } from '../clouds';
 import { redact } from '../logger';
-import type { CredentialProof, CredentialSource, TokenCredentialLike } from './credentialSource';
+import type { CredentialProof, CredentialSource, SourceAppOptions, TokenCredentialLike } from './credentialSource';
 import { isTransientTokenError, parseTokenError, sanitisedCause, type TokenErrorInfo } from './tokenProvider';
 
 /**
@@ -16,16 +16,10 @@ export function tokenExchangeAudience(cloud: Cloud): string {
   return cloud === 'gcc-high' || cloud === 'dod' ? 'api://AzureADTokenExchangeUSGov' : 'api://AzureADTokenExchange';
 }
 
-export interface FederationSourceOptions {
-  tenantId: string;
-  clientId: string;
-  authorityHost: string;
-  disableInstanceDiscovery: boolean;
+export interface FederationSourceOptions extends SourceAppOptions {
   /** The user-assigned identity's client id (MANAGED_IDENTITY_CLIENT_ID): system-assigned ones cannot be a FIC. */
   managedIdentityClientId: string;
   audience: string;
-  /** tlsOptions with the sandbox CA, retryOptions… (given to both credentials). */
-  credentialOptions?: Record<string, unknown>;
   /** Replaces ManagedIdentityCredential (tests). */
   managedIdentity?: TokenCredentialLike;
 }

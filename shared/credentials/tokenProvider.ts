@@ -5,7 +5,7 @@
 // say what to fix.
 import { AuthError } from '../errors';
 import { redact, silentLogger, type Logger } from '../logger';
-import type { CredentialProof, CredentialSource, TokenCredentialLike } from './credentialSource';
+import type { CredentialProof, CredentialSource, SourceAppOptions, TokenCredentialLike } from './credentialSource';
 import type { SecretProvider } from './secretProvider';
 
 export type { TokenCredentialLike } from './credentialSource';
@@ -154,13 +154,8 @@ interface SecretProof extends CredentialProof {
   readonly secret: string;
 }
 
-export interface SecretSourceOptions {
-  tenantId: string;
-  clientId: string;
-  authorityHost: string;
-  disableInstanceDiscovery: boolean;
+export interface SecretSourceOptions extends SourceAppOptions {
   secrets: SecretProvider;
-  credentialOptions?: Record<string, unknown>;
   createCredential?: CredentialFactory;
 }
 
