@@ -9,7 +9,7 @@ import type { ClientAuthProvider } from './credentials/clientAuth';
 import { createKeyVaultSecretClient } from './credentials/keyVault';
 import { createSecretProvider, type SecretClientLike, type SecretProvider } from './credentials/secretProvider';
 import { createTokenProvider, type CredentialFactory, type TokenProvider } from './credentials/tokenProvider';
-import { createDefenderClient } from './defender/createDefenderClient';
+import { createDefenderClients } from './defender/createDefenderClient';
 import type { DefenderClient } from './defender/types';
 import { createDefenderHttp, type ApiFamily, type DefenderHttp } from './http/defenderHttp';
 import { createRateLimiter, type RateLimiter } from './http/rateLimiter';
@@ -184,19 +184,8 @@ export function createDeps(config: Readonly<AppConfig>, overrides: DepsOverrides
       ...(overrides.now ? { now: overrides.now } : {}),
     });
   };
-  const clientsFor = (make: (target: ApiTarget) => DefenderHttp) => {
-    const apis: Record<ApiTarget, DefenderHttp> = { graph: make('graph'), legacy: make('legacy'), mde: make('mde') };
-    const defender = createDefenderClient({
-      backend: config.api,
-      http: apis[config.api],
-      graph: apis.graph,
-      huntingTimeoutMs: config.huntingTimeoutMs,
-      logger,
-      // Indicators live on the Defender for Endpoint API host, whichever backend serves incidents.
-      mde: apis.mde,
-    });
-    return { apis, http: apis[config.api], defender };
-  };
+  const clientsFor = (make: (target: ApiTarget) => DefenderHttp) =>
+    createDefenderClients(config.api, make, { huntingTimeoutMs: config.huntingTimeoutMs, logger });
   const { apis, http, defender } = clientsFor((target) => httpFor(target));
   const bearer = createBearerValidator({
     config: config.callerAuth,

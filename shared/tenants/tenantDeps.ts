@@ -7,7 +7,7 @@ import { API_TARGETS, apiTargetBaseUrl, apiTargetScope, authorityHostFor, type A
 import { allowanceFor, type AppConfig } from '../config';
 import { createSecretProvider, type SecretClientLike } from '../credentials/secretProvider';
 import { createTokenProvider, type CredentialFactory, type TokenProvider } from '../credentials/tokenProvider';
-import { createDefenderClient } from '../defender/createDefenderClient';
+import { createDefenderClients } from '../defender/createDefenderClient';
 import type { DefenderClient } from '../defender/types';
 import { ConfigError } from '../errors';
 import { createDefenderHttp, type ApiFamily, type DefenderHttp } from '../http/defenderHttp';
@@ -165,18 +165,9 @@ function buildTenant(ctx: TenantDepsContext, tenant: TenantEntry): TenantDeps {
       ...(ctx.random ? { random: ctx.random } : {}),
       ...(ctx.now ? { now: ctx.now } : {}),
     });
-  const apis: Record<ApiTarget, DefenderHttp> = {
-    graph: httpFor('graph'),
-    legacy: httpFor('legacy'),
-    mde: httpFor('mde'),
-  };
-  const defender = createDefenderClient({
-    backend: tenant.api,
-    http: apis[tenant.api],
-    graph: apis.graph,
+  const { apis, http, defender } = createDefenderClients(tenant.api, httpFor, {
     huntingTimeoutMs: config.huntingTimeoutMs,
     logger,
-    mde: apis.mde,
   });
-  return { tenant, tokens, apis: Object.freeze(apis), http: apis[tenant.api], defender, limiters, quotas };
+  return { tenant, tokens, apis: Object.freeze(apis), http, defender, limiters, quotas };
 }
