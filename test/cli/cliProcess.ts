@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Io } from '../../cli/riposte';
 
 export const REPO = join(__dirname, '..', '..');
 export const BIN = join(REPO, 'bin', 'riposte.js');
@@ -100,3 +101,18 @@ export const tsxScript = (
   args: string[],
   options: { cwd?: string; env?: Record<string, string | undefined> } = {},
 ) => start(process.execPath, ['--import', TSX_LOADER, join(REPO, script), ...args], options);
+
+/** I/O for the CLI run in this process (`main(args, io)`), keeping what it printed. No `env`: the process's own. */
+export function capturedIo(
+  o: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Io & { out: string; err: string } {
+  const captured = {
+    out: '',
+    err: '',
+    cwd: o.cwd ?? REPO,
+    ...(o.env ? { env: o.env } : {}),
+    stdout: (t: string) => void (captured.out += t),
+    stderr: (t: string) => void (captured.err += t),
+  };
+  return captured;
+}

@@ -7,28 +7,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { main, type Io } from '../../cli/riposte';
+import { main } from '../../cli/riposte';
+import { capturedIo } from './cliProcess';
 import type { RunReport } from '../../shared/engine';
 
 const REPO = join(__dirname, '..', '..');
 let dir: string;
 let settings: string;
 
-function io(env: Record<string, string | undefined>): Io & { out: string; err: string } {
-  const captured = {
-    out: '',
-    err: '',
-    cwd: REPO,
-    env,
-    stdout: (t: string) => {
-      captured.out += t;
-    },
-    stderr: (t: string) => {
-      captured.err += t;
-    },
-  };
-  return captured;
-}
+const io = (env: Record<string, string | undefined>) => capturedIo({ env });
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'riposte-run-'));

@@ -6,23 +6,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { main, type Io } from '../../cli/riposte';
+import { main } from '../../cli/riposte';
+import { capturedIo } from './cliProcess';
 import type { RunReport } from '../../shared/engine';
 
 const REPO = join(__dirname, '..', '..');
 let dir: string;
 
-function io(): Io & { out: string; err: string } {
-  const captured = {
-    out: '',
-    err: '',
-    cwd: REPO,
-    env: {},
-    stdout: (t: string) => void (captured.out += t),
-    stderr: (t: string) => void (captured.err += t),
-  };
-  return captured;
-}
+const io = () => capturedIo({ env: {} });
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'riposte-run-alerts-'));

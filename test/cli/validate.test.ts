@@ -6,25 +6,13 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { main, type Io } from '../../cli/riposte';
+import { main } from '../../cli/riposte';
+import { capturedIo } from './cliProcess';
 import { validateContent, type ValidationResult } from '../../cli/validate';
 
 const REPO = join(__dirname, '..', '..');
 
-function io(cwd = REPO): Io & { out: string; err: string } {
-  const captured = {
-    out: '',
-    err: '',
-    cwd,
-    stdout: (t: string) => {
-      captured.out += t;
-    },
-    stderr: (t: string) => {
-      captured.err += t;
-    },
-  };
-  return captured;
-}
+const io = (cwd = REPO) => capturedIo({ cwd });
 
 let broken: string;
 before(() => {

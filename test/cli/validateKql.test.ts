@@ -8,22 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { KqlFinding } from '../../cli/kql/checkQueries';
-import { main, type Io } from '../../cli/riposte';
+import { main } from '../../cli/riposte';
+import { capturedIo } from './cliProcess';
 import { validateContent, validateKql, type ValidationReport } from '../../cli/validate';
 import { DOCS_EXAMPLES } from '../fixtures/kql/defenderDocsExamples';
 
 const REPO = join(__dirname, '..', '..');
 
-function io(cwd: string): Io & { out: string; err: string } {
-  const captured = {
-    out: '',
-    err: '',
-    cwd,
-    stdout: (t: string) => void (captured.out += t),
-    stderr: (t: string) => void (captured.err += t),
-  };
-  return captured;
-}
+const io = (cwd: string) => capturedIo({ cwd });
 
 /** Where and what: `line:column code message`. */
 const brief = (f: KqlFinding): string => `${f.line}:${f.column} ${f.code} ${f.message}`;

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { main, type Io } from '../../cli/riposte';
+import { main } from '../../cli/riposte';
 import type { RunReport } from '../../shared/engine';
 import { startSandbox, type AddedTenant, type Sandbox } from '../../sandbox';
-import { baseEnv, riposte } from '../cli/cliProcess';
+import { baseEnv, capturedIo, riposte } from '../cli/cliProcess';
 
 const REPO = join(__dirname, '..', '..');
 const FABRIKAM = { tenantId: '3c4d5e6f-0a1b-4c2d-8e3f-4a5b6c7d8e9f', clientId: '6a7b8c9d-1e2f-4a3b-9c4d-5e6f7a8b9c0d' };
@@ -23,17 +23,7 @@ let fabrikam: AddedTenant;
 let dir: string;
 let settings: string;
 
-function io(env: Record<string, string | undefined>): Io & { out: string; err: string } {
-  const captured = {
-    out: '',
-    err: '',
-    cwd: REPO,
-    env,
-    stdout: (t: string) => void (captured.out += t),
-    stderr: (t: string) => void (captured.err += t),
-  };
-  return captured;
-}
+const io = (env: Record<string, string | undefined>) => capturedIo({ env });
 
 before(async () => {
   sandbox = await startSandbox();
