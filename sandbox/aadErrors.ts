@@ -78,3 +78,14 @@ export const invalidScope = (state: SandboxState, req: SandboxRequest, scope?: s
     70011,
     `The provided value for the input parameter 'scope' is not valid.${scope !== undefined ? ` The scope ${scope} is not valid.` : ''}`,
   );
+
+/** AADSTS900144: a required form parameter is absent. */
+export const parameterMissing = (state: SandboxState, req: SandboxRequest, parameter: string): Reply =>
+  aadError(
+    state,
+    req,
+    400,
+    'invalid_request',
+    900144,
+    `The request body must contain the following parameter: '${parameter}'.`,
+  );

@@ -4,7 +4,7 @@
 // docs/identity-platform/v2-oauth2-device-code.md, reference-error-codes.md). Times (interval, expiry) follow the
 // sandbox's time scale (rateLimitScale), so a test does not wait Entra's 5 s polls and 15 minutes.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { aadError, appNotFound, credentialMissing, invalidScope } from './aadErrors';
+import { aadError, appNotFound, credentialMissing, invalidScope, parameterMissing } from './aadErrors';
 import { tenantProblem } from './entra';
 import { formBody, json, type Reply, type SandboxRequest } from './httpUtil';
 import { signJwt, type TokenClaims } from './jwt';
@@ -114,16 +114,6 @@ function unknownClient(state: SandboxState, req: SandboxRequest, clientId: strin
   return appNotFound(state, req, clientId);
 }
 
-const missing = (state: SandboxState, req: SandboxRequest, p: string): Reply =>
-  aadError(
-    state,
-    req,
-    400,
-    'invalid_request',
-    900144,
-    `The request body must contain the following parameter: '${p}'.`,
-  );
-
 function userCode(): string {
   const letters = 'BCDFGHJKLMNPQRSTVWXZ23456789';
   return [...randomBytes(9)].map((b) => letters[b % letters.length]).join('');
@@ -134,11 +124,11 @@ function deviceCodeRequest(state: SandboxState, req: SandboxRequest, tenant: str
   if (bad) return bad;
   const form = formBody(req);
   const clientId = form.get('client_id');
-  if (!clientId) return missing(state, req, 'client_id');
+  if (!clientId) return parameterMissing(state, req, 'client_id');
   const unknown = unknownClient(state, req, clientId);
   if (unknown) return unknown;
   const scope = form.get('scope');
-  if (!scope) return missing(state, req, 'scope');
+  if (!scope) return parameterMissing(state, req, 'scope');
   const resource = resourceOf(scope);
   if (!resource) {
     return invalidScope(state, req, scope);
@@ -215,7 +205,7 @@ function userTokenReply(state: SandboxState, user: SandboxUser, clientId: string
 export function userSignInGrant(state: SandboxState, req: SandboxRequest, grant: string): Reply {
   const form = formBody(req);
   const clientId = form.get('client_id');
-  if (!clientId) return missing(state, req, 'client_id');
+  if (!clientId) return parameterMissing(state, req, 'client_id');
   const unknown = unknownClient(state, req, clientId);
   if (unknown) return unknown;
   if (clientId.toLowerCase() !== SANDBOX_CLI_CLIENT_ID) {
@@ -225,7 +215,7 @@ export function userSignInGrant(state: SandboxState, req: SandboxRequest, grant:
   const store = storeOf(state);
   if (grant === 'refresh_token') {
     const rt = form.get('refresh_token');
-    if (!rt) return missing(state, req, 'refresh_token');
+    if (!rt) return parameterMissing(state, req, 'refresh_token');
     const held = store.refreshTokens.get(rt);
     const user = held && held.clientId === clientId.toLowerCase() ? state.users.find(held.oid) : undefined;
     const resource = resourceOf(form.get('scope') ?? '');
@@ -235,7 +225,7 @@ export function userSignInGrant(state: SandboxState, req: SandboxRequest, grant:
     return userTokenReply(state, user, clientId.toLowerCase(), resource);
   }
   const deviceCode = form.get('device_code');
-  if (!deviceCode) return missing(state, req, 'device_code');
+  if (!deviceCode) return parameterMissing(state, req, 'device_code');
   const code = store.byDeviceCode.get(deviceCode);
   // Error numbers for the device code answers beyond 70016 (pending) and 70019 (expired) are UNCONFIRMED: the
   // `error` strings are the documented contract (v2-oauth2-device-code.md).

@@ -1,6 +1,6 @@
 // Entra ID v2 (and v1) for one tenant and one app: OpenID discovery, JWKS, and the client-credentials token endpoint,
 // with the error bodies and AADSTS codes of defender-api.md §4 and the discovery rules of local-azure.md §2.
-import { aadError, appNotFound, invalidScope, noCache } from './aadErrors';
+import { aadError, appNotFound, invalidScope, noCache, parameterMissing } from './aadErrors';
 import { formBody, header, json, type Reply, type SandboxRequest } from './httpUtil';
 import { clientAuthProblem } from './clientAssertion';
 import { jwks } from './jwt';
@@ -90,15 +90,7 @@ function token(state: SandboxState, req: SandboxRequest, tenant: string, v2: boo
   const bad = tenantProblem(state, req, tenant, 'invalid_request');
   if (bad) return bad;
   const form = formBody(req);
-  const missing = (p: string): Reply =>
-    aadError(
-      state,
-      req,
-      400,
-      'invalid_request',
-      900144,
-      `The request body must contain the following parameter: '${p}'.`,
-    );
+  const missing = (p: string): Reply => parameterMissing(state, req, p);
 
   const grant = form.get('grant_type');
   if (!grant) return missing('grant_type');

@@ -2,7 +2,7 @@
 // v2-oauth2-on-behalf-of-flow.md): Riposte's app trades a user's token for its API (the assertion) for a delegated
 // token for a downstream API, carrying the same user and the consented delegated scopes.
 import { clientAuthProblem } from './clientAssertion';
-import { aadError, appNotFound, invalidScope } from './aadErrors';
+import { aadError, appNotFound, invalidScope, parameterMissing } from './aadErrors';
 import { header, json, type Reply, type SandboxRequest } from './httpUtil';
 import { checkBearer } from './jwt';
 import { delegatedScopesOf } from './delegated';
@@ -28,8 +28,7 @@ function clientOf(req: SandboxRequest, form: URLSearchParams): { clientId: strin
 export function oboGrant(state: SandboxState, req: SandboxRequest, tenant: string, form: URLSearchParams): Reply {
   const err = (status: number, error: string, code: number, message: string): Reply =>
     aadError(state, req, status, error, code, message);
-  const missing = (p: string): Reply =>
-    err(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${p}'.`);
+  const missing = (p: string): Reply => parameterMissing(state, req, p);
 
   if (form.get('requested_token_use') !== 'on_behalf_of') return missing('requested_token_use');
   const assertion = form.get('assertion');
