@@ -140,6 +140,12 @@ export function describeStorageError(e: unknown): string {
 }
 
 const MAX_CONFLICTS = 8;
+/** The p-th quantile of samples (0 when there are none). */
+const percentile = (samples: readonly number[], p: number): number => {
+  if (samples.length === 0) return 0;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) * p)] as number;
+};
 /** Call lengths remembered for the expected length of the next call. */
 const SAMPLES = 50;
 const noop = (): void => undefined;
@@ -183,6 +189,8 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
   let gatherTimer: TimerHandle | undefined;
   /** Lengths of recent read-modify-writes of the row (ms), to start a gathered reservation in time. */
   const syncSamples: number[] = [];
+  /** Lengths of recent writes of the row (ms): a slot reserved now cannot be used before its write is back. */
+  const writeSamples: number[] = [];
   let pausedUntil = 0;
   let pauseReason: string | undefined;
   let degraded: { reason: string; since: number; retryAt: number } | undefined;
@@ -379,6 +387,13 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
     void sync();
   }
 
+  /** Instances seen writing the row within the last two shortest windows (this one included). */
+  function activeWriters(t: number): number {
+    let n = 1;
+    for (const [id, at] of writers) if (id !== instanceId && at >= t - 2 * shortest) n++;
+    return n;
+  }
+
   /** How long before a free slot to start reserving it: a slow round trip (90th percentile) and a late timer. */
   function syncLeadMs(): number {
     const sorted = [...syncSamples].sort((a, b) => a - b);
@@ -412,7 +427,10 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
       const next = write ?? (corrections.some((a) => a.add !== undefined) ? base : undefined);
       if (next === undefined) return result;
       stats.storageCalls++;
+      const writeStarted = now();
       const etag = await store.write(key, next, row?.etag, instanceId);
+      writeSamples.push(now() - writeStarted);
+      if (writeSamples.length > SAMPLES) writeSamples.shift();
       if (etag !== undefined) {
         amendments.splice(0, corrections.length);
         row = { state: next, etag, updatedBy: instanceId };
@@ -423,8 +441,11 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
       stats.conflicts++;
       contended = true;
       if (attempt + 1 >= MAX_CONFLICTS) throw new ContentionError();
-      // The instances that lost this race would meet again at once: each waits a jittered moment before reading.
-      await new Promise<void>((resolve) => setTimer(resolve, Math.ceil((random() * holdMs) / 2)));
+      // The instances that lost this race would meet again at once: each waits a jittered moment before reading,
+      // spread over as many writes as there are instances writing (a read and a write take the row for about a
+      // round trip, so a narrower spread makes the losers collide again).
+      const spread = Math.max(holdMs / 2, activeWriters(now()) * percentile(writeSamples, 0.9));
+      await new Promise<void>((resolve) => setTimer(resolve, Math.ceil(random() * spread)));
     }
   }
 
@@ -481,7 +502,9 @@ export function createSharedQuota(options: SharedQuotaOptions): SharedQuota {
       const recent = recentGrants.filter((g) => g >= now() - rateWindowMs).length;
       const expected = knownFreeAt > now() ? 0 : Math.floor((recent * prefetchHoldMs) / rateWindowMs);
       const reservation = await update((state, at) => {
-        const r = reserve(state, allowance, at, {
+        // Slots start once this write is likely back (the 90th percentile of recent writes), so that they are
+        // still fresh when the caller gets them: a slot that went stale on the way costs a late start or a redo.
+        const r = reserve(state, allowance, at + percentile(writeSamples, 0.9), {
           count: batch.length,
           holdMs,
           latest,
