@@ -16,6 +16,7 @@ import { CREDENTIAL_SOURCES, type CredentialSourceKind } from './credentials/cre
 import type { ApiBackend } from './defender/types';
 import { loadCallerAuthConfig, type CallerAuthConfig } from './auth/callerAuthConfig';
 import { ConfigError } from './errors';
+import { parseTenantQuota, TENANT_QUOTA_FIELDS, type TenantQuota } from './quota/tenantQuota';
 import { parseTenantRegistry, type TenantRegistry } from './tenants/registry';
 
 export interface RateLimitWindow {
@@ -513,6 +514,17 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   const callerAuth = loadCallerAuthConfig(env, { tenantId, clientId });
   problems.push(...callerAuth.problems);
 
+  // A registry entry's `quota` is that tenant's QUOTA_PER_TENANT entry, written where the tenant is; one tenant's
+  // allowance set in both places is refused rather than one quietly winning.
+  for (const t of tenants.tenants) {
+    if (!t.quota) continue;
+    const id = t.tenantId.toLowerCase();
+    if (perTenantQuota[id])
+      problems.push(
+        `TENANTS[${t.key}].quota and QUOTA_PER_TENANT.${t.tenantId} both set this tenant's allowance: keep one`,
+      );
+    else perTenantQuota[id] = t.quota;
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const minute = 60_000 * scale;
@@ -531,10 +543,10 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     riskyUsers: perMinuteAndHour(q.riskyUsersPerMinute, q.riskyUsersPerHour),
     machineActions: perMinuteAndHour(q.machineActionsPerMinute, q.machineActionsPerHour),
   });
-  for (const [tenant, q] of Object.entries(perTenantQuota)) {
-    // A tenant entry names only what differs; the rest comes from the QUOTA_* settings.
-    perTenantQuota[tenant] = { ...quotaDefaults, ...q };
-  }
+  // A tenant entry names only what differs; the rest comes from the QUOTA_* settings.
+  const tenantQuotas: Record<string, TenantQuota> = Object.fromEntries(
+    Object.entries(perTenantQuota).map(([tenant, q]) => [tenant, { ...quotaDefaults, ...q }]),
+  );
   const authorityHost = authorityOverride ?? authorityHostFor(cloud);
   const apis = apiEndpoints(cloud, api, {
     defender: apiBaseOverride,
@@ -568,12 +580,12 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
     httpDeadlineMs,
     maxRetryAfterMs,
     leaseMs,
-    rateLimits: allowance(perTenantQuota[tenantId.toLowerCase()] ?? quotaDefaults),
+    rateLimits: allowance(tenantQuotas[tenantId.toLowerCase()] ?? quotaDefaults),
     tenants,
     quota: {
       default: allowance(quotaDefaults),
       perTenant: Object.freeze(
-        Object.fromEntries(Object.entries(perTenantQuota).map(([tenant, q]) => [tenant, allowance(q)])),
+        Object.fromEntries(Object.entries(tenantQuotas).map(([tenant, q]) => [tenant, allowance(q)])),
       ),
     },
     contentDir,
@@ -612,40 +624,6 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   });
 }
 
-interface TenantQuota {
-  incidentsPerMinute: number;
-  incidentsPerHour: number;
-  huntingPerMinute: number;
-  huntingPerHour: number;
-  alertsPerMinute: number;
-  alertsPerHour: number;
-  indicatorsPerMinute: number;
-  indicatorsPerHour: number;
-  identityPerMinute: number;
-  identityPerHour: number;
-  riskyUsersPerMinute: number;
-  riskyUsersPerHour: number;
-  machineActionsPerMinute: number;
-  machineActionsPerHour: number;
-}
-
-const TENANT_QUOTA_FIELDS: Record<keyof TenantQuota, number> = {
-  incidentsPerMinute: 100_000,
-  incidentsPerHour: 10_000_000,
-  huntingPerMinute: 100_000,
-  huntingPerHour: 10_000_000,
-  alertsPerMinute: 100_000,
-  alertsPerHour: 10_000_000,
-  indicatorsPerMinute: 100_000,
-  indicatorsPerHour: 10_000_000,
-  identityPerMinute: 100_000,
-  identityPerHour: 10_000_000,
-  riskyUsersPerMinute: 100_000,
-  riskyUsersPerHour: 10_000_000,
-  machineActionsPerMinute: 100_000,
-  machineActionsPerHour: 10_000_000,
-};
-
 /**
  * Each API's base URL and scope: the cloud's, unless a setting points it elsewhere (the sandbox, a proxy, an MDE
  * regional host). DEFENDER_API_BASE_URL moves the backend DEFENDER_API selects (as it always has); GRAPH_API_BASE_URL
@@ -677,8 +655,8 @@ function apiEndpoints(
  * QUOTA_PER_TENANT: `{"<tenant id>": {"incidentsPerMinute": 40, "huntingPerHour": 1000, ...}}`. Problems name the
  * tenant (a tenant id is public, not a secret) and the field, never a value.
  */
-function parsePerTenantQuota(raw: string | undefined, problems: string[]): Record<string, TenantQuota> {
-  const out: Record<string, TenantQuota> = {};
+function parsePerTenantQuota(raw: string | undefined, problems: string[]): Record<string, Partial<TenantQuota>> {
+  const out: Record<string, Partial<TenantQuota>> = {};
   if (raw === undefined) return out;
   let parsed: unknown;
   try {
@@ -696,22 +674,8 @@ function parsePerTenantQuota(raw: string | undefined, problems: string[]): Recor
       problems.push('QUOTA_PER_TENANT: every key must be a tenant id (GUID)');
       continue;
     }
-    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
-      problems.push(`QUOTA_PER_TENANT.${tenant} must be an object (${Object.keys(TENANT_QUOTA_FIELDS).join(', ')})`);
-      continue;
-    }
-    const q: Partial<TenantQuota> = {};
-    for (const [field, value] of Object.entries(entry as Record<string, unknown>)) {
-      const max = TENANT_QUOTA_FIELDS[field as keyof TenantQuota];
-      if (max === undefined) {
-        problems.push(
-          `QUOTA_PER_TENANT.${tenant}: unknown field ${JSON.stringify(field)} (known: ${Object.keys(TENANT_QUOTA_FIELDS).join(', ')})`,
-        );
-      } else if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-        problems.push(`QUOTA_PER_TENANT.${tenant}.${field} must be a whole number from 1 to ${max}`);
-      } else q[field as keyof TenantQuota] = value;
-    }
-    out[tenant.toLowerCase()] = q as TenantQuota;
+    const q = parseTenantQuota(`QUOTA_PER_TENANT.${tenant}`, entry, problems);
+    if (q) out[tenant.toLowerCase()] = q;
   }
   return out;
 }

@@ -5,6 +5,7 @@ import { CLOUDS, type Cloud } from '../clouds';
 import type { ApiBackend } from '../defender/types';
 
 import { CREDENTIAL_SOURCES, type CredentialSourceKind } from '../credentials/credentialSource';
+import { parseTenantQuota, type TenantQuota } from '../quota/tenantQuota';
 
 /** How the app proves itself to Entra ID in that tenant (CREDENTIAL_SOURCE's values). */
 export type CredentialSource = CredentialSourceKind;
@@ -20,6 +21,8 @@ export interface TenantEntry {
   api: ApiBackend;
   cloud: Cloud;
   enabled: boolean;
+  /** The tenant's own allowance where it differs from the QUOTA_* settings (as a QUOTA_PER_TENANT entry). */
+  quota?: Readonly<Partial<TenantQuota>>;
   /**
    * The prefix of this tenant's state partition ('' for the deployment's own tenant, TENANT_ID, so its windows,
    * write records and idempotency keys stay where a single-tenant deployment has always kept them).
@@ -39,7 +42,17 @@ export const DEFAULT_TENANT_KEY = 'default';
 const KEY = /^[a-z][a-z0-9-]{0,31}$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
-const FIELDS = ['key', 'tenantId', 'clientId', 'credentialSource', 'clientSecretName', 'api', 'cloud', 'enabled'];
+const FIELDS = [
+  'key',
+  'tenantId',
+  'clientId',
+  'credentialSource',
+  'clientSecretName',
+  'api',
+  'cloud',
+  'quota',
+  'enabled',
+];
 
 export interface RegistryDefaults {
   tenantId: string;
@@ -53,7 +66,7 @@ export interface RegistryDefaults {
 
 /**
  * TENANTS: a JSON array of `{ key, tenantId, clientId?, credentialSource?, clientSecretName?, api?, cloud?,
- * enabled? }`; what an entry leaves out comes from CLIENT_ID, CLIENT_SECRET_NAME, DEFENDER_API and DEFENDER_CLOUD.
+ * quota?, enabled? }`; what an entry leaves out comes from CLIENT_ID, CLIENT_SECRET_NAME, DEFENDER_API and DEFENDER_CLOUD.
  * Problems name the entry (its key, else its index) and the field, never a value beyond the key.
  */
 export function parseTenantRegistry(
@@ -132,6 +145,7 @@ export function parseTenantRegistry(
     const cloud = (str('cloud') ?? defaults.cloud).toLowerCase();
     if (!(CLOUDS as readonly string[]).includes(cloud))
       problems.push(`${name}.cloud must be one of: ${CLOUDS.join(', ')}`);
+    const quota = o.quota === undefined ? undefined : parseTenantQuota(`${name}.quota`, o.quota, problems);
     if (o.enabled !== undefined && typeof o.enabled !== 'boolean')
       problems.push(`${name}.enabled must be true or false`);
     if (problems.length > before || key === undefined || tenantId === undefined) return;
@@ -147,6 +161,7 @@ export function parseTenantRegistry(
         api: api as ApiBackend,
         cloud: cloud as Cloud,
         enabled: o.enabled !== false,
+        ...(quota ? { quota: Object.freeze(quota) } : {}),
         partition: tenantId.toLowerCase() === defaults.tenantId.toLowerCase() ? '' : key,
       }),
     );

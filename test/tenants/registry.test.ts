@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../shared/config';
+import { allowanceFor, loadConfig } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
 import { httpStatusFor } from '../../shared/httpStatus';
 import { userRunTenant } from '../../shared/tenants/runTenant';
@@ -91,7 +91,7 @@ describe('tenant registry (TENANTS)', () => {
       ]),
     });
     assert.deepEqual(found, [
-      'TENANTS[contoso]: unknown field "colour" (known: key, tenantId, clientId, credentialSource, clientSecretName, api, cloud, enabled)',
+      'TENANTS[contoso]: unknown field "colour" (known: key, tenantId, clientId, credentialSource, clientSecretName, api, cloud, quota, enabled)',
       'TENANTS[contoso].tenantId must be a GUID',
       'TENANTS[contoso].api must be one of: graph, legacy',
       'TENANTS[contoso].cloud must be one of: public, gcc, gcc-high, dod',
@@ -163,5 +163,43 @@ describe('tenant registry (TENANTS)', () => {
     );
     // Without TENANTS nothing changes: the one tenant.
     assert.equal(userRunTenant(loadConfig(base).tenants, all, undefined, 'x'), 'default');
+  });
+
+  it("takes a tenant's own allowance from its entry's quota; the same tenant in QUOTA_PER_TENANT too is refused", () => {
+    const c = loadConfig({
+      ...base,
+      TENANTS: JSON.stringify([
+        { key: 'contoso', tenantId: CONTOSO },
+        { key: 'fabrikam', tenantId: FABRIKAM, quota: { incidentsPerMinute: 7, huntingPerHour: 90 } },
+      ]),
+    });
+    assert.deepEqual(c.tenants.tenants[1]?.quota, { incidentsPerMinute: 7, huntingPerHour: 90 });
+    const fab = allowanceFor(c, FABRIKAM);
+    assert.equal(fab.incidents[0]?.limit, 7);
+    assert.equal(fab.hunting[1]?.limit, 90);
+    // What the entry leaves out is the QUOTA_* settings', as for every other tenant.
+    assert.deepEqual(fab.alerts, allowanceFor(c, CONTOSO).alerts);
+    assert.equal(allowanceFor(c, CONTOSO).incidents[0]?.limit, 50);
+    assert.deepEqual(
+      problems({
+        TENANTS: JSON.stringify([{ key: 'fabrikam', tenantId: FABRIKAM, quota: { incidentsPerMinut: 7 } }]),
+      }).filter((p) => p.includes('quota')),
+      [
+        'TENANTS[fabrikam].quota: unknown field "incidentsPerMinut" (known: incidentsPerMinute, incidentsPerHour, huntingPerMinute, huntingPerHour, alertsPerMinute, alertsPerHour, indicatorsPerMinute, indicatorsPerHour, identityPerMinute, identityPerHour, riskyUsersPerMinute, riskyUsersPerHour, machineActionsPerMinute, machineActionsPerHour)',
+      ],
+    );
+    assert.ok(
+      problems({
+        TENANTS: JSON.stringify([{ key: 'fabrikam', tenantId: FABRIKAM, quota: { incidentsPerMinute: 0 } }]),
+      }).includes('TENANTS[fabrikam].quota.incidentsPerMinute must be a whole number from 1 to 100000'),
+    );
+    assert.ok(
+      problems({
+        TENANTS: JSON.stringify([{ key: 'fabrikam', tenantId: FABRIKAM, quota: { incidentsPerMinute: 7 } }]),
+        QUOTA_PER_TENANT: JSON.stringify({ [FABRIKAM]: { incidentsPerMinute: 9 } }),
+      }).includes(
+        `TENANTS[fabrikam].quota and QUOTA_PER_TENANT.${FABRIKAM} both set this tenant's allowance: keep one`,
+      ),
+    );
   });
 });
