@@ -35,7 +35,7 @@ const env = {
 };
 // The scale-out test (test/scale/) runs alone, after the rest: it measures how four host processes share the quota,
 // which a second test file on the same two cores would skew, and it takes longer than the usual two minutes
-// (RIPOSTE_SCALE_FULL=1, the size, takes about half an hour).
+// (RIPOSTE_SCALE_FULL=1, the size, takes 10–11 minutes).
 const isSolo = (f) => f.replace(/\\/g, '/').startsWith('test/scale/');
 const run = (files, concurrency, timeoutMs) =>
   spawnSync(
