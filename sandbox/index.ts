@@ -235,6 +235,11 @@ export interface SandboxControl {
   setUserRole(user: string, role: DefenderRole): void;
   /** Withdraws (or restores) a user's consent to a client app: the on-behalf-of grant answers consent_required. */
   setUserConsent(user: string, clientAppId: string, consented: boolean): void;
+  /**
+   * A conditional access policy requiring MFA for the downstream API: the user's on-behalf-of exchange answers
+   * interaction_required (AADSTS50079) with a claims challenge until this is turned off.
+   */
+  setUserMfaRequired(user: string, required: boolean): void;
   /** Delegated calls the APIs let through, oldest first: who acted, through which app, on what. */
   userAudit(): UserAuditEntry[];
   /**
@@ -566,6 +571,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.mintToken(audience, appId, APP_ONLY_CALLER_OBJECT_ID, ['Incidents.Run']).token,
     setUserRole: (ref, role) => state.users.setRole(ref, role),
     setUserConsent: (ref, appId, consented) => state.users.setConsent(ref, appId, consented),
+    setUserMfaRequired: (ref, required) => state.users.setMfaRequired(ref, required),
     userAudit: () => state.users.audit.map((e) => ({ ...e })),
     addTenant: (o) =>
       addSandboxTenant(

@@ -10,6 +10,9 @@ import { apiOfResource, canonicalResource } from './resources';
 import type { SandboxState } from './state';
 import { issueUserToken, userOf } from './users';
 
+/** The conditional access policy a challenged user meets (its id in the claims challenge). */
+const MFA_POLICY_ID = '5d0c6b7e-3f1a-4c2b-9e8d-7a6f5e4d3c2b';
+
 export const OBO_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
@@ -129,6 +132,21 @@ export function oboGrant(state: SandboxState, req: SandboxRequest, tenant: strin
       `The user or administrator has not consented to use the application with ID '${state.clientId}' named 'Riposte'. Send an interactive authorization request for this user and resource.`,
     );
     reply.body = { ...(reply.body as Record<string, unknown>), suberror: 'consent_required' };
+    return reply;
+  }
+
+  if (state.users.mfaRequired(user.oid)) {
+    // ED v2-oauth2-on-behalf-of-flow.md, "Error response example": a conditional access policy on the downstream API.
+    const reply = err(
+      400,
+      'interaction_required',
+      50079,
+      `Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access '${resource}'.`,
+    );
+    reply.body = {
+      ...(reply.body as Record<string, unknown>),
+      claims: JSON.stringify({ access_token: { polids: { essential: true, values: [MFA_POLICY_ID] } } }),
+    };
     return reply;
   }
 

@@ -67,6 +67,8 @@ export class UserDirectory {
   private users = new Map<string, SandboxUser>();
   /** `${oid}|${clientAppId}` pairs whose consent was withdrawn (by default every user consented to every app). */
   private withdrawn = new Set<string>();
+  /** Users a conditional access policy (MFA) stops in the on-behalf-of exchange until they sign in again. */
+  private challenged = new Set<string>();
   audit: UserAuditEntry[] = [];
 
   constructor() {
@@ -76,6 +78,7 @@ export class UserDirectory {
   reset(): void {
     this.users = new Map(Object.values(SANDBOX_USERS).map((u) => [u.oid, { ...u }]));
     this.withdrawn.clear();
+    this.challenged.clear();
     this.audit = [];
   }
 
@@ -107,6 +110,17 @@ export class UserDirectory {
     const key = `${u.oid}|${clientAppId.toLowerCase()}`;
     if (consented) this.withdrawn.delete(key);
     else this.withdrawn.add(key);
+  }
+
+  setMfaRequired(ref: string, required: boolean): void {
+    const u = this.find(ref);
+    if (!u) throw new Error(`no sandbox user ${ref}`);
+    if (required) this.challenged.add(u.oid);
+    else this.challenged.delete(u.oid);
+  }
+
+  mfaRequired(oid: string): boolean {
+    return this.challenged.has(oid.toLowerCase());
   }
 
   hasConsented(oid: string, clientAppId: string): boolean {

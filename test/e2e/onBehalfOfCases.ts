@@ -154,6 +154,27 @@ export function describeOnBehalfOf(api: 'graph' | 'legacy'): void {
       assert.match(errorOf(r).message, /AADSTS65001/);
     });
 
+    it('a user conditional access stops (MFA) gets 401 invalid_token naming them and AADSTS50079; nothing is changed', async () => {
+      // ED v2-oauth2-on-behalf-of-flow.md, "Error response example": the middle tier hands the error to its client,
+      // which signs the user in again interactively.
+      h.sandbox.control.setUserMfaRequired('analyst', true);
+      const id = incidentId();
+      const before = h.sandbox.control.incident(id);
+      const r = await asCaller('PATCH', `/api/incidents/${id}`, token('analyst'), { status: 'resolved' });
+      assert.equal(r.status, 401, r.text);
+      assert.equal(errorOf(r).code, 'TOKEN_INVALID');
+      assert.match(errorOf(r).message, new RegExp(`${SANDBOX_USERS.analyst.upn.replace('.', '\\.')}.*sign in again`));
+      assert.match(errorOf(r).message, /AADSTS50079/);
+      assert.match(r.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/);
+      assert.equal(r.headers.get('retry-after'), null, 'not an outage: retrying the same token cannot help');
+      assert.deepEqual(h.sandbox.control.incident(id), before);
+      assert.equal(h.sandbox.control.userAudit().length, 0, 'nothing reached the API');
+      // Once the user satisfies the policy, the same call goes through.
+      h.sandbox.control.setUserMfaRequired('analyst', false);
+      const again = await asCaller('GET', `/api/incidents/${id}`, token('analyst'));
+      assert.equal(again.status, 200, again.text);
+    });
+
     it('a workflow run on behalf of the analyst: the report and the comment name them, the sandbox records them', async () => {
       const r = await asCaller('POST', '/api/workflows/ticket-closed-resolve/run', token('analyst'), {
         input: { incidentId: '3311', ticketId: 'INC0012345', closeCode: 'True positive - malware' },
