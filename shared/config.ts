@@ -440,7 +440,16 @@ export function loadConfig(env: Env = process.env): Readonly<AppConfig> {
   const perTenantQuota = parsePerTenantQuota(text('QUOTA_PER_TENANT'), problems);
   const tenants = parseTenantRegistry(
     text('TENANTS'),
-    { tenantId, clientId, clientSecretName, api, cloud, credentialSource },
+    {
+      tenantId,
+      clientId,
+      clientSecretName,
+      api,
+      cloud,
+      credentialSource,
+      clientCertificateName: text('CLIENT_CERTIFICATE_NAME'),
+      hasUserAssignedIdentity: managedIdentityClientId !== undefined,
+    },
     problems,
   );
 

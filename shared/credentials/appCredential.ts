@@ -1,5 +1,6 @@
 // Builds the credential source CREDENTIAL_SOURCE names, and what health and on-behalf-of need from it. Each source
 // reads only its own settings: a certificate deployment never reads CLIENT_SECRET_NAME, a federated one no secret.
+import type { Cloud } from '../clouds';
 import type { AppConfig } from '../config';
 import { createCertificateSource } from './certificateSource';
 import { createClientAuth, type ClientAuthProvider } from './clientAuth';
@@ -31,13 +32,29 @@ export interface CreateAppCredentialOptions {
   now?: () => number;
   /** Replaces ClientSecretCredential (keyVaultSecret only). */
   createCredential?: CredentialFactory;
+  /**
+   * Another tenant's app (a TENANTS entry): its tenant, client, authority, cloud, source and Key Vault names. Key
+   * Vault, the managed identity and the caches stay the deployment's. Absent: the root settings.
+   */
+  identity?: AppIdentity;
+}
+
+export interface AppIdentity {
+  tenantId: string;
+  clientId: string;
+  authorityHost: string;
+  cloud: Cloud;
+  credentialSource: CredentialSourceKind;
+  clientSecretName: string;
+  clientCertificateName?: string | undefined;
 }
 
 export function createAppCredential(config: Readonly<AppConfig>, options: CreateAppCredentialOptions): AppCredential {
+  const id: AppIdentity = options.identity ?? config;
   const common = {
-    tenantId: config.tenantId,
-    clientId: config.clientId,
-    authorityHost: config.authorityHost,
+    tenantId: id.tenantId,
+    clientId: id.clientId,
+    authorityHost: id.authorityHost,
     // Instance discovery asks login.microsoftonline.com about the authority: wrong for the sandbox or a private one.
     disableInstanceDiscovery: config.customAuthority,
     credentialOptions: options.ca ? { tlsOptions: { ca: options.ca } } : {},
@@ -53,9 +70,9 @@ export function createAppCredential(config: Readonly<AppConfig>, options: Create
     });
   const describe = (source: CredentialSource) => () => ({ source: source.kind, ...source.describe() });
 
-  switch (config.credentialSource) {
+  switch (id.credentialSource) {
     case 'keyVaultCertificate': {
-      const secrets = secretsFor(config.clientCertificateName ?? '', 'certificate');
+      const secrets = secretsFor(id.clientCertificateName ?? '', 'certificate');
       const source = createCertificateSource({ ...common, secrets, ...(options.now ? { now: options.now } : {}) });
       return {
         source,
@@ -74,7 +91,7 @@ export function createAppCredential(config: Readonly<AppConfig>, options: Create
       const source = createFederationSource({
         ...common,
         managedIdentityClientId: config.managedIdentityClientId ?? '',
-        audience: tokenExchangeAudience(config.cloud),
+        audience: tokenExchangeAudience(id.cloud),
       });
       return {
         source,
@@ -86,7 +103,7 @@ export function createAppCredential(config: Readonly<AppConfig>, options: Create
       };
     }
     case 'keyVaultSecret': {
-      const secrets = secretsFor(config.clientSecretName, 'clientSecret');
+      const secrets = secretsFor(id.clientSecretName, 'clientSecret');
       const source = createSecretSource({
         ...common,
         secrets,

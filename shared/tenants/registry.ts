@@ -16,8 +16,10 @@ export interface TenantEntry {
   tenantId: string;
   clientId: string;
   credentialSource: CredentialSource;
-  /** The Key Vault secret (in the deployment's own vault) with the app's credential for this tenant. */
+  /** The Key Vault secret (in the deployment's own vault) with the app's client secret for this tenant. */
   clientSecretName: string;
+  /** keyVaultCertificate: the Key Vault certificate (in the deployment's own vault) the app proves itself with. */
+  clientCertificateName?: string;
   api: ApiBackend;
   cloud: Cloud;
   enabled: boolean;
@@ -48,6 +50,7 @@ const FIELDS = [
   'clientId',
   'credentialSource',
   'clientSecretName',
+  'clientCertificateName',
   'api',
   'cloud',
   'quota',
@@ -62,11 +65,15 @@ export interface RegistryDefaults {
   cloud: Cloud;
   /** CREDENTIAL_SOURCE. */
   credentialSource: CredentialSource;
+  /** CLIENT_CERTIFICATE_NAME, when set: the default for a keyVaultCertificate tenant. */
+  clientCertificateName?: string | undefined;
+  /** MANAGED_IDENTITY_CLIENT_ID is set: a managedIdentityFederation tenant needs that user-assigned identity. */
+  hasUserAssignedIdentity?: boolean;
 }
 
 /**
- * TENANTS: a JSON array of `{ key, tenantId, clientId?, credentialSource?, clientSecretName?, api?, cloud?,
- * quota?, enabled? }`; what an entry leaves out comes from CLIENT_ID, CLIENT_SECRET_NAME, DEFENDER_API and DEFENDER_CLOUD.
+ * TENANTS: a JSON array of `{ key, tenantId, clientId?, credentialSource?, clientSecretName?,
+ * clientCertificateName?, api?, cloud?, quota?, enabled? }`; what an entry leaves out comes from CLIENT_ID, CLIENT_SECRET_NAME, DEFENDER_API and DEFENDER_CLOUD.
  * Problems name the entry (its key, else its index) and the field, never a value beyond the key.
  */
 export function parseTenantRegistry(
@@ -75,12 +82,14 @@ export function parseTenantRegistry(
   problems: string[],
 ): TenantRegistry {
   if (raw === undefined) {
+    // The deployment's own tenant keeps its root settings; the certificate is CLIENT_CERTIFICATE_NAME's, read there.
+    const { clientCertificateName: _certificate, hasUserAssignedIdentity: _identity, ...own } = defaults;
     return {
       explicit: false,
       tenants: [
         Object.freeze({
           key: DEFAULT_TENANT_KEY,
-          ...defaults,
+          ...own,
           enabled: true,
           partition: '',
         }),
@@ -140,6 +149,23 @@ export function parseTenantRegistry(
     // Only a secret-based tenant names a secret (a certificate or federated deployment may have none).
     if ((credentialSource === 'keyVaultSecret' || clientSecretName) && !SECRET_NAME.test(clientSecretName))
       problems.push(`${name}.clientSecretName must be 1-127 letters, digits or dashes (a Key Vault secret name)`);
+    const clientCertificateName =
+      credentialSource === 'keyVaultCertificate'
+        ? (str('clientCertificateName') ?? defaults.clientCertificateName)
+        : str('clientCertificateName');
+    if (credentialSource === 'keyVaultCertificate' && clientCertificateName === undefined)
+      problems.push(
+        `${name}.clientCertificateName is required with credentialSource keyVaultCertificate (or set CLIENT_CERTIFICATE_NAME)`,
+      );
+    else if (clientCertificateName !== undefined && !SECRET_NAME.test(clientCertificateName))
+      problems.push(
+        `${name}.clientCertificateName must be 1-127 letters, digits or dashes (a Key Vault certificate name)`,
+      );
+    // Only a user-assigned identity can be a federated credential of an app registration (identity-modes.md §2.1).
+    if (credentialSource === 'managedIdentityFederation' && !defaults.hasUserAssignedIdentity)
+      problems.push(
+        `${name}.credentialSource managedIdentityFederation needs MANAGED_IDENTITY_CLIENT_ID (the user-assigned identity the app registration trusts)`,
+      );
     const api = (str('api') ?? defaults.api).toLowerCase();
     if (api !== 'graph' && api !== 'legacy') problems.push(`${name}.api must be one of: graph, legacy`);
     const cloud = (str('cloud') ?? defaults.cloud).toLowerCase();
@@ -158,6 +184,7 @@ export function parseTenantRegistry(
         clientId,
         credentialSource: credentialSource as CredentialSource,
         clientSecretName,
+        ...(credentialSource === 'keyVaultCertificate' && clientCertificateName ? { clientCertificateName } : {}),
         api: api as ApiBackend,
         cloud: cloud as Cloud,
         enabled: o.enabled !== false,

@@ -5,11 +5,11 @@
 import type https from 'node:https';
 import { API_TARGETS, apiTargetBaseUrl, apiTargetScope, authorityHostFor, type ApiTarget } from '../clouds';
 import { allowanceFor, type AppConfig } from '../config';
-import { createSecretProvider, type SecretClientLike } from '../credentials/secretProvider';
+import { createAppCredential } from '../credentials/appCredential';
+import type { SecretClientLike } from '../credentials/secretProvider';
 import { createTokenProvider, type CredentialFactory, type TokenProvider } from '../credentials/tokenProvider';
 import { createDefenderClients } from '../defender/createDefenderClient';
 import type { DefenderClient } from '../defender/types';
-import { ConfigError } from '../errors';
 import { createDefenderHttp, type ApiFamily, type DefenderHttp } from '../http/defenderHttp';
 import { createRateLimiter, type RateLimiter } from '../http/rateLimiter';
 import type { Logger } from '../logger';
@@ -105,31 +105,34 @@ function tenantApis(
 
 function buildTenant(ctx: TenantDepsContext, tenant: TenantEntry): TenantDeps {
   const { config, logger } = ctx;
-  if (tenant.credentialSource !== 'keyVaultSecret') {
-    // Certificates and federated credentials come with the credential-source work (issue 15 item 1).
-    throw new ConfigError([
-      `TENANTS[${tenant.key}].credentialSource ${tenant.credentialSource} is not supported yet for a tenant other than the deployment's own (use keyVaultSecret)`,
-    ]);
-  }
-  const secrets = createSecretProvider({
-    secretClient: ctx.secretClient,
-    vaultUrl: config.keyVaultUrl,
-    secretName: tenant.clientSecretName,
-    ttlMs: config.secretCacheTtlMs,
-    ...(ctx.now ? { now: ctx.now } : {}),
-  });
   const endpoints = tenantApis(config, tenant);
   const authorityHost = config.customAuthority ? config.authorityHost : authorityHostFor(tenant.cloud);
+  // The tenant's own proof (CREDENTIAL_SOURCE's three kinds): a secret or certificate in the deployment's vault, or
+  // the deployment's user-assigned identity as the app's federated credential (a multi-tenant app keeps its
+  // credentials in its home tenant; identity-modes.md §7).
+  const credential = createAppCredential(config, {
+    secretClient: ctx.secretClient,
+    ca: ctx.ca,
+    ...(ctx.now ? { now: ctx.now } : {}),
+    ...(ctx.createCredential ? { createCredential: ctx.createCredential } : {}),
+    identity: {
+      tenantId: tenant.tenantId,
+      clientId: tenant.clientId,
+      authorityHost,
+      cloud: tenant.cloud,
+      credentialSource: tenant.credentialSource,
+      clientSecretName: tenant.clientSecretName,
+      clientCertificateName: tenant.clientCertificateName,
+    },
+  });
   const tokens = createTokenProvider({
     tenantId: tenant.tenantId,
     clientId: tenant.clientId,
     authorityHost,
     disableInstanceDiscovery: config.customAuthority,
     scope: endpoints[tenant.api].scope,
-    secrets,
-    credentialOptions: ctx.ca ? { tlsOptions: { ca: ctx.ca } } : {},
+    source: credential.source,
     logger,
-    ...(ctx.createCredential ? { createCredential: ctx.createCredential } : {}),
   });
   const allowance = allowanceFor(config, tenant.tenantId);
   const quotas: Partial<Record<ApiFamily, SharedQuota>> = {};

@@ -53,7 +53,7 @@ describe('tenant registry (TENANTS)', () => {
         {
           key: 'contoso',
           tenantId: CONTOSO,
-          clientSecretName: 'contoso-secret',
+          clientCertificateName: 'contoso-cert',
           api: 'graph',
           cloud: 'gcc',
           credentialSource: 'keyVaultCertificate',
@@ -68,9 +68,10 @@ describe('tenant registry (TENANTS)', () => {
       ['', 'legacy', base.CLIENT_ID, base.CLIENT_SECRET_NAME],
     );
     assert.deepEqual(
-      [contoso?.partition, contoso?.api, contoso?.cloud, contoso?.credentialSource, contoso?.clientSecretName],
-      ['contoso', 'graph', 'gcc', 'keyVaultCertificate', 'contoso-secret'],
+      [contoso?.partition, contoso?.api, contoso?.cloud, contoso?.credentialSource, contoso?.clientCertificateName],
+      ['contoso', 'graph', 'gcc', 'keyVaultCertificate', 'contoso-cert'],
     );
+    assert.equal(home?.clientCertificateName, undefined, 'a secret tenant names no certificate');
     assert.equal(fabrikam?.enabled, false);
   });
 
@@ -91,7 +92,7 @@ describe('tenant registry (TENANTS)', () => {
       ]),
     });
     assert.deepEqual(found, [
-      'TENANTS[contoso]: unknown field "colour" (known: key, tenantId, clientId, credentialSource, clientSecretName, api, cloud, quota, enabled)',
+      'TENANTS[contoso]: unknown field "colour" (known: key, tenantId, clientId, credentialSource, clientSecretName, clientCertificateName, api, cloud, quota, enabled)',
       'TENANTS[contoso].tenantId must be a GUID',
       'TENANTS[contoso].api must be one of: graph, legacy',
       'TENANTS[contoso].cloud must be one of: public, gcc, gcc-high, dod',
@@ -104,6 +105,23 @@ describe('tenant registry (TENANTS)', () => {
       'TENANTS[dup].key is used by another tenant',
       'TENANTS[dup].tenantId is listed by another tenant',
     ]);
+    // A certificate tenant names its certificate (or CLIENT_CERTIFICATE_NAME does); a federated one needs the
+    // deployment's user-assigned identity.
+    const sources = JSON.stringify([
+      { key: 'cert', tenantId: CONTOSO, credentialSource: 'keyVaultCertificate' },
+      { key: 'fic', tenantId: FABRIKAM, credentialSource: 'managedIdentityFederation' },
+    ]);
+    assert.deepEqual(problems({ TENANTS: sources }), [
+      'TENANTS[cert].clientCertificateName is required with credentialSource keyVaultCertificate (or set CLIENT_CERTIFICATE_NAME)',
+      'TENANTS[fic].credentialSource managedIdentityFederation needs MANAGED_IDENTITY_CLIENT_ID (the user-assigned identity the app registration trusts)',
+    ]);
+    const c = loadConfig({
+      ...base,
+      TENANTS: sources,
+      CLIENT_CERTIFICATE_NAME: 'riposte-cert',
+      MANAGED_IDENTITY_CLIENT_ID: '99999999-2222-3333-4444-555555555555',
+    });
+    assert.equal(c.tenants.tenants[0]?.clientCertificateName, 'riposte-cert');
   });
 
   it('selects one, a list or all tenants; unknown is 400 naming it, a disabled one asked for by name is 403', () => {
