@@ -66,6 +66,18 @@ export interface DeepHealth {
   quota?: QuotaHealth;
   /** Several tenants (TENANTS): each enabled tenant's own shared quota, by tenant key. */
   tenantQuotas?: Record<string, QuotaHealth>;
+  /**
+   * Several tenants: each enabled customer tenant's own path (its token, one API read), by tenant key. It never
+   * changes `status`, which is the deployment's own tenant's: one customer withdrawing consent must not take the
+   * app out of a load balancer that serves every other tenant.
+   */
+  tenants?: Record<string, TenantHealth>;
+}
+
+export interface TenantHealth {
+  status: 'ok' | 'failing';
+  /** Token, then API; stops at the first failure. */
+  checks: CheckResult[];
 }
 
 export interface DeepHealthOptions {
@@ -110,7 +122,7 @@ async function check(name: CheckResult['name'], run: () => Promise<unknown>): Pr
   }
 }
 
-/** Runs the hops in order and stops at the first failure (later hops would only repeat it). */
+/** The deployment's hops (stopping at the first failure), its quotas, and each customer tenant's own path. */
 export async function deepHealth(
   deps: Pick<AppDeps, 'config' | 'secrets' | 'tokens' | 'defender'> &
     Partial<Pick<AppDeps, 'quotas' | 'credential' | 'tenant'>>,
@@ -121,21 +133,12 @@ export async function deepHealth(
   const steps: Array<[CheckResult['name'], () => Promise<unknown>]> = [
     // Read anew, not from cache: a cached value would report a disabled or deleted secret as healthy until the TTL ends.
     credential ? [credential.checkName, () => credential.check()] : ['keyVault', () => deps.secrets.refresh()],
-    ['token', () => deps.tokens.getToken()],
-    // One incident is the cheapest authorised read on both backends.
-    [
-      'api',
-      async () => {
-        for await (const _ of deps.defender.listIncidents({ limit: 1 })) break;
-      },
-    ],
+    ...pathChecks(deps),
   ];
-  for (const [name, run] of steps) {
-    const result = await check(name, run);
-    checks.push(result);
-    if (!result.ok) break;
-  }
+  checks.push(...(await runInOrder(steps)));
   const ok = checks.length === steps.length && checks.every((c) => c.ok);
+  const tenantOf = deps.tenant;
+  const customers = tenantOf ? deps.config.tenants.tenants.filter((t) => t.enabled && t.partition !== '') : [];
   return {
     status: ok ? 'ok' : 'failing',
     api: deps.config.api,
@@ -147,7 +150,50 @@ export async function deepHealth(
     ...(deps.quotas && deps.tenant && deps.config.tenants.explicit
       ? { tenantQuotas: await tenantQuotaHealth(deps.config, deps.tenant) }
       : {}),
+    ...(tenantOf && customers.length > 0
+      ? { tenants: await customerTenantHealth(customers.map((t) => [t.key, tenantOf(t.key)] as const)) }
+      : {}),
   };
+}
+
+/** The token, then the cheapest authorised read on both backends (one incident). */
+function pathChecks(
+  clients: Pick<AppDeps, 'tokens' | 'defender'>,
+): Array<[CheckResult['name'], () => Promise<unknown>]> {
+  return [
+    ['token', () => clients.tokens.getToken()],
+    [
+      'api',
+      async () => {
+        for await (const _ of clients.defender.listIncidents({ limit: 1 })) break;
+      },
+    ],
+  ];
+}
+
+/** Runs the hops in order and stops at the first failure (later hops would only repeat it). */
+async function runInOrder(steps: Array<[CheckResult['name'], () => Promise<unknown>]>): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const [name, run] of steps) {
+    const result = await check(name, run);
+    out.push(result);
+    if (!result.ok) break;
+  }
+  return out;
+}
+
+/** Each customer tenant's path, side by side (their tokens and reads are independent). */
+async function customerTenantHealth(
+  tenants: ReadonlyArray<readonly [string, Pick<AppDeps, 'tokens' | 'defender'>]>,
+): Promise<Record<string, TenantHealth>> {
+  const entries = await Promise.all(
+    tenants.map(async ([key, clients]) => {
+      const checks = await runInOrder(pathChecks(clients));
+      const ok = checks.length === 2 && checks.every((c) => c.ok);
+      return [key, { status: ok ? 'ok' : 'failing', checks } satisfies TenantHealth] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
 }
 
 /** Each enabled tenant's quota (its clients are built here if no run has built them yet: no I/O until a call). */

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TableClient } from '@azure/data-tables';
+import Ajv from 'ajv';
+import { readOpenApiDocument } from '../../cli/openapi';
 import type { RunReport } from '../../shared/engine';
 import { createTableQuotaStore } from '../../shared/quota/quotaStore';
 import { isRiposteComment } from '../../shared/steps';
@@ -300,5 +302,50 @@ describe('three tenants from one deployment', () => {
     const disabled = await h.webhook('generic', envelope('CUST-WOOD', 'x'));
     assert.equal(disabled.status, 403, disabled.text);
     assert.equal(errorOf(disabled).code, 'TENANT_DISABLED');
+  });
+
+  // Last in the file: it takes fabrikam's permissions away.
+  it("deep health checks each customer tenant's own path; a broken one fails there, not the deployment", async () => {
+    type Health = {
+      status: string;
+      tenants?: Record<string, { status: string; checks: { name: string; ok: boolean; error?: { code: string } }[] }>;
+    };
+    const doc = readOpenApiDocument(REPO);
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, validateSchema: false });
+    ajv.addSchema(doc, 'riposte');
+    const matchesSchema = (body: unknown): void => {
+      const validate = ajv.getSchema('riposte#/components/schemas/DeepHealth');
+      assert.ok(validate?.(body), ajv.errorsText(validate?.errors));
+    };
+    const before = await h.call('GET', '/api/health/deep');
+    assert.equal(before.status, 200, before.text);
+    matchesSchema(before.json());
+    const tenants = before.json<Health>().tenants ?? {};
+    // The home tenant (contoso) is the top-level checks; the disabled woodgrove is not checked.
+    assert.deepEqual(Object.keys(tenants).sort(), ['fabrikam', 'northwind']);
+    for (const [key, t] of Object.entries(tenants)) {
+      assert.equal(t.status, 'ok', key);
+      assert.deepEqual(
+        t.checks.map((c) => [c.name, c.ok]),
+        [
+          ['token', true],
+          ['api', true],
+        ],
+      );
+    }
+    // Fabrikam's administrator takes the app's permissions away: tokens already issued are revoked, new ones carry
+    // no roles.
+    control('fabrikam').setRoles([]);
+    control('fabrikam').revokeTokens();
+    const after = await h.call('GET', '/api/health/deep');
+    assert.equal(after.status, 200, 'the deployment itself is healthy: one customer must not take it out');
+    matchesSchema(after.json());
+    const body = after.json<Health>();
+    assert.equal(body.status, 'ok');
+    assert.equal(body.tenants?.fabrikam?.status, 'failing');
+    const failed = body.tenants?.fabrikam?.checks.at(-1);
+    assert.equal(failed?.name, 'api');
+    assert.equal(failed?.ok, false);
+    assert.equal(body.tenants?.northwind?.status, 'ok');
   });
 });
