@@ -1,5 +1,6 @@
 // Injected faults: the next N (or a seeded-random share of) matching requests fail, hang, or lose their connection.
 // Faults apply before authentication, like a gateway or network failure would.
+import { mulberry32 as prng } from './prng';
 
 /** The Defender API routes: what the fault target `api` covers. */
 const API_ROUTES = ['hunting', 'incidents', 'alerts', 'machineActions', 'indicators', 'identity'] as const;
@@ -35,18 +36,6 @@ export interface FaultSpec {
 
 export interface FiredFault {
   spec: FaultSpec;
-}
-
-/** mulberry32: tiny, fast and good enough to make "30 % of requests fail" reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface ActiveFault {

@@ -9,18 +9,7 @@ import { withSharedQuota } from '../../shared/quota/quotaLimiter';
 import { createMemoryQuotaStore, type QuotaStore } from '../../shared/quota/quotaStore';
 import { createSharedQuota, type SharedQuota } from '../../shared/quota/sharedQuota';
 import { idealSpan, maxInWindow } from '../scale/yardstick';
-
-/** mulberry32: a small seeded generator, so every run makes the same choices. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as seeded } from '../../sandbox/prng';
 
 /** Timers on a virtual clock; run() fires them in time order (ties in creation order) until none is left. */
 export function virtualClock(lag: () => number = () => 0, start = 1_750_000_000_000) {

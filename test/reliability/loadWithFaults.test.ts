@@ -22,6 +22,7 @@ import {
   type InProcessApp,
   type SignedDelivery,
 } from './harness';
+import { mulberry32 as prng } from '../../sandbox/prng';
 
 const FULL = process.env.RIPOSTE_FULL_LOAD === '1';
 const TOTAL = FULL ? 2000 : 300;
@@ -71,17 +72,6 @@ interface Planned {
   incidentId?: string;
   /** Also sent a second time, concurrently with the first. */
   twin?: boolean;
-}
-
-/** Deterministic PRNG (mulberry32), so a failing plan can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The poisoned events that should not be there, each with its reason and the host's lines about it. */

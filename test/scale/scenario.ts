@@ -24,6 +24,7 @@ import {
 } from '../reliability/harness';
 import { HostFleet, sweepTargets, widenedSweepContent } from '../reliability/hostFleet';
 import { idealSpan, maxInWindow } from './yardstick';
+import { mulberry32 as prng } from '../../sandbox/prng';
 
 export interface ScaleOutOptions {
   deliveries: number;
@@ -101,17 +102,6 @@ const SWEEP = 'suspicious-powershell';
 const TRIAGE = 'stale-incident-triage';
 const INCIDENT_FAMILIES = new Set(['incidentsList', 'incidentsGet', 'incidentsUpdate', 'comments']);
 const API_FAMILIES = new Set([...INCIDENT_FAMILIES, 'hunting']);
-
-/** Deterministic PRNG (mulberry32), so a failing plan can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Planned {
   delivery: SignedDelivery;
