@@ -400,6 +400,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let miOrigin = '';
   const mi = createDispatcher(state, managedIdentityRoutes(state), () => miOrigin);
   const httpsServer = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => main.handle(req, res));
+  // Microsoft's front ends keep an idle connection for minutes; Node's 5 s default closes it just as a client with a
+  // keep-alive agent reuses it after a pause, and that request dies with ECONNRESET (a flake no real API causes).
+  httpsServer.keepAliveTimeout = 120_000;
+  httpsServer.headersTimeout = 121_000;
   const miServer = http.createServer((req, res) => mi.handle(req, res));
   const port = await listen(httpsServer, options.port ?? 0);
   let miPort: number;
