@@ -168,8 +168,12 @@ test('key flows: tokens, Key Vault, webhooks, API errors, 401s, rotation, expiry
   c.injectFaults({ target: 'api', status: 500, count: 6 });
   const q = signedStandard({ id: 'leak-2', incidentId, comment: 'after failures' }, secrets.generic);
   assert.equal((await call('POST', '/api/webhooks/generic', { body: q.body, headers: q.headers })).status, 202);
-  await waitFor('the event applied', () =>
-    c.incident(incidentId)?.comments.some((x) => x.comment.includes('after failures')),
+  // Six background retries back off for about 25 s by design (BACKGROUND_MAX_RETRIES), before the queue's own pickup:
+  // the default 30 s wait left a loaded CI runner a few seconds.
+  await waitFor(
+    'the event applied',
+    () => c.incident(incidentId)?.comments.some((x) => x.comment.includes('after failures')),
+    { timeoutMs: 90_000 },
   );
   await app.host.drainQueues(30_000);
   assert.ok(
