@@ -60,7 +60,7 @@ const FAMILIES: readonly ApiFamily[] = [
 
 /**
  * @returns `forTenant(key)`: the tenant's clients (built once). @throws {InputError} for an unknown key,
- *   {TenantDisabledError} for a disabled tenant, {ConfigError} for a credential source this build cannot use yet.
+ *   {TenantDisabledError} for a disabled tenant.
  */
 export function tenantDepsFactory(ctx: TenantDepsContext): (key: string) => TenantDeps {
   const built = new Map<string, TenantDeps>();
