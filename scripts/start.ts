@@ -271,7 +271,7 @@ async function main(cl: CommandLine): Promise<void> {
     '',
     '  Try:',
     `    curl -s -H "x-functions-key: ${host.functionKey}" "${host.url}/api/health/deep"`,
-    `    npm run send-webhook -- --url ${host.url} --key ${host.functionKey} --secret ${generic?.printable ? `'${generic.printable}'` : '"$WEBHOOK_SECRET_GENERIC"'} --incident 3309 --status resolved --classification truePositive --determination phishing --comment "Closed in ticket DEMO-1"`,
+    `    npm run send-webhook -- --url ${host.url} --key=${host.functionKey} --secret ${generic?.printable ? `'${generic.printable}'` : '"$WEBHOOK_SECRET_GENERIC"'} --incident 3309 --status resolved --classification truePositive --determination phishing --comment "Closed in ticket DEMO-1"`,
     '',
     'Press Ctrl-C to stop everything.',
     '',

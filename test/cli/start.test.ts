@@ -64,8 +64,8 @@ async function sendWebhook(s: Started, secret: string, comment: string): Promise
   const r = await tsxScript('scripts/sendWebhook.ts', [
     '--url',
     s.url,
-    '--key',
-    s.key,
+    // `=` as the printed line has it: a generated key may begin with '-', which would read as an option.
+    `--key=${s.key}`,
     '--secret',
     secret,
     '--incident',
